@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Header parsing with a cursor: each parse_* bounds-checks before it dereferences, advances the
+ * cursor past the header and returns the header (or NULL when the frame is too short).
+ */
+#ifndef XVIP_PARSING_BPF_H
+#define XVIP_PARSING_BPF_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_helpers.h>
+
+struct cursor {
+	void *pos;
+	void *end;
+};
+
+/* ARP for Ethernet/IPv4 (RFC 826). Defined here: <linux/if_arp.h> drags libc into -target bpf. */
+struct arp_eth_ipv4 {
+	__be16 hrd;
+	__be16 pro;
+	__u8 hln;
+	__u8 pln;
+	__be16 op;
+	__u8 sha[ETH_ALEN];
+	__be32 spa;
+	__u8 tha[ETH_ALEN];
+	__be32 tpa;
+} __attribute__((packed));
+
+#define ARP_HRD_ETHER 1
+#define ARP_OP_REQUEST 1
+#define ARP_OP_REPLY 2
+
+/* The first four bytes of every ICMPv6 message. */
+struct icmp6_base {
+	__u8 type;
+	__u8 code;
+	__be16 cksum;
+};
+
+#define ICMP6_NEIGHBOR_SOLICIT 135
+#define ICMP6_NEIGHBOR_ADVERT 136
+
+/* The neighbour solicitation / advertisement body after the ICMPv6 base header. */
+struct nd_msg_body {
+	__be32 flags_reserved;
+	__u8 target[16];
+};
+
+/* A link-layer address option for Ethernet (RFC 4861 §4.6.1): type, length 1 (8 octets), MAC. */
+struct nd_lladdr_opt {
+	__u8 type;
+	__u8 len;
+	__u8 mac[ETH_ALEN];
+};
+
+#define ND_OPT_SOURCE_LLADDR 1
+#define ND_OPT_TARGET_LLADDR 2
+
+#define PARSE_HEADER(name, type)                                        \
+	static __always_inline type *name(struct cursor *c)              \
+	{                                                                \
+		type *h = c->pos;                                        \
+		if ((void *)(h + 1) > c->end)                            \
+			return NULL;                                     \
+		c->pos = h + 1;                                          \
+		return h;                                                \
+	}
+
+PARSE_HEADER(parse_ethhdr, struct ethhdr)
+PARSE_HEADER(parse_arp, struct arp_eth_ipv4)
+PARSE_HEADER(parse_ipv6hdr, struct ipv6hdr)
+PARSE_HEADER(parse_icmp6_base, struct icmp6_base)
+PARSE_HEADER(parse_nd_body, struct nd_msg_body)
+PARSE_HEADER(parse_nd_lladdr_opt, struct nd_lladdr_opt)
+
+/* The fixed 20 bytes of an IPv4 header; options, if any, are not parsed (nothing here needs them). */
+PARSE_HEADER(parse_iphdr, struct iphdr)
+
+#endif /* XVIP_PARSING_BPF_H */

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xvip's data plane: one XDP program per interface. On the node that is active for a VIP it
+ * answers ARP and IPv6 neighbour solicitations for the VIP itself (the kernel holds the VIP on
+ * every node but never answers for it); on the others it drops traffic addressed to the VIP.
+ * Whether "active" holds is read from the instance's state word, whose lease the daemon renews:
+ * if the daemon dies, the node falls silent by itself. Everything else passes untouched.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "parsing.bpf.h"
+#include "xvip_abi.h"
+#include "xvip_maps.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define COUNTER(field) (__builtin_offsetof(struct xvip_counters, field) / sizeof(__u64))
+
+static __always_inline int verdict(int action, __u32 counter)
+{
+	__u32 key = 0;
+	__u64 *counters = bpf_map_lookup_elem(&xvip_counters, &key);
+
+	if (counters && counter < sizeof(struct xvip_counters) / sizeof(__u64))
+		counters[counter]++; /* per-CPU: no atomics needed */
+	return action;
+}
+
+/* The role to act on now: reads the state word once; an expired lease or drain is standby. */
+static __always_inline enum xvip_role instance_role(const struct xvip_vip *vip)
+{
+	__u32 index = vip->instance;
+	__u64 *word = bpf_map_lookup_elem(&xvip_state, &index);
+
+	if (!word)
+		return XVIP_ROLE_STANDBY;
+	return xvip_effective_role(*(volatile __u64 *)word, bpf_ktime_get_ns());
+}
+
+static __always_inline const struct xvip_iface *iface_config(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&xvip_iface, &key);
+}
+
+static __always_inline int is_multicast_mac(const __u8 *mac)
+{
+	return mac[0] & 1; /* the broadcast address included */
+}
+
+static __always_inline int is_broadcast_mac(const __u8 *mac)
+{
+	return (mac[0] & mac[1] & mac[2] & mac[3] & mac[4] & mac[5]) == 0xff;
+}
+
+static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] && a[4] == b[4] &&
+	       a[5] == b[5];
+}
+
+/* Traffic addressed to a VIP that is not ARP/ND: only a standby stops it. */
+static __always_inline int vip_traffic(const struct xvip_vip *vip)
+{
+	if (!vip)
+		return verdict(XDP_PASS, COUNTER(pass_not_vip));
+	switch (instance_role(vip)) {
+	case XVIP_ROLE_ACTIVE:
+		return verdict(XDP_PASS, COUNTER(vip_pass_active));
+	case XVIP_ROLE_DRAINING:
+		return verdict(XDP_PASS, COUNTER(vip_pass_draining));
+	default:
+		return verdict(XDP_DROP, COUNTER(vip_drop_standby));
+	}
+}
+
+static __always_inline int handle_arp(struct ethhdr *eth, struct cursor *c)
+{
+	struct arp_eth_ipv4 *arp = parse_arp(c);
+	const struct xvip_iface *iface;
+	const struct xvip_vip *vip;
+	__be32 vip_addr;
+
+	if (!arp)
+		return verdict(XDP_PASS, COUNTER(pass_unparsed));
+	if (arp->hrd != bpf_htons(ARP_HRD_ETHER) || arp->pro != bpf_htons(ETH_P_IP) ||
+	    arp->hln != ETH_ALEN || arp->pln != 4)
+		return verdict(XDP_PASS, COUNTER(arp_pass_other));
+
+	/* A VIP speaking: a gratuitous ARP or another host's reply. Never answered; while we are
+	 * active for that VIP it means someone else claims it too. */
+	vip = bpf_map_lookup_elem(&xvip_vip4, &arp->spa);
+	if (vip) {
+		if (instance_role(vip) == XVIP_ROLE_ACTIVE)
+			return verdict(XDP_PASS, COUNTER(arp_conflict));
+		return verdict(XDP_PASS, COUNTER(arp_pass_from_vip));
+	}
+
+	if (arp->op != bpf_htons(ARP_OP_REQUEST))
+		return verdict(XDP_PASS, COUNTER(arp_pass_other));
+	vip = bpf_map_lookup_elem(&xvip_vip4, &arp->tpa);
+	if (!vip)
+		return verdict(XDP_PASS, COUNTER(pass_not_vip));
+
+	iface = iface_config();
+	if (!iface || is_multicast_mac(eth->h_source) || is_multicast_mac(arp->sha) ||
+	    !(is_broadcast_mac(eth->h_dest) || mac_equal(eth->h_dest, iface->mac)))
+		return verdict(XDP_PASS, COUNTER(arp_pass_other));
+
+	if (instance_role(vip) != XVIP_ROLE_ACTIVE)
+		return verdict(XDP_DROP, COUNTER(arp_drop_inactive));
+
+	/* The request becomes the reply in place (RFC 826): to the asker, from our MAC. */
+	vip_addr = arp->tpa;
+	__builtin_memcpy(eth->h_dest, arp->sha, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, iface->mac, ETH_ALEN);
+	arp->op = bpf_htons(ARP_OP_REPLY);
+	__builtin_memcpy(arp->tha, arp->sha, ETH_ALEN);
+	__builtin_memcpy(arp->sha, iface->mac, ETH_ALEN);
+	arp->tpa = arp->spa;
+	arp->spa = vip_addr;
+	return verdict(XDP_TX, COUNTER(arp_reply));
+}
+
+static __always_inline int ipv6_is_unspecified(const struct in6_addr *a)
+{
+	return (a->in6_u.u6_addr32[0] | a->in6_u.u6_addr32[1] | a->in6_u.u6_addr32[2] |
+		a->in6_u.u6_addr32[3]) == 0;
+}
+
+/* ff02::1:ffXX:XXXX (RFC 4291 §2.7.1) */
+static __always_inline int ipv6_is_solicited_node(const struct in6_addr *a)
+{
+	return a->in6_u.u6_addr32[0] == bpf_htonl(0xff020000) && a->in6_u.u6_addr32[1] == 0 &&
+	       a->in6_u.u6_addr32[2] == bpf_htonl(1) && a->in6_u.u6_addr8[12] == 0xff;
+}
+
+#define ND_MAX_OPTIONS 4
+#define NA_FRAME_LEN \
+	(sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + sizeof(struct icmp6_base) + \
+	 sizeof(struct nd_msg_body) + sizeof(struct nd_lladdr_opt))
+#define NA_ICMP_LEN (NA_FRAME_LEN - sizeof(struct ethhdr) - sizeof(struct ipv6hdr))
+#define NA_FLAG_SOLICITED 0x40000000
+#define NA_FLAG_OVERRIDE 0x20000000
+
+/* What the advertisement needs from the solicitation, saved before the frame is resized. */
+struct ns_origin {
+	struct in6_addr source;
+	struct in6_addr target;
+	__u8 reply_mac[ETH_ALEN];
+	__u8 dad; /* source was :: (duplicate address detection): answer to all-nodes */
+};
+
+/* RFC 4861 §7.1.1; returns 0 and fills origin when the solicitation is valid. */
+static __always_inline int validate_ns(struct ethhdr *eth, struct ipv6hdr *ip6,
+				       struct icmp6_base *icmp, struct nd_msg_body *ns,
+				       struct cursor *c, struct ns_origin *origin)
+{
+	__u16 icmp_len = bpf_ntohs(ip6->payload_len);
+	void *icmp_end = (void *)icmp + icmp_len;
+	const __u8 *source_mac = eth->h_source;
+	int i;
+
+	if (ip6->hop_limit != 255 || icmp->code != 0 ||
+	    icmp_len < sizeof(*icmp) + sizeof(*ns) || icmp_end > c->end || ns->target[0] == 0xff)
+		return -1;
+	origin->dad = ipv6_is_unspecified(&ip6->saddr);
+	if (origin->dad && !ipv6_is_solicited_node(&ip6->daddr))
+		return -1;
+
+#pragma unroll
+	for (i = 0; i < ND_MAX_OPTIONS; i++) {
+		struct nd_lladdr_opt *opt = c->pos;
+
+		if ((void *)opt >= icmp_end)
+			break;
+		if ((void *)(opt + 1) > c->end || opt->len == 0 ||
+		    (void *)opt + opt->len * 8 > icmp_end)
+			return -1;
+		if (opt->type == ND_OPT_SOURCE_LLADDR) {
+			if (origin->dad || opt->len != 1)
+				return -1;
+			source_mac = opt->mac;
+		}
+		c->pos = (void *)opt + opt->len * 8;
+	}
+	if (c->pos < icmp_end)
+		return -1; /* more options than we look at: let the kernel judge it */
+
+	__builtin_memcpy(&origin->source, &ip6->saddr, sizeof(origin->source));
+	__builtin_memcpy(&origin->target, ns->target, sizeof(origin->target));
+	__builtin_memcpy(origin->reply_mac, source_mac, ETH_ALEN);
+	return 0;
+}
+
+static __always_inline __u16 csum_fold(__u64 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* Rewrites the frame into the neighbour advertisement answering origin (RFC 4861 §7.2.4). */
+static __always_inline int send_na(struct xdp_md *ctx, const struct ns_origin *origin)
+{
+	const struct xvip_iface *iface = iface_config();
+	static const __u8 all_nodes_mac[ETH_ALEN] = {0x33, 0x33, 0, 0, 0, 1};
+	struct ethhdr *eth;
+	struct ipv6hdr *ip6;
+	struct icmp6_base *icmp;
+	struct nd_msg_body *na;
+	struct nd_lladdr_opt *opt;
+	void *data;
+	__s64 sum;
+	int delta;
+
+	if (!iface)
+		return verdict(XDP_PASS, COUNTER(tx_aborted));
+	delta = (int)NA_FRAME_LEN - (int)(ctx->data_end - ctx->data);
+	if (delta && bpf_xdp_adjust_tail(ctx, delta))
+		return verdict(XDP_PASS, COUNTER(tx_aborted));
+
+	/* One bounds check for the whole reply: the pieces sit at fixed offsets. */
+	data = (void *)(long)ctx->data;
+	if (data + NA_FRAME_LEN > (void *)(long)ctx->data_end)
+		return verdict(XDP_PASS, COUNTER(tx_aborted));
+	eth = data;
+	ip6 = (void *)(eth + 1);
+	icmp = (void *)(ip6 + 1);
+	na = (void *)(icmp + 1);
+	opt = (void *)(na + 1);
+
+	__builtin_memcpy(eth->h_dest, origin->dad ? all_nodes_mac : origin->reply_mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, iface->mac, ETH_ALEN);
+
+	*(__be32 *)ip6 = bpf_htonl(0x60000000); /* version 6, no traffic class, no flow label */
+	ip6->payload_len = bpf_htons(NA_ICMP_LEN);
+	ip6->nexthdr = IPPROTO_ICMPV6;
+	ip6->hop_limit = 255;
+	__builtin_memcpy(&ip6->saddr, &origin->target, sizeof(ip6->saddr));
+	if (origin->dad) {
+		ip6->daddr.in6_u.u6_addr32[0] = bpf_htonl(0xff020000);
+		ip6->daddr.in6_u.u6_addr32[1] = 0;
+		ip6->daddr.in6_u.u6_addr32[2] = 0;
+		ip6->daddr.in6_u.u6_addr32[3] = bpf_htonl(1);
+	} else {
+		__builtin_memcpy(&ip6->daddr, &origin->source, sizeof(ip6->daddr));
+	}
+
+	icmp->type = ICMP6_NEIGHBOR_ADVERT;
+	icmp->code = 0;
+	icmp->cksum = 0;
+	na->flags_reserved =
+		bpf_htonl(origin->dad ? NA_FLAG_OVERRIDE : NA_FLAG_SOLICITED | NA_FLAG_OVERRIDE);
+	__builtin_memcpy(na->target, &origin->target, sizeof(na->target));
+	opt->type = ND_OPT_TARGET_LLADDR;
+	opt->len = 1;
+	__builtin_memcpy(opt->mac, iface->mac, ETH_ALEN);
+
+	/* ICMPv6 checksum (RFC 4443 §2.3): the pseudo-header is source and destination (contiguous
+	 * in the header), the upper-layer length and the next header; then the message. */
+	sum = bpf_csum_diff(0, 0, (__be32 *)&ip6->saddr, 32, 0);
+	sum = bpf_csum_diff(0, 0, (__be32 *)icmp, NA_ICMP_LEN, (__u32)sum);
+	if (sum < 0)
+		return verdict(XDP_PASS, COUNTER(tx_aborted));
+	icmp->cksum = csum_fold((__u64)sum + bpf_htons(NA_ICMP_LEN + IPPROTO_ICMPV6));
+	return verdict(XDP_TX, COUNTER(na_reply));
+}
+
+static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth, struct cursor *c)
+{
+	struct ipv6hdr *ip6 = parse_ipv6hdr(c);
+	struct icmp6_base *icmp;
+	struct nd_msg_body *ns;
+	struct ns_origin origin;
+	const struct xvip_vip *vip;
+
+	if (!ip6 || ip6->version != 6)
+		return verdict(XDP_PASS, COUNTER(pass_unparsed));
+
+	if (ip6->nexthdr == IPPROTO_ICMPV6 && (icmp = parse_icmp6_base(c)) &&
+	    icmp->type == ICMP6_NEIGHBOR_SOLICIT && (ns = parse_nd_body(c)) &&
+	    (vip = bpf_map_lookup_elem(&xvip_vip6, ns->target))) {
+		if (validate_ns(eth, ip6, icmp, ns, c, &origin))
+			return verdict(XDP_PASS, COUNTER(ns_invalid));
+		if (instance_role(vip) != XVIP_ROLE_ACTIVE)
+			return verdict(XDP_DROP, COUNTER(ns_drop_inactive));
+		return send_na(ctx, &origin);
+	}
+	return vip_traffic(bpf_map_lookup_elem(&xvip_vip6, &ip6->daddr));
+}
+
+static __always_inline int handle_ipv4(struct cursor *c)
+{
+	struct iphdr *ip = parse_iphdr(c);
+
+	/* Options and fragments need no special case: the destination is in the fixed header. */
+	if (!ip || ip->version != 4 || ip->ihl < 5)
+		return verdict(XDP_PASS, COUNTER(pass_unparsed));
+	return vip_traffic(bpf_map_lookup_elem(&xvip_vip4, &ip->daddr));
+}
+
+SEC("xdp")
+int xvip_xdp(struct xdp_md *ctx)
+{
+	struct cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	struct ethhdr *eth = parse_ethhdr(&c);
+
+	if (!eth)
+		return verdict(XDP_PASS, COUNTER(pass_unparsed));
+	switch (eth->h_proto) {
+	case bpf_htons(ETH_P_ARP):
+		return handle_arp(eth, &c);
+	case bpf_htons(ETH_P_IP):
+		return handle_ipv4(&c);
+	case bpf_htons(ETH_P_IPV6):
+		return handle_ipv6(ctx, eth, &c);
+	default: /* VLAN-tagged frames included: xvip serves the untagged interface */
+		return verdict(XDP_PASS, COUNTER(pass_unparsed));
+	}
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The data-plane ABI: every layout shared by the XDP program (bpf/) and the C++ side (loader/,
+ * tools/). Fixed-width types and explicit padding only; this is the one place a layout is defined.
+ * Bump XVIP_ABI_VERSION on any change: a daemon refuses to adopt pins of another version.
+ */
+#ifndef XVIP_ABI_H
+#define XVIP_ABI_H
+
+#include <linux/types.h>
+
+#define XVIP_ABI_VERSION 1
+
+/* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
+#define XVIP_MAP_STATE "xvip_state"
+#define XVIP_MAP_VIP4 "xvip_vip4"
+#define XVIP_MAP_VIP6 "xvip_vip6"
+#define XVIP_MAP_IFACE "xvip_iface"
+#define XVIP_MAP_COUNTERS "xvip_counters"
+#define XVIP_PIN_LINK "xdp_link"
+
+#define XVIP_MAX_VIPS 1024
+
+/*
+ * One VRRP instance per (address family, VRID): state index = family slot * 256 + VRID, so an
+ * IPv4 and an IPv6 instance may share a VRID, as in VRRP. Index 0 and 256 are never used.
+ */
+enum xvip_family_slot {
+	XVIP_SLOT_IPV4 = 0,
+	XVIP_SLOT_IPV6 = 1,
+};
+#define XVIP_STATE_ENTRIES 512
+
+static inline __u32 xvip_instance_index(enum xvip_family_slot slot, __u8 vrid)
+{
+	return (__u32)slot * 256u + vrid;
+}
+
+/*
+ * The state word: role in the top two bits, a deadline in CLOCK_MONOTONIC nanoseconds (what
+ * bpf_ktime_get_ns() reads) in the 62 below. Written by user space with one aligned 64-bit store
+ * into the mmapped array and read once per packet, so role and deadline can never tear apart.
+ *   active:   answer ARP/ND, pass VIP traffic, until the deadline (the lease); then standby.
+ *   draining: answer nothing, pass VIP traffic, until the deadline; then standby.
+ *   standby:  answer nothing, drop VIP traffic. The deadline is ignored.
+ * There is no "active forever": an active word always carries its lease.
+ */
+enum xvip_role {
+	XVIP_ROLE_STANDBY = 0,
+	XVIP_ROLE_ACTIVE = 1,
+	XVIP_ROLE_DRAINING = 2,
+};
+
+#define XVIP_ROLE_SHIFT 62
+#define XVIP_DEADLINE_MASK ((1ULL << XVIP_ROLE_SHIFT) - 1)
+
+static inline __u64 xvip_state_word(enum xvip_role role, __u64 deadline_ns)
+{
+	return ((__u64)role << XVIP_ROLE_SHIFT) | (deadline_ns & XVIP_DEADLINE_MASK);
+}
+
+static inline enum xvip_role xvip_word_role(__u64 word)
+{
+	return (enum xvip_role)(word >> XVIP_ROLE_SHIFT);
+}
+
+static inline __u64 xvip_word_deadline(__u64 word)
+{
+	return word & XVIP_DEADLINE_MASK;
+}
+
+/* The role the data plane acts on at time now: an expired lease or drain is standby. */
+static inline enum xvip_role xvip_effective_role(__u64 word, __u64 now_ns)
+{
+	enum xvip_role role = xvip_word_role(word);
+
+	if (role == XVIP_ROLE_STANDBY || now_ns >= xvip_word_deadline(word))
+		return XVIP_ROLE_STANDBY;
+	return role;
+}
+
+/*
+ * Value of the state array. The bit-fields are there for BTF, so that bpftool prints role and
+ * deadline by name; both sides access the word only whole, through the functions above, on
+ * little-endian targets where deadline_ns occupies the low bits.
+ */
+struct xvip_state {
+	__u64 deadline_ns : 62;
+	__u64 role : 2;
+};
+
+/* Value of the VIP hash maps: which instance (state index) a VIP belongs to. */
+struct xvip_vip {
+	__u32 instance;
+};
+
+/* Key of the IPv6 VIP map: the address in network byte order. (IPv4 keys are a plain __be32.) */
+struct xvip_vip6_key {
+	__u8 addr[16];
+};
+
+/* The interface the program serves; written once by the loader before the program is attached. */
+struct xvip_iface {
+	__u32 abi_version;
+	__u32 ifindex;
+	__u8 mac[6];
+	__u8 pad[2];
+	__u32 xdp_flags; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE: how it was attached */
+	__u32 pad2;
+	__u64 netns_ino; /* inode of the network namespace the interface lives in */
+};
+
+/* One counter per verdict reason; every frame the program sees lands in exactly one. */
+struct xvip_counters {
+	__u64 pass_unparsed;      /* too short, VLAN-tagged, unknown ethertype, bad IP header */
+	__u64 pass_not_vip;       /* parsed, not addressed to a VIP */
+	__u64 arp_pass_other;     /* ARP we do not answer: not a request, odd lengths, not for us */
+	__u64 arp_pass_from_vip;  /* sender IP is a VIP (gratuitous ARP, another host's reply) */
+	__u64 arp_conflict;       /* ... and we are active for that VIP: a split brain shows here */
+	__u64 arp_reply;          /* request for an active VIP answered, XDP_TX */
+	__u64 arp_drop_inactive;  /* request for a VIP we are not active for */
+	__u64 ns_invalid;         /* solicitation for a VIP failing RFC 4861 §7.1.1, passed */
+	__u64 na_reply;           /* solicitation for an active VIP answered, XDP_TX */
+	__u64 ns_drop_inactive;   /* solicitation for a VIP we are not active for */
+	__u64 vip_pass_active;    /* other traffic to a VIP, active */
+	__u64 vip_pass_draining;  /* other traffic to a VIP, draining */
+	__u64 vip_drop_standby;   /* other traffic to a VIP, standby (or lease expired) */
+	__u64 tx_aborted;         /* a reply could not be built (frame could not be resized): passed */
+};
+
+#endif /* XVIP_ABI_H */

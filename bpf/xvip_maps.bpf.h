@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The maps of the XDP program: declarations only. Layouts live in xvip_abi.h. */
+#ifndef XVIP_MAPS_BPF_H
+#define XVIP_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xvip_abi.h"
+
+/* Role + deadline per instance; mmapable so the daemon renews leases with a plain store. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XVIP_STATE_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct xvip_state);
+} xvip_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVIP_MAX_VIPS);
+	__type(key, __u32); /* IPv4 address, network byte order */
+	__type(value, struct xvip_vip);
+} xvip_vip4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVIP_MAX_VIPS);
+	__type(key, struct xvip_vip6_key);
+	__type(value, struct xvip_vip);
+} xvip_vip6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xvip_iface);
+} xvip_iface SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xvip_counters);
+} xvip_counters SEC(".maps");
+
+#endif /* XVIP_MAPS_BPF_H */

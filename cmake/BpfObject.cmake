@@ -1,0 +1,49 @@
+# Compiles a BPF C file with clang -target bpf and generates its libbpf skeleton with bpftool,
+# exposed as an INTERFACE library (the libbpf-bootstrap pattern). Nothing generated is committed.
+#
+#   xvip_bpf_object(<name> <source.bpf.c> [DEPENDS headers...])
+# defines target <name>_skel whose include directory holds <name>.skel.h, and the variable
+# <name>_BPF_OBJECT with the path of the compiled object.
+
+find_program(BPF_CLANG NAMES clang clang-14 REQUIRED)
+find_program(BPFTOOL NAMES bpftool PATHS /usr/sbin /usr/local/sbin REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBBPF REQUIRED IMPORTED_TARGET libbpf>=1.1)
+
+execute_process(COMMAND uname -m OUTPUT_VARIABLE _xvip_arch OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(_xvip_arch STREQUAL "x86_64")
+  set(_xvip_bpf_arch x86)
+elseif(_xvip_arch MATCHES "^(aarch64|arm64)$")
+  set(_xvip_bpf_arch arm64)
+else()
+  set(_xvip_bpf_arch ${_xvip_arch})
+endif()
+set(XVIP_BPF_MULTIARCH_INCLUDE "/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}")
+
+function(xvip_bpf_object name source)
+  cmake_parse_arguments(ARG "" "" "DEPENDS" ${ARGN})
+  set(obj ${CMAKE_CURRENT_BINARY_DIR}/${name}.bpf.o)
+  set(skel_dir ${CMAKE_CURRENT_BINARY_DIR}/skel)
+  set(skel ${skel_dir}/${name}.skel.h)
+  add_custom_command(
+    OUTPUT ${obj}
+    COMMAND ${BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_${_xvip_bpf_arch}
+            -Wall -Wextra -Werror -I${CMAKE_CURRENT_SOURCE_DIR} -I${XVIP_BPF_MULTIARCH_INCLUDE}
+            -c ${CMAKE_CURRENT_SOURCE_DIR}/${source} -o ${obj}
+    DEPENDS ${source} ${ARG_DEPENDS}
+    COMMENT "BPF object ${name}.bpf.o"
+    VERBATIM)
+  add_custom_command(
+    OUTPUT ${skel}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${skel_dir}
+    COMMAND ${BPFTOOL} gen skeleton ${obj} name ${name} > ${skel}
+    DEPENDS ${obj}
+    COMMENT "BPF skeleton ${name}.skel.h"
+    VERBATIM)
+  add_custom_target(${name}_skel_gen ALL DEPENDS ${skel})
+  add_library(${name}_skel INTERFACE)
+  add_dependencies(${name}_skel ${name}_skel_gen)
+  target_include_directories(${name}_skel SYSTEM INTERFACE ${skel_dir})
+  target_link_libraries(${name}_skel INTERFACE PkgConfig::LIBBPF)
+  set(${name}_BPF_OBJECT ${obj} PARENT_SCOPE)
+endfunction()

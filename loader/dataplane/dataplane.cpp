@@ -1,0 +1,446 @@
+#include "dataplane/dataplane.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "dataplane/counters.hpp"
+#include "dataplane/dataplane_error.hpp"
+#include "xvip_bpf.skel.h"
+
+namespace xvip {
+
+namespace fs = std::filesystem;
+
+std::string_view to_string(XdpMode mode) {
+    switch (mode) {
+        case XdpMode::auto_select: return "auto";
+        case XdpMode::native: return "native";
+        case XdpMode::generic: return "generic";
+    }
+    return "unknown";
+}
+
+std::optional<XdpMode> parse_xdp_mode(std::string_view text) {
+    for (XdpMode m : {XdpMode::auto_select, XdpMode::native, XdpMode::generic}) {
+        if (text == to_string(m)) return m;
+    }
+    return std::nullopt;
+}
+
+std::uint32_t InstanceKey::index() const {
+    return xvip_instance_index(family == AddressFamily::ipv4 ? XVIP_SLOT_IPV4 : XVIP_SLOT_IPV6, vrid);
+}
+
+std::string InstanceKey::to_string() const {
+    return std::string(xvip::to_string(family)) + "/" + std::to_string(vrid);
+}
+
+std::string format_mac(const MacAddress& mac) {
+    char buf[18];
+    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+                  mac[4], mac[5]);
+    return buf;
+}
+
+namespace {
+
+
+std::uint64_t netns_inode() {
+    struct stat st{};
+    if (stat("/proc/self/ns/net", &st) != 0) throw DataplaneError("stat /proc/self/ns/net", errno);
+    return st.st_ino;
+}
+
+int interface_index(std::string_view ifname) {
+    unsigned index = if_nametoindex(std::string(ifname).c_str());
+    if (index == 0) {
+        throw DataplaneError("no interface named '" + std::string(ifname) +
+                             "' in this network namespace");
+    }
+    return static_cast<int>(index);
+}
+
+MacAddress interface_mac(std::string_view ifname) {
+    UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!sock) throw DataplaneError("socket for SIOCGIFHWADDR", errno);
+    ifreq req{};
+    std::strncpy(req.ifr_name, std::string(ifname).c_str(), IFNAMSIZ - 1);
+    if (ioctl(sock.get(), SIOCGIFHWADDR, &req) != 0) {
+        throw DataplaneError("reading the MAC address of " + std::string(ifname), errno);
+    }
+    MacAddress mac{};
+    std::memcpy(mac.data(), req.ifr_hwaddr.sa_data, mac.size());
+    return mac;
+}
+
+// The pin root must be on a bpffs mounted in the root mount namespace; a missing directory is
+// created later, so check the nearest existing ancestor.
+void require_bpffs(const fs::path& pin_root) {
+    fs::path probe = pin_root;
+    std::error_code ec;
+    while (!probe.empty() && !fs::exists(probe, ec)) probe = probe.parent_path();
+    struct statfs st{};
+    if (probe.empty() || statfs(probe.c_str(), &st) != 0 ||
+        static_cast<unsigned long>(st.f_type) != BPF_FS_MAGIC) {
+        throw DataplaneError(
+            "pin root " + pin_root.string() +
+            " is not on a bpffs: mount one (mount -t bpf bpf /sys/fs/bpf), or pass a pin root on a "
+            "bpffs mounted in the root mount namespace (inside `ip netns exec`, /sys/fs/bpf is "
+            "hidden)");
+    }
+}
+
+void make_private_dirs(const fs::path& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw DataplaneError("creating pin directory " + dir.string(), ec.value());
+    // Pins are root's alone: the state word decides who answers for a VIP.
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+}
+
+std::string prog_name_by_id(std::uint32_t id) {
+    UniqueFd fd(bpf_prog_get_fd_by_id(id));
+    if (!fd) return "?";
+    bpf_prog_info info{};
+    std::uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return "?";
+    return info.name;
+}
+
+// Another program on the interface is not ours to replace: name it and stop.
+void require_no_xdp_program(std::string_view ifname, int ifindex) {
+    LIBBPF_OPTS(bpf_xdp_query_opts, query);
+    if (bpf_xdp_query(ifindex, 0, &query) != 0) return;  // nothing to report; attach will tell
+    if (query.prog_id == 0) return;
+    const char* mode = query.attach_mode == XDP_ATTACHED_SKB   ? "generic"
+                       : query.attach_mode == XDP_ATTACHED_HW  ? "offload"
+                       : query.attach_mode == XDP_ATTACHED_DRV ? "native"
+                                                               : "multiple";
+    throw DataplaneError("interface " + std::string(ifname) + " already has XDP program '" +
+                         prog_name_by_id(query.prog_id) + "' (id " + std::to_string(query.prog_id) +
+                         ", " + mode + " mode) attached; xvip does not replace it: detach it first "
+                         "(ip link set dev " + std::string(ifname) + " xdp off), or if it is xvip's, "
+                         "use `xvipctl detach`");
+}
+
+UniqueFd dup_fd(int fd) {
+    UniqueFd copy(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    if (!copy) throw DataplaneError("dup of a map fd", errno);
+    return copy;
+}
+
+UniqueFd open_pin(const fs::path& path) {
+    UniqueFd fd(bpf_obj_get(path.c_str()));
+    if (!fd) throw DataplaneError("opening pin " + path.string(), errno);
+    return fd;
+}
+
+void pin(int fd, const fs::path& path) {
+    if (bpf_obj_pin(fd, path.c_str()) != 0) throw DataplaneError("pinning " + path.string(), errno);
+}
+
+void remove_pins(const fs::path& pin_dir) {
+    std::error_code ec;
+    fs::remove(pin_dir / XVIP_PIN_LINK, ec);
+    for (const char* name : {XVIP_MAP_STATE, XVIP_MAP_VIP4, XVIP_MAP_VIP6, XVIP_MAP_IFACE,
+                             XVIP_MAP_COUNTERS}) {
+        fs::remove(pin_dir / name, ec);
+    }
+    fs::remove(pin_dir, ec);
+    fs::remove(pin_dir.parent_path(), ec);  // the namespace's directory, once it is empty
+}
+
+// Attach through a BPF link, with explicit mode flags (libbpf 1.1's attach_xdp takes none).
+UniqueFd create_xdp_link(int prog_fd, int ifindex, std::uint32_t flags) {
+    LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
+    return UniqueFd(bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts));
+}
+
+struct SkeletonDeleter {
+    void operator()(xvip_bpf* skel) const { xvip_bpf__destroy(skel); }
+};
+
+}  // namespace
+
+std::array<std::pair<int, const char*>, 5> Dataplane::Maps::named() const {
+    return {{{state.get(), XVIP_MAP_STATE},
+             {vip4.get(), XVIP_MAP_VIP4},
+             {vip6.get(), XVIP_MAP_VIP6},
+             {iface.get(), XVIP_MAP_IFACE},
+             {counters.get(), XVIP_MAP_COUNTERS}}};
+}
+
+fs::path Dataplane::pin_dir_for(const fs::path& pin_root, std::string_view ifname) {
+    return pin_root / ("netns-" + std::to_string(netns_inode())) / std::string(ifname);
+}
+
+Dataplane Dataplane::attach(const AttachOptions& options) {
+    const std::string& ifname = options.ifname;
+    const int ifindex = interface_index(ifname);
+    const fs::path pin_dir = pin_dir_for(options.pin_root, ifname);
+    require_bpffs(options.pin_root);
+    if (fs::exists(pin_dir / XVIP_PIN_LINK)) {
+        throw DataplaneError("xvip is already attached to " + ifname + " (pinned at " +
+                             pin_dir.string() + "): adopt it, or detach it first with "
+                             "`xvipctl detach --dev " + ifname + "`");
+    }
+    require_no_xdp_program(ifname, ifindex);
+    const MacAddress mac = interface_mac(ifname);
+
+    std::unique_ptr<xvip_bpf, SkeletonDeleter> skel(xvip_bpf__open_and_load());
+    if (!skel) {
+        throw DataplaneError("loading the XDP program (needs Linux >= 5.15 with BPF links and "
+                             "mmapable arrays; the verifier's log is above)", errno);
+    }
+
+    // Every instance starts standby: the array is zero-filled, which is exactly that.
+    xvip_iface iface{};
+    iface.abi_version = XVIP_ABI_VERSION;
+    iface.ifindex = static_cast<std::uint32_t>(ifindex);
+    std::memcpy(iface.mac, mac.data(), mac.size());
+    iface.netns_ino = netns_inode();
+
+    Maps maps{dup_fd(bpf_map__fd(skel->maps.xvip_state)), dup_fd(bpf_map__fd(skel->maps.xvip_vip4)),
+              dup_fd(bpf_map__fd(skel->maps.xvip_vip6)), dup_fd(bpf_map__fd(skel->maps.xvip_iface)),
+              dup_fd(bpf_map__fd(skel->maps.xvip_counters))};
+    const int prog_fd = bpf_program__fd(skel->progs.xvip_xdp);
+
+    make_private_dirs(pin_dir);
+    UniqueFd link;
+    try {
+        for (const auto& [fd, name] : maps.named()) pin(fd, pin_dir / name);
+
+        std::uint32_t flags = options.mode == XdpMode::generic ? XDP_FLAGS_SKB_MODE
+                                                               : XDP_FLAGS_DRV_MODE;
+        link = create_xdp_link(prog_fd, ifindex, flags);
+        if (!link && options.mode == XdpMode::auto_select) {
+            const int native_errno = errno;
+            flags = XDP_FLAGS_SKB_MODE;
+            link = create_xdp_link(prog_fd, ifindex, flags);
+            if (link && options.warn) {
+                options.warn("native XDP is not available on " + ifname + " (" +
+                             std::strerror(native_errno) +
+                             "); attached in generic mode, which is slower");
+            }
+        }
+        if (!link) {
+            throw DataplaneError("attaching XDP to " + ifname + " in " +
+                                     (flags == XDP_FLAGS_SKB_MODE ? "generic" : "native") + " mode",
+                                 errno);
+        }
+        iface.xdp_flags = flags;
+        const std::uint32_t key = 0;
+        if (bpf_map_update_elem(maps.iface.get(), &key, &iface, BPF_ANY) != 0) {
+            throw DataplaneError("writing the interface map", errno);
+        }
+        pin(link.get(), pin_dir / XVIP_PIN_LINK);
+    } catch (...) {
+        if (link) bpf_link_detach(link.get());
+        remove_pins(pin_dir);
+        throw;
+    }
+    return Dataplane(ifname, pin_dir, std::move(maps), std::move(link));
+}
+
+Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
+    const fs::path pin_dir = pin_dir_for(pin_root, ifname);
+    if (!fs::exists(pin_dir / XVIP_PIN_LINK)) {
+        throw DataplaneError("xvip is not attached to " + std::string(ifname) + " (nothing pinned at " +
+                             pin_dir.string() + ")");
+    }
+    Maps maps{open_pin(pin_dir / XVIP_MAP_STATE), open_pin(pin_dir / XVIP_MAP_VIP4),
+              open_pin(pin_dir / XVIP_MAP_VIP6), open_pin(pin_dir / XVIP_MAP_IFACE),
+              open_pin(pin_dir / XVIP_MAP_COUNTERS)};
+    UniqueFd link = open_pin(pin_dir / XVIP_PIN_LINK);
+
+    // The interface map's layout begins with the ABI version in every version: read it first.
+    bpf_map_info info{};
+    std::uint32_t info_len = sizeof info;
+    if (bpf_obj_get_info_by_fd(maps.iface.get(), &info, &info_len) != 0) {
+        throw DataplaneError("reading the interface map's info", errno);
+    }
+    xvip_iface iface{};
+    const std::uint32_t key = 0;
+    if (info.value_size != sizeof iface ||
+        bpf_map_lookup_elem(maps.iface.get(), &key, &iface) != 0 ||
+        iface.abi_version != XVIP_ABI_VERSION) {
+        throw DataplaneError("the data plane pinned at " + pin_dir.string() +
+                             " speaks another ABI version (" + std::to_string(iface.abi_version) +
+                             ", this build speaks " + std::to_string(XVIP_ABI_VERSION) +
+                             "): detach it with the xvipctl that attached it");
+    }
+    const int ifindex = interface_index(ifname);
+    if (iface.ifindex != static_cast<std::uint32_t>(ifindex) || iface.netns_ino != netns_inode()) {
+        throw DataplaneError("the data plane pinned at " + pin_dir.string() +
+                             " belongs to another interface (ifindex " +
+                             std::to_string(iface.ifindex) + ", now " + std::to_string(ifindex) +
+                             "): the interface was re-created; detach and attach again");
+    }
+    bpf_link_info link_info{};
+    std::uint32_t link_len = sizeof link_info;
+    if (bpf_obj_get_info_by_fd(link.get(), &link_info, &link_len) != 0 ||
+        link_info.type != BPF_LINK_TYPE_XDP ||
+        link_info.xdp.ifindex != static_cast<std::uint32_t>(ifindex)) {
+        throw DataplaneError("the XDP link pinned at " + pin_dir.string() +
+                             " is no longer attached to " + std::string(ifname));
+    }
+    return Dataplane(std::string(ifname), pin_dir, std::move(maps), std::move(link));
+}
+
+Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd link)
+    : ifname_(std::move(ifname)), pin_dir_(std::move(pin_dir)), maps_(std::move(maps)),
+      link_(std::move(link)) {
+    xvip_iface iface{};
+    const std::uint32_t key = 0;
+    if (bpf_map_lookup_elem(maps_.iface.get(), &key, &iface) != 0) {
+        throw DataplaneError("reading the interface map", errno);
+    }
+    ifindex_ = static_cast<int>(iface.ifindex);
+    mode_ = iface.xdp_flags == XDP_FLAGS_SKB_MODE ? XdpMode::generic : XdpMode::native;
+    std::memcpy(mac_.data(), iface.mac, mac_.size());
+
+    const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    states_len_ = (XVIP_STATE_ENTRIES * sizeof(std::uint64_t) + page - 1) / page * page;
+    void* mem = mmap(nullptr, states_len_, PROT_READ | PROT_WRITE, MAP_SHARED, maps_.state.get(), 0);
+    if (mem == MAP_FAILED) throw DataplaneError("mapping the state array", errno);
+    states_ = static_cast<std::uint64_t*>(mem);
+}
+
+Dataplane::Dataplane(Dataplane&& other) noexcept
+    : ifname_(std::move(other.ifname_)), ifindex_(other.ifindex_), mode_(other.mode_),
+      mac_(other.mac_), pin_dir_(std::move(other.pin_dir_)), maps_(std::move(other.maps_)),
+      link_(std::move(other.link_)), states_(std::exchange(other.states_, nullptr)),
+      states_len_(std::exchange(other.states_len_, 0)) {}
+
+Dataplane& Dataplane::operator=(Dataplane&& other) noexcept {
+    if (this != &other) {
+        unmap();
+        ifname_ = std::move(other.ifname_);
+        ifindex_ = other.ifindex_;
+        mode_ = other.mode_;
+        mac_ = other.mac_;
+        pin_dir_ = std::move(other.pin_dir_);
+        maps_ = std::move(other.maps_);
+        link_ = std::move(other.link_);
+        states_ = std::exchange(other.states_, nullptr);
+        states_len_ = std::exchange(other.states_len_, 0);
+    }
+    return *this;
+}
+
+Dataplane::~Dataplane() { unmap(); }
+
+void Dataplane::unmap() {
+    if (states_) munmap(states_, states_len_);
+    states_ = nullptr;
+}
+
+void Dataplane::detach() {
+    if (!link_) return;
+    if (bpf_link_detach(link_.get()) != 0 && errno != ENOLINK) {
+        throw DataplaneError("detaching XDP from " + ifname_, errno);
+    }
+    unmap();
+    link_.reset();
+    maps_ = Maps{};
+    remove_pins(pin_dir_);
+}
+
+std::uint64_t* Dataplane::state_slot(InstanceKey instance) const {
+    if (!states_) throw DataplaneError("the data plane of " + ifname_ + " is detached");
+    return states_ + instance.index();
+}
+
+void Dataplane::write_state(InstanceKey instance, StateWord state) {
+    std::atomic_ref<std::uint64_t>(*state_slot(instance)).store(state.encode(),
+                                                                std::memory_order_release);
+}
+
+StateWord Dataplane::read_state(InstanceKey instance) const {
+    return StateWord::decode(
+        std::atomic_ref<std::uint64_t>(*state_slot(instance)).load(std::memory_order_acquire));
+}
+
+void Dataplane::add_vip(const IpAddress& vip, InstanceKey instance) {
+    if (vip.family() != instance.family || instance.vrid == 0) {
+        throw DataplaneError("VIP " + vip.to_string() + " cannot belong to instance " +
+                             instance.to_string());
+    }
+    const int fd = vip.is_v4() ? maps_.vip4.get() : maps_.vip6.get();
+    xvip_vip existing{};
+    if (bpf_map_lookup_elem(fd, vip.bytes().data(), &existing) == 0 &&
+        existing.instance != instance.index()) {
+        throw DataplaneError("VIP " + vip.to_string() + " already belongs to another instance (state "
+                             "index " + std::to_string(existing.instance) + ")");
+    }
+    const xvip_vip value{instance.index()};
+    if (bpf_map_update_elem(fd, vip.bytes().data(), &value, BPF_ANY) != 0) {
+        throw DataplaneError("adding VIP " + vip.to_string() +
+                                 (errno == E2BIG ? " (at most " + std::to_string(XVIP_MAX_VIPS) +
+                                                       " VIPs per family)"
+                                                 : std::string()),
+                             errno);
+    }
+}
+
+void Dataplane::remove_vip(const IpAddress& vip) {
+    const int fd = vip.is_v4() ? maps_.vip4.get() : maps_.vip6.get();
+    if (bpf_map_delete_elem(fd, vip.bytes().data()) != 0) {
+        throw DataplaneError(errno == ENOENT ? vip.to_string() + " is not a VIP on " + ifname_
+                                             : "removing VIP " + vip.to_string(),
+                             errno);
+    }
+}
+
+std::vector<VipBinding> Dataplane::vips() const {
+    std::vector<VipBinding> out;
+    for (AddressFamily family : {AddressFamily::ipv4, AddressFamily::ipv6}) {
+        const int fd = family == AddressFamily::ipv4 ? maps_.vip4.get() : maps_.vip6.get();
+        const std::size_t key_len = family == AddressFamily::ipv4 ? 4 : 16;
+        std::array<std::uint8_t, 16> key{}, next{};
+        const void* prev = nullptr;
+        while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
+            xvip_vip value{};
+            if (bpf_map_lookup_elem(fd, next.data(), &value) == 0) {
+                out.push_back({*IpAddress::from_bytes({next.data(), key_len}),
+                               {value.instance >= 256 ? AddressFamily::ipv6 : AddressFamily::ipv4,
+                                static_cast<std::uint8_t>(value.instance % 256)}});
+            }
+            key = next;
+            prev = key.data();
+        }
+    }
+    return out;
+}
+
+xvip_counters Dataplane::counters() const {
+    const int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0) throw DataplaneError("counting possible CPUs", -cpus);
+    std::vector<xvip_counters> per_cpu(static_cast<std::size_t>(cpus));
+    const std::uint32_t key = 0;
+    if (bpf_map_lookup_elem(maps_.counters.get(), &key, per_cpu.data()) != 0) {
+        throw DataplaneError("reading the counters", errno);
+    }
+    xvip_counters total{};
+    for (const auto& cpu : per_cpu) {
+        for (const auto& field : counter_fields()) total.*field.member += cpu.*field.member;
+    }
+    return total;
+}
+
+}  // namespace xvip

@@ -1,0 +1,125 @@
+// The data plane of one interface: the XDP program, its maps and their pins.
+//
+// A Dataplane is either attached fresh (every instance standby) or adopted from the pins a previous
+// process left; either way it ends up holding the same thing: the pinned maps' fds and the state
+// array mapped into memory. Dropping the object leaves the program attached and pinned (that is
+// the restart path); detach() is the only way to remove it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/ip_address.hpp"
+#include "dataplane/state_word.hpp"
+#include "dataplane/unique_fd.hpp"
+#include "xvip_abi.h"
+
+namespace xvip {
+
+enum class XdpMode : std::uint8_t {
+    auto_select,  // native, falling back to generic with a warning
+    native,
+    generic,
+};
+
+std::string_view to_string(XdpMode mode);
+std::optional<XdpMode> parse_xdp_mode(std::string_view text);
+
+// A VRRP instance as the data plane knows it: one per (address family, VRID).
+struct InstanceKey {
+    AddressFamily family = AddressFamily::ipv4;
+    std::uint8_t vrid = 0;  // 1..255
+
+    std::uint32_t index() const;
+    std::string to_string() const;  // "ipv4/51"
+    friend bool operator==(const InstanceKey&, const InstanceKey&) = default;
+};
+
+struct VipBinding {
+    IpAddress address;
+    InstanceKey instance;
+};
+
+using MacAddress = std::array<std::uint8_t, 6>;
+std::string format_mac(const MacAddress& mac);
+
+struct AttachOptions {
+    std::string ifname;
+    XdpMode mode = XdpMode::auto_select;
+    std::filesystem::path pin_root;
+    // Told about what works but not as asked (the generic fallback). Silent when empty.
+    std::function<void(const std::string&)> warn;
+};
+
+class Dataplane {
+public:
+    static constexpr std::string_view default_pin_root = "/sys/fs/bpf/xvip";
+
+    // <pin_root>/netns-<inode>/<ifname>: two namespaces may both have an eth0.
+    static std::filesystem::path pin_dir_for(const std::filesystem::path& pin_root,
+                                             std::string_view ifname);
+
+    // Loads the program, pins its maps and the XDP link, and attaches it with every instance
+    // standby. Throws DataplaneError naming what failed; on failure nothing stays attached/pinned.
+    static Dataplane attach(const AttachOptions& options);
+
+    // Takes over what a previous process pinned, after checking the ABI version, the interface
+    // and the network namespace. Throws DataplaneError when there is nothing, or something else.
+    static Dataplane adopt(std::string_view ifname, const std::filesystem::path& pin_root);
+
+    Dataplane(Dataplane&& other) noexcept;
+    Dataplane& operator=(Dataplane&& other) noexcept;
+    Dataplane(const Dataplane&) = delete;
+    Dataplane& operator=(const Dataplane&) = delete;
+    ~Dataplane();
+
+    // Detaches the program and removes every pin. The object is empty afterwards.
+    void detach();
+
+    const std::string& ifname() const { return ifname_; }
+    int ifindex() const { return ifindex_; }
+    XdpMode mode() const { return mode_; }  // native or generic, as attached
+    const MacAddress& mac() const { return mac_; }
+    const std::filesystem::path& pin_dir() const { return pin_dir_; }
+
+    // Binds a VIP to an instance. Refuses a VIP bound to another instance, or a full map.
+    void add_vip(const IpAddress& vip, InstanceKey instance);
+    void remove_vip(const IpAddress& vip);
+    std::vector<VipBinding> vips() const;
+
+    // One aligned 64-bit store into the mapped state array; the program sees it on its next packet.
+    void write_state(InstanceKey instance, StateWord state);
+    StateWord read_state(InstanceKey instance) const;
+
+    // Verdict counters summed over every possible CPU.
+    xvip_counters counters() const;
+
+private:
+    struct Maps {
+        UniqueFd state, vip4, vip6, iface, counters;
+        std::array<std::pair<int, const char*>, 5> named() const;  // fd and pin name
+    };
+    Dataplane(std::string ifname, std::filesystem::path pin_dir, Maps maps, UniqueFd link);
+    std::uint64_t* state_slot(InstanceKey instance) const;
+    void unmap();
+
+    std::string ifname_;
+    int ifindex_ = 0;
+    XdpMode mode_ = XdpMode::native;
+    MacAddress mac_{};
+    std::filesystem::path pin_dir_;
+    Maps maps_;
+    UniqueFd link_;
+    std::uint64_t* states_ = nullptr;  // XVIP_STATE_ENTRIES words, mmapped
+    std::size_t states_len_ = 0;
+};
+
+}  // namespace xvip

@@ -1,0 +1,43 @@
+#include "dataplane/state_word.hpp"
+
+#include <time.h>
+
+namespace xvip {
+
+std::string_view to_string(Role role) {
+    switch (role) {
+        case Role::standby: return "standby";
+        case Role::active: return "active";
+        case Role::draining: return "draining";
+    }
+    return "unknown";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+    for (Role r : {Role::standby, Role::active, Role::draining}) {
+        if (text == to_string(r)) return r;
+    }
+    return std::nullopt;
+}
+
+std::chrono::nanoseconds monotonic_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+std::uint64_t StateWord::encode() const {
+    return xvip_state_word(static_cast<xvip_role>(role), static_cast<std::uint64_t>(deadline.count()));
+}
+
+StateWord StateWord::decode(std::uint64_t word) {
+    return {static_cast<Role>(xvip_word_role(word)),
+            std::chrono::nanoseconds(static_cast<std::int64_t>(xvip_word_deadline(word)))};
+}
+
+Role StateWord::effective_role(std::chrono::nanoseconds now) const {
+    return static_cast<Role>(
+        xvip_effective_role(encode(), static_cast<std::uint64_t>(now.count())));
+}
+
+}  // namespace xvip

@@ -1,0 +1,300 @@
+// xvipctl's data-plane commands: they open the pins directly, so they work with or without xvipd.
+#include <signal.h>
+#include <time.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "common/duration.hpp"
+#include "common/ip_address.hpp"
+#include "dataplane/counters.hpp"
+#include "dataplane/dataplane.hpp"
+#include "xvipctl/commands.hpp"
+
+namespace xvip::ctl {
+
+namespace {
+
+namespace po = boost::program_options;
+using namespace std::chrono_literals;
+
+constexpr auto max_lease = 1h;  // a lease is bounded by design; an hour is beyond any debugging need
+
+struct Parsed {
+    po::variables_map vm;
+    std::vector<std::string> positional;
+};
+
+// Parses a command's options; --help prints them and exits 0.
+Parsed parse(std::string_view command, const std::vector<std::string>& args,
+             po::options_description options, std::string_view positional_usage = {}) {
+    options.add_options()("dev", po::value<std::string>()->required(), "interface")(
+        "pin-root", po::value<std::string>()->default_value(std::string(Dataplane::default_pin_root)),
+        "bpffs directory holding the pins")("help,h", "show this help");
+    po::options_description hidden;
+    hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
+    po::options_description all;
+    all.add(options).add(hidden);
+    po::positional_options_description pos;
+    pos.add("args", -1);
+
+    Parsed parsed;
+    try {
+        po::store(po::command_line_parser(args).options(all).positional(pos).run(), parsed.vm);
+        if (parsed.vm.count("help")) {
+            std::cout << "usage: xvipctl " << command << " [options] " << positional_usage << "\n"
+                      << options;
+            std::exit(exit_ok);
+        }
+        po::notify(parsed.vm);
+    } catch (const po::error& e) {
+        throw UsageError(std::string(e.what()) + " (see `xvipctl " + std::string(command) +
+                         " --help`)");
+    }
+    if (parsed.vm.count("args")) parsed.positional = parsed.vm["args"].as<std::vector<std::string>>();
+    if (positional_usage.empty() && !parsed.positional.empty()) {
+        throw UsageError("unexpected argument '" + parsed.positional.front() + "'");
+    }
+    return parsed;
+}
+
+std::string dev(const Parsed& p) { return p.vm["dev"].as<std::string>(); }
+std::filesystem::path pin_root(const Parsed& p) { return p.vm["pin-root"].as<std::string>(); }
+
+Dataplane adopt(const Parsed& p) { return Dataplane::adopt(dev(p), pin_root(p)); }
+
+std::chrono::nanoseconds duration_option(const Parsed& p, const char* name) {
+    const auto text = p.vm[name].as<std::string>();
+    const auto d = parse_duration(text);
+    if (!d || *d <= 0ns) {
+        throw UsageError(std::string("--") + name + " takes a positive duration with a unit, e.g. "
+                         "300ms or 2s (got '" + text + "')");
+    }
+    return *d;
+}
+
+IpAddress address_arg(const std::string& text) {
+    auto a = IpAddress::parse(text);
+    if (!a) throw UsageError("'" + text + "' is not an IPv4 or IPv6 address (no prefix length)");
+    return *a;
+}
+
+std::uint8_t vrid_option(const Parsed& p) {
+    const int vrid = p.vm["vrid"].as<int>();
+    if (vrid < 1 || vrid > 255) throw UsageError("--vrid takes 1..255 (got " + std::to_string(vrid) + ")");
+    return static_cast<std::uint8_t>(vrid);
+}
+
+int cmd_attach(const std::vector<std::string>& args) {
+    po::options_description o("attach options");
+    o.add_options()("xdp-mode", po::value<std::string>()->default_value("auto"),
+                    "auto (native, else generic with a warning), native or generic");
+    const auto p = parse("attach", args, o);
+    const auto mode = parse_xdp_mode(p.vm["xdp-mode"].as<std::string>());
+    if (!mode) throw UsageError("--xdp-mode takes auto, native or generic");
+    auto dp = Dataplane::attach({.ifname = dev(p),
+                                 .mode = *mode,
+                                 .pin_root = pin_root(p),
+                                 .warn = [](const std::string& w) {
+                                     std::fprintf(stderr, "xvipctl attach: warning: %s\n", w.c_str());
+                                 }});
+    std::printf("attached to %s (ifindex %d, %s mode), every instance standby; pinned at %s\n",
+                dp.ifname().c_str(), dp.ifindex(), std::string(to_string(dp.mode())).c_str(),
+                dp.pin_dir().c_str());
+    return exit_ok;
+}
+
+int cmd_detach(const std::vector<std::string>& args) {
+    const auto p = parse("detach", args, po::options_description("detach options"));
+    auto dp = adopt(p);
+    const auto where = dp.pin_dir();
+    dp.detach();
+    std::printf("detached from %s; removed %s\n", dev(p).c_str(), where.c_str());
+    return exit_ok;
+}
+
+int cmd_vip(const std::vector<std::string>& args) {
+    if (args.empty() || (args[0] != "add" && args[0] != "del")) {
+        throw UsageError("expected `vip add` or `vip del` (see `xvipctl --help`)");
+    }
+    const bool add = args[0] == "add";
+    po::options_description o(add ? "vip add options" : "vip del options");
+    if (add) o.add_options()("vrid", po::value<int>()->required(), "instance's VRID (1..255)");
+    const auto p = parse(add ? "vip add" : "vip del", {args.begin() + 1, args.end()}, o, "ADDRESS...");
+    if (p.positional.empty()) throw UsageError("name at least one address");
+    std::vector<IpAddress> vips;
+    for (const auto& text : p.positional) vips.push_back(address_arg(text));  // all valid, or none
+    const std::uint8_t vrid = add ? vrid_option(p) : 0;
+    auto dp = adopt(p);
+    for (const auto& vip : vips) {
+        if (add) {
+            dp.add_vip(vip, {vip.family(), vrid});
+        } else {
+            dp.remove_vip(vip);
+        }
+        std::printf("%s %s\n", add ? "added" : "removed", vip.to_string().c_str());
+    }
+    return exit_ok;
+}
+
+int cmd_state(const std::vector<std::string>& args) {
+    po::options_description o("state options");
+    o.add_options()("vrid", po::value<int>()->required(), "instance's VRID (1..255)")(
+        "family", po::value<std::string>()->default_value("ipv4"), "ipv4 or ipv6")(
+        "lease", po::value<std::string>(), "active: how long the node answers without renewal")(
+        "hold", po::value<std::string>(), "active: keep renewing the lease this long (foreground)")(
+        "for", po::value<std::string>(), "draining: how long VIP traffic still passes");
+    const auto p = parse("state", args, o, "standby|draining|active");
+    if (p.positional.size() != 1) throw UsageError("name one role: standby, draining or active");
+    const auto role = parse_role(p.positional[0]);
+    if (!role) throw UsageError("role must be standby, draining or active");
+    const auto family_text = p.vm["family"].as<std::string>();
+    if (family_text != "ipv4" && family_text != "ipv6") throw UsageError("--family takes ipv4 or ipv6");
+    const InstanceKey instance{family_text == "ipv4" ? AddressFamily::ipv4 : AddressFamily::ipv6,
+                               vrid_option(p)};
+    const bool has_lease = p.vm.count("lease"), has_hold = p.vm.count("hold"),
+               has_for = p.vm.count("for");
+    if (*role == Role::active && !has_lease) {
+        throw UsageError("active needs --lease: there is no unbounded active");
+    }
+    if (*role != Role::active && (has_lease || has_hold)) {
+        throw UsageError("--lease and --hold go with active only");
+    }
+    if (*role == Role::draining && !has_for) throw UsageError("draining needs --for DURATION");
+    if (*role != Role::draining && has_for) throw UsageError("--for goes with draining only");
+    const auto lease = has_lease ? duration_option(p, "lease") : 0ns;
+    const auto hold = has_hold ? duration_option(p, "hold") : 0ns;
+    if (lease > max_lease) throw UsageError("--lease is at most 1h");
+
+    auto dp = adopt(p);
+    switch (*role) {
+        case Role::standby:
+            dp.write_state(instance, StateWord::standby());
+            std::printf("%s standby\n", instance.to_string().c_str());
+            return exit_ok;
+        case Role::draining: {
+            const auto drain = duration_option(p, "for");
+            dp.write_state(instance, StateWord::draining_until(monotonic_now() + drain));
+            std::printf("%s draining for %s\n", instance.to_string().c_str(),
+                        format_duration(drain).c_str());
+            return exit_ok;
+        }
+        case Role::active: break;
+    }
+
+    dp.write_state(instance, StateWord::active_until(monotonic_now() + lease));
+    std::printf("%s active, lease %s\n", instance.to_string().c_str(), format_duration(lease).c_str());
+    if (!has_hold) return exit_ok;
+
+    // Renew at a third of the lease until --hold has passed or we are interrupted; then let the
+    // last lease run out by itself, exactly as when a daemon stops renewing.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+    const auto hold_end = monotonic_now() + hold;
+    std::size_t renewals = 0;
+    for (auto now = monotonic_now(); now < hold_end; now = monotonic_now()) {
+        const auto wait = std::min<std::chrono::nanoseconds>(lease / 3, hold_end - now);
+        const timespec ts{static_cast<time_t>(wait.count() / 1'000'000'000),
+                          static_cast<long>(wait.count() % 1'000'000'000)};
+        if (sigtimedwait(&stop_signals, nullptr, &ts) > 0) break;
+        dp.write_state(instance, StateWord::active_until(monotonic_now() + lease));
+        ++renewals;
+    }
+    std::printf("%s: stopped renewing after %zu renewals; the lease ends within %s\n",
+                instance.to_string().c_str(), renewals, format_duration(lease).c_str());
+    return exit_ok;
+}
+
+nlohmann::json instance_json(const Dataplane& dp, InstanceKey instance, std::chrono::nanoseconds now) {
+    const auto word = dp.read_state(instance);
+    const auto effective = word.effective_role(now);
+    nlohmann::json j{{"instance", instance.to_string()},
+                     {"role", to_string(word.role)},
+                     {"effective_role", to_string(effective)}};
+    if (word.role != Role::standby) {
+        j["deadline_left_ns"] = std::max<std::int64_t>(0, (word.deadline - now).count());
+    }
+    return j;
+}
+
+int cmd_show(const std::vector<std::string>& args) {
+    po::options_description o("show options");
+    o.add_options()("json", "print JSON");
+    const auto p = parse("show", args, o);
+    const auto dp = adopt(p);
+    const auto now = monotonic_now();
+    const auto vips = dp.vips();
+
+    nlohmann::json j{{"interface", dp.ifname()},      {"ifindex", dp.ifindex()},
+                     {"mac", format_mac(dp.mac())},   {"xdp_mode", to_string(dp.mode())},
+                     {"pin_dir", dp.pin_dir().string()}};
+    std::map<std::uint32_t, InstanceKey> instances;
+    for (const auto& v : vips) instances.emplace(v.instance.index(), v.instance);
+    j["instances"] = nlohmann::json::array();
+    for (const auto& [index, instance] : instances) {
+        auto ij = instance_json(dp, instance, now);
+        ij["vips"] = nlohmann::json::array();
+        for (const auto& v : vips) {
+            if (v.instance == instance) ij["vips"].push_back(v.address.to_string());
+        }
+        j["instances"].push_back(ij);
+    }
+    if (p.vm.count("json")) {
+        std::cout << j.dump(2) << "\n";
+        return exit_ok;
+    }
+    std::printf("%s (ifindex %d, %s) XDP %s, pinned at %s\n", dp.ifname().c_str(), dp.ifindex(),
+                format_mac(dp.mac()).c_str(), std::string(to_string(dp.mode())).c_str(),
+                dp.pin_dir().c_str());
+    if (instances.empty()) std::printf("no VIPs\n");
+    for (const auto& ij : j["instances"]) {
+        std::string line = "  " + ij["instance"].get<std::string>() + "  " +
+                           ij["effective_role"].get<std::string>();
+        if (ij.contains("deadline_left_ns")) {
+            line += " (" + ij["role"].get<std::string>() + ", " +
+                    format_duration(std::chrono::nanoseconds(ij["deadline_left_ns"].get<std::int64_t>())) +
+                    " left)";
+        }
+        line += "  VIPs:";
+        for (const auto& v : ij["vips"]) line += " " + v.get<std::string>();
+        std::printf("%s\n", line.c_str());
+    }
+    return exit_ok;
+}
+
+int cmd_counters(const std::vector<std::string>& args) {
+    po::options_description o("counters options");
+    o.add_options()("json", "print JSON");
+    const auto p = parse("counters", args, o);
+    const auto totals = adopt(p).counters();
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& field : counter_fields()) j[std::string(field.name)] = totals.*field.member;
+    if (p.vm.count("json")) {
+        std::cout << j.dump(2) << "\n";
+        return exit_ok;
+    }
+    for (const auto& field : counter_fields()) {
+        std::printf("%-20s %llu\n", std::string(field.name).c_str(), totals.*field.member);
+    }
+    return exit_ok;
+}
+
+const Command commands[] = {
+    {"attach", cmd_attach}, {"detach", cmd_detach}, {"vip", cmd_vip},
+    {"state", cmd_state},   {"show", cmd_show},     {"counters", cmd_counters},
+};
+
+}  // namespace
+
+std::span<const Command> dataplane_commands() { return commands; }
+
+}  // namespace xvip::ctl
