@@ -17,6 +17,7 @@ enum class DiscardReason : std::uint8_t {
     bad_type,           // type is not 1 (advertisement)
     bad_checksum,       // in none of the accepted forms
     bad_address_count,  // zero addresses, or a count that does not fit the length
+    bad_interval,       // advert interval of zero: no timer can be derived from it
     // Found by the receive filter, against the instance's configuration.
     unknown_vrid,        // no instance here for this VRID and address family
     auth_mismatch,       // v2: auth type or password differs from ours
@@ -26,7 +27,7 @@ enum class DiscardReason : std::uint8_t {
     own_advert,          // our own advert looped back
 };
 
-inline constexpr std::size_t discard_reason_count = 13;
+inline constexpr std::size_t discard_reason_count = 14;
 
 constexpr std::string_view to_string(DiscardReason reason) {
     switch (reason) {
@@ -37,6 +38,7 @@ constexpr std::string_view to_string(DiscardReason reason) {
         case DiscardReason::bad_type: return "bad_type";
         case DiscardReason::bad_checksum: return "bad_checksum";
         case DiscardReason::bad_address_count: return "bad_address_count";
+        case DiscardReason::bad_interval: return "bad_interval";
         case DiscardReason::unknown_vrid: return "unknown_vrid";
         case DiscardReason::auth_mismatch: return "auth_mismatch";
         case DiscardReason::interval_mismatch: return "interval_mismatch";
