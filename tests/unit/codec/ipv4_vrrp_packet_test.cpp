@@ -99,7 +99,10 @@ TEST(Ipv4VrrpPacket, RefusesWhatIsNotAPlainVrrpPacket) {
     EXPECT_EQ(broken([](auto& p) { p[7] = 0x01; }), DiscardReason::bad_ip_header);  // offset 8
     EXPECT_EQ(broken([](auto& p) { p[3] = static_cast<std::uint8_t>(p[3] + 1); }),
               DiscardReason::truncated);  // total length beyond the buffer
-    EXPECT_EQ(broken([](auto& p) { p[0] = 0x4f; }), DiscardReason::truncated);  // 60-byte header
+
+    auto long_header = good;  // IHL 15: a 60-byte header, longer than the whole packet
+    long_header[0] = 0x4f;
+    EXPECT_EQ(reason_of(long_header), DiscardReason::truncated);
 
     auto bad_checksum = good;
     bad_checksum[11] ^= 1;
