@@ -25,4 +25,12 @@ static_assert(fields.size() * sizeof(std::uint64_t) == sizeof(xvip_counters));
 
 std::span<const CounterField> counter_fields() { return fields; }
 
+xvip_counters sum_counters(std::span<const xvip_counters> per_cpu) {
+    xvip_counters total{};
+    for (const auto& cpu : per_cpu) {
+        for (const auto& field : fields) total.*field.member += cpu.*field.member;
+    }
+    return total;
+}
+
 }  // namespace xvip

@@ -16,4 +16,7 @@ struct CounterField {
 
 std::span<const CounterField> counter_fields();
 
+// Totals of a per-CPU counters map value.
+xvip_counters sum_counters(std::span<const xvip_counters> per_cpu);
+
 }  // namespace xvip

@@ -436,11 +436,7 @@ xvip_counters Dataplane::counters() const {
     if (bpf_map_lookup_elem(maps_.counters.get(), &key, per_cpu.data()) != 0) {
         throw DataplaneError("reading the counters", errno);
     }
-    xvip_counters total{};
-    for (const auto& cpu : per_cpu) {
-        for (const auto& field : counter_fields()) total.*field.member += cpu.*field.member;
-    }
-    return total;
+    return sum_counters(per_cpu);
 }
 
 }  // namespace xvip
