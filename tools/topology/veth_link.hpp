@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+
+namespace xvip::topo {
+
+// One veth pair joining an endpoint namespace to the bridge namespace. The pair is created with
+// each end already inside its namespace, so it never appears in the root namespace, and it has no
+// destructor of its own: deleting either namespace destroys both ends.
+struct VethLink {
+    std::string endpoint_netns;
+    std::string endpoint_ifname;  // "eth0"
+    std::string endpoint_mac;
+    std::string bridge_netns;
+    std::string bridge_port;  // the peer end, enslaved to the bridge
+    std::string bridge_name;
+    int mtu;
+};
+
+// Creates the pair and enslaves the bridge end; both ends stay down until bring_up.
+void create_veth_link(const VethLink& link);
+void bring_up(const VethLink& link);
+
+// veth drops frames an XDP program sends with XDP_TX unless the receiving peer has NAPI enabled,
+// which GRO (or an XDP program) on the peer does (xdp-project/xdp-tutorial issue 167). Turns GRO
+// on for the bridge end and reads it back; throws if it does not read back on.
+void enable_gro_on_bridge_port(const VethLink& link);
+
+// Whether `ethtool -k` reports generic-receive-offload: on for the interface.
+bool gro_enabled(const std::string& netns, const std::string& ifname);
+
+}  // namespace xvip::topo
