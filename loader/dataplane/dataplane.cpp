@@ -50,13 +50,6 @@ std::string InstanceKey::to_string() const {
     return std::string(xvip::to_string(family)) + "/" + std::to_string(vrid);
 }
 
-std::string format_mac(const MacAddress& mac) {
-    char buf[18];
-    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-                  mac[4], mac[5]);
-    return buf;
-}
-
 namespace {
 
 

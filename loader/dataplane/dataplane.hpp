@@ -18,8 +18,9 @@
 #include <vector>
 
 #include "common/ip_address.hpp"
+#include "common/mac_address.hpp"
 #include "dataplane/state_word.hpp"
-#include "dataplane/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 #include "xvip_abi.h"
 
 namespace xvip {
@@ -47,9 +48,6 @@ struct VipBinding {
     IpAddress address;
     InstanceKey instance;
 };
-
-using MacAddress = std::array<std::uint8_t, 6>;
-std::string format_mac(const MacAddress& mac);
 
 struct AttachOptions {
     std::string ifname;

@@ -10,10 +10,9 @@
 #include <optional>
 
 #include "common/ip_address.hpp"
+#include "common/mac_address.hpp"
 
 namespace xvip {
-
-using MacAddress = std::array<std::uint8_t, 6>;
 
 inline constexpr std::size_t gratuitous_arp_size = 42;         // Ethernet 14 + ARP 28
 inline constexpr std::size_t unsolicited_na_size = 86;         // Ethernet 14 + IPv6 40 + NA 32
