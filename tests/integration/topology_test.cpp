@@ -1,5 +1,5 @@
 // Self-test of the namespace topology helper that every network test builds on: what it promises
-// while alive (interfaces, addresses, reachability, GRO on XDP peers, bpffs and pin directories),
+// while alive (interfaces, addresses, reachability, an XDP program on XDP peers, bpffs and pin directories),
 // and that nothing of it is left afterwards, whether the test ends normally, throws, fails during
 // setup, is ended by SIGTERM, or is killed outright (the next run clears the remains).
 
@@ -280,10 +280,10 @@ TEST_F(TopologyTest, TwoNodesAndAClientAreWiredAsPromisedAndRemovedAfterwards) {
                 }
             }
             // Read back independently of the helper's own check.
-            const auto features =
-                topo.run_checked(topo.bridge_netns(), {"ethtool", "-k", node.bridge_port});
-            EXPECT_NE(features.out.find("generic-receive-offload: on"), std::string::npos)
-                << features.out;
+            const auto port = topo.run_checked(topo.bridge_netns(),
+                                               {"ip", "-d", "link", "show", "dev", node.bridge_port});
+            EXPECT_NE(port.out.find("prog/xdp id"), std::string::npos)
+                << "the XDP_PASS program on the node's bridge port:\n" << port.out;
 
             EXPECT_TRUE(std::filesystem::is_directory(node.pin_dir)) << node.pin_dir;
             EXPECT_EQ(node.pin_dir.parent_path(), topo.bpffs_dir());

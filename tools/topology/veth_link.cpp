@@ -22,22 +22,18 @@ void bring_up(const VethLink& link) {
     run_checked({"ip", "-n", link.endpoint_netns, "link", "set", link.endpoint_ifname, "up"});
 }
 
-bool gro_enabled(const std::string& netns, const std::string& ifname) {
-    const auto features = run_checked(in_netns(netns, {"ethtool", "-k", ifname}));
-    std::istringstream lines(features.out);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.rfind("generic-receive-offload:", 0) == 0) {
-            return line.find(": on") != std::string::npos;
-        }
-    }
-    return false;
+bool xdp_attached(const std::string& netns, const std::string& ifname) {
+    const auto link = run_checked(in_netns(netns, {"ip", "-d", "-j", "link", "show", "dev", ifname}));
+    // `ip -j` prints an "xdp" object for the device only while a program is attached.
+    return link.out.find("\"xdp\":{") != std::string::npos;
 }
 
-void enable_gro_on_bridge_port(const VethLink& link) {
-    run_checked(in_netns(link.bridge_netns, {"ethtool", "-K", link.bridge_port, "gro", "on"}));
-    if (!gro_enabled(link.bridge_netns, link.bridge_port)) {
+void attach_pass_program_to_bridge_port(const VethLink& link) {
+    run_checked(in_netns(link.bridge_netns, {"ip", "link", "set", "dev", link.bridge_port, "xdpdrv",
+                                             "obj", XVIP_PASS_BPF_OBJECT, "sec", "xdp"}));
+    if (!xdp_attached(link.bridge_netns, link.bridge_port)) {
         throw std::runtime_error(
-            "GRO does not read back on for " + link.bridge_port + " in " + link.bridge_netns +
+            "no XDP program reads back on " + link.bridge_port + " in " + link.bridge_netns +
             " (peer of " + link.endpoint_ifname + " in " + link.endpoint_netns +
             "): XDP_TX frames from " + link.endpoint_ifname + " would be dropped silently");
     }

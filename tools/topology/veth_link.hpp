@@ -21,12 +21,13 @@ struct VethLink {
 void create_veth_link(const VethLink& link);
 void bring_up(const VethLink& link);
 
-// veth drops frames an XDP program sends with XDP_TX unless the receiving peer has NAPI enabled,
-// which GRO (or an XDP program) on the peer does (xdp-project/xdp-tutorial issue 167). Turns GRO
-// on for the bridge end and reads it back; throws if it does not read back on.
-void enable_gro_on_bridge_port(const VethLink& link);
+// veth drops frames an XDP program sends with XDP_TX unless the receiving peer has NAPI enabled
+// (xdp-project/xdp-tutorial issue 167). GRO on the peer is said to be enough, but on Linux 6.18 the
+// frames still vanish; an XDP program on the peer always works. Attaches the trivial XDP_PASS
+// program (bpf/pass.bpf.c) to the bridge end in native mode and reads it back; throws if absent.
+void attach_pass_program_to_bridge_port(const VethLink& link);
 
-// Whether `ethtool -k` reports generic-receive-offload: on for the interface.
-bool gro_enabled(const std::string& netns, const std::string& ifname);
+// Whether `ip -d link show` reports an XDP program on the interface.
+bool xdp_attached(const std::string& netns, const std::string& ifname);
 
 }  // namespace xvip::topo
