@@ -1,0 +1,80 @@
+#include "daemon/event_loop.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/unique_fd.hpp"
+
+namespace xvip {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(EventLoop, RunsTimersInDeadlineOrderAndSkipsCancelledOnes) {
+    EventLoop loop;
+    std::vector<std::string> ran;
+    const auto t0 = EventLoop::now();
+    loop.schedule(t0 + 30ms, [&] { ran.push_back("third"); loop.stop(); });
+    loop.schedule(t0 + 10ms, [&] { ran.push_back("first"); });
+    const auto cancelled = loop.schedule(t0 + 15ms, [&] { ran.push_back("cancelled"); });
+    loop.schedule(t0 + 20ms, [&] { ran.push_back("second"); });
+    loop.cancel(cancelled);
+    loop.run();
+    EXPECT_EQ(ran, (std::vector<std::string>{"first", "second", "third"}));
+    EXPECT_GE(EventLoop::now() - t0, 30ms) << "no timer fires early";
+}
+
+TEST(EventLoop, TimersScheduledFromCallbacksAndInThePastRun) {
+    EventLoop loop;
+    int count = 0;
+    std::function<void()> again = [&] {
+        if (++count == 3) {
+            loop.stop();
+            return;
+        }
+        loop.schedule(EventLoop::now() - 1s, again);  // already due
+    };
+    loop.schedule(EventLoop::now(), again);
+    loop.run();
+    EXPECT_EQ(count, 3);
+}
+
+TEST(EventLoop, DeliversReadableFileDescriptors) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    UniqueFd read_end(fds[0]), write_end(fds[1]);
+    EventLoop loop;
+    std::string got;
+    loop.watch(read_end.get(), [&] {
+        char buf[16];
+        const auto n = read(read_end.get(), buf, sizeof buf);
+        got.append(buf, static_cast<std::size_t>(n));
+        loop.unwatch(read_end.get());
+        loop.stop();
+    });
+    loop.schedule(EventLoop::now() + 5ms, [&] { ASSERT_EQ(write(write_end.get(), "advert", 6), 6); });
+    loop.schedule(EventLoop::now() + 2s, [&] { loop.stop(); });  // bound: never hang
+    loop.run();
+    EXPECT_EQ(got, "advert");
+}
+
+TEST(EventLoop, DeliversSignalsAsEvents) {
+    EventLoop loop;
+    int hups = 0;
+    loop.on_signal(SIGHUP, [&] {
+        ++hups;
+        loop.stop();
+    });
+    loop.schedule(EventLoop::now() + 5ms, [] { kill(getpid(), SIGHUP); });
+    loop.schedule(EventLoop::now() + 2s, [&] { loop.stop(); });
+    loop.run();
+    EXPECT_EQ(hups, 1);
+}
+
+}  // namespace
+}  // namespace xvip
