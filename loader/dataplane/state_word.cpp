@@ -4,17 +4,17 @@
 
 namespace xvip {
 
-std::string_view to_string(Role role) {
+std::string_view to_string(XdpRole role) {
     switch (role) {
-        case Role::standby: return "standby";
-        case Role::active: return "active";
-        case Role::draining: return "draining";
+        case XdpRole::standby: return "standby";
+        case XdpRole::active: return "active";
+        case XdpRole::draining: return "draining";
     }
     return "unknown";
 }
 
-std::optional<Role> parse_role(std::string_view text) {
-    for (Role r : {Role::standby, Role::active, Role::draining}) {
+std::optional<XdpRole> parse_role(std::string_view text) {
+    for (XdpRole r : {XdpRole::standby, XdpRole::active, XdpRole::draining}) {
         if (text == to_string(r)) return r;
     }
     return std::nullopt;
@@ -31,12 +31,12 @@ std::uint64_t StateWord::encode() const {
 }
 
 StateWord StateWord::decode(std::uint64_t word) {
-    return {static_cast<Role>(xvip_word_role(word)),
+    return {static_cast<XdpRole>(xvip_word_role(word)),
             std::chrono::nanoseconds(static_cast<std::int64_t>(xvip_word_deadline(word)))};
 }
 
-Role StateWord::effective_role(std::chrono::nanoseconds now) const {
-    return static_cast<Role>(
+XdpRole StateWord::effective_role(std::chrono::nanoseconds now) const {
+    return static_cast<XdpRole>(
         xvip_effective_role(encode(), static_cast<std::uint64_t>(now.count())));
 }
 

@@ -10,34 +10,35 @@
 
 namespace xvip {
 
-enum class Role : std::uint8_t {
+// The role the XDP program plays for an instance (the election has its own, coarser Role).
+enum class XdpRole : std::uint8_t {
     standby = XVIP_ROLE_STANDBY,
     active = XVIP_ROLE_ACTIVE,
     draining = XVIP_ROLE_DRAINING,
 };
 
-std::string_view to_string(Role role);
-std::optional<Role> parse_role(std::string_view text);
+std::string_view to_string(XdpRole role);
+std::optional<XdpRole> parse_role(std::string_view text);
 
 // CLOCK_MONOTONIC, the clock bpf_ktime_get_ns() reads.
 std::chrono::nanoseconds monotonic_now();
 
 struct StateWord {
-    Role role = Role::standby;
+    XdpRole role = XdpRole::standby;
     std::chrono::nanoseconds deadline{0};  // CLOCK_MONOTONIC; meaningless for standby
 
     static StateWord standby() { return {}; }
     static StateWord active_until(std::chrono::nanoseconds lease_end) {
-        return {Role::active, lease_end};
+        return {XdpRole::active, lease_end};
     }
     static StateWord draining_until(std::chrono::nanoseconds drain_end) {
-        return {Role::draining, drain_end};
+        return {XdpRole::draining, drain_end};
     }
 
     std::uint64_t encode() const;
     static StateWord decode(std::uint64_t word);
     // What the XDP program acts on at `now` (an expired lease or drain is standby).
-    Role effective_role(std::chrono::nanoseconds now) const;
+    XdpRole effective_role(std::chrono::nanoseconds now) const;
 
     friend bool operator==(const StateWord&, const StateWord&) = default;
 };

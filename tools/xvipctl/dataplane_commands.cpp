@@ -160,32 +160,32 @@ int cmd_state(const std::vector<std::string>& args) {
                                vrid_option(p)};
     const bool has_lease = p.vm.count("lease"), has_hold = p.vm.count("hold"),
                has_for = p.vm.count("for");
-    if (*role == Role::active && !has_lease) {
+    if (*role == XdpRole::active && !has_lease) {
         throw UsageError("active needs --lease: there is no unbounded active");
     }
-    if (*role != Role::active && (has_lease || has_hold)) {
+    if (*role != XdpRole::active && (has_lease || has_hold)) {
         throw UsageError("--lease and --hold go with active only");
     }
-    if (*role == Role::draining && !has_for) throw UsageError("draining needs --for DURATION");
-    if (*role != Role::draining && has_for) throw UsageError("--for goes with draining only");
+    if (*role == XdpRole::draining && !has_for) throw UsageError("draining needs --for DURATION");
+    if (*role != XdpRole::draining && has_for) throw UsageError("--for goes with draining only");
     const auto lease = has_lease ? duration_option(p, "lease") : 0ns;
     const auto hold = has_hold ? duration_option(p, "hold") : 0ns;
     if (lease > max_lease) throw UsageError("--lease is at most 1h");
 
     auto dp = adopt(p);
     switch (*role) {
-        case Role::standby:
+        case XdpRole::standby:
             dp.write_state(instance, StateWord::standby());
             std::printf("%s standby\n", instance.to_string().c_str());
             return exit_ok;
-        case Role::draining: {
+        case XdpRole::draining: {
             const auto drain = duration_option(p, "for");
             dp.write_state(instance, StateWord::draining_until(monotonic_now() + drain));
             std::printf("%s draining for %s\n", instance.to_string().c_str(),
                         format_duration(drain).c_str());
             return exit_ok;
         }
-        case Role::active: break;
+        case XdpRole::active: break;
     }
 
     dp.write_state(instance, StateWord::active_until(monotonic_now() + lease));
@@ -220,7 +220,7 @@ nlohmann::json instance_json(const Dataplane& dp, InstanceKey instance, std::chr
     nlohmann::json j{{"instance", instance.to_string()},
                      {"role", to_string(word.role)},
                      {"effective_role", to_string(effective)}};
-    if (word.role != Role::standby) {
+    if (word.role != XdpRole::standby) {
         j["deadline_left_ns"] = std::max<std::int64_t>(0, (word.deadline - now).count());
     }
     return j;
