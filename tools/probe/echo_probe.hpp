@@ -1,0 +1,49 @@
+// The client's view of a failover: ICMP echo requests to the VIP at a fixed rate, every reply
+// timed, and the longest silence reported with sub-millisecond resolution. Bounded in count and
+// time by construction; run it on a thread that has entered the client's network namespace.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.hpp"
+#include "common/mac_address.hpp"
+
+namespace xvip::probe {
+
+struct EchoProbeOptions {
+    IpAddress target;                                  // IPv4 or IPv6
+    std::chrono::microseconds interval{1000};          // one request per millisecond
+    std::chrono::milliseconds duration{5000};          // then it stops, whatever happens
+    std::chrono::milliseconds reply_timeout{200};      // a reply later than this counts as lost
+};
+
+struct EchoReply {
+    std::uint32_t sequence = 0;
+    std::chrono::nanoseconds sent{0};      // since the probe started
+    std::chrono::nanoseconds received{0};  // since the probe started
+};
+
+struct EchoProbeResult {
+    std::uint32_t sent = 0;
+    std::vector<EchoReply> replies;  // in arrival order
+    std::chrono::nanoseconds started_at{0};  // CLOCK_MONOTONIC when the first request left
+
+    std::uint32_t lost() const;
+    // The longest time without a reply: between two consecutive replies, or from the start to the
+    // first and from the last to the end, if those are longer. Zero if every request was answered
+    // at the rate it was sent.
+    std::chrono::nanoseconds longest_gap() const;
+    // Requests sent whose replies never came (or came after the timeout).
+    std::vector<std::uint32_t> lost_sequences() const;
+    std::chrono::nanoseconds duration{0};  // from the first request to the last
+    std::string summary() const;  // "sent 5000, lost 3, longest gap 3.412ms"
+};
+
+// Sends and receives until duration has passed. Throws std::system_error if the socket cannot
+// be opened (needs CAP_NET_RAW).
+EchoProbeResult run_echo_probe(const EchoProbeOptions& options);
+
+}  // namespace xvip::probe
