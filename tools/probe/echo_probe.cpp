@@ -44,7 +44,7 @@ std::uint16_t checksum(const std::uint8_t* data, std::size_t len) {
 EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
     const bool v4 = options.target.is_v4();
     UniqueFd fd(socket(v4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6));
+                       v4 ? int{IPPROTO_ICMP} : int{IPPROTO_ICMPV6}));
     if (!fd) throw std::system_error(errno, std::generic_category(), "echo probe socket");
     if (!v4) {
         // Only echo replies; the kernel fills in the ICMPv6 checksum (RFC 3542 §3.1).
