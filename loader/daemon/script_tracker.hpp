@@ -1,0 +1,66 @@
+// One keepalived vrrp_script: the script runs every interval (the first run at start()), a run
+// that outlives its timeout is killed and counts as a failure, and the rise/fall verdict
+// (rise_fall.hpp) is reported through the callback when it changes, the first verdict included.
+// A run still going when the next is due is not doubled up: that tick is skipped, as in keepalived.
+// What a verdict does to an instance (weight, fault) is the caller's: see effective_priority.hpp.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "daemon/child_processes.hpp"
+#include "daemon/event_loop.hpp"
+#include "daemon/log_sink.hpp"
+#include "daemon/rise_fall.hpp"
+#include "daemon/script.hpp"
+
+namespace xvip {
+
+struct TrackScriptSettings {
+    std::string name;
+    Script script;                                // from prepare_script
+    Duration interval = std::chrono::seconds(1);
+    std::optional<Duration> timeout;              // unset: the interval, as keepalived does
+    int rise = 1;
+    int fall = 1;
+    bool initially_failed = false;                // keepalived init_fail
+    ChildOutput output = ChildOutput::discard;
+};
+
+class ScriptTracker {
+public:
+    using OnChange = std::function<void(bool healthy)>;
+
+    ScriptTracker(EventLoop& loop, ChildProcesses& children, TrackScriptSettings settings, OnChange on_change,
+                  LogSink log = {});
+    ScriptTracker(const ScriptTracker&) = delete;
+    ScriptTracker& operator=(const ScriptTracker&) = delete;
+    // Cancels the next run and kills a run in progress.
+    ~ScriptTracker();
+
+    void start();
+
+    // Unset until the first verdict (unless initially_failed).
+    std::optional<bool> healthy() const { return verdict_.healthy(); }
+    const std::string& name() const { return settings_.name; }
+    std::uint64_t runs() const { return runs_; }
+
+private:
+    void tick();
+    void finished(const ChildExit& exit);
+    void record(bool success, const std::string& why);
+
+    EventLoop& loop_;
+    ChildProcesses& children_;
+    TrackScriptSettings settings_;
+    OnChange on_change_;
+    LogSink log_;
+    RiseFall verdict_;
+    std::optional<EventLoop::TimerId> next_run_;
+    std::optional<ChildProcesses::Id> running_;
+    TimePoint next_due_{};
+    std::uint64_t runs_ = 0;
+};
+
+}  // namespace xvip

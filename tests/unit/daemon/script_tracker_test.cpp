@@ -1,0 +1,116 @@
+#include "daemon/script_tracker.hpp"
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "daemon_test_support.hpp"
+
+namespace xvip {
+namespace {
+
+using namespace std::chrono_literals;
+using test::TempDir;
+
+Script script_at(const std::string& path) {
+    auto prepared = prepare_script(path, std::nullopt, {.enforce_security = true, .daemon_uid = ::geteuid()});
+    EXPECT_TRUE(prepared) << (prepared ? "" : prepared.error().message);
+    return prepared ? prepared.value() : Script{};
+}
+
+// Healthy while the flag file exists.
+struct FlagScript {
+    TempDir dir;
+    std::string flag = dir / "healthy";
+    std::string path = test::write_script(dir / "check.sh", "[ -e " + flag + " ]");
+
+    void set(bool healthy) {
+        if (healthy) {
+            std::ofstream(flag) << "";
+        } else {
+            ::unlink(flag.c_str());
+        }
+    }
+};
+
+TEST(ScriptTracker, ReportsRiseAndFallOfARealScript) {
+    FlagScript check;
+    check.set(true);
+    EventLoop loop;
+    ChildProcesses children(loop, 50ms);
+    std::vector<bool> changes;
+    ScriptTracker tracker(loop, children,
+                          {.name = "chk", .script = script_at(check.path), .interval = 20ms, .rise = 2, .fall = 3},
+                          [&](bool healthy) { changes.push_back(healthy); });
+    tracker.start();
+    ASSERT_TRUE(test::run_until(loop, [&] { return changes.size() == 1; }));
+    EXPECT_EQ(changes, std::vector<bool>{true}) << "the first success decides";
+    EXPECT_EQ(tracker.healthy(), true);
+
+    check.set(false);
+    const auto runs_before = tracker.runs();
+    ASSERT_TRUE(test::run_until(loop, [&] { return changes.size() == 2; }));
+    EXPECT_EQ(changes.back(), false);
+    EXPECT_GE(tracker.runs() - runs_before, 3u) << "fall 3: three failures in a row";
+
+    check.set(true);
+    const auto runs_down = tracker.runs();
+    ASSERT_TRUE(test::run_until(loop, [&] { return changes.size() == 3; }));
+    EXPECT_EQ(changes.back(), true);
+    EXPECT_GE(tracker.runs() - runs_down, 2u) << "rise 2";
+}
+
+TEST(ScriptTracker, ATimeoutIsAFailure) {
+    TempDir dir;
+    const auto hang = test::write_script(dir / "hang.sh", "exec sleep 30");
+    EventLoop loop;
+    ChildProcesses children(loop, 50ms);
+    std::vector<bool> changes;
+    ScriptTracker tracker(loop, children,
+                          {.name = "slow", .script = script_at(hang), .interval = 200ms, .timeout = 30ms},
+                          [&](bool healthy) { changes.push_back(healthy); });
+    const auto t0 = EventLoop::now();
+    tracker.start();
+    ASSERT_TRUE(test::run_until(loop, [&] { return !changes.empty(); }));
+    EXPECT_EQ(changes, std::vector<bool>{false});
+    EXPECT_LT(EventLoop::now() - t0, 190ms) << "decided by the timeout, not the next interval";
+    EXPECT_TRUE(test::run_until(loop, [&] { return children.running() == 0; }));
+}
+
+TEST(ScriptTracker, InitFailStartsUnhealthyAndNeedsRiseSuccesses) {
+    FlagScript check;
+    check.set(true);
+    EventLoop loop;
+    ChildProcesses children(loop, 50ms);
+    std::vector<bool> changes;
+    ScriptTracker tracker(
+        loop, children,
+        {.name = "chk", .script = script_at(check.path), .interval = 10ms, .rise = 3, .initially_failed = true},
+        [&](bool healthy) { changes.push_back(healthy); });
+    EXPECT_EQ(tracker.healthy(), false);
+    tracker.start();
+    ASSERT_TRUE(test::run_until(loop, [&] { return !changes.empty(); }));
+    EXPECT_EQ(changes, std::vector<bool>{true});
+    EXPECT_GE(tracker.runs(), 3u);
+}
+
+TEST(ScriptTracker, DestroyingTheTrackerKillsItsRun) {
+    TempDir dir;
+    const auto hang = test::write_script(dir / "hang.sh", "exec sleep 30");
+    EventLoop loop;
+    ChildProcesses children(loop, 50ms);
+    {
+        ScriptTracker tracker(loop, children, {.name = "slow", .script = script_at(hang), .interval = 10s}, {});
+        tracker.start();
+        ASSERT_TRUE(test::run_until(loop, [&] { return children.running() == 1; }));
+    }
+    EXPECT_TRUE(test::run_until(loop, [&] { return children.running() == 0; }));
+    EXPECT_TRUE(test::no_children_left());
+}
+
+}  // namespace
+}  // namespace xvip
