@@ -1,0 +1,54 @@
+// xvipd at run time: the interfaces it serves, the instances on each, and the three ways it ends
+// (planned stop with handover, restart hand-off, failure).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "daemon/event_loop.hpp"
+#include "xvipd/options.hpp"
+
+namespace xvip {
+
+class ServedInterface;
+
+// A start-up step failed; what was done has been undone. The message says what and how to fix it.
+class StartupError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class Daemon {
+public:
+    Daemon(DaemonOptions options, Config config);
+    ~Daemon();
+
+    // Validates against the system, attaches (or adopts) the data plane, holds the VIPs, opens the
+    // sockets and starts the election. Throws StartupError, leaving nothing behind.
+    void start();
+    // Runs until a signal ends it; returns the exit code.
+    int run();
+
+    nlohmann::json status() const;
+
+private:
+    void stop_gracefully();
+    void exit_for_restart();
+    void reload();
+
+    DaemonOptions options_;
+    Config config_;
+    EventLoop loop_;
+    std::vector<std::unique_ptr<ServedInterface>> interfaces_;
+    std::vector<std::unique_ptr<ServedInterface>> retired_;  // dropped by a reload, handing over
+    TimePoint started_{};
+    bool stopping_ = false;
+};
+
+}  // namespace xvip

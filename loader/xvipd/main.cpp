@@ -1,0 +1,55 @@
+// xvipd: start-up and exit codes. 0: stopped cleanly; 1: could not start or failed; 2: bad command
+// line or configuration (nothing was touched).
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "xvipd/daemon.hpp"
+#include "xvipd/effective_config.hpp"
+#include "xvipd/options.hpp"
+
+namespace {
+
+spdlog::level::level_enum spdlog_level(std::string_view level) {
+    if (level == "error") return spdlog::level::err;
+    if (level == "warning") return spdlog::level::warn;
+    if (level == "debug") return spdlog::level::debug;
+    return spdlog::level::info;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace xvip;
+    const auto parsed = parse_command_line({argv + 1, argv + argc});
+    if (!parsed.options) {
+        std::fputs(parsed.output.c_str(), parsed.exit_code == 0 ? stdout : stderr);
+        return parsed.exit_code;
+    }
+    const DaemonOptions& options = *parsed.options;
+    // One line per event; the journal adds the time, a terminal gets it from the pattern.
+    spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+
+    ReadResult read = read_configuration(options);
+    for (const auto& d : read.diagnostics) std::fprintf(stderr, "%s\n", to_string(d).c_str());
+    if (!read.ok()) {
+        std::fprintf(stderr, "xvipd: %s has errors; nothing was started\n", options.config_path.c_str());
+        return 2;
+    }
+    if (options.check_only) {
+        std::cout << effective_config(read.config).dump(2) << "\n";
+        return 0;
+    }
+    spdlog::set_level(spdlog_level(options.log_level ? *options.log_level : to_string(read.config.global.log_level)));
+
+    Daemon daemon(options, std::move(read.config));
+    try {
+        daemon.start();
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        spdlog::error("xvipd did not start; nothing was left attached, configured or pinned");
+        return 1;
+    }
+    return daemon.run();
+}

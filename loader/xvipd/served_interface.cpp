@@ -1,0 +1,271 @@
+#include "xvipd/served_interface.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "codec/advert_codec.hpp"
+#include "xvipd/daemon.hpp"
+
+namespace xvip {
+
+namespace {
+
+std::string where(const Instance& instance) {
+    const auto& block = instance.origins.block;
+    return block.file.empty() ? instance.name
+                              : block.file + ":" + std::to_string(block.line) + ": " + instance.name;
+}
+
+}  // namespace
+
+ServedInterface::ServedInterface(EventLoop& loop, std::string ifname, std::vector<Instance> instances,
+                                 ServeSettings settings)
+    : loop_(loop), ifname_(std::move(ifname)), configs_(std::move(instances)), settings_(std::move(settings)) {}
+
+ServedInterface::~ServedInterface() {
+    for (auto family : {AddressFamily::ipv4, AddressFamily::ipv6}) {
+        if (auto* s = socket_for(family)) loop_.unwatch(s->fd());
+    }
+}
+
+std::vector<VrrpInstance*> ServedInterface::instances() const {
+    std::vector<VrrpInstance*> out;
+    for (const auto& i : instances_) out.push_back(i.get());
+    return out;
+}
+
+VrrpSocket* ServedInterface::socket_for(AddressFamily family) {
+    auto& s = family == AddressFamily::ipv4 ? socket4_ : socket6_;
+    return s ? &*s : nullptr;
+}
+
+void ServedInterface::start() {
+    try {
+        info_ = read_interface(ifname_);
+        // Checks that need the system, before anything is touched.
+        for (const auto& instance : configs_) {
+            for (const auto& vip : instance.vips) {
+                if (!vip.address.is_link_local() && !on_link(info_, vip.address)) {
+                    throw StartupError(where(instance) + ": VIP " + vip.address.to_string() +
+                                       " is not inside any subnet of " + ifname_ +
+                                       " (one subnet per VIP): add the subnet's address to " +
+                                       ifname_ + " or move the VIP to the interface that has it");
+                }
+            }
+            if (!instance.source_address) {
+                const bool v4 = instance.family() == AddressFamily::ipv4;
+                if ((v4 && !info_.primary_ipv4) || (!v4 && !info_.ipv6_link_local)) {
+                    throw StartupError(where(instance) + ": " + ifname_ + " has no " +
+                                       (v4 ? "IPv4 address" : "IPv6 link-local address") +
+                                       " to send adverts from: add one, or set the source address");
+                }
+            }
+        }
+        attach_or_adopt();
+        bind_vips();
+        std::vector<IpAddress> vips;
+        for (const auto& instance : configs_) {
+            for (const auto& vip : instance.vips) vips.push_back(vip.address);
+        }
+        // Addresses only after XDP is attached with every new instance standby (ARCHITECTURE.md).
+        vip_holder_.emplace(VipHolderOptions{.ifname = ifname_, .vips = vips, .state_dir = settings_.state_dir});
+        vip_holder_->hold();
+        open_sockets();
+        for (const auto& config : configs_) {
+            const bool v4 = config.family() == AddressFamily::ipv4;
+            const IpAddress source = config.source_address ? *config.source_address
+                                     : v4                  ? *info_.primary_ipv4
+                                                           : *info_.ipv6_link_local;
+            auto* socket = socket_for(*config.family());
+            auto& frames = *frames_;
+            instances_.push_back(std::make_unique<VrrpInstance>(
+                config,
+                VrrpInstance::Wiring{
+                    .loop = loop_,
+                    .dataplane = *dataplane_,
+                    .mac = info_.mac,
+                    .source = source,
+                    .send_advert = [socket](std::span<const std::uint8_t> m, const IpAddress& s,
+                                            const IpAddress& d) { return socket->send(m, s, d).ok(); },
+                    .send_frame = [&frames](std::span<const std::uint8_t> f) { return frames.send(f).ok(); },
+                    .drain_socket = [this, family = *config.family()] { drain(family); },
+                    .on_transition = settings_.on_transition,
+                }));
+        }
+    } catch (const StartupError&) {
+        release_everything();
+        throw;
+    } catch (const std::exception& e) {
+        release_everything();
+        throw StartupError(ifname_ + ": " + e.what());
+    }
+
+    const auto now = EventLoop::now();
+    for (auto& instance : instances_) {
+        // A restarted xvipd finds the previous one's state word: an instance still active with a
+        // live lease resumes as active and speaks at once, so no peer notices the restart.
+        const bool resume = adopted_ && dataplane_->read_state(instance->key())
+                                                .effective_role(now.time_since_epoch()) == XdpRole::active;
+        instance->start(resume);
+    }
+}
+
+void ServedInterface::attach_or_adopt() {
+    const auto pin_dir = Dataplane::pin_dir_for(settings_.pin_root, ifname_);
+    if (std::filesystem::exists(pin_dir / XVIP_PIN_LINK)) {
+        dataplane_.emplace(Dataplane::adopt(ifname_, settings_.pin_root));
+        adopted_ = true;
+        spdlog::info("{}: adopted the data plane pinned at {} ({} mode)", ifname_, pin_dir.string(),
+                     to_string(dataplane_->mode()));
+        return;
+    }
+    dataplane_.emplace(Dataplane::attach({.ifname = ifname_,
+                                          .mode = settings_.xdp_mode,
+                                          .pin_root = settings_.pin_root,
+                                          .warn = [](const std::string& w) { spdlog::warn("{}", w); }}));
+    spdlog::info("{}: XDP attached in {} mode, every instance standby; pinned at {}", ifname_,
+                 to_string(dataplane_->mode()), dataplane_->pin_dir().string());
+}
+
+// The VIP map says which instance each VIP belongs to; after a restart it may hold VIPs the new
+// configuration dropped.
+void ServedInterface::bind_vips() {
+    std::vector<IpAddress> wanted;
+    for (const auto& instance : configs_) {
+        const InstanceKey key{*instance.family(), static_cast<std::uint8_t>(instance.vrid)};
+        for (const auto& vip : instance.vips) {
+            dataplane_->add_vip(vip.address, key);
+            wanted.push_back(vip.address);
+        }
+    }
+    for (const auto& bound : dataplane_->vips()) {
+        if (std::find(wanted.begin(), wanted.end(), bound.address) == wanted.end()) {
+            dataplane_->remove_vip(bound.address);
+        }
+    }
+}
+
+void ServedInterface::open_sockets() {
+    frames_.emplace(ifname_);
+    for (auto family : {AddressFamily::ipv4, AddressFamily::ipv6}) {
+        bool needed = false, multicast = false;
+        for (const auto& instance : configs_) {
+            if (instance.family() != family) continue;
+            needed = true;
+            multicast = multicast || !instance.is_unicast();
+        }
+        if (!needed) continue;
+        auto& slot = family == AddressFamily::ipv4 ? socket4_ : socket6_;
+        slot.emplace(VrrpSocketOptions{.ifname = ifname_,
+                                       .family = family,
+                                       .transport = multicast ? VrrpTransport::multicast : VrrpTransport::unicast});
+        loop_.watch(slot->fd(), [this, family] { drain(family); });
+    }
+}
+
+void ServedInterface::count_discard(DiscardReason reason) { ++interface_discards_[reason]; }
+
+void ServedInterface::drain(AddressFamily family) {
+    auto* socket = socket_for(family);
+    if (!socket) return;
+    // Bounded: a flood cannot keep the loop here forever; the rest waits for the next wake-up.
+    for (int budget = 256; budget > 0; --budget) {
+        const auto received = socket->receive();
+        if (received.outcome == ReceiveOutcome::nothing_pending) return;
+        if (received.outcome == ReceiveOutcome::failed) {
+            spdlog::warn("{}: receiving adverts: {}", ifname_, std::strerror(received.error_number));
+            return;
+        }
+        if (received.outcome == ReceiveOutcome::discarded) {
+            count_discard(received.discard_reason);
+            continue;
+        }
+        const auto& p = received.packet;
+        auto decoded = decode_advert(p.message, p.envelope);
+        if (!decoded.has_value()) {
+            count_discard(decoded.error());
+            continue;
+        }
+        const auto& advert = decoded->advert;
+        VrrpInstance* target = nullptr;
+        for (auto& instance : instances_) {
+            if (instance->key().family == family && instance->key().vrid == advert.vrid) target = instance.get();
+        }
+        if (!target) {
+            count_discard(DiscardReason::unknown_vrid);
+            continue;
+        }
+        target->receive(advert, ReceiveMetadata{.ttl = p.ttl,
+                                                .source = p.envelope.source,
+                                                .destination = p.envelope.destination,
+                                                .unicast = !p.envelope.destination.is_multicast()});
+    }
+}
+
+void ServedInterface::hand_over(std::function<void()> done) {
+    handovers_pending_ = instances_.size();
+    auto finish = [this, done = std::move(done)] {
+        release_everything();
+        done();
+    };
+    if (instances_.empty()) {
+        finish();
+        return;
+    }
+    auto shared_finish = std::make_shared<std::function<void()>>(std::move(finish));
+    for (auto& instance : instances_) {
+        instance->hand_over([this, shared_finish] {
+            if (--handovers_pending_ == 0) (*shared_finish)();
+        });
+    }
+}
+
+void ServedInterface::release_everything() {
+    for (auto& instance : instances_) instance->abandon();
+    for (auto family : {AddressFamily::ipv4, AddressFamily::ipv6}) {
+        if (auto* s = socket_for(family)) loop_.unwatch(s->fd());
+    }
+    socket4_.reset();
+    socket6_.reset();
+    frames_.reset();
+    // Addresses leave before XDP does, so the kernel never answers for a VIP on its own.
+    if (vip_holder_) {
+        try {
+            vip_holder_->release();
+        } catch (const std::exception& e) {
+            spdlog::error("{}: giving back the VIPs: {}", ifname_, e.what());
+        }
+        vip_holder_.reset();
+    }
+    if (dataplane_) {
+        try {
+            dataplane_->detach();
+        } catch (const std::exception& e) {
+            spdlog::error("{}: detaching XDP: {}", ifname_, e.what());
+        }
+        dataplane_.reset();
+    }
+}
+
+void ServedInterface::keep_for_restart() {
+    for (auto& instance : instances_) instance->abandon();
+    if (vip_holder_) vip_holder_->keep();
+    vip_holder_.reset();
+    dataplane_.reset();  // the pins and the link stay; so does every state word
+}
+
+nlohmann::json ServedInterface::status(TimePoint now) const {
+    nlohmann::json discards = nlohmann::json::object();
+    for (const auto& [reason, n] : interface_discards_) discards[std::string(to_string(reason))] = n;
+    nlohmann::json j{{"name", ifname_}, {"discards", discards}};
+    if (dataplane_) {
+        j["xdp_mode"] = to_string(dataplane_->mode());
+        j["pin_dir"] = dataplane_->pin_dir().string();
+        j["adopted"] = adopted_;
+    }
+    (void)now;
+    return j;
+}
+
+}  // namespace xvip

@@ -1,0 +1,358 @@
+#include "xvipd/vrrp_instance.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "codec/advert_codec.hpp"
+#include "codec/frames.hpp"
+#include "common/duration.hpp"
+
+namespace xvip {
+
+namespace {
+
+constexpr std::size_t transitions_kept = 16;
+
+const IpAddress vrrp_group_v4 = *IpAddress::parse("224.0.0.18");
+const IpAddress vrrp_group_v6 = *IpAddress::parse("ff02::12");
+
+ChecksumForm checksum_form_for(const Instance& config, AddressFamily family) {
+    if (config.version == VrrpVersion::v2 || family == AddressFamily::ipv6) {
+        return default_checksum_form(config.version, family);
+    }
+    switch (config.v3_ipv4_checksum) {
+        case V3Ipv4Checksum::pseudo_header_real_destination: return ChecksumForm::ipv4_pseudo_header;
+        case V3Ipv4Checksum::pseudo_header_multicast_group: return ChecksumForm::ipv4_pseudo_header_vrrp_group;
+        case V3Ipv4Checksum::message_only: return ChecksumForm::message_only;
+    }
+    return ChecksumForm::ipv4_pseudo_header;
+}
+
+InstanceConfig runtime_config(const Instance& config, const IpAddress& source) {
+    InstanceConfig rc;
+    rc.version = config.version;
+    rc.vrid = static_cast<std::uint8_t>(config.vrid);
+    rc.priority = static_cast<std::uint8_t>(config.priority);
+    rc.advert_interval = config.advert_interval;
+    rc.primary_address = source;
+    for (const auto& vip : config.vips) rc.virtual_addresses.push_back(vip.address);
+    for (const auto& peer : config.unicast_peers) rc.unicast_peers.push_back(peer.address);
+    if (config.auth) {
+        rc.auth_type = AuthType::simple_password;
+        std::copy_n(config.auth->password.begin(), std::min<std::size_t>(8, config.auth->password.size()),
+                    rc.auth_data.begin());
+    }
+    rc.preempt = config.preempt;
+    rc.preempt_delay = config.preempt_delay;
+    return rc;
+}
+
+// keepalived's words for the states, which hooks and operators know.
+std::string_view keepalived_state(State s) {
+    switch (s) {
+        case State::master: return "MASTER";
+        case State::backup: return "BACKUP";
+        case State::fault: return "FAULT";
+        case State::initialize: return "INIT";
+    }
+    return "UNKNOWN";
+}
+
+}  // namespace
+
+VrrpInstance::VrrpInstance(const Instance& config, Wiring wiring)
+    : config_(config),
+      wiring_(std::move(wiring)),
+      key_{*config.family(), static_cast<std::uint8_t>(config.vrid)},
+      advert_interval_(config.advert_interval),
+      checksum_form_(checksum_form_for(config, *config.family())),
+      runner_(runtime_config(config, wiring_.source),
+              Ports{*this, *this, *this, this}) {
+    if (config.is_unicast()) {
+        for (const auto& peer : config.unicast_peers) destinations_.push_back(peer.address);
+    } else {
+        destinations_.push_back(key_.family == AddressFamily::ipv4 ? vrrp_group_v4 : vrrp_group_v6);
+    }
+}
+
+VrrpInstance::~VrrpInstance() { abandon(); }
+
+void VrrpInstance::start(bool resume_as_active) {
+    const auto now = EventLoop::now();
+    cause_ = resume_as_active ? "restart: adopted an active data plane with a live lease" : "startup";
+    if (resume_as_active) lease_end_ = now + lease_length();  // what the previous xvipd left
+    runner_.start(now, resume_as_active);
+    rearm();
+}
+
+void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
+    const auto now = EventLoop::now();
+    cause_ = "advert from " + meta.source.to_string() + " priority " + std::to_string(advert.priority);
+    const auto verdict = runner_.receive(advert, meta, now);
+    if (verdict.new_mismatch) {
+        auto list = [](const std::vector<IpAddress>& addresses) {
+            std::string out;
+            for (const auto& a : addresses) out += (out.empty() ? "" : ", ") + a.to_string();
+            return out;
+        };
+        spdlog::warn("{}: {} advertises other addresses [{}] than ours [{}]; fix one of the two "
+                     "configurations (logged once)",
+                     name(), verdict.new_mismatch->source.to_string(),
+                     list(verdict.new_mismatch->theirs), list(verdict.new_mismatch->ours));
+    }
+    if (!verdict.accepted()) return;
+    ++counters_.adverts_received;
+    if (state() == State::backup && advert.priority > 0) active_router_ = meta.source;
+
+    // Make-before-break: the successor has spoken, so clients are being told where the VIP is.
+    if (handover_ == Handover::waiting_for_successor && advert.priority > 0) {
+        handover_ = Handover::draining;
+        wiring_.dataplane.write_state(key_, StateWord::draining_until((now + config_.drain_deadline).time_since_epoch()));
+        spdlog::info("{}: {} is active now; draining for {}", name(), meta.source.to_string(),
+                     format_duration(config_.drain_deadline));
+        if (handover_timer_) wiring_.loop.cancel(*handover_timer_);
+        handover_timer_ = wiring_.loop.schedule(now + config_.drain_deadline, [this] { finish_handover(); });
+        return;
+    }
+    rearm();
+}
+
+void VrrpInstance::set_priority(std::uint8_t priority, const std::string& cause) {
+    cause_ = cause;
+    runner_.set_priority(priority, EventLoop::now());
+    rearm();
+}
+
+void VrrpInstance::set_fault(bool fault, const std::string& cause) {
+    cause_ = cause;
+    runner_.set_fault(fault, EventLoop::now());
+    rearm();
+}
+
+Duration VrrpInstance::handover_timeout() const {
+    // Backups take over Skew_Time after hearing priority 0; if nobody has spoken by a full
+    // Master_Down_Interval, nobody will.
+    return runner_.election().master_down_interval();
+}
+
+void VrrpInstance::hand_over(std::function<void()> done) {
+    const auto now = EventLoop::now();
+    const bool was_master = state() == State::master;
+    handover_done_ = std::move(done);
+    handover_ = was_master ? Handover::waiting_for_successor : Handover::done;
+    cause_ = "planned stop";
+    runner_.stop(now);  // priority 0 if master; the data plane stays active (see set_role)
+    if (election_timer_) wiring_.loop.cancel(*election_timer_);
+    election_timer_.reset();
+    if (!was_master) {
+        finish_handover();
+        return;
+    }
+    spdlog::info("{}: sent priority 0; answering until a successor speaks (at most {})", name(),
+                 format_duration(handover_timeout()));
+    handover_timer_ = wiring_.loop.schedule(now + handover_timeout(), [this] {
+        spdlog::warn("{}: no successor spoke within {}; going standby", name(),
+                     format_duration(handover_timeout()));
+        finish_handover();
+    });
+}
+
+void VrrpInstance::finish_handover() {
+    handover_timer_.reset();
+    cancel_announcements();
+    wiring_.dataplane.write_state(key_, StateWord::standby());
+    handover_ = Handover::done;
+    if (auto done = std::exchange(handover_done_, nullptr)) done();
+}
+
+void VrrpInstance::abandon() {
+    if (election_timer_) wiring_.loop.cancel(*election_timer_);
+    if (handover_timer_) wiring_.loop.cancel(*handover_timer_);
+    election_timer_.reset();
+    handover_timer_.reset();
+    cancel_announcements();
+}
+
+void VrrpInstance::rearm() {
+    if (election_timer_) wiring_.loop.cancel(*election_timer_);
+    election_timer_.reset();
+    if (handover_ != Handover::none) return;
+    if (const auto next = runner_.next_deadline()) {
+        election_timer_ = wiring_.loop.schedule(*next, [this] {
+            election_timer_.reset();
+            on_timer();
+        });
+    }
+}
+
+void VrrpInstance::on_timer() {
+    const auto now = EventLoop::now();
+    if (state() == State::master && now >= lease_end_) {
+        // We were stalled past our own lease (SIGSTOP, a hung host): the data plane has gone
+        // quiet by itself. Before anything renews it, run the election on what we missed.
+        ++counters_.stalls;
+        spdlog::warn("{}: woke {} after the lease ended; reading missed adverts before renewing",
+                     name(), format_duration(now - lease_end_));
+        wiring_.drain_socket();
+        if (state() != State::master) {
+            rearm();
+            return;
+        }
+    }
+    cause_ = state() == State::backup ? "no advert from the active router within Master_Down_Interval"
+                                      : "advert timer";
+    runner_.on_time(now);
+    rearm();
+}
+
+void VrrpInstance::write_lease(TimePoint from) {
+    lease_end_ = from + lease_length();
+    wiring_.dataplane.write_state(key_, StateWord::active_until(lease_end_.time_since_epoch()));
+    ++counters_.lease_renewals;
+}
+
+void VrrpInstance::send(const Advert& advert, TimePoint now) {
+    for (const auto& destination : destinations_) {
+        const IpEnvelope envelope{key_.family, wiring_.source, destination};
+        const auto bytes = encode_advert(advert, envelope, checksum_form_);
+        if (!bytes.has_value()) {
+            ++counters_.send_failures;
+            spdlog::error("{}: cannot encode advert: {}", name(), to_string(bytes.error()));
+            continue;
+        }
+        if (wiring_.send_advert(*bytes, wiring_.source, destination)) {
+            ++counters_.adverts_sent;
+        } else {
+            ++counters_.send_failures;
+        }
+    }
+    // The lease runs from the send time of our latest advert; priority 0 renews nothing.
+    if (advert.priority > 0 && state() == State::master && handover_ == Handover::none) {
+        write_lease(now);
+    }
+}
+
+void VrrpInstance::set_role(Role role, TimePoint now) {
+    if (role == Role::active) {
+        active_router_ = wiring_.source;
+        write_lease(now);
+        return;
+    }
+    if (handover_ == Handover::waiting_for_successor) {
+        // Still fully active while the successor takes over, bounded like any lease.
+        wiring_.dataplane.write_state(
+            key_, StateWord::active_until((now + handover_timeout()).time_since_epoch()));
+        return;
+    }
+    cancel_announcements();
+    wiring_.dataplane.write_state(key_, StateWord::standby());
+}
+
+void VrrpInstance::announce(TimePoint now) {
+    ++counters_.announcements;
+    send_burst(config_.garp.repeat);
+    if (config_.garp.second_burst_delay.count() > 0) {
+        announce_timers_.push_back(wiring_.loop.schedule(now + config_.garp.second_burst_delay, [this] {
+            if (state() == State::master) send_burst(config_.garp.repeat);
+        }));
+    }
+    schedule_refresh(now);
+}
+
+void VrrpInstance::schedule_refresh(TimePoint now) {
+    if (config_.garp.refresh_period.count() <= 0) return;
+    announce_timers_.push_back(wiring_.loop.schedule(now + config_.garp.refresh_period, [this] {
+        if (state() != State::master) return;
+        send_burst(config_.garp.refresh_repeat);
+        schedule_refresh(EventLoop::now());
+    }));
+}
+
+void VrrpInstance::send_burst(int repeat) {
+    const auto gap = key_.family == AddressFamily::ipv4 ? config_.garp.interval : config_.garp.na_interval;
+    auto send_all = [this] {
+        for (const auto& vip : config_.vips) {
+            bool sent = false;
+            if (vip.address.is_v4()) {
+                if (auto frame = build_gratuitous_arp(wiring_.mac, vip.address)) sent = wiring_.send_frame(*frame);
+            } else if (auto frame = build_unsolicited_na(wiring_.mac, vip.address)) {
+                sent = wiring_.send_frame(*frame);
+            }
+            ++(sent ? counters_.frames_sent : counters_.frame_failures);
+        }
+    };
+    // The first round goes out now, right after the state word; the rest spaced by the gap.
+    for (int i = 0; i < repeat; ++i) {
+        if (i == 0 || gap.count() == 0) {
+            send_all();
+            continue;
+        }
+        announce_timers_.push_back(wiring_.loop.schedule(EventLoop::now() + i * gap, [this, send_all] {
+            if (state() == State::master || handover_ == Handover::waiting_for_successor) send_all();
+        }));
+    }
+}
+
+void VrrpInstance::cancel_announcements() {
+    for (auto id : announce_timers_) wiring_.loop.cancel(id);
+    announce_timers_.clear();
+}
+
+void VrrpInstance::state_changed(State from, State to, TimePoint) {
+    Transition t{from, to, cause_, std::chrono::system_clock::now()};
+    spdlog::info("{}: {} -> {} ({}), priority {}", name(), keepalived_state(from), keepalived_state(to),
+                 t.cause, priority());
+    if (to == State::master) active_router_ = wiring_.source;
+    ++counters_.transitions;
+    transitions_.push_back(t);
+    if (transitions_.size() > transitions_kept) transitions_.erase(transitions_.begin());
+    if (wiring_.on_transition) wiring_.on_transition(*this, t);
+}
+
+nlohmann::json VrrpInstance::status(TimePoint now) const {
+    const auto word = wiring_.dataplane.read_state(key_);
+    nlohmann::json j{
+        {"name", name()},
+        {"interface", config_.interface},
+        {"family", to_string(key_.family)},
+        {"vrid", config_.vrid},
+        {"version", config_.version == VrrpVersion::v2 ? 2 : 3},
+        {"state", keepalived_state(state())},
+        {"role", to_string(word.effective_role(now.time_since_epoch()))},
+        {"priority", priority()},
+        {"configured_priority", config_.priority},
+        {"advert_interval_ms", std::chrono::duration_cast<std::chrono::milliseconds>(advert_interval_).count()},
+        {"source", wiring_.source.to_string()},
+        {"unicast", config_.is_unicast()},
+        {"vips", nlohmann::json::array()},
+        {"counters",
+         {{"adverts_sent", counters_.adverts_sent}, {"adverts_received", counters_.adverts_received},
+          {"send_failures", counters_.send_failures}, {"announcements", counters_.announcements},
+          {"frames_sent", counters_.frames_sent}, {"frame_failures", counters_.frame_failures},
+          {"lease_renewals", counters_.lease_renewals}, {"stalls", counters_.stalls}}},
+    };
+    for (const auto& vip : config_.vips) j["vips"].push_back(vip.address.to_string());
+    j["active_router"] = active_router_ ? nlohmann::json(active_router_->to_string()) : nlohmann::json();
+    if (word.role != XdpRole::standby) {
+        j["deadline_left_ms"] = std::max<std::int64_t>(
+            0, std::chrono::duration_cast<std::chrono::milliseconds>(word.deadline - now.time_since_epoch()).count());
+    }
+    nlohmann::json discards = nlohmann::json::object();
+    runner_.discards().for_each([&](DiscardReason reason, std::uint64_t n) {
+        if (n) discards[std::string(to_string(reason))] = n;
+    });
+    j["discards"] = discards;
+    if (!transitions_.empty()) {
+        const auto& t = transitions_.back();
+        j["last_transition"] = {
+            {"from", keepalived_state(t.from)},
+            {"to", keepalived_state(t.to)},
+            {"cause", t.cause},
+            {"unix_time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(t.when.time_since_epoch()).count()}};
+    }
+    j["transitions"] = counters_.transitions;
+    return j;
+}
+
+}  // namespace xvip

@@ -1,0 +1,116 @@
+// One configured VRRP instance at work in xvipd: the election (InstanceRunner) wired to the real
+// world. It owns what the election does not decide: the lease in the state word, the GARP/NA
+// bursts, the make-before-break handover, the restart hand-off, and the record of transitions.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "codec/checksum_form.hpp"
+#include "common/mac_address.hpp"
+#include "config/config.hpp"
+#include "daemon/event_loop.hpp"
+#include "dataplane/dataplane.hpp"
+#include "election/instance_runner.hpp"
+
+namespace xvip {
+
+struct Transition {
+    State from = State::initialize;
+    State to = State::initialize;
+    std::string cause;
+    std::chrono::system_clock::time_point when;
+};
+
+class VrrpInstance final : AdvertTransport, DataplaneRole, Announcer, TransitionObserver {
+public:
+    // How the instance reaches the world; the interface it runs on provides all of it.
+    struct Wiring {
+        EventLoop& loop;
+        Dataplane& dataplane;
+        MacAddress mac;
+        IpAddress source;  // advert source: unicast_src / the interface's primary or link-local
+        std::function<bool(std::span<const std::uint8_t> message, const IpAddress& source,
+                           const IpAddress& destination)>
+            send_advert;
+        std::function<bool(std::span<const std::uint8_t> frame)> send_frame;
+        // Reads every advert waiting on the instance's socket, through the election. Called before
+        // an expired lease is renewed: after a stall, first learn what was missed.
+        std::function<void()> drain_socket;
+        // After every transition, once the state word is written and the burst is out.
+        std::function<void(const VrrpInstance&, const Transition&)> on_transition;
+    };
+
+    VrrpInstance(const Instance& config, Wiring wiring);
+    ~VrrpInstance();
+    VrrpInstance(const VrrpInstance&) = delete;
+    VrrpInstance& operator=(const VrrpInstance&) = delete;
+
+    // resume_as_active: a previous xvipd left this instance active with a live lease (restart).
+    void start(bool resume_as_active);
+    void receive(const Advert& advert, const ReceiveMetadata& meta);
+    void set_priority(std::uint8_t priority, const std::string& cause);
+    void set_fault(bool fault, const std::string& cause);
+
+    // Planned stop, make-before-break: priority 0 goes out, the node keeps answering until the
+    // new active router speaks, then drains until the drain deadline, then goes standby; then done.
+    void hand_over(std::function<void()> done);
+    // Restart path: stop every timer and leave the state word exactly as it is.
+    void abandon();
+
+    const Instance& config() const { return config_; }
+    InstanceKey key() const { return key_; }
+    State state() const { return runner_.election().state(); }
+    std::uint8_t priority() const { return runner_.election().priority(); }
+    const std::string& name() const { return config_.name; }
+    nlohmann::json status(TimePoint now) const;
+
+private:
+    void send(const Advert& advert, TimePoint now) override;
+    void set_role(Role role, TimePoint now) override;
+    void announce(TimePoint now) override;
+    void state_changed(State from, State to, TimePoint now) override;
+
+    void rearm();
+    void on_timer();
+    void write_lease(TimePoint from);
+    void send_burst(int repeat);
+    void schedule_refresh(TimePoint now);
+    void cancel_announcements();
+    void finish_handover();
+    Duration lease_length() const { return 3 * advert_interval_; }
+    Duration handover_timeout() const;
+
+    Instance config_;
+    Wiring wiring_;
+    InstanceKey key_;
+    Duration advert_interval_;
+    ChecksumForm checksum_form_;
+    std::vector<IpAddress> destinations_;
+    InstanceRunner runner_;
+
+    std::optional<EventLoop::TimerId> election_timer_;
+    std::vector<EventLoop::TimerId> announce_timers_;
+    std::optional<EventLoop::TimerId> handover_timer_;
+    TimePoint lease_end_{};
+    std::string cause_ = "startup";
+    std::optional<IpAddress> active_router_;
+    std::vector<Transition> transitions_;  // the latest few, newest last
+
+    enum class Handover { none, waiting_for_successor, draining, done };
+    Handover handover_ = Handover::none;
+    std::function<void()> handover_done_;
+
+    struct Counters {
+        std::uint64_t adverts_sent = 0, adverts_received = 0, send_failures = 0;
+        std::uint64_t announcements = 0, frames_sent = 0, frame_failures = 0, lease_renewals = 0;
+        std::uint64_t stalls = 0, transitions = 0;
+    } counters_;
+};
+
+}  // namespace xvip

@@ -1,0 +1,121 @@
+#include "xvipd_cluster.hpp"
+
+#include <signal.h>
+
+#include <fstream>
+#include <future>
+#include <thread>
+
+namespace xvip::test {
+
+namespace plan = topo::address_plan;
+
+XvipdCluster::XvipdCluster(ClusterSpec spec, std::vector<NodeSettings> nodes)
+    : spec_(std::move(spec)), settings_(std::move(nodes)) {
+    topo_ = std::make_unique<topo::Topology>(topo::TopologySpec{.nodes = spec_.nodes, .clients = 1});
+    daemons_.assign(spec_.nodes, nullptr);
+    for (std::size_t i = 0; i < spec_.nodes; ++i) write_config(i, keepalived_conf(i));
+}
+
+XvipdCluster::~XvipdCluster() {
+    // Daemons first, gracefully, so that they detach and give back what they took; the topology
+    // then kills whatever is left and removes the namespaces.
+    for (std::size_t i = 0; i < daemons_.size(); ++i) {
+        if (daemons_[i] && daemons_[i]->running()) {
+            daemons_[i]->send_signal(SIGTERM);
+            daemons_[i]->wait_for(5s);
+        }
+    }
+}
+
+std::string XvipdCluster::vip() const { return spec_.ipv6 ? plan::vip_ipv6(0) : plan::vip_ipv4(0); }
+
+std::string XvipdCluster::keepalived_conf(std::size_t i) const {
+    std::string peers;
+    if (spec_.unicast) {
+        peers = "    unicast_src_ip " + (spec_.ipv6 ? node(i).ipv6 : node(i).ipv4) + "\n    unicast_peer {\n";
+        for (std::size_t j = 0; j < spec_.nodes; ++j) {
+            if (j != i) peers += "        " + (spec_.ipv6 ? node(j).ipv6 : node(j).ipv4) + "\n";
+        }
+        peers += "    }\n";
+    }
+    const std::string prefix = spec_.ipv6 ? "/64" : "/24";
+    return "global_defs {\n    router_id " + node(i).name + "\n    vrrp_version " + std::to_string(spec_.version) +
+           "\n}\nvrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n"
+           "    priority " + std::to_string(settings_.at(i).priority) + "\n    advert_int " + spec_.advert_int +
+           "\n" + peers + settings_.at(i).extra + "    virtual_ipaddress {\n        " + vip() + prefix +
+           "\n    }\n}\n";
+}
+
+std::filesystem::path XvipdCluster::config_path(std::size_t i) const {
+    return topo_->run_dir() / (node(i).name + ".conf");
+}
+
+void XvipdCluster::write_config(std::size_t i, const std::string& text) {
+    std::ofstream(config_path(i)) << text;
+}
+
+topo::Process& XvipdCluster::start(std::size_t i, const std::vector<std::string>& extra_args) {
+    std::vector<std::string> argv{XVIPD, "--keepalived-conf", config_path(i).string(), "--pin-dir",
+                                  node(i).pin_dir.string(), "--state-dir",
+                                  (topo_->run_dir() / (node(i).name + "-state")).string(), "--log-level", "debug"};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    daemons_.at(i) = &topo_->spawn(node(i).netns, argv);
+    return *daemons_[i];
+}
+
+topo::ExitStatus XvipdCluster::stop(std::size_t i, int signal_number, std::chrono::milliseconds timeout) {
+    auto* d = daemons_.at(i);
+    d->send_signal(signal_number);
+    return d->wait(timeout);
+}
+
+std::optional<std::string> XvipdCluster::role(std::size_t i) {
+    const auto r = topo_->run(node(i).netns, {XVIPCTL, "show", "--dev", "eth0", "--pin-root",
+                                              node(i).pin_dir.string(), "--json"});
+    if (!r.success()) return std::nullopt;
+    const auto j = nlohmann::json::parse(r.out);
+    if (j["instances"].empty()) return "standby";
+    return j["instances"][0]["effective_role"].get<std::string>();
+}
+
+std::vector<std::size_t> XvipdCluster::active_nodes() {
+    std::vector<std::size_t> active;
+    for (std::size_t i = 0; i < spec_.nodes; ++i) {
+        if (role(i) == "active") active.push_back(i);
+    }
+    return active;
+}
+
+bool XvipdCluster::wait_for_sole_active(std::size_t index, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (active_nodes() == std::vector<std::size_t>{index}) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return false;
+}
+
+nlohmann::json XvipdCluster::status(std::size_t i) {
+    const auto r = topo_->run(node(i).netns, {XVIPCTL, "status", "--json", "--socket",
+                                              (topo_->run_dir() / (node(i).name + "-state") / "xvipd.sock").string()});
+    if (!r.success()) return nlohmann::json{{"error", r.err}};
+    return nlohmann::json::parse(r.out);
+}
+
+probe::EchoProbeResult XvipdCluster::probe_while(std::chrono::milliseconds duration,
+                                                 const std::function<void()>& during) {
+    const auto target = *IpAddress::parse(vip());
+    auto result = std::async(std::launch::async, [this, target, duration] {
+        return topo_->run_in(
+            client().netns,
+            [target, duration] { return probe::run_echo_probe({.target = target, .duration = duration}); },
+            duration + 5s);
+    });
+    during();
+    return result.get();
+}
+
+std::string XvipdCluster::log(std::size_t i) { return daemons_.at(i) ? daemons_[i]->read_stderr() : ""; }
+
+}  // namespace xvip::test

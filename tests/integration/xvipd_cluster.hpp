@@ -1,0 +1,73 @@
+// A cluster of xvipd nodes and a client on the test bridge, for the daemon's integration tests:
+// it writes each node's configuration, starts and signals the daemons, reads who is active from
+// the pinned state maps (never from `ip addr`: every node holds the VIP), and probes the VIP.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probe/echo_probe.hpp"
+#include "topology/topology.hpp"
+
+namespace xvip::test {
+
+using namespace std::chrono_literals;
+
+struct NodeSettings {
+    int priority = 100;
+    std::string extra;  // more lines for the vrrp_instance block
+};
+
+struct ClusterSpec {
+    std::size_t nodes = 2;
+    int version = 3;
+    std::string advert_int = "0.1";  // keepalived's advert_int, seconds
+    bool unicast = false;
+    bool ipv6 = false;  // an IPv6 instance instead of IPv4
+};
+
+class XvipdCluster {
+public:
+    explicit XvipdCluster(ClusterSpec spec, std::vector<NodeSettings> nodes);
+    ~XvipdCluster();
+
+    topo::Topology& topology() { return *topo_; }
+    const topo::Endpoint& node(std::size_t i) const { return topo_->node(i); }
+    const topo::Endpoint& client() const { return topo_->client(0); }
+    std::string vip() const;
+
+    // The keepalived.conf node i runs (xvipd reads it directly).
+    std::string keepalived_conf(std::size_t i) const;
+    std::filesystem::path config_path(std::size_t i) const;
+    void write_config(std::size_t i, const std::string& text);
+
+    topo::Process& start(std::size_t i, const std::vector<std::string>& extra_args = {});
+    topo::Process* daemon(std::size_t i) { return daemons_.at(i); }
+    // Ends the daemon with signal and waits for it (bounded).
+    topo::ExitStatus stop(std::size_t i, int signal_number, std::chrono::milliseconds timeout = 10s);
+
+    // The effective role of node i's instance, read from its pinned state map with xvipctl.
+    // Empty when nothing is pinned (not attached).
+    std::optional<std::string> role(std::size_t i);
+    std::vector<std::size_t> active_nodes();
+    // Waits until exactly `index` is the one active node; false on timeout.
+    bool wait_for_sole_active(std::size_t index, std::chrono::milliseconds timeout);
+    nlohmann::json status(std::size_t i);  // `xvipctl status --json` against node i's daemon
+
+    // Runs the client probe in the background while `during` runs in this thread.
+    probe::EchoProbeResult probe_while(std::chrono::milliseconds duration, const std::function<void()>& during);
+    std::string log(std::size_t i);  // what node i's daemon wrote to stderr
+
+private:
+    ClusterSpec spec_;
+    std::vector<NodeSettings> settings_;
+    std::unique_ptr<topo::Topology> topo_;
+    std::vector<topo::Process*> daemons_;
+};
+
+}  // namespace xvip::test
