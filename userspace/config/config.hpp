@@ -1,0 +1,227 @@
+// The configuration model both readers (native TOML and keepalived.conf) produce and the daemon
+// consumes. Values are kept as written (an out-of-range priority stays out of range) so that the
+// validator, not the readers, decides what is acceptable and says so with the line it came from.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codec/advert.hpp"
+#include "common/ip_address.hpp"
+#include "config/diagnostic.hpp"
+
+namespace xvip {
+
+using Milliseconds = std::chrono::milliseconds;
+
+enum class LogLevel { error, warning, info, debug };
+
+// The three checksum forms seen for VRRPv3 over IPv4 (see docs/VRRP.md). What we send; every form
+// is accepted on receive.
+enum class V3Ipv4Checksum {
+    pseudo_header_real_destination,  // keepalived >= 1.3.6 and FRR: the default
+    pseudo_header_multicast_group,   // older keepalived: 224.0.0.18 even when sending unicast
+    message_only,                    // RFC 9568 and several router vendors
+};
+
+// Which file format a configuration came from; the validator words its fixes in that format's
+// keywords.
+enum class ConfigDialect { toml, keepalived };
+
+// Settings a diagnostic can point at. Each reader records where it read each one.
+enum class Field {
+    name, interface, vrid, priority, version, advert_interval, vips, preempt, preempt_delay,
+    source_address, unicast_peers, auth, checksum, garp, tracked_interfaces, tracked_scripts, notify,
+    sync_group_members, script_path, script_interval, script_timeout, script_rise, script_fall,
+    script_weight,
+};
+
+// Where each field of one object was set; falls back to where the object itself starts.
+class FieldOrigins {
+public:
+    void set(Field field, SourceLocation where) { origins_[field] = std::move(where); }
+    const SourceLocation& of(Field field) const;
+    // A field whose text the reader could not understand (and already reported): the validator
+    // does not pile a second message on top.
+    void set_unreadable(Field field) { unreadable_.push_back(field); }
+    bool unreadable(Field field) const;
+    SourceLocation block;  // the `vrrp_instance NAME {` line or the `[[instance]]` header
+
+private:
+    std::map<Field, SourceLocation> origins_;
+    std::vector<Field> unreadable_;
+};
+
+struct GlobalSettings {
+    // Cloud profile: the provider's limits (8 VIPs per host, 10 routers per VIP) become errors.
+    bool cloud = false;
+    std::string default_interface;  // used by instances that name none
+    LogLevel log_level = LogLevel::info;
+    std::string pin_dir = "/sys/fs/bpf/xvip";
+    V3Ipv4Checksum v3_ipv4_checksum = V3Ipv4Checksum::pseudo_header_real_destination;
+    std::string notify_fifo;         // every state change of every instance, one line each
+    std::string notify_fifo_script;  // run once with the FIFO's path, to consume it
+    std::string script_user;         // track and notify scripts run as this user; empty: the daemon's
+    SourceLocation where;
+};
+
+struct VirtualAddress {
+    IpAddress address;
+    std::uint8_t prefix_length = 32;
+    SourceLocation where;
+
+    friend bool operator==(const VirtualAddress& a, const VirtualAddress& b) {
+        return a.address == b.address && a.prefix_length == b.prefix_length;
+    }
+};
+
+struct UnicastPeer {
+    IpAddress address;
+    SourceLocation where;
+
+    friend bool operator==(const UnicastPeer& a, const UnicastPeer& b) {
+        return a.address == b.address;
+    }
+};
+
+// keepalived's names in brackets. Counts and times as keepalived defines them.
+struct GarpSettings {
+    int repeat = 5;                   // garp_master_repeat: frames per burst on becoming active
+    Milliseconds second_burst_delay{5000};  // garp_master_delay: second burst after this; 0 = none
+    Milliseconds refresh_period{0};   // garp_master_refresh: periodic burst while active; 0 = off
+    int refresh_repeat = 1;           // garp_master_refresh_repeat
+    Milliseconds interval{0};         // garp_interval: gap between two ARP frames
+    Milliseconds na_interval{0};      // gna_interval: gap between two unsolicited NAs
+
+    friend bool operator==(const GarpSettings&, const GarpSettings&) = default;
+};
+
+// Scripts run with no arguments of ours; keepalived's extra arguments (type, name, state,
+// priority) are appended by the daemon.
+struct NotifyHooks {
+    std::string any;  // notify: every transition
+    std::string active;  // notify_master
+    std::string backup;  // notify_backup
+    std::string fault;   // notify_fault
+    std::string stop;    // notify_stop
+
+    friend bool operator==(const NotifyHooks&, const NotifyHooks&) = default;
+};
+
+struct TrackedInterface {
+    std::string name;
+    // 0: the instance goes to fault while the interface is down. Otherwise added to the priority
+    // while up (> 0) or subtracted while down (< 0), as keepalived does.
+    int weight = 0;
+    bool weight_reversed = false;
+    SourceLocation where;
+
+    friend bool operator==(const TrackedInterface& a, const TrackedInterface& b) {
+        return a.name == b.name && a.weight == b.weight && a.weight_reversed == b.weight_reversed;
+    }
+};
+
+// A health check shared by instances (keepalived vrrp_script). Exit 0 is success.
+struct TrackScript {
+    std::string name;
+    std::string command;  // path and arguments, split by the daemon as a shell would not: on spaces
+    Milliseconds interval{1000};
+    std::optional<Milliseconds> timeout;  // unset: the interval, as keepalived does
+    int rise = 1;
+    int fall = 1;
+    int weight = 0;  // 0: failure puts the instance in fault
+    bool weight_reversed = false;
+    std::string user;  // empty: the daemon's default script user
+    bool initially_failed = false;  // keepalived init_fail
+    FieldOrigins origins;
+};
+
+// An instance's use of a TrackScript, optionally overriding its weight.
+struct ScriptReference {
+    std::string name;
+    std::optional<int> weight;
+    bool weight_reversed = false;
+    SourceLocation where;
+
+    friend bool operator==(const ScriptReference& a, const ScriptReference& b) {
+        return a.name == b.name && a.weight == b.weight && a.weight_reversed == b.weight_reversed;
+    }
+};
+
+struct SimplePasswordAuth {
+    std::string password;  // up to 8 bytes on the wire
+};
+
+struct Instance {
+    std::string name;
+    std::string interface;
+    int vrid = 0;
+    int priority = 100;
+    VrrpVersion version = VrrpVersion::v3;
+    Milliseconds advert_interval{1000};
+    std::vector<VirtualAddress> vips;
+    bool preempt = true;
+    Milliseconds preempt_delay{0};
+    // The advert's source: for unicast and multicast alike (keepalived's unicast_src_ip and
+    // mcast_src_ip set the same thing). Unset: the interface's primary (IPv6: link-local) address.
+    std::optional<IpAddress> source_address;
+    std::vector<UnicastPeer> unicast_peers;   // empty: multicast
+    std::optional<SimplePasswordAuth> auth;   // VRRPv2 only
+    V3Ipv4Checksum v3_ipv4_checksum = V3Ipv4Checksum::pseudo_header_real_destination;
+    // Off by default: cloud vSwitches drop frames from MACs they did not assign.
+    bool use_virtual_mac = false;
+    GarpSettings garp;
+    // Planned handover: how long the leaving node keeps passing VIP traffic that still reaches it
+    // after the new active router has spoken.
+    Milliseconds drain_deadline{2000};
+    // Off by default: locally originated traffic to the VIP stays on this host (the VIP is local on
+    // every node). On: it is routed to the active node, as with keepalived.
+    bool local_traffic_follows_active = false;
+    std::vector<TrackedInterface> tracked_interfaces;
+    std::vector<ScriptReference> tracked_scripts;
+    NotifyHooks notify;
+    FieldOrigins origins;
+
+    // The family of the VIPs; unset when there are none.
+    std::optional<AddressFamily> family() const;
+    bool is_unicast() const { return !unicast_peers.empty(); }
+};
+
+// Instances that change state together (keepalived vrrp_sync_group): when one leaves active, all do.
+struct SyncGroup {
+    std::string name;
+    std::vector<std::string> instances;
+    NotifyHooks notify;
+    std::vector<TrackedInterface> tracked_interfaces;
+    std::vector<ScriptReference> tracked_scripts;
+    FieldOrigins origins;
+};
+
+struct Config {
+    ConfigDialect dialect = ConfigDialect::toml;
+    GlobalSettings global;
+    std::vector<TrackScript> scripts;
+    std::vector<Instance> instances;
+    std::vector<SyncGroup> sync_groups;
+
+    const TrackScript* find_script(std::string_view name) const;
+    const Instance* find_instance(std::string_view name) const;
+};
+
+// A reader's answer: the model (complete as far as the text allowed) and everything it found to
+// say. `ok()` is false when any diagnostic is an error: then the daemon must not start.
+struct ReadResult {
+    Config config;
+    std::vector<Diagnostic> diagnostics;
+
+    bool ok() const { return !has_errors(diagnostics); }
+};
+
+std::string_view to_string(LogLevel level);
+std::string_view to_string(V3Ipv4Checksum form);
+
+}  // namespace xvip

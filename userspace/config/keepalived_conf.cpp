@@ -1,0 +1,605 @@
+#include "config/keepalived_conf.hpp"
+
+#include <algorithm>
+#include <functional>
+
+#include "config/instance_defaults.hpp"
+#include "config/keepalived_keywords.hpp"
+#include "config/spelling.hpp"
+#include "config/validate.hpp"
+#include "config/value_text.hpp"
+
+namespace xvip {
+namespace {
+
+std::string quoted(std::string_view keyword) { return "`" + std::string(keyword) + "`"; }
+
+class KeepalivedReader {
+public:
+    explicit KeepalivedReader(DiagnosticSink& sink) : sink_(sink) {
+        config_.dialect = ConfigDialect::keepalived;
+        // keepalived's default VRRP version is 2, not the model's 3: a keepalived.conf without
+        // vrrp_version must keep speaking v2 to its peers.
+        defaults_.version = VrrpVersion::v2;
+    }
+
+    Config read(const std::vector<Statement>& top) {
+        walk(KeywordSection::top_level, top, [this](const Statement& s) { top_level(s); });
+        resolve_instance_defaults(config_, defaults_, overrides_);
+        return std::move(config_);
+    }
+
+private:
+    using Handler = std::function<void(const Statement&)>;
+
+    // Checks each statement against the table; hands supported ones to `handle`.
+    void walk(KeywordSection section, const std::vector<Statement>& statements, const Handler& handle) {
+        for (const Statement& statement : statements) {
+            const KeywordRule* rule = classify(section, statement);
+            if (rule == nullptr) continue;
+            switch (rule->support) {
+                case KeywordSupport::supported:
+                    handle(statement);
+                    break;
+                case KeywordSupport::ignored:
+                    sink_.warning(statement.keyword.where,
+                                  quoted(statement.keyword.text) + " is ignored: " +
+                                      std::string(rule->note),
+                                  "remove it to silence this warning");
+                    if (rule->shape == KeywordShape::block) check_silently(rule->opens, statement.block);
+                    break;
+                case KeywordSupport::refused:
+                    sink_.error(statement.keyword.where,
+                                quoted(statement.keyword.text) + " is not supported by xvip",
+                                std::string(rule->note));
+                    break;
+            }
+        }
+    }
+
+    // Inside an ignored block nothing takes effect, but a misspelt keyword is still an error:
+    // keepalived would refuse it too.
+    void check_silently(KeywordSection section, const std::vector<Statement>& statements) {
+        for (const Statement& statement : statements) {
+            const KeywordRule* rule = classify(section, statement);
+            if (rule != nullptr && rule->shape == KeywordShape::block) {
+                check_silently(rule->opens, statement.block);
+            }
+        }
+    }
+
+    // The statement's rule, after checking that its shape (block or not) matches; nullptr after
+    // reporting an error.
+    const KeywordRule* classify(KeywordSection section, const Statement& statement) {
+        const KeywordRule* rule = find_keepalived_keyword(section, statement.keyword.text);
+        if (rule == nullptr) {
+            const auto candidates = keepalived_keywords_of(section);
+            std::string fix = did_you_mean(statement.keyword.text, candidates);
+            if (fix.empty()) fix = "remove it; docs/keepalived-keywords.md lists every keyword xvip reads";
+            sink_.error(statement.keyword.where,
+                        "unknown keyword " + quoted(statement.keyword.text) + " in " +
+                            std::string(to_string(section)),
+                        std::move(fix));
+            return nullptr;
+        }
+        const bool wants_block = rule->shape != KeywordShape::value;
+        if (wants_block && !statement.has_block) {
+            sink_.error(statement.keyword.where, quoted(rule->keyword) + " needs a { } block",
+                        "write `" + std::string(rule->keyword) + " { ... }`");
+            return nullptr;
+        }
+        if (!wants_block && statement.has_block) {
+            sink_.error(statement.keyword.where, quoted(rule->keyword) + " takes no { } block",
+                        "write its value on the same line");
+            return nullptr;
+        }
+        return rule;
+    }
+
+    // ---- argument helpers: each reports what is wrong and returns nothing ----
+
+    const Word* single_argument(const Statement& s) {
+        if (s.arguments.size() == 1) return &s.arguments.front();
+        sink_.error(s.keyword.where,
+                    quoted(s.keyword.text) + " takes one value, got " + std::to_string(s.arguments.size()),
+                    "write `" + s.keyword.text + " VALUE`");
+        return nullptr;
+    }
+
+    std::optional<std::string> joined_arguments(const Statement& s) {
+        if (s.arguments.empty()) {
+            sink_.error(s.keyword.where, quoted(s.keyword.text) + " needs a value",
+                        "write `" + s.keyword.text + " VALUE`");
+            return std::nullopt;
+        }
+        std::string text;
+        for (const Word& word : s.arguments) {
+            if (!text.empty()) text += ' ';
+            text += word.text;
+        }
+        return text;
+    }
+
+    std::optional<int> integer_argument(const Statement& s) {
+        const Word* word = single_argument(s);
+        if (word == nullptr) return std::nullopt;
+        return integer_word(s.keyword.text, *word);
+    }
+
+    std::optional<int> integer_word(std::string_view keyword, const Word& word) {
+        const auto value = parse_integer(word.text);
+        constexpr long long limit = 1'000'000'000;
+        if (!value || *value < -limit || *value > limit) {
+            sink_.error(word.where,
+                        quoted(keyword) + " must be an integer, got " + quoted(word.text),
+                        "write a whole number");
+            return std::nullopt;
+        }
+        return static_cast<int>(*value);
+    }
+
+    std::optional<Milliseconds> seconds_argument(const Statement& s) {
+        const Word* word = single_argument(s);
+        if (word == nullptr) return std::nullopt;
+        const auto value = parse_seconds(word->text);
+        if (!value) {
+            sink_.error(word->where,
+                        quoted(s.keyword.text) + " must be a number of seconds, got " + quoted(word->text),
+                        "write seconds with at most 3 decimals, e.g. `1` or `0.5`");
+        }
+        return value;
+    }
+
+    std::optional<IpAddress> address_argument(const Statement& s) {
+        const Word* word = single_argument(s);
+        if (word == nullptr) return std::nullopt;
+        const auto address = IpAddress::parse(word->text);
+        if (!address) {
+            sink_.error(word->where, quoted(word->text) + " is not an IP address",
+                        "write an IPv4 or IPv6 address without a prefix length");
+        }
+        return address;
+    }
+
+    // `keyword` alone means yes; keepalived also accepts an explicit true/false on some flags.
+    std::optional<bool> flag_argument(const Statement& s) {
+        if (s.arguments.empty()) return true;
+        if (s.arguments.size() == 1) {
+            const std::string& text = s.arguments.front().text;
+            if (text == "true" || text == "on" || text == "yes") return true;
+            if (text == "false" || text == "off" || text == "no") return false;
+        }
+        sink_.error(s.keyword.where, quoted(s.keyword.text) + " takes no value or true/false",
+                    "write `" + s.keyword.text + "` alone");
+        return std::nullopt;
+    }
+
+    void no_arguments(const Statement& s) {
+        if (!s.arguments.empty()) {
+            sink_.error(s.arguments.front().where, quoted(s.keyword.text) + " takes no value",
+                        "remove " + quoted(s.arguments.front().text));
+        }
+    }
+
+    // `weight N [reverse]` after a name, as in track_interface and track_script lines.
+    struct Weight {
+        std::optional<int> value;
+        bool reversed = false;
+    };
+    Weight weight_words(const Statement& line, std::size_t first) {
+        Weight weight;
+        const auto& words = line.arguments;
+        if (words.size() <= first) return weight;
+        if (words[first].text != "weight" || words.size() < first + 2 || words.size() > first + 3 ||
+            (words.size() == first + 3 && words[first + 2].text != "reverse")) {
+            sink_.error(words[first].where, "expected `weight N [reverse]` after " + quoted(line.keyword.text),
+                        "write `" + line.keyword.text + " weight -20`, or the name alone");
+            return weight;
+        }
+        weight.value = integer_word("weight", words[first + 1]);
+        weight.reversed = words.size() == first + 3;
+        return weight;
+    }
+
+    // ---- sections ----
+
+    void top_level(const Statement& s) {
+        const std::string& keyword = s.keyword.text;
+        if (keyword == "global_defs") {
+            no_arguments(s);
+            config_.global.where = s.keyword.where;
+            walk(KeywordSection::global_defs, s.block, [this](const Statement& g) { global(g); });
+        } else if (keyword == "vrrp_instance") {
+            instance(s);
+        } else if (keyword == "vrrp_script") {
+            script(s);
+        } else if (keyword == "vrrp_sync_group") {
+            sync_group(s);
+        } else if (keyword == "include") {
+            // Reaching here means the syntax reader saw it mid-line or after a conditional;
+            // it only expands `include` at the start of a line.
+            sink_.error(s.keyword.where, "`include` must start its line", "put it on a line of its own");
+        }
+    }
+
+    std::optional<std::string> block_name(const Statement& s) {
+        if (s.arguments.size() == 1) return s.arguments.front().text;
+        sink_.error(s.keyword.where, quoted(s.keyword.text) + " needs one name",
+                    "write `" + s.keyword.text + " NAME {`");
+        return std::nullopt;
+    }
+
+    void global(const Statement& s) {
+        const std::string& k = s.keyword.text;
+        GlobalSettings& g = config_.global;
+        if (k == "default_interface") {
+            if (const Word* w = single_argument(s)) g.default_interface = w->text;
+        } else if (k == "v3_checksum_as_v2") {
+            if (const auto on = flag_argument(s); on && *on) {
+                g.v3_ipv4_checksum = V3Ipv4Checksum::message_only;
+            }
+        } else if (k == "vrrp_mcast_group4" || k == "vrrp_mcast_group6") {
+            const bool v4 = k == "vrrp_mcast_group4";
+            const auto group = address_argument(s);
+            const auto standard = IpAddress::parse(v4 ? "224.0.0.18" : "ff02::12");
+            if (group && group != standard) {
+                sink_.error(s.arguments.front().where,
+                            "xvip sends multicast adverts to " + standard->to_string() + " only",
+                            "remove " + quoted(k) + "; every router of the VRID must use the standard group");
+            }
+        } else if (k == "vrrp_garp_master_delay") {
+            defaults_.garp.second_burst_delay = seconds_argument(s);
+        } else if (k == "vrrp_garp_master_repeat") {
+            defaults_.garp.repeat = integer_argument(s);
+        } else if (k == "vrrp_garp_master_refresh") {
+            defaults_.garp.refresh_period = seconds_argument(s);
+        } else if (k == "vrrp_garp_master_refresh_repeat") {
+            defaults_.garp.refresh_repeat = integer_argument(s);
+        } else if (k == "vrrp_garp_interval") {
+            defaults_.garp.interval = seconds_argument(s);
+        } else if (k == "vrrp_gna_interval") {
+            defaults_.garp.na_interval = seconds_argument(s);
+        } else if (k == "vrrp_min_garp") {
+            if (const auto on = flag_argument(s); on && *on) {
+                defaults_.garp.repeat = 1;
+                defaults_.garp.second_burst_delay = Milliseconds{0};
+                defaults_.garp.refresh_period = Milliseconds{0};
+            }
+        } else if (k == "vrrp_version") {
+            defaults_.version = version_argument(s);
+        } else if (k == "notify_fifo" || k == "vrrp_notify_fifo") {
+            if (const Word* w = single_argument(s)) g.notify_fifo = w->text;
+        } else if (k == "notify_fifo_script" || k == "vrrp_notify_fifo_script") {
+            if (auto text = joined_arguments(s)) g.notify_fifo_script = std::move(*text);
+        } else if (k == "script_user") {
+            if (s.arguments.empty() || s.arguments.size() > 2) {
+                single_argument(s);
+            } else {
+                g.script_user = s.arguments.front().text;
+                if (s.arguments.size() == 2) {
+                    sink_.warning(s.arguments[1].where, "the script group is ignored: scripts run with the user's groups",
+                                  "write `script_user " + g.script_user + "`");
+                }
+            }
+        }
+    }
+
+    std::optional<VrrpVersion> version_argument(const Statement& s) {
+        const auto number = integer_argument(s);
+        if (!number) return std::nullopt;
+        if (*number == 2) return VrrpVersion::v2;
+        if (*number == 3) return VrrpVersion::v3;
+        sink_.error(s.arguments.front().where, "VRRP version must be 2 or 3, got " + std::to_string(*number),
+                    "write `" + s.keyword.text + " 3` (or 2 for old peers)");
+        return std::nullopt;
+    }
+
+    void instance(const Statement& s) {
+        Instance instance;
+        InstanceSettingsOverrides overrides;
+        instance.origins.block = s.keyword.where;
+        instance.origins.set(Field::name, s.keyword.where);
+        if (auto name = block_name(s)) instance.name = std::move(*name);
+        walk(KeywordSection::vrrp_instance, s.block,
+             [&](const Statement& i) { instance_keyword(i, instance, overrides); });
+        config_.instances.push_back(std::move(instance));
+        overrides_.push_back(overrides);
+    }
+
+    void instance_keyword(const Statement& s, Instance& instance, InstanceSettingsOverrides& overrides) {
+        const std::string& k = s.keyword.text;
+        const SourceLocation& at = s.keyword.where;
+        if (k == "interface") {
+            if (const Word* w = single_argument(s)) instance.interface = w->text;
+            instance.origins.set(Field::interface, at);
+        } else if (k == "virtual_router_id") {
+            instance.origins.set(Field::vrid, at);
+            if (const auto v = integer_argument(s)) instance.vrid = *v;
+            else instance.origins.set_unreadable(Field::vrid);
+        } else if (k == "priority") {
+            instance.origins.set(Field::priority, at);
+            if (const auto v = integer_argument(s)) instance.priority = *v;
+            else instance.origins.set_unreadable(Field::priority);
+        } else if (k == "version") {
+            overrides.version = version_argument(s);
+            instance.origins.set(Field::version, at);
+            if (!overrides.version) instance.origins.set_unreadable(Field::version);
+        } else if (k == "advert_int") {
+            instance.origins.set(Field::advert_interval, at);
+            if (const auto v = seconds_argument(s)) instance.advert_interval = *v;
+            else instance.origins.set_unreadable(Field::advert_interval);
+        } else if (k == "virtual_ipaddress") {
+            instance.origins.set(Field::vips, at);
+            for (const Statement& line : s.block) virtual_address(line, instance);
+        } else if (k == "preempt" || k == "nopreempt") {
+            no_arguments(s);
+            instance.preempt = k == "preempt";
+            instance.origins.set(Field::preempt, at);
+        } else if (k == "preempt_delay") {
+            if (const auto v = seconds_argument(s)) instance.preempt_delay = *v;
+            instance.origins.set(Field::preempt_delay, at);
+        } else if (k == "unicast_src_ip" || k == "mcast_src_ip") {
+            if (const auto a = address_argument(s)) instance.source_address = *a;
+            instance.origins.set(Field::source_address, at);
+        } else if (k == "unicast_peer") {
+            instance.origins.set(Field::unicast_peers, at);
+            for (const Statement& line : s.block) unicast_peer(line, instance);
+        } else if (k == "authentication") {
+            no_arguments(s);
+            instance.origins.set(Field::auth, at);
+            authentication(s, instance);
+        } else if (k == "use_vmac" || k == "use_vmac_addr") {
+            instance.use_virtual_mac = true;
+        } else if (k == "garp_master_delay") {
+            overrides.garp.second_burst_delay = seconds_argument(s);
+        } else if (k == "garp_master_repeat") {
+            overrides.garp.repeat = integer_argument(s);
+        } else if (k == "garp_master_refresh") {
+            overrides.garp.refresh_period = seconds_argument(s);
+        } else if (k == "garp_master_refresh_repeat") {
+            overrides.garp.refresh_repeat = integer_argument(s);
+        } else if (k == "track_interface") {
+            instance.origins.set(Field::tracked_interfaces, at);
+            track_interfaces(s, instance.tracked_interfaces);
+        } else if (k == "track_script") {
+            instance.origins.set(Field::tracked_scripts, at);
+            track_scripts(s, instance.tracked_scripts);
+        } else if (k == "v3_checksum_as_v2") {
+            if (const auto on = flag_argument(s); on && *on) {
+                overrides.v3_ipv4_checksum = V3Ipv4Checksum::message_only;
+            }
+        } else if (k == "old_unicast_checksum") {
+            no_arguments(s);
+            overrides.v3_ipv4_checksum = V3Ipv4Checksum::pseudo_header_multicast_group;
+        } else if (!notify_hook(s, instance.notify)) {
+            sink_.error(at, "internal: supported keyword " + quoted(k) + " has no handler", "report this bug");
+        }
+        if (k.starts_with("notify")) instance.origins.set(Field::notify, at);
+    }
+
+    bool notify_hook(const Statement& s, NotifyHooks& hooks) {
+        const std::string& k = s.keyword.text;
+        std::string* target = k == "notify"          ? &hooks.any
+                              : k == "notify_master" ? &hooks.active
+                              : k == "notify_backup" ? &hooks.backup
+                              : k == "notify_fault"  ? &hooks.fault
+                              : k == "notify_stop"   ? &hooks.stop
+                                                     : nullptr;
+        if (target == nullptr) return false;
+        if (auto text = joined_arguments(s)) *target = std::move(*text);
+        return true;
+    }
+
+    void virtual_address(const Statement& line, Instance& instance) {
+        if (line.has_block) {
+            sink_.error(line.keyword.where, "an address line takes no { } block", "remove the block");
+            return;
+        }
+        const auto parsed = parse_address_with_prefix(line.keyword.text);
+        if (!parsed) {
+            sink_.error(line.keyword.where, quoted(line.keyword.text) + " is not an IP address",
+                        "write ADDRESS or ADDRESS/PREFIX-LENGTH, e.g. 10.0.0.100/24");
+            return;
+        }
+        instance.vips.push_back({parsed->address, parsed->prefix_length, line.keyword.where});
+        std::vector<std::string> ignored_options;
+        SourceLocation first_ignored;
+        for (std::size_t i = 0; i < line.arguments.size(); ++i) {
+            const Word& option = line.arguments[i];
+            if (option.text == "dev" && i + 1 < line.arguments.size()) {
+                const Word& device = line.arguments[++i];
+                if (!instance.interface.empty() && device.text != instance.interface) {
+                    sink_.error(device.where,
+                                "VIP " + line.keyword.text + " is on " + device.text +
+                                    " but the instance runs on " + instance.interface,
+                                "remove `dev " + device.text + "`, or move the VIP to an instance on " + device.text);
+                }
+            } else {
+                if (ignored_options.empty()) first_ignored = option.where;
+                ignored_options.push_back(option.text);
+            }
+        }
+        if (!ignored_options.empty()) {
+            std::string options;
+            for (const auto& o : ignored_options) options += (options.empty() ? "" : " ") + o;
+            sink_.warning(first_ignored,
+                          "address options `" + options + "` are ignored: xvip holds IPv4 VIPs on lo as /32",
+                          "write the address alone");
+        }
+    }
+
+    void unicast_peer(const Statement& line, Instance& instance) {
+        if (line.has_block) {
+            sink_.error(line.keyword.where, "a peer line takes no { } block", "remove the block");
+            return;
+        }
+        const auto address = IpAddress::parse(line.keyword.text);
+        if (!address) {
+            sink_.error(line.keyword.where, quoted(line.keyword.text) + " is not an IP address",
+                        "write one peer address per line");
+            return;
+        }
+        instance.unicast_peers.push_back({*address, line.keyword.where});
+        if (!line.arguments.empty()) {
+            sink_.warning(line.arguments.front().where,
+                          "peer options are ignored: xvip accepts only TTL 255, as the RFC says",
+                          "write the address alone");
+        }
+    }
+
+    void authentication(const Statement& s, Instance& instance) {
+        std::optional<std::string> type;
+        std::optional<std::string> password;
+        SourceLocation type_at = s.keyword.where;
+        walk(KeywordSection::authentication, s.block, [&](const Statement& a) {
+            if (a.keyword.text == "auth_type") {
+                if (const Word* w = single_argument(a)) {
+                    type = w->text;
+                    type_at = w->where;
+                }
+            } else if (const Word* w = single_argument(a)) {
+                password = w->text;
+            }
+        });
+        if (type == "AH") {
+            sink_.error(type_at, "IPsec AH authentication is not supported (RFC 3768 §5.3.6.2; keepalived "
+                                 "dropped it too)",
+                        "remove the authentication block, or use `auth_type PASS` if the peers send a password");
+            return;
+        }
+        if (type && type != "PASS") {
+            sink_.error(type_at, "unknown auth_type " + quoted(*type), "write `auth_type PASS`");
+            return;
+        }
+        if (!type) {
+            sink_.error(s.keyword.where, "authentication without auth_type", "add `auth_type PASS`");
+            return;
+        }
+        if (!password) {
+            sink_.error(s.keyword.where, "auth_type PASS without auth_pass", "add `auth_pass PASSWORD`");
+            return;
+        }
+        instance.auth = SimplePasswordAuth{std::move(*password)};
+    }
+
+    void track_interfaces(const Statement& s, std::vector<TrackedInterface>& into) {
+        for (const Statement& line : s.block) {
+            const Weight weight = weight_words(line, 0);
+            into.push_back({line.keyword.text, weight.value.value_or(0), weight.reversed, line.keyword.where});
+        }
+    }
+
+    void track_scripts(const Statement& s, std::vector<ScriptReference>& into) {
+        for (const Statement& line : s.block) {
+            const Weight weight = weight_words(line, 0);
+            into.push_back({line.keyword.text, weight.value, weight.reversed, line.keyword.where});
+        }
+    }
+
+    void script(const Statement& s) {
+        TrackScript script;
+        script.origins.block = s.keyword.where;
+        if (auto name = block_name(s)) script.name = std::move(*name);
+        walk(KeywordSection::vrrp_script, s.block, [&](const Statement& k) { script_keyword(k, script); });
+        config_.scripts.push_back(std::move(script));
+    }
+
+    void script_keyword(const Statement& s, TrackScript& script) {
+        const std::string& k = s.keyword.text;
+        const SourceLocation& at = s.keyword.where;
+        if (k == "script") {
+            if (auto text = joined_arguments(s)) script.command = std::move(*text);
+            script.origins.set(Field::script_path, at);
+        } else if (k == "interval") {
+            if (const auto v = seconds_argument(s)) script.interval = *v;
+            script.origins.set(Field::script_interval, at);
+        } else if (k == "timeout") {
+            script.timeout = seconds_argument(s);
+            script.origins.set(Field::script_timeout, at);
+        } else if (k == "rise") {
+            if (const auto v = integer_argument(s)) script.rise = *v;
+            script.origins.set(Field::script_rise, at);
+        } else if (k == "fall") {
+            if (const auto v = integer_argument(s)) script.fall = *v;
+            script.origins.set(Field::script_fall, at);
+        } else if (k == "weight") {
+            script.origins.set(Field::script_weight, at);
+            if (s.arguments.empty() || s.arguments.size() > 2 ||
+                (s.arguments.size() == 2 && s.arguments[1].text != "reverse")) {
+                sink_.error(at, "`weight` takes a number and an optional `reverse`", "write e.g. `weight -20`");
+                return;
+            }
+            if (const auto v = integer_word("weight", s.arguments[0])) script.weight = *v;
+            script.weight_reversed = s.arguments.size() == 2;
+        } else if (k == "user") {
+            if (s.arguments.empty() || s.arguments.size() > 2) {
+                single_argument(s);
+                return;
+            }
+            script.user = s.arguments[0].text;
+            if (s.arguments.size() == 2) {
+                sink_.warning(s.arguments[1].where, "the script group is ignored: scripts run with the user's groups",
+                              "write `user " + script.user + "`");
+            }
+        } else if (k == "init_fail") {
+            no_arguments(s);
+            script.initially_failed = true;
+        }
+    }
+
+    void sync_group(const Statement& s) {
+        SyncGroup group;
+        group.origins.block = s.keyword.where;
+        if (auto name = block_name(s)) group.name = std::move(*name);
+        walk(KeywordSection::vrrp_sync_group, s.block, [&](const Statement& k) {
+            const SourceLocation& at = k.keyword.where;
+            if (k.keyword.text == "group") {
+                group.origins.set(Field::sync_group_members, at);
+                for (const Statement& line : k.block) {
+                    group.instances.push_back(line.keyword.text);
+                    for (const Word& more : line.arguments) group.instances.push_back(more.text);
+                }
+            } else if (k.keyword.text == "track_interface") {
+                track_interfaces(k, group.tracked_interfaces);
+            } else if (k.keyword.text == "track_script") {
+                group.origins.set(Field::tracked_scripts, at);
+                track_scripts(k, group.tracked_scripts);
+            } else {
+                notify_hook(k, group.notify);
+            }
+        });
+        config_.sync_groups.push_back(std::move(group));
+    }
+
+    DiagnosticSink& sink_;
+    Config config_;
+    InstanceSettingsOverrides defaults_;
+    std::vector<InstanceSettingsOverrides> overrides_;
+};
+
+}  // namespace
+
+ReadResult read_keepalived_conf(std::string_view text, std::string_view file_name,
+                                IncludeResolver& resolver, const SyntaxOptions& options) {
+    DiagnosticSink sink;
+    const std::vector<Statement> statements = parse_keepalived_syntax(text, file_name, resolver, sink, options);
+    ReadResult result;
+    result.config = KeepalivedReader(sink).read(statements);
+    validate(result.config, sink);
+    result.diagnostics = sink.take();
+    return result;
+}
+
+ReadResult read_keepalived_conf_file(const std::string& path, const SyntaxOptions& options) {
+    FilesystemIncludeResolver resolver;
+    const auto text = resolver.read(path);
+    if (!text) {
+        ReadResult result;
+        result.diagnostics.push_back({Severity::error, path, 0, 0, "cannot read the configuration file",
+                                      "check the path and its permissions"});
+        return result;
+    }
+    return read_keepalived_conf(*text, path, resolver, options);
+}
+
+}  // namespace xvip

@@ -1,0 +1,572 @@
+// The table itself. Keyword lists follow keepalived 2.3's parsers (global_parser.c, vrrp_parser.c,
+// check_*.c, bfd_parser.c, track_file.c); the decisions are xvip's.
+#include "config/keepalived_keywords.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace xvip {
+namespace {
+
+using enum KeywordSection;
+using enum KeywordSupport;
+
+constexpr KeywordRule value(KeywordSection section, std::string_view keyword,
+                            KeywordSupport support, std::string_view note) {
+    return {section, keyword, KeywordShape::value, support, note};
+}
+constexpr KeywordRule list(KeywordSection section, std::string_view keyword,
+                           KeywordSupport support, std::string_view note) {
+    return {section, keyword, KeywordShape::list, support, note};
+}
+constexpr KeywordRule block(KeywordSection section, std::string_view keyword,
+                            KeywordSupport support, KeywordSection opens, std::string_view note) {
+    return {section, keyword, KeywordShape::block, support, note, opens};
+}
+
+// Reasons shared by many rows.
+constexpr std::string_view no_email = "xvip sends no e-mail; use a notify script";
+constexpr std::string_view no_lvs =
+    "xvip does not do IPVS/LVS load balancing yet, so these virtual servers are NOT set up; keep "
+    "IPVS and its health checks configured elsewhere";
+constexpr std::string_view inside_lvs = "part of an ignored LVS block";
+constexpr std::string_view no_snmp = "xvip has no SNMP or D-Bus interface; use `xvipctl status`";
+constexpr std::string_view process_tuning =
+    "set scheduling, limits and names of processes in the xvipd systemd unit";
+constexpr std::string_view no_firewall =
+    "xvip installs no firewall rules: its XDP program drops VIP traffic on standby nodes";
+constexpr std::string_view internal = "a keepalived implementation detail with no xvip equivalent";
+constexpr std::string_view no_bfd = "xvip has no BFD";
+constexpr std::string_view inside_bfd = "part of an ignored bfd_instance block";
+constexpr std::string_view garp_lower_prio =
+    "xvip sends gratuitous ARP only on becoming active and on the periodic refresh";
+constexpr std::string_view advert_policy =
+    "xvip answers adverts as RFC 9568 says (a lower priority advert gets one of ours); not "
+    "configurable";
+constexpr std::string_view netlink_buffers = "xvip sizes its own socket buffers";
+constexpr std::string_view no_lvs_sync = "xvip has no IPVS connection synchronisation";
+constexpr std::string_view tracker_refused =
+    "xvip cannot track files, processes or BFD sessions yet; use a vrrp_script that tests the same "
+    "condition (for a process: `pidof NAME`)";
+constexpr std::string_view tracker_unused =
+    "xvip has no file or process trackers; a vrrp_instance that uses this one is refused";
+constexpr std::string_view inside_tracker = "part of an ignored tracker block";
+constexpr std::string_view hmac_refused =
+    "remove auth_hmac: xvip does not implement keepalived's HMAC authentication extension";
+
+constexpr auto table = std::to_array<KeywordRule>({
+    // ---- top level ----
+    block(top_level, "global_defs", supported, global_defs, "global settings"),
+    block(top_level, "vrrp_instance", supported, vrrp_instance, "[[instance]]"),
+    block(top_level, "vrrp_script", supported, vrrp_script, "[[script]]"),
+    block(top_level, "vrrp_sync_group", supported, vrrp_sync_group, "[[sync_group]]"),
+    value(top_level, "include", supported, "read by the syntax reader: globs, relative to the including file"),
+    block(top_level, "track_file", ignored, track_file, tracker_unused),
+    block(top_level, "vrrp_track_file", ignored, track_file, tracker_unused),
+    block(top_level, "vrrp_track_process", ignored, vrrp_track_process, tracker_unused),
+    block(top_level, "track_group", ignored, track_group, "xvip tracks no interface groups"),
+    block(top_level, "garp_group", ignored, garp_group, "xvip paces gratuitous ARP per instance (garp_interval)"),
+    list(top_level, "linkbeat_interfaces", ignored, "xvip follows link state through netlink"),
+    list(top_level, "interface_up_down_delays", ignored, "xvip reacts to link changes at once"),
+    list(top_level, "static_ipaddress", ignored, "xvip manages only VIPs: configure static addresses in the system's network configuration"),
+    list(top_level, "static_routes", ignored, "xvip manages only VIPs: configure static routes in the system's network configuration"),
+    list(top_level, "static_rules", ignored, "xvip manages only VIPs: configure routing rules in the system's network configuration"),
+    block(top_level, "virtual_server", ignored, virtual_server, no_lvs),
+    list(top_level, "virtual_server_group", ignored, no_lvs),
+    block(top_level, "SSL", ignored, ssl, no_lvs),
+    block(top_level, "bfd_instance", ignored, bfd_instance, no_bfd),
+    value(top_level, "linkbeat_use_polling", ignored, "xvip follows link state through netlink"),
+    value(top_level, "net_namespace", refused, "run xvipd inside the namespace instead (`ip netns exec NS xvipd`)"),
+    value(top_level, "net_namespace_ipvs", ignored, no_lvs),
+    value(top_level, "namespace_with_ipsets", ignored, no_firewall),
+    value(top_level, "use_pid_dir", ignored, "the xvipd systemd unit sets its runtime directory"),
+    value(top_level, "instance", ignored, "xvip takes no instance name from the file; `@` lines use the reader's instance option"),
+    value(top_level, "child_wait_time", ignored, internal),
+
+    // ---- global_defs ----
+    value(global_defs, "router_id", ignored, "xvip does not use a router name"),
+    value(global_defs, "process_names", ignored, process_tuning),
+    value(global_defs, "process_name", ignored, process_tuning),
+    value(global_defs, "vrrp_process_name", ignored, process_tuning),
+    value(global_defs, "checker_process_name", ignored, process_tuning),
+    value(global_defs, "lvs_process_name", ignored, process_tuning),
+    value(global_defs, "bfd_process_name", ignored, process_tuning),
+    value(global_defs, "use_symlink_paths", ignored, internal),
+    value(global_defs, "set_supplementary_groups", ignored, "xvip runs notify and track scripts as script_user with that user's groups"),
+    value(global_defs, "notification_email_from", ignored, no_email),
+    value(global_defs, "smtp_server", ignored, no_email),
+    value(global_defs, "smtp_helo_name", ignored, no_email),
+    value(global_defs, "smtp_connect_timeout", ignored, no_email),
+    list(global_defs, "notification_email", ignored, no_email),
+    value(global_defs, "smtp_alert", ignored, no_email),
+    value(global_defs, "smtp_alert_vrrp", ignored, no_email),
+    value(global_defs, "smtp_alert_checker", ignored, no_email),
+    value(global_defs, "no_email_faults", ignored, no_email),
+    value(global_defs, "no_checker_emails", ignored, no_email),
+    value(global_defs, "startup_script", refused, "run it from the xvipd systemd unit (ExecStartPre=)"),
+    value(global_defs, "startup_script_timeout", refused, "run the startup script from the xvipd systemd unit (ExecStartPre=, TimeoutStartSec=)"),
+    value(global_defs, "shutdown_script", refused, "run it from the xvipd systemd unit (ExecStopPost=)"),
+    value(global_defs, "shutdown_script_timeout", refused, "run the shutdown script from the xvipd systemd unit (ExecStopPost=, TimeoutStopSec=)"),
+    value(global_defs, "max_auto_priority", ignored, process_tuning),
+    value(global_defs, "min_auto_priority_delay", ignored, process_tuning),
+    value(global_defs, "checker_log_all_failures", ignored, no_lvs),
+    value(global_defs, "dynamic_interfaces", ignored, "xvipd needs its interfaces to exist when it starts"),
+    value(global_defs, "default_interface", supported, "global.default_interface"),
+    value(global_defs, "disable_local_igmp", ignored, internal),
+    value(global_defs, "v3_checksum_as_v2", supported, "global.v3_ipv4_checksum = \"message-only\""),
+    value(global_defs, "lvs_timeouts", ignored, no_lvs),
+    value(global_defs, "lvs_flush", ignored, no_lvs),
+    value(global_defs, "lvs_flush_on_stop", ignored, no_lvs),
+    value(global_defs, "lvs_flush_onstop", ignored, no_lvs),
+    value(global_defs, "lvs_sync_daemon", ignored, no_lvs_sync),
+    value(global_defs, "vrrp_mcast_group4", supported, "accepted when it is the standard 224.0.0.18; another group is an error"),
+    value(global_defs, "vrrp_mcast_group6", supported, "accepted when it is the standard ff02::12; another group is an error"),
+    value(global_defs, "vrrp_garp_master_delay", supported, "defaults.garp.second_burst_delay"),
+    value(global_defs, "vrrp_garp_master_repeat", supported, "defaults.garp.repeat"),
+    value(global_defs, "vrrp_garp_master_refresh", supported, "defaults.garp.refresh_period"),
+    value(global_defs, "vrrp_garp_master_refresh_repeat", supported, "defaults.garp.refresh_repeat"),
+    value(global_defs, "vrrp_garp_lower_prio_delay", ignored, garp_lower_prio),
+    value(global_defs, "vrrp_garp_lower_prio_repeat", ignored, garp_lower_prio),
+    value(global_defs, "vrrp_down_timer_adverts", ignored, "xvip uses the RFC's Master_Down_Interval (3 adverts plus skew)"),
+    value(global_defs, "vrrp_garp_interval", supported, "defaults.garp.interval"),
+    value(global_defs, "vrrp_gna_interval", supported, "defaults.garp.na_interval"),
+    value(global_defs, "vrrp_min_garp", supported, "defaults.garp: repeat 1, no second burst, no refresh"),
+    value(global_defs, "vrrp_garp_extra_if", ignored, "xvip announces VIPs on the instance's interface only"),
+    value(global_defs, "vrrp_vmac_garp_intvl", ignored, "xvip announces VIPs on the instance's interface only"),
+    value(global_defs, "vrrp_lower_prio_no_advert", ignored, advert_policy),
+    value(global_defs, "vrrp_higher_prio_send_advert", ignored, advert_policy),
+    value(global_defs, "vrrp_version", supported, "defaults.version"),
+    value(global_defs, "vrrp_iptables", ignored, no_firewall),
+    value(global_defs, "vrrp_ipsets", ignored, no_firewall),
+    value(global_defs, "nftables", ignored, no_firewall),
+    value(global_defs, "nftables_priority", ignored, no_firewall),
+    value(global_defs, "nftables_ifindex", ignored, no_firewall),
+    value(global_defs, "nftables_counters", ignored, no_firewall),
+    value(global_defs, "nftables_ipvs", ignored, no_lvs),
+    value(global_defs, "nftables_ipvs_priority", ignored, no_lvs),
+    value(global_defs, "nftables_ipvs_start_fwmark", ignored, no_lvs),
+    value(global_defs, "vrrp_check_unicast_src", ignored, "xvip's receive filter decides which unicast sources it accepts"),
+    value(global_defs, "vrrp_skip_check_adv_addr", ignored, "xvip always compares the address list and counts mismatches"),
+    value(global_defs, "vrrp_strict", ignored, "xvip follows the RFC by default (TTL 255 checked) and needs no firewall rules for it"),
+    value(global_defs, "vrrp_priority", ignored, process_tuning),
+    value(global_defs, "vrrp_no_swap", ignored, process_tuning),
+    value(global_defs, "vrrp_rt_priority", ignored, process_tuning),
+    value(global_defs, "vrrp_cpu_affinity", ignored, process_tuning),
+    value(global_defs, "vrrp_rlimit_rttime", ignored, process_tuning),
+    value(global_defs, "vrrp_rlimit_rtime", ignored, process_tuning),
+    value(global_defs, "checker_priority", ignored, process_tuning),
+    value(global_defs, "checker_no_swap", ignored, process_tuning),
+    value(global_defs, "checker_rt_priority", ignored, process_tuning),
+    value(global_defs, "checker_cpu_affinity", ignored, process_tuning),
+    value(global_defs, "checker_rlimit_rttime", ignored, process_tuning),
+    value(global_defs, "checker_rlimit_rtime", ignored, process_tuning),
+    value(global_defs, "bfd_priority", ignored, process_tuning),
+    value(global_defs, "bfd_no_swap", ignored, process_tuning),
+    value(global_defs, "bfd_rt_priority", ignored, process_tuning),
+    value(global_defs, "bfd_cpu_affinity", ignored, process_tuning),
+    value(global_defs, "bfd_rlimit_rttime", ignored, process_tuning),
+    value(global_defs, "bfd_rlimit_rtime", ignored, process_tuning),
+    value(global_defs, "notify_fifo", supported, "global.notify_fifo"),
+    value(global_defs, "notify_fifo_script", supported, "global.notify_fifo_script"),
+    value(global_defs, "vrrp_notify_fifo", supported, "global.notify_fifo (xvip has only VRRP events)"),
+    value(global_defs, "vrrp_notify_fifo_script", supported, "global.notify_fifo_script"),
+    value(global_defs, "vrrp_notify_priority_changes", ignored, "xvip notifies state changes only"),
+    value(global_defs, "fifo_write_vrrp_states_on_reload", ignored, internal),
+    value(global_defs, "lvs_notify_fifo", ignored, no_lvs),
+    value(global_defs, "lvs_notify_fifo_script", ignored, no_lvs),
+    value(global_defs, "snmp_socket", ignored, no_snmp),
+    value(global_defs, "enable_traps", ignored, no_snmp),
+    value(global_defs, "enable_snmp_vrrp", ignored, no_snmp),
+    value(global_defs, "enable_snmp_keepalived", ignored, no_snmp),
+    value(global_defs, "enable_snmp_rfc", ignored, no_snmp),
+    value(global_defs, "enable_snmp_rfcv2", ignored, no_snmp),
+    value(global_defs, "enable_snmp_rfcv3", ignored, no_snmp),
+    value(global_defs, "enable_snmp_checker", ignored, no_snmp),
+    value(global_defs, "snmp_vs_stats_update_interval", ignored, no_snmp),
+    value(global_defs, "snmp_rs_stats_update_interval", ignored, no_snmp),
+    value(global_defs, "enable_dbus", ignored, no_snmp),
+    value(global_defs, "dbus_service_name", ignored, no_snmp),
+    value(global_defs, "dbus_no_interface_name", ignored, no_snmp),
+    value(global_defs, "script_user", supported, "global.script_user"),
+    value(global_defs, "enable_script_security", ignored, "xvipd never runs scripts as root unless script_user says so"),
+    value(global_defs, "vrrp_netlink_cmd_rcv_bufs", ignored, netlink_buffers),
+    value(global_defs, "vrrp_netlink_cmd_rcv_bufs_force", ignored, netlink_buffers),
+    value(global_defs, "vrrp_netlink_monitor_rcv_bufs", ignored, netlink_buffers),
+    value(global_defs, "vrrp_netlink_monitor_rcv_bufs_force", ignored, netlink_buffers),
+    value(global_defs, "process_monitor_rcv_bufs", ignored, netlink_buffers),
+    value(global_defs, "process_monitor_rcv_bufs_force", ignored, netlink_buffers),
+    value(global_defs, "lvs_netlink_cmd_rcv_bufs", ignored, no_lvs),
+    value(global_defs, "lvs_netlink_cmd_rcv_bufs_force", ignored, no_lvs),
+    value(global_defs, "lvs_netlink_monitor_rcv_bufs", ignored, no_lvs),
+    value(global_defs, "lvs_netlink_monitor_rcv_bufs_force", ignored, no_lvs),
+    value(global_defs, "rs_init_notifies", ignored, no_lvs),
+    value(global_defs, "vrrp_rx_bufs_policy", ignored, netlink_buffers),
+    value(global_defs, "vrrp_rx_bufs_multiplier", ignored, netlink_buffers),
+    value(global_defs, "vrrp_startup_delay", ignored, "xvipd starts every instance as backup and waits Master_Down_Interval, as the RFC says"),
+    value(global_defs, "vrrp_delay_after_boot", ignored, "xvipd starts every instance as backup and waits Master_Down_Interval, as the RFC says"),
+    value(global_defs, "log_unknown_vrids", ignored, "xvip counts adverts for unknown VRIDs; see `xvipctl status`"),
+    value(global_defs, "vrrp_owner_ignore_adverts", ignored, advert_policy),
+    value(global_defs, "vmac_prefix", ignored, "xvip creates no macvlan interfaces"),
+    value(global_defs, "vmac_addr_prefix", ignored, "xvip creates no macvlan interfaces"),
+    value(global_defs, "umask", ignored, "the xvipd systemd unit sets the umask"),
+    value(global_defs, "random_seed", ignored, internal),
+    value(global_defs, "reload_check_config", ignored, "check a configuration with `xvipd --check`"),
+    value(global_defs, "reload_time_file", ignored, internal),
+    value(global_defs, "reload_repeat", ignored, internal),
+    value(global_defs, "reload_file", ignored, internal),
+    value(global_defs, "include_check", ignored, internal),
+    value(global_defs, "config_save_dir", ignored, internal),
+    value(global_defs, "tmp_config_directory", ignored, internal),
+    value(global_defs, "data_use_instance", ignored, internal),
+    value(global_defs, "json_version", ignored, internal),
+    value(global_defs, "iproute_usr_dir", ignored, "xvip moves no routes"),
+    value(global_defs, "iproute_etc_dir", ignored, "xvip moves no routes"),
+    value(global_defs, "state_dump_file", ignored, "use `xvipctl status`"),
+    value(global_defs, "stats_dump_file", ignored, "use `xvipctl status`"),
+    value(global_defs, "json_dump_file", ignored, "use `xvipctl status`"),
+    value(global_defs, "linkbeat_use_polling", ignored, "xvip follows link state through netlink"),
+
+    // ---- vrrp_instance ----
+    value(vrrp_instance, "state", ignored, "xvip starts every instance as backup (RFC 5798 §6.4.1); priority 255 still becomes active at once"),
+    value(vrrp_instance, "interface", supported, "instance.interface"),
+    value(vrrp_instance, "virtual_router_id", supported, "instance.vrid"),
+    value(vrrp_instance, "priority", supported, "instance.priority"),
+    value(vrrp_instance, "version", supported, "instance.version"),
+    value(vrrp_instance, "advert_int", supported, "instance.advert_interval"),
+    list(vrrp_instance, "virtual_ipaddress", supported, "instance.vips (address options other than `dev` are ignored with a warning)"),
+    list(vrrp_instance, "virtual_ipaddress_excluded", refused, "move these addresses into the virtual_ipaddress block of an instance of their address family"),
+    value(vrrp_instance, "no_virtual_ipaddress", refused, "give the instance its VIPs: an xvip instance exists to hold them"),
+    value(vrrp_instance, "preempt", supported, "instance.preempt = true"),
+    value(vrrp_instance, "nopreempt", supported, "instance.preempt = false"),
+    value(vrrp_instance, "preempt_delay", supported, "instance.preempt_delay"),
+    value(vrrp_instance, "unicast_src_ip", supported, "instance.source_address"),
+    value(vrrp_instance, "mcast_src_ip", supported, "instance.source_address"),
+    list(vrrp_instance, "unicast_peer", supported, "instance.unicast_peers (min_ttl/max_ttl are ignored with a warning)"),
+    value(vrrp_instance, "mcast_dst_ip", refused, "remove it: xvip sends multicast adverts to the standard groups only"),
+    block(vrrp_instance, "authentication", supported, authentication, "instance.auth_password"),
+    block(vrrp_instance, "auth_hmac", refused, auth_hmac, hmac_refused),
+    value(vrrp_instance, "use_vmac", supported, "instance.virtual_mac = true"),
+    value(vrrp_instance, "use_vmac_addr", supported, "instance.virtual_mac = true"),
+    value(vrrp_instance, "vmac_xmit_base", ignored, "xvip sends from the interface itself"),
+    value(vrrp_instance, "use_ipvlan", refused, "remove it: xvip creates no ipvlan interfaces"),
+    value(vrrp_instance, "garp_master_delay", supported, "instance.garp.second_burst_delay"),
+    value(vrrp_instance, "garp_master_repeat", supported, "instance.garp.repeat"),
+    value(vrrp_instance, "garp_master_refresh", supported, "instance.garp.refresh_period"),
+    value(vrrp_instance, "garp_master_refresh_repeat", supported, "instance.garp.refresh_repeat"),
+    value(vrrp_instance, "garp_lower_prio_delay", ignored, garp_lower_prio),
+    value(vrrp_instance, "garp_lower_prio_repeat", ignored, garp_lower_prio),
+    value(vrrp_instance, "garp_extra_if", ignored, "xvip announces VIPs on the instance's interface only"),
+    value(vrrp_instance, "vmac_garp_intvl", ignored, "xvip announces VIPs on the instance's interface only"),
+    list(vrrp_instance, "track_interface", supported, "instance.track_interfaces"),
+    list(vrrp_instance, "track_script", supported, "instance.track_scripts"),
+    list(vrrp_instance, "track_file", refused, tracker_refused),
+    list(vrrp_instance, "track_process", refused, tracker_refused),
+    list(vrrp_instance, "track_bfd", refused, tracker_refused),
+    value(vrrp_instance, "dont_track_primary", ignored, "xvip puts an instance in fault when its interface goes down"),
+    value(vrrp_instance, "track_src_ip", ignored, "xvip reads the source address when it starts"),
+    value(vrrp_instance, "notify", supported, "instance.notify.any"),
+    value(vrrp_instance, "notify_master", supported, "instance.notify.active"),
+    value(vrrp_instance, "notify_backup", supported, "instance.notify.backup"),
+    value(vrrp_instance, "notify_fault", supported, "instance.notify.fault"),
+    value(vrrp_instance, "notify_stop", supported, "instance.notify.stop"),
+    value(vrrp_instance, "notify_deleted", ignored, "xvip has no reload that deletes instances"),
+    value(vrrp_instance, "notify_master_rx_lower_pri", ignored, "xvip notifies state changes only"),
+    value(vrrp_instance, "notify_priority_changes", ignored, "xvip notifies state changes only"),
+    value(vrrp_instance, "smtp_alert", ignored, no_email),
+    value(vrrp_instance, "v3_checksum_as_v2", supported, "instance.v3_ipv4_checksum = \"message-only\""),
+    value(vrrp_instance, "old_unicast_checksum", supported, "instance.v3_ipv4_checksum = \"pseudo-header-multicast\""),
+    value(vrrp_instance, "native_ipv6", ignored, "the address family follows the VIPs"),
+    value(vrrp_instance, "unicast_ttl", ignored, "xvip sends TTL 255 and checks it, as the RFC says"),
+    value(vrrp_instance, "unicast_fault_no_peer", ignored, "xvip refuses an instance with neither peers nor multicast"),
+    value(vrrp_instance, "check_unicast_src", ignored, "xvip's receive filter decides which unicast sources it accepts"),
+    value(vrrp_instance, "vrf", refused, "run xvipd in the VRF's context; xvip does not bind to VRFs itself"),
+    value(vrrp_instance, "promote_secondaries", ignored, "xvip never removes addresses from the interface"),
+    value(vrrp_instance, "linkbeat_use_polling", ignored, "xvip follows link state through netlink"),
+    list(vrrp_instance, "virtual_routes", refused, "remove them: xvip moves no routes; the VIP is held on every node, so routes through it stay in the system configuration"),
+    list(vrrp_instance, "virtual_rules", refused, "remove them: xvip moves no routing rules; keep them in the system configuration"),
+    value(vrrp_instance, "accept", ignored, "the active xvip node always accepts VIP traffic"),
+    value(vrrp_instance, "no_accept", ignored, "the active xvip node always accepts VIP traffic"),
+    value(vrrp_instance, "skip_check_adv_addr", ignored, "xvip always compares the address list and counts mismatches"),
+    value(vrrp_instance, "strict_mode", ignored, "xvip follows the RFC by default (TTL 255 checked) and needs no firewall rules for it"),
+    value(vrrp_instance, "debug", ignored, "use global.log_level"),
+    value(vrrp_instance, "lvs_sync_daemon_interface", ignored, no_lvs_sync),
+    value(vrrp_instance, "down_timer_adverts", ignored, "xvip uses the RFC's Master_Down_Interval (3 adverts plus skew)"),
+    value(vrrp_instance, "timer_expired_backup", ignored, internal),
+    value(vrrp_instance, "thread_timer_expired", ignored, internal),
+    value(vrrp_instance, "lower_prio_no_advert", ignored, advert_policy),
+    value(vrrp_instance, "higher_prio_send_advert", ignored, advert_policy),
+    value(vrrp_instance, "owner_ignore_adverts", ignored, advert_policy),
+    value(vrrp_instance, "kernel_rx_buf_size", ignored, netlink_buffers),
+
+    // ---- authentication (inside vrrp_instance) ----
+    value(authentication, "auth_type", supported, "PASS; AH is refused"),
+    value(authentication, "auth_pass", supported, "instance.auth_password (up to 8 bytes)"),
+
+    // ---- auth_hmac (inside vrrp_instance) ----
+    value(auth_hmac, "key", refused, hmac_refused),
+    value(auth_hmac, "active_key", refused, hmac_refused),
+    value(auth_hmac, "time_window", refused, hmac_refused),
+    value(auth_hmac, "anti_replay", refused, hmac_refused),
+    value(auth_hmac, "mode", refused, hmac_refused),
+
+    // ---- vrrp_script ----
+    value(vrrp_script, "script", supported, "script.command"),
+    value(vrrp_script, "interval", supported, "script.interval"),
+    value(vrrp_script, "timeout", supported, "script.timeout"),
+    value(vrrp_script, "weight", supported, "script.weight (and `reverse`)"),
+    value(vrrp_script, "rise", supported, "script.rise"),
+    value(vrrp_script, "fall", supported, "script.fall"),
+    value(vrrp_script, "user", supported, "script.user (a group, if given, is ignored with a warning)"),
+    value(vrrp_script, "init_fail", supported, "script.initially_failed"),
+
+    // ---- vrrp_sync_group ----
+    list(vrrp_sync_group, "group", supported, "sync_group.instances"),
+    list(vrrp_sync_group, "track_interface", supported, "sync_group.track_interfaces"),
+    list(vrrp_sync_group, "track_script", supported, "sync_group.track_scripts"),
+    list(vrrp_sync_group, "track_file", refused, tracker_refused),
+    list(vrrp_sync_group, "track_process", refused, tracker_refused),
+    list(vrrp_sync_group, "track_bfd", refused, tracker_refused),
+    value(vrrp_sync_group, "notify", supported, "sync_group.notify.any"),
+    value(vrrp_sync_group, "notify_master", supported, "sync_group.notify.active"),
+    value(vrrp_sync_group, "notify_backup", supported, "sync_group.notify.backup"),
+    value(vrrp_sync_group, "notify_fault", supported, "sync_group.notify.fault"),
+    value(vrrp_sync_group, "notify_stop", supported, "sync_group.notify.stop"),
+    value(vrrp_sync_group, "smtp_alert", ignored, no_email),
+    value(vrrp_sync_group, "global_tracking", ignored, "deprecated in keepalived; xvip applies group tracking to every member"),
+    value(vrrp_sync_group, "sync_group_tracking_weight", ignored, "xvip applies tracking weights to each member's own priority"),
+    value(vrrp_sync_group, "notify_priority_changes", ignored, "xvip notifies state changes only"),
+
+    // ---- track_file / vrrp_track_file ----
+    value(track_file, "file", ignored, inside_tracker),
+    value(track_file, "weight", ignored, inside_tracker),
+    value(track_file, "init_file", ignored, inside_tracker),
+
+    // ---- vrrp_track_process ----
+    value(vrrp_track_process, "process", ignored, inside_tracker),
+    value(vrrp_track_process, "param_match", ignored, inside_tracker),
+    value(vrrp_track_process, "weight", ignored, inside_tracker),
+    value(vrrp_track_process, "quorum", ignored, inside_tracker),
+    value(vrrp_track_process, "quorum_max", ignored, inside_tracker),
+    value(vrrp_track_process, "delay", ignored, inside_tracker),
+    value(vrrp_track_process, "terminate_delay", ignored, inside_tracker),
+    value(vrrp_track_process, "fork_delay", ignored, inside_tracker),
+    value(vrrp_track_process, "full_command", ignored, inside_tracker),
+
+    // ---- garp_group ----
+    value(garp_group, "garp_interval", ignored, "part of an ignored garp_group; set garp_interval per instance"),
+    value(garp_group, "gna_interval", ignored, "part of an ignored garp_group; set gna_interval per instance"),
+    value(garp_group, "interface", ignored, "part of an ignored garp_group"),
+    list(garp_group, "interfaces", ignored, "part of an ignored garp_group"),
+
+    // ---- track_group ----
+    list(track_group, "group", ignored, "part of an ignored track_group"),
+
+    // ---- bfd_instance ----
+    value(bfd_instance, "source_ip", ignored, inside_bfd),
+    value(bfd_instance, "neighbor_ip", ignored, inside_bfd),
+    value(bfd_instance, "neighbour_ip", ignored, inside_bfd),
+    value(bfd_instance, "min_rx", ignored, inside_bfd),
+    value(bfd_instance, "min_tx", ignored, inside_bfd),
+    value(bfd_instance, "idle_tx", ignored, inside_bfd),
+    value(bfd_instance, "multiplier", ignored, inside_bfd),
+    value(bfd_instance, "passive", ignored, inside_bfd),
+    value(bfd_instance, "ttl", ignored, inside_bfd),
+    value(bfd_instance, "hoplimit", ignored, inside_bfd),
+    value(bfd_instance, "max_hops", ignored, inside_bfd),
+    value(bfd_instance, "multihop", ignored, inside_bfd),
+    value(bfd_instance, "weight", ignored, inside_bfd),
+    value(bfd_instance, "vrrp", ignored, inside_bfd),
+    value(bfd_instance, "checker", ignored, inside_bfd),
+
+    // ---- virtual_server ----
+    value(virtual_server, "ip_family", ignored, inside_lvs),
+    value(virtual_server, "delay_loop", ignored, inside_lvs),
+    value(virtual_server, "retry", ignored, inside_lvs),
+    value(virtual_server, "delay_before_retry", ignored, inside_lvs),
+    value(virtual_server, "warmup", ignored, inside_lvs),
+    value(virtual_server, "connect_timeout", ignored, inside_lvs),
+    value(virtual_server, "inhibit_on_failure", ignored, inside_lvs),
+    value(virtual_server, "lb_algo", ignored, inside_lvs),
+    value(virtual_server, "lvs_sched", ignored, inside_lvs),
+    value(virtual_server, "hashed", ignored, inside_lvs),
+    value(virtual_server, "ops", ignored, inside_lvs),
+    value(virtual_server, "flag-1", ignored, inside_lvs),
+    value(virtual_server, "flag-2", ignored, inside_lvs),
+    value(virtual_server, "flag-3", ignored, inside_lvs),
+    value(virtual_server, "sh-port", ignored, inside_lvs),
+    value(virtual_server, "sh-fallback", ignored, inside_lvs),
+    value(virtual_server, "mh-port", ignored, inside_lvs),
+    value(virtual_server, "mh-fallback", ignored, inside_lvs),
+    value(virtual_server, "lb_kind", ignored, inside_lvs),
+    value(virtual_server, "lvs_method", ignored, inside_lvs),
+    value(virtual_server, "persistence_engine", ignored, inside_lvs),
+    value(virtual_server, "persistence_timeout", ignored, inside_lvs),
+    value(virtual_server, "persistence_granularity", ignored, inside_lvs),
+    value(virtual_server, "protocol", ignored, inside_lvs),
+    value(virtual_server, "ha_suspend", ignored, inside_lvs),
+    value(virtual_server, "smtp_alert", ignored, inside_lvs),
+    value(virtual_server, "virtualhost", ignored, inside_lvs),
+    value(virtual_server, "snmp_name", ignored, inside_lvs),
+    value(virtual_server, "alpha", ignored, inside_lvs),
+    value(virtual_server, "omega", ignored, inside_lvs),
+    value(virtual_server, "quorum_up", ignored, inside_lvs),
+    value(virtual_server, "quorum_down", ignored, inside_lvs),
+    value(virtual_server, "quorum", ignored, inside_lvs),
+    value(virtual_server, "hysteresis", ignored, inside_lvs),
+    value(virtual_server, "weight", ignored, inside_lvs),
+    value(virtual_server, "sorry_server", ignored, inside_lvs),
+    value(virtual_server, "sorry_server_inhibit", ignored, inside_lvs),
+    value(virtual_server, "sorry_server_lvs_method", ignored, inside_lvs),
+    block(virtual_server, "real_server", ignored, real_server, inside_lvs),
+
+    // ---- real_server ----
+    value(real_server, "weight", ignored, inside_lvs),
+    value(real_server, "lvs_method", ignored, inside_lvs),
+    value(real_server, "uthreshold", ignored, inside_lvs),
+    value(real_server, "lthreshold", ignored, inside_lvs),
+    value(real_server, "inhibit_on_failure", ignored, inside_lvs),
+    value(real_server, "notify_up", ignored, inside_lvs),
+    value(real_server, "notify_down", ignored, inside_lvs),
+    value(real_server, "alpha", ignored, inside_lvs),
+    value(real_server, "retry", ignored, inside_lvs),
+    value(real_server, "delay_before_retry", ignored, inside_lvs),
+    value(real_server, "warmup", ignored, inside_lvs),
+    value(real_server, "connect_timeout", ignored, inside_lvs),
+    value(real_server, "delay_loop", ignored, inside_lvs),
+    value(real_server, "smtp_alert", ignored, inside_lvs),
+    value(real_server, "virtualhost", ignored, inside_lvs),
+    value(real_server, "snmp_name", ignored, inside_lvs),
+    block(real_server, "HTTP_GET", ignored, checker, inside_lvs),
+    block(real_server, "SSL_GET", ignored, checker, inside_lvs),
+    block(real_server, "TCP_CHECK", ignored, checker, inside_lvs),
+    block(real_server, "MISC_CHECK", ignored, checker, inside_lvs),
+    block(real_server, "SMTP_CHECK", ignored, checker, inside_lvs),
+    block(real_server, "DNS_CHECK", ignored, checker, inside_lvs),
+    block(real_server, "UDP_CHECK", ignored, checker, inside_lvs),
+    block(real_server, "PING_CHECK", ignored, checker, inside_lvs),
+    block(real_server, "FILE_CHECK", ignored, checker, inside_lvs),
+    block(real_server, "BFD_CHECK", ignored, checker, inside_lvs),
+
+    // ---- checkers (HTTP_GET, SSL_GET, TCP_CHECK, MISC_CHECK, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
+    //      PING_CHECK, FILE_CHECK, BFD_CHECK and SMTP_CHECK's host) ----
+    value(checker, "connect_ip", ignored, inside_lvs),
+    value(checker, "connect_port", ignored, inside_lvs),
+    value(checker, "bindto", ignored, inside_lvs),
+    value(checker, "bind_port", ignored, inside_lvs),
+    value(checker, "bind_if", ignored, inside_lvs),
+    value(checker, "connect_timeout", ignored, inside_lvs),
+    value(checker, "fwmark", ignored, inside_lvs),
+    value(checker, "retry", ignored, inside_lvs),
+    value(checker, "nb_get_retry", ignored, inside_lvs),
+    value(checker, "delay_before_retry", ignored, inside_lvs),
+    value(checker, "warmup", ignored, inside_lvs),
+    value(checker, "delay_loop", ignored, inside_lvs),
+    value(checker, "alpha", ignored, inside_lvs),
+    value(checker, "log_all_failures", ignored, inside_lvs),
+    value(checker, "virtualhost", ignored, inside_lvs),
+    value(checker, "http_protocol", ignored, inside_lvs),
+    value(checker, "enable_sni", ignored, inside_lvs),
+    value(checker, "sni_name", ignored, inside_lvs),
+    value(checker, "fast_recovery", ignored, inside_lvs),
+    value(checker, "tls_compliant", ignored, inside_lvs),
+    block(checker, "url", ignored, url, inside_lvs),
+    value(checker, "misc_path", ignored, inside_lvs),
+    value(checker, "misc_timeout", ignored, inside_lvs),
+    value(checker, "misc_dynamic", ignored, inside_lvs),
+    value(checker, "user", ignored, inside_lvs),
+    value(checker, "helo_name", ignored, inside_lvs),
+    block(checker, "host", ignored, checker, inside_lvs),
+    value(checker, "type", ignored, inside_lvs),
+    value(checker, "name", ignored, inside_lvs),
+    value(checker, "payload", ignored, inside_lvs),
+    value(checker, "require_reply", ignored, inside_lvs),
+    value(checker, "min_reply_length", ignored, inside_lvs),
+    value(checker, "max_reply_length", ignored, inside_lvs),
+    value(checker, "track_file", ignored, inside_lvs),
+    value(checker, "weight", ignored, inside_lvs),
+
+    // ---- url (inside HTTP_GET / SSL_GET) ----
+    value(url, "path", ignored, inside_lvs),
+    value(url, "digest", ignored, inside_lvs),
+    value(url, "status_code", ignored, inside_lvs),
+    value(url, "virtualhost", ignored, inside_lvs),
+    value(url, "regex", ignored, inside_lvs),
+    value(url, "regex_no_match", ignored, inside_lvs),
+    value(url, "regex_options", ignored, inside_lvs),
+    value(url, "regex_min_offset", ignored, inside_lvs),
+    value(url, "regex_max_offset", ignored, inside_lvs),
+    value(url, "regex_stack", ignored, inside_lvs),
+    value(url, "tls_compliant", ignored, inside_lvs),
+
+    // ---- SSL ----
+    value(ssl, "password", ignored, inside_lvs),
+    value(ssl, "ca", ignored, inside_lvs),
+    value(ssl, "certificate", ignored, inside_lvs),
+    value(ssl, "key", ignored, inside_lvs),
+});
+
+}  // namespace
+
+std::span<const KeywordRule> keepalived_keyword_table() { return table; }
+
+const KeywordRule* find_keepalived_keyword(KeywordSection section, std::string_view keyword) {
+    const auto found = std::find_if(table.begin(), table.end(), [&](const KeywordRule& rule) {
+        return rule.section == section && rule.keyword == keyword;
+    });
+    return found == table.end() ? nullptr : &*found;
+}
+
+std::vector<std::string_view> keepalived_keywords_of(KeywordSection section) {
+    std::vector<std::string_view> keywords;
+    for (const KeywordRule& rule : table) {
+        if (rule.section == section) keywords.push_back(rule.keyword);
+    }
+    return keywords;
+}
+
+std::string_view to_string(KeywordSection section) {
+    switch (section) {
+        case top_level: return "top level";
+        case global_defs: return "global_defs";
+        case vrrp_instance: return "vrrp_instance";
+        case authentication: return "authentication";
+        case auth_hmac: return "auth_hmac";
+        case vrrp_script: return "vrrp_script";
+        case vrrp_sync_group: return "vrrp_sync_group";
+        case track_file: return "track_file";
+        case vrrp_track_process: return "vrrp_track_process";
+        case garp_group: return "garp_group";
+        case track_group: return "track_group";
+        case bfd_instance: return "bfd_instance";
+        case virtual_server: return "virtual_server";
+        case virtual_server_group: return "virtual_server_group";
+        case real_server: return "real_server";
+        case checker: return "checker";
+        case url: return "url";
+        case ssl: return "SSL";
+    }
+    return "?";
+}
+
+std::string_view to_string(KeywordSupport support) {
+    switch (support) {
+        case supported: return "supported";
+        case ignored: return "ignored (warning)";
+        case refused: return "error";
+    }
+    return "?";
+}
+
+KeywordCounts count_keepalived_keywords() {
+    KeywordCounts counts;
+    for (const KeywordRule& rule : table) {
+        switch (rule.support) {
+            case supported: ++counts.supported; break;
+            case ignored: ++counts.ignored; break;
+            case refused: ++counts.refused; break;
+        }
+    }
+    return counts;
+}
+
+}  // namespace xvip

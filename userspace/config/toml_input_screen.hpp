@@ -1,0 +1,24 @@
+// Refuses TOML input that toml++ 3.3 does not handle safely, before it sees it: control characters,
+// a table header whose key starts with a character no key can start with (`[=x]`), and non-ASCII
+// text outside strings and comments (`a = 1 é`), and a closing bracket that closes nothing open
+// (`a = [}]`). On those toml++ 3.3 fails an internal assertion
+// or reaches __builtin_unreachable (undefined behaviour in release builds), although all are plain
+// syntax errors.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/diagnostic.hpp"
+
+namespace xvip {
+
+struct TomlInputProblem {
+    SourceLocation where;
+    std::string message;
+};
+
+std::optional<TomlInputProblem> screen_toml_input(std::string_view text, const std::string& file);
+
+}  // namespace xvip

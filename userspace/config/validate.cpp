@@ -1,0 +1,375 @@
+#include "config/validate.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace xvip {
+namespace {
+
+std::string where_text(const SourceLocation& where) {
+    if (where.line == 0) return where.file;
+    return where.file + ":" + std::to_string(where.line);
+}
+
+std::string family_name(AddressFamily family) { return family == AddressFamily::ipv4 ? "IPv4" : "IPv6"; }
+
+std::string ms_text(Milliseconds value) {
+    const auto ms = value.count();
+    std::string text = std::to_string(ms / 1000);
+    if (ms % 1000 != 0) {
+        std::string fraction = std::to_string(1000 + ms % 1000).substr(1);
+        while (fraction.back() == '0') fraction.pop_back();
+        text += "." + fraction;
+    }
+    return text + " s";
+}
+
+class Validator {
+public:
+    Validator(const Config& config, DiagnosticSink& sink) : config_(config), sink_(sink) {}
+
+    void run() {
+        for (const TrackScript& script : config_.scripts) check_script(script);
+        check_unique_scripts();
+        for (const Instance& instance : config_.instances) check_instance(instance);
+        check_unique_names();
+        check_shared_vips();
+        check_shared_vrids();
+        check_vip_count();
+        for (const SyncGroup& group : config_.sync_groups) check_sync_group(group);
+        check_sync_membership();
+    }
+
+private:
+    std::string name(Field field) const { return std::string(setting_name(field, config_.dialect)); }
+
+    // Errors that the cloud profile makes of provider limits; warnings elsewhere.
+    void limit(const SourceLocation& at, std::string message, std::string fix) {
+        if (config_.global.cloud) {
+            sink_.error(at, std::move(message), std::move(fix));
+        } else {
+            sink_.warning(at, std::move(message) + " (a cloud provider limit; an error with the cloud profile)",
+                          std::move(fix));
+        }
+    }
+
+    std::string label(const Instance& instance) const {
+        return "instance " + (instance.name.empty() ? std::string("(unnamed)") : instance.name);
+    }
+
+    void check_instance(const Instance& i) {
+        const FieldOrigins& at = i.origins;
+        if (i.name.empty()) {
+            sink_.error(at.block, "instance has no name", "give it a unique " + name(Field::name));
+        }
+        if (i.interface.empty()) {
+            sink_.error(at.block, label(i) + " has no interface",
+                        "set " + name(Field::interface) + " (or a default interface in the global settings)");
+        }
+        if (at.unreadable(Field::vrid)) {
+            // already reported by the reader
+        } else if (i.vrid == 0 && at.of(Field::vrid) == at.block) {
+            sink_.error(at.block, label(i) + " has no VRID", "set " + name(Field::vrid) + " to 1-255, the same on every router of the VIP");
+        } else if (i.vrid < 1 || i.vrid > 255) {
+            sink_.error(at.of(Field::vrid), label(i) + ": VRID " + std::to_string(i.vrid) + " is out of range",
+                        "set " + name(Field::vrid) + " to 1-255");
+        }
+        if (!at.unreadable(Field::priority) && (i.priority < 1 || i.priority > 255)) {
+            sink_.error(at.of(Field::priority),
+                        label(i) + ": priority " + std::to_string(i.priority) + " is out of range",
+                        "set priority to 1-254 (255 only on the address owner)");
+        }
+        check_interval(i);
+        check_addresses(i);
+        check_auth(i);
+        check_timers(i);
+        check_tracking(i.tracked_scripts, i.tracked_interfaces, label(i));
+    }
+
+    void check_interval(const Instance& i) {
+        if (i.origins.unreadable(Field::advert_interval) || i.origins.unreadable(Field::version)) return;
+        const SourceLocation& at = i.origins.of(Field::advert_interval);
+        const auto ms = i.advert_interval.count();
+        if (i.version == VrrpVersion::v2) {
+            if (ms % 1000 != 0 || ms < 1000 || ms > 255'000) {
+                sink_.error(at, label(i) + ": VRRPv2 advert interval " + ms_text(i.advert_interval) +
+                                    " is not a whole number of seconds from 1 to 255",
+                            "set " + name(Field::advert_interval) + " to whole seconds, or use VRRP version 3 for sub-second adverts");
+            }
+        } else if (ms % 10 != 0 || ms < 10 || ms > 40'950) {
+            sink_.error(at, label(i) + ": VRRPv3 advert interval " + ms_text(i.advert_interval) +
+                                " is not a multiple of 10 ms from 10 ms to 40.95 s",
+                        "set " + name(Field::advert_interval) + " in centiseconds, e.g. 0.1 or 1");
+        }
+    }
+
+    void check_addresses(const Instance& i) {
+        if (i.vips.empty()) {
+            sink_.error(i.origins.of(Field::vips), label(i) + " has no virtual addresses",
+                        "list at least one address in " + name(Field::vips));
+            return;
+        }
+        const AddressFamily family = i.vips.front().address.family();
+        std::set<IpAddress> seen;
+        for (const VirtualAddress& vip : i.vips) {
+            if (vip.address.family() != family) {
+                sink_.error(vip.where, label(i) + " mixes IPv4 and IPv6 virtual addresses (" +
+                                           vip.address.to_string() + ")",
+                            "put the " + family_name(vip.address.family()) +
+                                " addresses in an instance of their own (the same VRID may be reused per family)");
+            }
+            if (!seen.insert(vip.address).second) {
+                sink_.error(vip.where, label(i) + " lists " + vip.address.to_string() + " twice",
+                            "remove the second entry");
+            }
+            if (vip.address.is_unspecified() || vip.address.is_multicast()) {
+                sink_.error(vip.where, vip.address.to_string() + " cannot be a virtual address",
+                            "use a unicast address of the interface's subnet");
+            }
+        }
+        if (family == AddressFamily::ipv6) {
+            if (i.version == VrrpVersion::v2) {
+                sink_.error(i.origins.of(Field::version), label(i) + ": VRRPv2 carries IPv4 only",
+                            "set " + name(Field::version) + " to 3 for IPv6 virtual addresses");
+            }
+            if (!i.vips.front().address.is_link_local()) {
+                sink_.warning(i.vips.front().where,
+                              label(i) + ": the first IPv6 virtual address should be link-local (RFC 5798 §5.2.9)",
+                              "put a link-local address (fe80::/10) first in " + name(Field::vips));
+            }
+        }
+        if (i.source_address && i.source_address->family() != family) {
+            sink_.error(i.origins.of(Field::source_address),
+                        label(i) + ": source address " + i.source_address->to_string() +
+                            " is not of the VIPs' family (" + family_name(family) + ")",
+                        "use a " + family_name(family) + " address of the interface");
+        }
+        std::set<IpAddress> peers;
+        for (const UnicastPeer& peer : i.unicast_peers) {
+            if (peer.address.family() != family) {
+                sink_.error(peer.where, label(i) + ": peer " + peer.address.to_string() +
+                                            " is not of the VIPs' family (" + family_name(family) + ")",
+                            "list the peers' " + family_name(family) + " addresses");
+            }
+            if (!peers.insert(peer.address).second) {
+                sink_.error(peer.where, label(i) + " lists peer " + peer.address.to_string() + " twice",
+                            "remove the second entry");
+            }
+            if (i.source_address && peer.address == *i.source_address) {
+                sink_.error(peer.where, label(i) + ": peer " + peer.address.to_string() + " is this router's own source address",
+                            "list the other routers only");
+            }
+        }
+        if (i.unicast_peers.size() > cloud_max_unicast_peers) {
+            limit(i.unicast_peers[cloud_max_unicast_peers].where,
+                  label(i) + " has " + std::to_string(i.unicast_peers.size()) +
+                      " unicast peers; at most 10 routers may share a VIP",
+                  "keep at most " + std::to_string(cloud_max_unicast_peers) + " peers");
+        }
+        if (config_.global.cloud && i.unicast_peers.empty()) {
+            sink_.warning(i.origins.block, label(i) + " uses multicast, which cloud networks usually drop",
+                          "list the other routers in " + name(Field::unicast_peers));
+        }
+    }
+
+    void check_auth(const Instance& i) {
+        if (!i.auth) return;
+        const SourceLocation& at = i.origins.of(Field::auth);
+        if (i.version == VrrpVersion::v3) {
+            sink_.warning(at, label(i) + ": VRRPv3 has no authentication; the password is not sent",
+                          "remove " + name(Field::auth) + ", or use VRRP version 2 if the peers expect it");
+        }
+        if (i.auth->password.empty()) {
+            sink_.error(at, label(i) + ": empty authentication password", "set a password of 1 to 8 bytes");
+        } else if (i.auth->password.size() > 8) {
+            sink_.error(at, label(i) + ": authentication password is " + std::to_string(i.auth->password.size()) +
+                                " bytes; VRRPv2 carries 8",
+                        "shorten it to its first 8 bytes `" + i.auth->password.substr(0, 8) +
+                            "` (what keepalived sends)");
+        }
+    }
+
+    void check_timers(const Instance& i) {
+        if (i.preempt_delay < Milliseconds{0} || i.preempt_delay > Milliseconds{1'000'000}) {
+            sink_.error(i.origins.of(Field::preempt_delay), label(i) + ": preempt_delay out of range",
+                        "set preempt_delay to 0-1000 seconds");
+        }
+        const GarpSettings& g = i.garp;
+        const SourceLocation& at = i.origins.of(Field::garp);
+        if (g.repeat < 1 || g.repeat > 255 || g.refresh_repeat < 1 || g.refresh_repeat > 255) {
+            sink_.error(at, label(i) + ": gratuitous ARP repeat counts must be 1-255",
+                        "set the repeat counts to 1-255");
+        }
+        const Milliseconds hour{3'600'000};
+        for (const Milliseconds value : {g.second_burst_delay, g.refresh_period, g.interval, g.na_interval}) {
+            if (value < Milliseconds{0} || value > hour) {
+                sink_.error(at, label(i) + ": gratuitous ARP timing " + ms_text(value) + " out of range",
+                            "use 0 to 3600 seconds");
+                break;
+            }
+        }
+        if (i.drain_deadline < Milliseconds{0} || i.drain_deadline > Milliseconds{600'000}) {
+            sink_.error(i.origins.block, label(i) + ": drain_deadline out of range",
+                        "set drain_deadline to 0-600 seconds");
+        }
+    }
+
+    void check_tracking(const std::vector<ScriptReference>& scripts,
+                        const std::vector<TrackedInterface>& interfaces, const std::string& owner) {
+        for (const ScriptReference& use : scripts) {
+            if (config_.find_script(use.name) == nullptr) {
+                sink_.error(use.where, owner + " tracks script `" + use.name + "`, which is not defined",
+                            "define it (vrrp_script / [[script]]) or remove it from " + name(Field::tracked_scripts));
+            }
+            if (use.weight && (*use.weight < -253 || *use.weight > 253)) {
+                sink_.error(use.where, owner + ": weight " + std::to_string(*use.weight) + " out of range",
+                            "use a weight from -253 to 253");
+            }
+        }
+        for (const TrackedInterface& tracked : interfaces) {
+            if (tracked.weight < -253 || tracked.weight > 253) {
+                sink_.error(tracked.where, owner + ": weight " + std::to_string(tracked.weight) + " out of range",
+                            "use a weight from -253 to 253");
+            }
+        }
+    }
+
+    void check_script(const TrackScript& s) {
+        const FieldOrigins& at = s.origins;
+        const std::string what = "script " + s.name;
+        if (s.name.empty()) sink_.error(at.block, "script has no name", "give it a unique name");
+        if (s.command.empty()) {
+            sink_.error(at.of(Field::script_path), what + " has no command", "set " + name(Field::script_path));
+        }
+        if (s.interval <= Milliseconds{0}) {
+            sink_.error(at.of(Field::script_interval), what + ": interval must be positive", "set interval, e.g. 2 seconds");
+        }
+        if (s.timeout && *s.timeout <= Milliseconds{0}) {
+            sink_.error(at.of(Field::script_timeout), what + ": timeout must be positive", "set timeout, e.g. 1 second");
+        }
+        if (s.rise < 1) sink_.error(at.of(Field::script_rise), what + ": rise must be at least 1", "set rise to 1 or more");
+        if (s.fall < 1) sink_.error(at.of(Field::script_fall), what + ": fall must be at least 1", "set fall to 1 or more");
+        if (s.weight < -253 || s.weight > 253) {
+            sink_.error(at.of(Field::script_weight), what + ": weight " + std::to_string(s.weight) + " out of range",
+                        "use a weight from -253 to 253");
+        }
+    }
+
+    void check_unique_scripts() {
+        std::map<std::string, const TrackScript*> seen;
+        for (const TrackScript& s : config_.scripts) {
+            const auto [it, fresh] = seen.emplace(s.name, &s);
+            if (!fresh && !s.name.empty()) {
+                sink_.error(s.origins.block, "script " + s.name + " is defined twice (first at " +
+                                                 where_text(it->second->origins.block) + ")",
+                            "rename or remove one of them");
+            }
+        }
+    }
+
+    void check_unique_names() {
+        std::map<std::string, const Instance*> seen;
+        for (const Instance& i : config_.instances) {
+            const auto [it, fresh] = seen.emplace(i.name, &i);
+            if (!fresh && !i.name.empty()) {
+                sink_.error(i.origins.block, label(i) + " is defined twice (first at " +
+                                                 where_text(it->second->origins.block) + ")",
+                            "give each instance a unique name");
+            }
+        }
+    }
+
+    void check_shared_vips() {
+        std::map<IpAddress, const Instance*> owner;
+        for (const Instance& i : config_.instances) {
+            std::set<IpAddress> own;
+            for (const VirtualAddress& vip : i.vips) {
+                if (!own.insert(vip.address).second) continue;  // reported by check_addresses
+                const auto [it, fresh] = owner.emplace(vip.address, &i);
+                if (!fresh) {
+                    sink_.error(vip.where, "VIP " + vip.address.to_string() + " is in " + label(i) +
+                                               " and in " + label(*it->second) + " (" +
+                                               where_text(it->second->origins.block) + ")",
+                                "keep each VIP in one instance");
+                }
+            }
+        }
+    }
+
+    void check_shared_vrids() {
+        using Key = std::tuple<std::string, AddressFamily, int>;
+        std::map<Key, const Instance*> owner;
+        for (const Instance& i : config_.instances) {
+            const auto family = i.family();
+            if (!family || i.vrid < 1 || i.vrid > 255) continue;
+            const auto [it, fresh] = owner.emplace(Key{i.interface, *family, i.vrid}, &i);
+            if (!fresh) {
+                sink_.error(i.origins.of(Field::vrid),
+                            label(i) + " and " + label(*it->second) + " (" + where_text(it->second->origins.block) +
+                                ") both use VRID " + std::to_string(i.vrid) + " for " +
+                                family_name(*family) + " on " + i.interface,
+                            "give one of them another " + name(Field::vrid) + " (VRIDs are per interface and family)");
+            }
+        }
+    }
+
+    void check_vip_count() {
+        std::size_t total = 0;
+        for (const Instance& i : config_.instances) {
+            for (const VirtualAddress& vip : i.vips) {
+                if (++total == cloud_max_vips_per_host + 1) {
+                    limit(vip.where, "more than " + std::to_string(cloud_max_vips_per_host) + " VIPs on this host",
+                          "keep at most " + std::to_string(cloud_max_vips_per_host) + " VIPs per host");
+                }
+            }
+        }
+    }
+
+    void check_sync_group(const SyncGroup& g) {
+        const std::string what = "sync group " + g.name;
+        const SourceLocation& members_at = g.origins.of(Field::sync_group_members);
+        if (g.instances.size() < 2) {
+            sink_.warning(members_at, what + " has " + std::to_string(g.instances.size()) +
+                                          " member(s); a sync group keeps two or more instances together",
+                          "list two or more instances in " + name(Field::sync_group_members) + ", or remove the group");
+        }
+        for (const std::string& member : g.instances) {
+            if (config_.find_instance(member) == nullptr) {
+                sink_.error(members_at, what + " names instance `" + member + "`, which is not defined",
+                            "define the instance or remove it from the group");
+            }
+        }
+        check_tracking(g.tracked_scripts, g.tracked_interfaces, what);
+    }
+
+    void check_sync_membership() {
+        std::map<std::string, const SyncGroup*> group_of;
+        for (const SyncGroup& g : config_.sync_groups) {
+            for (const std::string& member : g.instances) {
+                const auto [it, fresh] = group_of.emplace(member, &g);
+                if (!fresh) {
+                    sink_.error(g.origins.of(Field::sync_group_members),
+                                "instance " + member + " is in sync groups " + it->second->name + " and " + g.name,
+                                "keep each instance in one sync group");
+                }
+            }
+        }
+    }
+
+    const Config& config_;
+    DiagnosticSink& sink_;
+};
+
+}  // namespace
+
+void validate(const Config& config, DiagnosticSink& sink) { Validator(config, sink).run(); }
+
+std::vector<Diagnostic> validate(const Config& config) {
+    DiagnosticSink sink;
+    validate(config, sink);
+    return sink.take();
+}
+
+}  // namespace xvip

@@ -1,0 +1,24 @@
+// Checks a configuration model against the rules of VRRP and of xvip, whichever format it came
+// from. Needs no system access: checks that need the interfaces (is the VIP inside the interface's
+// subnet?) belong to the daemon.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/diagnostic.hpp"
+
+namespace xvip {
+
+// Cloud provider limits (see ARCHITECTURE.md): warnings, errors under the cloud profile.
+inline constexpr std::size_t cloud_max_vips_per_host = 8;
+inline constexpr std::size_t cloud_max_unicast_peers = 9;  // ten routers per VIP
+
+void validate(const Config& config, DiagnosticSink& sink);
+std::vector<Diagnostic> validate(const Config& config);
+
+// The keyword that sets `field` in the configuration's own format, for messages.
+std::string_view setting_name(Field field, ConfigDialect dialect);
+
+}  // namespace xvip
