@@ -1,0 +1,202 @@
+// keepalived.conf files shaped like real deployments, read with the exact diagnostics asserted.
+#include "config/keepalived_conf.hpp"
+
+#include <gtest/gtest.h>
+
+#include "config_test_support.hpp"
+
+namespace xvip {
+namespace {
+
+using test::data_path;
+using test::ip;
+using test::rendered;
+
+const std::string ignored_fix = " (fix: remove it to silence this warning)";
+
+ReadResult read_text(const std::string& text) {
+    InMemoryIncludeResolver none;
+    return read_keepalived_conf(text, "k.conf", none);
+}
+
+TEST(KeepalivedConf, LvsDirectorReadsItsVrrpPartAndWarnsAboutTheRest) {
+    const ReadResult result = read_keepalived_conf_file(data_path("lvs_dr.conf"));
+    const std::string f = "lvs_dr.conf:";
+    EXPECT_EQ(rendered(result.diagnostics, data_path("")),
+              (std::vector<std::string>{
+                  f + "3:4: warning: `notification_email` is ignored: xvip sends no e-mail; use a notify script" + ignored_fix,
+                  f + "6:4: warning: `notification_email_from` is ignored: xvip sends no e-mail; use a notify script" + ignored_fix,
+                  f + "7:4: warning: `smtp_server` is ignored: xvip sends no e-mail; use a notify script" + ignored_fix,
+                  f + "8:4: warning: `smtp_connect_timeout` is ignored: xvip sends no e-mail; use a notify script" + ignored_fix,
+                  f + "9:4: warning: `router_id` is ignored: xvip does not use a router name" + ignored_fix,
+                  f + "13:5: warning: `state` is ignored: xvip starts every instance as backup (RFC 5798 §6.4.1); priority 255 still becomes active at once" + ignored_fix,
+                  f + "27:1: warning: `virtual_server` is ignored: xvip does not do IPVS/LVS load balancing yet, so these virtual servers are NOT set up; keep IPVS and its health checks configured elsewhere" + ignored_fix,
+              }));
+    ASSERT_TRUE(result.ok());
+    ASSERT_EQ(result.config.instances.size(), 1u);
+    const Instance& i = result.config.instances[0];
+    EXPECT_EQ(i.version, VrrpVersion::v2) << "keepalived's default version is 2";
+    EXPECT_EQ(i.auth->password, "1111");
+    EXPECT_EQ(i.vips.at(0), (VirtualAddress{ip("192.168.200.16"), 32, {}}));
+}
+
+TEST(KeepalivedConf, MisspeltKeywordInsideAnIgnoredLvsBlockIsStillAnError) {
+    const ReadResult result = read_text(
+        "virtual_server 10.0.0.1 80 {\n"
+        "  real_server 10.0.0.2 80 {\n"
+        "    TCP_CHECK {\n"
+        "      conect_timeout 3\n"
+        "    }\n"
+        "  }\n"
+        "}\n");
+    EXPECT_FALSE(result.ok());
+    const auto lines = rendered(result.diagnostics);
+    ASSERT_GE(lines.size(), 2u);
+    EXPECT_EQ(lines[1], "k.conf:4:7: error: unknown keyword `conect_timeout` in checker (fix: did you mean `connect_timeout`?)");
+}
+
+TEST(KeepalivedConf, SyncGroupScriptsTrackingAndUnicastMapToTheModel) {
+    const ReadResult result = read_keepalived_conf_file(data_path("sync_group.conf"));
+    EXPECT_TRUE(result.diagnostics.empty()) << ::testing::PrintToString(rendered(result.diagnostics));
+    const Config& c = result.config;
+    EXPECT_EQ(c.dialect, ConfigDialect::keepalived);
+    EXPECT_EQ(c.global.script_user, "keepalived_script");
+    EXPECT_EQ(c.global.notify_fifo, "/run/keepalived/notify.fifo");
+
+    ASSERT_EQ(c.scripts.size(), 2u);
+    const TrackScript& haproxy = c.scripts[0];
+    EXPECT_EQ(haproxy.name, "chk_haproxy");
+    EXPECT_EQ(haproxy.command, "/usr/bin/killall -0 haproxy");
+    EXPECT_EQ(haproxy.interval, Milliseconds{2000});
+    EXPECT_EQ(haproxy.timeout, Milliseconds{1000});
+    EXPECT_EQ(haproxy.rise, 2);
+    EXPECT_EQ(haproxy.fall, 3);
+    EXPECT_EQ(haproxy.weight, -20);
+    EXPECT_FALSE(haproxy.weight_reversed);
+    EXPECT_EQ(c.scripts[1].weight, 10);
+    EXPECT_TRUE(c.scripts[1].weight_reversed);
+    EXPECT_FALSE(c.scripts[1].timeout);
+
+    ASSERT_EQ(c.sync_groups.size(), 1u);
+    const SyncGroup& g = c.sync_groups[0];
+    EXPECT_EQ(g.name, "VG_1");
+    EXPECT_EQ(g.instances, (std::vector<std::string>{"VI_WEB", "VI_DB"}));
+    EXPECT_EQ(g.notify.active, "/etc/keepalived/notify.sh MASTER");
+    EXPECT_EQ(g.notify.backup, "/etc/keepalived/notify.sh BACKUP");
+    EXPECT_EQ(g.notify.fault, "/etc/keepalived/notify.sh FAULT");
+
+    ASSERT_EQ(c.instances.size(), 2u);
+    const Instance& web = c.instances[0];
+    EXPECT_EQ(web.name, "VI_WEB");
+    EXPECT_EQ(web.version, VrrpVersion::v3);
+    EXPECT_EQ(web.advert_interval, Milliseconds{500});
+    EXPECT_FALSE(web.preempt);
+    EXPECT_EQ(web.preempt_delay, Milliseconds{30000});
+    EXPECT_EQ(web.source_address, ip("10.0.0.11"));
+    EXPECT_EQ(web.unicast_peers, (std::vector<UnicastPeer>{{ip("10.0.0.12"), {}}, {ip("10.0.0.13"), {}}}));
+    EXPECT_EQ(web.vips, (std::vector<VirtualAddress>{{ip("10.0.0.100"), 24, {}}}));
+    EXPECT_EQ(web.tracked_interfaces, (std::vector<TrackedInterface>{{"eth0", 0, false, {}}, {"eth1", -30, false, {}}}));
+    EXPECT_EQ(web.tracked_scripts, (std::vector<ScriptReference>{{"chk_haproxy", std::nullopt, false, {}}, {"chk_db", 5, false, {}}}));
+    EXPECT_EQ(web.notify.any, "/etc/keepalived/notify_all.sh");
+    EXPECT_EQ(web.notify.stop, "/etc/keepalived/notify.sh STOP");
+    // Global garp defaults, with the instance's own repeat on top.
+    EXPECT_EQ(web.garp, (GarpSettings{.repeat = 1, .second_burst_delay = Milliseconds{1000},
+                                      .refresh_period = Milliseconds{60000}}));
+    const Instance& db = c.instances[1];
+    EXPECT_EQ(db.garp.repeat, 3);
+    EXPECT_TRUE(db.preempt);
+    EXPECT_EQ(db.advert_interval, Milliseconds{1000});
+}
+
+TEST(KeepalivedConf, IncludesWithGlobsAreRelativeToTheIncludingFile) {
+    const ReadResult result = read_keepalived_conf_file(data_path("include/main.conf"));
+    EXPECT_EQ(rendered(result.diagnostics, data_path("")),
+              (std::vector<std::string>{
+                  // Syntax (includes) is read before keywords mean anything, so its diagnostics come first.
+                  "include/main.conf:3:9: warning: include pattern `missing/*.conf` matches no file (fix: check the path; it is relative to " +
+                      std::string("include/main.conf)"),
+                  "include/conf.d/10-global.conf:2:5: warning: `router_id` is ignored: xvip does not use a router name" + ignored_fix,
+              }));
+    ASSERT_EQ(result.config.scripts.size(), 1u);
+    EXPECT_EQ(result.config.scripts[0].name, "chk_nginx");
+    ASSERT_EQ(result.config.instances.size(), 1u);
+    EXPECT_EQ(result.config.instances[0].version, VrrpVersion::v3) << "vrrp_version came from an included file";
+}
+
+TEST(KeepalivedConf, IncludeCycleIsAnErrorNamingTheChain) {
+    const ReadResult result = read_keepalived_conf_file(data_path("cycle/a.conf"));
+    EXPECT_FALSE(result.ok());
+    const auto lines = rendered(result.diagnostics, data_path(""));
+    ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
+    EXPECT_EQ(lines[0], "cycle/b.conf:4:9: error: include cycle: cycle/a.conf -> cycle/b.conf -> cycle/a.conf "
+                        "(fix: remove the include of cycle/a.conf from cycle/b.conf)");
+    EXPECT_EQ(lines[1], "cycle/b.conf:2:5: warning: `router_id` is ignored: xvip does not use a router name" + ignored_fix)
+        << "b.conf is still read once";
+}
+
+TEST(KeepalivedConf, UnknownKeywordNamesFileLineAndSuggestion) {
+    const ReadResult result = read_text(
+        "vrrp_instance V {\n"
+        "  interface eth0\n"
+        "  virtual_router_id 7\n"
+        "  priorty 100\n"
+        "  frobnicate\n"
+        "  virtual_ipaddress {\n    10.0.0.1\n  }\n"
+        "}\n"
+        "vrrp_instnce W {\n}\n");
+    EXPECT_EQ(rendered(result.diagnostics),
+              (std::vector<std::string>{
+                  "k.conf:4:3: error: unknown keyword `priorty` in vrrp_instance (fix: did you mean `priority`?)",
+                  "k.conf:5:3: error: unknown keyword `frobnicate` in vrrp_instance (fix: remove it; docs/keepalived-keywords.md lists every keyword xvip reads)",
+                  "k.conf:10:1: error: unknown keyword `vrrp_instnce` in top level (fix: did you mean `vrrp_instance`?)",
+              }));
+}
+
+TEST(KeepalivedConf, RefusedKeywordsAreErrorsWithTheirFix) {
+    const ReadResult result = read_text(
+        "global_defs {\n  startup_script /bin/true\n}\n"
+        "vrrp_instance V {\n  interface eth0\n  virtual_router_id 7\n"
+        "  virtual_ipaddress {\n    10.0.0.1\n  }\n"
+        "  track_process {\n    nginx\n  }\n"
+        "  authentication {\n    auth_type AH\n    auth_pass x\n  }\n"
+        "  virtual_ipaddress_excluded {\n    10.0.0.9\n  }\n"
+        "}\n");
+    EXPECT_EQ(rendered(result.diagnostics),
+              (std::vector<std::string>{
+                  "k.conf:2:3: error: `startup_script` is not supported by xvip (fix: run it from the xvipd systemd unit (ExecStartPre=))",
+                  "k.conf:10:3: error: `track_process` is not supported by xvip (fix: xvip cannot track files, processes or BFD sessions yet; use a vrrp_script that tests the same condition (for a process: `pidof NAME`))",
+                  "k.conf:14:15: error: IPsec AH authentication is not supported (RFC 3768 §5.3.6.2; keepalived dropped it too) (fix: remove the authentication block, or use `auth_type PASS` if the peers send a password)",
+                  "k.conf:17:3: error: `virtual_ipaddress_excluded` is not supported by xvip (fix: move these addresses into the virtual_ipaddress block of an instance of their address family)",
+              }));
+}
+
+TEST(KeepalivedConf, ValueErrorsNameTheValue) {
+    const ReadResult result = read_text(
+        "global_defs {\n  vrrp_version 4\n  vrrp_mcast_group4 224.0.0.19\n}\n"
+        "vrrp_instance V {\n  interface eth0\n  virtual_router_id seven\n  advert_int 1s\n"
+        "  virtual_ipaddress {\n    10.0.0.1/24 dev eth1 label eth0:1\n    not-an-address\n  }\n"
+        "  track_interface {\n    eth1 weight\n  }\n"
+        "}\n");
+    EXPECT_EQ(rendered(result.diagnostics),
+              (std::vector<std::string>{
+                  "k.conf:2:16: error: VRRP version must be 2 or 3, got 4 (fix: write `vrrp_version 3` (or 2 for old peers))",
+                  "k.conf:3:21: error: xvip sends multicast adverts to 224.0.0.18 only (fix: remove `vrrp_mcast_group4`; every router of the VRID must use the standard group)",
+                  "k.conf:7:21: error: `virtual_router_id` must be an integer, got `seven` (fix: write a whole number)",
+                  "k.conf:8:14: error: `advert_int` must be a number of seconds, got `1s` (fix: write seconds with at most 3 decimals, e.g. `1` or `0.5`)",
+                  "k.conf:10:21: error: VIP 10.0.0.1/24 is on eth1 but the instance runs on eth0 (fix: remove `dev eth1`, or move the VIP to an instance on eth1)",
+                  "k.conf:10:26: warning: address options `label eth0:1` are ignored: xvip holds IPv4 VIPs on lo as /32 (fix: write the address alone)",
+                  "k.conf:11:5: error: `not-an-address` is not an IP address (fix: write ADDRESS or ADDRESS/PREFIX-LENGTH, e.g. 10.0.0.100/24)",
+                  "k.conf:14:10: error: expected `weight N [reverse]` after `eth1` (fix: write `eth1 weight -20`, or the name alone)",
+              }));
+}
+
+TEST(KeepalivedConf, ReaderNeverThrowsOnGarbage) {
+    for (const std::string& text : {std::string("{{{{"), std::string("}}}"), std::string("\"\n\"{"),
+                                   std::string("vrrp_instance {\n}\n"), std::string(1, '\0'),
+                                   std::string("include\n"), std::string("vrrp_instance a b c { virtual_ipaddress x }")}) {
+        EXPECT_NO_THROW(read_text(text));
+    }
+}
+
+}  // namespace
+}  // namespace xvip
