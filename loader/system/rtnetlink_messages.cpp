@@ -1,0 +1,168 @@
+#include "system/rtnetlink_messages.hpp"
+
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace xvip {
+
+namespace {
+
+// libmnl's walkers take a mutable header; parsing never writes through it.
+nlmsghdr* mutable_header(const nlmsghdr& message) { return const_cast<nlmsghdr*>(&message); }
+
+template <typename Fixed>
+bool holds(const nlmsghdr& message) {
+    return message.nlmsg_len >= mnl_nlmsg_size(sizeof(Fixed));
+}
+
+template <typename Visit>
+void for_each_attribute(const nlmsghdr& message, std::size_t fixed_size, Visit&& visit) {
+    // mnl_attr_for_each, spelled out: the macro's void* conversions are not C++.
+    nlmsghdr* header = mutable_header(message);
+    const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(header));
+    for (auto* attribute = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(header, fixed_size));
+         mnl_attr_ok(attribute, static_cast<int>(tail - reinterpret_cast<const char*>(attribute)));
+         attribute = mnl_attr_next(attribute)) {
+        visit(*attribute);
+    }
+}
+
+std::span<const std::uint8_t> payload_of(const nlattr& attribute) {
+    return {static_cast<const std::uint8_t*>(mnl_attr_get_payload(&attribute)),
+            mnl_attr_get_payload_len(&attribute)};
+}
+
+nlmsghdr& start_request(std::span<char> buffer, std::uint16_t type, std::uint16_t flags) {
+    std::fill(buffer.begin(), buffer.end(), '\0');
+    nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
+    header->nlmsg_type = type;
+    header->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
+    return *header;
+}
+
+}  // namespace
+
+std::optional<LinkMessage> parse_link_message(const nlmsghdr& message) {
+    if (message.nlmsg_type != RTM_NEWLINK && message.nlmsg_type != RTM_DELLINK) return std::nullopt;
+    if (!holds<ifinfomsg>(message)) return std::nullopt;
+    const auto* info = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(&message));
+    LinkMessage link;
+    link.index = info->ifi_index;
+    link.deleted = message.nlmsg_type == RTM_DELLINK;
+    link.up = (info->ifi_flags & IFF_UP) != 0;
+    link.running = (info->ifi_flags & IFF_RUNNING) != 0;
+    for_each_attribute(message, sizeof(ifinfomsg), [&](const nlattr& attribute) {
+        const auto bytes = payload_of(attribute);
+        switch (mnl_attr_get_type(&attribute)) {
+            case IFLA_IFNAME:
+                link.name.assign(reinterpret_cast<const char*>(bytes.data()),
+                                 strnlen(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+                break;
+            case IFLA_MTU:
+                if (bytes.size() >= sizeof(std::uint32_t)) link.mtu = mnl_attr_get_u32(&attribute);
+                break;
+            case IFLA_ADDRESS:
+                if (bytes.size() == 6) {
+                    MacAddress mac{};
+                    std::copy(bytes.begin(), bytes.end(), mac.begin());
+                    link.mac = mac;
+                }
+                break;
+            default:
+                break;
+        }
+    });
+    if (link.name.empty() || link.index <= 0) return std::nullopt;
+    return link;
+}
+
+std::optional<AddressMessage> parse_address_message(const nlmsghdr& message) {
+    if (message.nlmsg_type != RTM_NEWADDR && message.nlmsg_type != RTM_DELADDR) return std::nullopt;
+    if (!holds<ifaddrmsg>(message)) return std::nullopt;
+    const auto* info = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(&message));
+    if (info->ifa_family != AF_INET && info->ifa_family != AF_INET6) return std::nullopt;
+    const std::size_t address_size = info->ifa_family == AF_INET ? 4 : 16;
+    std::optional<IpAddress> local;
+    std::optional<IpAddress> address;
+    std::uint32_t flags = info->ifa_flags;
+    for_each_attribute(message, sizeof(ifaddrmsg), [&](const nlattr& attribute) {
+        const auto bytes = payload_of(attribute);
+        switch (mnl_attr_get_type(&attribute)) {
+            case IFA_LOCAL:
+                if (bytes.size() == address_size) local = IpAddress::from_bytes(bytes);
+                break;
+            case IFA_ADDRESS:
+                if (bytes.size() == address_size) address = IpAddress::from_bytes(bytes);
+                break;
+            case IFA_FLAGS:  // the full 32 bits; ifa_flags holds only the low 8
+                if (bytes.size() >= sizeof(std::uint32_t)) flags = mnl_attr_get_u32(&attribute);
+                break;
+            default:
+                break;
+        }
+    });
+    // IFA_LOCAL is the address itself; IFA_ADDRESS is the peer on point-to-point links, and the
+    // only one IPv6 usually sends.
+    const auto& own = local ? local : address;
+    if (!own) return std::nullopt;
+    const std::uint8_t max_length = info->ifa_family == AF_INET ? 32 : 128;
+    if (info->ifa_prefixlen > max_length) return std::nullopt;
+    return AddressMessage{
+        .index = static_cast<int>(info->ifa_index),
+        .deleted = message.nlmsg_type == RTM_DELADDR,
+        .prefix = {.address = *own,
+                   .prefix_length = info->ifa_prefixlen,
+                   .secondary = (flags & IFA_F_SECONDARY) != 0,
+                   .tentative = (flags & IFA_F_TENTATIVE) != 0},
+    };
+}
+
+nlmsghdr& build_get_link_request(std::span<char> buffer, const std::string& ifname) {
+    nlmsghdr& header = start_request(buffer, RTM_GETLINK, 0);
+    auto* info = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ifinfomsg)));
+    info->ifi_family = AF_UNSPEC;
+    mnl_attr_put_strz(&header, IFLA_IFNAME, ifname.c_str());
+    return header;
+}
+
+nlmsghdr& build_link_dump_request(std::span<char> buffer) {
+    nlmsghdr& header = start_request(buffer, RTM_GETLINK, NLM_F_DUMP);
+    auto* info = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ifinfomsg)));
+    info->ifi_family = AF_UNSPEC;
+    return header;
+}
+
+nlmsghdr& build_address_dump_request(std::span<char> buffer, std::uint8_t family) {
+    nlmsghdr& header = start_request(buffer, RTM_GETADDR, NLM_F_DUMP);
+    auto* info = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ifaddrmsg)));
+    info->ifa_family = family;
+    return header;
+}
+
+nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, int index,
+                                const IpAddress& address, std::uint8_t prefix_length, bool nodad) {
+    const bool add = change == AddressChange::add;
+    nlmsghdr& header = start_request(buffer, add ? RTM_NEWADDR : RTM_DELADDR,
+                                     static_cast<std::uint16_t>(NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0)));
+    auto* info = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ifaddrmsg)));
+    info->ifa_family = address.is_v4() ? AF_INET : AF_INET6;
+    info->ifa_prefixlen = prefix_length;
+    info->ifa_scope = RT_SCOPE_UNIVERSE;
+    info->ifa_index = static_cast<std::uint32_t>(index);
+    const std::uint32_t flags = nodad ? IFA_F_NODAD : 0;
+    info->ifa_flags = static_cast<std::uint8_t>(flags);
+    const auto bytes = address.bytes();
+    // As iproute2 sends it: the address as both local and "address" (no peer).
+    mnl_attr_put(&header, IFA_LOCAL, bytes.size(), bytes.data());
+    mnl_attr_put(&header, IFA_ADDRESS, bytes.size(), bytes.data());
+    if (add) mnl_attr_put_u32(&header, IFA_FLAGS, flags);
+    return header;
+}
+
+}  // namespace xvip

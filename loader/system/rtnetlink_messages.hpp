@@ -1,0 +1,54 @@
+// rtnetlink messages the daemon sends and reads, as plain functions over a byte buffer so that
+// they can be checked without a kernel: link and address messages parsed into values, and the
+// address add/delete requests built.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "common/ip_address.hpp"
+#include "common/mac_address.hpp"
+#include "system/interface_info.hpp"
+
+struct nlmsghdr;
+
+namespace xvip {
+
+// An RTM_NEWLINK / RTM_DELLINK message.
+struct LinkMessage {
+    int index = 0;
+    std::string name;
+    bool deleted = false;  // RTM_DELLINK
+    bool up = false;
+    bool running = false;
+    std::uint32_t mtu = 0;
+    std::optional<MacAddress> mac;  // IFLA_ADDRESS, when it is 6 bytes
+};
+
+// An RTM_NEWADDR / RTM_DELADDR message for IPv4 or IPv6.
+struct AddressMessage {
+    int index = 0;
+    bool deleted = false;  // RTM_DELADDR
+    InterfacePrefix prefix;
+};
+
+// nullopt for any other message type, a truncated message, or one without the required attributes.
+std::optional<LinkMessage> parse_link_message(const nlmsghdr& message);
+std::optional<AddressMessage> parse_address_message(const nlmsghdr& message);
+
+// Requests built into `buffer` (at least request_buffer_size bytes); the returned header points
+// into it. RTM_GETLINK for one interface by name; RTM_GETADDR dump of one family (0: all).
+inline constexpr std::size_t request_buffer_size = 256;
+nlmsghdr& build_get_link_request(std::span<char> buffer, const std::string& ifname);
+nlmsghdr& build_link_dump_request(std::span<char> buffer);
+nlmsghdr& build_address_dump_request(std::span<char> buffer, std::uint8_t family);
+
+// RTM_NEWADDR (create, exclusive) or RTM_DELADDR of address/prefix_length on interface `index`,
+// with NLM_F_ACK. `nodad` sets IFA_F_NODAD (IPv6: no duplicate address detection).
+enum class AddressChange : std::uint8_t { add, remove };
+nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, int index,
+                                const IpAddress& address, std::uint8_t prefix_length, bool nodad);
+
+}  // namespace xvip

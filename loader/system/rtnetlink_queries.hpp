@@ -1,0 +1,30 @@
+// The rtnetlink conversations the daemon has with the kernel, over a NetlinkSocket: look a link up,
+// list links or an interface's addresses, add or remove an address.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.hpp"
+#include "system/interface_info.hpp"
+#include "system/netlink_socket.hpp"
+#include "system/rtnetlink_messages.hpp"
+
+namespace xvip {
+
+// Throws std::system_error naming the interface (ENODEV when there is none of that name).
+LinkMessage query_link(NetlinkSocket& socket, const std::string& ifname);
+
+// Every IPv4 and IPv6 address on interface `index`, in the kernel's order. Throws std::system_error.
+std::vector<InterfacePrefix> query_addresses(NetlinkSocket& socket, int index);
+
+// Every link in the namespace. Returns 0 or the errno; never throws (the link monitor resyncs with
+// it from the event loop).
+int dump_links(NetlinkSocket& socket, std::vector<LinkMessage>& links);
+
+// Returns 0 or the errno the kernel answered with (EEXIST: already there; EADDRNOTAVAIL: not there).
+int change_address(NetlinkSocket& socket, AddressChange change, int index, const IpAddress& address,
+                   std::uint8_t prefix_length, bool nodad);
+
+}  // namespace xvip
