@@ -27,31 +27,92 @@ std::map<std::string, std::vector<Instance>> by_interface(const Config& config) 
 
 void Daemon::start() {
     started_ = EventLoop::now();
-    const ServeSettings settings{
-        .xdp_mode = options_.xdp_mode,
-        .pin_root = options_.pin_root ? *options_.pin_root : std::filesystem::path(config_.global.pin_dir),
-        .state_dir = options_.state_dir,
-        .on_transition = {},
-    };
-    for (auto& [ifname, instances] : by_interface(config_)) {
-        auto served = std::make_unique<ServedInterface>(loop_, ifname, instances, settings);
-        try {
-            served->start();
-        } catch (...) {
-            // The interfaces already up give back what they took, as if never started.
-            for (auto& up : interfaces_) up->release();
-            interfaces_.clear();
-            throw;
-        }
-        interfaces_.push_back(std::move(served));
-    }
-
+    prepare_hooks();
+    start_interfaces();
+    control_.emplace(loop_,
+                     ControlServerSettings{.path = (options_.state_dir / "xvipd.sock").string()},
+                     [this](const nlohmann::json& request) { return handle_request(request); });
     loop_.on_signal(SIGTERM, [this] { stop_gracefully(); });
     loop_.on_signal(SIGINT, [this] { stop_gracefully(); });
     loop_.on_signal(SIGUSR2, [this] { exit_for_restart(); });
     loop_.on_signal(SIGHUP, [this] { reload(); });
     spdlog::info("xvipd {} running: {} instance(s) on {} interface(s), pid {}", XVIP_VERSION,
                  config_.instances.size(), interfaces_.size(), getpid());
+}
+
+// Hooks and the FIFO are made ready (split, found, security-checked) before anything is touched.
+void Daemon::prepare_hooks() {
+    const ScriptPolicy policy{.enforce_security = true, .daemon_uid = geteuid()};
+    std::optional<RunAs> run_as;
+    if (!config_.global.script_user.empty()) {
+        auto resolved = resolve_run_as(config_.global.script_user);
+        if (!resolved.has_value()) throw StartupError("script_user: " + resolved.error().message);
+        run_as = *resolved;
+    }
+    hooks_.clear();
+    for (const auto& instance : config_.instances) {
+        NotifyScripts scripts;
+        for (auto [command, slot] : {std::pair{&instance.notify.any, &scripts.any},
+                                     {&instance.notify.active, &scripts.master},
+                                     {&instance.notify.backup, &scripts.backup},
+                                     {&instance.notify.fault, &scripts.fault},
+                                     {&instance.notify.stop, &scripts.stop}}) {
+            if (command->empty()) continue;
+            auto prepared = prepare_script(*command, run_as, policy);
+            if (!prepared.has_value()) {
+                throw StartupError(instance.name + ": notify script: " + prepared.error().message);
+            }
+            *slot = *prepared;
+        }
+        hooks_[instance.name] = std::move(scripts);
+    }
+    if (!config_.global.notify_fifo.empty() && !fifo_) {
+        try {
+            fifo_.emplace(config_.global.notify_fifo);
+        } catch (const std::exception& e) {
+            throw StartupError(std::string("notify_fifo: ") + e.what());
+        }
+    }
+    if (!notifier_) notifier_.emplace(children_, fifo_ ? &*fifo_ : nullptr);
+}
+
+void Daemon::notify(const VrrpInstance& instance, State to) {
+    if (const auto state = notify_state_of(to)) {
+        notifier_->instance_changed(instance.name(), hooks_[instance.name()], *state, instance.priority());
+    }
+}
+
+void Daemon::start_interfaces() {
+    const ServeSettings settings{
+        .xdp_mode = options_.xdp_mode,
+        .pin_root = options_.pin_root ? *options_.pin_root : std::filesystem::path(config_.global.pin_dir),
+        .state_dir = options_.state_dir,
+        .on_transition = [this](const VrrpInstance& instance, const Transition& t) { notify(instance, t.to); },
+    };
+    std::vector<VrrpInstance*> instances;
+    try {
+        for (auto& [ifname, configured] : by_interface(config_)) {
+            auto served = std::make_unique<ServedInterface>(loop_, ifname, configured, settings);
+            served->start();
+            interfaces_.push_back(std::move(served));
+            for (auto* i : interfaces_.back()->instances()) instances.push_back(i);
+        }
+        tracking_.emplace(loop_, children_, config_, instances,
+                          ScriptPolicy{.enforce_security = true, .daemon_uid = geteuid()});
+    } catch (...) {
+        // The interfaces already up give back what they took, as if never started.
+        tracking_.reset();
+        for (auto& up : interfaces_) up->release();
+        interfaces_.clear();
+        throw;
+    }
+    tracking_->start();
+}
+
+nlohmann::json Daemon::handle_request(const nlohmann::json& request) {
+    const auto command = request.value("command", "");
+    if (command == "status") return status();
+    return {{"error", "unknown command '" + command + "'; known: status"}};
 }
 
 int Daemon::run() {
@@ -63,21 +124,42 @@ void Daemon::stop_gracefully() {
     if (stopping_) return;
     stopping_ = true;
     spdlog::info("stopping: handing every active instance over before leaving");
+    tracking_.reset();
+    control_.reset();
     auto pending = std::make_shared<std::size_t>(interfaces_.size());
-    if (interfaces_.empty()) loop_.stop();
-    for (auto& served : interfaces_) {
-        served->hand_over([this, pending] {
-            if (--*pending == 0) {
-                spdlog::info("stopped: VIPs released, XDP detached, sysctls restored");
-                loop_.stop();
+    auto all_done = [this] {
+        spdlog::info("stopped: VIPs released, XDP detached, sysctls restored");
+        for (const auto& served : interfaces_) {
+            for (const auto* instance : served->instances()) {
+                notifier_->instance_changed(instance->name(), hooks_[instance->name()], NotifyState::stop,
+                                            instance->priority());
             }
+        }
+        finish_when_hooks_are_done(EventLoop::now() + std::chrono::seconds(5));
+    };
+    if (interfaces_.empty()) all_done();
+    for (auto& served : interfaces_) {
+        served->hand_over([pending, all_done] {
+            if (--*pending == 0) all_done();
         });
     }
+}
+
+// notify_stop hooks get a bounded time to finish before the daemon exits.
+void Daemon::finish_when_hooks_are_done(TimePoint deadline) {
+    if (children_.running() == 0 || EventLoop::now() >= deadline) {
+        loop_.stop();
+        return;
+    }
+    loop_.schedule(EventLoop::now() + std::chrono::milliseconds(20),
+                   [this, deadline] { finish_when_hooks_are_done(deadline); });
 }
 
 void Daemon::exit_for_restart() {
     if (stopping_) return;
     stopping_ = true;
+    tracking_.reset();
+    control_.reset();
     for (auto& served : interfaces_) served->keep_for_restart();
     spdlog::info("exiting for a restart: the data plane, its leases and the VIPs stay; start xvipd "
                  "again to adopt them");
@@ -103,9 +185,11 @@ void Daemon::reload() {
             served->hand_over([] {});
         }
     }
+    tracking_.reset();
     config_ = std::move(read.config);
     try {
-        start();
+        prepare_hooks();
+        start_interfaces();
     } catch (const std::exception& e) {
         spdlog::error("reload failed: {}; stopping", e.what());
         loop_.stop();

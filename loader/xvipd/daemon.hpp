@@ -11,8 +11,13 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "daemon/child_processes.hpp"
+#include "daemon/control_server.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/notify_fifo.hpp"
+#include "daemon/notify_hooks.hpp"
 #include "xvipd/options.hpp"
+#include "xvipd/tracking.hpp"
 
 namespace xvip {
 
@@ -38,15 +43,27 @@ public:
     nlohmann::json status() const;
 
 private:
+    void start_interfaces();
+    void prepare_hooks();
+    void notify(const VrrpInstance& instance, State to);
+    nlohmann::json handle_request(const nlohmann::json& request);
     void stop_gracefully();
+    void finish_when_hooks_are_done(TimePoint deadline);
     void exit_for_restart();
     void reload();
 
     DaemonOptions options_;
     Config config_;
     EventLoop loop_;
+    // Declared after the loop: children are killed and reaped before the loop goes away.
+    ChildProcesses children_{loop_};
+    std::optional<NotifyFifo> fifo_;
+    std::optional<TransitionNotifier> notifier_;
+    std::map<std::string, NotifyScripts> hooks_;  // by instance name
     std::vector<std::unique_ptr<ServedInterface>> interfaces_;
     std::vector<std::unique_ptr<ServedInterface>> retired_;  // dropped by a reload, handing over
+    std::optional<Tracking> tracking_;
+    std::optional<ControlServer> control_;
     TimePoint started_{};
     bool stopping_ = false;
 };

@@ -74,5 +74,153 @@ TEST(Xvipd, PlannedStopLosesNoProbe) {
     }
 }
 
+TEST(Xvipd, HigherPriorityPreemptsBackUnlessNopreempt) {
+    require_root();
+    for (const bool nopreempt : {false, true}) {
+        SCOPED_TRACE(nopreempt ? "nopreempt" : "preempt");
+        XvipdCluster c({.nodes = 2}, {{.priority = 150, .extra = nopreempt ? "    nopreempt\n" : ""},
+                                      {.priority = 100}});
+        c.start(1);
+        ASSERT_TRUE(c.wait_for_sole_active(1, 5s)) << c.log(1);
+        c.start(0);
+        if (nopreempt) {
+            std::this_thread::sleep_for(1500ms);  // several Master_Down_Intervals
+            EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{1}) << "nopreempt: the backup stays backup";
+        } else {
+            EXPECT_TRUE(c.wait_for_sole_active(0, 3s)) << "the higher priority takes the VIP back\n" << c.log(0);
+        }
+    }
+}
+
+// keepalived leaves the VIP answering on a host whose daemon was killed; xvip's lease ends it.
+TEST(Xvipd, KilledDaemonFallsSilentWithinItsLease) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
+    c.daemon(0)->send_signal(SIGKILL);
+    const auto killed = std::chrono::steady_clock::now();
+    constexpr auto lease = 300ms;  // 3 × 100 ms from the last advert sent
+    std::this_thread::sleep_for(lease + 20ms);
+    EXPECT_EQ(c.role(0), "standby") << "the XDP program of the dead daemon's node no longer answers";
+    std::size_t samples = 0;
+    while (std::chrono::steady_clock::now() - killed < 1500ms) {
+        EXPECT_LE(c.active_nodes().size(), 1u) << "two nodes active after the lease";
+        ++samples;
+    }
+    EXPECT_GT(samples, 5u);
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{1});
+    c.topology().run_checked(c.client().netns, {"ip", "neigh", "flush", "dev", "eth0"});
+    const auto arping = c.topology().run(c.client().netns, {"arping", "-c", "2", "-w", "3", "-I", "eth0", c.vip()});
+    EXPECT_NE(arping.out.find(c.node(1).mac), std::string::npos) << arping.out;
+    EXPECT_EQ(arping.out.find(c.node(0).mac), std::string::npos) << "only the new active node answers";
+}
+
+TEST(Xvipd, StalledDaemonDoesNotComeBackAsASecondActive) {
+    require_root();
+    // node1 outranks node0 but does not preempt, so node0 stays active until it stalls.
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 200, .extra = "    nopreempt\n"}});
+    c.start(0);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
+    c.start(1);
+    std::this_thread::sleep_for(500ms);
+    ASSERT_EQ(c.active_nodes(), std::vector<std::size_t>{0});
+    c.daemon(0)->send_signal(SIGSTOP);
+    ASSERT_TRUE(c.wait_for_sole_active(1, 3s)) << "the backup took over from the stalled node";
+    std::this_thread::sleep_for(500ms);  // well past node0's lease
+    c.daemon(0)->send_signal(SIGCONT);
+    const auto resumed = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - resumed < 1500ms) {
+        EXPECT_NE(c.role(0), "active") << "the stalled node renewed a lease it had lost";
+    }
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{1});
+    const auto status = c.status(0);
+    ASSERT_FALSE(status.contains("error")) << status.dump();
+    EXPECT_EQ(status["instances"][0]["state"], "BACKUP");
+    EXPECT_GE(status["instances"][0]["counters"]["stalls"].get<int>(), 1) << status.dump(2);
+}
+
+// The restart path: the next xvipd adopts the data plane with its live lease; nobody notices.
+TEST(Xvipd, RestartThroughTheRestartPathIsHitless) {
+    require_root();
+    XvipdCluster c({.nodes = 2, .advert_int = "1"}, {{.priority = 150}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 8s)) << c.log(0);
+    const auto transitions_before = c.status(1)["instances"][0]["transitions"];
+    const auto result = c.probe_while(4000ms, [&] {
+        std::this_thread::sleep_for(500ms);
+        EXPECT_EQ(c.stop(0, SIGUSR2).code, 0) << c.log(0);
+        c.start(0);
+        std::this_thread::sleep_for(3000ms);
+    });
+    std::printf("restart: %s\n", result.summary().c_str());
+    EXPECT_EQ(result.lost(), 0u) << result.summary();
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{0});
+    EXPECT_EQ(c.status(1)["instances"][0]["transitions"], transitions_before) << "the backup saw nothing";
+    const auto status = c.status(0);
+    ASSERT_FALSE(status.contains("error")) << status.dump();
+    EXPECT_EQ(status["instances"][0]["state"], "MASTER");
+    EXPECT_NE(status["instances"][0]["last_transition"]["cause"].get<std::string>().find("restart"),
+              std::string::npos)
+        << status.dump(2);
+}
+
+// Failover changes no address and no route: `ip monitor` sees the start-up, then nothing.
+TEST(Xvipd, FailoverChangesNoAddressOrRoute) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    std::vector<topo::Process*> monitors;
+    for (std::size_t i = 0; i < 2; ++i) {
+        monitors.push_back(&c.topology().spawn(c.node(i).netns, {"ip", "monitor", "address", "route"}));
+    }
+    std::this_thread::sleep_for(200ms);
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
+    std::this_thread::sleep_for(200ms);
+    std::vector<std::string> at_start;
+    for (auto* m : monitors) at_start.push_back(m->read_stdout());
+    for (const auto& seen : at_start) {
+        EXPECT_NE(seen.find(c.vip()), std::string::npos) << "the monitor saw xvipd add the VIP:\n" << seen;
+    }
+    // The active daemon hangs: its lease ends and the backup takes over, links untouched.
+    c.daemon(0)->send_signal(SIGSTOP);
+    ASSERT_TRUE(c.wait_for_sole_active(1, 3s));
+    std::this_thread::sleep_for(300ms);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(monitors[i]->read_stdout(), at_start[i]) << "node" << i << " changed an address or route";
+    }
+    c.daemon(0)->send_signal(SIGKILL);
+}
+
+TEST(Xvipd, StatusSaysWhoIsActiveAndWhy) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
+    const auto active = c.status(0);
+    ASSERT_FALSE(active.contains("error")) << active.dump();
+    const auto& a = active["instances"][0];
+    EXPECT_EQ(a["name"], "VI_1");
+    EXPECT_EQ(a["state"], "MASTER");
+    EXPECT_EQ(a["role"], "active");
+    EXPECT_EQ(a["priority"], 150);
+    EXPECT_EQ(a["active_router"], c.node(0).ipv4);
+    EXPECT_GT(a["deadline_left_ms"].get<int>(), 0);
+    EXPECT_LE(a["deadline_left_ms"].get<int>(), 300);
+    EXPECT_EQ(a["last_transition"]["to"], "MASTER");
+    const auto backup = c.status(1)["instances"][0];
+    EXPECT_EQ(backup["state"], "BACKUP");
+    EXPECT_EQ(backup["active_router"], c.node(0).ipv4);
+    EXPECT_GT(backup["counters"]["adverts_received"].get<int>(), 0);
+    const auto table = c.topology().run(c.node(0).netns, {XVIPCTL, "status", "--socket",
+        (c.topology().run_dir() / "node0-state" / "xvipd.sock").string()});
+    EXPECT_TRUE(table.success()) << table.err;
+    EXPECT_NE(table.out.find("MASTER"), std::string::npos) << table.out;
+}
+
 }  // namespace
 }  // namespace xvip::test

@@ -27,5 +27,7 @@ struct Command {
 
 // attach, detach, vip, state, show, counters: the data plane, straight through its pins.
 std::span<const Command> dataplane_commands();
+// status: a running xvipd, through its control socket.
+std::span<const Command> daemon_commands();
 
 }  // namespace xvip::ctl

@@ -11,6 +11,10 @@ namespace {
 
 constexpr const char* usage = R"(usage: xvipctl <command> [options]
 
+A running xvipd:
+  status     [--socket PATH] [--json]                    each instance: state, priority, active
+                                                         router, lease, last transition and why
+
 Data plane, by hand (for debugging; xvipd does all of this itself):
   attach     --dev IF [--xdp-mode auto|native|generic]   load and attach, every instance standby
   detach     --dev IF                                    detach and remove the pins
@@ -42,8 +46,10 @@ int main(int argc, char** argv) {
     const std::string command = args[0];
     args.erase(args.begin());
     try {
-        for (const auto& entry : xvip::ctl::dataplane_commands()) {
-            if (command == entry.name) return entry.run(args);
+        for (const auto group : {xvip::ctl::daemon_commands(), xvip::ctl::dataplane_commands()}) {
+            for (const auto& entry : group) {
+                if (command == entry.name) return entry.run(args);
+            }
         }
         std::fprintf(stderr, "xvipctl: unknown command '%s'; see `xvipctl --help`\n",
                      command.c_str());

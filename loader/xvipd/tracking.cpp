@@ -1,0 +1,118 @@
+#include "xvipd/tracking.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/effective_priority.hpp"
+#include "xvipd/daemon.hpp"
+
+namespace xvip {
+
+Tracking::Tracking(EventLoop& loop, ChildProcesses& children, const Config& config,
+                   std::vector<VrrpInstance*> instances, const ScriptPolicy& policy)
+    : loop_(loop) {
+    std::vector<std::string> interfaces;
+    auto watch_interface = [&](const std::string& name) {
+        if (std::find(interfaces.begin(), interfaces.end(), name) == interfaces.end()) interfaces.push_back(name);
+    };
+    for (auto* instance : instances) {
+        const Instance& c = instance->config();
+        Tracked t{instance, {}};
+        // The instance's own interface: down is FAULT (keepalived does the same).
+        t.items.push_back({false, c.interface, 0, false});
+        watch_interface(c.interface);
+        for (const auto& ti : c.tracked_interfaces) {
+            t.items.push_back({false, ti.name, ti.weight, ti.weight_reversed});
+            watch_interface(ti.name);
+        }
+        for (const auto& ref : c.tracked_scripts) {
+            const TrackScript* script = config.find_script(ref.name);
+            if (!script) throw StartupError(c.name + ": tracks unknown script '" + ref.name + "'");
+            t.items.push_back({true, ref.name, ref.weight ? *ref.weight : script->weight,
+                               ref.weight ? ref.weight_reversed : script->weight_reversed});
+            if (scripts_.count(ref.name)) continue;
+            std::optional<RunAs> run_as;
+            const std::string user = script->user.empty() ? config.global.script_user : script->user;
+            if (!user.empty()) {
+                auto resolved = resolve_run_as(user);
+                if (!resolved.has_value()) {
+                    throw StartupError("script " + ref.name + ": " + resolved.error().message);
+                }
+                run_as = *resolved;
+            }
+            auto prepared = prepare_script(script->command, run_as, policy);
+            if (!prepared.has_value()) {
+                throw StartupError("script " + ref.name + ": " + prepared.error().message);
+            }
+            const std::string name = ref.name;
+            scripts_[name] = std::make_unique<ScriptTracker>(
+                loop_, children,
+                TrackScriptSettings{.name = name,
+                                    .script = *prepared,
+                                    .interval = script->interval,
+                                    .timeout = script->timeout ? std::optional<Duration>(*script->timeout)
+                                                               : std::nullopt,
+                                    .rise = script->rise,
+                                    .fall = script->fall,
+                                    .initially_failed = script->initially_failed},
+                [this, name](bool healthy) {
+                    spdlog::info("track script {} is now {}", name, healthy ? "healthy" : "failing");
+                    apply_all_depending_on(true, name,
+                                           "track script " + name + (healthy ? " healthy" : " failing"));
+                });
+        }
+        tracked_.push_back(std::move(t));
+    }
+    links_.emplace(interfaces);
+    for (const auto& state : links_->snapshot()) links_up_[state.ifname] = state.healthy();
+    loop_.watch(links_->fd(), [this] { on_links(); });
+}
+
+Tracking::~Tracking() {
+    if (links_) loop_.unwatch(links_->fd());
+}
+
+void Tracking::start() {
+    for (auto& t : tracked_) apply(t, "tracking at start-up");
+    for (auto& [name, tracker] : scripts_) tracker->start();
+}
+
+void Tracking::on_links() {
+    const auto read = links_->read();
+    for (const auto& state : read.changes) {
+        if (links_up_[state.ifname] == state.healthy()) continue;
+        links_up_[state.ifname] = state.healthy();
+        spdlog::info("interface {} is {}", state.ifname, state.healthy() ? "up" : "down");
+        apply_all_depending_on(false, state.ifname,
+                               "interface " + state.ifname + (state.healthy() ? " up" : " down"));
+    }
+}
+
+void Tracking::apply_all_depending_on(bool is_script, const std::string& name, const std::string& cause) {
+    for (auto& t : tracked_) {
+        for (const auto& item : t.items) {
+            if (item.is_script == is_script && item.name == name) {
+                apply(t, cause);
+                break;
+            }
+        }
+    }
+}
+
+void Tracking::apply(Tracked& t, const std::string& cause) {
+    std::vector<TrackedState> states;
+    for (const auto& item : t.items) {
+        std::optional<bool> up;
+        if (item.is_script) {
+            up = scripts_.at(item.name)->healthy();
+        } else {
+            up = links_up_[item.name];
+        }
+        states.push_back({item.weight, item.reversed, up});
+    }
+    const auto effective = effective_priority(t.instance->config().priority, states);
+    // keepalived keeps an instance that waits for its first script verdict out of the election.
+    t.instance->set_fault(effective.fault || effective.waiting, cause);
+    t.instance->set_priority(effective.priority, cause);
+}
+
+}  // namespace xvip
