@@ -1,5 +1,6 @@
 // xvipd: start-up and exit codes. 0: stopped cleanly; 1: could not start or failed; 2: bad command
 // line or configuration (nothing was touched).
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -28,7 +29,8 @@ int main(int argc, char** argv) {
         return parsed.exit_code;
     }
     const DaemonOptions& options = *parsed.options;
-    // One line per event; the journal adds the time, a terminal gets it from the pattern.
+    // One line per event on stderr (the journal's), never stdout, which --check and --help own.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("xvipd"));
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
 
     ReadResult read = read_configuration(options);

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "common/duration.hpp"
@@ -220,6 +223,114 @@ TEST(Xvipd, StatusSaysWhoIsActiveAndWhy) {
         (c.topology().run_dir() / "node0-state" / "xvipd.sock").string()});
     EXPECT_TRUE(table.success()) << table.err;
     EXPECT_NE(table.out.find("MASTER"), std::string::npos) << table.out;
+}
+
+std::string unicast_conf_with_script(const XvipdCluster& c, std::size_t i, int priority,
+                                     const std::filesystem::path& script) {
+    std::string peers;
+    for (std::size_t j = 0; j < 3; ++j) {
+        if (j != i) peers += "        " + c.node(j).ipv4 + "\n";
+    }
+    return "global_defs {\n    vrrp_version 3\n}\n"
+           "vrrp_script chk_service {\n    script \"" + script.string() + "\"\n    interval 1\n"
+           "    fall 1\n    rise 1\n    weight -60\n}\n"
+           "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    priority " +
+           std::to_string(priority) + "\n    advert_int 0.1\n    unicast_src_ip " + c.node(i).ipv4 +
+           "\n    unicast_peer {\n" + peers + "    }\n    track_script {\n        chk_service\n    }\n"
+           "    virtual_ipaddress {\n        " + c.vip() + "/24\n    }\n}\n";
+}
+
+// Three nodes over unicast; a failing health check on the active node lowers its priority below
+// the next one's, which takes the VIP (keepalived's vrrp_script weight).
+TEST(Xvipd, FailingTrackScriptMovesTheVipAmongThreeUnicastNodes) {
+    require_root();
+    XvipdCluster c({.nodes = 3, .unicast = true}, {{.priority = 150}, {.priority = 120}, {.priority = 100}});
+    const auto dir = c.topology().run_dir() / "scripts";
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+    const std::array<int, 3> priorities{150, 120, 100};
+    for (std::size_t i = 0; i < 3; ++i) {
+        const auto script = dir / ("check-" + c.node(i).name + ".sh");
+        std::ofstream(script) << "#!/bin/sh\n[ ! -e " << (dir / ("fail-" + c.node(i).name)).string() << " ]\n";
+        std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+        c.write_config(i, unicast_conf_with_script(c, i, priorities[i], script));
+        c.start(i);
+    }
+    ASSERT_TRUE(c.wait_for_sole_active(0, 6s)) << c.log(0);
+    std::ofstream(dir / "fail-node0") << "down\n";
+    EXPECT_TRUE(c.wait_for_sole_active(1, 5s)) << "150 - 60 = 90 < 120: node1 takes over\n" << c.log(0);
+    const auto status = c.status(0);
+    EXPECT_EQ(status["instances"][0]["priority"], 90) << status.dump(2);
+    EXPECT_EQ(status["instances"][0]["state"], "BACKUP");
+    std::filesystem::remove(dir / "fail-node0");
+    EXPECT_TRUE(c.wait_for_sole_active(0, 5s)) << "healthy again, node0 preempts back";
+}
+
+TEST(Xvipd, ReloadKeepsAnUnchangedInstanceInItsRole) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
+    const auto before1 = c.status(1)["instances"][0]["transitions"];
+
+    // A broken configuration is refused and changes nothing.
+    c.write_config(0, "vrrp_instance VI_1 {\n    frobnicate\n}\n");
+    c.daemon(0)->send_signal(SIGHUP);
+    std::this_thread::sleep_for(500ms);
+    EXPECT_TRUE(c.daemon(0)->running());
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{0});
+
+    // A second instance appears; the first keeps its role without a transition.
+    const std::string second = "vrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 52\n"
+                               "    priority 150\n    advert_int 0.1\n    virtual_ipaddress {\n        " +
+                               topo::address_plan::vip_ipv4(1) + "/24\n    }\n}\n";
+    c.write_config(0, c.keepalived_conf(0) + second);
+    const auto probe = c.probe_while(1500ms, [&] {
+        std::this_thread::sleep_for(300ms);
+        c.daemon(0)->send_signal(SIGHUP);
+        std::this_thread::sleep_for(1000ms);
+    });
+    EXPECT_EQ(probe.lost(), 0u) << probe.summary();
+    const auto after = c.status(0);
+    ASSERT_EQ(after["instances"].size(), 2u) << after.dump(2);
+    EXPECT_EQ(after["instances"][0]["state"], "MASTER");
+    EXPECT_EQ(c.status(1)["instances"][0]["transitions"], before1) << "the peer saw nothing";
+    EXPECT_NE(after["instances"][0]["last_transition"]["cause"].get<std::string>().find("adopted"),
+              std::string::npos)
+        << "VI_1 resumed from its own live lease:\n" << after.dump(2);
+    EXPECT_NE(c.log(0).find("reloading"), std::string::npos);
+}
+
+TEST(Xvipd, BadConfigurationStartsNothing) {
+    require_root();
+    XvipdCluster c({.nodes = 1}, {{.priority = 150}});
+    auto nothing_left = [&] {
+        const auto link = c.topology().run_checked(c.node(0).netns, {"ip", "-d", "link", "show", "eth0"});
+        EXPECT_EQ(link.out.find("prog/xdp"), std::string::npos) << "no XDP program left:\n" << link.out;
+        EXPECT_TRUE(std::filesystem::is_empty(c.node(0).pin_dir)) << "no pins left";
+        const auto lo = c.topology().run_checked(c.node(0).netns, {"ip", "addr", "show", "dev", "lo"});
+        EXPECT_EQ(lo.out.find(c.vip()), std::string::npos) << "no VIP left on lo";
+    };
+    c.write_config(0, "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 300\n}\n");
+    auto exit = c.start(0).wait(10s);
+    EXPECT_EQ(exit.code, 2);
+    EXPECT_NE(c.log(0).find(c.config_path(0).string() + ":3"), std::string::npos)
+        << "names the file and line:\n" << c.log(0);
+    nothing_left();
+
+    // Valid on paper, but the VIP is not in eth0's subnet: refused before anything is touched.
+    c.write_config(0, "global_defs {\n    vrrp_version 3\n}\nvrrp_instance VI_1 {\n    interface eth0\n"
+                      "    virtual_router_id 51\n    advert_int 0.1\n    virtual_ipaddress {\n        198.51.100.7/24\n"
+                      "    }\n}\n");
+    exit = c.start(0).wait(10s);
+    EXPECT_EQ(exit.code, 1);
+    EXPECT_NE(c.log(0).find("not inside any subnet"), std::string::npos) << c.log(0);
+    nothing_left();
+
+    const auto usage = c.topology().run(c.node(0).netns, {XVIPD, "--config"});
+    EXPECT_EQ(usage.status.code, 2);
+    EXPECT_NE(usage.err.find("--config"), std::string::npos) << usage.err;
 }
 
 }  // namespace
