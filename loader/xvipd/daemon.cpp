@@ -27,6 +27,9 @@ std::map<std::string, std::vector<Instance>> by_interface(const Config& config) 
 
 void Daemon::start() {
     started_ = EventLoop::now();
+    for (const auto& group : config_.sync_groups) {
+        spdlog::warn("sync group {}: not enforced yet; its instances fail over independently", group.name);
+    }
     prepare_hooks();
     start_interfaces();
     control_.emplace(loop_,

@@ -45,6 +45,15 @@ void ServedInterface::start() {
         info_ = read_interface(ifname_);
         // Checks that need the system, before anything is touched.
         for (const auto& instance : configs_) {
+            // Settings the model has but this xvipd cannot honour yet are refused, not ignored.
+            if (instance.local_traffic_follows_active) {
+                throw StartupError(where(instance) + ": local_traffic_follows_active is not "
+                                   "implemented yet: remove it (the VIP stays local on every node)");
+            }
+            if (instance.use_virtual_mac) {
+                throw StartupError(where(instance) + ": the VRRP virtual MAC (use_vmac) is not "
+                                   "supported yet: remove it; GARPs go out from the interface's MAC");
+            }
             for (const auto& vip : instance.vips) {
                 if (!vip.address.is_link_local() && !on_link(info_, vip.address)) {
                     throw StartupError(where(instance) + ": VIP " + vip.address.to_string() +

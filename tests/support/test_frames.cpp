@@ -30,7 +30,7 @@ IpAddress ip(const char* text) {
     return *a;
 }
 
-std::uint16_t reference_checksum(std::span<const std::uint8_t> bytes) {
+std::uint16_t reference_checksum(const Bytes& bytes) {
     std::uint32_t sum = 0;
     for (std::size_t i = 0; i < bytes.size(); i += 2) {
         std::uint32_t word = static_cast<std::uint32_t>(bytes[i]) << 8;
@@ -41,7 +41,7 @@ std::uint16_t reference_checksum(std::span<const std::uint8_t> bytes) {
     return static_cast<std::uint16_t>(~sum);
 }
 
-std::string hex(std::span<const std::uint8_t> bytes) {
+std::string hex(const Bytes& bytes) {
     static const char* digits = "0123456789abcdef";
     std::string out;
     for (std::size_t i = 0; i < bytes.size(); ++i) {

@@ -23,8 +23,9 @@ inline constexpr std::uint16_t ethertype_vlan = 0x8100;
 
 IpAddress ip(const char* text);  // aborts the test program on a typo
 
-std::uint16_t reference_checksum(std::span<const std::uint8_t> bytes);
-std::string hex(std::span<const std::uint8_t> bytes);
+// RFC 1071 written out the slow, obvious way, as an oracle independent of the code under test.
+std::uint16_t reference_checksum(const Bytes& bytes);
+std::string hex(const Bytes& bytes);
 
 Bytes ethernet(const Mac& dst, const Mac& src, std::uint16_t ethertype, const Bytes& payload);
 

@@ -10,6 +10,7 @@
 #include "codec/advert_codec.hpp"
 #include "codec/frames.hpp"
 #include "pcap_frames.hpp"
+#include "test_frames.hpp"
 
 namespace xvip::test {
 
@@ -45,10 +46,5 @@ struct DissectedCapture {
 DissectedCapture dissect_capture(const std::string& name);
 
 std::string fixture_path(const std::string& name);
-
-// RFC 1071 written out the slow, obvious way, as an oracle independent of InetChecksum.
-std::uint16_t reference_checksum(const std::vector<std::uint8_t>& bytes);
-
-std::string hex(const std::vector<std::uint8_t>& bytes);
 
 }  // namespace xvip::test

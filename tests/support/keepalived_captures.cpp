@@ -75,26 +75,4 @@ DissectedCapture dissect_capture(const std::string& name) {
     return out;
 }
 
-std::uint16_t reference_checksum(const std::vector<std::uint8_t>& bytes) {
-    std::uint64_t sum = 0;
-    for (std::size_t i = 0; i < bytes.size(); i += 2) {
-        const unsigned high = bytes[i];
-        const unsigned low = i + 1 < bytes.size() ? bytes[i + 1] : 0u;
-        sum += high * 256 + low;
-    }
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<std::uint16_t>(~sum & 0xffff);
-}
-
-std::string hex(const std::vector<std::uint8_t>& bytes) {
-    std::string out;
-    char buf[4];
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        std::snprintf(buf, sizeof buf, "%02x", bytes[i]);
-        out += buf;
-        if (i + 1 < bytes.size()) out += (i % 16 == 15) ? "\n" : " ";
-    }
-    return out;
-}
-
 }  // namespace xvip::test

@@ -1,0 +1,67 @@
+// keepalived's own announcements, from the captures in ../shared/fixtures/keepalived, through the
+// XDP program of a node that holds the same VIPs: a gratuitous ARP is never answered or dropped;
+// while the node is active for the VIP it is counted as a conflict (another router claims it).
+#include <linux/bpf.h>
+
+#include <gtest/gtest.h>
+
+#include "keepalived_captures.hpp"
+#include "xdp_scenario.hpp"
+
+namespace xvip::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The fixtures' VIPs, bound to VRID 51 (IPv4) and 52 (IPv6) as in their configs.
+void bind_fixture_vips(XdpHarness& xdp, StateWord word) {
+    xdp.set_interface_mac(node_mac);
+    for (const char* vip : {"10.88.0.50", "10.88.0.51"}) xdp.bind_vip(ip(vip), XVIP_SLOT_IPV4 * 256 + 51);
+    for (const char* vip : {"fe80::5:50", "2001:db8:88::50"}) xdp.bind_vip(ip(vip), XVIP_SLOT_IPV6 * 256 + 52);
+    xdp.write_state(XVIP_SLOT_IPV4 * 256 + 51, word.encode());
+    xdp.write_state(XVIP_SLOT_IPV6 * 256 + 52, word.encode());
+}
+
+TEST(XdpKeepalivedFrames, GratuitousArpsPassAndCountAsConflictOnlyWhileActive) {
+    std::size_t frames = 0;
+    for (const auto& facts : keepalived_captures()) {
+        const auto capture = dissect_capture(facts.name);
+        for (const bool active : {false, true}) {
+            XdpHarness xdp;
+            bind_fixture_vips(xdp, active ? StateWord::active_until(monotonic_now() + 60s) : StateWord::standby());
+            for (const auto& garp : capture.gratuitous_arps) {
+                const auto r = xdp.run(garp);
+                ASSERT_EQ(r.error, 0);
+                EXPECT_EQ(r.verdict, XDP_PASS) << facts.name << "\n" << hex(garp);
+                EXPECT_EQ(r.output, garp) << "passed untouched";
+            }
+            const auto counters = xdp.counters();
+            const auto n = capture.gratuitous_arps.size();
+            EXPECT_EQ(counters.arp_conflict, active ? n : 0u) << facts.name;
+            EXPECT_EQ(counters.arp_pass_from_vip, active ? 0u : n) << facts.name;
+            EXPECT_EQ(counters.arp_reply + counters.arp_drop_inactive, 0u);
+            frames += n;
+        }
+    }
+    EXPECT_GT(frames, 0u) << "the fixtures hold gratuitous ARPs";
+}
+
+TEST(XdpKeepalivedFrames, UnsolicitedNeighbourAdvertisementsPassUntouched) {
+    std::size_t frames = 0;
+    for (const auto& facts : keepalived_captures()) {
+        const auto capture = dissect_capture(facts.name);
+        XdpHarness xdp;
+        bind_fixture_vips(xdp, StateWord::standby());
+        for (const auto& na : capture.neighbour_adverts) {
+            const auto r = xdp.run(na);
+            ASSERT_EQ(r.error, 0);
+            EXPECT_EQ(r.verdict, XDP_PASS) << "to ff02::1, not to a VIP\n" << hex(na);
+            EXPECT_EQ(r.output, na);
+            ++frames;
+        }
+    }
+    EXPECT_GT(frames, 0u) << "the IPv6 fixture holds unsolicited NAs";
+}
+
+}  // namespace
+}  // namespace xvip::test
