@@ -1,6 +1,6 @@
 #pragma once
 
-#include "topology/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 #include <sys/types.h>
 

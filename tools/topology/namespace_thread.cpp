@@ -1,6 +1,6 @@
 #include "topology/namespace_thread.hpp"
 
-#include "topology/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <sched.h>

@@ -1,4 +1,3 @@
-// Sole owner of a file descriptor: closed on destruction, moved not copied.
 #pragma once
 
 #include <unistd.h>
@@ -7,26 +6,25 @@
 
 namespace xvip {
 
+// Sole owner of a file descriptor: closed on destruction, moved not copied. release() hands it
+// over, and says so loudly by being [[nodiscard]].
 class UniqueFd {
 public:
     UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
+    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+    ~UniqueFd() { reset(); }
     UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
     UniqueFd& operator=(UniqueFd&& other) noexcept {
-        reset(other.release());
+        if (this != &other) reset(other.release());
         return *this;
     }
     UniqueFd(const UniqueFd&) = delete;
     UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd() { reset(); }
 
-    int get() const { return fd_; }
-    explicit operator bool() const { return fd_ >= 0; }
-
-    // Gives up ownership; the caller must close what it gets.
-    [[nodiscard]] int release() { return std::exchange(fd_, -1); }
-
-    void reset(int fd = -1) {
+    int get() const noexcept { return fd_; }
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+    [[nodiscard]] int release() noexcept { return std::exchange(fd_, -1); }
+    void reset(int fd = -1) noexcept {
         if (fd_ >= 0) ::close(fd_);
         fd_ = fd;
     }
