@@ -165,4 +165,30 @@ nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, in
     return header;
 }
 
+nlmsghdr& build_vip_local_route_request(std::span<char> buffer, const VipLocalRoute& route) {
+    nlmsghdr& header = start_request(buffer, RTM_NEWROUTE,
+                                     static_cast<std::uint16_t>(NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE));
+    auto* info = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(rtmsg)));
+    info->rtm_family = AF_INET;
+    info->rtm_dst_len = 32;
+    info->rtm_table = RT_TABLE_LOCAL;
+    const auto vip = route.vip.bytes();
+    mnl_attr_put(&header, RTA_DST, vip.size(), vip.data());
+    mnl_attr_put_u32(&header, RTA_OIF, static_cast<std::uint32_t>(route.index));
+    if (route.gateway) {
+        info->rtm_protocol = RTPROT_STATIC;
+        info->rtm_scope = RT_SCOPE_UNIVERSE;
+        info->rtm_type = RTN_UNICAST;
+        const auto gateway = route.gateway->bytes();
+        mnl_attr_put(&header, RTA_GATEWAY, gateway.size(), gateway.data());
+    } else {
+        // Exactly what the kernel installs for an address: local, host scope, the VIP as source.
+        info->rtm_protocol = RTPROT_KERNEL;
+        info->rtm_scope = RT_SCOPE_HOST;
+        info->rtm_type = RTN_LOCAL;
+        mnl_attr_put(&header, RTA_PREFSRC, vip.size(), vip.data());
+    }
+    return header;
+}
+
 }  // namespace xvip

@@ -51,4 +51,14 @@ enum class AddressChange : std::uint8_t { add, remove };
 nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, int index,
                                 const IpAddress& address, std::uint8_t prefix_length, bool nodad);
 
+// RTM_NEWROUTE (create or replace) in the local table for one IPv4 VIP, with NLM_F_ACK: either the
+// kernel's own local route for an address on `lo` (locally originated traffic stays here), or a
+// unicast route via `gateway` out of interface `index` (it goes to the active node instead).
+struct VipLocalRoute {
+    IpAddress vip;
+    std::optional<IpAddress> gateway;  // unset: deliver locally
+    int index = 0;                     // lo when delivering locally; the interface otherwise
+};
+nlmsghdr& build_vip_local_route_request(std::span<char> buffer, const VipLocalRoute& route);
+
 }  // namespace xvip

@@ -46,9 +46,9 @@ void ServedInterface::start() {
         // Checks that need the system, before anything is touched.
         for (const auto& instance : configs_) {
             // Settings the model has but this xvipd cannot honour yet are refused, not ignored.
-            if (instance.local_traffic_follows_active) {
-                throw StartupError(where(instance) + ": local_traffic_follows_active is not "
-                                   "implemented yet: remove it (the VIP stays local on every node)");
+            if (instance.local_traffic_follows_active && instance.family() != AddressFamily::ipv4) {
+                throw StartupError(where(instance) + ": local_traffic_follows_active is IPv4 only "
+                                   "for now: remove it from this IPv6 instance");
             }
             if (instance.use_virtual_mac) {
                 throw StartupError(where(instance) + ": the VRRP virtual MAC (use_vmac) is not "
@@ -82,6 +82,15 @@ void ServedInterface::start() {
         vip_holder_->hold();
         open_sockets();
         for (const auto& config : configs_) {
+            if (config.local_traffic_follows_active) {
+                auto& routes = local_routes_[config.name];
+                for (const auto& vip : config.vips) routes.emplace_back(ifname_, vip.address);
+            } else if (adopted_ && config.family() == AddressFamily::ipv4) {
+                // A previous xvipd may have routed local traffic away with the option on.
+                for (const auto& vip : config.vips) (void)LocalTrafficRoute(ifname_, vip.address).deliver_locally();
+            }
+        }
+        for (const auto& config : configs_) {
             const bool v4 = config.family() == AddressFamily::ipv4;
             const IpAddress source = config.source_address ? *config.source_address
                                      : v4                  ? *info_.primary_ipv4
@@ -100,6 +109,13 @@ void ServedInterface::start() {
                     .send_frame = [&frames](std::span<const std::uint8_t> f) { return frames.send(f).ok(); },
                     .drain_socket = [this, family = *config.family()] { drain(family); },
                     .on_transition = settings_.on_transition,
+                    .route_local_traffic =
+                        config.local_traffic_follows_active
+                            ? std::function<void(const std::optional<IpAddress>&)>(
+                                  [this, name = config.name](const std::optional<IpAddress>& router) {
+                                      route_local_traffic(name, router);
+                                  })
+                            : nullptr,
                 }));
         }
     } catch (const StartupError&) {
@@ -230,8 +246,30 @@ void ServedInterface::hand_over(std::function<void()> done) {
     }
 }
 
+void ServedInterface::route_local_traffic(const std::string& instance,
+                                          const std::optional<IpAddress>& active_router) {
+    for (auto& route : local_routes_[instance]) {
+        const int error = active_router ? route.follow(*active_router) : route.deliver_locally();
+        if (error != 0) {
+            spdlog::error("{}: routing local traffic to {} {}: {}", instance, route.vip().to_string(),
+                          active_router ? "via " + active_router->to_string() : std::string("here"),
+                          std::strerror(error));
+        } else {
+            spdlog::info("{}: local traffic to {} now goes {}", instance, route.vip().to_string(),
+                         active_router ? "to the active router " + active_router->to_string() : "here");
+        }
+    }
+}
+
 void ServedInterface::release_everything() {
     for (auto& instance : instances_) instance->abandon();
+    // The kernel's own local routes come back before the addresses go, so it can remove them.
+    for (auto& [name, routes] : local_routes_) {
+        for (auto& route : routes) {
+            if (route.following()) (void)route.deliver_locally();
+        }
+    }
+    local_routes_.clear();
     for (auto family : {AddressFamily::ipv4, AddressFamily::ipv6}) {
         if (auto* s = socket_for(family)) loop_.unwatch(s->fd());
     }

@@ -16,6 +16,7 @@
 #include "dataplane/dataplane.hpp"
 #include "system/frame_sender.hpp"
 #include "system/interface_info.hpp"
+#include "system/local_traffic_route.hpp"
 #include "system/vip_holder.hpp"
 #include "system/vrrp_socket.hpp"
 #include "xvipd/vrrp_instance.hpp"
@@ -56,6 +57,7 @@ private:
     void drain(AddressFamily family);
     void count_discard(DiscardReason reason);
     void release_everything();
+    void route_local_traffic(const std::string& instance, const std::optional<IpAddress>& active_router);
     VrrpSocket* socket_for(AddressFamily family);
 
     EventLoop& loop_;
@@ -69,6 +71,8 @@ private:
     std::optional<VrrpSocket> socket4_, socket6_;
     std::optional<FrameSender> frames_;
     std::vector<std::unique_ptr<VrrpInstance>> instances_;
+    // local_traffic_follows_active: one route per IPv4 VIP, by instance name.
+    std::map<std::string, std::vector<LocalTrafficRoute>> local_routes_;
     std::map<DiscardReason, std::uint64_t> interface_discards_;  // before an instance is known
     std::size_t handovers_pending_ = 0;
 };

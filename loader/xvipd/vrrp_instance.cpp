@@ -103,7 +103,10 @@ void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
     }
     if (!verdict.accepted()) return;
     ++counters_.adverts_received;
-    if (state() == State::backup && advert.priority > 0) active_router_ = meta.source;
+    if (state() == State::backup && advert.priority > 0 && active_router_ != meta.source) {
+        active_router_ = meta.source;
+        update_local_route();
+    }
 
     // Make-before-break: the successor has spoken, so clients are being told where the VIP is.
     if (handover_ == Handover::waiting_for_successor && advert.priority > 0) {
@@ -206,6 +209,13 @@ void VrrpInstance::on_timer() {
     rearm();
 }
 
+// Off the data path's critical path: after the state word and the burst, at the end of a transition.
+void VrrpInstance::update_local_route() {
+    if (!wiring_.route_local_traffic) return;
+    const bool here = state() == State::master || !active_router_ || *active_router_ == wiring_.source;
+    wiring_.route_local_traffic(here ? std::nullopt : active_router_);
+}
+
 void VrrpInstance::write_lease(TimePoint from) {
     lease_end_ = from + lease_length();
     wiring_.dataplane.write_state(key_, StateWord::active_until(lease_end_.time_since_epoch()));
@@ -304,6 +314,7 @@ void VrrpInstance::state_changed(State from, State to, TimePoint) {
     spdlog::info("{}: {} -> {} ({}), priority {}", name(), keepalived_state(from), keepalived_state(to),
                  t.cause, priority());
     if (to == State::master) active_router_ = wiring_.source;
+    update_local_route();
     ++counters_.transitions;
     transitions_.push_back(t);
     if (transitions_.size() > transitions_kept) transitions_.erase(transitions_.begin());

@@ -44,6 +44,9 @@ public:
         std::function<void()> drain_socket;
         // After every transition, once the state word is written and the burst is out.
         std::function<void(const VrrpInstance&, const Transition&)> on_transition;
+        // local_traffic_follows_active: where this host's own traffic to the VIPs goes (unset:
+        // here). Empty when the option is off.
+        std::function<void(const std::optional<IpAddress>& active_router)> route_local_traffic;
     };
 
     VrrpInstance(const Instance& config, Wiring wiring);
@@ -77,6 +80,7 @@ private:
     void state_changed(State from, State to, TimePoint now) override;
 
     void rearm();
+    void update_local_route();
     void on_timer();
     void write_lease(TimePoint from);
     void send_burst(int repeat);

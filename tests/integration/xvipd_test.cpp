@@ -333,5 +333,62 @@ TEST(Xvipd, BadConfigurationStartsNothing) {
     EXPECT_NE(usage.err.find("--config"), std::string::npos) << usage.err;
 }
 
+// The VIP is local on every node: by default a process on the standby that connects to the VIP
+// reaches its own host. With local_traffic_follows_active it reaches the active node, as with
+// keepalived, and the route follows every transition.
+TEST(Xvipd, LocalTrafficFollowsTheActiveNodeWhenAsked) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    const std::array<int, 2> priorities{150, 100};
+    auto route_from = [&](std::size_t i) {
+        return c.topology().run_checked(c.node(i).netns, {"ip", "route", "get", c.vip()}).out;
+    };
+    for (const bool follow : {false, true}) {
+        SCOPED_TRACE(follow ? "option on" : "option off (default)");
+        std::vector<topo::Process*> daemons;
+        for (std::size_t i = 0; i < 2; ++i) {
+            const auto path = c.topology().run_dir() / (c.node(i).name + (follow ? "-follow" : "-plain") + ".toml");
+            std::ofstream(path) << "[[instance]]\nname = \"web\"\ninterface = \"eth0\"\nvrid = 51\npriority = "
+                                << priorities[i] << "\nadvert_interval = \"100ms\"\nvips = [\"" << c.vip()
+                                << "/24\"]\nlocal_traffic_follows_active = " << (follow ? "true" : "false") << "\n";
+            daemons.push_back(&c.topology().spawn(
+                c.node(i).netns, {XVIPD, "--config", path.string(), "--pin-dir", c.node(i).pin_dir.string(),
+                                  "--state-dir", (c.topology().run_dir() / (c.node(i).name + "-state")).string()}));
+        }
+        ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << daemons[0]->read_stderr();
+        std::this_thread::sleep_for(300ms);
+        EXPECT_NE(route_from(0).find("local " + c.vip()), std::string::npos) << "the active node delivers here";
+        const auto standby_route = route_from(1);
+        if (follow) {
+            EXPECT_NE(standby_route.find("via " + c.node(0).ipv4), std::string::npos) << standby_route;
+            // The standby's own ping reaches node0 and is counted by node0's XDP program.
+            const auto before = c.topology().run_checked(c.node(0).netns, {XVIPCTL, "counters", "--dev", "eth0",
+                "--pin-root", c.node(0).pin_dir.string(), "--json"}).out;
+            EXPECT_TRUE(c.topology().run(c.node(1).netns, {"ping", "-c", "3", "-i", "0.2", "-W", "1", c.vip()}).success());
+            const auto after = c.topology().run_checked(c.node(0).netns, {XVIPCTL, "counters", "--dev", "eth0",
+                "--pin-root", c.node(0).pin_dir.string(), "--json"}).out;
+            EXPECT_GE(nlohmann::json::parse(after)["vip_pass_active"].get<int>() -
+                          nlohmann::json::parse(before)["vip_pass_active"].get<int>(), 3);
+            // Node0 stops: node1 becomes active and delivers its own traffic locally again.
+            daemons[0]->send_signal(SIGTERM);
+            EXPECT_TRUE(daemons[0]->wait(10s).success());
+            ASSERT_TRUE(c.wait_for_sole_active(1, 3s));
+            std::this_thread::sleep_for(200ms);
+            EXPECT_NE(route_from(1).find("local " + c.vip()), std::string::npos) << route_from(1);
+        } else {
+            EXPECT_NE(standby_route.find("local " + c.vip()), std::string::npos)
+                << "by default the VIP is local on the standby too:\n" << standby_route;
+        }
+        for (auto* d : daemons) {
+            if (d->running()) {
+                d->send_signal(SIGTERM);
+                EXPECT_TRUE(d->wait(10s).success());
+            }
+        }
+        EXPECT_EQ(c.topology().run_checked(c.node(1).netns, {"ip", "route", "show", "table", "local", c.vip()}).out, "")
+            << "nothing left behind in the local table";
+    }
+}
+
 }  // namespace
 }  // namespace xvip::test
