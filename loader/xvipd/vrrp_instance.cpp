@@ -101,7 +101,15 @@ void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
                      name(), verdict.new_mismatch->source.to_string(),
                      list(verdict.new_mismatch->theirs), list(verdict.new_mismatch->ours));
     }
-    if (!verdict.accepted()) return;
+    if (!verdict.accepted()) {
+        // A misconfigured peer sends the same wrong advert every interval: say so once per peer
+        // and reason; the counters carry the rest.
+        if (logged_discards_.emplace(meta.source, *verdict.discard).second) {
+            spdlog::warn("{}: discarding adverts from {}: {} (logged once; see the discard counters)",
+                         name(), meta.source.to_string(), to_string(*verdict.discard));
+        }
+        return;
+    }
     ++counters_.adverts_received;
     if (state() == State::backup && advert.priority > 0 && active_router_ != meta.source) {
         active_router_ = meta.source;

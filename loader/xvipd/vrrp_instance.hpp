@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -105,6 +106,7 @@ private:
     std::string cause_ = "startup";
     std::optional<IpAddress> active_router_;
     std::vector<Transition> transitions_;  // the latest few, newest last
+    std::set<std::pair<IpAddress, DiscardReason>> logged_discards_;
 
     enum class Handover { none, waiting_for_successor, draining, done };
     Handover handover_ = Handover::none;
