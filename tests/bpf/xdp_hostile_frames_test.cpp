@@ -152,8 +152,12 @@ TEST_P(XdpHostileFrames, MutatedFramesKeepTheInvariants) {
     EXPECT_EQ(n, 6000u);
     // Mild mutations keep many frames valid: the run must reach the paths it guards.
     EXPECT_GT(verdicts[XDP_PASS], 100u);
-    if (GetParam() == Situation::active) EXPECT_GT(verdicts[XDP_TX], 100u) << "replies were built";
-    if (GetParam() == Situation::standby) EXPECT_GT(verdicts[XDP_DROP], 100u) << "VIP traffic was dropped";
+    if (GetParam() == Situation::active) {
+        EXPECT_GT(verdicts[XDP_TX], 100u) << "replies were built";
+    }
+    if (GetParam() == Situation::standby) {
+        EXPECT_GT(verdicts[XDP_DROP], 100u) << "VIP traffic was dropped";
+    }
 }
 
 TEST_P(XdpHostileFrames, RandomFramesKeepTheInvariants) {
