@@ -1,0 +1,51 @@
+// xvip-lab's scenarios: a throwaway topology (2 or 3 xvipd nodes and a client), xvipd started on
+// the nodes from a generated keepalived.conf, a fault injected while the client probes the VIP
+// every millisecond, and a timeline of what each node, the segment and the client saw.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probe/echo_probe.hpp"
+
+namespace xvip::lab {
+
+struct LabOptions {
+    std::size_t nodes = 2;  // 2 or 3
+    std::chrono::milliseconds advert_interval{1000};
+    int vrrp_version = 3;
+    bool unicast = false;
+    std::optional<std::chrono::milliseconds> duration;  // of the probe; default: from the interval
+    std::chrono::milliseconds fault_at{500};            // after the probe starts
+    std::string xvipd;
+    std::string xvipctl;
+    bool verbose = false;
+};
+
+struct ScenarioInfo {
+    std::string name;
+    std::string summary;
+};
+const std::vector<ScenarioInfo>& scenarios();
+
+struct ScenarioResult {
+    std::string name;
+    bool completed = false;
+    std::string failure;  // what went wrong when not completed
+    std::optional<probe::EchoProbeResult> probe;
+    std::chrono::milliseconds elapsed{0};
+};
+
+// The probe's duration for these options: long enough to see the detection (3 x interval + skew)
+// and the recovery after the fault.
+std::chrono::milliseconds probe_duration(const LabOptions& options);
+
+// Runs one scenario in a topology of its own, printing its timeline to `out`. Never throws: a
+// failure is reported in the result (and everything the scenario made is removed either way).
+ScenarioResult run_scenario(const std::string& name, const LabOptions& options, std::FILE* out);
+
+}  // namespace xvip::lab

@@ -1,0 +1,37 @@
+// The lab's timeline: events from several threads (role watcher, log tailer, ARP watcher, the
+// scenario itself), each stamped with CLOCK_MONOTONIC, printed in order relative to the start.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace xvip::lab {
+
+struct Event {
+    std::chrono::nanoseconds at{0};  // CLOCK_MONOTONIC
+    std::string source;              // "node0", "client", "lab"
+    std::string text;
+};
+
+class Timeline {
+public:
+    std::chrono::nanoseconds start() const { return start_; }
+    // Times print relative to `start`; earlier events (the set-up) are not printed.
+    void set_start(std::chrono::nanoseconds start) { start_ = start; }
+    void add(std::chrono::nanoseconds at, std::string source, std::string text);
+    // Events in time order (stable for equal stamps), as "  +512.345 ms  node0   text".
+    void print(std::FILE* out) const;
+
+private:
+    std::chrono::nanoseconds start_{0};
+    mutable std::mutex mutex_;
+    std::vector<Event> events_;
+};
+
+// "412.345 ms": milliseconds with microsecond resolution.
+std::string format_ms(std::chrono::nanoseconds d);
+
+}  // namespace xvip::lab
