@@ -8,6 +8,7 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "common/duration.hpp"
@@ -331,6 +332,57 @@ TEST(Xvipd, BadConfigurationStartsNothing) {
     const auto usage = c.topology().run(c.node(0).netns, {XVIPD, "--config"});
     EXPECT_EQ(usage.status.code, 2);
     EXPECT_NE(usage.err.find("--config"), std::string::npos) << usage.err;
+}
+
+// keepalived's notify scripts run unchanged: the same arguments, after the state word is written.
+TEST(Xvipd, NotifyHooksGetKeepalivedsArguments) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    const auto dir = c.topology().run_dir() / "hooks";
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+    const auto hook = dir / "notify.sh";
+    std::ofstream(hook) << "#!/bin/sh\necho \"$@\" >> " << (dir / "calls").string() << "\n";
+    std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
+    const auto master_hook = dir / "master.sh";
+    std::ofstream(master_hook) << "#!/bin/sh\necho \"master $@\" >> " << (dir / "calls").string() << "\n";
+    std::filesystem::permissions(master_hook, std::filesystem::perms::owner_all);
+    c.write_config(0, c.keepalived_conf(0).replace(c.keepalived_conf(0).find("    virtual_ipaddress"), 0,
+                                                   "    notify " + hook.string() + "\n    notify_master \"" +
+                                                       master_hook.string() + " web up\"\n"));
+    c.start(0);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
+    std::string calls;
+    for (int i = 0; i < 100 && calls.find("INSTANCE") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(20ms);
+        std::ifstream in(dir / "calls");
+        calls.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    EXPECT_NE(calls.find("master web up\n"), std::string::npos) << "notify_master with its own words:\n" << calls;
+    EXPECT_NE(calls.find("INSTANCE VI_1 MASTER 150\n"), std::string::npos) << "notify: type name state priority\n"
+                                                                          << calls;
+    c.daemon(0)->send_signal(SIGTERM);
+    EXPECT_TRUE(c.daemon(0)->wait(10s).success());
+    std::ifstream in(dir / "calls");
+    calls.assign(std::istreambuf_iterator<char>(in), {});
+    EXPECT_NE(calls.find("INSTANCE VI_1 STOP 150"), std::string::npos) << "notify on the way out:\n" << calls;
+}
+
+// The instance's own interface going down is FAULT, as in keepalived: the node is out of the
+// election, and comes back when the link does.
+TEST(Xvipd, InterfaceDownIsFault) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
+    c.topology().run_checked(c.node(0).netns, {"ip", "link", "set", "eth0", "down"});
+    EXPECT_TRUE(c.wait_for_sole_active(1, 3s));
+    const auto faulted = c.status(0);
+    EXPECT_EQ(faulted["instances"][0]["state"], "FAULT") << faulted.dump(2);
+    EXPECT_EQ(faulted["instances"][0]["role"], "standby");
+    c.topology().run_checked(c.node(0).netns, {"ip", "link", "set", "eth0", "up"});
+    EXPECT_TRUE(c.wait_for_sole_active(0, 5s)) << "back up, the higher priority preempts\n" << c.log(0);
 }
 
 // The VIP is local on every node: by default a process on the standby that connects to the VIP
