@@ -6,6 +6,11 @@
 #include <future>
 #include <thread>
 
+// Targets that never start keepalived need not name it.
+#ifndef KEEPALIVED
+#define KEEPALIVED "keepalived"
+#endif
+
 namespace xvip::test {
 
 namespace plan = topo::address_plan;
@@ -14,16 +19,23 @@ XvipdCluster::XvipdCluster(ClusterSpec spec, std::vector<NodeSettings> nodes)
     : spec_(std::move(spec)), settings_(std::move(nodes)) {
     topo_ = std::make_unique<topo::Topology>(topo::TopologySpec{.nodes = spec_.nodes, .clients = 1});
     daemons_.assign(spec_.nodes, nullptr);
+    keepaliveds_.assign(spec_.nodes, nullptr);
     for (std::size_t i = 0; i < spec_.nodes; ++i) write_config(i, keepalived_conf(i));
 }
 
 XvipdCluster::~XvipdCluster() {
     // Daemons first, gracefully, so that they detach and give back what they took; the topology
     // then kills whatever is left and removes the namespaces.
-    for (std::size_t i = 0; i < daemons_.size(); ++i) {
-        if (daemons_[i] && daemons_[i]->running()) {
-            daemons_[i]->send_signal(SIGTERM);
-            daemons_[i]->wait_for(5s);
+    for (auto* process : daemons_) {
+        if (process && process->running()) {
+            process->send_signal(SIGTERM);
+            process->wait_for(5s);
+        }
+    }
+    for (auto* process : keepaliveds_) {
+        if (process && process->running()) {
+            process->send_signal(SIGTERM);
+            process->wait_for(5s);
         }
     }
 }
@@ -82,7 +94,7 @@ std::optional<std::string> XvipdCluster::role(std::size_t i) {
 std::vector<std::size_t> XvipdCluster::active_nodes() {
     std::vector<std::size_t> active;
     for (std::size_t i = 0; i < spec_.nodes; ++i) {
-        if (role(i) == "active") active.push_back(i);
+        if (keepaliveds_[i] ? holds_vip_on_interface(i) : role(i) == "active") active.push_back(i);
     }
     return active;
 }
@@ -117,5 +129,31 @@ probe::EchoProbeResult XvipdCluster::probe_while(std::chrono::milliseconds durat
 }
 
 std::string XvipdCluster::log(std::size_t i) { return daemons_.at(i) ? daemons_[i]->read_stderr() : ""; }
+
+topo::Process& XvipdCluster::start_keepalived(std::size_t i) {
+    // -P: VRRP only (no checker, no BFD child); -G: no syslog (/dev/log is outside the namespace);
+    // -R: a crashed child shows as an exit, not a silent respawn. With every pid file given here and
+    // neither use_pid_dir, instance nor net_namespace in the configuration, keepalived creates
+    // nothing under /run (checked with strace): its configuration copy is a memfd.
+    const auto file = [&](const std::string& what) {
+        return (topo_->run_dir() / (node(i).name + "-" + what + ".pid")).string();
+    };
+    keepaliveds_.at(i) = &topo_->spawn(node(i).netns, {KEEPALIVED, "-n", "-l", "-D", "-G", "-P", "-R",
+                                                       "-f", config_path(i).string(), "-p", file("keepalived"),
+                                                       "-r", file("vrrp"), "-c", file("checkers"),
+                                                       "-b", file("bfd")});
+    return *keepaliveds_[i];
+}
+
+bool XvipdCluster::holds_vip_on_interface(std::size_t i) {
+    const auto r =
+        topo_->run_checked(node(i).netns, {"ip", "-o", spec_.ipv6 ? "-6" : "-4", "addr", "show", "dev", "eth0"});
+    return r.out.find(" " + vip() + "/") != std::string::npos;
+}
+
+std::string XvipdCluster::keepalived_log(std::size_t i) {
+    const auto* k = keepaliveds_.at(i);
+    return k ? k->read_stdout() + k->read_stderr() : "";
+}
 
 }  // namespace xvip::test

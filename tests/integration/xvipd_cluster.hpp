@@ -1,6 +1,8 @@
 // A cluster of xvipd nodes and a client on the test bridge, for the daemon's integration tests:
 // it writes each node's configuration, starts and signals the daemons, reads who is active from
 // the pinned state maps (never from `ip addr`: every node holds the VIP), and probes the VIP.
+// A node may run real keepalived instead, from the same keepalived.conf: who is active there is
+// read from `ip addr`, since keepalived adds and removes the VIP itself.
 #pragma once
 
 #include <chrono>
@@ -63,11 +65,20 @@ public:
     probe::EchoProbeResult probe_while(std::chrono::milliseconds duration, const std::function<void()>& during);
     std::string log(std::size_t i);  // what node i's daemon wrote to stderr
 
+    // keepalived (VRRP only, console log only, no respawn) on node i, reading the same generated
+    // keepalived.conf; its pid files live in the run directory. From then on node i counts as
+    // active while its eth0 holds the VIP (also after keepalived was killed and left it behind).
+    topo::Process& start_keepalived(std::size_t i);
+    topo::Process* keepalived(std::size_t i) { return keepaliveds_.at(i); }
+    bool holds_vip_on_interface(std::size_t i);  // `ip addr show dev eth0` on node i lists the VIP
+    std::string keepalived_log(std::size_t i);   // what node i's keepalived wrote (stdout and stderr)
+
 private:
     ClusterSpec spec_;
     std::vector<NodeSettings> settings_;
     std::unique_ptr<topo::Topology> topo_;
     std::vector<topo::Process*> daemons_;
+    std::vector<topo::Process*> keepaliveds_;
 };
 
 }  // namespace xvip::test
