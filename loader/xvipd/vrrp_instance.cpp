@@ -111,6 +111,7 @@ void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
         return;
     }
     ++counters_.adverts_received;
+    released_ = advert.priority == 0;
     if (state() == State::backup && advert.priority > 0 && active_router_ != meta.source) {
         active_router_ = meta.source;
         update_local_route();
@@ -211,8 +212,12 @@ void VrrpInstance::on_timer() {
             return;
         }
     }
-    cause_ = state() == State::backup ? "no advert from the active router within Master_Down_Interval"
-                                      : "advert timer";
+    if (state() == State::backup) {
+        cause_ = released_ ? "the active router released the VIP (priority 0); Skew_Time passed"
+                           : "no advert from the active router within Master_Down_Interval";
+    } else {
+        cause_ = "advert timer";
+    }
     runner_.on_time(now);
     rearm();
 }

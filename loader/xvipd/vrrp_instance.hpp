@@ -105,6 +105,7 @@ private:
     TimePoint lease_end_{};
     std::string cause_ = "startup";
     std::optional<IpAddress> active_router_;
+    bool released_ = false;  // the latest accepted advert had priority 0
     std::vector<Transition> transitions_;  // the latest few, newest last
     std::set<std::pair<IpAddress, DiscardReason>> logged_discards_;
 
