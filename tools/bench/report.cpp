@@ -1,0 +1,294 @@
+#include "bench/report.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace xvip::bench {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kPassBudgetNs = 30;
+constexpr double kArpBudgetNs = 40;
+constexpr double kArpRateFactor = 1.3;
+constexpr double kTcpFactor = 0.95;
+constexpr double kStateWriteBudgetNs = 2000;
+
+std::string num(double value, int decimals = 0) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+    return buf;
+}
+
+std::string signed_num(double value, int decimals = 1) {
+    return (value >= 0 ? "+" : "") + num(value, decimals);
+}
+
+// 1234567 -> "1,234,567": rates are easier to compare with their digits grouped.
+std::string grouped(double value) {
+    const std::string digits = num(value < 0 ? -value : value);
+    std::string out = value < 0 ? "-" : "";
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+std::string min_median(const Summary& s, int decimals = 0) {
+    return num(s.min, decimals) + " / " + num(s.median, decimals);
+}
+
+const PathCost& path_named(const FrameCosts& costs, const std::string& name) {
+    for (const auto& path : costs.paths) {
+        if (path.name == name) return path;
+    }
+    throw std::logic_error("no measured path named " + name);
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    if (!out) throw std::runtime_error("writing " + path.string() + " failed");
+}
+
+const char* yes_no(bool met) { return met ? "**yes**" : "**no**"; }
+
+}  // namespace
+
+std::vector<Target> evaluate_targets(const BenchResults& r) {
+    std::vector<Target> targets;
+    const PathCost& pass = path_named(r.frames, "non-VIP pass-through");
+    targets.push_back({"non-VIP pass-through at most +30 ns over the trivial program",
+                       signed_num(pass.added_ns()) + " ns (" + num(pass.xvip_headline().median) +
+                           " vs " + num(pass.trivial_headline().median) + " ns per frame, medians)",
+                       ratio(pass.xvip_headline().median, pass.trivial_headline().median),
+                       pass.added_ns() <= kPassBudgetNs});
+    const PathCost& arp = path_named(r.frames, "ARP reply");
+    targets.push_back({"ARP reply at most +40 ns over the trivial program",
+                       signed_num(arp.added_ns()) + " ns (single runs: " +
+                           num(arp.xvip_headline().median) + " vs " +
+                           num(arp.trivial_headline().median) + " ns, medians)",
+                       ratio(arp.xvip_headline().median, arp.trivial_headline().median),
+                       arp.added_ns() <= kArpBudgetNs});
+    const double arp_ratio = ratio(r.arp.xdp.median, r.arp.kernel.median);
+    targets.push_back({"ARP replies per second at least 1.3x the kernel's",
+                       grouped(r.arp.xdp.median) + " vs " + grouped(r.arp.kernel.median) +
+                           " replies/s (medians)",
+                       arp_ratio, arp_ratio >= kArpRateFactor});
+    const double tcp_ratio = ratio(r.tcp.xvip.median, r.tcp.trivial.median);
+    targets.push_back({"TCP throughput with xvip at least 0.95x the trivial program's",
+                       num(r.tcp.xvip.median, 2) + " vs " + num(r.tcp.trivial.median, 2) +
+                           " Gbit/s (medians)",
+                       tcp_ratio, tcp_ratio >= kTcpFactor});
+    targets.push_back({"state-word write under 2 us (median)",
+                       num(r.state.write_state_ns.median) + " ns median with the clock reads (" +
+                           num(r.state.write_state_ns.median - r.state.clock_ns.median) +
+                           " ns without); bpf_map_update_elem " + num(r.state.map_update_ns.median) + " ns",
+                       ratio(r.state.write_state_ns.median, r.state.map_update_ns.median),
+                       r.state.write_state_ns.median < kStateWriteBudgetNs});
+    return targets;
+}
+
+void write_plot_data(const BenchResults& r, const fs::path& out_dir) {
+    std::ostringstream frames;
+    frames << "path,trivial min,trivial median,xvip min,xvip median\n";
+    for (const auto& path : r.frames.paths) {
+        frames << path.name << (path.frame_unchanged ? "" : " *") << ','
+               << num(path.trivial_headline().min, 1) << ',' << num(path.trivial_headline().median, 1)
+               << ',' << num(path.xvip_headline().min, 1) << ',' << num(path.xvip_headline().median, 1)
+               << '\n';
+    }
+    write_file(out_dir / "ns_per_frame.csv", frames.str());
+
+    std::ostringstream arp;
+    arp << "side,median,min,max\n";
+    arp << "kernel ARP," << num(r.arp.kernel.median) << ',' << num(r.arp.kernel.min) << ','
+        << num(r.arp.kernel.max) << '\n';
+    arp << "xvip XDP," << num(r.arp.xdp.median) << ',' << num(r.arp.xdp.min) << ','
+        << num(r.arp.xdp.max) << '\n';
+    write_file(out_dir / "arp_rate.csv", arp.str());
+
+    std::ostringstream tcp;
+    tcp << "config,median,min,max\n";
+    for (const auto& [name, s] : {std::pair{"no XDP", &r.tcp.no_xdp}, std::pair{"trivial XDP", &r.tcp.trivial},
+                                  std::pair{"xvip", &r.tcp.xvip}}) {
+        tcp << name << ',' << num(s->median, 3) << ',' << num(s->min, 3) << ',' << num(s->max, 3) << '\n';
+    }
+    write_file(out_dir / "tcp.csv", tcp.str());
+}
+
+void write_report(const BenchResults& r, const fs::path& out_dir, const std::string& plot_note) {
+    std::ostringstream md;
+    const auto& m = r.machine;
+    md << "# xvip data-plane benchmark\n\n"
+       << "Written by `xvip-bench-dataplane` (`tools/bench/`); every baseline was measured in the same "
+          "run, on the same machine, right beside the figure it is compared with. Reproduce as root:\n\n"
+       << "```sh\ncmake --build build --target xvip-bench-dataplane\n"
+          "build/tools/bench/xvip-bench-dataplane --out bench/results\n```\n\n";
+    if (!plot_note.empty()) md << "> Plots: " << plot_note << "\n\n";
+
+    md << "## Machine\n\n| | |\n|---|---|\n"
+       << "| CPU | " << m.cpu_model << ", " << m.cores << " cores online"
+       << (m.virtual_machine ? " (virtual machine)" : "") << " |\n"
+       << "| kernel | " << m.kernel << " |\n"
+       << "| OS | " << m.os << " |\n"
+       << "| clock source | " << m.clocksource << " |\n"
+       << "| BPF | JIT " << m.bpf_jit << ", bpf_stats_enabled " << m.bpf_stats << ", libbpf "
+       << m.libbpf << " |\n"
+       << "| date | " << m.date_utc << " |\n"
+       << "| source | commit " << m.commit << " |\n"
+       << "| run time | " << num(r.run_seconds) << " s |\n"
+       << "| load average (1 / 5 / 15 min) | before " << m.load_before << ", after " << r.load_after
+       << " (the benchmark itself keeps about one CPU busy; more is other work sharing the machine) |\n\n";
+
+    md << "## Targets (issue 5)\n\n| target | measured | xvip / baseline | met |\n|---|---|---|---|\n";
+    for (const auto& t : evaluate_targets(r)) {
+        md << "| " << t.goal << " | " << t.measured << " | " << num(t.ratio, 3) << " | " << yes_no(t.met)
+           << " |\n";
+    }
+    md << "\nThese figures are reported, not asserted: no test fails on them.\n\n";
+
+    md << "## 1. Cost per frame (BPF_PROG_TEST_RUN)\n\n"
+       << "Both programs are loaded from their skeletons (xvip from `bpf/xvip.bpf.c`, the baseline "
+          "`bpf/pass.bpf.c`, which returns XDP_PASS and nothing else) and run on the same frames "
+          "(`tests/support/test_frames.hpp`, the setting of `tests/bpf/xdp_scenario.hpp`: a VIP "
+          "bound to VRID 51, active with a lease of an hour, or standby). Before timing a path, "
+          "one run checks xvip's verdict on it (and, for replies, that the reply goes to the "
+          "client). Rounds alternate the two programs, so that drift hits both.\n\n"
+       << "- **Frames left unchanged** (pass, drop): `repeat` = large, the kernel runs the program "
+          "that often on one buffer and reports the mean `duration` per run; one sample per round, "
+          "min and median over the rounds.\n"
+       << "- **Frames rewritten** (ARP reply, NA reply): with `repeat` > 1 the program would run "
+          "on its own reply, so these are timed with single runs (`repeat` = 1, each on a fresh "
+          "copy of the request) and the kernel's `duration` of each run, min and median over all "
+          "runs. A single run's duration also holds the test harness's fixed cost around the "
+          "program (two clock reads, bottom halves off and on), which the trivial program's single "
+          "runs on the same frame measure the same way: **xvip - trivial** is the program's own "
+          "extra cost. As a cross-check, the wall time of each whole syscall (data copied in and "
+          "out; the two programs' calls alternating) gives the difference another way, within the "
+          "noise of a syscall.\n\n"
+       << "Settings: " << r.frames.settings << ".\n\n"
+       << "| path | frame | xvip's verdict | method | trivial ns min / median | xvip ns min / median "
+          "| xvip - trivial (median) | xvip / trivial |\n|---|---|---|---|---|---|---|---|\n";
+    for (const auto& p : r.frames.paths) {
+        md << "| " << p.name << " | " << p.frame_bytes << " B | " << p.verdict << " | "
+           << (p.frame_unchanged ? "repeat" : "single runs") << " | "
+           << min_median(p.trivial_headline()) << " | "
+           << min_median(p.xvip_headline()) << " | " << signed_num(p.added_ns()) << " ns | "
+           << num(ratio(p.xvip_headline().median, p.trivial_headline().median), 2) << " |\n";
+    }
+    md << "\nEvery path with single runs (the harness's fixed cost included in both columns):\n\n"
+       << "| path | trivial median / p99 | xvip median / p99 | xvip - trivial (median) | "
+          "whole syscall: trivial / xvip median | whole syscall: xvip - trivial |\n|---|---|---|---|---|---|\n";
+    for (const auto& p : r.frames.paths) {
+        md << "| " << p.name << " | " << num(p.trivial.single_ns.median) << " / "
+           << num(p.trivial.single_ns.p99) << " | " << num(p.xvip.single_ns.median) << " / "
+           << num(p.xvip.single_ns.p99) << " | "
+           << signed_num(p.xvip.single_ns.median - p.trivial.single_ns.median) << " ns | "
+           << num(p.trivial.call_ns.median) << " / " << num(p.xvip.call_ns.median) << " | "
+           << signed_num(p.xvip.call_ns.median - p.trivial.call_ns.median) << " ns |\n";
+    }
+    md << "\n![ns per frame](ns_per_frame.png)\n\n"
+       << "### Where xvip's time goes\n\n"
+       << "Probes (`tools/bench/cost_probes.bpf.c`): the trivial program plus one operation, timed "
+          "with repeat like the unchanged paths (trivial program alone: "
+       << num(r.frames.trivial_repeat_ns.median) << " ns median). xvip's paths to a VIP read "
+          "`bpf_ktime_get_ns()` once (the lease check, `instance_role`); the ARP path makes two "
+          "VIP-map lookups (sender, then target) and the lease check.\n\n"
+       << "| operation | ns min / median | over the trivial program (median) |\n|---|---|---|\n";
+    for (const auto& op : r.frames.operations) {
+        md << "| " << op.name << " | " << min_median(op.ns) << " | " << signed_num(op.added_ns) << " ns |\n";
+    }
+    md << "\n";
+
+    const auto& a = r.arp;
+    md << "## 2. ARP replies per second on a veth\n\n"
+       << "A topology from `tools/topology` (namespaces only: a bridge, node0 and client0 on veth "
+          "pairs; node0's bridge port carries the trivial XDP program so that XDP_TX frames arrive). "
+          "In client0's namespace a blaster sends ARP requests for the VIP " << "(who-has "
+       << "VIP tell client0, broadcast) through an AF_PACKET socket with `sendmmsg`, as fast as it "
+          "can, bounded by " << grouped(static_cast<double>(a.settings.max_frames)) << " frames and "
+       << num(static_cast<double>(a.settings.max_time.count()) / 1000.0, 1)
+       << " s per round, whichever comes first. Replies are counted in the kernel at the sender: an "
+          "XDP program on client0's eth0 (`tools/bench/reply_counter.bpf.c`, attached for both "
+          "sides alike) counts each ARP reply from the VIP and drops it, so client0's own ARP code "
+          "costs nothing on either side; the counter is read before the round and 200 ms after the "
+          "blaster stops. Replies per second = replies / sending time.\n\n"
+       << "- **xdp**: xvip attached to node0's eth0 (native), the VIP bound and active; the kernel "
+          "holds the VIP on `lo` with `arp_ignore=1` as xvipd does, so only XDP answers. xvip's own "
+          "`arp_reply` counter is shown beside.\n"
+       << "- **kernel**: no XDP on node0's eth0; the VIP as a /32 on eth0, the kernel's ARP answers.\n\n"
+       << "Rounds alternate the sides. What this measures: on veth, a frame sent is processed in "
+          "the sender's own context (veth hands it on within the same softirq run), so each "
+          "request travels the whole loop (blaster syscall, bridge, node0, bridge back, the "
+          "counter) before the next; the rate is one over that loop's cost, and answering in XDP "
+          "saves only node0's share of it. With requests sent = replies, nothing was dropped.\n\n"
+       << "| side | round | requests sent | seconds | replies at client0 | replies/s | xvip arp_reply |\n"
+          "|---|---|---|---|---|---|---|\n";
+    for (const auto& round : a.rounds) {
+        md << "| " << round.side << " | " << round.round << " | " << grouped(static_cast<double>(round.sent))
+           << " | " << num(round.seconds, 2) << " | " << grouped(static_cast<double>(round.replies)) << " | "
+           << grouped(round.replies_per_second()) << " | "
+           << (round.side == "xdp" ? grouped(static_cast<double>(round.xdp_replies)) : "-") << " |\n";
+    }
+    md << "\nMedian replies/s: xdp **" << grouped(a.xdp.median) << "**, kernel **"
+       << grouped(a.kernel.median) << "**; xdp / kernel = **" << num(ratio(a.xdp.median, a.kernel.median), 2)
+       << "**.\n\n![ARP replies per second](arp_rate.png)\n\n";
+
+    const auto& t = r.tcp;
+    md << "## 3. TCP throughput through XDP\n\n"
+       << "Same topology. `" << t.iperf_version << "`: server in node0's namespace bound to the VIP, "
+          "client in client0's, one stream client -> VIP for " << t.settings.seconds
+       << " s per run, the rate the server received. The kernel holds the VIP on `lo` as xvipd does "
+          "and client0 has a permanent neighbour entry for it, so all three configurations send "
+          "alike; only node0's eth0 differs: **no XDP**; **trivial XDP** (`bpf/pass.bpf.c`, native); "
+          "**xvip** attached and active for the VIP, so every data segment takes xvip's VIP-pass "
+          "path (its `vip_pass_active` counter is shown). Rounds alternate the configurations.\n\n"
+       << "| configuration | round | Gbit/s | retransmits | xvip vip_pass_active |\n|---|---|---|---|---|\n";
+    for (const auto& round : t.rounds) {
+        md << "| " << round.config << " | " << round.round << " | " << num(round.gbit_per_s, 2) << " | "
+           << round.retransmits << " | "
+           << (round.config == "xvip" ? grouped(static_cast<double>(round.vip_pass_active)) : "-") << " |\n";
+    }
+    md << "\nMedians: no XDP " << num(t.no_xdp.median, 2) << ", trivial " << num(t.trivial.median, 2)
+       << ", xvip " << num(t.xvip.median, 2) << " Gbit/s; xvip / trivial = **"
+       << num(ratio(t.xvip.median, t.trivial.median), 3) << "**, xvip / no XDP = "
+       << num(ratio(t.xvip.median, t.no_xdp.median), 3) << ", trivial / no XDP = "
+       << num(ratio(t.trivial.median, t.no_xdp.median), 3) << ".\n\n"
+       << "Any XDP program on a veth costs far more than what it does: attaching one turns off "
+          "the peer's GSO (a non-frags program sees at most one page), so the bridge segments each "
+          "64 KiB send into MTU-sized frames before they reach node0, and the receive path moves "
+          "to veth's NAPI. That is why the baseline for xvip is the trivial program, and no XDP "
+          "only a reference.\n\n![TCP throughput](tcp_throughput.png)\n\n";
+
+    const auto& s = r.state;
+    md << "## 4. State-word write latency\n\n"
+       << "On node0's attached data plane (xvip active), instance ipv4/51: each write a live lease a "
+          "nanosecond longer than the last, as the daemon's renewals are. Each write timed on its own "
+          "between two `steady_clock` reads (vDSO `clock_gettime`), so every sample holds a clock "
+          "read pair, timed alone in the first row.\n\n"
+       << "| what | writes | min | median | p99 | max |\n|---|---|---|---|---|---|\n"
+       << "| two clock reads alone | " << grouped(static_cast<double>(s.clock_ns.count)) << " | "
+       << num(s.clock_ns.min) << " | " << num(s.clock_ns.median) << " | " << num(s.clock_ns.p99) << " | "
+       << num(s.clock_ns.max) << " |\n"
+       << "| `Dataplane::write_state` (atomic 64-bit store, mmapped array) | "
+       << grouped(static_cast<double>(s.write_state_ns.count)) << " | " << num(s.write_state_ns.min)
+       << " | " << num(s.write_state_ns.median) << " | " << num(s.write_state_ns.p99) << " | "
+       << num(s.write_state_ns.max) << " |\n"
+       << "| `bpf_map_update_elem` on the same (pinned) array, syscall | "
+       << grouped(static_cast<double>(s.map_update_ns.count)) << " | " << num(s.map_update_ns.min)
+       << " | " << num(s.map_update_ns.median) << " | " << num(s.map_update_ns.p99) << " | "
+       << num(s.map_update_ns.max) << " |\n\n"
+       << "A loop of " << grouped(s.settings.loop_writes) << " `write_state` calls, timed as a whole: "
+       << num(s.write_state_loop_ns, 2) << " ns per write. The syscall costs "
+       << num(ratio(s.map_update_ns.median, s.write_state_ns.median), 1)
+       << "x the store (medians, clock reads in both).\n";
+
+    write_file(out_dir / "dataplane.md", md.str());
+}
+
+}  // namespace xvip::bench

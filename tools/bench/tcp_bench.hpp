@@ -1,0 +1,38 @@
+// TCP throughput from the client to the VIP on node 0 (iperf3, bounded time), with no XDP on the
+// node's eth0, with the trivial XDP_PASS program, and with xvip attached and active (so every
+// data segment takes xvip's VIP-pass path). The kernel holds the VIP on lo as xvipd does, and the
+// client has a permanent neighbour entry for it, so that every configuration sends the same way.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bench/bench_node.hpp"
+#include "bench/progress.hpp"
+#include "bench/samples.hpp"
+
+namespace xvip::bench {
+
+struct TcpSettings {
+    int seconds = 3;  // per iperf3 run
+    int rounds = 5;   // per configuration, alternating
+};
+
+struct TcpRound {
+    std::string config;  // "no XDP", "trivial XDP", "xvip"
+    int round = 0;
+    double gbit_per_s = 0;  // received by the server
+    std::uint64_t retransmits = 0;
+    std::uint64_t vip_pass_active = 0;  // xvip's counter during the run (xvip only)
+};
+
+struct TcpResults {
+    TcpSettings settings;
+    std::string iperf_version;
+    std::vector<TcpRound> rounds;
+    Summary no_xdp, trivial, xvip;  // Gbit/s
+};
+
+TcpResults measure_tcp(BenchNode& bench, const TcpSettings& settings, const Progress& progress);
+
+}  // namespace xvip::bench
