@@ -41,6 +41,19 @@ void Daemon::start() {
     loop_.on_signal(SIGHUP, [this] { reload(); });
     spdlog::info("xvipd {} running: {} instance(s) on {} interface(s), pid {}", XVIP_VERSION,
                  config_.instances.size(), interfaces_.size(), getpid());
+    service_manager_.ready(one_line_status());
+    service_manager_.start_watchdog();
+}
+
+std::string Daemon::one_line_status() const {
+    std::string out;
+    for (const auto& served : interfaces_) {
+        for (const auto* instance : served->instances()) {
+            if (!out.empty()) out += ", ";
+            out += instance->name() + " " + std::string(to_string(instance->state()));
+        }
+    }
+    return out.empty() ? "no instances" : out;
 }
 
 // Hooks and the FIFO are made ready (split, found, security-checked) before anything is touched.
@@ -80,6 +93,7 @@ void Daemon::prepare_hooks() {
 }
 
 void Daemon::notify(const VrrpInstance& instance, State to) {
+    service_manager_.status(one_line_status());
     if (const auto state = notify_state_of(to)) {
         notifier_->instance_changed(instance.name(), hooks_[instance.name()], *state, instance.priority());
     }
@@ -127,6 +141,7 @@ void Daemon::stop_gracefully() {
     if (stopping_) return;
     stopping_ = true;
     spdlog::info("stopping: handing every active instance over before leaving");
+    service_manager_.stopping("handing over");
     tracking_.reset();
     control_.reset();
     auto pending = std::make_shared<std::size_t>(interfaces_.size());
@@ -164,6 +179,7 @@ void Daemon::exit_for_restart() {
     tracking_.reset();
     control_.reset();
     for (auto& served : interfaces_) served->keep_for_restart();
+    service_manager_.stopping("exiting for a restart; the data plane stays");
     spdlog::info("exiting for a restart: the data plane, its leases and the VIPs stay; start xvipd "
                  "again to adopt them");
     loop_.stop();
@@ -171,10 +187,12 @@ void Daemon::exit_for_restart() {
 
 void Daemon::reload() {
     spdlog::info("reloading {}", options_.config_path.string());
+    service_manager_.reloading();
     ReadResult read = read_configuration(options_);
     for (const auto& d : read.diagnostics) spdlog::warn("{}", to_string(d));
     if (!read.ok()) {
         spdlog::error("reload refused: the configuration has errors; still running the previous one");
+        service_manager_.ready(one_line_status());
         return;
     }
     // An unchanged instance keeps its role: the new set of interfaces adopts the running data
@@ -193,6 +211,7 @@ void Daemon::reload() {
     try {
         prepare_hooks();
         start_interfaces();
+        service_manager_.ready(one_line_status());
     } catch (const std::exception& e) {
         spdlog::error("reload failed: {}; stopping", e.what());
         loop_.stop();

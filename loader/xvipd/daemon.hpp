@@ -17,6 +17,7 @@
 #include "daemon/notify_fifo.hpp"
 #include "daemon/notify_hooks.hpp"
 #include "xvipd/options.hpp"
+#include "xvipd/service_manager.hpp"
 #include "xvipd/tracking.hpp"
 
 namespace xvip {
@@ -46,6 +47,7 @@ private:
     void start_interfaces();
     void prepare_hooks();
     void notify(const VrrpInstance& instance, State to);
+    std::string one_line_status() const;
     nlohmann::json handle_request(const nlohmann::json& request);
     void stop_gracefully();
     void finish_when_hooks_are_done(TimePoint deadline);
@@ -62,6 +64,7 @@ private:
     std::map<std::string, NotifyScripts> hooks_;  // by instance name
     std::vector<std::unique_ptr<ServedInterface>> interfaces_;
     std::vector<std::unique_ptr<ServedInterface>> retired_;  // dropped by a reload, handing over
+    ServiceManager service_manager_{loop_};
     std::optional<Tracking> tracking_;
     std::optional<ControlServer> control_;
     TimePoint started_{};

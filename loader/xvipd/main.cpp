@@ -9,6 +9,7 @@
 #include "xvipd/daemon.hpp"
 #include "xvipd/effective_config.hpp"
 #include "xvipd/options.hpp"
+#include "xvipd/privileges.hpp"
 
 namespace {
 
@@ -52,6 +53,11 @@ int main(int argc, char** argv) {
         spdlog::error("{}", e.what());
         spdlog::error("xvipd did not start; nothing was left attached, configured or pinned");
         return 1;
+    }
+    try {
+        spdlog::info("capabilities now {} (everything else dropped)", drop_unneeded_capabilities());
+    } catch (const std::exception& e) {
+        spdlog::warn("could not drop capabilities: {}", e.what());
     }
     return daemon.run();
 }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <thread>
 
 #include "common/duration.hpp"
@@ -332,6 +333,35 @@ TEST(Xvipd, BadConfigurationStartsNothing) {
     const auto usage = c.topology().run(c.node(0).netns, {XVIPD, "--config"});
     EXPECT_EQ(usage.status.code, 2);
     EXPECT_NE(usage.err.find("--config"), std::string::npos) << usage.err;
+}
+
+// Once set up, xvipd keeps only the capabilities it still uses: CAP_SYS_ADMIN is gone.
+TEST(Xvipd, DropsCapabilitiesItNoLongerNeeds) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    auto& daemon = c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
+    std::ifstream status("/proc/" + std::to_string(daemon.pid()) + "/status");
+    std::map<std::string, std::uint64_t> caps;
+    for (std::string line; std::getline(status, line);) {
+        for (const char* key : {"CapEff:", "CapPrm:"}) {
+            if (line.rfind(key, 0) == 0) caps[key] = std::stoull(line.substr(std::string(key).size()), nullptr, 16);
+        }
+    }
+    ASSERT_EQ(caps.size(), 2u) << "read CapEff and CapPrm of pid " << daemon.pid();
+    // CAP_KILL 5, CAP_SETGID 6, CAP_SETUID 7, CAP_NET_ADMIN 12, CAP_NET_RAW 13, CAP_BPF 39.
+    const std::uint64_t kept = 1ull << 5 | 1ull << 6 | 1ull << 7 | 1ull << 12 | 1ull << 13 | 1ull << 39;
+    EXPECT_EQ(caps["CapEff:"], kept) << std::hex << caps["CapEff:"];
+    EXPECT_EQ(caps["CapPrm:"], kept) << std::hex << caps["CapPrm:"];
+    // And it still does what it kept them for: a planned stop removes everything.
+    c.daemon(0)->send_signal(SIGTERM);
+    EXPECT_TRUE(c.daemon(0)->wait(10s).success()) << c.log(0);
+    EXPECT_FALSE(c.role(0)) << "detached and unpinned without CAP_SYS_ADMIN";
+    const auto lo = c.topology().run_checked(c.node(0).netns, {"ip", "addr", "show", "dev", "lo"});
+    EXPECT_EQ(lo.out.find(c.vip()), std::string::npos) << "the VIP left lo";
+    const auto sysctl = c.topology().run_checked(c.node(0).netns, {"sysctl", "-n", "net.ipv4.conf.eth0.arp_ignore"});
+    EXPECT_EQ(sysctl.out, "0\n") << "arp_ignore restored";
 }
 
 // keepalived's notify scripts run unchanged: the same arguments, after the state word is written.

@@ -1,0 +1,44 @@
+#include "xvipd/service_manager.hpp"
+
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include <spdlog/spdlog.h>
+
+namespace xvip {
+
+ServiceManager::ServiceManager(EventLoop& loop) : loop_(loop) {
+    std::uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) watchdog_interval_ = std::chrono::microseconds(usec);
+}
+
+void ServiceManager::ready(const std::string& status) { sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str()); }
+
+void ServiceManager::reloading() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    // MONOTONIC_USEC lets newer systemd (Type=notify-reload) match the reload; older ones ignore it.
+    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+               static_cast<unsigned long long>(now.tv_sec) * 1'000'000ull +
+                   static_cast<unsigned long long>(now.tv_nsec / 1000));
+}
+
+void ServiceManager::stopping(const std::string& status) {
+    sd_notifyf(0, "STOPPING=1\nSTATUS=%s", status.c_str());
+}
+
+void ServiceManager::status(const std::string& status) { sd_notifyf(0, "STATUS=%s", status.c_str()); }
+
+void ServiceManager::start_watchdog() {
+    if (!watchdog_interval_) return;
+    spdlog::info("systemd watchdog: keep-alive every {} ms",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(*watchdog_interval_ / 2).count());
+    keep_alive();
+}
+
+void ServiceManager::keep_alive() {
+    sd_notify(0, "WATCHDOG=1");
+    loop_.schedule(EventLoop::now() + *watchdog_interval_ / 2, [this] { keep_alive(); });
+}
+
+}  // namespace xvip
