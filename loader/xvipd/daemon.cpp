@@ -129,7 +129,23 @@ void Daemon::start_interfaces() {
 nlohmann::json Daemon::handle_request(const nlohmann::json& request) {
     const auto command = request.value("command", "");
     if (command == "status") return status();
-    return {{"error", "unknown command '" + command + "'; known: status"}};
+    if (command == "maintenance") {
+        const auto name = request.value("instance", "");
+        const bool on = request.value("on", true);
+        for (const auto& served : interfaces_) {
+            for (auto* instance : served->instances()) {
+                if (instance->name() != name) continue;
+                const bool changed = on ? instance->enter_maintenance(request.value("reason", ""))
+                                        : instance->leave_maintenance();
+                if (!changed) {
+                    return {{"error", name + " is " + (on ? "already out of the election" : "not in maintenance")}};
+                }
+                return {{"instance", name}, {"maintenance", on}};
+            }
+        }
+        return {{"error", "no instance named '" + name + "'"}};
+    }
+    return {{"error", "unknown command '" + command + "'; known: status, maintenance"}};
 }
 
 int Daemon::run() {

@@ -153,7 +153,7 @@ void VrrpInstance::hand_over(std::function<void()> done) {
     const bool was_master = state() == State::master;
     handover_done_ = std::move(done);
     handover_ = was_master ? Handover::waiting_for_successor : Handover::done;
-    cause_ = "planned stop";
+    cause_ = maintenance_ ? "maintenance: " + *maintenance_ : "planned stop";
     runner_.stop(now);  // priority 0 if master; the data plane stays active (see set_role)
     if (election_timer_) wiring_.loop.cancel(*election_timer_);
     election_timer_.reset();
@@ -170,7 +170,28 @@ void VrrpInstance::hand_over(std::function<void()> done) {
     });
 }
 
+bool VrrpInstance::enter_maintenance(const std::string& reason) {
+    if (maintenance_ || handover_ != Handover::none) return false;
+    maintenance_ = reason.empty() ? "no reason given" : reason;
+    spdlog::info("{}: maintenance on ({}): leaving the election", name(), *maintenance_);
+    hand_over([] {});
+    return true;
+}
+
+bool VrrpInstance::leave_maintenance() {
+    if (!maintenance_) return false;
+    spdlog::info("{}: maintenance off: rejoining the election", name());
+    if (handover_ != Handover::done) finish_handover();  // still handing over or draining: cut it short
+    maintenance_.reset();
+    handover_ = Handover::none;
+    cause_ = "maintenance off";
+    runner_.start(EventLoop::now());
+    rearm();
+    return true;
+}
+
 void VrrpInstance::finish_handover() {
+    if (handover_timer_) wiring_.loop.cancel(*handover_timer_);
     handover_timer_.reset();
     cancel_announcements();
     wiring_.dataplane.write_state(key_, StateWord::standby());
@@ -376,6 +397,7 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
             {"unix_time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(t.when.time_since_epoch()).count()}};
     }
     j["transitions"] = counters_.transitions;
+    j["maintenance"] = maintenance_ ? nlohmann::json(*maintenance_) : nlohmann::json();
     return j;
 }
 

@@ -67,6 +67,13 @@ public:
     // Restart path: stop every timer and leave the state word exactly as it is.
     void abandon();
 
+    // Maintenance: leave the election as a planned stop does (make-before-break), then stay out
+    // until leave_maintenance(), which rejoins as at start-up (cutting a drain short). Both return
+    // false when there is nothing to do.
+    bool enter_maintenance(const std::string& reason);
+    bool leave_maintenance();
+    const std::optional<std::string>& maintenance() const { return maintenance_; }
+
     const Instance& config() const { return config_; }
     InstanceKey key() const { return key_; }
     State state() const { return runner_.election().state(); }
@@ -106,6 +113,7 @@ private:
     std::string cause_ = "startup";
     std::optional<IpAddress> active_router_;
     bool released_ = false;  // the latest accepted advert had priority 0
+    std::optional<std::string> maintenance_;  // the operator's reason, while out of the election
     std::vector<Transition> transitions_;  // the latest few, newest last
     std::set<std::pair<IpAddress, DiscardReason>> logged_discards_;
 

@@ -364,6 +364,40 @@ TEST(Xvipd, DropsCapabilitiesItNoLongerNeeds) {
     EXPECT_EQ(sysctl.out, "0\n") << "arp_ignore restored";
 }
 
+// An operator takes the active node out for maintenance without editing its configuration: the
+// VIP moves make-before-break, and comes back when maintenance is over.
+TEST(Xvipd, MaintenanceMovesTheVipWithoutLossAndBack) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
+    const auto socket = (c.topology().run_dir() / "node0-state" / "xvipd.sock").string();
+    auto& watch = c.topology().spawn(c.node(0).netns, {XVIPCTL, "watch", "--json", "--for", "4s", "--socket", socket});
+    const auto result = c.probe_while(2500ms, [&] {
+        std::this_thread::sleep_for(500ms);
+        const auto on = c.topology().run(c.node(0).netns, {XVIPCTL, "maintenance", "on", "VI_1", "--reason",
+                                                           "kernel upgrade", "--socket", socket});
+        EXPECT_TRUE(on.success()) << on.err;
+        std::this_thread::sleep_for(1900ms);
+    });
+    EXPECT_EQ(result.lost(), 0u) << result.summary();
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{1});
+    const auto status = c.status(0)["instances"][0];
+    EXPECT_EQ(status["maintenance"], "kernel upgrade") << status.dump(2);
+    const auto again = c.topology().run(c.node(0).netns, {XVIPCTL, "maintenance", "on", "VI_1", "--socket", socket});
+    EXPECT_EQ(again.status.code, 1) << "already in maintenance: " << again.err;
+    const auto unknown = c.topology().run(c.node(0).netns, {XVIPCTL, "maintenance", "on", "VI_9", "--socket", socket});
+    EXPECT_NE(unknown.err.find("no instance named"), std::string::npos) << unknown.err;
+
+    EXPECT_TRUE(c.topology().run(c.node(0).netns, {XVIPCTL, "maintenance", "off", "VI_1", "--socket", socket}).success());
+    EXPECT_TRUE(c.wait_for_sole_active(0, 5s)) << "rejoined and, with the higher priority, took the VIP back";
+    watch.wait(10s);
+    const auto watched = watch.read_stdout();
+    EXPECT_NE(watched.find("maintenance: kernel upgrade"), std::string::npos)
+        << "xvipctl watch showed the transition and its cause:\n" << watched;
+}
+
 // keepalived's notify scripts run unchanged: the same arguments, after the state word is written.
 TEST(Xvipd, NotifyHooksGetKeepalivedsArguments) {
     require_root();

@@ -2,7 +2,12 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
+#include <csignal>
+#include <ctime>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "common/duration.hpp"
@@ -23,23 +28,56 @@ std::string text(const nlohmann::json& j, const char* key, const char* otherwise
     return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
 }
 
-int cmd_status(const std::vector<std::string>& args) {
-    po::options_description o("status options");
+struct Parsed {
+    po::variables_map vm;
+    std::vector<std::string> positional;
+};
+
+// Every command here talks to the control socket and can print JSON.
+Parsed parse(std::string_view command, const std::vector<std::string>& args, po::options_description o,
+             std::string_view positional_usage = {}) {
     o.add_options()("socket", po::value<std::string>()->default_value(default_socket), "xvipd's control socket")(
         "json", "print JSON")("help,h", "show this help");
-    po::variables_map vm;
+    po::options_description hidden;
+    hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
+    po::options_description all;
+    all.add(o).add(hidden);
+    po::positional_options_description pos;
+    pos.add("args", -1);
+    Parsed p;
     try {
-        po::store(po::command_line_parser(args).options(o).run(), vm);
-        po::notify(vm);
+        po::store(po::command_line_parser(args).options(all).positional(pos).run(), p.vm);
+        po::notify(p.vm);
     } catch (const po::error& e) {
-        throw UsageError(std::string(e.what()) + " (see `xvipctl status --help`)");
+        throw UsageError(std::string(e.what()) + " (see `xvipctl " + std::string(command) + " --help`)");
     }
-    if (vm.count("help")) {
-        std::cout << "usage: xvipctl status [options]\n" << o;
-        return exit_ok;
+    if (p.vm.count("help")) {
+        std::cout << "usage: xvipctl " << command << " [options] " << positional_usage << "\n" << o;
+        std::exit(exit_ok);
     }
-    const auto status = control_request(vm["socket"].as<std::string>(), {{"command", "status"}}, 2s);
-    if (status.contains("error")) throw std::runtime_error("xvipd says: " + status["error"].get<std::string>());
+    if (p.vm.count("args")) p.positional = p.vm["args"].as<std::vector<std::string>>();
+    if (positional_usage.empty() && !p.positional.empty()) {
+        throw UsageError("unexpected argument '" + p.positional.front() + "'");
+    }
+    return p;
+}
+
+nlohmann::json ask(const Parsed& p, const nlohmann::json& request) {
+    auto answer = control_request(p.vm["socket"].as<std::string>(), request, 2s);
+    if (answer.contains("error")) throw std::runtime_error("xvipd says: " + answer["error"].get<std::string>());
+    return answer;
+}
+
+std::string describe_transition(const nlohmann::json& instance) {
+    const auto& t = instance["last_transition"];
+    return text(instance, "name") + " " + t["from"].get<std::string>() + " -> " + t["to"].get<std::string>() +
+           " (" + t["cause"].get<std::string>() + "), priority " + text(instance, "priority");
+}
+
+int cmd_status(const std::vector<std::string>& args) {
+    const auto p = parse("status", args, po::options_description("status options"));
+    const auto status = ask(p, {{"command", "status"}});
+    const auto& vm = p.vm;
     if (vm.count("json")) {
         std::cout << status.dump(2) << "\n";
         return exit_ok;
@@ -71,8 +109,76 @@ int cmd_status(const std::vector<std::string>& args) {
     return exit_ok;
 }
 
+int cmd_maintenance(const std::vector<std::string>& args) {
+    po::options_description o("maintenance options");
+    o.add_options()("reason", po::value<std::string>()->default_value(""), "why, for the log and status");
+    const auto p = parse("maintenance", args, o, "on|off INSTANCE");
+    if (p.positional.size() != 2 || (p.positional[0] != "on" && p.positional[0] != "off")) {
+        throw UsageError("expected `maintenance on INSTANCE` or `maintenance off INSTANCE`");
+    }
+    const bool on = p.positional[0] == "on";
+    const auto answer = ask(p, {{"command", "maintenance"},
+                                {"instance", p.positional[1]},
+                                {"on", on},
+                                {"reason", p.vm["reason"].as<std::string>()}});
+    if (p.vm.count("json")) {
+        std::cout << answer.dump(2) << "\n";
+    } else {
+        std::printf("%s: %s\n", p.positional[1].c_str(),
+                    on ? "leaving the election (make-before-break handover if active)" : "rejoining the election");
+    }
+    return exit_ok;
+}
+
+volatile std::sig_atomic_t watch_interrupted = 0;
+
+int cmd_watch(const std::vector<std::string>& args) {
+    po::options_description o("watch options");
+    o.add_options()("for", po::value<std::string>(), "stop after this long (default: until Ctrl-C)")(
+        "interval", po::value<std::string>()->default_value("50ms"), "how often to ask xvipd");
+    const auto p = parse("watch", args, o);
+    const auto interval = parse_duration(p.vm["interval"].as<std::string>());
+    if (!interval || *interval < 1ms) throw UsageError("--interval takes a duration of at least 1ms, e.g. 50ms");
+    std::optional<std::chrono::nanoseconds> limit;
+    if (p.vm.count("for")) {
+        limit = parse_duration(p.vm["for"].as<std::string>());
+        if (!limit) throw UsageError("--for takes a duration, e.g. 30s");
+    }
+    std::signal(SIGINT, [](int) { watch_interrupted = 1; });
+    std::map<std::string, std::int64_t> seen;  // instance -> time of the transition last shown
+    const auto start = std::chrono::steady_clock::now();
+    bool first = true;
+    while (!watch_interrupted && (!limit || std::chrono::steady_clock::now() - start < *limit)) {
+        const auto status = ask(p, {{"command", "status"}});
+        for (const auto& instance : status["instances"]) {
+            if (!instance.contains("last_transition")) continue;
+            const auto when = instance["last_transition"]["unix_time_ms"].get<std::int64_t>();
+            auto& last = seen[instance["name"].get<std::string>()];
+            if (when == last) continue;
+            last = when;
+            if (p.vm.count("json")) {
+                std::cout << nlohmann::json{{"instance", instance["name"]}, {"transition", instance["last_transition"]},
+                                            {"priority", instance["priority"]}}.dump()
+                          << std::endl;
+            } else {
+                const std::time_t seconds = when / 1000;
+                char clock[16];
+                std::strftime(clock, sizeof clock, "%H:%M:%S", std::localtime(&seconds));
+                std::printf("%s.%03lld %s%s\n", clock, static_cast<long long>(when % 1000),
+                            describe_transition(instance).c_str(), first ? " [current]" : "");
+                std::fflush(stdout);
+            }
+        }
+        first = false;
+        std::this_thread::sleep_for(*interval);
+    }
+    return exit_ok;
+}
+
 const Command commands[] = {
     {"status", cmd_status},
+    {"maintenance", cmd_maintenance},
+    {"watch", cmd_watch},
 };
 
 }  // namespace

@@ -14,6 +14,9 @@ constexpr const char* usage = R"(usage: xvipctl <command> [options]
 A running xvipd:
   status     [--socket PATH] [--json]                    each instance: state, priority, active
                                                          router, lease, last transition and why
+  watch      [--for DURATION] [--json]                   transitions as they happen
+  maintenance on|off INSTANCE [--reason TEXT]            leave the election gracefully (hand over
+                                                         if active), or rejoin it
 
 Data plane, by hand (for debugging; xvipd does all of this itself):
   attach     --dev IF [--xdp-mode auto|native|generic]   load and attach, every instance standby
