@@ -29,5 +29,7 @@ struct Command {
 std::span<const Command> dataplane_commands();
 // status: a running xvipd, through its control socket.
 std::span<const Command> daemon_commands();
+// import-keepalived: configuration files, no daemon needed.
+std::span<const Command> config_commands();
 
 }  // namespace xvip::ctl

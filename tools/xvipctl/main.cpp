@@ -18,6 +18,10 @@ A running xvipd:
   maintenance on|off INSTANCE [--reason TEXT]            leave the election gracefully (hand over
                                                          if active), or rejoin it
 
+Configuration:
+  import-keepalived KEEPALIVED.CONF [--json]             print xvip's TOML for it, listing every
+                                                         option it ignores or refuses
+
 Data plane, by hand (for debugging; xvipd does all of this itself):
   attach     --dev IF [--xdp-mode auto|native|generic]   load and attach, every instance standby
   detach     --dev IF                                    detach and remove the pins
@@ -49,7 +53,8 @@ int main(int argc, char** argv) {
     const std::string command = args[0];
     args.erase(args.begin());
     try {
-        for (const auto group : {xvip::ctl::daemon_commands(), xvip::ctl::dataplane_commands()}) {
+        for (const auto group : {xvip::ctl::daemon_commands(), xvip::ctl::dataplane_commands(),
+                                 xvip::ctl::config_commands()}) {
             for (const auto& entry : group) {
                 if (command == entry.name) return entry.run(args);
             }

@@ -1,0 +1,143 @@
+#include "config/toml_writer.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+#include "common/duration.hpp"
+
+namespace xvip {
+
+namespace {
+
+// A TOML basic string: quotes, backslashes and control characters escaped.
+std::string quoted(std::string_view text) {
+    std::string out = "\"";
+    for (const char c : text) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\t': out += "\\t"; break;
+            case '\r': out += "\\r"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+                    out += buf;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    return out + "\"";
+}
+
+// Durations as people write them ("1s", "100ms"), exact for whole milliseconds.
+std::string duration(std::chrono::milliseconds d) { return quoted(format_duration(d)); }
+
+std::string boolean(bool b) { return b ? "true" : "false"; }
+
+template <typename T, typename Render>
+std::string list(const std::vector<T>& items, Render render) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + render(items[i]);
+    return out + "]";
+}
+
+void hooks(std::ostringstream& out, const std::string& table, const NotifyHooks& n) {
+    if (n == NotifyHooks{}) return;
+    out << "\n[" << table << ".notify]\n";
+    for (const auto& [key, value] : {std::pair{"any", &n.any}, {"active", &n.active}, {"backup", &n.backup},
+                                     {"fault", &n.fault}, {"stop", &n.stop}}) {
+        if (!value->empty()) out << key << " = " << quoted(*value) << "\n";
+    }
+}
+
+std::string tracked_interfaces(const std::vector<TrackedInterface>& items) {
+    return list(items, [](const TrackedInterface& t) {
+        return "{ name = " + quoted(t.name) + ", weight = " + std::to_string(t.weight) +
+               (t.weight_reversed ? ", weight_reversed = true" : "") + " }";
+    });
+}
+
+std::string tracked_scripts(const std::vector<ScriptReference>& items) {
+    return list(items, [](const ScriptReference& t) {
+        return "{ name = " + quoted(t.name) + (t.weight ? ", weight = " + std::to_string(*t.weight) : "") +
+               (t.weight_reversed ? ", weight_reversed = true" : "") + " }";
+    });
+}
+
+}  // namespace
+
+std::string write_toml(const Config& config) {
+    std::ostringstream out;
+    const auto& g = config.global;
+    out << "[global]\n"
+        << "cloud = " << boolean(g.cloud) << "\n"
+        << "log_level = " << quoted(to_string(g.log_level)) << "\n"
+        << "pin_dir = " << quoted(g.pin_dir) << "\n"
+        << "v3_ipv4_checksum = " << quoted(to_string(g.v3_ipv4_checksum)) << "\n";
+    if (!g.default_interface.empty()) out << "default_interface = " << quoted(g.default_interface) << "\n";
+    if (!g.notify_fifo.empty()) out << "notify_fifo = " << quoted(g.notify_fifo) << "\n";
+    if (!g.notify_fifo_script.empty()) out << "notify_fifo_script = " << quoted(g.notify_fifo_script) << "\n";
+    if (!g.script_user.empty()) out << "script_user = " << quoted(g.script_user) << "\n";
+
+    for (const auto& s : config.scripts) {
+        out << "\n[[script]]\n"
+            << "name = " << quoted(s.name) << "\n"
+            << "command = " << quoted(s.command) << "\n"
+            << "interval = " << duration(s.interval) << "\n";
+        if (s.timeout) out << "timeout = " << duration(*s.timeout) << "\n";
+        out << "rise = " << s.rise << "\nfall = " << s.fall << "\nweight = " << s.weight << "\n";
+        if (s.weight_reversed) out << "weight_reversed = true\n";
+        if (!s.user.empty()) out << "user = " << quoted(s.user) << "\n";
+        if (s.initially_failed) out << "initially_failed = true\n";
+    }
+
+    for (const auto& i : config.instances) {
+        out << "\n[[instance]]\n"
+            << "name = " << quoted(i.name) << "\n"
+            << "interface = " << quoted(i.interface) << "\n"
+            << "vrid = " << i.vrid << "\n"
+            << "priority = " << i.priority << "\n"
+            << "version = " << (i.version == VrrpVersion::v2 ? 2 : 3) << "\n"
+            << "advert_interval = " << duration(i.advert_interval) << "\n"
+            << "vips = " << list(i.vips, [](const VirtualAddress& v) {
+                   return quoted(v.address.to_string() + "/" + std::to_string(v.prefix_length));
+               }) << "\n"
+            << "preempt = " << boolean(i.preempt) << "\n"
+            << "preempt_delay = " << duration(i.preempt_delay) << "\n";
+        if (i.source_address) out << "source_address = " << quoted(i.source_address->to_string()) << "\n";
+        if (!i.unicast_peers.empty()) {
+            out << "unicast_peers = "
+                << list(i.unicast_peers, [](const UnicastPeer& p) { return quoted(p.address.to_string()); }) << "\n";
+        }
+        if (i.auth) out << "auth_password = " << quoted(i.auth->password) << "\n";
+        out << "v3_ipv4_checksum = " << quoted(to_string(i.v3_ipv4_checksum)) << "\n"
+            << "virtual_mac = " << boolean(i.use_virtual_mac) << "\n"
+            << "drain_deadline = " << duration(i.drain_deadline) << "\n"
+            << "local_traffic_follows_active = " << boolean(i.local_traffic_follows_active) << "\n";
+        if (!i.tracked_interfaces.empty()) out << "track_interfaces = " << tracked_interfaces(i.tracked_interfaces) << "\n";
+        if (!i.tracked_scripts.empty()) out << "track_scripts = " << tracked_scripts(i.tracked_scripts) << "\n";
+        out << "\n[instance.garp]\n"
+            << "repeat = " << i.garp.repeat << "\n"
+            << "second_burst_delay = " << duration(i.garp.second_burst_delay) << "\n"
+            << "refresh_period = " << duration(i.garp.refresh_period) << "\n"
+            << "refresh_repeat = " << i.garp.refresh_repeat << "\n"
+            << "interval = " << duration(i.garp.interval) << "\n"
+            << "na_interval = " << duration(i.garp.na_interval) << "\n";
+        hooks(out, "instance", i.notify);
+    }
+
+    for (const auto& g2 : config.sync_groups) {
+        out << "\n[[sync_group]]\n"
+            << "name = " << quoted(g2.name) << "\n"
+            << "instances = " << list(g2.instances, [](const std::string& n) { return quoted(n); }) << "\n";
+        if (!g2.tracked_interfaces.empty()) out << "track_interfaces = " << tracked_interfaces(g2.tracked_interfaces) << "\n";
+        if (!g2.tracked_scripts.empty()) out << "track_scripts = " << tracked_scripts(g2.tracked_scripts) << "\n";
+        hooks(out, "sync_group", g2.notify);
+    }
+    return out.str();
+}
+
+}  // namespace xvip
