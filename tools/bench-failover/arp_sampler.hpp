@@ -1,0 +1,33 @@
+// A client-side ARP sampler: a who-has for the VIP every millisecond from a raw socket, and which
+// MACs answered in each millisecond. Shows how long two hosts answer for the VIP after a daemon
+// dies with its link up. Bounded in count and time; run it on a thread in a client's namespace.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.hpp"
+#include "common/mac_address.hpp"
+
+namespace xvip::bench_failover {
+
+struct ArpSamplerOptions {
+    IpAddress vip;
+    IpAddress own_ip;                // the sampler's sender address (its client's)
+    std::vector<MacAddress> nodes;   // bit i of a slot's mask: nodes[i] answered
+    std::chrono::milliseconds duration{1000};
+};
+
+struct ArpSamples {
+    std::chrono::nanoseconds started_at{0};  // CLOCK_MONOTONIC of slot 0
+    std::uint32_t sent = 0;
+    // One mask per millisecond slot (a reply falls in the slot of its arrival); bit 7: a MAC that
+    // is no node's.
+    std::vector<std::uint8_t> slots;
+};
+
+ArpSamples run_arp_sampler(const ArpSamplerOptions& options);
+
+}  // namespace xvip::bench_failover
