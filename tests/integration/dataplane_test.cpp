@@ -73,7 +73,7 @@ protected:
     nlohmann::json counters() {
         const auto r = xvipctl({"counters", "--dev", "eth0", "--json"});
         EXPECT_TRUE(r.success()) << r.err;
-        return nlohmann::json::parse(r.out);
+        return nlohmann::json::parse(r.out)["dataplane"];
     }
     std::uint64_t counter(const nlohmann::json& j, const char* name) { return j.at(name).get<std::uint64_t>(); }
 

@@ -398,6 +398,32 @@ TEST(Xvipd, MaintenanceMovesTheVipWithoutLossAndBack) {
         << "xvipctl watch showed the transition and its cause:\n" << watched;
 }
 
+// xvipctl counters: the data plane's verdicts from the pinned maps (with or without xvipd), the
+// adverts from xvipd while it runs.
+TEST(Xvipd, CountersReadThePinnedMapsEvenWithTheDaemonDown) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
+    EXPECT_TRUE(c.topology().run(c.client().netns, {"ping", "-c", "2", "-i", "0.2", "-W", "1", c.vip()}).success());
+    const auto socket = (c.topology().run_dir() / "node0-state" / "xvipd.sock").string();
+    auto counters = [&] {
+        const auto r = c.topology().run(c.node(0).netns, {XVIPCTL, "counters", "--dev", "eth0", "--pin-root",
+                                                          c.node(0).pin_dir.string(), "--socket", socket, "--json"});
+        EXPECT_TRUE(r.success()) << r.err;
+        return nlohmann::json::parse(r.out);
+    };
+    const auto running = counters();
+    EXPECT_GE(running["dataplane"]["vip_pass_active"].get<int>(), 2) << running.dump(2);
+    EXPECT_GT(running["adverts"]["instances"]["VI_1"]["sent"].get<int>(), 0) << running.dump(2);
+    EXPECT_EQ(c.stop(0, SIGUSR2).code, 0);  // the restart path: the pins stay, the daemon is gone
+    const auto down = counters();
+    EXPECT_GE(down["dataplane"]["vip_pass_active"].get<int>(), 2) << down.dump(2);
+    EXPECT_NE(down["adverts"]["unavailable"].get<std::string>().find("not running"), std::string::npos)
+        << down.dump(2);
+}
+
 // keepalived's notify scripts run unchanged: the same arguments, after the state word is written.
 TEST(Xvipd, NotifyHooksGetKeepalivedsArguments) {
     require_root();
@@ -483,8 +509,8 @@ TEST(Xvipd, LocalTrafficFollowsTheActiveNodeWhenAsked) {
             EXPECT_TRUE(c.topology().run(c.node(1).netns, {"ping", "-c", "3", "-i", "0.2", "-W", "1", c.vip()}).success());
             const auto after = c.topology().run_checked(c.node(0).netns, {XVIPCTL, "counters", "--dev", "eth0",
                 "--pin-root", c.node(0).pin_dir.string(), "--json"}).out;
-            EXPECT_GE(nlohmann::json::parse(after)["vip_pass_active"].get<int>() -
-                          nlohmann::json::parse(before)["vip_pass_active"].get<int>(), 3);
+            EXPECT_GE(nlohmann::json::parse(after)["dataplane"]["vip_pass_active"].get<int>() -
+                          nlohmann::json::parse(before)["dataplane"]["vip_pass_active"].get<int>(), 3);
             // Node0 stops: node1 becomes active and delivers its own traffic locally again.
             daemons[0]->send_signal(SIGTERM);
             EXPECT_TRUE(daemons[0]->wait(10s).success());

@@ -9,11 +9,13 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 #include <string>
 
 #include "common/duration.hpp"
 #include "common/ip_address.hpp"
 #include "dataplane/counters.hpp"
+#include "daemon/control_client.hpp"
 #include "dataplane/dataplane.hpp"
 #include "xvipctl/commands.hpp"
 
@@ -271,19 +273,86 @@ int cmd_show(const std::vector<std::string>& args) {
     return exit_ok;
 }
 
+// Data-plane verdicts come from the pinned maps, so they read even with xvipd down; advert
+// discards come from xvipd when it answers on its control socket.
+nlohmann::json advert_counters(const std::string& socket) {
+    try {
+        const auto status = control_request(socket, {{"command", "status"}}, 1s);
+        nlohmann::json adverts = nlohmann::json::object();
+        for (const auto& instance : status.value("instances", nlohmann::json::array())) {
+            adverts[instance["name"].get<std::string>()] = {
+                {"sent", instance["counters"]["adverts_sent"]},
+                {"received", instance["counters"]["adverts_received"]},
+                {"discarded", instance["discards"]}};
+        }
+        nlohmann::json interfaces = nlohmann::json::object();
+        for (const auto& iface : status.value("interfaces", nlohmann::json::array())) {
+            interfaces[iface["name"].get<std::string>()] = iface["discards"];
+        }
+        return {{"instances", adverts}, {"interface_discards", interfaces}};
+    } catch (const std::exception& e) {
+        return {{"unavailable", e.what()}};
+    }
+}
+
 int cmd_counters(const std::vector<std::string>& args) {
     po::options_description o("counters options");
-    o.add_options()("json", "print JSON");
+    o.add_options()("json", "print JSON")(
+        "rate", po::value<std::string>(), "also show per-second rates, measured over this long (e.g. 1s)")(
+        "socket", po::value<std::string>()->default_value("/run/xvip/xvipd.sock"),
+        "xvipd's control socket, for the advert counters");
     const auto p = parse("counters", args, o);
-    const auto totals = adopt(p).counters();
-    nlohmann::json j = nlohmann::json::object();
-    for (const auto& field : counter_fields()) j[std::string(field.name)] = totals.*field.member;
+    std::optional<std::chrono::nanoseconds> rate_window;
+    if (p.vm.count("rate")) {
+        rate_window = parse_duration(p.vm["rate"].as<std::string>());
+        if (!rate_window || *rate_window < 10ms || *rate_window > 1min) {
+            throw UsageError("--rate takes a duration from 10ms to 1m, e.g. 1s");
+        }
+    }
+    const auto dp = adopt(p);
+    const auto first = dp.counters();
+    xvip_counters totals = first;
+    if (rate_window) {
+        std::this_thread::sleep_for(*rate_window);
+        totals = dp.counters();
+    }
+    nlohmann::json verdicts = nlohmann::json::object(), rates = nlohmann::json::object();
+    const double seconds = rate_window ? std::chrono::duration<double>(*rate_window).count() : 0;
+    for (const auto& field : counter_fields()) {
+        verdicts[std::string(field.name)] = totals.*field.member;
+        if (rate_window) {
+            rates[std::string(field.name)] = static_cast<double>(totals.*field.member - first.*field.member) / seconds;
+        }
+    }
+    nlohmann::json j{{"dataplane", verdicts}, {"adverts", advert_counters(p.vm["socket"].as<std::string>())}};
+    if (rate_window) j["dataplane_per_second"] = rates;
     if (p.vm.count("json")) {
         std::cout << j.dump(2) << "\n";
         return exit_ok;
     }
+    std::printf("data plane of %s (verdicts, summed over CPUs)%s\n", dp.ifname().c_str(),
+                rate_window ? ", and per second" : "");
     for (const auto& field : counter_fields()) {
-        std::printf("%-20s %llu\n", std::string(field.name).c_str(), totals.*field.member);
+        std::printf("  %-20s %12llu", std::string(field.name).c_str(), totals.*field.member);
+        if (rate_window) std::printf("  %10.1f/s", rates[std::string(field.name)].get<double>());
+        std::printf("\n");
+    }
+    const auto& adverts = j["adverts"];
+    if (adverts.contains("unavailable")) {
+        std::printf("adverts: %s\n", adverts["unavailable"].get<std::string>().c_str());
+        return exit_ok;
+    }
+    for (const auto& [name, a] : adverts["instances"].items()) {
+        std::printf("adverts of %s: sent %s, received %s", name.c_str(), a["sent"].dump().c_str(),
+                    a["received"].dump().c_str());
+        for (const auto& [reason, n] : a["discarded"].items()) std::printf(", %s %s", reason.c_str(), n.dump().c_str());
+        std::printf("\n");
+    }
+    for (const auto& [name, d] : adverts["interface_discards"].items()) {
+        if (d.empty()) continue;
+        std::printf("adverts discarded on %s before reaching an instance:", name.c_str());
+        for (const auto& [reason, n] : d.items()) std::printf(" %s %s", reason.c_str(), n.dump().c_str());
+        std::printf("\n");
     }
     return exit_ok;
 }
