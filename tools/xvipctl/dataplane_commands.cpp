@@ -38,7 +38,7 @@ Parsed parse(std::string_view command, const std::vector<std::string>& args,
              po::options_description options, std::string_view positional_usage = {}) {
     options.add_options()("dev", po::value<std::string>()->required(), "interface")(
         "pin-root", po::value<std::string>()->default_value(std::string(Dataplane::default_pin_root)),
-        "bpffs directory holding the pins")("help,h", "show this help");
+        "bpffs directory holding the pins")("json", "print JSON")("help,h", "show this help");
     po::options_description hidden;
     hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
     po::options_description all;
@@ -64,6 +64,15 @@ Parsed parse(std::string_view command, const std::vector<std::string>& args,
         throw UsageError("unexpected argument '" + parsed.positional.front() + "'");
     }
     return parsed;
+}
+
+// What a command did, as a sentence or, with --json, as an object.
+void say(const Parsed& p, const nlohmann::json& j, const std::string& sentence) {
+    if (p.vm.count("json")) {
+        std::cout << j.dump() << std::endl;
+    } else {
+        std::printf("%s\n", sentence.c_str());
+    }
 }
 
 std::string dev(const Parsed& p) { return p.vm["dev"].as<std::string>(); }
@@ -106,9 +115,12 @@ int cmd_attach(const std::vector<std::string>& args) {
                                  .warn = [](const std::string& w) {
                                      std::fprintf(stderr, "xvipctl attach: warning: %s\n", w.c_str());
                                  }});
-    std::printf("attached to %s (ifindex %d, %s mode), every instance standby; pinned at %s\n",
-                dp.ifname().c_str(), dp.ifindex(), std::string(to_string(dp.mode())).c_str(),
-                dp.pin_dir().c_str());
+    say(p,
+        {{"attached", dp.ifname()}, {"ifindex", dp.ifindex()}, {"xdp_mode", to_string(dp.mode())},
+         {"pin_dir", dp.pin_dir().string()}},
+        "attached to " + dp.ifname() + " (ifindex " + std::to_string(dp.ifindex()) + ", " +
+            std::string(to_string(dp.mode())) + " mode), every instance standby; pinned at " +
+            dp.pin_dir().string());
     return exit_ok;
 }
 
@@ -117,7 +129,8 @@ int cmd_detach(const std::vector<std::string>& args) {
     auto dp = adopt(p);
     const auto where = dp.pin_dir();
     dp.detach();
-    std::printf("detached from %s; removed %s\n", dev(p).c_str(), where.c_str());
+    say(p, {{"detached", dev(p)}, {"removed", where.string()}},
+        "detached from " + dev(p) + "; removed " + where.string());
     return exit_ok;
 }
 
@@ -140,7 +153,8 @@ int cmd_vip(const std::vector<std::string>& args) {
         } else {
             dp.remove_vip(vip);
         }
-        std::printf("%s %s\n", add ? "added" : "removed", vip.to_string().c_str());
+        say(p, {{add ? "added" : "removed", vip.to_string()}},
+            std::string(add ? "added " : "removed ") + vip.to_string());
     }
     return exit_ok;
 }
@@ -178,20 +192,21 @@ int cmd_state(const std::vector<std::string>& args) {
     switch (*role) {
         case XdpRole::standby:
             dp.write_state(instance, StateWord::standby());
-            std::printf("%s standby\n", instance.to_string().c_str());
+            say(p, {{"instance", instance.to_string()}, {"role", "standby"}}, instance.to_string() + " standby");
             return exit_ok;
         case XdpRole::draining: {
             const auto drain = duration_option(p, "for");
             dp.write_state(instance, StateWord::draining_until(monotonic_now() + drain));
-            std::printf("%s draining for %s\n", instance.to_string().c_str(),
-                        format_duration(drain).c_str());
+            say(p, {{"instance", instance.to_string()}, {"role", "draining"}, {"for_ns", drain.count()}},
+                instance.to_string() + " draining for " + format_duration(drain));
             return exit_ok;
         }
         case XdpRole::active: break;
     }
 
     dp.write_state(instance, StateWord::active_until(monotonic_now() + lease));
-    std::printf("%s active, lease %s\n", instance.to_string().c_str(), format_duration(lease).c_str());
+    say(p, {{"instance", instance.to_string()}, {"role", "active"}, {"lease_ns", lease.count()}},
+        instance.to_string() + " active, lease " + format_duration(lease));
     if (!has_hold) return exit_ok;
 
     // Renew at a third of the lease until --hold has passed or we are interrupted; then let the
@@ -211,8 +226,9 @@ int cmd_state(const std::vector<std::string>& args) {
         dp.write_state(instance, StateWord::active_until(monotonic_now() + lease));
         ++renewals;
     }
-    std::printf("%s: stopped renewing after %zu renewals; the lease ends within %s\n",
-                instance.to_string().c_str(), renewals, format_duration(lease).c_str());
+    say(p, {{"instance", instance.to_string()}, {"renewals", renewals}, {"lease_ns", lease.count()}},
+        instance.to_string() + ": stopped renewing after " + std::to_string(renewals) +
+            " renewals; the lease ends within " + format_duration(lease));
     return exit_ok;
 }
 
@@ -230,7 +246,6 @@ nlohmann::json instance_json(const Dataplane& dp, InstanceKey instance, std::chr
 
 int cmd_show(const std::vector<std::string>& args) {
     po::options_description o("show options");
-    o.add_options()("json", "print JSON");
     const auto p = parse("show", args, o);
     const auto dp = adopt(p);
     const auto now = monotonic_now();
@@ -297,7 +312,7 @@ nlohmann::json advert_counters(const std::string& socket) {
 
 int cmd_counters(const std::vector<std::string>& args) {
     po::options_description o("counters options");
-    o.add_options()("json", "print JSON")(
+    o.add_options()(
         "rate", po::value<std::string>(), "also show per-second rates, measured over this long (e.g. 1s)")(
         "socket", po::value<std::string>()->default_value("/run/xvip/xvipd.sock"),
         "xvipd's control socket, for the advert counters");

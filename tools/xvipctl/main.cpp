@@ -33,10 +33,13 @@ Data plane, by hand (for debugging; xvipd does all of this itself):
                active --lease DURATION [--hold DURATION] answer for the VIPs until the lease ends;
                                                          --hold keeps renewing it in the foreground
   show       --dev IF [--json]                           interface, mode, VIPs, roles, leases
-  counters   --dev IF [--json]                           verdict counters (summed over CPUs)
+  counters   --dev IF [--rate 1s] [--json]               verdicts by reason (summed over CPUs; from
+                                                         the pins, so also with xvipd down), and
+                                                         xvipd's advert counts and discards
 
 Common options:
   --pin-root DIR   bpffs directory holding xvip's pins (default /sys/fs/bpf/xvip)
+  --json           every command: print JSON instead of text
   --help           this text; `xvipctl <command> --help` for a command's options
 
 Exit codes: 0 done; 1 the operation failed (the message says why); 2 bad usage.
