@@ -30,15 +30,44 @@ static __always_inline int verdict(int action, __u32 counter)
 	return action;
 }
 
-/* The role to act on now: reads the state word once; an expired lease or drain is standby. */
+/* The role to act on now: reads the state word once; an expired lease or drain is standby. A
+ * standby word needs no clock at all. */
 static __always_inline enum xvip_role instance_role(const struct xvip_vip *vip)
 {
 	__u32 index = vip->instance;
-	__u64 *word = bpf_map_lookup_elem(&xvip_state, &index);
+	__u64 *slot = bpf_map_lookup_elem(&xvip_state, &index);
+	__u64 word;
 
-	if (!word)
+	if (!slot)
 		return XVIP_ROLE_STANDBY;
-	return xvip_effective_role(*(volatile __u64 *)word, bpf_ktime_get_ns());
+	word = *(volatile __u64 *)slot;
+	if (xvip_word_role(word) == XVIP_ROLE_STANDBY)
+		return XVIP_ROLE_STANDBY;
+	return xvip_effective_role(word, bpf_ktime_get_coarse_ns());
+}
+
+static __always_inline const struct xvip_vip_filter *vip_filter(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&xvip_vip_filter, &key);
+}
+
+/* The VIP an IPv4 address is, or NULL; most addresses are ruled out by the filter alone. */
+static __always_inline const struct xvip_vip *lookup_vip4(const struct xvip_vip_filter *filter,
+							  const void *addr)
+{
+	if (filter && !xvip_filter_has(filter->ipv4, ((const __u8 *)addr)[3]))
+		return NULL;
+	return bpf_map_lookup_elem(&xvip_vip4, addr);
+}
+
+static __always_inline const struct xvip_vip *lookup_vip6(const struct xvip_vip_filter *filter,
+							  const __u8 *addr)
+{
+	if (filter && !xvip_filter_has(filter->ipv6, addr[15]))
+		return NULL;
+	return bpf_map_lookup_elem(&xvip_vip6, addr);
 }
 
 static __always_inline const struct xvip_iface *iface_config(void)
@@ -82,6 +111,7 @@ static __always_inline int vip_traffic(const struct xvip_vip *vip)
 static __always_inline int handle_arp(struct ethhdr *eth, struct cursor *c)
 {
 	struct arp_eth_ipv4 *arp = parse_arp(c);
+	const struct xvip_vip_filter *filter = vip_filter();
 	const struct xvip_iface *iface;
 	const struct xvip_vip *vip;
 	__be32 vip_addr;
@@ -94,7 +124,7 @@ static __always_inline int handle_arp(struct ethhdr *eth, struct cursor *c)
 
 	/* A VIP speaking: a gratuitous ARP or another host's reply. Never answered; while we are
 	 * active for that VIP it means someone else claims it too. */
-	vip = bpf_map_lookup_elem(&xvip_vip4, &arp->spa);
+	vip = lookup_vip4(filter, &arp->spa);
 	if (vip) {
 		if (instance_role(vip) == XVIP_ROLE_ACTIVE)
 			return verdict(XDP_PASS, COUNTER(arp_conflict));
@@ -103,7 +133,7 @@ static __always_inline int handle_arp(struct ethhdr *eth, struct cursor *c)
 
 	if (arp->op != bpf_htons(ARP_OP_REQUEST))
 		return verdict(XDP_PASS, COUNTER(arp_pass_other));
-	vip = bpf_map_lookup_elem(&xvip_vip4, &arp->tpa);
+	vip = lookup_vip4(filter, &arp->tpa);
 	if (!vip)
 		return verdict(XDP_PASS, COUNTER(pass_not_vip));
 
@@ -279,6 +309,7 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth, s
 	struct icmp6_base *icmp;
 	struct nd_msg_body *ns;
 	struct ns_origin origin;
+	const struct xvip_vip_filter *filter = vip_filter();
 	const struct xvip_vip *vip;
 
 	if (!ip6 || ip6->version != 6)
@@ -286,14 +317,14 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth, s
 
 	if (ip6->nexthdr == IPPROTO_ICMPV6 && (icmp = parse_icmp6_base(c)) &&
 	    icmp->type == ICMP6_NEIGHBOR_SOLICIT && (ns = parse_nd_body(c)) &&
-	    (vip = bpf_map_lookup_elem(&xvip_vip6, ns->target))) {
+	    (vip = lookup_vip6(filter, ns->target))) {
 		if (validate_ns(eth, ip6, icmp, ns, c, &origin))
 			return verdict(XDP_PASS, COUNTER(ns_invalid));
 		if (instance_role(vip) != XVIP_ROLE_ACTIVE)
 			return verdict(XDP_DROP, COUNTER(ns_drop_inactive));
 		return send_na(ctx, &origin);
 	}
-	return vip_traffic(bpf_map_lookup_elem(&xvip_vip6, &ip6->daddr));
+	return vip_traffic(lookup_vip6(filter, ip6->daddr.in6_u.u6_addr8));
 }
 
 static __always_inline int handle_ipv4(struct cursor *c)
@@ -303,7 +334,7 @@ static __always_inline int handle_ipv4(struct cursor *c)
 	/* Options and fragments need no special case: the destination is in the fixed header. */
 	if (!ip || ip->version != 4 || ip->ihl < 5)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
-	return vip_traffic(bpf_map_lookup_elem(&xvip_vip4, &ip->daddr));
+	return vip_traffic(lookup_vip4(vip_filter(), &ip->daddr));
 }
 
 SEC("xdp")

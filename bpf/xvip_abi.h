@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 1
+#define XVIP_ABI_VERSION 2
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -17,6 +17,7 @@
 #define XVIP_MAP_VIP6 "xvip_vip6"
 #define XVIP_MAP_IFACE "xvip_iface"
 #define XVIP_MAP_COUNTERS "xvip_counters"
+#define XVIP_MAP_VIP_FILTER "xvip_vip_filter"
 #define XVIP_PIN_LINK "xdp_link"
 
 #define XVIP_MAX_VIPS 1024
@@ -37,8 +38,10 @@ static inline __u32 xvip_instance_index(enum xvip_family_slot slot, __u8 vrid)
 }
 
 /*
- * The state word: role in the top two bits, a deadline in CLOCK_MONOTONIC nanoseconds (what
- * bpf_ktime_get_ns() reads) in the 62 below. Written by user space with one aligned 64-bit store
+ * The state word: role in the top two bits, a deadline in CLOCK_MONOTONIC_COARSE nanoseconds (what
+ * bpf_ktime_get_coarse_ns() reads, at half the cost of the fine clock) in the 62 below. The coarse
+ * clock lags the fine one by up to its resolution, so the writer puts the deadline one resolution
+ * early: the role then ends no later than the deadline it meant, never after. Written by user space with one aligned 64-bit store
  * into the mmapped array and read once per packet, so role and deadline can never tear apart.
  *   active:   answer ARP/ND, pass VIP traffic, until the deadline (the lease); then standby.
  *   draining: answer nothing, pass VIP traffic, until the deadline; then standby.
@@ -88,6 +91,22 @@ struct xvip_state {
 	__u64 deadline_ns : 62;
 	__u64 role : 2;
 };
+
+/*
+ * A one-entry array: one bit per value of an address's last byte, set when some VIP ends in that
+ * byte. A clear bit proves an address is not a VIP without the hash lookup, so the common case,
+ * traffic not for a VIP, costs an inlined array read. User space rebuilds it from the VIP maps
+ * on every change (set after adding a VIP, cleared after removing the last VIP of a bucket).
+ */
+struct xvip_vip_filter {
+	__u64 ipv4[4];
+	__u64 ipv6[4];
+};
+
+static inline int xvip_filter_has(const __u64 bits[4], __u8 last_byte)
+{
+	return (bits[last_byte >> 6] >> (last_byte & 63)) & 1;
+}
 
 /* Value of the VIP hash maps: which instance (state index) a VIP belongs to. */
 struct xvip_vip {

@@ -13,6 +13,8 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -151,7 +153,7 @@ void remove_pins(const fs::path& pin_dir) {
     std::error_code ec;
     fs::remove(pin_dir / XVIP_PIN_LINK, ec);
     for (const char* name : {XVIP_MAP_STATE, XVIP_MAP_VIP4, XVIP_MAP_VIP6, XVIP_MAP_IFACE,
-                             XVIP_MAP_COUNTERS}) {
+                             XVIP_MAP_COUNTERS, XVIP_MAP_VIP_FILTER}) {
         fs::remove(pin_dir / name, ec);
     }
     fs::remove(pin_dir, ec);
@@ -170,12 +172,13 @@ struct SkeletonDeleter {
 
 }  // namespace
 
-std::array<std::pair<int, const char*>, 5> Dataplane::Maps::named() const {
+std::array<std::pair<int, const char*>, 6> Dataplane::Maps::named() const {
     return {{{state.get(), XVIP_MAP_STATE},
              {vip4.get(), XVIP_MAP_VIP4},
              {vip6.get(), XVIP_MAP_VIP6},
              {iface.get(), XVIP_MAP_IFACE},
-             {counters.get(), XVIP_MAP_COUNTERS}}};
+             {counters.get(), XVIP_MAP_COUNTERS},
+             {vip_filter.get(), XVIP_MAP_VIP_FILTER}}};
 }
 
 fs::path Dataplane::pin_dir_for(const fs::path& pin_root, std::string_view ifname) {
@@ -210,7 +213,7 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
 
     Maps maps{dup_fd(bpf_map__fd(skel->maps.xvip_state)), dup_fd(bpf_map__fd(skel->maps.xvip_vip4)),
               dup_fd(bpf_map__fd(skel->maps.xvip_vip6)), dup_fd(bpf_map__fd(skel->maps.xvip_iface)),
-              dup_fd(bpf_map__fd(skel->maps.xvip_counters))};
+              dup_fd(bpf_map__fd(skel->maps.xvip_counters)), dup_fd(bpf_map__fd(skel->maps.xvip_vip_filter))};
     const int prog_fd = bpf_program__fd(skel->progs.xvip_xdp);
 
     make_private_dirs(pin_dir);
@@ -258,7 +261,7 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
     }
     Maps maps{open_pin(pin_dir / XVIP_MAP_STATE), open_pin(pin_dir / XVIP_MAP_VIP4),
               open_pin(pin_dir / XVIP_MAP_VIP6), open_pin(pin_dir / XVIP_MAP_IFACE),
-              open_pin(pin_dir / XVIP_MAP_COUNTERS)};
+              open_pin(pin_dir / XVIP_MAP_COUNTERS), open_pin(pin_dir / XVIP_MAP_VIP_FILTER)};
     UniqueFd link = open_pin(pin_dir / XVIP_PIN_LINK);
 
     // The interface map's layout begins with the ABI version in every version: read it first.
@@ -307,6 +310,10 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
     mode_ = iface.xdp_flags == XDP_FLAGS_SKB_MODE ? XdpMode::generic : XdpMode::native;
     std::memcpy(mac_.data(), iface.mac, mac_.size());
 
+    timespec resolution{};
+    clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
+    clock_resolution_ = std::chrono::seconds(resolution.tv_sec) + std::chrono::nanoseconds(resolution.tv_nsec);
+
     const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
     states_len_ = (XVIP_STATE_ENTRIES * sizeof(std::uint64_t) + page - 1) / page * page;
     void* mem = mmap(nullptr, states_len_, PROT_READ | PROT_WRITE, MAP_SHARED, maps_.state.get(), 0);
@@ -318,7 +325,7 @@ Dataplane::Dataplane(Dataplane&& other) noexcept
     : ifname_(std::move(other.ifname_)), ifindex_(other.ifindex_), mode_(other.mode_),
       mac_(other.mac_), pin_dir_(std::move(other.pin_dir_)), maps_(std::move(other.maps_)),
       link_(std::move(other.link_)), states_(std::exchange(other.states_, nullptr)),
-      states_len_(std::exchange(other.states_len_, 0)) {}
+      states_len_(std::exchange(other.states_len_, 0)), clock_resolution_(other.clock_resolution_) {}
 
 Dataplane& Dataplane::operator=(Dataplane&& other) noexcept {
     if (this != &other) {
@@ -332,6 +339,7 @@ Dataplane& Dataplane::operator=(Dataplane&& other) noexcept {
         link_ = std::move(other.link_);
         states_ = std::exchange(other.states_, nullptr);
         states_len_ = std::exchange(other.states_len_, 0);
+        clock_resolution_ = other.clock_resolution_;
     }
     return *this;
 }
@@ -360,6 +368,7 @@ std::uint64_t* Dataplane::state_slot(InstanceKey instance) const {
 }
 
 void Dataplane::write_state(InstanceKey instance, StateWord state) {
+    if (state.role != XdpRole::standby) state.deadline -= clock_resolution_;
     std::atomic_ref<std::uint64_t>(*state_slot(instance)).store(state.encode(),
                                                                 std::memory_order_release);
 }
@@ -389,6 +398,22 @@ void Dataplane::add_vip(const IpAddress& vip, InstanceKey instance) {
                                                  : std::string()),
                              errno);
     }
+    rebuild_vip_filter();  // after the VIP is in: a set bit with no VIP behind it is harmless
+}
+
+// From the VIP maps as they are now; bits of removed VIPs clear only after they are gone.
+void Dataplane::rebuild_vip_filter() {
+    xvip_vip_filter filter{};
+    for (const auto& binding : vips()) {
+        const auto bytes = binding.address.bytes();
+        const std::uint8_t last = bytes.back();
+        auto& bits = binding.address.is_v4() ? filter.ipv4 : filter.ipv6;
+        bits[last >> 6] |= 1ull << (last & 63);
+    }
+    const std::uint32_t key = 0;
+    if (bpf_map_update_elem(maps_.vip_filter.get(), &key, &filter, BPF_ANY) != 0) {
+        throw DataplaneError("writing the VIP filter", errno);
+    }
 }
 
 void Dataplane::remove_vip(const IpAddress& vip) {
@@ -398,6 +423,7 @@ void Dataplane::remove_vip(const IpAddress& vip) {
                                              : "removing VIP " + vip.to_string(),
                              errno);
     }
+    rebuild_vip_filter();
 }
 
 std::vector<VipBinding> Dataplane::vips() const {

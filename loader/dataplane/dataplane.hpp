@@ -94,6 +94,8 @@ public:
     std::vector<VipBinding> vips() const;
 
     // One aligned 64-bit store into the mapped state array; the program sees it on its next packet.
+    // The program reads the coarse clock, so an active or draining deadline is written one clock
+    // resolution early: the role ends no later than `state.deadline`, never after.
     void write_state(InstanceKey instance, StateWord state);
     StateWord read_state(InstanceKey instance) const;
 
@@ -102,11 +104,12 @@ public:
 
 private:
     struct Maps {
-        UniqueFd state, vip4, vip6, iface, counters;
-        std::array<std::pair<int, const char*>, 5> named() const;  // fd and pin name
+        UniqueFd state, vip4, vip6, iface, counters, vip_filter;
+        std::array<std::pair<int, const char*>, 6> named() const;  // fd and pin name
     };
     Dataplane(std::string ifname, std::filesystem::path pin_dir, Maps maps, UniqueFd link);
     std::uint64_t* state_slot(InstanceKey instance) const;
+    void rebuild_vip_filter();
     void unmap();
 
     std::string ifname_;
@@ -118,6 +121,7 @@ private:
     UniqueFd link_;
     std::uint64_t* states_ = nullptr;  // XVIP_STATE_ENTRIES words, mmapped
     std::size_t states_len_ = 0;
+    std::chrono::nanoseconds clock_resolution_{0};  // of CLOCK_MONOTONIC_COARSE
 };
 
 }  // namespace xvip

@@ -178,6 +178,9 @@ std::vector<XdpCase> ipv4_cases() {
          &xvip_counters::vip_drop_standby},
         {"ping_other_address_standby", S::standby, ping4(ip("192.0.2.1")), XDP_PASS, {},
          &xvip_counters::pass_not_vip},
+        // Same last byte as a VIP: the prefilter lets it through to the hash map, which says no.
+        {"ping_address_sharing_a_vips_last_byte_standby", S::standby, ping4(ip("198.51.100.50")), XDP_PASS,
+         {}, &xvip_counters::pass_not_vip},
         {"ipv4_with_options_to_vip_standby", S::standby, ping4(vip4, router_alert), XDP_DROP, {},
          &xvip_counters::vip_drop_standby},
         {"ipv4_with_options_to_vip_active", S::active, ping4(vip4, router_alert), XDP_PASS, {},
@@ -263,6 +266,8 @@ std::vector<XdpCase> ipv6_cases() {
         {"ping6_vip_standby", S::standby, ping6(vip6), XDP_DROP, {}, &xvip_counters::vip_drop_standby},
         {"ping6_other_address_standby", S::standby, ping6(ip("2001:db8::1")), XDP_PASS, {},
          &xvip_counters::pass_not_vip},
+        {"ping6_address_sharing_a_vips_last_byte_standby", S::standby, ping6(ip("2001:db8:77::50")), XDP_PASS,
+         {}, &xvip_counters::pass_not_vip},
         {"ipv6_header_says_version_4", S::standby, version_4, XDP_PASS, {},
          &xvip_counters::pass_unparsed},
     };

@@ -39,6 +39,16 @@ void XdpHarness::bind_vip(const IpAddress& vip, std::uint32_t instance) {
     if (bpf_map_update_elem(fd, vip.bytes().data(), &value, BPF_ANY) != 0) {
         throw std::runtime_error("binding VIP " + vip.to_string() + " failed");
     }
+    // The program's prefilter must know the VIP too, as the data-plane layer keeps it.
+    const std::uint32_t key = 0;
+    xvip_vip_filter filter{};
+    const int filter_fd = bpf_map__fd(skel_->maps.xvip_vip_filter);
+    bpf_map_lookup_elem(filter_fd, &key, &filter);
+    const std::uint8_t last = vip.bytes().back();
+    (vip.is_v4() ? filter.ipv4 : filter.ipv6)[last >> 6] |= 1ull << (last & 63);
+    if (bpf_map_update_elem(filter_fd, &key, &filter, BPF_ANY) != 0) {
+        throw std::runtime_error("writing the VIP filter failed");
+    }
 }
 
 void XdpHarness::write_state(std::uint32_t instance, std::uint64_t word) {

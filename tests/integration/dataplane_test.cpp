@@ -156,6 +156,16 @@ TEST_F(DataplaneOnInterface, StandbyNodeIsSilentAndDropsVipTrafficThenFlipsBack)
     EXPECT_TRUE(ping(vip6, 2).success()) << "flipping back to active restores IPv6";
 }
 
+TEST_F(DataplaneOnInterface, RemovedVipIsNoLongerTheDataPlanesBusiness) {
+    set_both({"standby"});
+    pin_neighbours_to_node();
+    EXPECT_FALSE(ping(vip4, 1).success()) << "standby drops traffic to the VIP";
+    xvipctl_ok({"vip", "del", "--dev", "eth0", vip4});
+    // The kernel still holds the address on lo; with XDP out of the way it answers itself.
+    EXPECT_TRUE(ping(vip4, 2).success()) << "after vip del the program no longer drops it";
+    EXPECT_FALSE(ping(vip6, 1).success()) << "the other VIP is still dropped";
+}
+
 TEST_F(DataplaneOnInterface, ExpiredLeaseSilencesTheNodeWithoutAnyWrite) {
     set_both({"active", "--lease", "1s"});
     forget_neighbours();
