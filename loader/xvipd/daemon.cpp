@@ -27,6 +27,8 @@ std::map<std::string, std::vector<Instance>> by_interface(const Config& config) 
 
 void Daemon::start() {
     started_ = EventLoop::now();
+    // First, so that a port in use is refused before anything is attached.
+    if (options_.metrics) metrics_.emplace(*options_.metrics);
     for (const auto& group : config_.sync_groups) {
         spdlog::warn("sync group {}: not enforced yet; its instances fail over independently", group.name);
     }
@@ -43,6 +45,29 @@ void Daemon::start() {
                  config_.instances.size(), interfaces_.size(), getpid());
     service_manager_.ready(one_line_status());
     service_manager_.start_watchdog();
+    refresh_metrics_periodically();
+}
+
+// The snapshot the metrics server hands out: every 250 ms and at each transition.
+void Daemon::publish_metrics() {
+    if (!metrics_) return;
+    try {
+        std::vector<InterfaceCounters> dataplanes;
+        for (const auto& served : interfaces_) {
+            if (const auto* dataplane = served->dataplane()) {
+                dataplanes.push_back({served->name(), dataplane->counters()});
+            }
+        }
+        metrics_->publish(render_metrics(status(), dataplanes));
+    } catch (const std::exception& e) {  // a data plane detached by a handover: keep the last one
+        spdlog::debug("metrics: snapshot not refreshed: {}", e.what());
+    }
+}
+
+void Daemon::refresh_metrics_periodically() {
+    if (!metrics_) return;
+    publish_metrics();
+    loop_.schedule(EventLoop::now() + std::chrono::milliseconds(250), [this] { refresh_metrics_periodically(); });
 }
 
 std::string Daemon::one_line_status() const {
@@ -94,6 +119,7 @@ void Daemon::prepare_hooks() {
 
 void Daemon::notify(const VrrpInstance& instance, State to) {
     service_manager_.status(one_line_status());
+    publish_metrics();
     if (const auto state = notify_state_of(to)) {
         notifier_->instance_changed(instance.name(), hooks_[instance.name()], *state, instance.priority());
     }
@@ -150,6 +176,7 @@ nlohmann::json Daemon::handle_request(const nlohmann::json& request) {
 
 int Daemon::run() {
     loop_.run();
+    metrics_.reset();  // every way out of the loop (stop, restart, failed reload) ends the server
     return 0;
 }
 

@@ -53,6 +53,8 @@ private:
     void finish_when_hooks_are_done(TimePoint deadline);
     void exit_for_restart();
     void reload();
+    void publish_metrics();
+    void refresh_metrics_periodically();
 
     DaemonOptions options_;
     Config config_;
@@ -67,6 +69,8 @@ private:
     ServiceManager service_manager_{loop_};
     std::optional<Tracking> tracking_;
     std::optional<ControlServer> control_;
+    // --metrics: serves, on its own thread, the text publish_metrics() renders here in the loop.
+    std::optional<MetricsServer> metrics_;
     TimePoint started_{};
     bool stopping_ = false;
 };

@@ -38,6 +38,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
         ("state-dir", po::value<std::string>()->default_value("/run/xvip"),
          "where the control socket and the restart state live")
         ("log-level", po::value<std::string>(), "error, warning, info or debug")
+        ("metrics", po::value<std::string>(),
+         "serve Prometheus metrics at http://ADDRESS:PORT/metrics (PORT alone: 127.0.0.1:PORT)")
         ("foreground", "stay in the foreground (the default; xvipd never forks, as systemd wants)")
         ("version", "print the version and exit")
         ("help,h", "print this help and exit");
@@ -87,6 +89,11 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
             return fail("--log-level takes error, warning, info or debug (got '" + level + "')");
         }
         o.log_level = level;
+    }
+    if (vm.count("metrics")) {
+        std::string error;
+        o.metrics = parse_metrics_address(vm["metrics"].as<std::string>(), error);
+        if (!o.metrics) return fail(error);
     }
     result.options = o;
     return result;

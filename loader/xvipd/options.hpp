@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "dataplane/dataplane.hpp"
+#include "xvipd/metrics.hpp"
 
 namespace xvip {
 
@@ -20,6 +21,7 @@ struct DaemonOptions {
     std::filesystem::path state_dir = "/run/xvip";   // state files, the control socket
     std::optional<std::string> log_level;           // unset: the configuration's
     bool foreground = true;
+    std::optional<MetricsAddress> metrics;  // --metrics: serve Prometheus text there
 };
 
 // What parsing decided: run with options, or exit now with a code after printing text

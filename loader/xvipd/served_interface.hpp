@@ -48,6 +48,7 @@ public:
 
     const std::string& name() const { return ifname_; }
     std::vector<VrrpInstance*> instances() const;
+    const Dataplane* dataplane() const { return dataplane_ ? &*dataplane_ : nullptr; }  // for counters
     nlohmann::json status(TimePoint now) const;
 
 private:
