@@ -1,0 +1,371 @@
+// xvipd's Prometheus endpoint (--metrics), scraped from inside the node's network namespace with a
+// plain socket client: the exposition text is well-formed, agrees with `xvipctl status --json`,
+// carries the data plane's verdicts, follows transitions, and the port is given back on every exit
+// path (a hitless restart binds it again at once). Bad values and a port in use are refused with
+// nothing attached.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "common/unique_fd.hpp"
+#include "xvipd_cluster.hpp"
+
+namespace xvip::test {
+namespace {
+
+void require_root() { ASSERT_EQ(geteuid(), 0u) << "xvipd's integration tests need root"; }
+
+constexpr int metrics_port = 9650;
+
+struct Scrape {
+    int status = 0;  // HTTP status; 0 when nothing answered
+    std::string content_type;
+    std::string body;
+    std::string error;
+};
+
+// GET /metrics from `host` (127.0.0.1 or ::1) inside netns; every wait bounded at 2 s.
+Scrape scrape(const topo::Topology& topo, const std::string& netns, const std::string& host, int port = metrics_port) {
+    return topo.run_in(netns, [&] {
+        Scrape out;
+        const bool v6 = host.find(':') != std::string::npos;
+        UniqueFd fd(::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        timeval tv{.tv_sec = 2, .tv_usec = 0};
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        sockaddr_storage address{};
+        socklen_t length = 0;
+        if (v6) {
+            auto* a = reinterpret_cast<sockaddr_in6*>(&address);
+            a->sin6_family = AF_INET6;
+            a->sin6_port = htons(static_cast<std::uint16_t>(port));
+            ::inet_pton(AF_INET6, host.c_str(), &a->sin6_addr);
+            length = sizeof(*a);
+        } else {
+            auto* a = reinterpret_cast<sockaddr_in*>(&address);
+            a->sin_family = AF_INET;
+            a->sin_port = htons(static_cast<std::uint16_t>(port));
+            ::inet_pton(AF_INET, host.c_str(), &a->sin_addr);
+            length = sizeof(*a);
+        }
+        if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) {
+            out.error = std::string("connect: ") + std::strerror(errno);
+            return out;
+        }
+        const std::string request = "GET /metrics HTTP/1.1\r\nHost: xvipd\r\nConnection: close\r\n\r\n";
+        if (::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+            out.error = std::string("send: ") + std::strerror(errno);
+            return out;
+        }
+        std::string response;
+        char buffer[8192];
+        for (;;) {
+            const ssize_t n = ::recv(fd.get(), buffer, sizeof(buffer), 0);
+            if (n < 0) {
+                out.error = std::string("recv: ") + std::strerror(errno);
+                return out;
+            }
+            if (n == 0) break;
+            response.append(buffer, static_cast<std::size_t>(n));
+        }
+        const auto head_end = response.find("\r\n\r\n");
+        if (head_end == std::string::npos || response.compare(0, 9, "HTTP/1.1 ") != 0) {
+            out.error = "not an HTTP response: " + response.substr(0, 200);
+            return out;
+        }
+        out.status = std::stoi(response.substr(9, 3));
+        const std::string head = response.substr(0, head_end);
+        std::smatch m;
+        if (std::regex_search(head, m, std::regex("\r\nContent-Type: ([^\r]*)", std::regex::icase))) {
+            out.content_type = m[1];
+        }
+        out.body = response.substr(head_end + 4);
+        return out;
+    });
+}
+
+struct Sample {
+    std::string name;
+    std::map<std::string, std::string> labels;
+    double value = 0;
+};
+
+struct Exposition {
+    std::vector<Sample> samples;
+    std::map<std::string, std::string> types;  // family -> counter/gauge
+
+    // The value of the one sample of `name` whose labels include all of `match`.
+    std::optional<double> value(const std::string& name, const std::map<std::string, std::string>& match) const {
+        std::optional<double> found;
+        for (const auto& s : samples) {
+            if (s.name != name) continue;
+            bool all = true;
+            for (const auto& [k, v] : match) all = all && s.labels.count(k) && s.labels.at(k) == v;
+            if (!all) continue;
+            if (found) ADD_FAILURE() << name << ": more than one sample matches";
+            found = s.value;
+        }
+        return found;
+    }
+};
+
+// Parses the text format strictly: every line is `# HELP`, `# TYPE` or `name{labels} value`; each
+// family has HELP and TYPE before its samples, and its samples are together.
+Exposition parse(const std::string& text) {
+    Exposition e;
+    const std::regex name_re("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    const std::regex help_re("# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)");
+    const std::regex type_re("# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|untyped|histogram|summary)");
+    const std::regex sample_re(R"re(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+))re");
+    const std::regex label_re(R"re(([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$))re");
+    std::set<std::string> helped, finished;
+    std::string current;
+    std::istringstream in(text);
+    std::string line;
+    EXPECT_TRUE(!text.empty() && text.back() == '\n') << "the text ends with a newline";
+    while (std::getline(in, line)) {
+        std::smatch m;
+        if (std::regex_match(line, m, help_re)) {
+            EXPECT_FALSE(helped.count(m[1])) << "HELP twice for " << m[1];
+            helped.insert(m[1]);
+            if (!current.empty() && current != m[1]) finished.insert(current);
+            current = m[1];
+        } else if (std::regex_match(line, m, type_re)) {
+            EXPECT_EQ(m[1], current) << "TYPE right after its HELP: " << line;
+            e.types[m[1]] = m[2];
+        } else if (std::regex_match(line, m, sample_re)) {
+            Sample s{.name = m[1]};
+            EXPECT_EQ(s.name, current) << "a sample outside its family (HELP/TYPE first): " << line;
+            EXPECT_FALSE(finished.count(s.name)) << "the samples of a family are together: " << line;
+            const std::string labels = m[3];
+            for (auto it = std::sregex_iterator(labels.begin(), labels.end(), label_re); it != std::sregex_iterator(); ++it) {
+                EXPECT_FALSE(s.labels.count((*it)[1])) << "label twice: " << line;
+                s.labels[(*it)[1]] = (*it)[2];
+            }
+            std::size_t used = 0;
+            const std::string value = m[4];
+            try {
+                s.value = std::stod(value, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            EXPECT_EQ(used, value.size()) << "not a number: " << line;
+            e.samples.push_back(std::move(s));
+        } else {
+            ADD_FAILURE() << "neither a comment nor a sample: '" << line << "'";
+        }
+    }
+    for (const auto& [family, type] : e.types) {
+        EXPECT_TRUE(std::regex_match(family, std::regex("xvip_[a-z0-9_]+"))) << family;
+        if (type == "counter") {
+            EXPECT_TRUE(family.ends_with("_total")) << "a counter's name ends in _total: " << family;
+        } else {
+            EXPECT_FALSE(family.ends_with("_total")) << family;
+        }
+    }
+    EXPECT_EQ(helped.size(), e.types.size()) << "every family has both HELP and TYPE";
+    for (const auto& s : e.samples) {
+        EXPECT_TRUE(e.types.count(s.name)) << s.name;
+        if (e.types[s.name] == "counter") {
+            EXPECT_GE(s.value, 0) << s.name;
+        }
+    }
+    return e;
+}
+
+std::uint64_t counter(const nlohmann::json& status, const char* name) {
+    return status["instances"][0]["counters"][name].get<std::uint64_t>();
+}
+
+std::map<std::string, std::string> vi_1(const std::string& family = "ipv4") {
+    return {{"instance", "VI_1"}, {"interface", "eth0"}, {"family", family}, {"vrid", "51"}};
+}
+
+std::map<std::string, std::string> plus(std::map<std::string, std::string> labels, const std::string& k,
+                                        const std::string& v) {
+    labels[k] = v;
+    return labels;
+}
+
+// Scrapes until `done` holds (every 50 ms, at most `timeout`); the last exposition either way.
+Exposition scrape_until(XvipdCluster& c, std::size_t node, const std::string& host,
+                        const std::function<bool(const Exposition&)>& done, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto s = scrape(c.topology(), c.node(node).netns, host);
+        Exposition e;
+        if (s.status == 200) {
+            e = parse(s.body);
+            if (done(e)) return e;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            ADD_FAILURE() << "scrape_until: condition not met within " << timeout.count() << " ms; last: "
+                          << s.status << " " << s.error;
+            return e;
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
+TEST(XvipdMetrics, ServesWellFormedMetricsThatAgreeWithStatus) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    c.start(0, {"--metrics", std::to_string(metrics_port)});                 // 127.0.0.1
+    c.start(1, {"--metrics", "[::1]:" + std::to_string(metrics_port)});      // IPv6 loopback
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0) << c.log(1);
+    std::this_thread::sleep_for(600ms);  // several adverts, more than one snapshot period
+
+    // Node 0: active. The snapshot is at most 250 ms old, between two status reads.
+    const auto before = c.status(0);
+    const auto s = scrape(c.topology(), c.node(0).netns, "127.0.0.1");
+    const auto after = c.status(0);
+    ASSERT_EQ(s.status, 200) << s.error << c.log(0);
+    EXPECT_EQ(s.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    const auto e = parse(s.body);
+    std::printf("%zu samples in %zu families from node0, e.g.:\n%s\n", e.samples.size(), e.types.size(),
+                s.body.substr(0, 400).c_str());
+    ASSERT_FALSE(before.contains("error")) << before.dump();
+
+    EXPECT_EQ(e.value("xvip_build_info", {{"version", before["version"].get<std::string>()}}), 1.0);
+    for (const char* state : {"INIT", "BACKUP", "MASTER", "FAULT"}) {
+        EXPECT_EQ(e.value("xvip_instance_state", plus(vi_1(), "state", state)),
+                  before["instances"][0]["state"] == state ? 1.0 : 0.0) << state;
+    }
+    EXPECT_EQ(e.value("xvip_instance_state", plus(vi_1(), "state", "MASTER")), 1.0);
+    EXPECT_EQ(e.value("xvip_instance_dataplane_role", plus(vi_1(), "role", "active")), 1.0);
+    EXPECT_EQ(e.value("xvip_instance_priority", vi_1()), before["instances"][0]["priority"].get<double>());
+    EXPECT_EQ(e.value("xvip_instance_priority", vi_1()), 150.0);
+    EXPECT_EQ(e.value("xvip_instance_transitions_total", vi_1()), after["instances"][0]["transitions"].get<double>());
+    const auto sent = e.value("xvip_adverts_sent_total", vi_1());
+    ASSERT_TRUE(sent);
+    EXPECT_GE(*sent, 5.0) << "adverts every 100 ms for more than 600 ms";
+    EXPECT_LE(*sent, static_cast<double>(counter(after, "adverts_sent")));
+    EXPECT_GE(*sent + 4, static_cast<double>(counter(before, "adverts_sent"))) << "at most 250 ms (+ margin) behind";
+    const auto lease = e.value("xvip_lease_remaining_seconds", vi_1());
+    ASSERT_TRUE(lease);
+    EXPECT_GT(*lease, 0.0);
+    EXPECT_LE(*lease, 0.3) << "3 x 100 ms";
+    for (const char* reason : {"truncated", "bad_checksum", "own_advert", "not_a_peer"}) {
+        EXPECT_TRUE(e.value("xvip_advert_discards_total", plus(vi_1(), "reason", reason))) << reason;
+        EXPECT_TRUE(e.value("xvip_interface_advert_discards_total", {{"interface", "eth0"}, {"reason", reason}}));
+    }
+    // Every data-plane verdict xvipctl knows is there.
+    const auto counters = c.topology().run_checked(
+        c.node(0).netns, {XVIPCTL, "counters", "--dev", "eth0", "--pin-root", c.node(0).pin_dir.string(), "--json"});
+    const auto verdicts = nlohmann::json::parse(counters.out);
+    std::size_t seen = 0;
+    std::function<void(const nlohmann::json&)> each_number = [&](const nlohmann::json& j) {
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            if (it->is_object()) each_number(*it);
+            if (it->is_number() && j.is_object()) {
+                EXPECT_TRUE(e.value("xvip_dataplane_frames_total", {{"interface", "eth0"}, {"verdict", it.key()}}))
+                    << it.key();
+                ++seen;
+            }
+        }
+    };
+    each_number(verdicts);
+    EXPECT_GE(seen, 10u) << counters.out;
+
+    // The client asks for the VIP: the active node's XDP program answers, and the counter shows it.
+    c.topology().run(c.client().netns, {"arping", "-c", "2", "-w", "3", "-I", "eth0", c.vip()});
+    const auto arp = scrape_until(c, 0, "127.0.0.1", [](const Exposition& x) {
+        return x.value("xvip_dataplane_frames_total", {{"interface", "eth0"}, {"verdict", "arp_reply"}}).value_or(0) >= 1;
+    }, 2s);
+    EXPECT_GE(arp.value("xvip_dataplane_frames_total", {{"interface", "eth0"}, {"verdict", "arp_reply"}}).value_or(0), 1.0);
+
+    // Node 1, over IPv6 loopback: backup, hearing node 0's adverts.
+    const auto s1 = scrape(c.topology(), c.node(1).netns, "::1");
+    const auto status1 = c.status(1);
+    ASSERT_EQ(s1.status, 200) << s1.error << c.log(1);
+    const auto e1 = parse(s1.body);
+    EXPECT_EQ(e1.value("xvip_instance_state", plus(vi_1(), "state", "BACKUP")), 1.0);
+    EXPECT_EQ(e1.value("xvip_instance_dataplane_role", plus(vi_1(), "role", "standby")), 1.0);
+    EXPECT_EQ(e1.value("xvip_lease_remaining_seconds", vi_1()), 0.0);
+    EXPECT_EQ(e1.value("xvip_instance_priority", vi_1()), 100.0);
+    const auto received = e1.value("xvip_adverts_received_total", vi_1());
+    ASSERT_TRUE(received);
+    EXPECT_GE(*received, 5.0);
+    EXPECT_LE(*received, static_cast<double>(counter(status1, "adverts_received")));
+    EXPECT_EQ(e1.value("xvip_adverts_sent_total", vi_1()), 0.0) << "a backup sends nothing";
+    EXPECT_FALSE(scrape(c.topology(), c.node(1).netns, "127.0.0.1").status) << "bound to ::1 only";
+
+    // A transition shows at once: node 0 hands over (planned stop), node 1 becomes MASTER.
+    c.daemon(0)->send_signal(SIGTERM);
+    ASSERT_TRUE(c.wait_for_sole_active(1, 3s)) << c.log(1);
+    const auto master = scrape_until(c, 1, "::1", [](const Exposition& x) {
+        return x.value("xvip_instance_state", plus(vi_1(), "state", "MASTER")) == 1.0;
+    }, 1s);
+    EXPECT_GE(master.value("xvip_instance_transitions_total", vi_1()).value_or(0), 2.0) << "INIT->BACKUP->MASTER";
+    EXPECT_GT(master.value("xvip_instance_last_transition_timestamp_seconds", vi_1()).value_or(0), 1.6e9);
+    EXPECT_EQ(c.daemon(0)->wait(10s).code, 0) << c.log(0);
+    EXPECT_FALSE(scrape(c.topology(), c.node(0).netns, "127.0.0.1").status) << "the stopped xvipd's port is closed";
+
+    // The hitless restart path gives the port back: the next xvipd binds it again at once.
+    EXPECT_EQ(c.stop(1, SIGUSR2).code, 0) << c.log(1);
+    EXPECT_FALSE(scrape(c.topology(), c.node(1).netns, "::1").status);
+    c.start(1, {"--metrics", "[::1]:" + std::to_string(metrics_port)});
+    const auto resumed = scrape_until(c, 1, "::1", [](const Exposition& x) {
+        return x.value("xvip_instance_state", plus(vi_1(), "state", "MASTER")) == 1.0;
+    }, 2s);
+    EXPECT_EQ(resumed.value("xvip_instance_dataplane_role", plus(vi_1(), "role", "active")), 1.0) << c.log(1);
+
+    // A reload keeps serving.
+    c.daemon(1)->send_signal(SIGHUP);
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(scrape(c.topology(), c.node(1).netns, "::1").status, 200) << c.log(1);
+}
+
+TEST(XvipdMetrics, PortInUseIsRefusedWithNothingAttached) {
+    require_root();
+    XvipdCluster c({.nodes = 1}, {{.priority = 150}});
+    // Someone else listens on the port in node 0's namespace.
+    UniqueFd holder = c.topology().run_in(c.node(0).netns, [] {
+        UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        sockaddr_in a{.sin_family = AF_INET, .sin_port = htons(metrics_port), .sin_addr = {htonl(INADDR_LOOPBACK)}};
+        if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 || ::listen(fd.get(), 1) != 0) {
+            return UniqueFd();
+        }
+        return fd;
+    });
+    ASSERT_TRUE(holder.get() >= 0);
+    auto& d = c.start(0, {"--metrics", "127.0.0.1:" + std::to_string(metrics_port)});
+    const auto exit = d.wait(10s);
+    EXPECT_EQ(exit.code, 1) << c.log(0);
+    EXPECT_NE(c.log(0).find("metrics: cannot listen on 127.0.0.1:9650"), std::string::npos) << c.log(0);
+    EXPECT_FALSE(c.role(0)) << "nothing attached or pinned";
+}
+
+TEST(XvipdMetrics, BadValuesAreRefusedBeforeAnything) {
+    // No root needed: the command line is refused before the configuration is even read.
+    for (const char* bad : {"0", "65536", "localhost:9650", "::1:9650", "[::1]9650", "1.2.3:80", "[10.0.0.1]:80", ""}) {
+        const std::string command = std::string(XVIPD) + " --keepalived-conf /nonexistent --metrics '" + bad + "' 2>&1";
+        FILE* pipe = ::popen(command.c_str(), "r");
+        ASSERT_NE(pipe, nullptr);
+        std::string out;
+        char buffer[512];
+        while (std::fgets(buffer, sizeof(buffer), pipe)) out += buffer;
+        const int status = ::pclose(pipe);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << bad << ": " << out;
+        EXPECT_NE(out.find("--metrics '" + std::string(bad) + "'"), std::string::npos) << out;
+        EXPECT_EQ(out.find("nonexistent"), std::string::npos) << "refused before the configuration is read: " << out;
+    }
+}
+
+}  // namespace
+}  // namespace xvip::test
