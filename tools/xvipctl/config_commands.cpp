@@ -6,6 +6,7 @@
 
 #include "config/keepalived_conf.hpp"
 #include "config/toml_writer.hpp"
+#include "xvipctl/command_line.hpp"
 #include "xvipctl/commands.hpp"
 
 namespace xvip::ctl {
@@ -15,34 +16,12 @@ namespace {
 namespace po = boost::program_options;
 
 int cmd_import_keepalived(const std::vector<std::string>& args) {
-    po::options_description o("import-keepalived options");
-    o.add_options()("json", "print JSON: the TOML text and every diagnostic")("help,h", "show this help");
-    po::options_description hidden;
-    hidden.add_options()("file", po::value<std::vector<std::string>>(), "");
-    po::options_description all;
-    all.add(o).add(hidden);
-    po::positional_options_description pos;
-    pos.add("file", -1);
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw UsageError(std::string(e.what()) + " (see `xvipctl import-keepalived --help`)");
-    }
-    if (vm.count("help")) {
-        std::cout << "usage: xvipctl import-keepalived [options] KEEPALIVED.CONF\n"
-                     "Prints xvip's TOML for a keepalived.conf; every option xvip ignores or refuses is\n"
-                     "listed (as comments at the top, and on stderr).\n"
-                  << o;
-        return exit_ok;
-    }
-    if (!vm.count("file") || vm["file"].as<std::vector<std::string>>().size() != 1) {
-        throw UsageError("name one keepalived.conf");
-    }
-    const auto path = vm["file"].as<std::vector<std::string>>().front();
+    const auto p = parse_command("import-keepalived", args, po::options_description("import-keepalived options"),
+                                 "KEEPALIVED.CONF");
+    if (p.positional.size() != 1) throw UsageError("name one keepalived.conf");
+    const auto& path = p.positional.front();
     const auto read = read_keepalived_conf_file(path);
-    if (vm.count("json")) {
+    if (p.json()) {
         nlohmann::json diagnostics = nlohmann::json::array();
         for (const auto& d : read.diagnostics) {
             diagnostics.push_back({{"severity", d.severity == Severity::error ? "error" : "warning"},

@@ -12,6 +12,7 @@
 
 #include "common/duration.hpp"
 #include "daemon/control_client.hpp"
+#include "xvipctl/command_line.hpp"
 #include "xvipctl/commands.hpp"
 
 namespace xvip::ctl {
@@ -28,38 +29,13 @@ std::string text(const nlohmann::json& j, const char* key, const char* otherwise
     return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
 }
 
-struct Parsed {
-    po::variables_map vm;
-    std::vector<std::string> positional;
-};
+using Parsed = ParsedArgs;
 
-// Every command here talks to the control socket and can print JSON.
+// Every command here talks to xvipd's control socket.
 Parsed parse(std::string_view command, const std::vector<std::string>& args, po::options_description o,
              std::string_view positional_usage = {}) {
-    o.add_options()("socket", po::value<std::string>()->default_value(default_socket), "xvipd's control socket")(
-        "json", "print JSON")("help,h", "show this help");
-    po::options_description hidden;
-    hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
-    po::options_description all;
-    all.add(o).add(hidden);
-    po::positional_options_description pos;
-    pos.add("args", -1);
-    Parsed p;
-    try {
-        po::store(po::command_line_parser(args).options(all).positional(pos).run(), p.vm);
-        po::notify(p.vm);
-    } catch (const po::error& e) {
-        throw UsageError(std::string(e.what()) + " (see `xvipctl " + std::string(command) + " --help`)");
-    }
-    if (p.vm.count("help")) {
-        std::cout << "usage: xvipctl " << command << " [options] " << positional_usage << "\n" << o;
-        std::exit(exit_ok);
-    }
-    if (p.vm.count("args")) p.positional = p.vm["args"].as<std::vector<std::string>>();
-    if (positional_usage.empty() && !p.positional.empty()) {
-        throw UsageError("unexpected argument '" + p.positional.front() + "'");
-    }
-    return p;
+    o.add_options()("socket", po::value<std::string>()->default_value(default_socket), "xvipd's control socket");
+    return parse_command(command, args, std::move(o), positional_usage);
 }
 
 nlohmann::json ask(const Parsed& p, const nlohmann::json& request) {
@@ -77,8 +53,7 @@ std::string describe_transition(const nlohmann::json& instance) {
 int cmd_status(const std::vector<std::string>& args) {
     const auto p = parse("status", args, po::options_description("status options"));
     const auto status = ask(p, {{"command", "status"}});
-    const auto& vm = p.vm;
-    if (vm.count("json")) {
+    if (p.json()) {
         std::cout << status.dump(2) << "\n";
         return exit_ok;
     }
@@ -121,7 +96,7 @@ int cmd_maintenance(const std::vector<std::string>& args) {
                                 {"instance", p.positional[1]},
                                 {"on", on},
                                 {"reason", p.vm["reason"].as<std::string>()}});
-    if (p.vm.count("json")) {
+    if (p.json()) {
         std::cout << answer.dump(2) << "\n";
     } else {
         std::printf("%s: %s\n", p.positional[1].c_str(),
@@ -156,7 +131,7 @@ int cmd_watch(const std::vector<std::string>& args) {
             auto& last = seen[instance["name"].get<std::string>()];
             if (when == last) continue;
             last = when;
-            if (p.vm.count("json")) {
+            if (p.json()) {
                 std::cout << nlohmann::json{{"instance", instance["name"]}, {"transition", instance["last_transition"]},
                                             {"priority", instance["priority"]}}.dump()
                           << std::endl;

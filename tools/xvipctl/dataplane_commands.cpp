@@ -17,6 +17,7 @@
 #include "dataplane/counters.hpp"
 #include "daemon/control_client.hpp"
 #include "dataplane/dataplane.hpp"
+#include "xvipctl/command_line.hpp"
 #include "xvipctl/commands.hpp"
 
 namespace xvip::ctl {
@@ -28,51 +29,15 @@ using namespace std::chrono_literals;
 
 constexpr auto max_lease = 1h;  // a lease is bounded by design; an hour is beyond any debugging need
 
-struct Parsed {
-    po::variables_map vm;
-    std::vector<std::string> positional;
-};
+using Parsed = ParsedArgs;
 
-// Parses a command's options; --help prints them and exits 0.
-Parsed parse(std::string_view command, const std::vector<std::string>& args,
-             po::options_description options, std::string_view positional_usage = {}) {
+// The data-plane commands all name an interface and where its pins are.
+Parsed parse(std::string_view command, const std::vector<std::string>& args, po::options_description options,
+             std::string_view positional_usage = {}) {
     options.add_options()("dev", po::value<std::string>()->required(), "interface")(
         "pin-root", po::value<std::string>()->default_value(std::string(Dataplane::default_pin_root)),
-        "bpffs directory holding the pins")("json", "print JSON")("help,h", "show this help");
-    po::options_description hidden;
-    hidden.add_options()("args", po::value<std::vector<std::string>>(), "");
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::positional_options_description pos;
-    pos.add("args", -1);
-
-    Parsed parsed;
-    try {
-        po::store(po::command_line_parser(args).options(all).positional(pos).run(), parsed.vm);
-        if (parsed.vm.count("help")) {
-            std::cout << "usage: xvipctl " << command << " [options] " << positional_usage << "\n"
-                      << options;
-            std::exit(exit_ok);
-        }
-        po::notify(parsed.vm);
-    } catch (const po::error& e) {
-        throw UsageError(std::string(e.what()) + " (see `xvipctl " + std::string(command) +
-                         " --help`)");
-    }
-    if (parsed.vm.count("args")) parsed.positional = parsed.vm["args"].as<std::vector<std::string>>();
-    if (positional_usage.empty() && !parsed.positional.empty()) {
-        throw UsageError("unexpected argument '" + parsed.positional.front() + "'");
-    }
-    return parsed;
-}
-
-// What a command did, as a sentence or, with --json, as an object.
-void say(const Parsed& p, const nlohmann::json& j, const std::string& sentence) {
-    if (p.vm.count("json")) {
-        std::cout << j.dump() << std::endl;
-    } else {
-        std::printf("%s\n", sentence.c_str());
-    }
+        "bpffs directory holding the pins");
+    return parse_command(command, args, std::move(options), positional_usage);
 }
 
 std::string dev(const Parsed& p) { return p.vm["dev"].as<std::string>(); }
@@ -265,7 +230,7 @@ int cmd_show(const std::vector<std::string>& args) {
         }
         j["instances"].push_back(ij);
     }
-    if (p.vm.count("json")) {
+    if (p.json()) {
         std::cout << j.dump(2) << "\n";
         return exit_ok;
     }
@@ -341,7 +306,7 @@ int cmd_counters(const std::vector<std::string>& args) {
     }
     nlohmann::json j{{"dataplane", verdicts}, {"adverts", advert_counters(p.vm["socket"].as<std::string>())}};
     if (rate_window) j["dataplane_per_second"] = rates;
-    if (p.vm.count("json")) {
+    if (p.json()) {
         std::cout << j.dump(2) << "\n";
         return exit_ok;
     }
