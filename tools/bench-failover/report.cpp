@@ -71,7 +71,7 @@ std::string triple(const std::optional<Stat>& s, const std::function<std::string
 }
 
 std::string ratio(const std::optional<Stat>& x, const std::optional<Stat>& k) {
-    if (!x || !k) return "—";
+    if (!x || !k || x->median < 0 || k->median < 0) return "—";  // a negative median: below the resolution
     if (k->median == 0) return x->median == 0 ? "both 0" : "—";
     if (x->median == 0) return "0×";
     const double r = x->median / k->median;
@@ -328,7 +328,9 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
           "word and the first GARP round, so it can be negative). *decision → first reply*: the probe's first "
           "echo reply received after the decision (failover only: 1 request/ms, so up to 1 ms of it is the "
           "probe's own spacing). *state word seen → GARP*: from the moment the poller first saw the active word "
-          "(the write is at most one poll period, ~50 µs, earlier) to the first GARP.\n\n"
+          "(the write is at most one poll period, ~50 µs, earlier) to the first GARP. The ratio column is xvipd decision → GARP over keepalived log line → GARP, \"—\" "
+          "where a median is negative (below the method's resolution): read it as \"both well under a "
+          "millisecond\", not as a ranking.\n\n"
        << "| scenario | advert | mode | xvipd decision → GARP | xvipd state word seen → GARP | xvipd log line → GARP | keepalived log line → GARP | ratio | "
           "xvipd decision → first reply | keepalived decision → first reply |\n|---|---|---|---|---|---|---|---|---|---|\n";
     const Getter dg = [](const RunResult& r) { return r.decision_to_garp_us; };
