@@ -27,10 +27,10 @@ set ylabel "replies per second (thousands)"
 set style histogram errorbars gap 2 lw 1.5
 set key off
 plot dir."/arp_rate.csv" using ($2/1000):($3/1000):($4/1000):xtic(1) lc rgb "#3182bd", \
-     "" using 0:($2/1000):(sprintf("%.0f k", $2/1000)) with labels offset 0,1.2
+     "" using 0:($2/1000):(sprintf("%.0f k", $2/1000)) with labels offset 5,0.6
 
 set output dir."/tcp_throughput.png"
 set title "TCP throughput client -> VIP through node0's eth0 (iperf3)\n(median over rounds, bars: min to max)"
 set ylabel "Gbit/s"
 plot dir."/tcp.csv" using 2:3:4:xtic(1) lc rgb "#31a354", \
-     "" using 0:2:(sprintf("%.2f", $2)) with labels offset 0,1.2
+     "" using 0:2:(sprintf("%.2f", $2)) with labels offset 5,0.6

@@ -181,7 +181,10 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
            << min_median(p.xvip_headline()) << " | " << signed_num(p.added_ns()) << " ns | "
            << num(ratio(p.xvip_headline().median, p.trivial_headline().median), 2) << " |\n";
     }
-    md << "\nEvery path with single runs (the harness's fixed cost included in both columns):\n\n"
+    md << "\nA single run's `duration` comes in steps of the kernel clock's granularity on this "
+          "machine (see the min and median columns), so differences of single runs are good to that "
+          "step; the repeat figures are means over millions of runs.\n"
+       << "\nEvery path with single runs (the harness's fixed cost included in both columns):\n\n"
        << "| path | trivial median / p99 | xvip median / p99 | xvip - trivial (median) | "
           "whole syscall: trivial / xvip median | whole syscall: xvip - trivial |\n|---|---|---|---|---|---|\n";
     for (const auto& p : r.frames.paths) {
@@ -240,6 +243,7 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
        << "**.\n\n![ARP replies per second](arp_rate.png)\n\n";
 
     const auto& t = r.tcp;
+    const PathCost& vip_pass = path_named(r.frames, "VIP pass (active)");
     md << "## 3. TCP throughput through XDP\n\n"
        << "Same topology. `" << t.iperf_version << "`: server in node0's namespace bound to the VIP, "
           "client in client0's, one stream client -> VIP for " << t.settings.seconds
@@ -258,7 +262,16 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
        << ", xvip " << num(t.xvip.median, 2) << " Gbit/s; xvip / trivial = **"
        << num(ratio(t.xvip.median, t.trivial.median), 3) << "**, xvip / no XDP = "
        << num(ratio(t.xvip.median, t.no_xdp.median), 3) << ", trivial / no XDP = "
-       << num(ratio(t.trivial.median, t.no_xdp.median), 3) << ".\n\n"
+       << num(ratio(t.trivial.median, t.no_xdp.median), 3) << ". Within each round, xvip / trivial: "
+       << "median " << num(t.paired_ratio.median, 3) << ", min " << num(t.paired_ratio.min, 3) << ", max "
+       << num(t.paired_ratio.max, 3) << ".\n\n"
+       << "What xvip can cost here, from this run's own figures: its VIP-pass path adds "
+       << signed_num(vip_pass.added_ns()) << " ns per frame over the trivial program (section 1), and "
+       << grouped(t.xvip_frames_per_s.median) << " frames per second took that path (median over the "
+          "xvip rounds, its `vip_pass_active` counter): "
+       << num(vip_pass.added_ns() * t.xvip_frames_per_s.median / 1e7, 2)
+       << " % of one CPU. A spread between rounds wider than that is the veth path's own noise "
+          "(the retransmits show drops at veth's rings, in every configuration), not xvip.\n\n"
        << "Any XDP program on a veth costs far more than what it does: attaching one turns off "
           "the peer's GSO (a non-frags program sees at most one page), so the bridge segments each "
           "64 KiB send into MTU-sized frames before they reach node0, and the receive path moves "

@@ -69,7 +69,7 @@ TcpResults measure_tcp(BenchNode& bench, const TcpSettings& settings, const Prog
         return listening.success() && !listening.out.empty();
     });
 
-    std::vector<double> no_xdp, trivial, xvip;
+    std::vector<double> no_xdp, trivial, xvip, paired, frames;
     for (int round = 1; round <= settings.rounds; ++round) {
         for (const char* config : {kNoXdp, kTrivial, kXvip}) {
             const TcpRound r = one_round(bench, config, round, settings);
@@ -80,12 +80,16 @@ TcpResults measure_tcp(BenchNode& bench, const TcpSettings& settings, const Prog
             (r.config == kNoXdp ? no_xdp : r.config == kTrivial ? trivial : xvip).push_back(r.gbit_per_s);
             results.rounds.push_back(r);
         }
+        paired.push_back(ratio(xvip.back(), trivial.back()));
+        frames.push_back(static_cast<double>(results.rounds.back().vip_pass_active) / settings.seconds);
     }
     server.stop();
     topo.run(bench.client().netns, {"ip", "neigh", "del", bench.vip(), "dev", "eth0"});
     results.no_xdp = summarize(std::move(no_xdp));
     results.trivial = summarize(std::move(trivial));
     results.xvip = summarize(std::move(xvip));
+    results.paired_ratio = summarize(std::move(paired));
+    results.xvip_frames_per_s = summarize(std::move(frames));
     return results;
 }
 

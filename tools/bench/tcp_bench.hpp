@@ -15,7 +15,7 @@ namespace xvip::bench {
 
 struct TcpSettings {
     int seconds = 3;  // per iperf3 run
-    int rounds = 5;   // per configuration, alternating
+    int rounds = 7;   // per configuration, alternating
 };
 
 struct TcpRound {
@@ -31,6 +31,8 @@ struct TcpResults {
     std::string iperf_version;
     std::vector<TcpRound> rounds;
     Summary no_xdp, trivial, xvip;  // Gbit/s
+    Summary paired_ratio;           // xvip / trivial within each round
+    Summary xvip_frames_per_s;      // frames through xvip's VIP-pass path per second
 };
 
 TcpResults measure_tcp(BenchNode& bench, const TcpSettings& settings, const Progress& progress);
