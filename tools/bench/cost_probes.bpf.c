@@ -17,7 +17,7 @@ struct {
 	__type(value, __u32);
 } probe_hash SEC(".maps");
 
-/* xvip's lease check reads this clock once per frame to a VIP. */
+/* The fine clock, which xvip's lease check read before it moved to the coarse one. */
 SEC("xdp")
 int probe_ktime(struct xdp_md *ctx)
 {
@@ -25,7 +25,7 @@ int probe_ktime(struct xdp_md *ctx)
 	return bpf_ktime_get_ns() == 0 ? XDP_DROP : XDP_PASS;
 }
 
-/* The tick-resolution clock, for comparison. */
+/* The tick-resolution clock the lease check reads, once per frame to a VIP not standby. */
 SEC("xdp")
 int probe_ktime_coarse(struct xdp_md *ctx)
 {

@@ -62,11 +62,14 @@ const char* yes_no(bool met) { return met ? "**yes**" : "**no**"; }
 std::vector<Target> evaluate_targets(const BenchResults& r) {
     std::vector<Target> targets;
     const PathCost& pass = path_named(r.frames, "non-VIP pass-through");
+    const PathCost& collision = path_named(r.frames, "non-VIP pass-through, a VIP's last byte");
     targets.push_back({"non-VIP pass-through at most +30 ns over the trivial program",
                        signed_num(pass.added_ns()) + " ns (" + num(pass.xvip_headline().median) +
-                           " vs " + num(pass.trivial_headline().median) + " ns per frame, medians)",
+                           " vs " + num(pass.trivial_headline().median) +
+                           " ns per frame, medians); worst case, an address ending in a VIP's "
+                           "last byte: " + signed_num(collision.added_ns()) + " ns",
                        ratio(pass.xvip_headline().median, pass.trivial_headline().median),
-                       pass.added_ns() <= kPassBudgetNs});
+                       pass.added_ns() <= kPassBudgetNs && collision.added_ns() <= kPassBudgetNs});
     const PathCost& arp = path_named(r.frames, "ARP reply");
     targets.push_back({"ARP reply at most +40 ns over the trivial program",
                        signed_num(arp.added_ns()) + " ns (single runs: " +
@@ -199,9 +202,11 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
        << "### Where xvip's time goes\n\n"
        << "Probes (`tools/bench/cost_probes.bpf.c`): the trivial program plus one operation, timed "
           "with repeat like the unchanged paths (trivial program alone: "
-       << num(r.frames.trivial_repeat_ns.median) << " ns median). xvip's paths to a VIP read "
-          "`bpf_ktime_get_ns()` once (the lease check, `instance_role`); the ARP path makes two "
-          "VIP-map lookups (sender, then target) and the lease check.\n\n"
+       << num(r.frames.trivial_repeat_ns.median) << " ns median). In xvip, a 256-bit prefilter on the address's last byte rules most non-VIP "
+          "addresses out before the VIP-map lookup (hence the second pass-through row, an address "
+          "ending in a VIP's last byte: the lookup runs and misses); the lease check reads "
+          "`bpf_ktime_get_coarse_ns()` once per frame to a VIP whose word is not standby; the ARP "
+          "path looks up the sender and the target.\n\n"
        << "| operation | ns min / median | over the trivial program (median) |\n|---|---|---|\n";
     for (const auto& op : r.frames.operations) {
         md << "| " << op.name << " | " << min_median(op.ns) << " | " << signed_num(op.added_ns) << " ns |\n";
