@@ -100,7 +100,9 @@ void write_plot_data(const BenchResults& r, const fs::path& out_dir) {
     std::ostringstream frames;
     frames << "path,trivial min,trivial median,xvip min,xvip median\n";
     for (const auto& path : r.frames.paths) {
-        frames << path.name << (path.frame_unchanged ? "" : " *") << ','
+        std::string label = path.name;  // a comma would split the CSV's first column
+        for (auto at = label.find(','); at != std::string::npos; at = label.find(',')) label[at] = ';';
+        frames << label << (path.frame_unchanged ? "" : " *") << ','
                << num(path.trivial_headline().min, 1) << ',' << num(path.trivial_headline().median, 1)
                << ',' << num(path.xvip_headline().min, 1) << ',' << num(path.xvip_headline().median, 1)
                << '\n';
