@@ -16,11 +16,17 @@ set output dir."/ns_per_frame.png"
 set title "ns per frame with BPF_PROG_TEST_RUN: the trivial XDP_PASS program vs xvip\n(* reply paths: single runs, repeat = 1, harness cost included in both)"
 set ylabel "ns per frame"
 set style histogram clustered gap 1
+set xtics rotate by -20 left
+set bmargin 9
+set offsets 0, 0, graph 0.08, 0
 plot dir."/ns_per_frame.csv" using 2:xtic(1) title "trivial min" lc rgb "#9ecae1", \
      "" using 3 title "trivial median" lc rgb "#3182bd", \
      "" using 4 title "xvip min" lc rgb "#fdae6b", \
      "" using 5 title "xvip median" lc rgb "#e6550d"
 
+unset offsets
+set xtics norotate
+set bmargin
 set output dir."/arp_rate.png"
 set title "ARP replies per second on a veth, counted at the sender\n(median over rounds, bars: min to max)"
 set ylabel "replies per second (thousands)"
