@@ -57,7 +57,9 @@ namespace {
 
 std::uint64_t netns_inode() {
     struct stat st{};
-    if (stat("/proc/self/ns/net", &st) != 0) throw DataplaneError("stat /proc/self/ns/net", errno);
+    // The calling thread's namespace: a thread may have entered another one (setns) than the
+    // process's main thread, and the interface it names lives there.
+    if (stat("/proc/thread-self/ns/net", &st) != 0) throw DataplaneError("stat /proc/thread-self/ns/net", errno);
     return st.st_ino;
 }
 
