@@ -28,7 +28,8 @@ function(xvip_bpf_object name source)
   add_custom_command(
     OUTPUT ${obj}
     COMMAND ${BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_${_xvip_bpf_arch}
-            -Wall -Wextra -Werror -I${CMAKE_CURRENT_SOURCE_DIR} -I${XVIP_BPF_MULTIARCH_INCLUDE}
+            -Wall -Wextra -Werror -I${CMAKE_CURRENT_SOURCE_DIR} -I${PROJECT_SOURCE_DIR}/bpf
+            -I${XVIP_BPF_MULTIARCH_INCLUDE}
             -c ${CMAKE_CURRENT_SOURCE_DIR}/${source} -o ${obj}
     DEPENDS ${source} ${ARG_DEPENDS}
     COMMENT "BPF object ${name}.bpf.o"

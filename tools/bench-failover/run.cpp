@@ -14,6 +14,7 @@
 #include "bench-failover/arp_sampler.hpp"
 #include "bench-failover/watch.hpp"
 #include "dataplane/dataplane.hpp"
+#include "lab/log_text.hpp"
 #include "lab/watchers.hpp"
 #include "probe/echo_probe.hpp"
 #include "topology/topology.hpp"
@@ -66,18 +67,6 @@ milliseconds probe_duration(const RunSpec& s) {
 
 double ms(nanoseconds d) { return static_cast<double>(d.count()) / 1e6; }
 double us(nanoseconds d) { return static_cast<double>(d.count()) / 1e3; }
-
-std::string tail_lines(const std::string& text, std::size_t count) {
-    std::size_t pos = text.size();
-    if (pos > 0 && text[pos - 1] == '\n') --pos;
-    for (std::size_t n = 0; n < count; ++n) {
-        if (pos == 0) return text;
-        const auto newline = text.rfind('\n', pos - 1);
-        if (newline == std::string::npos) return text;
-        pos = newline;
-    }
-    return text.substr(pos + 1);
-}
 
 class Run {
 public:
@@ -200,7 +189,7 @@ public:
         for (std::size_t i = 0; i < 2; ++i) {
             if (!daemons_[i]) continue;
             text += topo_.node(i).name + "'s " + to_string(s_.daemon) + ", last log lines:\n" +
-                    tail_lines(daemons_[i]->read_stderr() + daemons_[i]->read_stdout(), 8) + "\n";
+                    lab::tail_lines(daemons_[i]->read_stderr() + daemons_[i]->read_stdout(), 8) + "\n";
         }
         return text;
     }

@@ -9,20 +9,9 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+#include "parsing.bpf.h" /* the data plane's own ARP header */
 
-/* Ethernet/IPv4 ARP (RFC 826). */
-struct arp_reply_view {
-	__be16 hrd;
-	__be16 pro;
-	__u8 hln;
-	__u8 pln;
-	__be16 op;
-	__u8 sha[ETH_ALEN];
-	__be32 spa;
-	__u8 tha[ETH_ALEN];
-	__be32 tpa;
-} __attribute__((packed));
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* The VIP, network byte order; set between open and load. */
 const volatile __be32 vip = 0;
@@ -40,7 +29,7 @@ int count_arp_replies(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	struct arp_reply_view *arp = (void *)(eth + 1);
+	struct arp_eth_ipv4 *arp = (void *)(eth + 1);
 	__u32 key = 0;
 	__u64 *count;
 

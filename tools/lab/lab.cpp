@@ -14,6 +14,7 @@
 
 #include "common/duration.hpp"
 #include "dataplane/dataplane.hpp"
+#include "lab/log_text.hpp"
 #include "lab/timeline.hpp"
 #include "lab/watchers.hpp"
 #include "topology/topology.hpp"
@@ -81,19 +82,6 @@ std::string keepalived_conf(const topo::Topology& topo, const LabOptions& o, std
     }
     c << "    virtual_ipaddress {\n        " << plan::vip_ipv4(0) << "/" << plan::kIpv4PrefixLength << "\n    }\n}\n";
     return c.str();
-}
-
-// The last `count` lines of `text`.
-std::string tail_lines(const std::string& text, std::size_t count) {
-    std::size_t pos = text.size();
-    if (pos > 0 && text[pos - 1] == '\n') --pos;
-    for (std::size_t n = 0; n < count; ++n) {
-        if (pos == 0) return text;
-        const auto newline = text.rfind('\n', pos - 1);
-        if (newline == std::string::npos) return text;
-        pos = newline;
-    }
-    return text.substr(pos + 1);
 }
 
 class Run {
