@@ -14,6 +14,7 @@
 #include "bench-failover/arp_sampler.hpp"
 #include "bench-failover/watch.hpp"
 #include "dataplane/dataplane.hpp"
+#include "lab/keepalived_text.hpp"
 #include "lab/log_text.hpp"
 #include "lab/watchers.hpp"
 #include "probe/echo_probe.hpp"
@@ -26,17 +27,6 @@ using namespace std::chrono;
 
 const char* to_string(Daemon daemon) { return daemon == Daemon::xvipd ? "xvipd" : "keepalived"; }
 
-std::string advert_int_text(milliseconds interval) {
-    std::string text = std::to_string(interval.count() / 1000);
-    if (const auto frac = interval.count() % 1000; frac != 0) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "%03d", static_cast<int>(frac));
-        std::string digits(buf);
-        while (digits.back() == '0') digits.pop_back();
-        text += "." + digits;
-    }
-    return text;
-}
 
 std::string interval_text(milliseconds interval) {
     if (interval.count() % 1000 == 0) return std::to_string(interval.count() / 1000) + "s";
@@ -53,15 +43,10 @@ class Failure : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// Master_Down_Interval of a backup of priority p (RFC 5798 §6.1).
-nanoseconds master_down(milliseconds advert, int priority) {
-    return 3 * duration_cast<nanoseconds>(advert) + duration_cast<nanoseconds>(advert) * (256 - priority) / 256;
-}
-
 milliseconds probe_duration(const RunSpec& s) {
-    auto d = kFaultAt + 300ms + s.advert / 2 + duration_cast<milliseconds>(master_down(s.advert, kPriority[1]));
+    auto d = kFaultAt + 300ms + s.advert / 2 + duration_cast<milliseconds>(lab::master_down(s.advert, kPriority[1]));
     if (s.scenario == "preemption") d += 600ms;
-    if (s.scenario == "restart") d += 600ms + duration_cast<milliseconds>(master_down(s.advert, kPriority[0]));
+    if (s.scenario == "restart") d += 600ms + duration_cast<milliseconds>(lab::master_down(s.advert, kPriority[0]));
     return d;
 }
 
@@ -201,7 +186,7 @@ private:
         std::ostringstream c;
         c << "global_defs {\n    router_id " << topo_.node(i).name << "\n    vrrp_version 3\n}\n"
           << "vrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id " << int{kVrid}
-          << "\n    priority " << kPriority.at(i) << "\n    advert_int " << advert_int_text(s_.advert) << "\n";
+          << "\n    priority " << kPriority.at(i) << "\n    advert_int " << lab::advert_int_text(s_.advert) << "\n";
         if (s_.unicast) {
             c << "    unicast_src_ip " << topo_.node(i).ipv4 << "\n    unicast_peer {\n        "
               << topo_.node(1 - i).ipv4 << "\n    }\n";
@@ -280,7 +265,7 @@ private:
     }
 
     milliseconds election_timeout() const {
-        return 3s + duration_cast<milliseconds>(2 * master_down(s_.advert, kPriority[1]));
+        return 3s + duration_cast<milliseconds>(2 * lab::master_down(s_.advert, kPriority[1]));
     }
 
     void fault() {
@@ -405,7 +390,7 @@ SteadyResult measure_steady(const Programs& programs, milliseconds advert, secon
 }
 
 double estimated_seconds(const RunSpec& spec) {
-    const double election = ms(master_down(spec.advert, kPriority[0])) / 1000 + 0.3;
+    const double election = ms(lab::master_down(spec.advert, kPriority[0])) / 1000 + 0.3;
     return 1.2 + election + static_cast<double>(spec.advert.count()) / 1000 +
            static_cast<double>(probe_duration(spec).count()) / 1000;
 }

@@ -14,6 +14,7 @@
 
 #include "common/duration.hpp"
 #include "dataplane/dataplane.hpp"
+#include "lab/keepalived_text.hpp"
 #include "lab/log_text.hpp"
 #include "lab/timeline.hpp"
 #include "lab/watchers.hpp"
@@ -48,24 +49,6 @@ constexpr std::array<int, 3> kPriority{150, 100, 50};
 class Failure : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
-
-// keepalived's Master_Down_Interval for a backup of priority p (RFC 5798 §6.1, v3 skew).
-nanoseconds master_down(milliseconds advert, int priority) {
-    return 3 * duration_cast<nanoseconds>(advert) + duration_cast<nanoseconds>(advert) * (256 - priority) / 256;
-}
-
-// keepalived's advert_int: seconds, with decimals when needed ("0.1", "1", "1.25").
-std::string advert_int_text(milliseconds interval) {
-    std::string text = std::to_string(interval.count() / 1000);
-    if (const auto frac = interval.count() % 1000; frac != 0) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "%03d", static_cast<int>(frac));
-        std::string digits(buf);
-        while (digits.back() == '0') digits.pop_back();
-        text += "." + digits;
-    }
-    return text;
-}
 
 std::string keepalived_conf(const topo::Topology& topo, const LabOptions& o, std::size_t i) {
     std::ostringstream c;
