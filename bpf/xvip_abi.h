@@ -108,6 +108,12 @@ static inline int xvip_filter_has(const __u64 bits[4], __u8 last_byte)
 	return (bits[last_byte >> 6] >> (last_byte & 63)) & 1;
 }
 
+/* The writer's side, for user space: mark the bucket of a VIP's last byte. */
+static inline void xvip_filter_add(__u64 bits[4], __u8 last_byte)
+{
+	bits[last_byte >> 6] |= 1ULL << (last_byte & 63);
+}
+
 /* Value of the VIP hash maps: which instance (state index) a VIP belongs to. */
 struct xvip_vip {
 	__u32 instance;

@@ -410,7 +410,7 @@ void Dataplane::rebuild_vip_filter() {
         const auto bytes = binding.address.bytes();
         const std::uint8_t last = bytes.back();
         auto& bits = binding.address.is_v4() ? filter.ipv4 : filter.ipv6;
-        bits[last >> 6] |= 1ull << (last & 63);
+        xvip_filter_add(bits, last);
     }
     const std::uint32_t key = 0;
     if (bpf_map_update_elem(maps_.vip_filter.get(), &key, &filter, BPF_ANY) != 0) {

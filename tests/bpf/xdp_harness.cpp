@@ -45,7 +45,7 @@ void XdpHarness::bind_vip(const IpAddress& vip, std::uint32_t instance) {
     const int filter_fd = bpf_map__fd(skel_->maps.xvip_vip_filter);
     bpf_map_lookup_elem(filter_fd, &key, &filter);
     const std::uint8_t last = vip.bytes().back();
-    (vip.is_v4() ? filter.ipv4 : filter.ipv6)[last >> 6] |= 1ull << (last & 63);
+    xvip_filter_add(vip.is_v4() ? filter.ipv4 : filter.ipv6, last);
     if (bpf_map_update_elem(filter_fd, &key, &filter, BPF_ANY) != 0) {
         throw std::runtime_error("writing the VIP filter failed");
     }

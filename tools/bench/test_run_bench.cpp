@@ -74,8 +74,8 @@ public:
         xvip_vip_filter filter{};
         const std::uint8_t last4 = vip4.bytes().back();
         const std::uint8_t last6 = vip6.bytes().back();
-        filter.ipv4[last4 >> 6] |= 1ull << (last4 & 63);
-        filter.ipv6[last6 >> 6] |= 1ull << (last6 & 63);
+        xvip_filter_add(filter.ipv4, last4);
+        xvip_filter_add(filter.ipv6, last6);
         update(bpf_map__fd(xvip_->maps.xvip_vip_filter), &zero, &filter, "xvip_vip_filter");
     }
 
