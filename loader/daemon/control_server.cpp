@@ -60,7 +60,69 @@ void take_over_path(const std::string& path, const sockaddr_un& address) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail(path, "cannot remove the stale socket", errno);
 }
 
+void append_answer(std::string& answers, const json& response) {
+    try {
+        answers += dump_line(response);
+    } catch (const std::exception& error) {
+        answers += dump_line(json{{"error", std::string("cannot encode the answer: ") + error.what()}});
+    }
+}
+
+std::string too_large(std::size_t max_request_bytes) {
+    return "request larger than " + std::to_string(max_request_bytes) + " bytes";
+}
+
 }  // namespace
+
+void ControlRequestReader::feed(std::string_view bytes, const ControlHandler& handler, std::string& answers) {
+    input_.append(bytes);
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t newline = input_.find('\n', start);
+        if (newline == std::string::npos) break;
+        const std::string_view line(input_.data() + start, newline - start);
+        if (discarding_) {
+            discarding_ = false;  // the end of the oversized request: back in step
+        } else if (line.size() > max_request_bytes_) {
+            append_answer(answers, json{{"error", too_large(max_request_bytes_)}});
+        } else {
+            answer_line(line, handler, answers);
+        }
+        start = newline + 1;
+    }
+    input_.erase(0, start);
+    if (input_.size() > max_request_bytes_) {
+        if (!discarding_) {
+            append_answer(answers, json{{"error", too_large(max_request_bytes_)}});
+            discarding_ = true;
+        }
+        input_.clear();
+    }
+}
+
+void ControlRequestReader::answer_line(std::string_view line, const ControlHandler& handler,
+                                       std::string& answers) const {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
+    json request;
+    try {
+        request = json::parse(line);
+    } catch (const json::exception& error) {
+        append_answer(answers, json{{"error", std::string("malformed JSON: ") + error.what()}});
+        return;
+    }
+    if (!request.is_object()) {
+        append_answer(answers, json{{"error", "a request is a JSON object, such as {\"command\": \"status\"}"}});
+        return;
+    }
+    try {
+        append_answer(answers, handler(request));
+    } catch (const std::exception& error) {
+        append_answer(answers, json{{"error", std::string("request failed: ") + error.what()}});
+    } catch (...) {
+        append_answer(answers, json{{"error", "request failed"}});
+    }
+}
 
 ControlServer::ControlServer(EventLoop& loop, ControlServerSettings settings, Handler handler, LogSink log)
     : loop_(loop), settings_(std::move(settings)), handler_(std::move(handler)), log_(std::move(log)) {
@@ -124,8 +186,11 @@ void ControlServer::accept_all() {
         }
         const std::uint64_t id = next_id_++;
         const int raw = fd.get();
-        Connection& connection = connections_[id];
-        connection.fd = std::move(fd);
+        Connection& connection =
+            connections_
+                .try_emplace(id, Connection{.fd = std::move(fd),
+                                            .requests = ControlRequestReader(settings_.max_request_bytes)})
+                .first->second;
         loop_.watch(raw, [this, id] { on_readable(id); });
         arm_idle(id, connection);
     }
@@ -152,8 +217,7 @@ void ControlServer::on_readable(std::uint64_t id) {
     for (int round = 0; round < 16; ++round) {
         const ssize_t n = ::recv(connection.fd.get(), buffer.data(), buffer.size(), 0);
         if (n > 0) {
-            connection.input.append(buffer.data(), static_cast<std::size_t>(n));
-            process_input(connection);
+            connection.requests.feed({buffer.data(), static_cast<std::size_t>(n)}, handler_, connection.output);
             if (connection.output.size() > settings_.max_pending_answer_bytes) break;
             continue;
         }
@@ -168,64 +232,6 @@ void ControlServer::on_readable(std::uint64_t id) {
     }
     arm_idle(id, connection);
     flush(id);
-}
-
-void ControlServer::process_input(Connection& connection) {
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t newline = connection.input.find('\n', start);
-        if (newline == std::string::npos) break;
-        const std::string_view line(connection.input.data() + start, newline - start);
-        if (connection.discarding) {
-            connection.discarding = false;  // the end of the oversized request: back in step
-        } else if (line.size() > settings_.max_request_bytes) {
-            answer(connection, json{{"error", "request larger than " + std::to_string(settings_.max_request_bytes) +
-                                                  " bytes"}});
-        } else {
-            handle_line(connection, line);
-        }
-        start = newline + 1;
-    }
-    connection.input.erase(0, start);
-    if (connection.input.size() > settings_.max_request_bytes) {
-        if (!connection.discarding) {
-            answer(connection, json{{"error", "request larger than " + std::to_string(settings_.max_request_bytes) +
-                                                  " bytes"}});
-            connection.discarding = true;
-        }
-        connection.input.clear();
-    }
-}
-
-void ControlServer::handle_line(Connection& connection, std::string_view line) {
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
-    json request;
-    try {
-        request = json::parse(line);
-    } catch (const json::exception& error) {
-        answer(connection, json{{"error", std::string("malformed JSON: ") + error.what()}});
-        return;
-    }
-    if (!request.is_object()) {
-        answer(connection, json{{"error", "a request is a JSON object, such as {\"command\": \"status\"}"}});
-        return;
-    }
-    try {
-        answer(connection, handler_(request));
-    } catch (const std::exception& error) {
-        answer(connection, json{{"error", std::string("request failed: ") + error.what()}});
-    } catch (...) {
-        answer(connection, json{{"error", "request failed"}});
-    }
-}
-
-void ControlServer::answer(Connection& connection, const json& response) {
-    try {
-        connection.output += dump_line(response);
-    } catch (const std::exception& error) {
-        connection.output += dump_line(json{{"error", std::string("cannot encode the answer: ") + error.what()}});
-    }
 }
 
 bool ControlServer::flush(std::uint64_t id) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -32,10 +33,30 @@ struct ControlServerSettings {
     Duration idle_timeout = std::chrono::seconds(30);
 };
 
+// Called with a parsed JSON object; its answer is sent back. An exception becomes {"error"}.
+using ControlHandler = std::function<nlohmann::json(const nlohmann::json& request)>;
+
+// What the server does with the bytes of one connection, apart from the socket (so that a fuzz
+// target reaches the same code): cuts them into lines, answers each request through the handler
+// and appends one answer line per request to `answers`. A blank line gets no answer; a line over
+// `max_request_bytes` gets one error and is skipped up to its newline, however it arrives.
+class ControlRequestReader {
+public:
+    explicit ControlRequestReader(std::size_t max_request_bytes) : max_request_bytes_(max_request_bytes) {}
+
+    void feed(std::string_view bytes, const ControlHandler& handler, std::string& answers);
+
+private:
+    void answer_line(std::string_view line, const ControlHandler& handler, std::string& answers) const;
+
+    std::size_t max_request_bytes_;
+    std::string input_;
+    bool discarding_ = false;  // skipping the rest of an oversized request
+};
+
 class ControlServer {
 public:
-    // Called with a parsed JSON object; its answer is sent back. An exception becomes {"error"}.
-    using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
+    using Handler = ControlHandler;
 
     // Creates the directory (0700) if missing, replaces a stale socket, binds (0600) and listens.
     // Throws std::runtime_error naming the path when another xvipd answers on it or the socket
@@ -52,9 +73,8 @@ public:
 private:
     struct Connection {
         UniqueFd fd;
-        std::string input;
+        ControlRequestReader requests;
         std::string output;
-        bool discarding = false;    // skipping the rest of an oversized request
         bool reading = true;        // watched for input
         bool want_writable = false;  // registered in writable_
         std::optional<EventLoop::TimerId> idle_timer;
@@ -64,9 +84,6 @@ private:
     void on_readable(std::uint64_t id);
     void on_writable_ready();
     void on_idle(std::uint64_t id);
-    void answer(Connection& connection, const nlohmann::json& response);
-    void handle_line(Connection& connection, std::string_view line);
-    void process_input(Connection& connection);
     // False when the connection was closed.
     bool flush(std::uint64_t id);
     void arm_idle(std::uint64_t id, Connection& connection);
