@@ -1,15 +1,13 @@
-// libFuzzer target for everything a peer's bytes reach before the election: the raw-socket IPv4
-// parser and the advert decoder, in both address families. Whatever decodes must encode again with
-// the checksum form it came with and decode to the same Advert.
-#include <cstddef>
-#include <cstdint>
+// Everything a peer's bytes reach before the election: the raw-socket IPv4 parser and the advert
+// decoder, in both address families. Whatever decodes must encode again with the checksum form it
+// came with and decode to the same Advert.
 #include <cstdlib>
-#include <span>
 #include <vector>
 
 #include "codec/advert_codec.hpp"
 #include "codec/inet_checksum.hpp"
 #include "codec/ipv4_vrrp_packet.hpp"
+#include "fuzz_targets.hpp"
 
 namespace {
 
@@ -31,15 +29,17 @@ void require(bool condition) {
     if (!condition) std::abort();
 }
 
-void decode_and_round_trip(std::span<const std::uint8_t> message, const IpEnvelope& envelope) {
+// True when `message` decodes.
+bool decode_and_round_trip(std::span<const std::uint8_t> message, const IpEnvelope& envelope) {
     const auto decoded = xvip::decode_advert(message, envelope);
-    if (!decoded) return;
+    if (!decoded) return false;
     const auto encoded = xvip::encode_advert(decoded->advert, envelope, decoded->checksum_form);
     require(encoded.has_value());
     require(encoded->size() == message.size());
     const auto again = xvip::decode_advert(*encoded, envelope);
     require(again.has_value());
     require(again->advert == decoded->advert);
+    return true;
 }
 
 // Random checksums almost never match, so also try the input with its checksum made right for
@@ -65,23 +65,26 @@ void decode_with_checksum_fixed(std::span<const std::uint8_t> data, const IpEnve
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const std::span<const std::uint8_t> input(data, size);
+namespace xvip::fuzz {
 
+Outcome advert_decoder(std::span<const std::uint8_t> input) {
+    bool decoded = false;
     for (const IpEnvelope* envelope : {&ipv4_multicast, &ipv4_unicast, &ipv6_multicast}) {
-        decode_and_round_trip(input, *envelope);
+        decoded = decode_and_round_trip(input, *envelope) || decoded;
     }
     decode_with_checksum_fixed(input, ipv4_unicast, ChecksumForm::message_only);
     decode_with_checksum_fixed(input, ipv4_unicast, ChecksumForm::ipv4_pseudo_header);
     decode_with_checksum_fixed(input, ipv4_unicast, ChecksumForm::ipv4_pseudo_header_vrrp_group);
     decode_with_checksum_fixed(input, ipv6_multicast, ChecksumForm::ipv6_pseudo_header);
 
-    const auto packet = xvip::parse_ipv4_vrrp_packet(input);
+    const auto packet = parse_ipv4_vrrp_packet(input);
     if (packet) {
         require(packet->payload.data() >= input.data());
         require(packet->payload.data() + packet->payload.size() <= input.data() + input.size());
-        decode_and_round_trip(packet->payload,
-                              {AddressFamily::ipv4, packet->source, packet->destination});
+        decode_and_round_trip(packet->payload, {AddressFamily::ipv4, packet->source, packet->destination});
+        decoded = true;
     }
-    return 0;
+    return decoded ? Outcome::accepted : Outcome::refused;
 }
+
+}  // namespace xvip::fuzz

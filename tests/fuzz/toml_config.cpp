@@ -1,15 +1,18 @@
-// libFuzzer target: the native TOML configuration from memory.
-#include <cstddef>
-#include <cstdint>
+// The native TOML configuration, from memory.
 #include <string_view>
 
 #include "config/toml_config.hpp"
+#include "fuzz_targets.hpp"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const std::string_view text(reinterpret_cast<const char*>(data), size);
-    const xvip::ReadResult result = xvip::read_toml_config(text, "fuzz.toml");
-    for (const xvip::Diagnostic& d : result.diagnostics) {
-        if (d.message.empty()) __builtin_trap();
+namespace xvip::fuzz {
+
+Outcome toml_config(std::span<const std::uint8_t> input) {
+    const std::string_view text(reinterpret_cast<const char*>(input.data()), input.size());
+    const ReadResult result = read_toml_config(text, "fuzz.toml");
+    for (const Diagnostic& d : result.diagnostics) {
+        if (d.message.empty()) __builtin_trap();  // every diagnostic says something
     }
-    return 0;
+    return result.ok() ? Outcome::accepted : Outcome::refused;
 }
+
+}  // namespace xvip::fuzz
