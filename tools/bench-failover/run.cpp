@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "bench-failover/arp_sampler.hpp"
+#include "probe/arp_sampler.hpp"
 #include "bench-failover/watch.hpp"
 #include "dataplane/dataplane.hpp"
 #include "lab/keepalived_text.hpp"
@@ -23,6 +23,9 @@
 namespace xvip::bench_failover {
 
 namespace plan = topo::address_plan;
+using probe::ArpSamplerOptions;
+using probe::ArpSamples;
+using probe::run_arp_sampler;
 using namespace std::chrono;
 
 const char* to_string(Daemon daemon) { return daemon == Daemon::xvipd ? "xvipd" : "keepalived"; }

@@ -1,4 +1,4 @@
-#include "bench-failover/arp_sampler.hpp"
+#include "probe/arp_sampler.hpp"
 
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -17,7 +17,7 @@
 #include "common/unique_fd.hpp"
 #include "dataplane/state_word.hpp"
 
-namespace xvip::bench_failover {
+namespace xvip::probe {
 
 using namespace std::chrono;
 
@@ -95,4 +95,4 @@ ArpSamples run_arp_sampler(const ArpSamplerOptions& o) {
     return samples;
 }
 
-}  // namespace xvip::bench_failover
+}  // namespace xvip::probe

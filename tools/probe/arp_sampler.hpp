@@ -11,7 +11,7 @@
 #include "common/ip_address.hpp"
 #include "common/mac_address.hpp"
 
-namespace xvip::bench_failover {
+namespace xvip::probe {
 
 struct ArpSamplerOptions {
     IpAddress vip;
@@ -30,4 +30,4 @@ struct ArpSamples {
 
 ArpSamples run_arp_sampler(const ArpSamplerOptions& options);
 
-}  // namespace xvip::bench_failover
+}  // namespace xvip::probe
