@@ -10,14 +10,18 @@ void Timeline::add(std::chrono::nanoseconds at, std::string source, std::string 
     events_.push_back({at, std::move(source), std::move(text)});
 }
 
-void Timeline::print(std::FILE* out) const {
+std::vector<Event> Timeline::events() const {
     std::vector<Event> events;
     {
         std::lock_guard lock(mutex_);
         events = events_;
     }
     std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.at < b.at; });
-    for (const auto& e : events) {
+    return events;
+}
+
+void Timeline::print(std::FILE* out) const {
+    for (const auto& e : events()) {
         const auto rel = e.at - start_;
         if (rel.count() < 0) continue;
         const std::string stamp = "+" + format_ms(rel);

@@ -22,6 +22,8 @@ public:
     // Times print relative to `start`; earlier events (the set-up) are not printed.
     void set_start(std::chrono::nanoseconds start) { start_ = start; }
     void add(std::chrono::nanoseconds at, std::string source, std::string text);
+    // Every event so far, in time order (stable for equal stamps).
+    std::vector<Event> events() const;
     // Events in time order (stable for equal stamps), as "  +512.345 ms  node0   text".
     void print(std::FILE* out) const;
 

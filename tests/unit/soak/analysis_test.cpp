@@ -1,0 +1,166 @@
+// The chaos soak's rules (tools/soak/analysis.hpp) on made-up recordings: each bound catches what
+// it names and lets through what it allows.
+#include "soak/analysis.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace xvip::soak {
+namespace {
+
+using namespace std::chrono;
+
+constexpr std::uint8_t kNode0 = 1, kNode1 = 2;
+constexpr nanoseconds kStart = seconds(100);  // the ARP recording's slot 0
+
+// A recording of `total` ms in which node0 answers, then node1 from `handover_ms` on, with
+// `both_ms` of overlap before it and `none_ms` of silence instead (one of the two is zero).
+ClientView handover(int total, int handover_ms, int both_ms, int none_ms) {
+    ClientView v{.arp_start = kStart};
+    for (int i = 0; i < total; ++i) {
+        std::uint8_t mask = i < handover_ms ? kNode0 : kNode1;
+        if (i >= handover_ms - both_ms && i < handover_ms) mask = kNode0 | kNode1;
+        if (i >= handover_ms && i < handover_ms + none_ms) mask = 0;
+        v.arp_slots.push_back(mask);
+        if (mask != 0) v.echo_replies.push_back(kStart + milliseconds(i) + microseconds(300));
+    }
+    return v;
+}
+
+Fault fault(FaultKind kind, bool on_active) {
+    Fault f;
+    f.number = 1;
+    f.kind = kind;
+    f.target_active = on_active;
+    f.injected = kStart + milliseconds(100);
+    f.healed = kStart + milliseconds(600);
+    f.settled = kStart + milliseconds(1500);
+    f.quiet_end = kStart + milliseconds(3000);
+    return f;
+}
+
+const Timing kTiming{.advert = milliseconds(100), .round_trip = microseconds(200),
+                     .successor_master_down = microseconds(360'938)};
+
+TEST(SoakRuns, LongestRunOfTwoAnsweringAndOfSilence) {
+    const auto v = handover(2000, 800, 30, 0);
+    const auto both = longest_run(v, kStart, kStart + seconds(2), 2);
+    EXPECT_EQ(both.length, milliseconds(30));
+    EXPECT_EQ(both.begin, kStart + milliseconds(770));
+    EXPECT_EQ(longest_run(v, kStart, kStart + seconds(2), 0).length, nanoseconds(0));
+    const auto gap = handover(2000, 800, 0, 45);
+    EXPECT_EQ(longest_run(gap, kStart, kStart + seconds(2), 0).length, milliseconds(45));
+}
+
+TEST(SoakRuns, WindowClipsTheRunAndTheRecording) {
+    const auto v = handover(2000, 800, 0, 45);
+    // Only 20 of the 45 silent slots are in the window.
+    EXPECT_EQ(longest_run(v, kStart, kStart + milliseconds(820), 0).length, milliseconds(20));
+    // A window reaching past the recording counts only recorded slots.
+    EXPECT_EQ(longest_run(v, kStart + milliseconds(1990), kStart + seconds(5), 0).length, nanoseconds(0));
+    EXPECT_EQ(longest_run(v, kStart - seconds(5), kStart - seconds(1), 0).length, nanoseconds(0));
+}
+
+TEST(SoakRuns, ReplyGapIncludesTheWindowEdges) {
+    ClientView v;
+    v.echo_replies = {milliseconds(10), milliseconds(11), milliseconds(50), milliseconds(51)};
+    EXPECT_EQ(longest_reply_gap(v, milliseconds(0), milliseconds(60)), milliseconds(39));
+    EXPECT_EQ(longest_reply_gap(v, milliseconds(0), milliseconds(200)), milliseconds(149));
+    EXPECT_EQ(longest_reply_gap(v, milliseconds(60), milliseconds(70)), milliseconds(10));
+}
+
+TEST(SoakBounds, KillOfTheActiveNodeBoundsBothTwoAnsweringAndSilence) {
+    const auto f = fault(FaultKind::kill, true);
+    const auto limits = limits_for(f, kTiming);
+    ASSERT_TRUE(limits.both_answer && limits.silence);
+    EXPECT_EQ(*limits.both_answer, milliseconds(100) + microseconds(200) + milliseconds(1));
+    EXPECT_EQ(*limits.silence, microseconds(360'938) + milliseconds(5) + milliseconds(1));
+
+    EXPECT_TRUE(assess(f, kTiming, handover(3000, 800, 0, 60), {}).violations.empty());
+    const auto silent = assess(f, kTiming, handover(3000, 800, 0, 380), {});
+    ASSERT_EQ(silent.violations.size(), 1u);
+    EXPECT_NE(silent.violations[0].find("no node answered ARP for 380.0 ms"), std::string::npos);
+    const auto both = assess(f, kTiming, handover(3000, 800, 150, 0), {});
+    ASSERT_EQ(both.violations.size(), 1u);
+    EXPECT_NE(both.violations[0].find("two nodes answered ARP at once for 150.0 ms"), std::string::npos);
+}
+
+TEST(SoakBounds, PartitionCountsTwoAnsweringFromTheHealOnly) {
+    auto f = fault(FaultKind::partition, true);
+    f.client_with_target = true;  // the client kept the active node: no silence bound
+    EXPECT_FALSE(limits_for(f, kTiming).silence);
+    // 150 ms of two answering that ended before the heal (600 ms) is not counted...
+    EXPECT_TRUE(assess(f, kTiming, handover(3000, 400, 150, 0), {}).violations.empty());
+    // ...after it, it is.
+    EXPECT_EQ(assess(f, kTiming, handover(3000, 900, 150, 0), {}).violations.size(), 1u);
+    // Cut off from the client, the active node failed for it: silence is bounded too...
+    f.client_with_target = false;
+    EXPECT_TRUE(limits_for(f, kTiming).silence);
+    // ...as when a backup is cut off together with the client, and a backup alone is harmless.
+    auto backup = fault(FaultKind::partition, false);
+    backup.client_with_target = true;
+    EXPECT_TRUE(limits_for(backup, kTiming).silence);
+    backup.client_with_target = false;
+    EXPECT_FALSE(limits_for(backup, kTiming).silence);
+}
+
+TEST(SoakBounds, FaultsOnABackupOrLossAreReportedNotBounded) {
+    EXPECT_FALSE(limits_for(fault(FaultKind::link_down, false), kTiming).silence);
+    const auto loss = limits_for(fault(FaultKind::loss, true), kTiming);
+    EXPECT_FALSE(loss.both_answer || loss.silence);
+    const auto found = assess(fault(FaultKind::loss, true), kTiming, handover(3000, 800, 400, 0), {});
+    EXPECT_TRUE(found.violations.empty());
+    EXPECT_EQ(found.both_answer.length, milliseconds(400));
+}
+
+TEST(SoakBounds, AnyTransitionInTheFaultFreeWindowIsAViolation) {
+    const auto f = fault(FaultKind::restart, true);
+    const std::vector<nanoseconds> during_fault{kStart + milliseconds(700)};
+    const auto calm = assess(f, kTiming, handover(3000, 3000, 0, 0), during_fault);
+    EXPECT_TRUE(calm.violations.empty());
+    EXPECT_EQ(calm.fault_transitions, 1u);
+    const std::vector<nanoseconds> in_quiet{kStart + milliseconds(700), kStart + milliseconds(2000)};
+    const auto flap = assess(f, kTiming, handover(3000, 3000, 0, 0), in_quiet);
+    ASSERT_EQ(flap.violations.size(), 1u);
+    EXPECT_EQ(flap.quiet_transitions, 1u);
+    // A VRRP transition the daemons counted, with no role change at all, is one too.
+    auto counted = f;
+    counted.quiet_vrrp_transitions = 2;
+    const auto unseen = assess(counted, kTiming, handover(3000, 3000, 0, 0), during_fault);
+    ASSERT_EQ(unseen.violations.size(), 1u);
+    EXPECT_EQ(unseen.quiet_transitions, 2u);
+}
+
+TEST(SoakBounds, NotSettlingIsAViolation) {
+    auto f = fault(FaultKind::stall, false);
+    f.settled_in_time = false;
+    EXPECT_EQ(assess(f, kTiming, handover(3000, 3000, 0, 0), {}).violations.size(), 1u);
+}
+
+TEST(SoakUsage, SameDescriptorsAndBoundedMemoryPerDaemon) {
+    const std::vector<Usage> readings{
+        {.at = seconds(1), .pid = 10, .node = 0, .fds = 14, .rss_kib = 5000},
+        {.at = seconds(50), .pid = 10, .node = 0, .fds = 14, .rss_kib = 5100},
+        {.at = seconds(2), .pid = 11, .node = 1, .fds = 14, .rss_kib = 5000},
+        {.at = seconds(60), .pid = 11, .node = 1, .fds = 15, .rss_kib = 5000},
+        {.at = seconds(3), .pid = 12, .node = 2, .fds = 14, .rss_kib = 5000},
+        {.at = seconds(70), .pid = 12, .node = 2, .fds = 14, .rss_kib = 6000},
+        {.at = seconds(4), .pid = 13, .node = 2, .fds = 99, .rss_kib = 1},  // read once: not compared
+    };
+    const auto found = assess_usage(readings, 256);
+    EXPECT_EQ(found.daemons_compared, 3u);
+    ASSERT_EQ(found.violations.size(), 2u);
+    EXPECT_NE(found.violations[0].find("pid 11"), std::string::npos);
+    EXPECT_NE(found.violations[0].find("descriptors changed"), std::string::npos);
+    EXPECT_NE(found.violations[1].find("pid 12"), std::string::npos);
+    EXPECT_NE(found.violations[1].find("memory grew"), std::string::npos);
+}
+
+TEST(SoakFaults, NamesRoundTrip) {
+    for (const auto kind : kFaultKinds) EXPECT_EQ(parse_fault_kind(to_string(kind)), kind);
+    EXPECT_FALSE(parse_fault_kind("meteor"));
+}
+
+}  // namespace
+}  // namespace xvip::soak

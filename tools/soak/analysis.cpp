@@ -1,0 +1,168 @@
+#include "soak/analysis.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <map>
+
+namespace xvip::soak {
+
+using namespace std::chrono;
+
+const char* to_string(FaultKind kind) {
+    switch (kind) {
+        case FaultKind::kill: return "kill";
+        case FaultKind::stall: return "stall";
+        case FaultKind::link_down: return "link-down";
+        case FaultKind::loss: return "loss";
+        case FaultKind::partition: return "partition";
+        case FaultKind::restart: return "restart";
+        case FaultKind::planned_stop: return "planned-stop";
+    }
+    return "?";
+}
+
+std::optional<FaultKind> parse_fault_kind(std::string_view text) {
+    for (const auto kind : kFaultKinds) {
+        if (text == to_string(kind)) return kind;
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+// The active node stopped serving the client: it is gone, frozen, off the link, or on the other
+// side of a partition (cut off alone, or a backup cut off together with the client).
+bool active_fails(const Fault& f) {
+    switch (f.kind) {
+        case FaultKind::kill:
+        case FaultKind::stall:
+        case FaultKind::link_down: return f.target_active;
+        case FaultKind::partition: return f.target_active != f.client_with_target;
+        default: return false;
+    }
+}
+
+// Where the two-at-once bound starts counting, for the faults it applies to.
+std::optional<nanoseconds> both_answer_from(const Fault& f) {
+    switch (f.kind) {
+        case FaultKind::kill:
+        case FaultKind::stall: return f.injected;
+        case FaultKind::partition: return f.healed;
+        default: return std::nullopt;
+    }
+}
+
+std::string ms(nanoseconds d) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f ms", static_cast<double>(d.count()) / 1e6);
+    return text;
+}
+
+}  // namespace
+
+Limits limits_for(const Fault& fault, const Timing& t) {
+    Limits limits;
+    if (both_answer_from(fault)) limits.both_answer = t.advert + t.round_trip + t.slot;
+    if (active_fails(fault)) limits.silence = t.successor_master_down + milliseconds(5) + t.slot;
+    return limits;
+}
+
+Span longest_run(const ClientView& view, nanoseconds from, nanoseconds to, int min_nodes) {
+    if (view.arp_slots.empty() || to <= from) return {};
+    const auto slot_count = static_cast<std::int64_t>(view.arp_slots.size());
+    const auto first = std::max<std::int64_t>(0, (from - view.arp_start) / view.slot);
+    const auto last = std::min<std::int64_t>(slot_count, (to - view.arp_start + view.slot - nanoseconds(1)) / view.slot);
+    Span best;
+    std::int64_t run_begin = -1;
+    const auto close_run = [&](std::int64_t end) {
+        if (run_begin < 0) return;
+        const auto length = (end - run_begin) * view.slot;
+        if (length > best.length) best = {view.arp_start + run_begin * view.slot, length};
+        run_begin = -1;
+    };
+    for (auto i = first; i < last; ++i) {
+        const int answering = std::popcount(view.arp_slots[static_cast<std::size_t>(i)]);
+        const bool in_run = min_nodes == 0 ? answering == 0 : answering >= min_nodes;
+        if (in_run && run_begin < 0) run_begin = i;
+        if (!in_run) close_run(i);
+    }
+    close_run(last);
+    return best;
+}
+
+nanoseconds longest_reply_gap(const ClientView& view, nanoseconds from, nanoseconds to) {
+    if (to <= from) return nanoseconds(0);
+    const auto& r = view.echo_replies;
+    auto it = std::lower_bound(r.begin(), r.end(), from);
+    nanoseconds previous = from, longest{0};
+    for (; it != r.end() && *it < to; ++it) {
+        longest = std::max(longest, *it - previous);
+        previous = *it;
+    }
+    return std::max(longest, to - previous);
+}
+
+std::size_t count_within(const std::vector<nanoseconds>& times, nanoseconds from, nanoseconds to) {
+    return static_cast<std::size_t>(std::count_if(times.begin(), times.end(),
+                                                  [&](nanoseconds t) { return t >= from && t < to; }));
+}
+
+FaultFindings assess(const Fault& f, const Timing& timing, const ClientView& view,
+                     const std::vector<nanoseconds>& role_changes) {
+    FaultFindings out;
+    out.limits = limits_for(f, timing);
+    const std::string what = "fault " + std::to_string(f.number) + " (" + to_string(f.kind) + ")";
+    const auto both_from = both_answer_from(f).value_or(f.injected);
+    out.both_answer = longest_run(view, both_from, f.settled, 2);
+    out.silence = longest_run(view, f.injected, f.settled, 0);
+    out.echo_gap = longest_reply_gap(view, f.injected, f.settled);
+    out.fault_transitions = count_within(role_changes, f.injected, f.settled);
+    out.quiet_transitions = count_within(role_changes, f.settled, f.quiet_end) + f.quiet_vrrp_transitions;
+
+    if (!f.settled_in_time) out.violations.push_back(what + ": did not settle (see the log)");
+    if (out.limits.both_answer && out.both_answer.length > *out.limits.both_answer) {
+        out.violations.push_back(what + ": two nodes answered ARP at once for " + ms(out.both_answer.length) +
+                                 ", more than one advert interval plus a round trip (" +
+                                 ms(*out.limits.both_answer) + ")");
+    }
+    if (out.limits.silence && out.silence.length > *out.limits.silence) {
+        out.violations.push_back(what + ": no node answered ARP for " + ms(out.silence.length) +
+                                 ", more than Master_Down_Interval + 5 ms (" + ms(*out.limits.silence) + ")");
+    }
+    if (out.quiet_transitions != 0) {
+        out.violations.push_back(what + ": " + std::to_string(out.quiet_transitions) +
+                                 " state transition(s) in the fault-free window after it settled");
+    }
+    return out;
+}
+
+UsageFindings assess_usage(const std::vector<Usage>& readings, long rss_slack_kib) {
+    std::map<int, std::pair<Usage, Usage>> by_pid;  // first, last
+    for (const auto& u : readings) {
+        auto [it, fresh] = by_pid.try_emplace(u.pid, u, u);
+        if (!fresh) {
+            if (u.at < it->second.first.at) it->second.first = u;
+            if (u.at > it->second.second.at) it->second.second = u;
+        }
+    }
+    UsageFindings out;
+    for (const auto& [pid, span] : by_pid) {
+        const auto& [first, last] = span;
+        if (first.at == last.at) continue;
+        ++out.daemons_compared;
+        char line[160];
+        std::snprintf(line, sizeof line, "node%zu pid %d: %zu -> %zu fds, %ld -> %ld KiB resident over %.0f s",
+                      first.node, pid, first.fds, last.fds, first.rss_kib, last.rss_kib,
+                      duration<double>(last.at - first.at).count());
+        out.lines.emplace_back(line);
+        if (last.fds != first.fds) out.violations.push_back(std::string(line) + ": descriptors changed");
+        if (last.rss_kib > first.rss_kib + rss_slack_kib) {
+            out.violations.push_back(std::string(line) + ": memory grew by more than " +
+                                     std::to_string(rss_slack_kib) + " KiB");
+        }
+    }
+    return out;
+}
+
+}  // namespace xvip::soak

@@ -1,0 +1,128 @@
+// What the chaos soak asserts, as pure functions over what it recorded: the faults it injected
+// (with their times), the client's view (which node MACs answered ARP for the VIP in each
+// millisecond, when ICMP echo replies from the VIP arrived) and the state transitions the nodes
+// made. No I/O here, so that every rule is unit-tested on made-up recordings.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xvip::soak {
+
+using std::chrono::nanoseconds;
+
+enum class FaultKind {
+    kill,          // SIGKILL the daemon, start it again after a while
+    stall,         // SIGSTOP, SIGCONT after a while
+    link_down,     // the node's eth0 down, up again after a while
+    loss,          // 10-30 % loss (and delay, where the kernel has sch_netem) on the node's link
+    partition,     // the node cut off from the others (the client on one side or the other), healed
+    restart,       // SIGUSR2: the restart path, started again at once (what systemd does)
+    planned_stop,  // SIGTERM: the planned stop, started again after a while
+};
+inline constexpr std::array kFaultKinds{FaultKind::kill,      FaultKind::stall,   FaultKind::link_down,
+                                        FaultKind::loss,      FaultKind::partition, FaultKind::restart,
+                                        FaultKind::planned_stop};
+const char* to_string(FaultKind kind);
+std::optional<FaultKind> parse_fault_kind(std::string_view text);
+
+// One injected fault and the windows it defines (CLOCK_MONOTONIC).
+struct Fault {
+    std::size_t number = 0;  // 1, 2, ...
+    FaultKind kind = FaultKind::kill;
+    std::size_t target = 0;           // node index
+    bool target_active = false;       // the target was the active node when the fault began
+    bool client_with_target = false;  // partition: the client stayed on the target's side
+    std::string detail;               // "for 740 ms", "loss 23 % for 2.1 s", ...
+    nanoseconds injected{0};          // the fault began
+    nanoseconds healed{0};            // it was undone (the daemon started again, SIGCONT, link up...)
+    nanoseconds settled{0};           // one active node again, every backup following it
+    nanoseconds quiet_end{0};         // end of the fault-free window after settling
+    bool settled_in_time = true;
+    // VRRP transitions the daemons counted in that window (their `transitions` counters, read at
+    // both ends of it): exact, whatever their logs' timestamps say.
+    std::size_t quiet_vrrp_transitions = 0;
+};
+
+// The bounds the issue sets, for one fault (nullopt: not asserted for this kind of fault).
+struct Limits {
+    // After a kill or a stall (from the injection) and after a partition heals (from the heal):
+    // two nodes answer at once for at most one advert interval plus a round trip.
+    std::optional<nanoseconds> both_answer;
+    // After the active node fails (killed, stalled, link down, cut off from the client's side of
+    // a partition): no node answers for at most the successor's Master_Down_Interval plus 5 ms.
+    std::optional<nanoseconds> silence;
+};
+
+struct Timing {
+    nanoseconds advert{0};
+    nanoseconds round_trip{0};              // the client's echo round trip (p99 of the run)
+    // Of the node that takes over for the client: the highest-priority backup on its side.
+    nanoseconds successor_master_down{0};
+    nanoseconds slot{std::chrono::milliseconds(1)};  // the ARP sampler's resolution
+};
+// The slot adds to both bounds: a run of n 1-ms slots measures between n - 1 and n ms.
+Limits limits_for(const Fault& fault, const Timing& timing);
+
+// The client's view.
+struct ClientView {
+    nanoseconds arp_start{0};              // CLOCK_MONOTONIC of ARP slot 0
+    nanoseconds slot{std::chrono::milliseconds(1)};
+    std::vector<std::uint8_t> arp_slots;   // bit i: node i answered in that slot
+    std::vector<nanoseconds> echo_replies; // CLOCK_MONOTONIC arrival of each echo reply, sorted
+};
+
+// A span of time, begin (CLOCK_MONOTONIC) and length.
+struct Span {
+    nanoseconds begin{0};
+    nanoseconds length{0};
+};
+
+// The longest run of consecutive slots within [from, to) in which at least `min_nodes` nodes
+// answered (min_nodes = 2: two at once), or in which none did (min_nodes = 0). Slots only partly in
+// the window count; slots outside the recording do not.
+Span longest_run(const ClientView& view, nanoseconds from, nanoseconds to, int min_nodes);
+// The longest time without an echo reply within [from, to), the window's edges included.
+nanoseconds longest_reply_gap(const ClientView& view, nanoseconds from, nanoseconds to);
+// How many of `times` fall in [from, to).
+std::size_t count_within(const std::vector<nanoseconds>& times, nanoseconds from, nanoseconds to);
+
+struct FaultFindings {
+    Limits limits;
+    Span both_answer;    // in the window the bound applies to (or the whole fault when none does)
+    Span silence;        // from the injection until settled
+    nanoseconds echo_gap{0};
+    std::size_t fault_transitions = 0;  // data-plane role changes between the injection and settling
+    std::size_t quiet_transitions = 0;  // role changes and VRRP transitions in the fault-free window
+    std::vector<std::string> violations;
+};
+
+// Everything the soak asserts about one fault. `role_changes`: when any node's data-plane role
+// changed (active, standby, not attached), sorted.
+FaultFindings assess(const Fault& fault, const Timing& timing, const ClientView& view,
+                     const std::vector<nanoseconds>& role_changes);
+
+// A daemon's descriptors and memory, read at the end of each fault-free window it lived through.
+struct Usage {
+    nanoseconds at{0};
+    int pid = 0;
+    std::size_t node = 0;
+    std::size_t fds = 0;
+    long rss_kib = 0;
+};
+struct UsageFindings {
+    std::size_t daemons_compared = 0;  // daemons read in two windows or more
+    std::vector<std::string> lines;    // "node0 pid 123: 14 -> 14 fds, 5120 -> 5124 KiB over 180 s"
+    std::vector<std::string> violations;
+};
+// Per daemon (pid), its first reading against its last: the same number of descriptors, and
+// resident memory grown by at most `rss_slack_kib`.
+UsageFindings assess_usage(const std::vector<Usage>& readings, long rss_slack_kib);
+
+}  // namespace xvip::soak

@@ -1,0 +1,77 @@
+#include "soak/segment_faults.hpp"
+
+namespace xvip::soak {
+
+namespace {
+
+constexpr const char* kSecondBridge = "br1";
+constexpr const char* kTable = "xvip_soak";
+
+}  // namespace
+
+SegmentFaults::SegmentFaults(const topo::Topology& topo) : topo_(topo) {
+    const auto& ns = topo_.bridge_netns();
+    topo_.run_checked(ns, {"ip", "link", "add", kSecondBridge, "type", "bridge", "stp_state", "0", "forward_delay",
+                           "0", "mcast_snooping", "0"});
+    topo_.run_checked(ns, {"ip", "link", "set", kSecondBridge, "up"});
+    // netem, if the kernel has it: tried on a bridge port, removed again at once.
+    const auto port = topo_.node(0).bridge_port;
+    netem_ = topo_.run(ns, {"tc", "qdisc", "add", "dev", port, "root", "netem", "delay", "1ms"}).success();
+    if (netem_) {
+        topo_.run_checked(ns, {"tc", "qdisc", "del", "dev", port, "root"});
+    } else {
+        topo_.run_checked(ns, {"nft", "add", "table", "bridge", kTable});
+        topo_.run_checked(ns, {"nft", "add", "chain", "bridge", kTable, "forward",
+                               "{ type filter hook forward priority 0 ; policy accept ; }"});
+    }
+}
+
+std::string SegmentFaults::loss_method() const {
+    return netem_ ? "sch_netem (loss and delay)" : "nftables numgen (loss only: this kernel has no sch_netem)";
+}
+
+void SegmentFaults::set_link(const topo::Endpoint& host, bool up) const {
+    topo_.run_checked(host.netns, {"ip", "link", "set", host.ifname, up ? "up" : "down"});
+}
+
+void SegmentFaults::add_loss(const topo::Endpoint& host, int percent, std::chrono::milliseconds delay) const {
+    const auto loss = std::to_string(percent) + "%";
+    if (netem_) {
+        const auto d = std::to_string(delay.count()) + "ms";
+        topo_.run_checked(host.netns, {"tc", "qdisc", "replace", "dev", host.ifname, "root", "netem", "loss", loss,
+                                       "delay", d});
+        topo_.run_checked(topo_.bridge_netns(), {"tc", "qdisc", "replace", "dev", host.bridge_port, "root", "netem",
+                                                 "loss", loss, "delay", d});
+        return;
+    }
+    for (const char* direction : {"iifname", "oifname"}) {
+        topo_.run_checked(topo_.bridge_netns(), {"nft", "add", "rule", "bridge", kTable, "forward", direction,
+                                                 host.bridge_port, "numgen", "random", "mod", "100", "<",
+                                                 std::to_string(percent), "drop"});
+    }
+}
+
+void SegmentFaults::clear_loss(const topo::Endpoint& host) const {
+    if (netem_) {
+        topo_.run_checked(host.netns, {"tc", "qdisc", "del", "dev", host.ifname, "root"});
+        topo_.run_checked(topo_.bridge_netns(), {"tc", "qdisc", "del", "dev", host.bridge_port, "root"});
+        return;
+    }
+    topo_.run_checked(topo_.bridge_netns(), {"nft", "flush", "chain", "bridge", kTable, "forward"});
+}
+
+void SegmentFaults::partition(const std::vector<const topo::Endpoint*>& cut_off) {
+    for (const auto* host : cut_off) {
+        topo_.run_checked(topo_.bridge_netns(), {"ip", "link", "set", "dev", host->bridge_port, "master", kSecondBridge});
+        moved_.push_back(host->bridge_port);
+    }
+}
+
+void SegmentFaults::heal() {
+    for (const auto& port : moved_) {
+        topo_.run_checked(topo_.bridge_netns(), {"ip", "link", "set", "dev", port, "master", topo::Topology::bridge_name()});
+    }
+    moved_.clear();
+}
+
+}  // namespace xvip::soak

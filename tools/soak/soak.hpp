@@ -1,0 +1,40 @@
+// xvip-soak: the chaos soak. Three xvipd nodes (priorities 150, 100, 50, preemption on, VRRPv3 at
+// 100 ms adverts) and a client in a throwaway topology; one random fault at a time (SIGKILL,
+// SIGSTOP/SIGCONT, link down/up, loss on a link, partitions, restarts, planned stops), each undone
+// after a random while, then a wait until one node is active again and a fault-free window. The
+// client asks who has the VIP every millisecond and pings it every millisecond for the whole run.
+// At the end it checks every fault against the bounds of analysis.hpp, every fault-free window for
+// transitions, every daemon for crashes and its descriptors and memory for growth.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "soak/analysis.hpp"
+
+namespace xvip::soak {
+
+struct SoakOptions {
+    std::chrono::seconds duration{180};       // faults are injected for this long
+    std::uint64_t seed = 0;                   // printed, to replay a run
+    std::chrono::milliseconds advert{100};
+    std::chrono::milliseconds quiet{1500};    // each fault-free window
+    std::vector<FaultKind> faults;            // empty: every kind
+    long rss_slack_kib = 256;                 // resident memory a daemon may gain over its life
+    std::string xvipd;
+    std::string xvipctl;
+    std::filesystem::path report;             // a markdown report, or empty
+};
+
+constexpr int kSoakHeld = 0;      // every bound held
+constexpr int kSoakViolated = 1;  // a bound was broken (each is printed)
+constexpr int kSoakError = 2;     // the soak itself could not run (the topology, a tool)
+
+// Runs the soak, printing progress and the findings to `out`; removes everything it made.
+int run_soak(const SoakOptions& options, std::FILE* out);
+
+}  // namespace xvip::soak
