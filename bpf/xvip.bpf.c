@@ -30,12 +30,11 @@ static __always_inline int verdict(int action, __u32 counter)
 	return action;
 }
 
-/* The role to act on now: reads the state word once; an expired lease or drain is standby. A
- * standby word needs no clock at all. */
-static __always_inline enum xvip_role instance_role(const struct xvip_vip *vip)
+/* The role to act on now for an instance: reads its state word once; an expired lease or drain is
+ * standby. A standby word needs no clock at all. */
+static __always_inline enum xvip_role instance_role(__u32 instance)
 {
-	__u32 index = vip->instance;
-	__u64 *slot = bpf_map_lookup_elem(&xvip_state, &index);
+	__u64 *slot = bpf_map_lookup_elem(&xvip_state, &instance);
 	__u64 word;
 
 	if (!slot)
@@ -46,6 +45,24 @@ static __always_inline enum xvip_role instance_role(const struct xvip_vip *vip)
 	return xvip_effective_role(word, bpf_ktime_get_coarse_ns());
 }
 
+/* The instance an IPv4 address is a VIP of, or 0. The bucket of its last byte answers with one
+ * inlined array read, unless several VIPs end in that byte: then the hash map does. */
+static __always_inline __u32 vip4_instance(__be32 addr)
+{
+	__u32 key = xvip_bucket4_of(addr);
+	const __u64 *bucket = bpf_map_lookup_elem(&xvip_vip4_buckets, &key);
+	const struct xvip_vip *vip;
+	__u32 instance;
+
+	if (!bucket)
+		return 0;
+	instance = xvip_bucket4_instance(*(const volatile __u64 *)bucket, addr);
+	if (instance != XVIP_BUCKET_SHARED)
+		return instance;
+	vip = bpf_map_lookup_elem(&xvip_vip4, &addr);
+	return vip ? vip->instance : 0;
+}
+
 static __always_inline const struct xvip_vip_filter *vip_filter(void)
 {
 	__u32 key = 0;
@@ -53,21 +70,15 @@ static __always_inline const struct xvip_vip_filter *vip_filter(void)
 	return bpf_map_lookup_elem(&xvip_vip_filter, &key);
 }
 
-/* The VIP an IPv4 address is, or NULL; most addresses are ruled out by the filter alone. */
-static __always_inline const struct xvip_vip *lookup_vip4(const struct xvip_vip_filter *filter,
-							  const void *addr)
+/* The instance an IPv6 address is a VIP of, or 0; most addresses are ruled out by the filter. */
+static __always_inline __u32 vip6_instance(const struct xvip_vip_filter *filter, const __u8 *addr)
 {
-	if (filter && !xvip_filter_has(filter->ipv4, ((const __u8 *)addr)[3]))
-		return NULL;
-	return bpf_map_lookup_elem(&xvip_vip4, addr);
-}
+	const struct xvip_vip *vip;
 
-static __always_inline const struct xvip_vip *lookup_vip6(const struct xvip_vip_filter *filter,
-							  const __u8 *addr)
-{
 	if (filter && !xvip_filter_has(filter->ipv6, addr[15]))
-		return NULL;
-	return bpf_map_lookup_elem(&xvip_vip6, addr);
+		return 0;
+	vip = bpf_map_lookup_elem(&xvip_vip6, addr);
+	return vip ? vip->instance : 0;
 }
 
 static __always_inline const struct xvip_iface *iface_config(void)
@@ -93,12 +104,12 @@ static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
 	       a[5] == b[5];
 }
 
-/* Traffic addressed to a VIP that is not ARP/ND: only a standby stops it. */
-static __always_inline int vip_traffic(const struct xvip_vip *vip)
+/* Traffic addressed to a VIP (instance 0: to none) that is not ARP/ND: only a standby stops it. */
+static __always_inline int vip_traffic(__u32 instance)
 {
-	if (!vip)
+	if (!instance)
 		return verdict(XDP_PASS, COUNTER(pass_not_vip));
-	switch (instance_role(vip)) {
+	switch (instance_role(instance)) {
 	case XVIP_ROLE_ACTIVE:
 		return verdict(XDP_PASS, COUNTER(vip_pass_active));
 	case XVIP_ROLE_DRAINING:
@@ -111,10 +122,9 @@ static __always_inline int vip_traffic(const struct xvip_vip *vip)
 static __always_inline int handle_arp(struct ethhdr *eth, struct cursor *c)
 {
 	struct arp_eth_ipv4 *arp = parse_arp(c);
-	const struct xvip_vip_filter *filter = vip_filter();
 	const struct xvip_iface *iface;
-	const struct xvip_vip *vip;
 	__be32 vip_addr;
+	__u32 instance;
 
 	if (!arp)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
@@ -124,17 +134,17 @@ static __always_inline int handle_arp(struct ethhdr *eth, struct cursor *c)
 
 	/* A VIP speaking: a gratuitous ARP or another host's reply. Never answered; while we are
 	 * active for that VIP it means someone else claims it too. */
-	vip = lookup_vip4(filter, &arp->spa);
-	if (vip) {
-		if (instance_role(vip) == XVIP_ROLE_ACTIVE)
+	instance = vip4_instance(arp->spa);
+	if (instance) {
+		if (instance_role(instance) == XVIP_ROLE_ACTIVE)
 			return verdict(XDP_PASS, COUNTER(arp_conflict));
 		return verdict(XDP_PASS, COUNTER(arp_pass_from_vip));
 	}
 
 	if (arp->op != bpf_htons(ARP_OP_REQUEST))
 		return verdict(XDP_PASS, COUNTER(arp_pass_other));
-	vip = lookup_vip4(filter, &arp->tpa);
-	if (!vip)
+	instance = vip4_instance(arp->tpa);
+	if (!instance)
 		return verdict(XDP_PASS, COUNTER(pass_not_vip));
 
 	iface = iface_config();
@@ -142,7 +152,7 @@ static __always_inline int handle_arp(struct ethhdr *eth, struct cursor *c)
 	    !(is_broadcast_mac(eth->h_dest) || mac_equal(eth->h_dest, iface->mac)))
 		return verdict(XDP_PASS, COUNTER(arp_pass_other));
 
-	if (instance_role(vip) != XVIP_ROLE_ACTIVE)
+	if (instance_role(instance) != XVIP_ROLE_ACTIVE)
 		return verdict(XDP_DROP, COUNTER(arp_drop_inactive));
 
 	/* The request becomes the reply in place (RFC 826): to the asker, from our MAC. */
@@ -310,21 +320,21 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth, s
 	struct nd_msg_body *ns;
 	struct ns_origin origin;
 	const struct xvip_vip_filter *filter = vip_filter();
-	const struct xvip_vip *vip;
+	__u32 instance;
 
 	if (!ip6 || ip6->version != 6)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
 
 	if (ip6->nexthdr == IPPROTO_ICMPV6 && (icmp = parse_icmp6_base(c)) &&
 	    icmp->type == ICMP6_NEIGHBOR_SOLICIT && (ns = parse_nd_body(c)) &&
-	    (vip = lookup_vip6(filter, ns->target))) {
+	    (instance = vip6_instance(filter, ns->target))) {
 		if (validate_ns(eth, ip6, icmp, ns, c, &origin))
 			return verdict(XDP_PASS, COUNTER(ns_invalid));
-		if (instance_role(vip) != XVIP_ROLE_ACTIVE)
+		if (instance_role(instance) != XVIP_ROLE_ACTIVE)
 			return verdict(XDP_DROP, COUNTER(ns_drop_inactive));
 		return send_na(ctx, &origin);
 	}
-	return vip_traffic(lookup_vip6(filter, ip6->daddr.in6_u.u6_addr8));
+	return vip_traffic(vip6_instance(filter, ip6->daddr.in6_u.u6_addr8));
 }
 
 static __always_inline int handle_ipv4(struct cursor *c)
@@ -334,7 +344,7 @@ static __always_inline int handle_ipv4(struct cursor *c)
 	/* Options and fragments need no special case: the destination is in the fixed header. */
 	if (!ip || ip->version != 4 || ip->ihl < 5)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
-	return vip_traffic(lookup_vip4(vip_filter(), &ip->daddr));
+	return vip_traffic(vip4_instance(ip->daddr));
 }
 
 SEC("xdp")

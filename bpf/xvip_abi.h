@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 2
+#define XVIP_ABI_VERSION 3
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -17,6 +17,7 @@
 #define XVIP_MAP_VIP6 "xvip_vip6"
 #define XVIP_MAP_IFACE "xvip_iface"
 #define XVIP_MAP_COUNTERS "xvip_counters"
+#define XVIP_MAP_VIP4_BUCKETS "xvip_vip4_buckets"
 #define XVIP_MAP_VIP_FILTER "xvip_vip_filter"
 #define XVIP_PIN_LINK "xdp_link"
 
@@ -93,13 +94,59 @@ struct xvip_state {
 };
 
 /*
- * A one-entry array: one bit per value of an address's last byte, set when some VIP ends in that
- * byte. A clear bit proves an address is not a VIP without the hash lookup, so the common case,
- * traffic not for a VIP, costs an inlined array read. User space rebuilds it from the VIP maps
- * on every change (set after adding a VIP, cleared after removing the last VIP of a bucket).
+ * IPv4 VIPs indexed by their address's last byte, so that the common cases cost an inlined array
+ * read instead of a hash lookup: 256 buckets, one 64-bit word each, the address (network byte
+ * order, in the low 32 bits as a little-endian load of the frame's bytes gives it) and its
+ * instance above. An empty bucket (0) proves an address is no VIP; a bucket of one VIP answers by
+ * comparing addresses; when several VIPs end in the same byte, the bucket says so and the hash map
+ * (the source of truth, xvip_vip4) answers. The array is mmapable and user space writes each word
+ * with one atomic 64-bit store, so address and instance never tear apart (as the state word).
+ * User space rebuilds the buckets from the hash map on every change: a VIP goes into the hash map
+ * before its bucket, and out of its bucket before the hash map.
+ */
+#define XVIP_VIP4_BUCKETS 256
+#define XVIP_BUCKET_SHARED 0xffffffffu /* instance of a bucket that several VIPs end in */
+
+/* For bpftool; both sides access the word only whole, through the functions below. */
+struct xvip_vip4_bucket {
+	__be32 addr;
+	__u32 instance;
+};
+
+static inline __u32 xvip_bucket4_of(__be32 addr)
+{
+	return ((const __u8 *)&addr)[3];
+}
+
+/* The instance addr is a VIP of, read from its bucket's word: 0 when it is none, or
+ * XVIP_BUCKET_SHARED when the hash map must tell. */
+static inline __u32 xvip_bucket4_instance(__u64 word, __be32 addr)
+{
+	__u32 instance = (__u32)(word >> 32);
+
+	if (instance == XVIP_BUCKET_SHARED || (__u32)word == (__u32)addr)
+		return instance;
+	return 0;
+}
+
+/* The writer's side, for user space: put a VIP into buckets that started all zero. */
+static inline void xvip_bucket4_add(__u64 buckets[XVIP_VIP4_BUCKETS], __be32 addr, __u32 instance)
+{
+	__u64 *bucket = &buckets[xvip_bucket4_of(addr)];
+
+	*bucket = *bucket == 0 ? ((__u64)instance << 32 | (__u32)addr)
+			       : (__u64)XVIP_BUCKET_SHARED << 32;
+}
+
+/*
+ * A one-entry array: one bit per value of an IPv6 address's last byte, set when some VIP ends in
+ * that byte. A clear bit proves an address is not a VIP without the hash lookup, so the common
+ * case, traffic not for a VIP, costs an inlined array read. (An IPv6 address and its instance do
+ * not fit one word that can be stored atomically, so IPv6 keeps the hash map behind this filter.)
+ * User space rebuilds it from the VIP map on every change (set after adding a VIP, cleared after
+ * removing the last VIP of a bucket).
  */
 struct xvip_vip_filter {
-	__u64 ipv4[4];
 	__u64 ipv6[4];
 };
 

@@ -17,6 +17,15 @@ struct {
 	__type(value, struct xvip_state);
 } xvip_state SEC(".maps");
 
+/* IPv4 VIPs by their last byte, ahead of the hash map; mmapable so each word is stored whole. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XVIP_VIP4_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct xvip_vip4_bucket);
+} xvip_vip4_buckets SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XVIP_MAX_VIPS);

@@ -7,7 +7,6 @@
 #include <linux/magic.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -15,7 +14,6 @@
 
 #include <time.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -154,8 +152,8 @@ void pin(int fd, const fs::path& path) {
 void remove_pins(const fs::path& pin_dir) {
     std::error_code ec;
     fs::remove(pin_dir / XVIP_PIN_LINK, ec);
-    for (const char* name : {XVIP_MAP_STATE, XVIP_MAP_VIP4, XVIP_MAP_VIP6, XVIP_MAP_IFACE,
-                             XVIP_MAP_COUNTERS, XVIP_MAP_VIP_FILTER}) {
+    for (const char* name : {XVIP_MAP_STATE, XVIP_MAP_VIP4_BUCKETS, XVIP_MAP_VIP4, XVIP_MAP_VIP6,
+                             XVIP_MAP_IFACE, XVIP_MAP_COUNTERS, XVIP_MAP_VIP_FILTER}) {
         fs::remove(pin_dir / name, ec);
     }
     fs::remove(pin_dir, ec);
@@ -174,8 +172,9 @@ struct SkeletonDeleter {
 
 }  // namespace
 
-std::array<std::pair<int, const char*>, 6> Dataplane::Maps::named() const {
+std::array<std::pair<int, const char*>, 7> Dataplane::Maps::named() const {
     return {{{state.get(), XVIP_MAP_STATE},
+             {vip4_buckets.get(), XVIP_MAP_VIP4_BUCKETS},
              {vip4.get(), XVIP_MAP_VIP4},
              {vip6.get(), XVIP_MAP_VIP6},
              {iface.get(), XVIP_MAP_IFACE},
@@ -213,9 +212,11 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
     std::memcpy(iface.mac, mac.data(), mac.size());
     iface.netns_ino = netns_inode();
 
-    Maps maps{dup_fd(bpf_map__fd(skel->maps.xvip_state)), dup_fd(bpf_map__fd(skel->maps.xvip_vip4)),
-              dup_fd(bpf_map__fd(skel->maps.xvip_vip6)), dup_fd(bpf_map__fd(skel->maps.xvip_iface)),
-              dup_fd(bpf_map__fd(skel->maps.xvip_counters)), dup_fd(bpf_map__fd(skel->maps.xvip_vip_filter))};
+    Maps maps{dup_fd(bpf_map__fd(skel->maps.xvip_state)),
+              dup_fd(bpf_map__fd(skel->maps.xvip_vip4_buckets)),
+              dup_fd(bpf_map__fd(skel->maps.xvip_vip4)), dup_fd(bpf_map__fd(skel->maps.xvip_vip6)),
+              dup_fd(bpf_map__fd(skel->maps.xvip_iface)), dup_fd(bpf_map__fd(skel->maps.xvip_counters)),
+              dup_fd(bpf_map__fd(skel->maps.xvip_vip_filter))};
     const int prog_fd = bpf_program__fd(skel->progs.xvip_xdp);
 
     make_private_dirs(pin_dir);
@@ -261,27 +262,29 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
         throw DataplaneError("xvip is not attached to " + std::string(ifname) + " (nothing pinned at " +
                              pin_dir.string() + ")");
     }
-    Maps maps{open_pin(pin_dir / XVIP_MAP_STATE), open_pin(pin_dir / XVIP_MAP_VIP4),
-              open_pin(pin_dir / XVIP_MAP_VIP6), open_pin(pin_dir / XVIP_MAP_IFACE),
-              open_pin(pin_dir / XVIP_MAP_COUNTERS), open_pin(pin_dir / XVIP_MAP_VIP_FILTER)};
-    UniqueFd link = open_pin(pin_dir / XVIP_PIN_LINK);
-
-    // The interface map's layout begins with the ABI version in every version: read it first.
+    // The interface map's layout begins with the ABI version in every version: read it first,
+    // before the other pins, whose names and layouts another version may not share.
+    UniqueFd iface_map = open_pin(pin_dir / XVIP_MAP_IFACE);
     bpf_map_info info{};
     std::uint32_t info_len = sizeof info;
-    if (bpf_obj_get_info_by_fd(maps.iface.get(), &info, &info_len) != 0) {
+    if (bpf_obj_get_info_by_fd(iface_map.get(), &info, &info_len) != 0) {
         throw DataplaneError("reading the interface map's info", errno);
     }
     xvip_iface iface{};
     const std::uint32_t key = 0;
     if (info.value_size != sizeof iface ||
-        bpf_map_lookup_elem(maps.iface.get(), &key, &iface) != 0 ||
+        bpf_map_lookup_elem(iface_map.get(), &key, &iface) != 0 ||
         iface.abi_version != XVIP_ABI_VERSION) {
         throw DataplaneError("the data plane pinned at " + pin_dir.string() +
                              " speaks another ABI version (" + std::to_string(iface.abi_version) +
                              ", this build speaks " + std::to_string(XVIP_ABI_VERSION) +
                              "): detach it with the xvipctl that attached it");
     }
+    Maps maps{open_pin(pin_dir / XVIP_MAP_STATE), open_pin(pin_dir / XVIP_MAP_VIP4_BUCKETS),
+              open_pin(pin_dir / XVIP_MAP_VIP4), open_pin(pin_dir / XVIP_MAP_VIP6),
+              std::move(iface_map), open_pin(pin_dir / XVIP_MAP_COUNTERS),
+              open_pin(pin_dir / XVIP_MAP_VIP_FILTER)};
+    UniqueFd link = open_pin(pin_dir / XVIP_PIN_LINK);
     const int ifindex = interface_index(ifname);
     if (iface.ifindex != static_cast<std::uint32_t>(ifindex) || iface.netns_ino != netns_inode()) {
         throw DataplaneError("the data plane pinned at " + pin_dir.string() +
@@ -316,68 +319,38 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
     clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
     clock_resolution_ = std::chrono::seconds(resolution.tv_sec) + std::chrono::nanoseconds(resolution.tv_nsec);
 
-    const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-    states_len_ = (XVIP_STATE_ENTRIES * sizeof(std::uint64_t) + page - 1) / page * page;
-    void* mem = mmap(nullptr, states_len_, PROT_READ | PROT_WRITE, MAP_SHARED, maps_.state.get(), 0);
-    if (mem == MAP_FAILED) throw DataplaneError("mapping the state array", errno);
-    states_ = static_cast<std::uint64_t*>(mem);
+    states_ = MappedWords(maps_.state.get(), XVIP_STATE_ENTRIES, "the state array");
+    vip4_buckets_ = MappedWords(maps_.vip4_buckets.get(), XVIP_VIP4_BUCKETS, "the IPv4 VIP buckets");
 }
 
-Dataplane::Dataplane(Dataplane&& other) noexcept
-    : ifname_(std::move(other.ifname_)), ifindex_(other.ifindex_), mode_(other.mode_),
-      mac_(other.mac_), pin_dir_(std::move(other.pin_dir_)), maps_(std::move(other.maps_)),
-      link_(std::move(other.link_)), states_(std::exchange(other.states_, nullptr)),
-      states_len_(std::exchange(other.states_len_, 0)), clock_resolution_(other.clock_resolution_) {}
-
-Dataplane& Dataplane::operator=(Dataplane&& other) noexcept {
-    if (this != &other) {
-        unmap();
-        ifname_ = std::move(other.ifname_);
-        ifindex_ = other.ifindex_;
-        mode_ = other.mode_;
-        mac_ = other.mac_;
-        pin_dir_ = std::move(other.pin_dir_);
-        maps_ = std::move(other.maps_);
-        link_ = std::move(other.link_);
-        states_ = std::exchange(other.states_, nullptr);
-        states_len_ = std::exchange(other.states_len_, 0);
-        clock_resolution_ = other.clock_resolution_;
-    }
-    return *this;
-}
-
-Dataplane::~Dataplane() { unmap(); }
-
-void Dataplane::unmap() {
-    if (states_) munmap(states_, states_len_);
-    states_ = nullptr;
-}
+Dataplane::Dataplane(Dataplane&& other) noexcept = default;
+Dataplane& Dataplane::operator=(Dataplane&& other) noexcept = default;
+Dataplane::~Dataplane() = default;
 
 void Dataplane::detach() {
     if (!link_) return;
     if (bpf_link_detach(link_.get()) != 0 && errno != ENOLINK) {
         throw DataplaneError("detaching XDP from " + ifname_, errno);
     }
-    unmap();
+    states_.reset();
+    vip4_buckets_.reset();
     link_.reset();
     maps_ = Maps{};
     remove_pins(pin_dir_);
 }
 
-std::uint64_t* Dataplane::state_slot(InstanceKey instance) const {
+std::uint32_t Dataplane::state_index(InstanceKey instance) const {
     if (!states_) throw DataplaneError("the data plane of " + ifname_ + " is detached");
-    return states_ + instance.index();
+    return instance.index();
 }
 
 void Dataplane::write_state(InstanceKey instance, StateWord state) {
     if (state.role != XdpRole::standby) state.deadline -= clock_resolution_;
-    std::atomic_ref<std::uint64_t>(*state_slot(instance)).store(state.encode(),
-                                                                std::memory_order_release);
+    states_.store(state_index(instance), state.encode());
 }
 
 StateWord Dataplane::read_state(InstanceKey instance) const {
-    return StateWord::decode(
-        std::atomic_ref<std::uint64_t>(*state_slot(instance)).load(std::memory_order_acquire));
+    return StateWord::decode(states_.load(state_index(instance)));
 }
 
 void Dataplane::add_vip(const IpAddress& vip, InstanceKey instance) {
@@ -400,32 +373,50 @@ void Dataplane::add_vip(const IpAddress& vip, InstanceKey instance) {
                                                  : std::string()),
                              errno);
     }
-    rebuild_vip_filter();  // after the VIP is in: a set bit with no VIP behind it is harmless
+    rebuild_vip_index();  // after the VIP is in the hash map, which the index must not get ahead of
 }
 
-// From the VIP maps as they are now; bits of removed VIPs clear only after they are gone.
-void Dataplane::rebuild_vip_filter() {
-    xvip_vip_filter filter{};
-    for (const auto& binding : vips()) {
+VipIndex build_vip_index(std::span<const VipBinding> vips) {
+    VipIndex index;
+    for (const auto& binding : vips) {
         const auto bytes = binding.address.bytes();
-        const std::uint8_t last = bytes.back();
-        auto& bits = binding.address.is_v4() ? filter.ipv4 : filter.ipv6;
-        xvip_filter_add(bits, last);
+        if (binding.address.is_v4()) {
+            __be32 address;
+            std::memcpy(&address, bytes.data(), sizeof address);
+            xvip_bucket4_add(index.buckets4.data(), address, binding.instance.index());
+        } else {
+            xvip_filter_add(index.filter6.ipv6, bytes.back());
+        }
+    }
+    return index;
+}
+
+// An IPv4 bucket is the program's answer on its own, so it must never name a VIP the hash map has
+// not got: buckets change after a VIP is added and before one is removed, each word in one store.
+// An IPv6 filter bit only sends the program to the hash map, so a stale one is harmless.
+void Dataplane::rebuild_vip_index(const IpAddress* leaving) {
+    std::vector<VipBinding> bound = vips();
+    if (leaving) std::erase_if(bound, [&](const VipBinding& b) { return b.address == *leaving; });
+    const VipIndex index = build_vip_index(bound);
+    for (std::size_t i = 0; i < index.buckets4.size(); ++i) {
+        if (vip4_buckets_.load(i) != index.buckets4[i]) vip4_buckets_.store(i, index.buckets4[i]);
     }
     const std::uint32_t key = 0;
-    if (bpf_map_update_elem(maps_.vip_filter.get(), &key, &filter, BPF_ANY) != 0) {
+    if (bpf_map_update_elem(maps_.vip_filter.get(), &key, &index.filter6, BPF_ANY) != 0) {
         throw DataplaneError("writing the VIP filter", errno);
     }
 }
 
 void Dataplane::remove_vip(const IpAddress& vip) {
     const int fd = vip.is_v4() ? maps_.vip4.get() : maps_.vip6.get();
+    rebuild_vip_index(&vip);  // out of its bucket before it leaves the hash map
     if (bpf_map_delete_elem(fd, vip.bytes().data()) != 0) {
-        throw DataplaneError(errno == ENOENT ? vip.to_string() + " is not a VIP on " + ifname_
+        const int error = errno;
+        rebuild_vip_index();  // it may still be there: put its bucket back
+        throw DataplaneError(error == ENOENT ? vip.to_string() + " is not a VIP on " + ifname_
                                              : "removing VIP " + vip.to_string(),
-                             errno);
+                             error);
     }
-    rebuild_vip_filter();
 }
 
 std::vector<VipBinding> Dataplane::vips() const {

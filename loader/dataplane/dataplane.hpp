@@ -19,6 +19,7 @@
 
 #include "common/ip_address.hpp"
 #include "common/mac_address.hpp"
+#include "dataplane/mapped_words.hpp"
 #include "dataplane/state_word.hpp"
 #include "common/unique_fd.hpp"
 #include "xvip_abi.h"
@@ -48,6 +49,14 @@ struct VipBinding {
     IpAddress address;
     InstanceKey instance;
 };
+
+// What the program reads ahead of the VIP hash maps (see xvip_abi.h), built from the VIPs bound:
+// the IPv4 buckets and the IPv6 filter. The data plane stores it; the BPF tests write the same.
+struct VipIndex {
+    std::array<__u64, XVIP_VIP4_BUCKETS> buckets4{};
+    xvip_vip_filter filter6{};
+};
+VipIndex build_vip_index(std::span<const VipBinding> vips);
 
 struct AttachOptions {
     std::string ifname;
@@ -104,13 +113,13 @@ public:
 
 private:
     struct Maps {
-        UniqueFd state, vip4, vip6, iface, counters, vip_filter;
-        std::array<std::pair<int, const char*>, 6> named() const;  // fd and pin name
+        UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter;
+        std::array<std::pair<int, const char*>, 7> named() const;  // fd and pin name
     };
     Dataplane(std::string ifname, std::filesystem::path pin_dir, Maps maps, UniqueFd link);
-    std::uint64_t* state_slot(InstanceKey instance) const;
-    void rebuild_vip_filter();
-    void unmap();
+    std::uint32_t state_index(InstanceKey instance) const;
+    // The IPv4 buckets and the IPv6 filter, from the VIP maps as they are now, without `leaving`.
+    void rebuild_vip_index(const IpAddress* leaving = nullptr);
 
     std::string ifname_;
     int ifindex_ = 0;
@@ -119,8 +128,8 @@ private:
     std::filesystem::path pin_dir_;
     Maps maps_;
     UniqueFd link_;
-    std::uint64_t* states_ = nullptr;  // XVIP_STATE_ENTRIES words, mmapped
-    std::size_t states_len_ = 0;
+    MappedWords states_;        // XVIP_STATE_ENTRIES state words
+    MappedWords vip4_buckets_;  // XVIP_VIP4_BUCKETS bucket words
     std::chrono::nanoseconds clock_resolution_{0};  // of CLOCK_MONOTONIC_COARSE
 };
 

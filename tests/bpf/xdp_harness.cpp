@@ -39,16 +39,24 @@ void XdpHarness::bind_vip(const IpAddress& vip, std::uint32_t instance) {
     if (bpf_map_update_elem(fd, vip.bytes().data(), &value, BPF_ANY) != 0) {
         throw std::runtime_error("binding VIP " + vip.to_string() + " failed");
     }
-    // The program's prefilter must know the VIP too, as the data-plane layer keeps it.
+    // The program's index ahead of the hash maps must know the VIP too: built as the data-plane
+    // layer builds it, each bucket that changed written after the hash map.
+    bound_.push_back({vip, {instance >= 256 ? AddressFamily::ipv6 : AddressFamily::ipv4,
+                            static_cast<std::uint8_t>(instance % 256)}});
+    const VipIndex index = build_vip_index(bound_);
+    for (std::uint32_t bucket = 0; bucket < index.buckets4.size(); ++bucket) {
+        if (index.buckets4[bucket] == index_.buckets4[bucket]) continue;
+        if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xvip_vip4_buckets), &bucket,
+                                &index.buckets4[bucket], BPF_ANY) != 0) {
+            throw std::runtime_error("writing a VIP bucket failed");
+        }
+    }
     const std::uint32_t key = 0;
-    xvip_vip_filter filter{};
-    const int filter_fd = bpf_map__fd(skel_->maps.xvip_vip_filter);
-    bpf_map_lookup_elem(filter_fd, &key, &filter);
-    const std::uint8_t last = vip.bytes().back();
-    xvip_filter_add(vip.is_v4() ? filter.ipv4 : filter.ipv6, last);
-    if (bpf_map_update_elem(filter_fd, &key, &filter, BPF_ANY) != 0) {
+    if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xvip_vip_filter), &key, &index.filter6,
+                            BPF_ANY) != 0) {
         throw std::runtime_error("writing the VIP filter failed");
     }
+    index_ = index;
 }
 
 void XdpHarness::write_state(std::uint32_t instance, std::uint64_t word) {

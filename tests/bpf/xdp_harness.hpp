@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/ip_address.hpp"
+#include "dataplane/dataplane.hpp"
 #include "test_frames.hpp"
 #include "xvip_abi.h"
 
@@ -40,6 +41,8 @@ public:
 
 private:
     std::unique_ptr<xvip_bpf, void (*)(xvip_bpf*)> skel_;
+    std::vector<VipBinding> bound_;  // every bind_vip so far
+    VipIndex index_;                 // as written into the program's maps
 };
 
 }  // namespace xvip::test

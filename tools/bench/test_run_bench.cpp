@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "common/ip_address.hpp"
+#include "dataplane/dataplane.hpp"
 #include "dataplane/state_word.hpp"
 #include "test_frames.hpp"
 #include "xvip_bench_probes.skel.h"
@@ -31,7 +32,9 @@ const Mac client_mac{0x02, 0x00, 0x00, 0x00, 0x00, 0x99};
 const IpAddress node4 = test::ip("192.0.2.10");
 const IpAddress client4 = test::ip("192.0.2.99");
 const IpAddress vip4 = test::ip("192.0.2.50");
-const IpAddress other_net4 = test::ip("198.51.100.50");
+const IpAddress other_net4 = test::ip("198.51.100.50");  // no VIP, but ends like vip4
+const IpAddress shared_vip4 = test::ip("192.0.2.60");  // two VIPs ending in the same byte
+const IpAddress shared_other_vip4 = test::ip("198.51.100.60");
 const IpAddress client6 = test::ip("2001:db8::99");
 const IpAddress vip6 = test::ip("2001:db8::50");
 constexpr std::uint32_t instance4 = XVIP_SLOT_IPV4 * 256 + 51;
@@ -66,17 +69,24 @@ public:
         std::memcpy(iface.mac, node_mac.data(), node_mac.size());
         const std::uint32_t zero = 0;
         update(bpf_map__fd(xvip_->maps.xvip_iface), &zero, &iface, "xvip_iface");
-        const xvip_vip v4{instance4};
-        const xvip_vip v6{instance6};
-        update(bpf_map__fd(xvip_->maps.xvip_vip4), vip4.bytes().data(), &v4, "xvip_vip4");
-        update(bpf_map__fd(xvip_->maps.xvip_vip6), vip6.bytes().data(), &v6, "xvip_vip6");
-        // The prefilter the data-plane layer keeps beside the VIP maps: a bit per last byte.
-        xvip_vip_filter filter{};
-        const std::uint8_t last4 = vip4.bytes().back();
-        const std::uint8_t last6 = vip6.bytes().back();
-        xvip_filter_add(filter.ipv4, last4);
-        xvip_filter_add(filter.ipv6, last6);
-        update(bpf_map__fd(xvip_->maps.xvip_vip_filter), &zero, &filter, "xvip_vip_filter");
+        // VIPs as the data-plane layer binds them: the hash maps first, then the index ahead of
+        // them (the test runs do not race the program, so plain map updates do). Two VIPs share
+        // the bucket of their last byte: the buckets' worst case.
+        const std::vector<VipBinding> bound{{vip4, {AddressFamily::ipv4, 51}},
+                                            {shared_vip4, {AddressFamily::ipv4, 51}},
+                                            {shared_other_vip4, {AddressFamily::ipv4, 51}},
+                                            {vip6, {AddressFamily::ipv6, 51}}};
+        for (const auto& binding : bound) {
+            const xvip_vip value{binding.instance.index()};
+            update(bpf_map__fd(binding.address.is_v4() ? xvip_->maps.xvip_vip4 : xvip_->maps.xvip_vip6),
+                   binding.address.bytes().data(), &value, "a VIP map");
+        }
+        const VipIndex index = build_vip_index(bound);
+        for (std::uint32_t bucket = 0; bucket < index.buckets4.size(); ++bucket) {
+            update(bpf_map__fd(xvip_->maps.xvip_vip4_buckets), &bucket, &index.buckets4[bucket],
+                   "xvip_vip4_buckets");
+        }
+        update(bpf_map__fd(xvip_->maps.xvip_vip_filter), &zero, &index.filter6, "xvip_vip_filter");
     }
 
     void set_role(XdpRole role) {
@@ -146,9 +156,11 @@ std::vector<Path> paths() {
         return test::ethernet(node_mac, client_mac, test::ethertype_ipv4,
                               test::ipv4({.src = client4, .dst = dst, .protocol = 6}, tcp_syn));
     };
-    const Bytes arp_request = test::ethernet(
-        test::broadcast_mac, client_mac, test::ethertype_arp,
-        test::arp({.op = 1, .sha = client_mac, .spa = client4, .tha = {}, .tpa = vip4}));
+    auto arp_request_for = [&](const IpAddress& target) {
+        return test::ethernet(
+            test::broadcast_mac, client_mac, test::ethertype_arp,
+            test::arp({.op = 1, .sha = client_mac, .spa = client4, .tha = {}, .tpa = target}));
+    };
     const IpAddress group = test::solicited_node(vip6);
     const Bytes neighbour_solicitation = test::ethernet(
         test::ipv6_multicast_mac(group), client_mac, test::ethertype_ipv6,
@@ -157,11 +169,13 @@ std::vector<Path> paths() {
                                 test::nd_body(0, vip6, test::lladdr_option(1, client_mac)))));
     return {
         {"non-VIP pass-through", XdpRole::active, ipv4_to(node4), XDP_PASS, true},
-        // Worst case for the prefilter: the address ends in a VIP's last byte, so the hash runs.
+        // The address ends in a VIP's last byte: its bucket is read and the addresses compared.
         {"non-VIP pass-through, a VIP's last byte", XdpRole::active, ipv4_to(other_net4), XDP_PASS, true},
         {"VIP pass (active)", XdpRole::active, ipv4_to(vip4), XDP_PASS, true},
         {"VIP drop (standby)", XdpRole::standby, ipv4_to(vip4), XDP_DROP, true},
-        {"ARP reply", XdpRole::active, arp_request, XDP_TX, false},
+        {"ARP reply", XdpRole::active, arp_request_for(vip4), XDP_TX, false},
+        // Worst case for the buckets: two VIPs end in the same byte, so the hash map answers.
+        {"ARP reply, a bucket shared by two VIPs", XdpRole::active, arp_request_for(shared_vip4), XDP_TX, false},
         {"NA reply", XdpRole::active, neighbour_solicitation, XDP_TX, false},
     };
 }
