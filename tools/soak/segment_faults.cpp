@@ -5,7 +5,6 @@ namespace xvip::soak {
 namespace {
 
 constexpr const char* kSecondBridge = "br1";
-constexpr const char* kTable = "xvip_soak";
 
 }  // namespace
 
@@ -17,24 +16,19 @@ SegmentFaults::SegmentFaults(const topo::Topology& topo) : topo_(topo) {
     // netem, if the kernel has it: tried on a bridge port, removed again at once.
     const auto port = topo_.node(0).bridge_port;
     netem_ = topo_.run(ns, {"tc", "qdisc", "add", "dev", port, "root", "netem", "delay", "1ms"}).success();
-    if (netem_) {
-        topo_.run_checked(ns, {"tc", "qdisc", "del", "dev", port, "root"});
-    } else {
-        topo_.run_checked(ns, {"nft", "add", "table", "bridge", kTable});
-        topo_.run_checked(ns, {"nft", "add", "chain", "bridge", kTable, "forward",
-                               "{ type filter hook forward priority 0 ; policy accept ; }"});
-    }
+    if (netem_) topo_.run_checked(ns, {"tc", "qdisc", "del", "dev", port, "root"});
 }
 
 std::string SegmentFaults::loss_method() const {
-    return netem_ ? "sch_netem (loss and delay)" : "nftables numgen (loss only: this kernel has no sch_netem)";
+    return netem_ ? "tc netem" : "a user-space delay line on the bridge port (this kernel has no sch_netem)";
 }
 
 void SegmentFaults::set_link(const topo::Endpoint& host, bool up) const {
     topo_.run_checked(host.netns, {"ip", "link", "set", host.ifname, up ? "up" : "down"});
 }
 
-void SegmentFaults::add_loss(const topo::Endpoint& host, int percent, std::chrono::milliseconds delay) const {
+void SegmentFaults::add_loss(const topo::Endpoint& host, int percent, std::chrono::milliseconds delay,
+                             std::uint64_t seed) {
     const auto loss = std::to_string(percent) + "%";
     if (netem_) {
         const auto d = std::to_string(delay.count()) + "ms";
@@ -44,20 +38,19 @@ void SegmentFaults::add_loss(const topo::Endpoint& host, int percent, std::chron
                                                  "loss", loss, "delay", d});
         return;
     }
-    for (const char* direction : {"iifname", "oifname"}) {
-        topo_.run_checked(topo_.bridge_netns(), {"nft", "add", "rule", "bridge", kTable, "forward", direction,
-                                                 host.bridge_port, "numgen", "random", "mod", "100", "<",
-                                                 std::to_string(percent), "drop"});
-    }
+    delay_line_.emplace(topo_, host, percent, delay, seed);
 }
 
-void SegmentFaults::clear_loss(const topo::Endpoint& host) const {
+std::string SegmentFaults::clear_loss(const topo::Endpoint& host) {
     if (netem_) {
         topo_.run_checked(host.netns, {"tc", "qdisc", "del", "dev", host.ifname, "root"});
         topo_.run_checked(topo_.bridge_netns(), {"tc", "qdisc", "del", "dev", host.bridge_port, "root"});
-        return;
+        return {};
     }
-    topo_.run_checked(topo_.bridge_netns(), {"nft", "flush", "chain", "bridge", kTable, "forward"});
+    if (!delay_line_) return {};
+    const auto counts = delay_line_->counts();
+    delay_line_.reset();
+    return "relayed " + std::to_string(counts.relayed) + ", dropped " + std::to_string(counts.dropped);
 }
 
 void SegmentFaults::partition(const std::vector<const topo::Endpoint*>& cut_off) {

@@ -3,15 +3,19 @@
 //
 // Loss and delay use sch_netem where the kernel has it (on both directions of the node's link:
 // its eth0 and its bridge port). Kernels built without it (the CI machine's among them) get the
-// loss alone, from an nftables rule on the bridge (`numgen random`), and the soak says so.
+// same fault from a user-space delay line on the bridge port (delay_line.hpp), and the soak says
+// which it used.
 // A partition moves bridge ports from br0 to a second bridge, br1: the hosts keep their links up
 // (carrier and all) and simply stop hearing the other side.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "soak/delay_line.hpp"
 #include "topology/topology.hpp"
 
 namespace xvip::soak {
@@ -22,13 +26,13 @@ public:
     explicit SegmentFaults(const topo::Topology& topo);
 
     bool has_netem() const noexcept { return netem_; }
-    // "sch_netem (loss and delay)" or "nftables numgen (loss only: this kernel has no sch_netem)".
     std::string loss_method() const;
 
     void set_link(const topo::Endpoint& host, bool up) const;
-    // Loss of `percent` % in both directions of `host`'s link, and with netem `delay` each way.
-    void add_loss(const topo::Endpoint& host, int percent, std::chrono::milliseconds delay) const;
-    void clear_loss(const topo::Endpoint& host) const;
+    // Loss of `percent` % and `delay` in both directions of `host`'s link; one link at a time.
+    void add_loss(const topo::Endpoint& host, int percent, std::chrono::milliseconds delay, std::uint64_t seed);
+    // Undoes it; returns what the delay line did, if one was used: "relayed 812, dropped 203".
+    std::string clear_loss(const topo::Endpoint& host);
     // `cut_off` on one side (br1), everyone else on the other (br0).
     void partition(const std::vector<const topo::Endpoint*>& cut_off);
     void heal();
@@ -37,6 +41,7 @@ private:
     const topo::Topology& topo_;
     bool netem_ = false;
     std::vector<std::string> moved_;  // bridge ports now on br1
+    std::optional<DelayLine> delay_line_;
 };
 
 }  // namespace xvip::soak

@@ -4,9 +4,11 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/utsname.h>
 
 #include <algorithm>
 #include <array>
+#include <ctime>
 #include <fstream>
 #include <future>
 #include <map>
@@ -381,13 +383,12 @@ private:
                 hold = pick_ms(1000, 3000);
                 const int percent = pick(10, 30);
                 const auto delay = pick_ms(1, 20);
-                segment_.add_loss(node, percent, delay);
-                f.detail = std::to_string(percent) + " % loss" +
-                           (segment_.has_netem() ? " and " + format_duration(delay) + " delay" : "") + " for " +
+                segment_.add_loss(node, percent, delay, rng_());
+                f.detail = std::to_string(percent) + " % loss and " + format_duration(delay) + " delay for " +
                            format_duration(hold);
                 std::this_thread::sleep_for(hold);
                 f.healed = monotonic_now();
-                segment_.clear_loss(node);
+                if (const auto what = segment_.clear_loss(node); !what.empty()) f.detail += " (" + what + ")";
                 break;
             }
             case FaultKind::partition: {
@@ -628,9 +629,15 @@ int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::Ec
 
 void Soak::write_report(const std::string& body) const {
     if (o_.report.empty()) return;
+    utsname host{};
+    uname(&host);
+    const auto now = std::time(nullptr);
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
     std::ofstream out(o_.report);
-    out << "# xvip chaos soak\n\nWritten by `xvip-soak` (`tools/soak/`); replay with `xvip-soak --seed " << o_.seed
-        << " --duration " << format_duration(o_.duration) << "`.\n\n" << body;
+    out << "# xvip chaos soak\n\nWritten by `xvip-soak` (`tools/soak/`) on " << date << ", Linux " << host.release
+        << " (" << host.machine << "), " << std::thread::hardware_concurrency() << " CPUs; replay with `xvip-soak --seed "
+        << o_.seed << " --duration " << format_duration(o_.duration) << "`.\n\n" << body;
     if (!out) throw std::runtime_error("cannot write " + o_.report.string());
 }
 

@@ -1,0 +1,136 @@
+#include "soak/delay_line.hpp"
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <deque>
+#include <random>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "dataplane/state_word.hpp"
+
+namespace xvip::soak {
+
+using namespace std::chrono;
+
+namespace {
+
+// A raw socket on `ifname` (in the calling thread's namespace) that sees every frame arriving
+// there and none of its own.
+UniqueFd open_port_socket(const std::string& ifname) {
+    UniqueFd fd(socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL)));
+    if (!fd) throw std::system_error(errno, std::generic_category(), "delay line: AF_PACKET socket");
+    const int one = 1;
+    if (setsockopt(fd.get(), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) != 0) {
+        throw std::system_error(errno, std::generic_category(), "delay line: PACKET_IGNORE_OUTGOING");
+    }
+    sockaddr_ll address{};
+    address.sll_family = AF_PACKET;
+    address.sll_protocol = htons(ETH_P_ALL);
+    address.sll_ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
+    if (address.sll_ifindex == 0) throw std::system_error(errno, std::generic_category(), "delay line: " + ifname);
+    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        throw std::system_error(errno, std::generic_category(), "delay line: binding to " + ifname);
+    }
+    return fd;
+}
+
+struct Held {
+    nanoseconds due;
+    std::vector<std::uint8_t> frame;
+};
+
+}  // namespace
+
+DelayLine::DelayLine(const topo::Topology& topo, const topo::Endpoint& host, int percent, milliseconds delay,
+                     std::uint64_t seed)
+    : topo_(topo),
+      port_(host.bridge_port),
+      inner_(host.bridge_port + "-d"),
+      outer_(host.bridge_port + "-b"),
+      percent_(percent),
+      delay_(delay) {
+    const auto& ns = topo_.bridge_netns();
+    try {
+        topo_.run_checked(ns, {"ip", "link", "add", inner_, "type", "veth", "peer", "name", outer_});
+        topo_.run_checked(ns, {"ip", "link", "set", outer_, "master", topo::Topology::bridge_name()});
+        for (const auto& link : {inner_, outer_}) topo_.run_checked(ns, {"ip", "link", "set", link, "up"});
+        // The sockets stay in the bridge namespace once made there; the relay runs anywhere.
+        auto sockets = topo_.run_in(ns, [this] { return std::pair(open_port_socket(port_), open_port_socket(inner_)); });
+        port_socket_ = std::move(sockets.first);
+        inner_socket_ = std::move(sockets.second);
+        topo_.run_checked(ns, {"ip", "link", "set", port_, "nomaster"});
+    } catch (...) {
+        restore();
+        throw;
+    }
+    thread_ = std::jthread([this, seed](std::stop_token token) { relay(token, seed); });
+}
+
+DelayLine::~DelayLine() {
+    thread_.request_stop();
+    if (thread_.joinable()) thread_.join();
+    restore();
+}
+
+void DelayLine::restore() noexcept {
+    const auto& ns = topo_.bridge_netns();
+    try {
+        topo_.run(ns, {"ip", "link", "set", port_, "master", topo::Topology::bridge_name()});
+        topo_.run(ns, {"ip", "link", "del", inner_});  // its peer goes with it
+    } catch (...) {
+        // The bridge namespace, and everything in it, goes with the topology anyway.
+    }
+}
+
+DelayLineCounts DelayLine::counts() const { return {relayed_.load(), dropped_.load()}; }
+
+void DelayLine::relay(std::stop_token token, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<int> percentile(0, 99);
+    // One queue per direction; a fixed delay keeps each in due order.
+    std::array<std::deque<Held>, 2> held;  // [0]: from the host, [1]: to the host
+    const std::array<int, 2> from{port_socket_.get(), inner_socket_.get()};
+    const std::array<int, 2> to{inner_socket_.get(), port_socket_.get()};
+    std::array<std::uint8_t, 2048> buffer{};
+    while (!token.stop_requested()) {
+        auto now = monotonic_now();
+        for (std::size_t d = 0; d < 2; ++d) {
+            while (!held[d].empty() && held[d].front().due <= now) {
+                const auto& frame = held[d].front().frame;
+                if (send(to[d], frame.data(), frame.size(), MSG_DONTWAIT) >= 0) ++relayed_;
+                held[d].pop_front();
+            }
+        }
+        // Sleep until a frame arrives, the next one is due, or 20 ms pass (to see a stop).
+        nanoseconds wait = milliseconds(20);
+        for (const auto& q : held) {
+            if (!q.empty()) wait = std::min(wait, std::max(nanoseconds(0), q.front().due - now));
+        }
+        std::array<pollfd, 2> fds{pollfd{from[0], POLLIN, 0}, pollfd{from[1], POLLIN, 0}};
+        const timespec timeout{0, static_cast<long>(wait.count())};
+        if (ppoll(fds.data(), fds.size(), &timeout, nullptr) <= 0) continue;
+        now = monotonic_now();
+        for (std::size_t d = 0; d < 2; ++d) {
+            if (!(fds[d].revents & POLLIN)) continue;
+            ssize_t n;
+            while ((n = recv(from[d], buffer.data(), buffer.size(), MSG_DONTWAIT)) > 0) {
+                if (percentile(rng) < percent_) {
+                    ++dropped_;
+                    continue;
+                }
+                held[d].push_back({now + delay_, std::vector<std::uint8_t>(buffer.begin(), buffer.begin() + n)});
+            }
+        }
+    }
+}
+
+}  // namespace xvip::soak
