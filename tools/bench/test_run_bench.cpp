@@ -243,18 +243,30 @@ void time_operations(const Programs& programs, const TestRunSettings& settings, 
         {"bpf_ktime_get_coarse_ns() (the lease check's clock)", bpf_program__fd(p.probe_ktime_coarse)},
         {"hash map lookup, 4-byte key, miss", bpf_program__fd(p.probe_hash_lookup)},
     };
-    std::vector<double> trivial;
-    std::vector<std::vector<double>> samples(probes.size());
+    std::vector<double> trivial, trivial_single;
+    std::vector<std::vector<double>> samples(probes.size()), single(probes.size());
     for (int round = 0; round < settings.repeat_rounds; ++round) {
         trivial.push_back(test_run(programs.trivial_fd(), frame, settings.repeat, out).duration_ns);
         for (std::size_t i = 0; i < probes.size(); ++i) {
             samples[i].push_back(test_run(probes[i].second, frame, settings.repeat, out).duration_ns);
         }
     }
+    // One trivial run beside each probe's, as the paths' single runs alternate.
+    for (int round = 0; round < settings.single_rounds; ++round) {
+        for (int run = 0; run < settings.single_runs; ++run) {
+            for (std::size_t i = 0; i < probes.size(); ++i) {
+                trivial_single.push_back(test_run(programs.trivial_fd(), frame, 1, out).duration_ns);
+                single[i].push_back(test_run(probes[i].second, frame, 1, out).duration_ns);
+            }
+        }
+    }
     costs.trivial_repeat_ns = summarize(std::move(trivial));
+    costs.trivial_single_ns = summarize(std::move(trivial_single));
     for (std::size_t i = 0; i < probes.size(); ++i) {
-        OperationCost op{.name = probes[i].first, .ns = summarize(std::move(samples[i])), .added_ns = 0};
+        OperationCost op{.name = probes[i].first, .ns = summarize(std::move(samples[i])), .added_ns = 0,
+                         .single_ns = summarize(std::move(single[i])), .single_added_ns = 0};
         op.added_ns = op.ns.median - costs.trivial_repeat_ns.median;
+        op.single_added_ns = op.single_ns.median - costs.trivial_single_ns.median;
         costs.operations.push_back(std::move(op));
     }
 }
@@ -296,7 +308,8 @@ FrameCosts measure_frame_costs(const TestRunSettings& settings, const Progress& 
     }
     time_operations(programs, settings, out, costs);
     for (const auto& op : costs.operations) {
-        progress.say("  probe " + op.name + ": " + fmt(op.added_ns) + " ns over the trivial program");
+        progress.say("  probe " + op.name + ": " + fmt(op.added_ns) + " ns over the trivial program (repeat), " +
+                     fmt(op.single_added_ns) + " ns (single runs)");
     }
     return costs;
 }

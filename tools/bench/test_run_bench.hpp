@@ -46,16 +46,20 @@ struct PathCost {
     double added_ns() const { return xvip_headline().median - trivial_headline().median; }
 };
 
-// The trivial program plus one operation, timed with repeat like the unchanged paths.
+// The trivial program plus one operation, timed with repeat like the unchanged paths, and with
+// single runs like the reply paths (where it runs as cold as in a reply).
 struct OperationCost {
     std::string name;  // "bpf_ktime_get_ns()"
     Summary ns;
     double added_ns = 0;  // median over the trivial program's median
+    Summary single_ns;
+    double single_added_ns = 0;  // single runs: median over the trivial program's median
 };
 
 struct FrameCosts {
     std::vector<PathCost> paths;
     Summary trivial_repeat_ns;  // the trivial program's own repeat rounds beside the probes
+    Summary trivial_single_ns;  // and its single runs, alternating with the probes' own
     std::vector<OperationCost> operations;
     std::string settings;  // the counts used, for the report
 };
