@@ -7,8 +7,8 @@ namespace xvip::bench {
 
 using namespace std::chrono_literals;
 
-BenchNode::BenchNode(topo::Topology& topo)
-    : topo_(topo), vip_(topo::address_plan::vip_ipv4(0)) {}
+BenchNode::BenchNode(const topo::Endpoint& node, const topo::Endpoint& client)
+    : node_(node), client_(client), vip_(topo::address_plan::vip_ipv4(0)) {}
 
 BenchNode::~BenchNode() {
     try {
@@ -22,7 +22,7 @@ BenchNode::~BenchNode() {
 }
 
 void BenchNode::on_node(const std::vector<std::string>& argv) {
-    topo_.run_checked(node().netns, argv);
+    topo::run_checked(topo::in_netns(node_.netns, argv));
 }
 
 void BenchNode::hold_vip_as_xvipd() {
@@ -48,7 +48,7 @@ Dataplane& BenchNode::attach_xvip() {
     if (xvip_) return *xvip_;
     const auto pin_root = node().pin_dir;
     // Attach reads the interface and its MAC in the calling thread's namespace: the node's.
-    xvip_.emplace(topo_.run_in(node().netns, [pin_root] {
+    xvip_.emplace(topo::run_in_netns(node_.netns, 10s, [pin_root] {
         return Dataplane::attach({.ifname = "eth0", .mode = XdpMode::native, .pin_root = pin_root});
     }));
     const InstanceKey instance{AddressFamily::ipv4, vrid};

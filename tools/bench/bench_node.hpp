@@ -1,5 +1,5 @@
-// The benchmarks' network: a one-node, one-client topology (tools/topology), and node 0 put in
-// each configuration the measurements compare. Everything lives in the topology's namespaces.
+// Node 0 of a benchmark's network (a Topology's, or the ARP benchmark's veth pair), put in each
+// configuration the measurements compare. Everything it runs, it runs in the node's namespace.
 #pragma once
 
 #include <cstdint>
@@ -13,15 +13,15 @@ namespace xvip::bench {
 
 class BenchNode {
 public:
-    explicit BenchNode(topo::Topology& topo);
+    // `node` and `client` belong to a network the caller owns and keeps for this object's lifetime.
+    BenchNode(const topo::Endpoint& node, const topo::Endpoint& client);
     // Detaches whatever is still attached; deleting the namespaces would too, but in order.
     ~BenchNode();
     BenchNode(const BenchNode&) = delete;
     BenchNode& operator=(const BenchNode&) = delete;
 
-    topo::Topology& topology() { return topo_; }
-    const topo::Endpoint& node() const { return topo_.node(0); }
-    const topo::Endpoint& client() const { return topo_.client(0); }
+    const topo::Endpoint& node() const { return node_; }
+    const topo::Endpoint& client() const { return client_; }
     const std::string& vip() const { return vip_; }
     static constexpr std::uint8_t vrid = 51;
 
@@ -46,7 +46,8 @@ public:
 private:
     void on_node(const std::vector<std::string>& argv);
 
-    topo::Topology& topo_;
+    topo::Endpoint node_;
+    topo::Endpoint client_;
     std::string vip_;
     std::optional<Dataplane> xvip_;
     bool trivial_attached_ = false;

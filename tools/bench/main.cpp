@@ -16,6 +16,7 @@
 #include "bench/state_write_bench.hpp"
 #include "bench/tcp_bench.hpp"
 #include "bench/test_run_bench.hpp"
+#include "bench/veth_pair.hpp"
 #include "topology/topology.hpp"
 
 namespace {
@@ -99,17 +100,25 @@ BenchResults run(const Options& options, const Progress& progress) {
     progress.say("1/4 ns per frame with BPF_PROG_TEST_RUN: trivial XDP_PASS program vs xvip");
     results.frames = measure_frame_costs(options.test_run, progress);
 
+    {
+        progress.say("building node0 and client0 on one veth pair");
+        const VethPair pair;
+        BenchNode bench(pair.node(), pair.client());
+        bench.hold_vip_as_xvipd();
+        progress.say("veth pair " + pair.run_id() + " ready");
+        progress.say("2/4 ARP replies per second at client0: xvip's XDP vs the kernel's ARP");
+        results.arp = measure_arp_rates(pair, bench, options.arp, progress);
+        progress.say("removing the veth pair");
+    }
+
     progress.say("building the namespace topology (node0, client0, a bridge)");
     topo::Topology topology({.nodes = 1, .clients = 1});
-    BenchNode bench(topology);
+    BenchNode bench(topology.node(0), topology.client(0));
     bench.hold_vip_as_xvipd();
     progress.say("topology " + topology.run_id() + " ready");
 
-    progress.say("2/4 ARP replies per second at client0: xvip's XDP vs the kernel's ARP");
-    results.arp = measure_arp_rates(bench, options.arp, progress);
-
     progress.say("3/4 TCP client0 -> VIP with iperf3: no XDP, trivial XDP, xvip");
-    results.tcp = measure_tcp(bench, options.tcp, progress);
+    results.tcp = measure_tcp(topology, bench, options.tcp, progress);
 
     progress.say("4/4 state-word writes: Dataplane::write_state vs bpf_map_update_elem");
     results.state = measure_state_writes(bench.attach_xvip(), {AddressFamily::ipv4, BenchNode::vrid},

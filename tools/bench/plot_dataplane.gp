@@ -28,7 +28,7 @@ unset offsets
 set xtics norotate
 set bmargin
 set output dir."/arp_rate.png"
-set title "ARP replies per second on a veth, counted at the sender\n(median over rounds, bars: min to max)"
+set title "ARP replies per second on a veth pair, counted at the sender, for each generator\n(median over rounds, bars: min to max)"
 set ylabel "replies per second (thousands)"
 set style histogram errorbars gap 2 lw 1.5
 set key off

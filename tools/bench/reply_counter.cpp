@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "topology/namespace_thread.hpp"
 #include "xvip_reply_counter.skel.h"
 
 namespace xvip::bench {
@@ -21,8 +22,7 @@ std::string errno_text(const std::string& what) { return what + ": " + std::stre
 
 }  // namespace
 
-ReplyCounter::ReplyCounter(const topo::Topology& topo, const std::string& netns,
-                           const std::string& ifname, const std::string& vip)
+ReplyCounter::ReplyCounter(const std::string& netns, const std::string& ifname, const std::string& vip)
     : skel_(xvip_reply_counter__open(), xvip_reply_counter__destroy) {
     if (!skel_) throw std::runtime_error(errno_text("opening the reply counter"));
     in_addr address{};
@@ -33,7 +33,7 @@ ReplyCounter::ReplyCounter(const topo::Topology& topo, const std::string& netns,
     }
     const int prog_fd = bpf_program__fd(skel_->progs.count_arp_replies);
     // The interface index is the namespace's: look it up and attach from a thread inside it.
-    link_ = UniqueFd(topo.run_in(netns, [prog_fd, ifname] {
+    link_ = UniqueFd(topo::run_in_netns(netns, std::chrono::seconds(10), [prog_fd, ifname] {
         const unsigned index = if_nametoindex(ifname.c_str());
         if (index == 0) return -1;
         LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);

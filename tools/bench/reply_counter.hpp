@@ -1,6 +1,6 @@
-// reply_counter.bpf.c attached to an interface in a namespace of the topology: counts (and drops)
-// the ARP replies from the VIP that reach the sender. The BPF link is held by this object's fd:
-// it goes when the object does, and with the process if it dies.
+// reply_counter.bpf.c attached (native XDP) to an interface in one of the benchmark's namespaces:
+// counts (and drops) the ARP replies from the VIP that reach the sender. The BPF link is held by
+// this object's fd: it goes when the object does, and with the process if it dies.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,6 @@
 #include <string>
 
 #include "common/unique_fd.hpp"
-#include "topology/topology.hpp"
 
 struct xvip_reply_counter;
 
@@ -16,8 +15,7 @@ namespace xvip::bench {
 
 class ReplyCounter {
 public:
-    ReplyCounter(const topo::Topology& topo, const std::string& netns, const std::string& ifname,
-                 const std::string& vip);
+    ReplyCounter(const std::string& netns, const std::string& ifname, const std::string& vip);
     ~ReplyCounter();
     ReplyCounter(const ReplyCounter&) = delete;
     ReplyCounter& operator=(const ReplyCounter&) = delete;

@@ -15,9 +15,10 @@ constexpr const char* kNoXdp = "no XDP";
 constexpr const char* kTrivial = "trivial XDP";
 constexpr const char* kXvip = "xvip";
 
-TcpRound run_iperf(BenchNode& bench, const std::string& config, int round, const TcpSettings& settings) {
+TcpRound run_iperf(const topo::Topology& topo, BenchNode& bench, const std::string& config, int round,
+                   const TcpSettings& settings) {
     const auto& client = bench.client();
-    const auto run = bench.topology().run(
+    const auto run = topo.run(
         client.netns,
         {"iperf3", "--client", bench.vip(), "--time", std::to_string(settings.seconds), "--json",
          "--connect-timeout", "2000"},
@@ -38,11 +39,12 @@ TcpRound run_iperf(BenchNode& bench, const std::string& config, int round, const
             .retransmits = end.at("sum_sent").value("retransmits", std::uint64_t{0})};
 }
 
-TcpRound one_round(BenchNode& bench, const std::string& config, int round, const TcpSettings& settings) {
+TcpRound one_round(const topo::Topology& topo, BenchNode& bench, const std::string& config, int round,
+                   const TcpSettings& settings) {
     if (config == kTrivial) bench.attach_trivial();
     std::uint64_t passed_before = 0;
     if (config == kXvip) passed_before = bench.attach_xvip().counters().vip_pass_active;
-    TcpRound result = run_iperf(bench, config, round, settings);
+    TcpRound result = run_iperf(topo, bench, config, round, settings);
     if (config == kXvip) {
         result.vip_pass_active = bench.xvip().counters().vip_pass_active - passed_before;
         bench.detach_xvip();
@@ -53,8 +55,8 @@ TcpRound one_round(BenchNode& bench, const std::string& config, int round, const
 
 }  // namespace
 
-TcpResults measure_tcp(BenchNode& bench, const TcpSettings& settings, const Progress& progress) {
-    auto& topo = bench.topology();
+TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings& settings,
+                       const Progress& progress) {
     TcpResults results{.settings = settings, .iperf_version = {}, .rounds = {}, .no_xdp = {},
                        .trivial = {}, .xvip = {}};
     const auto version = topo.run(bench.client().netns, {"iperf3", "--version"});
@@ -72,7 +74,7 @@ TcpResults measure_tcp(BenchNode& bench, const TcpSettings& settings, const Prog
     std::vector<double> no_xdp, trivial, xvip, paired, frames;
     for (int round = 1; round <= settings.rounds; ++round) {
         for (const char* config : {kNoXdp, kTrivial, kXvip}) {
-            const TcpRound r = one_round(bench, config, round, settings);
+            const TcpRound r = one_round(topo, bench, config, round, settings);
             char line[200];
             std::snprintf(line, sizeof line, "  %-11s round %d: %.2f Gbit/s, %llu retransmits", config,
                           round, r.gbit_per_s, static_cast<unsigned long long>(r.retransmits));

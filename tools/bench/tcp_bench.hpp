@@ -35,6 +35,8 @@ struct TcpResults {
     Summary xvip_frames_per_s;      // frames through xvip's VIP-pass path per second
 };
 
-TcpResults measure_tcp(BenchNode& bench, const TcpSettings& settings, const Progress& progress);
+// `bench` is node0 of `topo`.
+TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings& settings,
+                       const Progress& progress);
 
 }  // namespace xvip::bench
