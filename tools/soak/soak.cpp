@@ -511,10 +511,17 @@ namespace {
 
 int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::EchoProbeResult& echo) {
     ClientView view{.arp_start = arp.started_at, .slot = 1ms, .arp_slots = arp.slots, .echo_replies = {}};
+    // The round trip of the bounds is the fault-free one: requests sent in fault-free windows.
+    std::vector<std::pair<nanoseconds, nanoseconds>> calm;
+    for (const auto& f : faults_) calm.emplace_back(f.settled, f.quiet_end);
+    for (const auto& w : quiet_windows_) calm.emplace_back(w.from, w.to);
+    const auto in_calm = [&](nanoseconds t) {
+        return std::any_of(calm.begin(), calm.end(), [t](const auto& w) { return t >= w.first && t < w.second; });
+    };
     std::vector<nanoseconds> round_trips;
     for (const auto& r : echo.replies) {
         view.echo_replies.push_back(echo.started_at + r.received);
-        round_trips.push_back(r.received - r.sent);
+        if (in_calm(echo.started_at + r.sent)) round_trips.push_back(r.received - r.sent);
     }
     std::sort(round_trips.begin(), round_trips.end());
     const nanoseconds rtt_p99 = round_trips.empty() ? 0ns : round_trips[round_trips.size() * 99 / 100];
@@ -529,7 +536,7 @@ int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::Ec
        << format_duration(o_.quiet) << " fault-free window once one node was active again; loss by "
        << segment_.loss_method() << "\n"
        << "- client: " << arp.sent << " ARP requests for the VIP and " << echo.sent << " ICMP echo requests to it, "
-       << "one of each per millisecond; echo " << echo.summary() << "; round trip p99 " << duration_cast<microseconds>(rtt_p99).count()
+       << "one of each per millisecond; echo " << echo.summary() << "; round trip in the fault-free windows, p99: " << duration_cast<microseconds>(rtt_p99).count()
        << " us\n\n";
 
     md << "## Faults\n\n"
