@@ -281,12 +281,13 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
           "little, so the loop is mostly node0's answer; with sendmmsg, the socket's share of the "
           "loop is the same on both sides and weighs on both. Rounds alternate the sides for each "
           "generator. Where requests sent = replies, nothing was dropped.\n\n"
-       << "| generator | side | round | requests sent | sending s | wall s | replies at client0 | "
-          "replies/s | xvip arp_reply |\n|---|---|---|---|---|---|---|---|---|\n";
+       << "| generator | side | round | requests sent | calls | sending s | wall s | replies at client0 | "
+          "replies/s | xvip arp_reply |\n|---|---|---|---|---|---|---|---|---|---|\n";
     for (const auto& round : a.rounds) {
         md << "| " << round.generator << " | " << round.side << " | " << round.round << " | "
-           << grouped(static_cast<double>(round.sent)) << " | " << num(round.seconds, 3) << " | "
-           << num(round.wall_seconds, 2) << " | " << grouped(static_cast<double>(round.replies)) << " | "
+           << grouped(static_cast<double>(round.sent)) << " | " << grouped(static_cast<double>(round.calls))
+           << " | " << num(round.seconds, 3) << " | " << num(round.wall_seconds, 2) << " | "
+           << grouped(static_cast<double>(round.replies)) << " | "
            << grouped(round.replies_per_second()) << " | "
            << (round.side == "xdp" ? grouped(static_cast<double>(round.xdp_replies)) : "-") << " |\n";
     }
