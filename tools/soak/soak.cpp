@@ -251,7 +251,9 @@ private:
     }
 
     // node0 (the highest priority) alone active in the data plane and MASTER, every other node
-    // standby in the data plane and a BACKUP that has heard node0. Keeps the daemons' transition
+    // standby in the data plane and a BACKUP following node0 that has received an advert since
+    // the heal (since its first answer after it): until then a backup's Master_Down_Interval may
+    // still be running down from the adverts the fault cost it. Keeps the daemons' transition
     // counters read then in settle_counters_.
     bool settled() {
         for (std::size_t i = 0; i < kNodes; ++i) {
@@ -263,15 +265,21 @@ private:
             return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
         };
         std::vector<std::uint64_t> counters;
+        bool heard = true;
         for (std::size_t i = 0; i < kNodes; ++i) {
             const auto s = status_of(i);
             if (!s) return false;
+            const auto received = s->contains("counters") ? (*s)["counters"].value("adverts_received", std::uint64_t{0})
+                                                          : std::uint64_t{0};
+            if (!received_at_heal_[i]) received_at_heal_[i] = received;
             if (i == 0 && text(*s, "state") != "MASTER") return false;
             if (i != 0 && (text(*s, "state") != "BACKUP" || text(*s, "active_router") != topo_.node(0).ipv4)) {
                 return false;
             }
+            if (i != 0 && received <= *received_at_heal_[i]) heard = false;
             counters.push_back(s->value("transitions", std::uint64_t{0}));
         }
+        if (!heard) return false;
         settle_counters_ = std::move(counters);
         return true;
     }
@@ -304,6 +312,7 @@ private:
 
     bool wait_settled(milliseconds timeout, const std::string& after) {
         const auto deadline = steady_clock::now() + timeout;
+        received_at_heal_.assign(kNodes, std::nullopt);
         while (!settled()) {
             check_daemons();
             if (steady_clock::now() >= deadline) {
@@ -349,75 +358,73 @@ private:
         f.target_active = f.target == active;
         const auto& node = topo_.node(f.target);
         auto& daemon = daemons_[f.target];
-        milliseconds hold{0};
+
+        // Every fault is undone after a while; the heal is stamped just before the undoing.
+        const auto hold_then = [&](milliseconds hold, auto&& undo) {
+            std::this_thread::sleep_for(hold);
+            f.healed = monotonic_now();
+            undo();
+        };
+        const auto start_again = [&] { start(f.target); };
 
         f.injected = monotonic_now();
         switch (f.kind) {
             case FaultKind::kill:
-                hold = pick_ms(200, 1500);
-                signal_and_wait(f.target, SIGKILL, 5s, false);
-                f.detail = "SIGKILL, started again after " + format_duration(hold);
-                std::this_thread::sleep_for(hold);
-                f.healed = monotonic_now();
-                start(f.target);
+            case FaultKind::planned_stop: {
+                const bool kill = f.kind == FaultKind::kill;
+                const auto hold = pick_ms(200, 1500);
+                signal_and_wait(f.target, kill ? SIGKILL : SIGTERM, kill ? 5s : 10s, !kill);
+                f.detail = std::string(kill ? "SIGKILL" : "SIGTERM (planned stop)") + ", started again after " +
+                           format_duration(hold);
+                hold_then(hold, start_again);
                 break;
-            case FaultKind::stall:
-                hold = pick_ms(150, 1500);
+            }
+            case FaultKind::restart:
+                signal_and_wait(f.target, SIGUSR2, 5s, true);
+                f.detail = "SIGUSR2 (the restart path), started again at once";
+                hold_then(0ms, start_again);
+                break;
+            case FaultKind::stall: {
+                const auto hold = pick_ms(150, 1500);
                 daemon.stopped = true;
                 daemon.process->send_signal(SIGSTOP);
                 f.detail = "SIGSTOP, SIGCONT after " + format_duration(hold);
-                std::this_thread::sleep_for(hold);
-                f.healed = monotonic_now();
-                daemon.process->send_signal(SIGCONT);
-                daemon.stopped = false;
+                hold_then(hold, [&] {
+                    daemon.process->send_signal(SIGCONT);
+                    daemon.stopped = false;
+                });
                 break;
-            case FaultKind::link_down:
-                hold = pick_ms(200, 1500);
+            }
+            case FaultKind::link_down: {
+                const auto hold = pick_ms(200, 1500);
                 segment_.set_link(node, false);
                 f.detail = "eth0 down, up after " + format_duration(hold);
-                std::this_thread::sleep_for(hold);
-                f.healed = monotonic_now();
-                segment_.set_link(node, true);
+                hold_then(hold, [&] { segment_.set_link(node, true); });
                 break;
+            }
             case FaultKind::loss: {
-                hold = pick_ms(1000, 3000);
+                const auto hold = pick_ms(1000, 3000);
                 const int percent = pick(10, 30);
                 const auto delay = pick_ms(1, 20);
                 segment_.add_loss(node, percent, delay, rng_());
                 f.detail = std::to_string(percent) + " % loss and " + format_duration(delay) + " delay for " +
                            format_duration(hold);
-                std::this_thread::sleep_for(hold);
-                f.healed = monotonic_now();
-                if (const auto what = segment_.clear_loss(node); !what.empty()) f.detail += " (" + what + ")";
+                hold_then(hold, [&] {
+                    if (const auto what = segment_.clear_loss(node); !what.empty()) f.detail += " (" + what + ")";
+                });
                 break;
             }
             case FaultKind::partition: {
-                hold = pick_ms(400, 2000);
+                const auto hold = pick_ms(400, 2000);
                 f.client_with_target = pick(0, 1) == 1;
                 std::vector<const topo::Endpoint*> cut{&node};
                 if (f.client_with_target) cut.push_back(&topo_.client(0));
                 segment_.partition(cut);
                 f.detail = std::string(f.client_with_target ? "with the client" : "alone") + ", healed after " +
                            format_duration(hold);
-                std::this_thread::sleep_for(hold);
-                f.healed = monotonic_now();
-                segment_.heal();
+                hold_then(hold, [&] { segment_.heal(); });
                 break;
             }
-            case FaultKind::restart:
-                signal_and_wait(f.target, SIGUSR2, 5s, true);
-                f.detail = "SIGUSR2 (the restart path), started again at once";
-                f.healed = monotonic_now();
-                start(f.target);
-                break;
-            case FaultKind::planned_stop:
-                hold = pick_ms(200, 1500);
-                signal_and_wait(f.target, SIGTERM, 10s, true);
-                f.detail = "SIGTERM (planned stop), started again after " + format_duration(hold);
-                std::this_thread::sleep_for(hold);
-                f.healed = monotonic_now();
-                start(f.target);
-                break;
         }
         f.settled_in_time = wait_settled(kSettleTimeout, "fault " + std::to_string(f.number));
         f.settled = monotonic_now();
@@ -502,6 +509,7 @@ private:
     std::vector<Usage> usage_;
     std::vector<std::string> final_violations_;
     std::vector<std::uint64_t> settle_counters_;  // at the latest settling
+    std::vector<std::optional<std::uint64_t>> received_at_heal_;  // adverts each node had received then
     std::vector<std::uint64_t> window_counters_;  // at the end of the latest fault-free window
 };
 
