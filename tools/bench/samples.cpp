@@ -28,6 +28,9 @@ Summary summarize(std::vector<double> samples) {
     s.median = samples.size() % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
     s.p99 = rank(samples, 0.99);
     s.mean = std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(s.count);
+    const auto to_p99 = std::upper_bound(samples.begin(), samples.end(), s.p99);
+    s.mean_to_p99 = std::accumulate(samples.begin(), to_p99, 0.0) /
+                    static_cast<double>(to_p99 - samples.begin());
     return s;
 }
 

@@ -13,6 +13,9 @@ struct Summary {
     double p99 = 0;
     double max = 0;
     double mean = 0;
+    // The mean of the samples up to the p99: finer than the median where samples come in steps
+    // (single runs' durations do), without the rare interrupted sample that dominates the mean.
+    double mean_to_p99 = 0;
 };
 
 // Sorts a copy; an empty set gives all zeros.
