@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "topology/topology.hpp"
+#include "topology/veth_link.hpp"
 
 namespace xvip::topo {
 namespace {
@@ -211,7 +212,9 @@ TEST_F(DataplaneOnInterface, PinnedMapsReadBackByNameWithBpftool) {
 
 TEST_F(DataplaneOnInterface, RefusesAnInterfaceHeldByAnotherProgramAndNamesIt) {
     xvipctl_ok({"detach", "--dev", "eth0"});
-    on_node({"ip", "link", "set", "dev", "eth0", "xdpgeneric", "obj", XVIP_PASS_OBJECT, "sec", "xdp"});
+    auto load = iproute2_obj_loader(topo->bpffs_dir().string());
+    load.insert(load.end(), {"link", "set", "dev", "eth0", "xdpgeneric", "obj", XVIP_PASS_OBJECT, "sec", "xdp"});
+    on_node(load);
     const auto r = xvipctl({"attach", "--dev", "eth0"});
     EXPECT_EQ(r.status.code, 1);
     EXPECT_NE(r.err.find("xdp_pass"), std::string::npos) << "names the program holding it: " << r.err;

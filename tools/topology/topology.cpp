@@ -130,7 +130,7 @@ void Topology::connect(const Endpoint& endpoint, bool carries_xdp) {
         .mtu = spec_.mtu,
     };
     create_veth_link(link);
-    if (carries_xdp) attach_pass_program_to_bridge_port(link);
+    if (carries_xdp) attach_pass_program_to_bridge_port(link, bpffs_dir().string());
     topo::run_checked({"ip", "-n", endpoint.netns, "addr", "add",
                        endpoint.ipv4 + "/" + std::to_string(address_plan::kIpv4PrefixLength),
                        "dev", endpoint.ifname});

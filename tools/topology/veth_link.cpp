@@ -28,9 +28,14 @@ bool xdp_attached(const std::string& netns, const std::string& ifname) {
     return link.out.find("\"xdp\":{") != std::string::npos;
 }
 
-void attach_pass_program_to_bridge_port(const VethLink& link) {
-    run_checked(in_netns(link.bridge_netns, {"ip", "link", "set", "dev", link.bridge_port, "xdpdrv",
-                                             "obj", XVIP_PASS_BPF_OBJECT, "sec", "xdp"}));
+std::vector<std::string> iproute2_obj_loader(const std::string& bpffs) {
+    return {"env", "TC_BPF_MNT=" + bpffs, "ip"};
+}
+
+void attach_pass_program_to_bridge_port(const VethLink& link, const std::string& bpffs) {
+    auto argv = iproute2_obj_loader(bpffs);
+    argv.insert(argv.end(), {"link", "set", "dev", link.bridge_port, "xdpdrv", "obj", XVIP_PASS_BPF_OBJECT, "sec", "xdp"});
+    run_checked(in_netns(link.bridge_netns, argv));
     if (!xdp_attached(link.bridge_netns, link.bridge_port)) {
         throw std::runtime_error(
             "no XDP program reads back on " + link.bridge_port + " in " + link.bridge_netns +

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace xvip::topo {
 
@@ -25,7 +26,13 @@ void bring_up(const VethLink& link);
 // (xdp-project/xdp-tutorial issue 167). GRO on the peer is said to be enough, but on Linux 6.18 the
 // frames still vanish; an XDP program on the peer always works. Attaches the trivial XDP_PASS
 // program (bpf/pass.bpf.c) to the bridge end in native mode and reads it back; throws if absent.
-void attach_pass_program_to_bridge_port(const VethLink& link);
+// `bpffs`: the run's own bpffs, iproute2's work directory (see iproute2_obj_loader).
+void attach_pass_program_to_bridge_port(const VethLink& link, const std::string& bpffs);
+
+// `ip ... xdp obj FILE` looks for a bpffs to work in by scanning the mount table and takes the
+// first it finds: with tests running in parallel, that can be another run's, unmounted the next
+// moment ("mkdir .../bpffs/tc/ failed"). These words, put before `ip`, name ours instead.
+std::vector<std::string> iproute2_obj_loader(const std::string& bpffs);
 
 // Whether `ip -d link show` reports an XDP program on the interface.
 bool xdp_attached(const std::string& netns, const std::string& ifname);
