@@ -164,9 +164,13 @@ void Election::become_master(TimePoint now, Actions& out) {
     cancel(Timer::master_down, out);
     cancel(Timer::preempt_delay, out);
     preempt_delay_elapsed_ = false;
-    out.push_back(SendAdvert{priority_});
+    // Make before break: serve and announce first, then advertise. When this takes over from a
+    // live lower-priority master (preemption), that master steps down on our advert; by then the
+    // clients have our gratuitous ARP. (RFC 5798 lists the advert first; the three leave within
+    // microseconds, and only the order the old master sees them in matters.)
     out.push_back(BecomeActive{});
     out.push_back(Announce{});
+    out.push_back(SendAdvert{priority_});
     arm(Timer::advert, now + config_.advert_interval, out);
 }
 

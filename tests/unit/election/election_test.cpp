@@ -59,13 +59,25 @@ TEST(Election, BackupAtStartupArmsMasterDown) {
     EXPECT_FALSE(has(out.actions, SendAdvert{100}));
 }
 
-TEST(Election, OwnerBecomesMasterAtOnceAdvertFirst) {
+TEST(Election, OwnerBecomesMasterAtOnceServingAndAnnouncingBeforeItsAdvert) {
     Election e(config(255));
     auto out = e.handle(Startup{}, t0);
     EXPECT_EQ(out.state, State::master);
     EXPECT_TRUE(has(out.actions, ArmTimer{Timer::advert, t0 + 1s}));
-    EXPECT_LT(position<SendAdvert>(out.actions), position<BecomeActive>(out.actions));
     EXPECT_LT(position<BecomeActive>(out.actions), position<Announce>(out.actions));
+    EXPECT_LT(position<Announce>(out.actions), position<SendAdvert>(out.actions));
+}
+
+TEST(Election, PreemptingMasterAnnouncesBeforeTheOldMasterHearsOfIt) {
+    // The old master steps down on our advert; clients must have our GARP by then.
+    Election e(config(150));
+    e.handle(Startup{}, t0);
+    e.handle(advert(100), t0 + 1s);  // a lower-priority master: ignored, the down timer runs on
+    const auto due = e.deadline(Timer::master_down);
+    ASSERT_TRUE(due);
+    auto out = e.handle(TimerExpired{Timer::master_down}, *due);
+    ASSERT_EQ(out.state, State::master);
+    EXPECT_LT(position<Announce>(out.actions), position<SendAdvert>(out.actions));
 }
 
 TEST(Election, DownTimerMakesBackupMaster) {
