@@ -35,6 +35,7 @@ public:
         bool line_start = true;
         std::string open;       // brackets and braces of values not yet closed
         char previous = '\n';   // the last character that was not blank
+        bool after_equals = false;  // since the `=` of a key, until the line or the inline table's entry ends
         std::size_t i = 0;
         while (i < text_.size()) {
             const char c = text_[i];
@@ -42,6 +43,7 @@ public:
             if (c != ' ' && c != '\t' && c != '\r' && c != '#') previous = c;
             if (c == '\n') {
                 line_start = open.empty();
+                if (open.empty()) after_equals = false;
                 ++i;
             } else if (c == ' ' || c == '\t' || c == '\r') {
                 ++i;
@@ -52,6 +54,12 @@ public:
                     // toml++ reads such a quote as part of a bare word, and the rest unchecked.
                     return problem(i, "TOML syntax: a quote in the middle of a bare word");
                 }
+                const bool in_value = after_equals || (!open.empty() && open.back() == '[');
+                if (before == '.' && in_value) {
+                    // Only keys are dotted; in a value (`0."..."`) toml++ 3.3 reads on past the
+                    // quote, into code that is undefined for non-ASCII characters.
+                    return problem(i, "TOML syntax: a quote after `.` in a value");
+                }
                 // Multi-line strings are values only; toml++ 3.3 mishandles them as keys.
                 const bool triple = text_.substr(i, 3) == (c == '"' ? triple_double : triple_single);
                 const bool in_array = !open.empty() && open.back() == '[';
@@ -59,6 +67,12 @@ public:
                     before == '=' || (in_array && (before == '[' || before == ',' || before == '\n'));
                 if (triple && !value_position) {
                     return problem(i, "TOML syntax: a multi-line string where a key is expected");
+                }
+                if (triple && c == '"') {
+                    if (const auto at = non_ascii_after_line_ending_backslash(i)) {
+                        return problem(*at, "TOML syntax: a non-ASCII character right after a line-ending backslash "
+                                            "(write it as a \\u escape)");
+                    }
                 }
                 i = skip_string(i);
                 line_start = false;
@@ -79,13 +93,17 @@ public:
                         return problem(i, std::string("TOML syntax: `") + c + "` in the middle of a bare word");
                     }
                     open.push_back(c);
+                    if (c == '{') after_equals = false;
                 }
+                if (c == '=') after_equals = true;
+                if (c == ',' && !open.empty() && open.back() == '{') after_equals = false;
                 if (c == '}' || (c == ']' && !open.empty())) {
                     // (a `]` with nothing open closes a table header)
                     if (open.empty() || open.back() != (c == '}' ? '{' : '[')) {
                         return problem(i, std::string("TOML syntax: `") + c + "` closes nothing that is open");
                     }
                     open.pop_back();
+                    if (c == '}') after_equals = true;  // the inline table was a value
                 }
                 line_start = false;
                 ++i;
@@ -98,6 +116,26 @@ private:
     std::size_t skip_to_line_end(std::size_t i) const {
         const std::size_t end = text_.find('\n', i);
         return end == std::string_view::npos ? text_.size() : end;
+    }
+
+    // In a multi-line basic string starting at `i`, the first character after a line-ending
+    // backslash and the blanks it trims, if that is non-ASCII: toml++ 3.3 classifies it with code
+    // that is undefined for most non-ASCII characters.
+    std::optional<std::size_t> non_ascii_after_line_ending_backslash(std::size_t i) const {
+        const std::size_t end = skip_string(i);
+        for (std::size_t j = i + 3; j < end; ++j) {
+            if (text_[j] != '\\') continue;
+            std::size_t k = j + 1;
+            while (k < end && (text_[k] == ' ' || text_[k] == '\t' || text_[k] == '\r')) ++k;
+            if (k >= end || text_[k] != '\n') {
+                ++j;  // an escape: skip what it escapes
+                continue;
+            }
+            while (k < end && (text_[k] == ' ' || text_[k] == '\t' || text_[k] == '\r' || text_[k] == '\n')) ++k;
+            if (k < end && static_cast<unsigned char>(text_[k]) >= 0x80) return k;
+            j = k - 1;
+        }
+        return std::nullopt;
     }
 
     std::size_t skip_string(std::size_t i) const {
