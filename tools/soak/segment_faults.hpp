@@ -25,7 +25,6 @@ public:
     // Creates br1 in the bridge namespace and finds out whether the kernel has sch_netem.
     explicit SegmentFaults(const topo::Topology& topo);
 
-    bool has_netem() const noexcept { return netem_; }
     std::string loss_method() const;
 
     void set_link(const topo::Endpoint& host, bool up) const;

@@ -225,7 +225,6 @@ private:
                                topo_.node(i).pin_dir.string(), "--state-dir", state_dir(i).string()});
         if (daemons_.size() < kNodes) daemons_.resize(kNodes);
         daemons_[i] = Daemon{.process = &p};
-        logs_.push_back({i, p.stderr_path()});
         watcher_->add_log(i, p.stderr_path(), true);
     }
 
@@ -503,7 +502,6 @@ private:
     std::vector<FaultKind> kinds_;
     std::optional<lab::NodeWatcher> watcher_;
     std::vector<Daemon> daemons_;
-    std::vector<std::pair<std::size_t, std::filesystem::path>> logs_;
     std::vector<Fault> faults_;
     std::vector<QuietWindow> quiet_windows_;
     std::vector<Usage> usage_;
