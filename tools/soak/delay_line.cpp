@@ -63,11 +63,12 @@ DelayLine::DelayLine(const topo::Topology& topo, const topo::Endpoint& host, int
         topo_.run_checked(ns, {"ip", "link", "add", inner_, "type", "veth", "peer", "name", outer_});
         topo_.run_checked(ns, {"ip", "link", "set", outer_, "master", topo::Topology::bridge_name()});
         for (const auto& link : {inner_, outer_}) topo_.run_checked(ns, {"ip", "link", "set", link, "up"});
-        // The sockets stay in the bridge namespace once made there; the relay runs anywhere.
+        // Off the bridge first, so that no frame is both bridged and queued for the relay. The
+        // sockets stay in the bridge namespace once made there; the relay runs anywhere.
+        topo_.run_checked(ns, {"ip", "link", "set", port_, "nomaster"});
         auto sockets = topo_.run_in(ns, [this] { return std::pair(open_port_socket(port_), open_port_socket(inner_)); });
         port_socket_ = std::move(sockets.first);
         inner_socket_ = std::move(sockets.second);
-        topo_.run_checked(ns, {"ip", "link", "set", port_, "nomaster"});
     } catch (...) {
         restore();
         throw;

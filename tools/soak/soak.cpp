@@ -46,7 +46,7 @@ constexpr milliseconds kSettleTimeout{10000};
 // The probes run past the last fault by this much: the final fault-free window.
 constexpr milliseconds kTail{8000};
 
-// The soak itself could not go on (a tool failed, a daemon crashed): reported, exit 2 or 1.
+// The soak cannot go on (a daemon crashed or would not stop, no election): reported, exit 1.
 class Abort : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
@@ -561,6 +561,8 @@ int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::Ec
         int violations = 0;
     };
     std::map<FaultKind, KindSummary> by_kind;
+    std::size_t quiet_total = 0;  // over every fault-free window
+    nanoseconds quiet_time{0};
     for (const auto& f : faults_) {
         const Timing timing{.advert = o_.advert, .round_trip = rtt_p99,
                             .successor_master_down = master_down(successor(f))};
@@ -581,6 +583,8 @@ int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::Ec
         k.changes += found.fault_transitions;
         k.violations += static_cast<int>(found.violations.size());
         violations.insert(violations.end(), found.violations.begin(), found.violations.end());
+        quiet_total += found.quiet_transitions;
+        quiet_time += f.quiet_end - f.settled;
     }
     md << "\n## By kind of fault\n\n"
        << "| fault | count (on the active node) | longest two answer ms | longest none answers ms | longest echo gap ms "
@@ -591,16 +595,12 @@ int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::Ec
     }
 
     md << "\n## Fault-free windows\n\n";
-    std::size_t quiet_total = 0;
-    nanoseconds quiet_time{0};
-    for (const auto& f : faults_) quiet_time += f.quiet_end - f.settled;
     for (const auto& w : quiet_windows_) {
         const auto n = count_within(changes, w.from, w.to) + w.vrrp_transitions;
         quiet_total += n;
         quiet_time += w.to - w.from;
         if (n != 0) violations.push_back(std::to_string(n) + " state transition(s) in the fault-free window " + w.what);
     }
-    for (const auto& f : faults_) quiet_total += count_within(changes, f.settled, f.quiet_end) + f.quiet_vrrp_transitions;
     md << faults_.size() + quiet_windows_.size() << " windows, " << ms_text(quiet_time) << " ms in all: "
        << quiet_total << " data-plane role changes and VRRP transitions (bound: none; the transitions are the "
        << "daemons' own counters, read at both ends of each window).\n";
