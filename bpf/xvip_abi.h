@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 3
+#define XVIP_ABI_VERSION 4
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -39,11 +39,14 @@ static inline __u32 xvip_instance_index(enum xvip_family_slot slot, __u8 vrid)
 }
 
 /*
- * The state word: role in the top two bits, a deadline in CLOCK_MONOTONIC_COARSE nanoseconds (what
- * bpf_ktime_get_coarse_ns() reads, at half the cost of the fine clock) in the 62 below. The coarse
- * clock lags the fine one by up to its resolution, so the writer puts the deadline one resolution
- * early: the role then ends no later than the deadline it meant, never after. Written by user space with one aligned 64-bit store
- * into the mmapped array and read once per packet, so role and deadline can never tear apart.
+ * The state word: role in the top two bits, a deadline in jiffies (what bpf_jiffies64() reads: the
+ * verifier inlines it into one load, where a clock read is a helper call) in the 62 below. Jiffies
+ * count the ticks of CLOCK_MONOTONIC: jiffy j begins when that clock crosses a fixed grid point,
+ * one tick (the resolution of CLOCK_MONOTONIC_COARSE) after jiffy j - 1. User space writes its
+ * CLOCK_MONOTONIC deadline as the last jiffy that begins no later than it (see struct
+ * xvip_clock_sample), so the role ends no later than the deadline it meant, and at most one tick
+ * early. Written by user space with one aligned 64-bit store into the mmapped array and read once
+ * per packet, so role and deadline can never tear apart.
  *   active:   answer ARP/ND, pass VIP traffic, until the deadline (the lease); then standby.
  *   draining: answer nothing, pass VIP traffic, until the deadline; then standby.
  *   standby:  answer nothing, drop VIP traffic. The deadline is ignored.
@@ -58,9 +61,9 @@ enum xvip_role {
 #define XVIP_ROLE_SHIFT 62
 #define XVIP_DEADLINE_MASK ((1ULL << XVIP_ROLE_SHIFT) - 1)
 
-static inline __u64 xvip_state_word(enum xvip_role role, __u64 deadline_ns)
+static inline __u64 xvip_state_word(enum xvip_role role, __u64 deadline_jiffies)
 {
-	return ((__u64)role << XVIP_ROLE_SHIFT) | (deadline_ns & XVIP_DEADLINE_MASK);
+	return ((__u64)role << XVIP_ROLE_SHIFT) | (deadline_jiffies & XVIP_DEADLINE_MASK);
 }
 
 static inline enum xvip_role xvip_word_role(__u64 word)
@@ -73,12 +76,12 @@ static inline __u64 xvip_word_deadline(__u64 word)
 	return word & XVIP_DEADLINE_MASK;
 }
 
-/* The role the data plane acts on at time now: an expired lease or drain is standby. */
-static inline enum xvip_role xvip_effective_role(__u64 word, __u64 now_ns)
+/* The role the data plane acts on in jiffy now: an expired lease or drain is standby. */
+static inline enum xvip_role xvip_effective_role(__u64 word, __u64 now_jiffies)
 {
 	enum xvip_role role = xvip_word_role(word);
 
-	if (role == XVIP_ROLE_STANDBY || now_ns >= xvip_word_deadline(word))
+	if (role == XVIP_ROLE_STANDBY || now_jiffies >= xvip_word_deadline(word))
 		return XVIP_ROLE_STANDBY;
 	return role;
 }
@@ -89,8 +92,19 @@ static inline enum xvip_role xvip_effective_role(__u64 word, __u64 now_ns)
  * little-endian targets where deadline_ns occupies the low bits.
  */
 struct xvip_state {
-	__u64 deadline_ns : 62;
+	__u64 deadline_jiffies : 62;
 	__u64 role : 2;
+};
+
+/*
+ * How user space maps CLOCK_MONOTONIC onto jiffies: a BPF_PROG_TYPE_SYSCALL program (lease_clock.bpf.c)
+ * fills this context with the jiffy count and, read after it, the monotonic time. Sampled until the
+ * count moves, the pair dates the start of a jiffy to within one sampling interval, never before it;
+ * every later jiffy begins a whole number of ticks after that one.
+ */
+struct xvip_clock_sample {
+	__u64 jiffies;
+	__u64 monotonic_ns;
 };
 
 /*

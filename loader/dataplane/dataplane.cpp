@@ -305,7 +305,7 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
 
 Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd link)
     : ifname_(std::move(ifname)), pin_dir_(std::move(pin_dir)), maps_(std::move(maps)),
-      link_(std::move(link)) {
+      link_(std::move(link)), lease_clock_(LeaseClock::calibrate()) {
     xvip_iface iface{};
     const std::uint32_t key = 0;
     if (bpf_map_lookup_elem(maps_.iface.get(), &key, &iface) != 0) {
@@ -314,10 +314,6 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
     ifindex_ = static_cast<int>(iface.ifindex);
     mode_ = iface.xdp_flags == XDP_FLAGS_SKB_MODE ? XdpMode::generic : XdpMode::native;
     std::memcpy(mac_.data(), iface.mac, mac_.size());
-
-    timespec resolution{};
-    clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
-    clock_resolution_ = std::chrono::seconds(resolution.tv_sec) + std::chrono::nanoseconds(resolution.tv_nsec);
 
     states_ = MappedWords(maps_.state.get(), XVIP_STATE_ENTRIES, "the state array");
     vip4_buckets_ = MappedWords(maps_.vip4_buckets.get(), XVIP_VIP4_BUCKETS, "the IPv4 VIP buckets");
@@ -345,12 +341,11 @@ std::uint32_t Dataplane::state_index(InstanceKey instance) const {
 }
 
 void Dataplane::write_state(InstanceKey instance, StateWord state) {
-    if (state.role != XdpRole::standby) state.deadline -= clock_resolution_;
-    states_.store(state_index(instance), state.encode());
+    states_.store(state_index(instance), state.encode(lease_clock_));
 }
 
 StateWord Dataplane::read_state(InstanceKey instance) const {
-    return StateWord::decode(states_.load(state_index(instance)));
+    return StateWord::decode(states_.load(state_index(instance)), lease_clock_);
 }
 
 void Dataplane::add_vip(const IpAddress& vip, InstanceKey instance) {

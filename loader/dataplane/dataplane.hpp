@@ -103,10 +103,12 @@ public:
     std::vector<VipBinding> vips() const;
 
     // One aligned 64-bit store into the mapped state array; the program sees it on its next packet.
-    // The program reads the coarse clock, so an active or draining deadline is written one clock
-    // resolution early: the role ends no later than `state.deadline`, never after.
+    // The deadline is written in jiffies (see LeaseClock): the role ends no later than
+    // `state.deadline`, and at most one tick before it.
     void write_state(InstanceKey instance, StateWord state);
     StateWord read_state(InstanceKey instance) const;
+    // How this data plane's state words count time; dated when the object was made.
+    const LeaseClock& lease_clock() const { return lease_clock_; }
 
     // Verdict counters summed over every possible CPU.
     xvip_counters counters() const;
@@ -130,7 +132,7 @@ private:
     UniqueFd link_;
     MappedWords states_;        // XVIP_STATE_ENTRIES state words
     MappedWords vip4_buckets_;  // XVIP_VIP4_BUCKETS bucket words
-    std::chrono::nanoseconds clock_resolution_{0};  // of CLOCK_MONOTONIC_COARSE
+    LeaseClock lease_clock_;
 };
 
 }  // namespace xvip

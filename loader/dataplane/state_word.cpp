@@ -26,18 +26,20 @@ std::chrono::nanoseconds monotonic_now() {
     return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
-std::uint64_t StateWord::encode() const {
-    return xvip_state_word(static_cast<xvip_role>(role), static_cast<std::uint64_t>(deadline.count()));
+std::uint64_t StateWord::encode(const LeaseClock& clock) const {
+    const std::uint64_t jiffy = role == XdpRole::standby ? 0 : clock.last_jiffy_by(deadline);
+    return xvip_state_word(static_cast<xvip_role>(role), jiffy);
 }
 
-StateWord StateWord::decode(std::uint64_t word) {
-    return {static_cast<XdpRole>(xvip_word_role(word)),
-            std::chrono::nanoseconds(static_cast<std::int64_t>(xvip_word_deadline(word)))};
+StateWord StateWord::decode(std::uint64_t word, const LeaseClock& clock) {
+    const auto role = static_cast<XdpRole>(xvip_word_role(word));
+    if (role == XdpRole::standby) return standby();
+    return {role, clock.start_of(xvip_word_deadline(word))};
 }
 
 XdpRole StateWord::effective_role(std::chrono::nanoseconds now) const {
-    return static_cast<XdpRole>(
-        xvip_effective_role(encode(), static_cast<std::uint64_t>(now.count())));
+    if (role == XdpRole::standby || now >= deadline) return XdpRole::standby;
+    return role;
 }
 
 }  // namespace xvip

@@ -1,4 +1,5 @@
-// The C++ view of an instance's state word (see xvip_abi.h): role plus deadline in one uint64.
+// The C++ view of an instance's state word (see xvip_abi.h): role plus deadline in one uint64. The
+// view keeps the deadline in CLOCK_MONOTONIC; the word holds it in jiffies, through a LeaseClock.
 #pragma once
 
 #include <chrono>
@@ -6,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "dataplane/lease_clock.hpp"
 #include "xvip_abi.h"
 
 namespace xvip {
@@ -20,7 +22,7 @@ enum class XdpRole : std::uint8_t {
 std::string_view to_string(XdpRole role);
 std::optional<XdpRole> parse_role(std::string_view text);
 
-// CLOCK_MONOTONIC, the clock bpf_ktime_get_ns() reads.
+// CLOCK_MONOTONIC, the clock bpf_ktime_get_ns() reads and jiffies count the ticks of.
 std::chrono::nanoseconds monotonic_now();
 
 struct StateWord {
@@ -35,8 +37,10 @@ struct StateWord {
         return {XdpRole::draining, drain_end};
     }
 
-    std::uint64_t encode() const;
-    static StateWord decode(std::uint64_t word);
+    // The word ends the role at the start of the last jiffy that begins no later than `deadline`.
+    std::uint64_t encode(const LeaseClock& clock) const;
+    // The deadline read back is when the word's jiffy begins (standby: 0).
+    static StateWord decode(std::uint64_t word, const LeaseClock& clock);
     // What the XDP program acts on at `now` (an expired lease or drain is standby).
     XdpRole effective_role(std::chrono::nanoseconds now) const;
 

@@ -143,14 +143,17 @@ void ServedInterface::attach_or_adopt() {
         adopted_ = true;
         spdlog::info("{}: adopted the data plane pinned at {} ({} mode)", ifname_, pin_dir.string(),
                      to_string(dataplane_->mode()));
-        return;
+    } else {
+        dataplane_.emplace(Dataplane::attach({.ifname = ifname_,
+                                              .mode = settings_.xdp_mode,
+                                              .pin_root = settings_.pin_root,
+                                              .warn = [](const std::string& w) { spdlog::warn("{}", w); }}));
+        spdlog::info("{}: XDP attached in {} mode, every instance standby; pinned at {}", ifname_,
+                     to_string(dataplane_->mode()), dataplane_->pin_dir().string());
     }
-    dataplane_.emplace(Dataplane::attach({.ifname = ifname_,
-                                          .mode = settings_.xdp_mode,
-                                          .pin_root = settings_.pin_root,
-                                          .warn = [](const std::string& w) { spdlog::warn("{}", w); }}));
-    spdlog::info("{}: XDP attached in {} mode, every instance standby; pinned at {}", ifname_,
-                 to_string(dataplane_->mode()), dataplane_->pin_dir().string());
+    const LeaseClock& clock = dataplane_->lease_clock();
+    spdlog::debug("{}: leases counted in ticks of {} us, a jiffy dated to within {} us", ifname_,
+                  clock.tick().count() / 1000, clock.uncertainty().count() / 1000);
 }
 
 // The VIP map says which instance each VIP belongs to; after a restart it may hold VIPs the new

@@ -10,6 +10,7 @@
 
 #include "common/ip_address.hpp"
 #include "dataplane/dataplane.hpp"
+#include "dataplane/state_word.hpp"
 #include "test_frames.hpp"
 #include "xvip_abi.h"
 
@@ -33,7 +34,9 @@ public:
 
     void set_interface_mac(std::span<const std::uint8_t, 6> mac);
     void bind_vip(const IpAddress& vip, std::uint32_t instance);
-    void write_state(std::uint32_t instance, std::uint64_t word);
+    // Encoded as the data-plane layer does, with one lease clock dated once per process.
+    void write_state(std::uint32_t instance, const StateWord& state);
+    static const LeaseClock& lease_clock();
 
     RunResult run(std::span<const std::uint8_t> frame);
     xvip_counters counters() const;

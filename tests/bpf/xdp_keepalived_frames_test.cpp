@@ -18,8 +18,8 @@ void bind_fixture_vips(XdpHarness& xdp, StateWord word) {
     xdp.set_interface_mac(node_mac);
     for (const char* vip : {"10.88.0.50", "10.88.0.51"}) xdp.bind_vip(ip(vip), XVIP_SLOT_IPV4 * 256 + 51);
     for (const char* vip : {"fe80::5:50", "2001:db8:88::50"}) xdp.bind_vip(ip(vip), XVIP_SLOT_IPV6 * 256 + 52);
-    xdp.write_state(XVIP_SLOT_IPV4 * 256 + 51, word.encode());
-    xdp.write_state(XVIP_SLOT_IPV6 * 256 + 52, word.encode());
+    xdp.write_state(XVIP_SLOT_IPV4 * 256 + 51, word);
+    xdp.write_state(XVIP_SLOT_IPV6 * 256 + 52, word);
 }
 
 TEST(XdpKeepalivedFrames, GratuitousArpsPassAndCountAsConflictOnlyWhileActive) {

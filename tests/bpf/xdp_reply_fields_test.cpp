@@ -145,12 +145,50 @@ TEST(XdpLease, AnswerStopsWhenTheLeaseRunsOut) {
     const Bytes request =
         ethernet(broadcast_mac, client_mac, ethertype_arp,
                  arp({.op = 1, .sha = client_mac, .spa = client4, .tha = {}, .tpa = vip4}));
-    xdp.write_state(instance4, StateWord::active_until(monotonic_now() + 300ms).encode());
+    xdp.write_state(instance4, StateWord::active_until(monotonic_now() + 300ms));
     EXPECT_EQ(xdp.run(request).verdict, XDP_TX);
     std::this_thread::sleep_for(350ms);
     EXPECT_EQ(xdp.run(request).verdict, XDP_DROP);
     EXPECT_EQ(xdp.counters().arp_reply, 1u);
     EXPECT_EQ(xdp.counters().arp_drop_inactive, 1u);
+}
+
+// The lease is counted in jiffies: the program must fall silent no later than the deadline the
+// daemon meant, and no more than a tick (plus the lease clock's dating) before it. Asked every few
+// microseconds around the deadline; "no later" allows the program's own run time and the jiffy
+// count's delay behind the tick, which the lease clock measured (its uncertainty).
+TEST(XdpLease, LeaseEndsByItsDeadlineAndAtMostATickEarly) {
+    using namespace std::chrono_literals;
+    XdpHarness xdp;
+    set_up(xdp, Situation::standby);
+    const Bytes request =
+        ethernet(broadcast_mac, client_mac, ethertype_arp,
+                 arp({.op = 1, .sha = client_mac, .spa = client4, .tha = {}, .tpa = vip4}));
+    const LeaseClock& clock = XdpHarness::lease_clock();
+    const auto slack = clock.uncertainty() + 200us;
+    const auto deadline = monotonic_now() + 50ms + clock.tick();
+    xdp.write_state(instance4, StateWord::active_until(deadline));
+
+    std::chrono::nanoseconds last_answer_began{0}, first_silence_ended{0};
+    while (monotonic_now() < deadline + clock.tick() + 50ms) {
+        const auto began = monotonic_now();
+        const auto verdict = xdp.run(request).verdict;
+        const auto ended = monotonic_now();
+        if (verdict == XDP_TX) {
+            last_answer_began = began;
+        } else {
+            ASSERT_EQ(verdict, XDP_DROP);
+            first_silence_ended = ended;
+            break;
+        }
+    }
+    ASSERT_NE(last_answer_began.count(), 0) << "the program never answered under a live lease";
+    ASSERT_NE(first_silence_ended.count(), 0) << "the program still answered 50 ms past the deadline";
+    EXPECT_LE(last_answer_began, deadline + slack)
+        << "answered " << (last_answer_began - deadline).count() << " ns after the deadline";
+    EXPECT_GE(first_silence_ended, deadline - clock.tick() - slack)
+        << "fell silent " << (deadline - first_silence_ended).count() << " ns before the deadline (tick "
+        << clock.tick().count() << " ns)";
 }
 
 TEST(XdpLease, DrainPassesTrafficUntilItsDeadline) {
@@ -160,7 +198,7 @@ TEST(XdpLease, DrainPassesTrafficUntilItsDeadline) {
     const Bytes echo{8, 0, 0xf7, 0xff, 0, 0, 0, 0};
     const Bytes ping = ethernet(node_mac, client_mac, ethertype_ipv4,
                                 ipv4({.src = client4, .dst = vip4}, echo));
-    xdp.write_state(instance4, StateWord::draining_until(monotonic_now() + 300ms).encode());
+    xdp.write_state(instance4, StateWord::draining_until(monotonic_now() + 300ms));
     EXPECT_EQ(xdp.run(ping).verdict, XDP_PASS);
     std::this_thread::sleep_for(350ms);
     EXPECT_EQ(xdp.run(ping).verdict, XDP_DROP);

@@ -26,13 +26,13 @@ void set_up(XdpHarness& xdp, Situation situation) {
     switch (situation) {
         case Situation::standby: word = StateWord::standby(); break;
         case Situation::active: word = StateWord::active_until(now + 60s); break;
-        // Well past: the program reads the coarse clock, which lags by up to a tick.
+        // Well past, by many ticks.
         case Situation::active_lease_expired: word = StateWord::active_until(now - 1s); break;
         case Situation::draining: word = StateWord::draining_until(now + 60s); break;
         case Situation::draining_expired: word = StateWord::draining_until(now - 1s); break;
     }
-    xdp.write_state(instance4, word.encode());
-    xdp.write_state(instance6, word.encode());
+    xdp.write_state(instance4, word);
+    xdp.write_state(instance6, word);
 }
 
 }  // namespace xvip::test

@@ -53,8 +53,8 @@ protected:
         xdp.bind_vip(alone51, instance51);
     }
     void set_active(std::uint32_t active, std::uint32_t standby) {
-        xdp.write_state(active, StateWord::active_until(monotonic_now() + 60s).encode());
-        xdp.write_state(standby, StateWord::standby().encode());
+        xdp.write_state(active, StateWord::active_until(monotonic_now() + 60s));
+        xdp.write_state(standby, StateWord::standby());
     }
     XdpHarness xdp;
 };
@@ -73,7 +73,7 @@ TEST_F(XdpVipBuckets, SharedBucketAnswersEachVipForItsOwnInstance) {
 TEST_F(XdpVipBuckets, AddressEndingLikeAVipIsNone) {
     // Standby for everything: an address taken for a VIP would be dropped, not passed.
     set_active(instance52, instance51);
-    xdp.write_state(instance52, StateWord::standby().encode());
+    xdp.write_state(instance52, StateWord::standby());
     for (const IpAddress& address : {like_a_vip, like_alone}) {
         EXPECT_EQ(xdp.run(arp_request_for(address)).verdict, XDP_PASS) << address.to_string();
         EXPECT_EQ(xdp.run(tcp_to(address)).verdict, XDP_PASS) << address.to_string();

@@ -200,7 +200,7 @@ TEST_F(DataplaneOnInterface, PinnedMapsReadBackByNameWithBpftool) {
     ASSERT_TRUE(state_json.contains("formatted")) << state.out;
     // bpftool prints bit-fields in hex.
     EXPECT_EQ(state_json["formatted"]["value"]["role"], "0x1") << "active is role 1 (xvip_abi.h)";
-    EXPECT_NE(state_json["formatted"]["value"]["deadline_ns"], "0x0") << "an active word has a lease";
+    EXPECT_NE(state_json["formatted"]["value"]["deadline_jiffies"], "0x0") << "an active word has a lease";
 
     const auto counters_dump = run_checked({"bpftool", "map", "dump", "pinned", (dir / "xvip_counters").string()});
     for (const char* field : {"arp_reply", "na_reply", "vip_drop_standby", "arp_conflict"}) {

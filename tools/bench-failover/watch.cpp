@@ -94,7 +94,8 @@ void LogStamper::run(std::stop_token token) {
 }
 
 StatePoller::StatePoller(std::vector<fs::path> pins, std::uint32_t state_index)
-    : pins_(std::move(pins)), state_index_(state_index), roles_(pins_.size()) {
+    : pins_(std::move(pins)), state_index_(state_index), lease_clock_(LeaseClock::calibrate()),
+      roles_(pins_.size()) {
     thread_ = std::jthread([this](std::stop_token token) { run(token); });
 }
 
@@ -139,7 +140,7 @@ void StatePoller::run(std::stop_token token) {
             std::uint64_t raw = 0;
             const auto now = monotonic_now();
             if (fds[i] >= 0 && bpf_map_lookup_elem(fds[i], &state_index_, &raw) == 0) {
-                word = StateWord::decode(raw);
+                word = StateWord::decode(raw, lease_clock_);
                 role = word.effective_role(now);
             }
             std::lock_guard lock(mutex_);

@@ -84,6 +84,7 @@ private:
 
     std::vector<std::filesystem::path> pins_;
     std::uint32_t state_index_;
+    LeaseClock lease_clock_;  // to read the state words' deadlines
     mutable std::mutex mutex_;
     std::vector<std::optional<XdpRole>> roles_;
     std::vector<RoleChange> changes_;

@@ -17,7 +17,7 @@ struct {
 	__type(value, __u32);
 } probe_hash SEC(".maps");
 
-/* The fine clock, which xvip's lease check read before it moved to the coarse one. */
+/* The fine clock, which xvip's lease check read first. */
 SEC("xdp")
 int probe_ktime(struct xdp_md *ctx)
 {
@@ -25,12 +25,20 @@ int probe_ktime(struct xdp_md *ctx)
 	return bpf_ktime_get_ns() == 0 ? XDP_DROP : XDP_PASS;
 }
 
-/* The tick-resolution clock the lease check reads, once per frame to a VIP not standby. */
+/* The tick-resolution clock, which the lease check read next (a helper call all the same). */
 SEC("xdp")
 int probe_ktime_coarse(struct xdp_md *ctx)
 {
 	(void)ctx;
 	return bpf_ktime_get_coarse_ns() == 0 ? XDP_DROP : XDP_PASS;
+}
+
+/* The jiffy count the lease check reads now, once per frame to a VIP: the verifier inlines it. */
+SEC("xdp")
+int probe_jiffies(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return bpf_jiffies64() == 0 ? XDP_DROP : XDP_PASS;
 }
 
 /* One lookup that misses, as for a destination that is no VIP. */

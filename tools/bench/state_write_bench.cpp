@@ -58,11 +58,12 @@ StateWriteResults measure_state_writes(Dataplane& dataplane, InstanceKey instanc
     const auto loop_start = Clock::now();
     for (int i = 0; i < settings.loop_writes; ++i) dataplane.write_state(instance, word(i));
     results.write_state_loop_ns = ns_between(loop_start, Clock::now()) / settings.loop_writes;
-    // The layer may write the deadline a clock resolution early (the program reads a coarse
-    // clock), never later: the word read back is the last one, up to that.
+    // The layer writes a deadline as the last jiffy that begins by it: read back, the last word
+    // written, its deadline at most a tick early, never later.
     const StateWord last = word(settings.loop_writes - 1);
     const StateWord back = dataplane.read_state(instance);
-    if (back.role != last.role || back.deadline > last.deadline || back.deadline < last.deadline - 1s) {
+    const auto tick = dataplane.lease_clock().tick();
+    if (back.role != last.role || back.deadline > last.deadline || back.deadline < last.deadline - tick - 1ms) {
         throw std::runtime_error("the state word read back is not the last one written");
     }
     progress.say("  write_state: " + fmt(results.write_state_ns) + " (clock pair alone: " +
@@ -74,7 +75,7 @@ StateWriteResults measure_state_writes(Dataplane& dataplane, InstanceKey instanc
     const std::uint32_t key = instance.index();
     samples.clear();
     for (int i = 0; i < settings.syscall_writes; ++i) {
-        const std::uint64_t encoded = word(i).encode();
+        const std::uint64_t encoded = word(i).encode(dataplane.lease_clock());
         const auto a = Clock::now();
         const int rc = bpf_map_update_elem(map.get(), &key, &encoded, BPF_ANY);
         const auto b = Clock::now();

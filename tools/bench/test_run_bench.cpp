@@ -93,7 +93,7 @@ public:
         // A lease far beyond the run: the benchmark must not watch it expire.
         const StateWord word = role == XdpRole::active ? StateWord::active_until(monotonic_now() + 1h)
                                                        : StateWord::standby();
-        const std::uint64_t encoded = word.encode();
+        const std::uint64_t encoded = word.encode(lease_clock_);
         for (std::uint32_t instance : {instance4, instance6}) {
             update(bpf_map__fd(xvip_->maps.xvip_state), &instance, &encoded, "xvip_state");
         }
@@ -113,6 +113,7 @@ private:
     std::unique_ptr<xvip_bpf, XvipDeleter> xvip_;
     std::unique_ptr<xvip_pass_bpf, PassDeleter> trivial_;
     std::unique_ptr<xvip_bench_probes, ProbesDeleter> probes_;
+    LeaseClock lease_clock_ = LeaseClock::calibrate();
 };
 
 struct RunOutcome {
@@ -240,7 +241,8 @@ void time_operations(const Programs& programs, const TestRunSettings& settings, 
     const auto& p = programs.probes().progs;
     const std::vector<std::pair<std::string, int>> probes{
         {"bpf_ktime_get_ns()", bpf_program__fd(p.probe_ktime)},
-        {"bpf_ktime_get_coarse_ns() (the lease check's clock)", bpf_program__fd(p.probe_ktime_coarse)},
+        {"bpf_ktime_get_coarse_ns()", bpf_program__fd(p.probe_ktime_coarse)},
+        {"bpf_jiffies64() (the lease check's clock)", bpf_program__fd(p.probe_jiffies)},
         {"hash map lookup, 4-byte key, miss", bpf_program__fd(p.probe_hash_lookup)},
     };
     std::vector<double> trivial, trivial_single;

@@ -66,6 +66,7 @@ NodeWatcher::NodeWatcher(Timeline& timeline, std::vector<WatchedNode> nodes, std
     : timeline_(timeline),
       nodes_(std::move(nodes)),
       state_index_(state_index),
+      lease_clock_(LeaseClock::calibrate()),
       verbose_(verbose),
       wall_minus_monotonic_(duration_cast<nanoseconds>(system_clock::now().time_since_epoch()) - monotonic_now()),
       roles_(nodes_.size()),
@@ -128,7 +129,7 @@ void NodeWatcher::poll_roles(std::vector<int>& fds) {
         if (pinned && fds[i] < 0) fds[i] = bpf_obj_get(nodes_[i].state_pin.c_str());
         std::uint64_t word = 0;
         if (fds[i] >= 0 && bpf_map_lookup_elem(fds[i], &state_index_, &word) == 0) {
-            role = StateWord::decode(word).effective_role(now);
+            role = StateWord::decode(word, lease_clock_).effective_role(now);
         }
         std::optional<XdpRole> before;
         bool first = false;

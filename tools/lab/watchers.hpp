@@ -64,6 +64,7 @@ private:
     Timeline& timeline_;
     std::vector<WatchedNode> nodes_;
     std::uint32_t state_index_;
+    LeaseClock lease_clock_;  // to read the state words' deadlines
     bool verbose_;
     std::chrono::nanoseconds wall_minus_monotonic_;
     mutable std::mutex mutex_;

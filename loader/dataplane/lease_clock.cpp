@@ -1,0 +1,99 @@
+#include "dataplane/lease_clock.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <time.h>
+
+#include <cerrno>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dataplane/dataplane_error.hpp"
+#include "dataplane/state_word.hpp"
+#include "xvip_abi.h"
+#include "xvip_lease_clock_bpf.skel.h"
+
+namespace xvip {
+
+namespace {
+
+using std::chrono::nanoseconds;
+
+// A pair that straddles a move by one this close dates the jiffy well enough: stop there. (The
+// tick that moves the count interrupts the sampling CPU itself, so the closest pairs are tens of
+// microseconds apart.)
+constexpr nanoseconds good_enough{250'000};
+
+nanoseconds coarse_tick() {
+    timespec resolution{};
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &resolution) != 0) {
+        throw DataplaneError("reading the resolution of CLOCK_MONOTONIC_COARSE", errno);
+    }
+    const nanoseconds tick = std::chrono::seconds(resolution.tv_sec) + nanoseconds(resolution.tv_nsec);
+    if (tick <= nanoseconds::zero()) throw DataplaneError("CLOCK_MONOTONIC_COARSE reports no resolution");
+    return tick;
+}
+
+xvip_clock_sample sample(int program_fd) {
+    xvip_clock_sample s{};
+    LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &s, .ctx_size_in = sizeof s);
+    if (bpf_prog_test_run_opts(program_fd, &run) != 0) {
+        throw DataplaneError("running the lease clock program", errno);
+    }
+    return s;
+}
+
+}  // namespace
+
+LeaseClock::LeaseClock(std::uint64_t jiffy, nanoseconds began_by, nanoseconds tick)
+    : jiffy_(jiffy), began_by_(began_by), tick_(tick) {}
+
+LeaseClock LeaseClock::calibrate() {
+    const nanoseconds tick = coarse_tick();
+    std::unique_ptr<xvip_lease_clock_bpf, void (*)(xvip_lease_clock_bpf*)> skel(
+        xvip_lease_clock_bpf__open_and_load(), xvip_lease_clock_bpf__destroy);
+    if (!skel) throw DataplaneError("loading the lease clock program (needs CAP_BPF)", errno);
+    const int fd = bpf_program__fd(skel->progs.xvip_clock_sample);
+
+    // Each pair of samples that straddles a move by one dates the later jiffy to within the pair's
+    // gap, never before it began. Jiffies move when the tick runs, and a CPU busy here keeps its
+    // tick, so pairs come every tick; on a loaded machine a pair may straddle a preemption too, so
+    // the closest pair within a few ticks wins.
+    const nanoseconds patience = 8 * tick + std::chrono::milliseconds(20);
+    const nanoseconds give_up = monotonic_now() + patience;
+    std::optional<LeaseClock> best;
+    xvip_clock_sample before = sample(fd);
+    while (nanoseconds(before.monotonic_ns) < give_up) {
+        const xvip_clock_sample after = sample(fd);
+        const nanoseconds gap(after.monotonic_ns - before.monotonic_ns);
+        if (after.jiffies == before.jiffies + 1 && (!best || gap < best->uncertainty_)) {
+            best = LeaseClock(after.jiffies, nanoseconds(after.monotonic_ns), tick);
+            best->uncertainty_ = gap;
+            if (gap <= good_enough) break;
+        }
+        before = after;
+    }
+    if (!best) {
+        throw DataplaneError("the jiffy count did not move by one within " +
+                             std::to_string(patience.count() / 1'000'000) +
+                             " ms: cannot date the lease clock");
+    }
+    return *best;
+}
+
+std::uint64_t LeaseClock::last_jiffy_by(nanoseconds t) const {
+    const std::int64_t since = (t - began_by_).count();
+    const std::int64_t tick = tick_.count();
+    // Floor division: a time before the dated jiffy maps to an earlier one.
+    const std::int64_t ticks = since >= 0 ? since / tick : -((-since + tick - 1) / tick);
+    if (ticks < 0 && static_cast<std::uint64_t>(-ticks) > jiffy_) return 0;
+    return jiffy_ + static_cast<std::uint64_t>(ticks);
+}
+
+nanoseconds LeaseClock::start_of(std::uint64_t jiffy) const {
+    const auto ticks = static_cast<std::int64_t>(jiffy - jiffy_);  // wraps to negative before jiffy_
+    return began_by_ + ticks * tick_;
+}
+
+}  // namespace xvip
