@@ -18,6 +18,19 @@ struct cursor {
 	void *end;
 };
 
+/*
+ * Alignment. The kernel's headers declare the Ethernet and ARP headers packed, so the compiler
+ * may assume nothing of their addresses and moves every field byte by byte. A frame starts at
+ * least 2-byte aligned (a driver's headroom is even), so the headers here promise that much: every
+ * field then moves in 2-byte units or wider, which is half the ARP reply's instructions. (On the
+ * architectures built for, x86-64 and arm64, a misaligned packet access would still work.)
+ */
+struct eth_frame {
+	__u8 dst[ETH_ALEN];
+	__u8 src[ETH_ALEN];
+	__be16 proto;
+} __attribute__((aligned(2)));
+
 /* ARP for Ethernet/IPv4 (RFC 826). Defined here: <linux/if_arp.h> drags libc into -target bpf. */
 struct arp_eth_ipv4 {
 	__be16 hrd;
@@ -29,7 +42,7 @@ struct arp_eth_ipv4 {
 	__be32 spa;
 	__u8 tha[ETH_ALEN];
 	__be32 tpa;
-} __attribute__((packed));
+} __attribute__((packed, aligned(2)));
 
 #define ARP_HRD_ETHER 1
 #define ARP_OP_REQUEST 1
@@ -71,7 +84,7 @@ struct nd_lladdr_opt {
 		return h;                                                \
 	}
 
-PARSE_HEADER(parse_ethhdr, struct ethhdr)
+PARSE_HEADER(parse_eth, struct eth_frame)
 PARSE_HEADER(parse_arp, struct arp_eth_ipv4)
 PARSE_HEADER(parse_ipv6hdr, struct ipv6hdr)
 PARSE_HEADER(parse_icmp6_base, struct icmp6_base)

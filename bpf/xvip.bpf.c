@@ -89,15 +89,20 @@ static __always_inline int is_multicast_mac(const __u8 *mac)
 	return mac[0] & 1; /* the broadcast address included */
 }
 
+/* MAC addresses in frames and in xvip_iface sit at even addresses (see parsing.bpf.h): compared
+ * in three 2-byte words. */
 static __always_inline int is_broadcast_mac(const __u8 *mac)
 {
-	return (mac[0] & mac[1] & mac[2] & mac[3] & mac[4] & mac[5]) == 0xff;
+	const __u16 *w = (const __u16 *)mac;
+
+	return (__u16)(w[0] & w[1] & w[2]) == 0xffff;
 }
 
 static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
 {
-	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] && a[4] == b[4] &&
-	       a[5] == b[5];
+	const __u16 *x = (const __u16 *)a, *y = (const __u16 *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) == 0;
 }
 
 /* Traffic addressed to a VIP (instance 0: to none) that is not ARP/ND: only a standby stops it. */
@@ -115,7 +120,7 @@ static __always_inline int vip_traffic(__u32 instance)
 	}
 }
 
-static __always_inline int handle_arp(struct ethhdr *eth, struct cursor *c)
+static __always_inline int handle_arp(struct eth_frame *eth, struct cursor *c)
 {
 	struct arp_eth_ipv4 *arp = parse_arp(c);
 	const struct xvip_iface *iface;
@@ -144,8 +149,8 @@ static __always_inline int handle_arp(struct ethhdr *eth, struct cursor *c)
 		return verdict(XDP_PASS, COUNTER(pass_not_vip));
 
 	iface = iface_config();
-	if (!iface || is_multicast_mac(eth->h_source) || is_multicast_mac(arp->sha) ||
-	    !(is_broadcast_mac(eth->h_dest) || mac_equal(eth->h_dest, iface->mac)))
+	if (!iface || is_multicast_mac(eth->src) || is_multicast_mac(arp->sha) ||
+	    !(is_broadcast_mac(eth->dst) || mac_equal(eth->dst, iface->mac)))
 		return verdict(XDP_PASS, COUNTER(arp_pass_other));
 
 	if (instance_role(instance) != XVIP_ROLE_ACTIVE)
@@ -153,8 +158,8 @@ static __always_inline int handle_arp(struct ethhdr *eth, struct cursor *c)
 
 	/* The request becomes the reply in place (RFC 826): to the asker, from our MAC. */
 	vip_addr = arp->tpa;
-	__builtin_memcpy(eth->h_dest, arp->sha, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, iface->mac, ETH_ALEN);
+	__builtin_memcpy(eth->dst, arp->sha, ETH_ALEN);
+	__builtin_memcpy(eth->src, iface->mac, ETH_ALEN);
 	arp->op = bpf_htons(ARP_OP_REPLY);
 	__builtin_memcpy(arp->tha, arp->sha, ETH_ALEN);
 	__builtin_memcpy(arp->sha, iface->mac, ETH_ALEN);
@@ -178,9 +183,9 @@ static __always_inline int ipv6_is_solicited_node(const struct in6_addr *a)
 
 #define ND_MAX_OPTIONS 4
 #define NA_FRAME_LEN \
-	(sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + sizeof(struct icmp6_base) + \
+	(sizeof(struct eth_frame) + sizeof(struct ipv6hdr) + sizeof(struct icmp6_base) + \
 	 sizeof(struct nd_msg_body) + sizeof(struct nd_lladdr_opt))
-#define NA_ICMP_LEN (NA_FRAME_LEN - sizeof(struct ethhdr) - sizeof(struct ipv6hdr))
+#define NA_ICMP_LEN (NA_FRAME_LEN - sizeof(struct eth_frame) - sizeof(struct ipv6hdr))
 #define NA_FLAG_SOLICITED 0x40000000
 #define NA_FLAG_OVERRIDE 0x20000000
 
@@ -193,13 +198,13 @@ struct ns_origin {
 };
 
 /* RFC 4861 §7.1.1; returns 0 and fills origin when the solicitation is valid. */
-static __always_inline int validate_ns(struct ethhdr *eth, struct ipv6hdr *ip6,
+static __always_inline int validate_ns(struct eth_frame *eth, struct ipv6hdr *ip6,
 				       struct icmp6_base *icmp, struct nd_msg_body *ns,
 				       struct cursor *c, struct ns_origin *origin)
 {
 	__u16 icmp_len = bpf_ntohs(ip6->payload_len);
 	void *icmp_end = (void *)icmp + icmp_len;
-	const __u8 *source_mac = eth->h_source;
+	const __u8 *source_mac = eth->src;
 	int i;
 
 	if (ip6->hop_limit != 255 || icmp->code != 0 ||
@@ -247,7 +252,7 @@ static __always_inline int send_na(struct xdp_md *ctx, const struct ns_origin *o
 {
 	const struct xvip_iface *iface = iface_config();
 	static const __u8 all_nodes_mac[ETH_ALEN] = {0x33, 0x33, 0, 0, 0, 1};
-	struct ethhdr *eth;
+	struct eth_frame *eth;
 	struct ipv6hdr *ip6;
 	struct icmp6_base *icmp;
 	struct nd_msg_body *na;
@@ -272,8 +277,8 @@ static __always_inline int send_na(struct xdp_md *ctx, const struct ns_origin *o
 	na = (void *)(icmp + 1);
 	opt = (void *)(na + 1);
 
-	__builtin_memcpy(eth->h_dest, origin->dad ? all_nodes_mac : origin->reply_mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, iface->mac, ETH_ALEN);
+	__builtin_memcpy(eth->dst, origin->dad ? all_nodes_mac : origin->reply_mac, ETH_ALEN);
+	__builtin_memcpy(eth->src, iface->mac, ETH_ALEN);
 
 	*(__be32 *)ip6 = bpf_htonl(0x60000000); /* version 6, no traffic class, no flow label */
 	ip6->payload_len = bpf_htons(NA_ICMP_LEN);
@@ -309,7 +314,7 @@ static __always_inline int send_na(struct xdp_md *ctx, const struct ns_origin *o
 	return verdict(XDP_TX, COUNTER(na_reply));
 }
 
-static __always_inline int handle_ipv6(struct xdp_md *ctx, struct ethhdr *eth, struct cursor *c)
+static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth, struct cursor *c)
 {
 	struct ipv6hdr *ip6 = parse_ipv6hdr(c);
 	struct icmp6_base *icmp;
@@ -350,11 +355,11 @@ int xvip_xdp(struct xdp_md *ctx)
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	struct ethhdr *eth = parse_ethhdr(&c);
+	struct eth_frame *eth = parse_eth(&c);
 
 	if (!eth)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
-	switch (eth->h_proto) {
+	switch (eth->proto) {
 	case bpf_htons(ETH_P_ARP):
 		return handle_arp(eth, &c);
 	case bpf_htons(ETH_P_IP):
