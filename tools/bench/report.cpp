@@ -328,7 +328,10 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
           "pairs; node0's bridge port carries the trivial XDP program). `" << t.iperf_version
        << "`: server in node0's namespace bound to the VIP, "
           "client in client0's, one stream client -> VIP for " << t.settings.seconds
-       << " s per run, the rate the server received. The kernel holds the VIP on `lo` as xvipd does "
+       << " s per run, the rate the server received"
+       << (t.pinned ? " (client on CPU 0, where veth also runs node0's receive path and XDP; server "
+                      "on CPU 1; the same in every run)" : " (not pinned: fewer than two CPUs)")
+       << ". The kernel holds the VIP on `lo` as xvipd does "
           "and client0 has a permanent neighbour entry for it, so all three configurations send "
           "alike; only node0's eth0 differs: **no XDP**; **trivial XDP** (`bpf/pass.bpf.c`, native); "
           "**xvip** attached and active for the VIP, so every data segment takes xvip's VIP-pass "

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <thread>
 
 #include "topology/poll_until.hpp"
 
@@ -16,13 +17,12 @@ constexpr const char* kTrivial = "trivial XDP";
 constexpr const char* kXvip = "xvip";
 
 TcpRound run_iperf(const topo::Topology& topo, BenchNode& bench, const std::string& config, int round,
-                   const TcpSettings& settings) {
+                   const TcpSettings& settings, bool pinned) {
     const auto& client = bench.client();
-    const auto run = topo.run(
-        client.netns,
-        {"iperf3", "--client", bench.vip(), "--time", std::to_string(settings.seconds), "--json",
-         "--connect-timeout", "2000"},
-        std::chrono::seconds(settings.seconds + 15));
+    std::vector<std::string> command{"iperf3", "--client", bench.vip(), "--time",
+                                     std::to_string(settings.seconds), "--json", "--connect-timeout", "2000"};
+    if (pinned) command.insert(command.end(), {"--affinity", "0"});
+    const auto run = topo.run(client.netns, command, std::chrono::seconds(settings.seconds + 15));
     nlohmann::json report;
     try {
         report = nlohmann::json::parse(run.out);
@@ -40,11 +40,11 @@ TcpRound run_iperf(const topo::Topology& topo, BenchNode& bench, const std::stri
 }
 
 TcpRound one_round(const topo::Topology& topo, BenchNode& bench, const std::string& config, int round,
-                   const TcpSettings& settings) {
+                   const TcpSettings& settings, bool pinned) {
     if (config == kTrivial) bench.attach_trivial();
     std::uint64_t passed_before = 0;
     if (config == kXvip) passed_before = bench.attach_xvip().counters().vip_pass_active;
-    TcpRound result = run_iperf(topo, bench, config, round, settings);
+    TcpRound result = run_iperf(topo, bench, config, round, settings, pinned);
     if (config == kXvip) {
         result.vip_pass_active = bench.xvip().counters().vip_pass_active - passed_before;
         bench.detach_xvip();
@@ -65,7 +65,10 @@ TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings
     // Every configuration reaches the VIP the same way: ARP settled once, by hand.
     topo.run_checked(bench.client().netns, {"ip", "neigh", "replace", bench.vip(), "lladdr",
                                             bench.node().mac, "dev", "eth0", "nud", "permanent"});
-    auto& server = topo.spawn(bench.node().netns, {"iperf3", "--server", "--bind", bench.vip()});
+    results.pinned = settings.pin_cpus && std::thread::hardware_concurrency() >= 2;
+    std::vector<std::string> server_command{"iperf3", "--server", "--bind", bench.vip()};
+    if (results.pinned) server_command.insert(server_command.end(), {"--affinity", "1"});
+    auto& server = topo.spawn(bench.node().netns, server_command);
     topo::poll_until("iperf3 to listen on " + bench.vip() + ":5201", 5s, [&] {
         const auto listening = topo.run(bench.node().netns, {"ss", "-Hltn", "sport", "=", ":5201"});
         return listening.success() && !listening.out.empty();
@@ -74,7 +77,7 @@ TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings
     std::vector<double> no_xdp, trivial, xvip, paired, frames;
     for (int round = 1; round <= settings.rounds; ++round) {
         for (const char* config : {kNoXdp, kTrivial, kXvip}) {
-            const TcpRound r = one_round(topo, bench, config, round, settings);
+            const TcpRound r = one_round(topo, bench, config, round, settings, results.pinned);
             char line[200];
             std::snprintf(line, sizeof line, "  %-11s round %d: %.2f Gbit/s, %llu retransmits", config,
                           round, r.gbit_per_s, static_cast<unsigned long long>(r.retransmits));

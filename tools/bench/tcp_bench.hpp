@@ -16,6 +16,10 @@ namespace xvip::bench {
 struct TcpSettings {
     int seconds = 3;  // per iperf3 run
     int rounds = 7;   // per configuration, alternating
+    // With two CPUs or more: iperf3's client on CPU 0 (where veth also runs node0's receive path,
+    // XDP included), its server on CPU 1, the same in every run; left to the scheduler, where
+    // the three land moves the rate between runs far more than any XDP program does.
+    bool pin_cpus = true;
 };
 
 struct TcpRound {
@@ -33,6 +37,7 @@ struct TcpResults {
     Summary no_xdp, trivial, xvip;  // Gbit/s
     Summary paired_ratio;           // xvip / trivial within each round
     Summary xvip_frames_per_s;      // frames through xvip's VIP-pass path per second
+    bool pinned = false;            // iperf3 ran pinned (settings.pin_cpus and CPUs to pin to)
 };
 
 // `bench` is node0 of `topo`.
