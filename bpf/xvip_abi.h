@@ -89,7 +89,7 @@ static inline enum xvip_role xvip_effective_role(__u64 word, __u64 now_jiffies)
 /*
  * Value of the state array. The bit-fields are there for BTF, so that bpftool prints role and
  * deadline by name; both sides access the word only whole, through the functions above, on
- * little-endian targets where deadline_ns occupies the low bits.
+ * little-endian targets where deadline_jiffies occupies the low bits.
  */
 struct xvip_state {
 	__u64 deadline_jiffies : 62;
@@ -97,10 +97,10 @@ struct xvip_state {
 };
 
 /*
- * How user space maps CLOCK_MONOTONIC onto jiffies: a BPF_PROG_TYPE_SYSCALL program (lease_clock.bpf.c)
- * fills this context with the jiffy count and, read after it, the monotonic time. Sampled until the
- * count moves, the pair dates the start of a jiffy to within one sampling interval, never before it;
- * every later jiffy begins a whole number of ticks after that one.
+ * How user space maps CLOCK_MONOTONIC onto jiffies: a BPF_PROG_TYPE_SYSCALL program
+ * (lease_clock.bpf.c) fills this context with the jiffy count and, read after it, the monotonic
+ * time. Sampled until the count moves, a pair of samples dates the start of the new jiffy to within
+ * the time between them, never before it; every later jiffy begins a whole number of ticks after.
  */
 struct xvip_clock_sample {
 	__u64 jiffies;
