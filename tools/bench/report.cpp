@@ -335,7 +335,8 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
           "and client0 has a permanent neighbour entry for it, so all three configurations send "
           "alike; only node0's eth0 differs: **no XDP**; **trivial XDP** (`bpf/pass.bpf.c`, native); "
           "**xvip** attached and active for the VIP, so every data segment takes xvip's VIP-pass "
-          "path (its `vip_pass_active` counter is shown). Rounds alternate the configurations.\n\n"
+          "path (its `vip_pass_active` counter is shown). Each round runs no XDP first, then the two "
+          "programs, which take turns going first.\n\n"
        << "| configuration | round | Gbit/s | retransmits | xvip vip_pass_active |\n|---|---|---|---|---|\n";
     for (const auto& round : t.rounds) {
         md << "| " << round.config << " | " << round.round << " | " << num(round.gbit_per_s, 2) << " | "
