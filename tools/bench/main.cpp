@@ -46,11 +46,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         ("help,h", "this text")
         ("out", po::value(&out)->default_value("bench/results"),
          "directory for dataplane.md, the CSVs and the PNGs")
-        ("tcp-seconds", po::value(&options.tcp.seconds)->default_value(3), "length of each iperf3 run")
+        ("tcp-seconds", po::value(&options.tcp.seconds)->default_value(2), "length of each iperf3 run")
         ("arp-seconds", po::value(&arp_seconds)->default_value(2.0),
          "upper bound of each ARP blaster round")
         ("arp-rounds", po::value(&options.arp.rounds)->default_value(5), "ARP rounds per side")
-        ("tcp-rounds", po::value(&options.tcp.rounds)->default_value(7), "TCP rounds per configuration")
+        ("tcp-rounds", po::value(&options.tcp.rounds)->default_value(10), "TCP rounds per configuration")
         ("quick", po::bool_switch(&quick), "a smoke run: far fewer repeats, 1 s runs, 1 round");
     po::variables_map vm;
     try {

@@ -14,8 +14,10 @@
 namespace xvip::bench {
 
 struct TcpSettings {
-    int seconds = 3;  // per iperf3 run
-    int rounds = 7;   // per configuration, alternating
+    // Many short runs rather than a few long ones: on a shared VM the rate moves between runs by
+    // 10-20 % (no XDP too), so the medians need the rounds.
+    int seconds = 2;  // per iperf3 run
+    int rounds = 10;  // per configuration, alternating
     // With two CPUs or more: iperf3's client on CPU 0 (where veth also runs node0's receive path,
     // XDP included), its server on CPU 1, the same in every run; left to the scheduler, where
     // the three land moves the rate between runs far more than any XDP program does.
