@@ -29,6 +29,12 @@ IpAddress ip_at(const Bytes& b, std::size_t at, std::size_t len) {
     return *IpAddress::from_bytes({b.data() + at, len});
 }
 
+// The client's broadcast who-has for vip4.
+Bytes client_asks_for_vip4() {
+    return ethernet(broadcast_mac, client_mac, ethertype_arp,
+                    arp({.op = 1, .sha = client_mac, .spa = client4, .tha = {}, .tpa = vip4}));
+}
+
 class XdpReplyFields : public ::testing::Test {
 protected:
     void SetUp() override { set_up(xdp, Situation::active); }
@@ -36,9 +42,7 @@ protected:
 };
 
 TEST_F(XdpReplyFields, ArpReply) {
-    const Bytes request =
-        ethernet(broadcast_mac, client_mac, ethertype_arp,
-                 arp({.op = 1, .sha = client_mac, .spa = client4, .tha = {}, .tpa = vip4}));
+    const Bytes request = client_asks_for_vip4();
     const RunResult r = xdp.run(request);
     ASSERT_EQ(r.error, 0);
     ASSERT_EQ(r.verdict, XDP_TX);
@@ -142,9 +146,7 @@ TEST(XdpLease, AnswerStopsWhenTheLeaseRunsOut) {
     using namespace std::chrono_literals;
     XdpHarness xdp;
     set_up(xdp, Situation::standby);
-    const Bytes request =
-        ethernet(broadcast_mac, client_mac, ethertype_arp,
-                 arp({.op = 1, .sha = client_mac, .spa = client4, .tha = {}, .tpa = vip4}));
+    const Bytes request = client_asks_for_vip4();
     xdp.write_state(instance4, StateWord::active_until(monotonic_now() + 300ms));
     EXPECT_EQ(xdp.run(request).verdict, XDP_TX);
     std::this_thread::sleep_for(350ms);
@@ -161,9 +163,7 @@ TEST(XdpLease, LeaseEndsByItsDeadlineAndAtMostATickEarly) {
     using namespace std::chrono_literals;
     XdpHarness xdp;
     set_up(xdp, Situation::standby);
-    const Bytes request =
-        ethernet(broadcast_mac, client_mac, ethertype_arp,
-                 arp({.op = 1, .sha = client_mac, .spa = client4, .tha = {}, .tpa = vip4}));
+    const Bytes request = client_asks_for_vip4();
     const LeaseClock& clock = XdpHarness::lease_clock();
     const auto slack = clock.uncertainty() + 200us;
     const auto deadline = monotonic_now() + 50ms + clock.tick();
