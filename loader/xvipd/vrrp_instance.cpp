@@ -343,8 +343,8 @@ void VrrpInstance::cancel_announcements() {
     announce_timers_.clear();
 }
 
-void VrrpInstance::state_changed(State from, State to, TimePoint) {
-    Transition t{from, to, cause_, std::chrono::system_clock::now()};
+void VrrpInstance::state_changed(State from, State to, TimePoint now) {
+    Transition t{from, to, cause_, std::chrono::system_clock::now(), now};
     spdlog::info("{}: {} -> {} ({}), priority {}", name(), keepalived_state(from), keepalived_state(to),
                  t.cause, priority());
     if (to == State::master) active_router_ = wiring_.source;
@@ -394,7 +394,10 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
             {"from", keepalived_state(t.from)},
             {"to", keepalived_state(t.to)},
             {"cause", t.cause},
-            {"unix_time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(t.when.time_since_epoch()).count()}};
+            {"unix_time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(t.when.time_since_epoch()).count()},
+            // To the nanosecond, on the host's CLOCK_MONOTONIC: for lining it up with captures and
+            // traces (the failover benchmark dates the decision with it).
+            {"monotonic_ns", std::chrono::duration_cast<std::chrono::nanoseconds>(t.decided.time_since_epoch()).count()}};
     }
     j["transitions"] = counters_.transitions;
     j["maintenance"] = maintenance_ ? nlohmann::json(*maintenance_) : nlohmann::json();

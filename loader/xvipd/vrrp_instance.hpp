@@ -26,6 +26,7 @@ struct Transition {
     State to = State::initialize;
     std::string cause;
     std::chrono::system_clock::time_point when;
+    TimePoint decided;  // the event loop's CLOCK_MONOTONIC time of the event that caused it
 };
 
 class VrrpInstance final : AdvertTransport, DataplaneRole, Announcer, TransitionObserver {

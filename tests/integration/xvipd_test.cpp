@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/duration.hpp"
+#include "dataplane/state_word.hpp"
 #include "xvipd_cluster.hpp"
 
 namespace xvip::test {
@@ -203,10 +204,12 @@ TEST(Xvipd, FailoverChangesNoAddressOrRoute) {
 TEST(Xvipd, StatusSaysWhoIsActiveAndWhy) {
     require_root();
     XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    const auto started = monotonic_now();
     c.start(0);
     c.start(1);
     ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
     const auto active = c.status(0);
+    const auto asked = monotonic_now();
     ASSERT_FALSE(active.contains("error")) << active.dump();
     const auto& a = active["instances"][0];
     EXPECT_EQ(a["name"], "VI_1");
@@ -217,6 +220,10 @@ TEST(Xvipd, StatusSaysWhoIsActiveAndWhy) {
     EXPECT_GT(a["deadline_left_ms"].get<int>(), 0);
     EXPECT_LE(a["deadline_left_ms"].get<int>(), 300);
     EXPECT_EQ(a["last_transition"]["to"], "MASTER");
+    // The decision on this host's CLOCK_MONOTONIC, to the nanosecond (tools line it up with captures).
+    const std::chrono::nanoseconds decided(a["last_transition"]["monotonic_ns"].get<std::int64_t>());
+    EXPECT_GT(decided, started);
+    EXPECT_LT(decided, asked);
     const auto backup = c.status(1)["instances"][0];
     EXPECT_EQ(backup["state"], "BACKUP");
     EXPECT_EQ(backup["active_router"], c.node(0).ipv4);

@@ -13,6 +13,7 @@
 
 #include "probe/arp_sampler.hpp"
 #include "bench-failover/watch.hpp"
+#include "daemon/control_client.hpp"
 #include "dataplane/dataplane.hpp"
 #include "lab/keepalived_text.hpp"
 #include "lab/log_text.hpp"
@@ -141,9 +142,9 @@ public:
         std::optional<nanoseconds> decision, word_seen;
         const auto log_line = stamper_.first(winner, master_line(), t_fault);
         if (s_.daemon == Daemon::xvipd) {
+            decision = decided_master(winner, t_fault);
             for (const auto& c : poller_->changes()) {
                 if (c.node == winner && c.at >= t_fault && c.role == XdpRole::active) {
-                    decision = c.word.deadline - 3 * duration_cast<nanoseconds>(s_.advert);
                     word_seen = c.at;
                     break;
                 }
@@ -197,6 +198,24 @@ private:
         c << "    virtual_ipaddress {\n        " << plan::vip_ipv4(0) << "/" << plan::kIpv4PrefixLength
           << "\n    }\n}\n";
         return c.str();
+    }
+
+    // xvipd: when node i decided to become master, from its own status (the event loop's
+    // CLOCK_MONOTONIC time of the event that caused the transition); nullopt if its latest
+    // transition is not to master since `since`.
+    std::optional<nanoseconds> decided_master(std::size_t i, nanoseconds since) const {
+        const auto socket = topo_.run_dir() / (topo_.node(i).name + "-state") / "xvipd.sock";
+        nlohmann::json status;
+        try {
+            status = control_request(socket.string(), {{"command", "status"}}, 2s);
+        } catch (const ControlError& e) {
+            throw Failure("asking " + topo_.node(i).name + "'s xvipd for its status: " + e.what());
+        }
+        if (!status.contains("instances") || status["instances"].empty()) return std::nullopt;
+        const auto& t = status["instances"][0].value("last_transition", nlohmann::json::object());
+        if (t.value("to", "") != "MASTER" || !t.contains("monotonic_ns")) return std::nullopt;
+        const nanoseconds at(t["monotonic_ns"].get<std::int64_t>());
+        return at >= since ? std::optional(at) : std::nullopt;
     }
 
     std::string master_line() const {

@@ -34,8 +34,8 @@ struct RunResult {
     std::uint32_t lost = 0;
     std::uint32_t sent = 0;
     // The new active node: its decision -> the first GARP from it seen by client0, in us.
-    // xvipd: the decision time written into its first active state word (lease deadline - 3 x
-    // advert); keepalived: its "Entering MASTER STATE" line reaching its log.
+    // xvipd: the decision time in its status (its event loop's clock at the event that made it
+    // master); keepalived: its "Entering MASTER STATE" line reaching its log.
     std::optional<double> decision_to_garp_us;
     // xvipd: the poller first saw the active state word -> first GARP (the write is at most one
     // poll period, 50 us, before it is seen).

@@ -2,9 +2,8 @@
 //  - LogStamper: the daemons' log files, woken by inotify, every complete line stamped with
 //    CLOCK_MONOTONIC as it arrives (keepalived's console log has 1 s timestamps and xvipd's 1 ms;
 //    the stamp is the moment the line reached the file, a few microseconds after the write).
-//  - StatePoller: each xvipd node's pinned state word, read every 50 us. Its first active word
-//    after a takeover carries the decision time exactly: the lease deadline minus 3 x advert
-//    interval (xvipd writes the lease from the event loop's CLOCK_MONOTONIC time at the decision).
+//  - StatePoller: each xvipd node's pinned state word, read every 50 us: who is active, and when
+//    the poller first saw a new word (the decision itself comes from xvipd's status).
 #pragma once
 
 #include <chrono>
