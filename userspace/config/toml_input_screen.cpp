@@ -35,7 +35,6 @@ public:
         bool line_start = true;
         std::string open;       // brackets and braces of values not yet closed
         char previous = '\n';   // the last character that was not blank
-        bool after_equals = false;  // since the `=` of a key, until the line or the inline table's entry ends
         std::size_t i = 0;
         while (i < text_.size()) {
             const char c = text_[i];
@@ -43,7 +42,6 @@ public:
             if (c != ' ' && c != '\t' && c != '\r' && c != '#') previous = c;
             if (c == '\n') {
                 line_start = open.empty();
-                if (open.empty()) after_equals = false;
                 ++i;
             } else if (c == ' ' || c == '\t' || c == '\r') {
                 ++i;
@@ -53,12 +51,6 @@ public:
                 if (!starts_token(before)) {
                     // toml++ reads such a quote as part of a bare word, and the rest unchecked.
                     return problem(i, "TOML syntax: a quote in the middle of a bare word");
-                }
-                const bool in_value = after_equals || (!open.empty() && open.back() == '[');
-                if (before == '.' && in_value) {
-                    // Only keys are dotted; in a value (`0."..."`) toml++ 3.3 reads on past the
-                    // quote, into code that is undefined for non-ASCII characters.
-                    return problem(i, "TOML syntax: a quote after `.` in a value");
                 }
                 // Multi-line strings are values only; toml++ 3.3 mishandles them as keys.
                 const bool triple = text_.substr(i, 3) == (c == '"' ? triple_double : triple_single);
@@ -93,17 +85,13 @@ public:
                         return problem(i, std::string("TOML syntax: `") + c + "` in the middle of a bare word");
                     }
                     open.push_back(c);
-                    if (c == '{') after_equals = false;
                 }
-                if (c == '=') after_equals = true;
-                if (c == ',' && !open.empty() && open.back() == '{') after_equals = false;
                 if (c == '}' || (c == ']' && !open.empty())) {
                     // (a `]` with nothing open closes a table header)
                     if (open.empty() || open.back() != (c == '}' ? '{' : '[')) {
                         return problem(i, std::string("TOML syntax: `") + c + "` closes nothing that is open");
                     }
                     open.pop_back();
-                    if (c == '}') after_equals = true;  // the inline table was a value
                 }
                 line_start = false;
                 ++i;
