@@ -305,7 +305,7 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
 
 Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd link)
     : ifname_(std::move(ifname)), pin_dir_(std::move(pin_dir)), maps_(std::move(maps)),
-      link_(std::move(link)), lease_clock_(LeaseClock::calibrate()) {
+      link_(std::move(link)), lease_clock_(LeaseClock::system()) {
     xvip_iface iface{};
     const std::uint32_t key = 0;
     if (bpf_map_lookup_elem(maps_.iface.get(), &key, &iface) != 0) {

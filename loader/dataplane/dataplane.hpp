@@ -107,7 +107,8 @@ public:
     // `state.deadline`, and at most one tick before it.
     void write_state(InstanceKey instance, StateWord state);
     StateWord read_state(InstanceKey instance) const;
-    // How this data plane's state words count time; dated when the object was made.
+    // How the state words count time: this boot's lease clock, dated by the time the object is made
+    // (so that no transition waits for it).
     const LeaseClock& lease_clock() const { return lease_clock_; }
 
     // Verdict counters summed over every possible CPU.

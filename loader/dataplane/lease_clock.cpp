@@ -49,6 +49,11 @@ xvip_clock_sample sample(int program_fd) {
 LeaseClock::LeaseClock(std::uint64_t jiffy, nanoseconds began_by, nanoseconds tick)
     : jiffy_(jiffy), began_by_(began_by), tick_(tick) {}
 
+const LeaseClock& LeaseClock::system() {
+    static const LeaseClock clock = calibrate();
+    return clock;
+}
+
 LeaseClock LeaseClock::calibrate() {
     const nanoseconds tick = coarse_tick();
     std::unique_ptr<xvip_lease_clock_bpf, void (*)(xvip_lease_clock_bpf*)> skel(

@@ -11,11 +11,13 @@ namespace xvip {
 
 class LeaseClock {
 public:
-    // Dates a jiffy with the lease_clock BPF program (needs CAP_BPF): samples the jiffy count and
-    // the monotonic time until the count moves, usually within one tick, on a loaded machine within
-    // a few. The tick is the resolution of CLOCK_MONOTONIC_COARSE. Throws DataplaneError with the
-    // reason.
-    static LeaseClock calibrate();
+    // This boot's lease clock, dated on the first call in the process: jiffies keep their grid on
+    // CLOCK_MONOTONIC for as long as the system runs, so one dating serves every later use. Dating
+    // runs the lease_clock BPF program (needs CAP_BPF): it samples the jiffy count and the
+    // monotonic time until the count moves, usually within one tick, on a loaded machine within a
+    // few. The tick is the resolution of CLOCK_MONOTONIC_COARSE. Throws DataplaneError with the
+    // reason (and dates again on the next call).
+    static const LeaseClock& system();
 
     // Jiffy `jiffy` began no later than `began_by` (CLOCK_MONOTONIC); ticks last `tick`.
     LeaseClock(std::uint64_t jiffy, std::chrono::nanoseconds began_by, std::chrono::nanoseconds tick);
@@ -31,6 +33,8 @@ public:
     std::chrono::nanoseconds uncertainty() const { return uncertainty_; }
 
 private:
+    static LeaseClock calibrate();
+
     std::uint64_t jiffy_;
     std::chrono::nanoseconds began_by_;
     std::chrono::nanoseconds tick_;

@@ -59,13 +59,8 @@ void XdpHarness::bind_vip(const IpAddress& vip, std::uint32_t instance) {
     index_ = index;
 }
 
-const LeaseClock& XdpHarness::lease_clock() {
-    static const LeaseClock clock = LeaseClock::calibrate();
-    return clock;
-}
-
 void XdpHarness::write_state(std::uint32_t instance, const StateWord& state) {
-    const std::uint64_t word = state.encode(lease_clock());
+    const std::uint64_t word = state.encode(LeaseClock::system());
     if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xvip_state), &instance, &word, BPF_ANY) != 0) {
         throw std::runtime_error("writing state word failed");
     }

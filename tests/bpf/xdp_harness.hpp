@@ -34,9 +34,8 @@ public:
 
     void set_interface_mac(std::span<const std::uint8_t, 6> mac);
     void bind_vip(const IpAddress& vip, std::uint32_t instance);
-    // Encoded as the data-plane layer does, with one lease clock dated once per process.
+    // Encoded as the data-plane layer does, with this boot's lease clock.
     void write_state(std::uint32_t instance, const StateWord& state);
-    static const LeaseClock& lease_clock();
 
     RunResult run(std::span<const std::uint8_t> frame);
     xvip_counters counters() const;

@@ -164,7 +164,7 @@ TEST(XdpLease, LeaseEndsByItsDeadlineAndAtMostATickEarly) {
     XdpHarness xdp;
     set_up(xdp, Situation::standby);
     const Bytes request = client_asks_for_vip4();
-    const LeaseClock& clock = XdpHarness::lease_clock();
+    const LeaseClock& clock = LeaseClock::system();
     const auto slack = clock.uncertainty() + 200us;
     const auto deadline = monotonic_now() + 50ms + clock.tick();
     xdp.write_state(instance4, StateWord::active_until(deadline));

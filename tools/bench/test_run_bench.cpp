@@ -113,7 +113,7 @@ private:
     std::unique_ptr<xvip_bpf, XvipDeleter> xvip_;
     std::unique_ptr<xvip_pass_bpf, PassDeleter> trivial_;
     std::unique_ptr<xvip_bench_probes, ProbesDeleter> probes_;
-    LeaseClock lease_clock_ = LeaseClock::calibrate();
+    LeaseClock lease_clock_ = LeaseClock::system();
 };
 
 struct RunOutcome {

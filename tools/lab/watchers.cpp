@@ -66,7 +66,7 @@ NodeWatcher::NodeWatcher(Timeline& timeline, std::vector<WatchedNode> nodes, std
     : timeline_(timeline),
       nodes_(std::move(nodes)),
       state_index_(state_index),
-      lease_clock_(LeaseClock::calibrate()),
+      lease_clock_(LeaseClock::system()),
       verbose_(verbose),
       wall_minus_monotonic_(duration_cast<nanoseconds>(system_clock::now().time_since_epoch()) - monotonic_now()),
       roles_(nodes_.size()),
