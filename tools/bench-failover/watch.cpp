@@ -136,18 +136,16 @@ void StatePoller::run(std::stop_token token) {
                 if (pinned && fds[i] < 0) fds[i] = bpf_obj_get(pins_[i].c_str());
             }
             std::optional<XdpRole> role;
-            StateWord word;
             std::uint64_t raw = 0;
             const auto now = monotonic_now();
             if (fds[i] >= 0 && bpf_map_lookup_elem(fds[i], &state_index_, &raw) == 0) {
-                word = StateWord::decode(raw, lease_clock_);
-                role = word.effective_role(now);
+                role = StateWord::decode(raw, lease_clock_).effective_role(now);
             }
             std::lock_guard lock(mutex_);
             if (seen[i] && roles_[i] == role) continue;
             seen[i] = true;
             roles_[i] = role;
-            changes_.push_back({now, i, role, word});
+            changes_.push_back({now, i, role});
         }
         std::this_thread::sleep_for(50us);
     }

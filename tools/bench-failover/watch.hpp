@@ -63,7 +63,6 @@ struct RoleChange {
     std::chrono::nanoseconds at{0};  // when the poller saw it
     std::size_t node = 0;
     std::optional<XdpRole> role;     // nullopt: nothing pinned
-    StateWord word;                  // the word read then
 };
 
 class StatePoller {
