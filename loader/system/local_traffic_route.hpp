@@ -1,10 +1,10 @@
-// The option local_traffic_follows_active (ARCHITECTURE.md): the VIP is local on every node, so a
-// process on a standby that connects to it would reach its own host. With the option, the VIP's
-// route in the local table is swapped, at each transition, between the kernel's own local route
-// (we are active: deliver here) and a route via the active router's address (we are standby:
-// locally originated traffic goes to the active node, as with keepalived). Only traffic this
-// host originates is affected: the XDP program already decides what arrives from the wire.
-// IPv4 only for now.
+// The option local_traffic_follows_active (docs/architecture.md): the VIP is local on every node,
+// so a process on a standby that connects to it would reach its own host. With the option, the
+// VIP's route in the local table is swapped, at each transition, between the kernel's own local
+// route (we are active: deliver here) and a route via the active router's address (we are standby:
+// locally originated traffic goes to the active node, as with keepalived). Only traffic this host
+// originates is affected: the XDP program already decides what arrives from the wire. IPv4 only
+// for now.
 #pragma once
 
 #include <optional>

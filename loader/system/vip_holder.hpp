@@ -1,4 +1,4 @@
-// Holds the VIPs in the kernel from start to stop, as ARCHITECTURE.md lays down: IPv4 VIPs on `lo`
+// Holds the VIPs in the kernel from start to stop (docs/architecture.md): IPv4 VIPs on `lo`
 // as /32 with arp_ignore=1 and arp_announce=2 (all and the interface) and arp_notify=0 (the
 // interface), so that the kernel never answers or announces ARP for them; IPv6 VIPs on the
 // interface as /128 with IFA_F_NODAD, and ndisc_notify=0. XDP is then the only ARP/ND authority.

@@ -1,5 +1,5 @@
 // The data plane on a real interface, driven by hand with xvipctl: a client and one node on the
-// test bridge, the VIPs held by the node as ARCHITECTURE.md says (IPv4 on lo with the LVS-DR ARP
+// test bridge, the VIPs held by the node (docs/architecture.md: IPv4 on lo with the LVS-DR ARP
 // sysctls, IPv6 on eth0 with nodad), and the XDP program the only one that answers for them.
 #include <unistd.h>
 

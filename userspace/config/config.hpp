@@ -20,7 +20,7 @@ using Milliseconds = std::chrono::milliseconds;
 
 enum class LogLevel { error, warning, info, debug };
 
-// The three checksum forms seen for VRRPv3 over IPv4 (see docs/VRRP.md). What we send; every form
+// The three checksum forms seen for VRRPv3 over IPv4 (see docs/vrrp.md). What we send; every form
 // is accepted on receive.
 enum class V3Ipv4Checksum {
     pseudo_header_real_destination,  // keepalived >= 1.3.6 and FRR: the default

@@ -11,7 +11,7 @@
 
 namespace xvip {
 
-// Cloud provider limits (see ARCHITECTURE.md): warnings, errors under the cloud profile.
+// Cloud provider limits (docs/config.md, `cloud`): warnings, errors under the cloud profile.
 inline constexpr std::size_t cloud_max_vips_per_host = 8;
 inline constexpr std::size_t cloud_max_unicast_peers = 9;  // ten routers per VIP
 
