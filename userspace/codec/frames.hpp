@@ -1,6 +1,6 @@
 // The frames a node sends on becoming active, besides adverts, built exactly as keepalived builds
 // them so that neighbours, switches and anything watching see the same thing (checked byte for byte
-// against the captures in shared/fixtures/keepalived). Sent on an AF_PACKET socket, so they start
+// against the captures in tests/fixtures/keepalived). Sent on an AF_PACKET socket, so they start
 // with the Ethernet header; the NIC adds padding and FCS.
 #pragma once
 

@@ -1,6 +1,8 @@
 // The IPv4 header a raw protocol-112 socket delivers is checked and peeled off.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "codec/ipv4_vrrp_packet.hpp"
 #include "keepalived_captures.hpp"
 
@@ -16,10 +18,12 @@ void set_header_checksum(std::vector<std::uint8_t>& packet) {
     packet[11] = static_cast<std::uint8_t>(sum);
 }
 
+// The first advert of v3-ucast. A missing or empty capture throws (dissect_capture names the file),
+// which fails the calling test; it never hands back an empty packet for the tests to index into.
 std::vector<std::uint8_t> fixture_packet() {
     const auto capture = dissect_capture("v3-ucast");
-    EXPECT_FALSE(capture.adverts.empty());
-    return capture.adverts.empty() ? std::vector<std::uint8_t>{} : capture.adverts.front().ip_packet;
+    if (capture.adverts.empty()) throw std::runtime_error("no advert in " + fixture_path("v3-ucast"));
+    return capture.adverts.front().ip_packet;
 }
 
 DiscardReason reason_of(const std::vector<std::uint8_t>& packet) {

@@ -13,7 +13,8 @@ namespace {
 IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 
 // The first 20 bytes of keepalived's own adverts (tests/fuzz/corpus/advert_decoder/*.ipv4, from
-// shared/fixtures/keepalived): what our header must be, byte for byte.
+// keepalived captures like those of tests/fixtures/keepalived): what our header must be, byte for
+// byte.
 TEST(Ipv4VrrpHeader, MatchesKeepalivedMulticastAdvert) {
     const Ipv4Header expected{0x45, 0xc0, 0x00, 0x2c, 0x00, 0x01, 0x00, 0x00, 0xff, 0x70,
                               0xd0, 0x2b, 0x0a, 0x58, 0x00, 0x0b, 0xe0, 0x00, 0x00, 0x12};
