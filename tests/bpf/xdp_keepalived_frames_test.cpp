@@ -1,4 +1,4 @@
-// keepalived's own announcements, from the captures in ../shared/fixtures/keepalived, through the
+// keepalived's own announcements, from the captures in tests/fixtures/keepalived, through the
 // XDP program of a node that holds the same VIPs: a gratuitous ARP is never answered or dropped;
 // while the node is active for the VIP it is counted as a conflict (another router claims it).
 #include <linux/bpf.h>
@@ -13,13 +13,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The fixtures' VIPs, bound to VRID 51 (IPv4) and 52 (IPv6) as in their configs.
-void bind_fixture_vips(XdpHarness& xdp, StateWord word) {
+// A capture's VIPs, bound to its VRID as in its config.
+void bind_fixture_vips(XdpHarness& xdp, const CaptureFacts& facts, StateWord word) {
     xdp.set_interface_mac(node_mac);
-    for (const char* vip : {"10.88.0.50", "10.88.0.51"}) xdp.bind_vip(ip(vip), XVIP_SLOT_IPV4 * 256 + 51);
-    for (const char* vip : {"fe80::5:50", "2001:db8:88::50"}) xdp.bind_vip(ip(vip), XVIP_SLOT_IPV6 * 256 + 52);
-    xdp.write_state(XVIP_SLOT_IPV4 * 256 + 51, word);
-    xdp.write_state(XVIP_SLOT_IPV6 * 256 + 52, word);
+    const bool ipv6 = facts.destination == "ff02::12";
+    const auto instance = static_cast<std::uint32_t>((ipv6 ? XVIP_SLOT_IPV6 : XVIP_SLOT_IPV4) * 256 + facts.vrid);
+    for (const auto& vip : facts.addresses) xdp.bind_vip(ip(vip.c_str()), instance);
+    xdp.write_state(instance, word);
 }
 
 TEST(XdpKeepalivedFrames, GratuitousArpsPassAndCountAsConflictOnlyWhileActive) {
@@ -28,7 +28,7 @@ TEST(XdpKeepalivedFrames, GratuitousArpsPassAndCountAsConflictOnlyWhileActive) {
         const auto capture = dissect_capture(facts.name);
         for (const bool active : {false, true}) {
             XdpHarness xdp;
-            bind_fixture_vips(xdp, active ? StateWord::active_until(monotonic_now() + 60s) : StateWord::standby());
+            bind_fixture_vips(xdp, facts, active ? StateWord::active_until(monotonic_now() + 60s) : StateWord::standby());
             for (const auto& garp : capture.gratuitous_arps) {
                 const auto r = xdp.run(garp);
                 ASSERT_EQ(r.error, 0);
@@ -51,7 +51,7 @@ TEST(XdpKeepalivedFrames, UnsolicitedNeighbourAdvertisementsPassUntouched) {
     for (const auto& facts : keepalived_captures()) {
         const auto capture = dissect_capture(facts.name);
         XdpHarness xdp;
-        bind_fixture_vips(xdp, StateWord::standby());
+        bind_fixture_vips(xdp, facts, StateWord::standby());
         for (const auto& na : capture.neighbour_adverts) {
             const auto r = xdp.run(na);
             ASSERT_EQ(r.error, 0);

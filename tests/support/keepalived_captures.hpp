@@ -1,7 +1,9 @@
-// Test support: the keepalived captures in shared/fixtures/keepalived, taken apart by hand (not by
-// the code under test), and the facts their README states about each.
+// Test support: the keepalived captures in tests/fixtures/keepalived (made by
+// tests/fixtures/make-keepalived-captures), taken apart by hand (not by the code under test), and
+// the facts their README's table states about each.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,9 +27,17 @@ struct CaptureFacts {
     std::string password;       // PASS auth only
     std::string source;         // empty: the sender's IPv6 link-local address, read from the frame
     std::string destination;
+    std::uint8_t priority = 150;          // of every advert but the last, which has 0
+    std::size_t adverts_min = 0;          // adverts at `priority` (timing makes it a range)
+    std::size_t adverts_max = 0;
+    std::size_t first_burst = 0;          // gratuitous ARPs (IPv6: NAs) on becoming master
+    std::size_t refresh_burst = 0;        // frames in each later burst (garp_master_refresh); 0: none
+    std::size_t bursts_min = 1;           // bursts in all, the first included
+    std::size_t bursts_max = 1;
 };
 
 const std::vector<CaptureFacts>& keepalived_captures();
+const CaptureFacts& capture_facts(const std::string& name);
 
 struct CapturedAdvert {
     MacAddress source_mac{};
@@ -37,14 +47,23 @@ struct CapturedAdvert {
     Frame vrrp;       // the VRRP message
 };
 
+// A run of gratuitous ARPs or NAs, each less than 0.5 s after the one before.
+struct AnnouncementBurst {
+    std::chrono::microseconds at{0};  // of its first frame, since the capture's first frame
+    std::size_t frames = 0;
+};
+
 struct DissectedCapture {
     std::vector<CapturedAdvert> adverts;
     std::vector<Frame> gratuitous_arps;    // ARP with sender IP == target IP
     std::vector<Frame> neighbour_adverts;  // ICMPv6 type 136
+    std::vector<AnnouncementBurst> announcement_bursts;  // of the two above, in time
 };
 
+// Throws std::runtime_error naming the file if the capture is missing or unreadable.
 DissectedCapture dissect_capture(const std::string& name);
 
+// tests/fixtures/keepalived/NAME.pcap
 std::string fixture_path(const std::string& name);
 
 }  // namespace xvip::test

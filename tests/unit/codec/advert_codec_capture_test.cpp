@@ -28,13 +28,16 @@ ChecksumForm keepalived_form(const CaptureFacts& facts) {
 
 class KeepalivedCapture : public ::testing::TestWithParam<CaptureFacts> {};
 
-TEST_P(KeepalivedCapture, HoldsAdvertsAtPriority150ThenOneAtZero) {
-    const auto capture = dissect_capture(GetParam().name);
+TEST_P(KeepalivedCapture, HoldsAdvertsAtItsPriorityThenOneAtZero) {
+    const CaptureFacts& facts = GetParam();
+    const auto capture = dissect_capture(facts.name);
     ASSERT_GE(capture.adverts.size(), 3u);
+    EXPECT_GE(capture.adverts.size() - 1, facts.adverts_min);
+    EXPECT_LE(capture.adverts.size() - 1, facts.adverts_max);
     for (std::size_t i = 0; i < capture.adverts.size(); ++i) {
         const auto& vrrp = capture.adverts[i].vrrp;
         ASSERT_GE(vrrp.size(), 3u);
-        EXPECT_EQ(vrrp[2], i + 1 == capture.adverts.size() ? 0 : 150) << "advert " << i;
+        EXPECT_EQ(vrrp[2], i + 1 == capture.adverts.size() ? 0 : facts.priority) << "advert " << i;
         EXPECT_EQ(capture.adverts[i].ttl_or_hop_limit, 255) << "advert " << i;
     }
 }
@@ -55,7 +58,7 @@ TEST_P(KeepalivedCapture, EveryAdvertDecodesToTheDocumentedFields) {
 
         const auto decoded = decode_advert(captured.vrrp, captured.envelope);
         ASSERT_TRUE(decoded) << to_string(decoded.error()) << "\n" << hex(captured.vrrp);
-        const std::uint8_t priority = i + 1 == capture.adverts.size() ? 0 : 150;
+        const std::uint8_t priority = i + 1 == capture.adverts.size() ? 0 : facts.priority;
         EXPECT_EQ(decoded->advert, advert_from(facts, priority));
         EXPECT_EQ(decoded->checksum_form, keepalived_form(facts))
             << to_string(decoded->checksum_form);
@@ -69,7 +72,7 @@ TEST_P(KeepalivedCapture, EncodingTheDocumentedFieldsGivesKeepalivedsBytes) {
     for (std::size_t i = 0; i < capture.adverts.size(); ++i) {
         SCOPED_TRACE("advert " + std::to_string(i));
         const CapturedAdvert& captured = capture.adverts[i];
-        const std::uint8_t priority = i + 1 == capture.adverts.size() ? 0 : 150;
+        const std::uint8_t priority = i + 1 == capture.adverts.size() ? 0 : facts.priority;
         // The default form is keepalived's default, so no form is passed.
         const auto encoded = encode_advert(advert_from(facts, priority), captured.envelope);
         ASSERT_TRUE(encoded) << to_string(encoded.error());

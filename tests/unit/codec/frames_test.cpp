@@ -20,13 +20,22 @@ std::set<std::string> documented_addresses(const CaptureFacts& facts) {
     return {facts.addresses.begin(), facts.addresses.end()};
 }
 
+// The frames keepalived announced its VIPs with: the first burst on becoming master, then the
+// refresh bursts (vrrp_garp_master_refresh) if the capture has them.
+std::size_t documented_announcements(const CaptureFacts& facts, const DissectedCapture& capture) {
+    return facts.first_burst + facts.refresh_burst * (capture.announcement_bursts.size() - 1);
+}
+
 TEST(GratuitousArp, MatchesKeepalivedByteForByte) {
+    std::size_t checked = 0;
     for (const auto& facts : keepalived_captures()) {
         if (facts.destination == "ff02::12") continue;
         SCOPED_TRACE(facts.name);
         const auto capture = dissect_capture(facts.name);
-        // vrrp_garp_master_repeat 2, two VIPs.
-        ASSERT_EQ(capture.gratuitous_arps.size(), 4u);
+        ASSERT_GE(capture.announcement_bursts.size(), facts.bursts_min);
+        ASSERT_LE(capture.announcement_bursts.size(), facts.bursts_max);
+        // vrrp_garp_master_repeat 2 per VIP, and as many again per refresh.
+        ASSERT_EQ(capture.gratuitous_arps.size(), documented_announcements(facts, capture));
         std::set<std::string> announced;
         for (const Frame& captured : capture.gratuitous_arps) {
             const auto vip = *IpAddress::from_bytes(std::span(captured).subspan(28, 4));
@@ -36,9 +45,24 @@ TEST(GratuitousArp, MatchesKeepalivedByteForByte) {
             const auto built = build_gratuitous_arp(source_mac(captured), vip);
             ASSERT_TRUE(built);
             EXPECT_EQ(hex({built->begin(), built->end()}), hex(captured));
+            ++checked;
         }
         EXPECT_EQ(announced, documented_addresses(facts));
     }
+    EXPECT_GT(checked, 0u);
+}
+
+TEST(GratuitousArp, FourVipsAreAllAnnounced) {
+    const CaptureFacts& facts = capture_facts("v3-four-vips");
+    ASSERT_EQ(facts.addresses.size(), 4u);
+    const auto capture = dissect_capture(facts.name);
+    ASSERT_EQ(capture.announcement_bursts.size(), 1u);
+    EXPECT_EQ(capture.gratuitous_arps.size(), 8u) << "vrrp_garp_master_repeat 2 for each of 4 VIPs";
+    std::set<std::string> announced;
+    for (const Frame& captured : capture.gratuitous_arps) {
+        announced.insert(IpAddress::from_bytes(std::span(captured).subspan(28, 4))->to_string());
+    }
+    EXPECT_EQ(announced, documented_addresses(facts));
 }
 
 TEST(GratuitousArp, IsARequestWithBroadcastTargetAndNoPadding) {
@@ -59,11 +83,11 @@ TEST(GratuitousArp, RefusesIpv6) {
 }
 
 TEST(UnsolicitedNeighbourAdvert, MatchesKeepalivedByteForByte) {
-    const CaptureFacts& facts = keepalived_captures().back();
-    ASSERT_EQ(facts.name, "v3-ipv6");
+    const CaptureFacts& facts = capture_facts("v3-ipv6");
     const auto capture = dissect_capture(facts.name);
-    // keepalived's default vrrp_garp_master_repeat of 5, two VIPs.
+    // keepalived's default vrrp_garp_master_repeat of 5, two VIPs, one burst.
     ASSERT_EQ(capture.neighbour_adverts.size(), 10u);
+    ASSERT_EQ(capture.announcement_bursts.size(), 1u);
     std::set<std::string> announced;
     for (const Frame& captured : capture.neighbour_adverts) {
         const auto vip = *IpAddress::from_bytes(std::span(captured).subspan(62, 16));

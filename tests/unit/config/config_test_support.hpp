@@ -10,7 +10,8 @@
 namespace xvip::test {
 
 inline std::string data_path(const std::string& name) { return std::string(XVIP_CONFIG_TEST_DATA) + "/" + name; }
-inline std::string fixture_path(const std::string& name) { return std::string(XVIP_FIXTURES_DIR) + "/" + name; }
+// A file of tests/fixtures/keepalived, e.g. fixture_file("v3-ucast.conf").
+inline std::string fixture_file(const std::string& name) { return std::string(XVIP_FIXTURES_DIR) + "/" + name; }
 
 // Each diagnostic rendered with to_string, with `strip` removed wherever it occurs (absolute
 // directories make expectations unreadable).

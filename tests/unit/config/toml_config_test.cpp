@@ -11,7 +11,7 @@
 namespace xvip {
 namespace {
 
-using test::fixture_path;
+using test::fixture_file;
 using test::ip;
 using test::rendered;
 
@@ -53,7 +53,7 @@ source_address = "10.88.0.11"
 unicast_peers = ["10.88.0.12"]
 )");
     ASSERT_TRUE(toml.diagnostics.empty()) << ::testing::PrintToString(rendered(toml.diagnostics));
-    const ReadResult keepalived = read_keepalived_conf_file(fixture_path("v3-ucast.conf"));
+    const ReadResult keepalived = read_keepalived_conf_file(fixture_file("v3-ucast.conf"));
     const Instance& a = toml.config.instances.at(0);
     const Instance& b = keepalived.config.instances.at(0);
     EXPECT_EQ(a.name, b.name);

@@ -85,9 +85,11 @@ TEST_P(TomlWriterRoundTrip, KeepalivedConfReadsBackTheSameFromTheWrittenToml) {
 
 INSTANTIATE_TEST_SUITE_P(
     Files, TomlWriterRoundTrip,
-    ::testing::Values(test::fixture_path("v2-mcast-noauth.conf"), test::fixture_path("v2-mcast-pass.conf"),
-                      test::fixture_path("v2-ucast.conf"), test::fixture_path("v3-mcast.conf"),
-                      test::fixture_path("v3-ucast.conf"), test::fixture_path("v3-ipv6.conf"),
+    ::testing::Values(test::fixture_file("v2-mcast-noauth.conf"), test::fixture_file("v2-mcast-pass.conf"),
+                      test::fixture_file("v2-ucast.conf"), test::fixture_file("v3-mcast.conf"),
+                      test::fixture_file("v3-ucast.conf"), test::fixture_file("v3-ipv6.conf"),
+                      test::fixture_file("v3-four-vips.conf"), test::fixture_file("v3-owner.conf"),
+                      test::fixture_file("v3-vrid255.conf"), test::fixture_file("v3-garp-refresh.conf"),
                       test::data_path("lvs_dr.conf"), test::data_path("sync_group.conf")),
     [](const ::testing::TestParamInfo<std::string>& p) {
         std::string name = std::filesystem::path(p.param).stem().string();
