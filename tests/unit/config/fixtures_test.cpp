@@ -155,8 +155,8 @@ TEST(FixtureConfig, CapturedGarpBurstsFollowTheReadGarpSettings) {
         for (std::size_t b = 1; b < bursts.size(); ++b) {
             EXPECT_EQ(bursts[b].frames, static_cast<std::size_t>(i.garp.refresh_repeat) * i.vips.size()) << "burst " << b;
             const auto gap = std::chrono::duration_cast<Milliseconds>(bursts[b].at - bursts[b - 1].at);
-            EXPECT_GE(gap, i.garp.refresh_period * 8 / 10) << "burst " << b;
-            EXPECT_LE(gap, i.garp.refresh_period * 12 / 10) << "burst " << b;
+            EXPECT_GE(gap, i.garp.refresh_period * 7 / 10) << "burst " << b;
+            EXPECT_LE(gap, i.garp.refresh_period * 13 / 10) << "burst " << b;
         }
     }
 }
