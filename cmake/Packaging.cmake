@@ -3,13 +3,14 @@
 #
 #   cmake --build build && (cd build && cpack)      # build/xvip_<version>_<arch>.deb
 #
-# The BPF program is not installed: xvipd and xvipctl embed it (libbpf skeleton).
+# The BPF program is not installed: xvipd, xvipctl and xvip-selftest embed it (libbpf skeleton).
+# xvip-selftest (tests/bpf) is the BPF test suite, shipped so a kernel can be checked where it runs.
 include(GNUInstallDirs)
 
 # Man pages, with the version filled in, gzipped at build time as Debian ships them.
 find_program(XVIP_GZIP gzip REQUIRED)
 set(xvip_man_gz)
-foreach(page xvipd.8 xvipctl.8)
+foreach(page xvipd.8 xvipctl.8 xvip-selftest.8)
   configure_file(${PROJECT_SOURCE_DIR}/dist/man/${page} ${PROJECT_BINARY_DIR}/man/${page} @ONLY)
   add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/man/${page}.gz
                      COMMAND sh -c "${XVIP_GZIP} -9 -n -c '${PROJECT_BINARY_DIR}/man/${page}' > '${PROJECT_BINARY_DIR}/man/${page}.gz'"
@@ -39,7 +40,8 @@ kernel; an XDP program answers ARP and neighbour solicitations for it on the act
 only, so a failover is one BPF map write and a gratuitous-ARP burst. The active role
 carries a lease: a node whose daemon dies or hangs falls silent by itself. Planned
 handovers are make-before-break, restarts are hitless. xvipctl queries the daemon and
-drives the data plane by hand.")
+drives the data plane by hand; xvip-selftest checks that the running kernel runs the XDP
+program as it must, with KTAP output for kernel CI.")
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

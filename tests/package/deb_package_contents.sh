@@ -21,10 +21,12 @@ dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$out/files"
 for path in \
     "$prefix/sbin/xvipd" \
     "$prefix/sbin/xvipctl" \
+    "$prefix/sbin/xvip-selftest" \
     "$prefix/lib/systemd/system/xvipd.service" \
     "$etc/xvip/xvip.toml.example" \
     "$prefix/share/man/man8/xvipd.8.gz" \
-    "$prefix/share/man/man8/xvipctl.8.gz"; do
+    "$prefix/share/man/man8/xvipctl.8.gz" \
+    "$prefix/share/man/man8/xvip-selftest.8.gz"; do
     if grep -qx "$path" "$out/files"; then
         say "ok: $path"
     else
@@ -40,11 +42,19 @@ if ! grep -qx "ExecStart=$prefix/sbin/xvipd --config /etc/xvip/xvip.toml" "$out/
     fail=1
 fi
 # The man pages are gzipped roff with the version filled in.
-for page in xvipd xvipctl; do
-    if ! gzip -dc "$out/root$prefix/share/man/man8/$page.8.gz" | grep -q '^\.TH [A-Z]* 8 .*xvip [0-9]'; then
+for page in xvipd xvipctl xvip-selftest; do
+    if ! gzip -dc "$out/root$prefix/share/man/man8/$page.8.gz" | grep -q '^\.TH [A-Z-]* 8 .*xvip [0-9]'; then
         say "$page.8.gz is not a man page with the version in it"; fail=1
     fi
 done
+# The self-test runs from the package (its libraries resolve) and knows its cases; --list needs
+# no privileges.
+cases=$("$out/root$prefix/sbin/xvip-selftest" --list | wc -l)
+if [ "$cases" -gt 0 ]; then
+    say "ok: xvip-selftest --list names $cases test cases"
+else
+    say "xvip-selftest from the package lists no test case"; fail=1
+fi
 
 # Runtime dependencies, from the binaries' shared libraries.
 depends=$(dpkg-deb -f "$deb" Depends)
