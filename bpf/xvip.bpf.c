@@ -197,16 +197,27 @@ struct ns_origin {
 	__u8 dad; /* source was :: (duplicate address detection): answer to all-nodes */
 };
 
+/* The longest solicitation validate_ns can accept: the body and ND_MAX_OPTIONS options of the
+ * largest size (255 units of 8 octets). A longer one is refused whatever it holds. */
+#define ND_MAX_ICMP_LEN \
+	(sizeof(struct icmp6_base) + sizeof(struct nd_msg_body) + ND_MAX_OPTIONS * 255 * 8)
+
 /* RFC 4861 §7.1.1; returns 0 and fills origin when the solicitation is valid. */
 static __always_inline int validate_ns(struct eth_frame *eth, struct ipv6hdr *ip6,
 				       struct icmp6_base *icmp, struct nd_msg_body *ns,
 				       struct cursor *c, struct ns_origin *origin)
 {
-	__u16 icmp_len = bpf_ntohs(ip6->payload_len);
-	void *icmp_end = (void *)icmp + icmp_len;
+	__u32 icmp_len = bpf_ntohs(ip6->payload_len);
 	const __u8 *source_mac = eth->src;
+	void *icmp_end;
 	int i;
 
+	/* Bounded before it is added to a packet pointer: the verifiers of 6.1 and 6.12 know nothing
+	 * of a byte-swapped value's range and refuse pointer arithmetic with it (docs/architecture.md,
+	 * "Verifier-portable code"). */
+	if (icmp_len > ND_MAX_ICMP_LEN)
+		return -1;
+	icmp_end = (void *)icmp + icmp_len;
 	if (ip6->hop_limit != 255 || icmp->code != 0 ||
 	    icmp_len < sizeof(*icmp) + sizeof(*ns) || icmp_end > c->end || ns->target[0] == 0xff)
 		return -1;
