@@ -20,6 +20,7 @@
 
 #include "dataplane/counters.hpp"
 #include "dataplane/dataplane_error.hpp"
+#include "dataplane/kernel_diagnostics.hpp"
 #include "xvip_bpf.skel.h"
 
 namespace xvip {
@@ -166,6 +167,12 @@ UniqueFd create_xdp_link(int prog_fd, int ifindex, std::uint32_t flags) {
     return UniqueFd(bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts));
 }
 
+// errno's text, and the kernel's own reason when it gave one.
+std::string attach_refusal(int prog_fd, int ifindex, std::uint32_t flags, int error) {
+    const std::string kernel_says = xdp_attach_refusal(prog_fd, ifindex, flags);
+    return std::string(std::strerror(error)) + (kernel_says.empty() ? "" : ": " + kernel_says);
+}
+
 struct SkeletonDeleter {
     void operator()(xvip_bpf* skel) const { xvip_bpf__destroy(skel); }
 };
@@ -199,10 +206,11 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
     require_no_xdp_program(ifname, ifindex);
     const MacAddress mac = interface_mac(ifname);
 
-    std::unique_ptr<xvip_bpf, SkeletonDeleter> skel(xvip_bpf__open_and_load());
-    if (!skel) {
-        throw DataplaneError("loading the XDP program (needs Linux >= 5.15 with BPF links and "
-                             "mmapable arrays; the verifier's log is above)", errno);
+    std::unique_ptr<xvip_bpf, SkeletonDeleter> skel;
+    {
+        const LibbpfMessages messages;
+        skel.reset(xvip_bpf__open_and_load());
+        if (!skel) throw bpf_load_error("loading the XDP program", errno, messages);
     }
 
     // Every instance starts standby: the array is zero-filled, which is exactly that.
@@ -228,19 +236,19 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
                                                                : XDP_FLAGS_DRV_MODE;
         link = create_xdp_link(prog_fd, ifindex, flags);
         if (!link && options.mode == XdpMode::auto_select) {
-            const int native_errno = errno;
+            const std::string native_refusal = attach_refusal(prog_fd, ifindex, flags, errno);
             flags = XDP_FLAGS_SKB_MODE;
             link = create_xdp_link(prog_fd, ifindex, flags);
             if (link && options.warn) {
-                options.warn("native XDP is not available on " + ifname + " (" +
-                             std::strerror(native_errno) +
+                options.warn("native XDP is not available on " + ifname + " (" + native_refusal +
                              "); attached in generic mode, which is slower");
             }
         }
         if (!link) {
+            const int error = errno;
             throw DataplaneError("attaching XDP to " + ifname + " in " +
-                                     (flags == XDP_FLAGS_SKB_MODE ? "generic" : "native") + " mode",
-                                 errno);
+                                 (flags == XDP_FLAGS_SKB_MODE ? "generic" : "native") +
+                                 " mode: " + attach_refusal(prog_fd, ifindex, flags, error));
         }
         iface.xdp_flags = flags;
         const std::uint32_t key = 0;

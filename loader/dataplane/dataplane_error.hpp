@@ -10,6 +10,8 @@ namespace xvip {
 class DataplaneError : public std::runtime_error {
 public:
     DataplaneError(const std::string& what_failed, int error_number);
+    // As above, then `detail` (what the kernel said, a hint), which starts its own line(s).
+    DataplaneError(const std::string& what_failed, int error_number, const std::string& detail);
     explicit DataplaneError(const std::string& message);
 
     int error_number() const { return errno_; }

@@ -8,16 +8,16 @@
 #include <stdexcept>
 
 #include "dataplane/counters.hpp"
+#include "dataplane/kernel_diagnostics.hpp"
 #include "xvip_bpf.skel.h"
 
 namespace xvip::test {
 
-XdpHarness::XdpHarness() : skel_(xvip_bpf__open_and_load(), xvip_bpf__destroy) {
-    if (!skel_) {
-        throw std::runtime_error(std::string("the kernel refused to load the XDP program (") +
-                                 std::strerror(errno) +
-                                 "): these tests need root and a kernel with BPF (>= 5.15)");
-    }
+// A refusal throws with the kernel's words: the end of the verifier's log, what it lacks.
+XdpHarness::XdpHarness() : skel_(nullptr, xvip_bpf__destroy) {
+    const LibbpfMessages messages;
+    skel_.reset(xvip_bpf__open_and_load());
+    if (!skel_) throw bpf_load_error("loading the XDP program (these tests need root)", errno, messages);
 }
 
 XdpHarness::~XdpHarness() = default;
