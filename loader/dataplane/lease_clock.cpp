@@ -10,6 +10,7 @@
 #include <string>
 
 #include "dataplane/dataplane_error.hpp"
+#include "dataplane/kernel_diagnostics.hpp"
 #include "dataplane/state_word.hpp"
 #include "xvip_abi.h"
 #include "xvip_lease_clock_bpf.skel.h"
@@ -35,13 +36,13 @@ nanoseconds coarse_tick() {
     return tick;
 }
 
-xvip_clock_sample sample(int program_fd) {
+LeaseClock::Sample sample(int program_fd) {
     xvip_clock_sample s{};
     LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &s, .ctx_size_in = sizeof s);
     if (bpf_prog_test_run_opts(program_fd, &run) != 0) {
         throw DataplaneError("running the lease clock program", errno);
     }
-    return s;
+    return {s.jiffies, nanoseconds(s.monotonic_ns)};
 }
 
 }  // namespace
@@ -57,34 +58,35 @@ const LeaseClock& LeaseClock::system() {
 LeaseClock LeaseClock::calibrate() {
     const nanoseconds tick = coarse_tick();
     std::unique_ptr<xvip_lease_clock_bpf, void (*)(xvip_lease_clock_bpf*)> skel(
-        xvip_lease_clock_bpf__open_and_load(), xvip_lease_clock_bpf__destroy);
-    if (!skel) throw DataplaneError("loading the lease clock program (needs CAP_BPF)", errno);
+        nullptr, xvip_lease_clock_bpf__destroy);
+    {
+        const LibbpfMessages messages;
+        skel.reset(xvip_lease_clock_bpf__open_and_load());
+        if (!skel) throw bpf_load_error("loading the lease clock program", errno, messages);
+    }
     const int fd = bpf_program__fd(skel->progs.xvip_clock_sample);
+    return date([fd] { return sample(fd); }, tick, 8 * tick + std::chrono::milliseconds(20));
+}
 
-    // Each pair of samples that straddles a move by one dates the later jiffy to within the pair's
-    // gap, never before it began. Jiffies move when the tick runs, and a CPU busy here keeps its
-    // tick, so pairs come every tick; on a loaded machine a pair may straddle a preemption too, so
-    // the closest pair within a few ticks wins.
-    const nanoseconds patience = 8 * tick + std::chrono::milliseconds(20);
-    const nanoseconds give_up = monotonic_now() + patience;
+LeaseClock LeaseClock::date(const Sampler& sample, nanoseconds tick, nanoseconds patience) {
     std::optional<LeaseClock> best;
-    xvip_clock_sample before = sample(fd);
-    while (nanoseconds(before.monotonic_ns) < give_up) {
-        const xvip_clock_sample after = sample(fd);
-        const nanoseconds gap(after.monotonic_ns - before.monotonic_ns);
+    Sample before = sample();
+    const nanoseconds give_up = before.monotonic + patience;
+    while (before.monotonic < give_up) {
+        const Sample after = sample();
+        const nanoseconds gap = after.monotonic - before.monotonic;
         if (after.jiffies == before.jiffies + 1 && (!best || gap < best->uncertainty_)) {
-            best = LeaseClock(after.jiffies, nanoseconds(after.monotonic_ns), tick);
+            best = LeaseClock(after.jiffies, after.monotonic, tick);
             best->uncertainty_ = gap;
             if (gap <= good_enough) break;
         }
         before = after;
     }
-    if (!best) {
-        throw DataplaneError("the jiffy count did not move by one within " +
-                             std::to_string(patience.count() / 1'000'000) +
-                             " ms: cannot date the lease clock");
-    }
-    return *best;
+    if (best) return *best;
+    LeaseClock one(before.jiffies, before.monotonic, tick);
+    one.uncertainty_ = tick;
+    one.from_one_sample_ = true;
+    return one;
 }
 
 std::uint64_t LeaseClock::last_jiffy_by(nanoseconds t) const {

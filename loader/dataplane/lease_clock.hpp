@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 
 namespace xvip {
 
@@ -13,11 +14,27 @@ class LeaseClock {
 public:
     // This boot's lease clock, dated on the first call in the process: jiffies keep their grid on
     // CLOCK_MONOTONIC for as long as the system runs, so one dating serves every later use. Dating
-    // runs the lease_clock BPF program (needs CAP_BPF): it samples the jiffy count and the
-    // monotonic time until the count moves, usually within one tick, on a loaded machine within a
-    // few. The tick is the resolution of CLOCK_MONOTONIC_COARSE. Throws DataplaneError with the
-    // reason (and dates again on the next call).
+    // runs the lease_clock BPF program (needs CAP_BPF) as a Sampler for date(). The tick is the
+    // resolution of CLOCK_MONOTONIC_COARSE. Throws DataplaneError with the reason when the program
+    // cannot run (and dates again on the next call); a stalled machine does not make it fail.
     static const LeaseClock& system();
+
+    // The jiffy count and CLOCK_MONOTONIC, read together.
+    struct Sample {
+        std::uint64_t jiffies;
+        std::chrono::nanoseconds monotonic;
+    };
+    using Sampler = std::function<Sample()>;
+
+    // Dates jiffies from samples taken for at most `patience`: a pair of consecutive samples that
+    // straddles a move by one dates the later jiffy to within the pair's gap, never before it
+    // began; the closest pair wins, and one close enough ends the sampling. Jiffies move when the
+    // tick runs, usually within a tick, on a loaded machine within a few. A machine that stalls
+    // (an overcommitted or emulated VM) may show no such pair; then the last sample dates its own
+    // jiffy, which began no later than it was read and, when the tick runs on time, at most a
+    // tick before: uncertainty one tick, and dated_from_one_sample() says so. Never fails.
+    static LeaseClock date(const Sampler& sample, std::chrono::nanoseconds tick,
+                           std::chrono::nanoseconds patience);
 
     // Jiffy `jiffy` began no later than `began_by` (CLOCK_MONOTONIC); ticks last `tick`.
     LeaseClock(std::uint64_t jiffy, std::chrono::nanoseconds began_by, std::chrono::nanoseconds tick);
@@ -29,8 +46,11 @@ public:
     std::chrono::nanoseconds start_of(std::uint64_t jiffy) const;
 
     std::chrono::nanoseconds tick() const { return tick_; }
-    // How late the dated start may be (the gap between the samples that dated it; 0 when given).
+    // How late the dated start may be (the gap between the samples that dated it, a tick when
+    // one sample did; 0 when given).
     std::chrono::nanoseconds uncertainty() const { return uncertainty_; }
+    // No pair of samples saw the count move by one: see date().
+    bool dated_from_one_sample() const { return from_one_sample_; }
 
 private:
     static LeaseClock calibrate();
@@ -39,6 +59,7 @@ private:
     std::chrono::nanoseconds began_by_;
     std::chrono::nanoseconds tick_;
     std::chrono::nanoseconds uncertainty_{0};
+    bool from_one_sample_ = false;
 };
 
 }  // namespace xvip

@@ -152,8 +152,14 @@ void ServedInterface::attach_or_adopt() {
                      to_string(dataplane_->mode()), dataplane_->pin_dir().string());
     }
     const LeaseClock& clock = dataplane_->lease_clock();
-    spdlog::debug("{}: leases counted in ticks of {} us, a jiffy dated to within {} us", ifname_,
-                  clock.tick().count() / 1000, clock.uncertainty().count() / 1000);
+    if (clock.dated_from_one_sample()) {
+        spdlog::warn("{}: the jiffy count did not move by one while the lease clock was dated (a "
+                     "stalled VM?); dated from one sample instead: leases may end up to {} us "
+                     "early, never late", ifname_, (clock.tick() + clock.uncertainty()).count() / 1000);
+    } else {
+        spdlog::debug("{}: leases counted in ticks of {} us, a jiffy dated to within {} us", ifname_,
+                      clock.tick().count() / 1000, clock.uncertainty().count() / 1000);
+    }
 }
 
 // The VIP map says which instance each VIP belongs to; after a restart it may hold VIPs the new

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "dataplane/state_word.hpp"
 #include "xvip_abi.h"
 
@@ -40,6 +42,79 @@ TEST(LeaseClock, ADeadlineEndsNoLaterThanMeantAndAtMostATickEarly) {
         const auto ends = clock.start_of(clock.last_jiffy_by(meant));
         EXPECT_LE(ends, meant);
         EXPECT_GT(ends, meant - clock.tick());
+    }
+}
+
+// A simulated kernel for LeaseClock::date: jiffy j begins at j ticks; each sample reads the count
+// and the time together, and the next one comes `step` later. `frozen`: the tick never runs (a
+// stalled vCPU), so the count never moves.
+struct SimulatedKernel {
+    std::chrono::nanoseconds tick = 4ms;
+    std::chrono::nanoseconds now = 10s + 1ms;
+    std::chrono::nanoseconds step = 50us;
+    bool frozen = false;
+    int samples = 0;
+
+    std::uint64_t jiffy_at(std::chrono::nanoseconds t) const {
+        return static_cast<std::uint64_t>(t / tick);
+    }
+    std::chrono::nanoseconds start_of(std::uint64_t jiffy) const {
+        return static_cast<std::int64_t>(jiffy) * tick;
+    }
+    LeaseClock::Sample operator()() {
+        const std::uint64_t jiffies = frozen ? jiffy_at(10s) : jiffy_at(now);
+        const LeaseClock::Sample sample{jiffies, now};
+        now += step;
+        ++samples;
+        return sample;
+    }
+};
+
+LeaseClock date_on(SimulatedKernel& kernel) {
+    return LeaseClock::date(std::ref(kernel), kernel.tick, 8 * kernel.tick + 20ms);
+}
+
+TEST(LeaseClockDating, APairAcrossAMoveDatesTheJiffyWithinItsGap) {
+    SimulatedKernel kernel;
+    const LeaseClock dated = date_on(kernel);
+    EXPECT_FALSE(dated.dated_from_one_sample());
+    EXPECT_LE(dated.uncertainty(), kernel.step);
+    const std::uint64_t jiffy = kernel.jiffy_at(10s + 4ms);
+    EXPECT_GE(dated.start_of(jiffy), kernel.start_of(jiffy)) << "never early";
+    EXPECT_LE(dated.start_of(jiffy), kernel.start_of(jiffy) + kernel.step);
+    EXPECT_LT(kernel.samples, 200) << "a close pair ends the sampling";
+}
+
+// An emulated or overcommitted VM: 60 ms between two samples, so the count jumps by 15 and no
+// pair sees it move by one. Dating must still succeed, from one sample, and never date early.
+TEST(LeaseClockDating, AStalledMachineIsDatedFromOneSampleNeverEarly) {
+    SimulatedKernel kernel{.step = 60ms};
+    const LeaseClock dated = date_on(kernel);
+    EXPECT_TRUE(dated.dated_from_one_sample());
+    EXPECT_EQ(dated.uncertainty(), kernel.tick);
+    for (std::uint64_t jiffy = kernel.jiffy_at(10s); jiffy < kernel.jiffy_at(11s); ++jiffy) {
+        ASSERT_GE(dated.start_of(jiffy), kernel.start_of(jiffy)) << "jiffy " << jiffy;
+        ASSERT_LE(dated.start_of(jiffy), kernel.start_of(jiffy) + dated.uncertainty()) << jiffy;
+    }
+    EXPECT_LE(kernel.samples, 3) << "sampling stops after its patience (52 ms)";
+}
+
+TEST(LeaseClockDating, ACountThatNeverMovesStillDatesAndStopsInTime) {
+    SimulatedKernel kernel{.frozen = true};
+    const LeaseClock dated = date_on(kernel);
+    EXPECT_TRUE(dated.dated_from_one_sample());
+    EXPECT_GE(dated.start_of(kernel.jiffy_at(10s)), kernel.start_of(kernel.jiffy_at(10s)));
+    EXPECT_LE(kernel.samples, (8 * 4ms + 20ms) / kernel.step + 2);
+}
+
+// A lease written through a clock dated from one sample still ends no later than meant.
+TEST(LeaseClockDating, ALeaseThroughAOneSampleDatingEndsNoLaterThanMeant) {
+    SimulatedKernel kernel{.step = 60ms};
+    const LeaseClock dated = date_on(kernel);
+    for (std::chrono::nanoseconds meant = 11s; meant < 11s + 20ms; meant += 333us) {
+        const std::uint64_t deadline = dated.last_jiffy_by(meant);
+        EXPECT_LE(kernel.start_of(deadline), meant) << "the program sees the deadline jiffy begin";
+        EXPECT_GT(kernel.start_of(deadline), meant - dated.tick() - dated.uncertainty());
     }
 }
 
