@@ -38,6 +38,17 @@ static inline __u32 xvip_instance_index(enum xvip_family_slot slot, __u8 vrid)
 	return (__u32)slot * 256u + vrid;
 }
 
+/* The inverse of xvip_instance_index, for readers of the VIP maps' values (index < 512). */
+static inline enum xvip_family_slot xvip_instance_slot(__u32 index)
+{
+	return (enum xvip_family_slot)(index >> 8);
+}
+
+static inline __u8 xvip_instance_vrid(__u32 index)
+{
+	return (__u8)(index & 0xffu);
+}
+
 /*
  * The state word: role in the top two bits, a deadline in jiffies (what bpf_jiffies64() reads: the
  * verifier inlines it into one load, where a clock read is a helper call) in the 62 below. Jiffies

@@ -47,6 +47,11 @@ std::uint32_t InstanceKey::index() const {
     return xvip_instance_index(family == AddressFamily::ipv4 ? XVIP_SLOT_IPV4 : XVIP_SLOT_IPV6, vrid);
 }
 
+InstanceKey InstanceKey::from_index(std::uint32_t index) {
+    return {xvip_instance_slot(index) == XVIP_SLOT_IPV6 ? AddressFamily::ipv6 : AddressFamily::ipv4,
+            xvip_instance_vrid(index)};
+}
+
 std::string InstanceKey::to_string() const {
     return std::string(xvip::to_string(family)) + "/" + std::to_string(vrid);
 }
@@ -150,17 +155,6 @@ void pin(int fd, const fs::path& path) {
     if (bpf_obj_pin(fd, path.c_str()) != 0) throw DataplaneError("pinning " + path.string(), errno);
 }
 
-void remove_pins(const fs::path& pin_dir) {
-    std::error_code ec;
-    fs::remove(pin_dir / XVIP_PIN_LINK, ec);
-    for (const char* name : {XVIP_MAP_STATE, XVIP_MAP_VIP4_BUCKETS, XVIP_MAP_VIP4, XVIP_MAP_VIP6,
-                             XVIP_MAP_IFACE, XVIP_MAP_COUNTERS, XVIP_MAP_VIP_FILTER}) {
-        fs::remove(pin_dir / name, ec);
-    }
-    fs::remove(pin_dir, ec);
-    fs::remove(pin_dir.parent_path(), ec);  // the namespace's directory, once it is empty
-}
-
 // Attach through a BPF link, with explicit mode flags (libbpf 1.1's attach_xdp takes none).
 UniqueFd create_xdp_link(int prog_fd, int ifindex, std::uint32_t flags) {
     LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
@@ -179,14 +173,47 @@ struct SkeletonDeleter {
 
 }  // namespace
 
-std::array<std::pair<int, const char*>, 7> Dataplane::Maps::named() const {
-    return {{{state.get(), XVIP_MAP_STATE},
-             {vip4_buckets.get(), XVIP_MAP_VIP4_BUCKETS},
-             {vip4.get(), XVIP_MAP_VIP4},
-             {vip6.get(), XVIP_MAP_VIP6},
-             {iface.get(), XVIP_MAP_IFACE},
-             {counters.get(), XVIP_MAP_COUNTERS},
-             {vip_filter.get(), XVIP_MAP_VIP_FILTER}}};
+const std::array<Dataplane::Maps::Entry, 7> Dataplane::Maps::table{{
+    {XVIP_MAP_STATE, &Maps::state},
+    {XVIP_MAP_VIP4_BUCKETS, &Maps::vip4_buckets},
+    {XVIP_MAP_VIP4, &Maps::vip4},
+    {XVIP_MAP_VIP6, &Maps::vip6},
+    {XVIP_MAP_IFACE, &Maps::iface},
+    {XVIP_MAP_COUNTERS, &Maps::counters},
+    {XVIP_MAP_VIP_FILTER, &Maps::vip_filter},
+}};
+
+void Dataplane::remove_pins(const fs::path& pin_dir) {
+    std::error_code ec;
+    fs::remove(pin_dir / XVIP_PIN_LINK, ec);
+    for (const auto& entry : Maps::table) fs::remove(pin_dir / entry.name, ec);
+    fs::remove(pin_dir, ec);
+    fs::remove(pin_dir.parent_path(), ec);  // the namespace's directory, once it is empty
+}
+
+Dataplane::Loaded Dataplane::load_program() {
+    std::unique_ptr<xvip_bpf, SkeletonDeleter> skel;
+    {
+        const LibbpfMessages messages;
+        skel.reset(xvip_bpf__open_and_load());
+        if (!skel) throw bpf_load_error("loading the XDP program", errno, messages);
+    }
+    // The skeleton is destroyed on return; the copies keep maps and program alive.
+    Loaded loaded;
+    for (const auto& [name, fd] : Maps::table) {
+        const bpf_map* map = bpf_object__find_map_by_name(skel->obj, name);
+        if (map == nullptr) throw DataplaneError(std::string("the XDP program has no map ") + name);
+        loaded.maps.*fd = dup_fd(bpf_map__fd(map));
+    }
+    loaded.program = dup_fd(bpf_program__fd(skel->progs.xvip_xdp));
+    return loaded;
+}
+
+void Dataplane::write_iface(const Maps& maps, const xvip_iface& iface) {
+    const std::uint32_t key = 0;
+    if (bpf_map_update_elem(maps.iface.get(), &key, &iface, BPF_ANY) != 0) {
+        throw DataplaneError("writing the interface map", errno);
+    }
 }
 
 fs::path Dataplane::pin_dir_for(const fs::path& pin_root, std::string_view ifname) {
@@ -206,12 +233,7 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
     require_no_xdp_program(ifname, ifindex);
     const MacAddress mac = interface_mac(ifname);
 
-    std::unique_ptr<xvip_bpf, SkeletonDeleter> skel;
-    {
-        const LibbpfMessages messages;
-        skel.reset(xvip_bpf__open_and_load());
-        if (!skel) throw bpf_load_error("loading the XDP program", errno, messages);
-    }
+    Loaded loaded = load_program();
 
     // Every instance starts standby: the array is zero-filled, which is exactly that.
     xvip_iface iface{};
@@ -220,17 +242,14 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
     std::memcpy(iface.mac, mac.data(), mac.size());
     iface.netns_ino = netns_inode();
 
-    Maps maps{dup_fd(bpf_map__fd(skel->maps.xvip_state)),
-              dup_fd(bpf_map__fd(skel->maps.xvip_vip4_buckets)),
-              dup_fd(bpf_map__fd(skel->maps.xvip_vip4)), dup_fd(bpf_map__fd(skel->maps.xvip_vip6)),
-              dup_fd(bpf_map__fd(skel->maps.xvip_iface)), dup_fd(bpf_map__fd(skel->maps.xvip_counters)),
-              dup_fd(bpf_map__fd(skel->maps.xvip_vip_filter))};
-    const int prog_fd = bpf_program__fd(skel->progs.xvip_xdp);
+    Maps& maps = loaded.maps;
+    // The link holds the program once it exists; this fd closes on return.
+    const int prog_fd = loaded.program.get();
 
     make_private_dirs(pin_dir);
     UniqueFd link;
     try {
-        for (const auto& [fd, name] : maps.named()) pin(fd, pin_dir / name);
+        for (const auto& [name, fd] : Maps::table) pin((maps.*fd).get(), pin_dir / name);
 
         std::uint32_t flags = options.mode == XdpMode::generic ? XDP_FLAGS_SKB_MODE
                                                                : XDP_FLAGS_DRV_MODE;
@@ -251,10 +270,7 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
                                  " mode: " + attach_refusal(prog_fd, ifindex, flags, error));
         }
         iface.xdp_flags = flags;
-        const std::uint32_t key = 0;
-        if (bpf_map_update_elem(maps.iface.get(), &key, &iface, BPF_ANY) != 0) {
-            throw DataplaneError("writing the interface map", errno);
-        }
+        write_iface(maps, iface);
         pin(link.get(), pin_dir / XVIP_PIN_LINK);
     } catch (...) {
         if (link) bpf_link_detach(link.get());
@@ -288,10 +304,11 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
                              ", this build speaks " + std::to_string(XVIP_ABI_VERSION) +
                              "): detach it with the xvipctl that attached it");
     }
-    Maps maps{open_pin(pin_dir / XVIP_MAP_STATE), open_pin(pin_dir / XVIP_MAP_VIP4_BUCKETS),
-              open_pin(pin_dir / XVIP_MAP_VIP4), open_pin(pin_dir / XVIP_MAP_VIP6),
-              std::move(iface_map), open_pin(pin_dir / XVIP_MAP_COUNTERS),
-              open_pin(pin_dir / XVIP_MAP_VIP_FILTER)};
+    Maps maps;
+    maps.iface = std::move(iface_map);
+    for (const auto& [name, fd] : Maps::table) {
+        if (!(maps.*fd)) maps.*fd = open_pin(pin_dir / name);
+    }
     UniqueFd link = open_pin(pin_dir / XVIP_PIN_LINK);
     const int ifindex = interface_index(ifname);
     if (iface.ifindex != static_cast<std::uint32_t>(ifindex) || iface.netns_ino != netns_inode()) {
@@ -311,9 +328,21 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
     return Dataplane(std::string(ifname), pin_dir, std::move(maps), std::move(link));
 }
 
-Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd link)
+Dataplane Dataplane::load(const LoadOptions& options) {
+    Loaded loaded = load_program();
+    xvip_iface iface{};
+    iface.abi_version = XVIP_ABI_VERSION;
+    iface.ifindex = static_cast<std::uint32_t>(options.ifindex);
+    std::memcpy(iface.mac, options.mac.data(), options.mac.size());
+    write_iface(loaded.maps, iface);
+    return Dataplane(options.ifname, {}, std::move(loaded.maps), UniqueFd{},
+                     std::move(loaded.program));
+}
+
+Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd link,
+                     UniqueFd program)
     : ifname_(std::move(ifname)), pin_dir_(std::move(pin_dir)), maps_(std::move(maps)),
-      link_(std::move(link)), lease_clock_(LeaseClock::system()) {
+      link_(std::move(link)), program_(std::move(program)), lease_clock_(LeaseClock::system()) {
     xvip_iface iface{};
     const std::uint32_t key = 0;
     if (bpf_map_lookup_elem(maps_.iface.get(), &key, &iface) != 0) {
@@ -339,8 +368,19 @@ void Dataplane::detach() {
     states_.reset();
     vip4_buckets_.reset();
     link_.reset();
+    program_.reset();
     maps_ = Maps{};
     remove_pins(pin_dir_);
+}
+
+std::uint32_t Dataplane::link_id() const {
+    if (!link_) return 0;
+    bpf_link_info info{};
+    std::uint32_t length = sizeof info;
+    if (bpf_obj_get_info_by_fd(link_.get(), &info, &length) != 0) {
+        throw DataplaneError("reading the XDP link's info", errno);
+    }
+    return info.id;
 }
 
 std::uint32_t Dataplane::state_index(InstanceKey instance) const {
@@ -433,8 +473,7 @@ std::vector<VipBinding> Dataplane::vips() const {
             xvip_vip value{};
             if (bpf_map_lookup_elem(fd, next.data(), &value) == 0) {
                 out.push_back({*IpAddress::from_bytes({next.data(), key_len}),
-                               {value.instance >= 256 ? AddressFamily::ipv6 : AddressFamily::ipv4,
-                                static_cast<std::uint8_t>(value.instance % 256)}});
+                               InstanceKey::from_index(value.instance)});
             }
             key = next;
             prev = key.data();

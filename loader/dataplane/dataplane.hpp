@@ -41,6 +41,8 @@ struct InstanceKey {
     std::uint8_t vrid = 0;  // 1..255
 
     std::uint32_t index() const;
+    // The instance a state index names (a VIP map's value); the inverse of index().
+    static InstanceKey from_index(std::uint32_t index);
     std::string to_string() const;  // "ipv4/51"
     friend bool operator==(const InstanceKey&, const InstanceKey&) = default;
 };
@@ -66,6 +68,14 @@ struct AttachOptions {
     std::function<void(const std::string&)> warn;
 };
 
+// The interface a program is loaded for but not attached to (Dataplane::load): what it is told in
+// xvip_iface, so that its replies are what they would be on that interface.
+struct LoadOptions {
+    std::string ifname;
+    int ifindex = 0;
+    MacAddress mac{};
+};
+
 class Dataplane {
 public:
     static constexpr std::string_view default_pin_root = "/sys/fs/bpf/xvip";
@@ -82,6 +92,11 @@ public:
     // and the network namespace. Throws DataplaneError when there is nothing, or something else.
     static Dataplane adopt(std::string_view ifname, const std::filesystem::path& pin_root);
 
+    // Loads the program and its maps as attach() does, but attaches and pins nothing: the maps
+    // live as long as the object. For running the program on crafted frames (BPF_PROG_TEST_RUN,
+    // program_fd()) with every map written through the same writers as an attached data plane.
+    static Dataplane load(const LoadOptions& options);
+
     Dataplane(Dataplane&& other) noexcept;
     Dataplane& operator=(Dataplane&& other) noexcept;
     Dataplane(const Dataplane&) = delete;
@@ -95,7 +110,12 @@ public:
     int ifindex() const { return ifindex_; }
     XdpMode mode() const { return mode_; }  // native or generic, as attached
     const MacAddress& mac() const { return mac_; }
-    const std::filesystem::path& pin_dir() const { return pin_dir_; }
+    const std::filesystem::path& pin_dir() const { return pin_dir_; }  // empty when only loaded
+    // The kernel's id of the XDP link, so that its holders can be found (/proc/*/fdinfo); 0 when
+    // only loaded.
+    std::uint32_t link_id() const;
+    // The program's fd when only loaded (load()); -1 otherwise (the link holds the program).
+    int program_fd() const { return program_ ? program_.get() : -1; }
 
     // Binds a VIP to an instance. Refuses a VIP bound to another instance, or a full map.
     void add_vip(const IpAddress& vip, InstanceKey instance);
@@ -117,9 +137,24 @@ public:
 private:
     struct Maps {
         UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter;
-        std::array<std::pair<int, const char*>, 7> named() const;  // fd and pin name
+        // Every map once: its name (the program's, and its pin's) and where its fd is kept. Load,
+        // pin, adopt and pin removal all go through this table.
+        struct Entry {
+            const char* name;
+            UniqueFd Maps::*fd;
+        };
+        static const std::array<Entry, 7> table;
     };
-    Dataplane(std::string ifname, std::filesystem::path pin_dir, Maps maps, UniqueFd link);
+    struct Loaded {
+        Maps maps;
+        UniqueFd program;
+    };
+    // Loads the skeleton and keeps a copy of each map's fd and the program's (the skeleton goes).
+    static Loaded load_program();
+    static void write_iface(const Maps& maps, const xvip_iface& iface);
+    static void remove_pins(const std::filesystem::path& pin_dir);
+    Dataplane(std::string ifname, std::filesystem::path pin_dir, Maps maps, UniqueFd link,
+              UniqueFd program = {});
     std::uint32_t state_index(InstanceKey instance) const;
     // The IPv4 buckets and the IPv6 filter, from the VIP maps as they are now, without `leaving`.
     void rebuild_vip_index(const IpAddress* leaving = nullptr);
@@ -131,6 +166,7 @@ private:
     std::filesystem::path pin_dir_;
     Maps maps_;
     UniqueFd link_;
+    UniqueFd program_;          // only when loaded without a link
     MappedWords states_;        // XVIP_STATE_ENTRIES state words
     MappedWords vip4_buckets_;  // XVIP_VIP4_BUCKETS bucket words
     LeaseClock lease_clock_;

@@ -1,12 +1,12 @@
 // Runs the XDP program on crafted frames with BPF_PROG_TEST_RUN, the way the kernel's BPF
-// selftests do: a freshly loaded skeleton, maps filled for the case, repeat = 1.
+// selftests do: a freshly loaded program, maps filled for the case, repeat = 1. The program is
+// loaded by the data-plane layer itself (Dataplane::load), and VIPs and state words go in through
+// its writers: the tests exercise the stores the product makes, not a copy of them.
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string>
-#include <vector>
 
 #include "common/ip_address.hpp"
 #include "dataplane/dataplane.hpp"
@@ -14,9 +14,10 @@
 #include "test_frames.hpp"
 #include "xvip_abi.h"
 
-struct xvip_bpf;
-
 namespace xvip::test {
+
+// The MAC of the interface the program is loaded for: the source of every reply it builds.
+inline const Mac node_mac{0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 
 struct RunResult {
     int error = 0;           // errno of the test run itself (0: it ran)
@@ -26,25 +27,22 @@ struct RunResult {
 
 class XdpHarness {
 public:
-    // Loads the program. Throws with the reason when the kernel refuses (not root, no BPF).
+    // Loads the program for an interface with node_mac. Throws with the reason when the kernel
+    // refuses (not root, no BPF).
     XdpHarness();
-    ~XdpHarness();
-    XdpHarness(const XdpHarness&) = delete;
-    XdpHarness& operator=(const XdpHarness&) = delete;
 
-    void set_interface_mac(std::span<const std::uint8_t, 6> mac);
+    // `instance` is a state index (xvip_instance_index).
     void bind_vip(const IpAddress& vip, std::uint32_t instance);
-    // Encoded as the data-plane layer does, with this boot's lease clock.
+    // Through Dataplane::write_state: one store into the mapped state array, with this boot's
+    // lease clock.
     void write_state(std::uint32_t instance, const StateWord& state);
 
     RunResult run(std::span<const std::uint8_t> frame);
-    xvip_counters counters() const;
-    int program_fd() const;
+    xvip_counters counters() const { return dataplane_.counters(); }
+    int program_fd() const { return dataplane_.program_fd(); }
 
 private:
-    std::unique_ptr<xvip_bpf, void (*)(xvip_bpf*)> skel_;
-    std::vector<VipBinding> bound_;  // every bind_vip so far
-    VipIndex index_;                 // as written into the program's maps
+    Dataplane dataplane_;
 };
 
 }  // namespace xvip::test

@@ -15,7 +15,6 @@ using namespace std::chrono_literals;
 
 // A capture's VIPs, bound to its VRID as in its config.
 void bind_fixture_vips(XdpHarness& xdp, const CaptureFacts& facts, StateWord word) {
-    xdp.set_interface_mac(node_mac);
     const bool ipv6 = facts.destination == "ff02::12";
     const auto instance = static_cast<std::uint32_t>((ipv6 ? XVIP_SLOT_IPV6 : XVIP_SLOT_IPV4) * 256 + facts.vrid);
     for (const auto& vip : facts.addresses) xdp.bind_vip(ip(vip.c_str()), instance);

@@ -16,7 +16,6 @@ const char* to_string(Situation s) {
 }
 
 void set_up(XdpHarness& xdp, Situation situation) {
-    xdp.set_interface_mac(node_mac);
     xdp.bind_vip(vip4, instance4);
     xdp.bind_vip(vip4_b, instance4);
     xdp.bind_vip(vip6, instance6);

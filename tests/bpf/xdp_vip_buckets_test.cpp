@@ -47,7 +47,6 @@ __be32 be32_of(const IpAddress& address) {
 class XdpVipBuckets : public ::testing::Test {
 protected:
     void SetUp() override {
-        xdp.set_interface_mac(node_mac);
         xdp.bind_vip(shared51, instance51);
         xdp.bind_vip(shared52, instance52);
         xdp.bind_vip(alone51, instance51);
