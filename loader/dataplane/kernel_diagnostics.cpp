@@ -37,6 +37,25 @@ int capture_print(enum libbpf_print_level level, const char* format, va_list arg
     return length;
 }
 
+std::function<void(LibbpfLevel, std::string_view)> routed_sink;
+
+int route_print(enum libbpf_print_level level, const char* format, va_list args) {
+    if (!routed_sink) return 0;
+    va_list measure;
+    va_copy(measure, args);
+    const int length = std::vsnprintf(nullptr, 0, format, measure);
+    va_end(measure);
+    if (length <= 0) return 0;
+    std::string message(static_cast<std::size_t>(length), '\0');
+    std::vsnprintf(message.data(), message.size() + 1, format, args);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    routed_sink(level == LIBBPF_WARN   ? LibbpfLevel::warning
+                : level == LIBBPF_INFO ? LibbpfLevel::info
+                                       : LibbpfLevel::debug,
+                message);
+    return length;
+}
+
 std::vector<std::string_view> lines_of(std::string_view text) {
     std::vector<std::string_view> lines;
     while (!text.empty()) {
@@ -182,6 +201,14 @@ std::string LibbpfMessages::kernel_error_message() const {
     if (at == std::string::npos) return {};
     const std::size_t from = at + marker.size();
     return text_.substr(from, text_.find('\n', from) - from);
+}
+
+void route_libbpf_messages(std::function<void(LibbpfLevel, std::string_view)> sink) {
+    // Under the capture mutex: a capture in progress restores the callback it found, so the route
+    // must not change beneath it.
+    const std::lock_guard lock(capture_mutex);
+    routed_sink = std::move(sink);
+    libbpf_set_print(route_print);
 }
 
 std::vector<BpfFeature> missing_bpf_features() {

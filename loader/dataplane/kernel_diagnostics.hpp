@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,13 @@ private:
     LibbpfMessages* outer_;
     void* previous_print_;
 };
+
+// libbpf's messages outside any capture (its warnings at other times): libbpf prints them to
+// stderr unless told otherwise, past the daemon's logger. route_libbpf_messages sends each to
+// `sink` instead, as one line without its newline; captures take over while they live and then
+// restore this route. Call it once, before any other thread may load BPF.
+enum class LibbpfLevel { warning, info, debug };
+void route_libbpf_messages(std::function<void(LibbpfLevel, std::string_view)> sink);
 
 // A BPF feature xvip depends on, and the first kernel that has it.
 struct BpfFeature {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "dataplane/kernel_diagnostics.hpp"
 #include "xvipd/daemon.hpp"
 #include "xvipd/effective_config.hpp"
 #include "xvipd/options.hpp"
@@ -33,6 +34,14 @@ int main(int argc, char** argv) {
     // One line per event on stderr (the journal's), never stdout, which --check and --help own.
     spdlog::set_default_logger(spdlog::stderr_color_mt("xvipd"));
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+    // libbpf's own warnings join the log rather than stderr's raw lines; what it says while a load
+    // or attach is refused goes into that error instead (LibbpfMessages).
+    route_libbpf_messages([](LibbpfLevel level, std::string_view message) {
+        const auto at = level == LibbpfLevel::warning ? spdlog::level::warn
+                        : level == LibbpfLevel::info  ? spdlog::level::info
+                                                      : spdlog::level::trace;
+        spdlog::log(at, "{}", message);
+    });
 
     ReadResult read = read_configuration(options);
     for (const auto& d : read.diagnostics) std::fprintf(stderr, "%s\n", to_string(d).c_str());

@@ -1,6 +1,12 @@
 // LibbpfMessages picks the verifier's log and netlink's extended ack out of what libbpf printed,
 // here given by hand in libbpf 1.1's words (tests/kernel sees a real kernel say them).
+#include <bpf/libbpf.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "dataplane/kernel_diagnostics.hpp"
 
@@ -41,6 +47,38 @@ TEST(LibbpfMessages, TheKernelErrorMessageIsTheLastExtendedAck) {
     EXPECT_EQ(messages.kernel_error_message(),
               "virtio_net: Can't set XDP while host is implementing GRO_HW/CSUM, disable GRO_HW/CSUM "
               "first");
+}
+
+// libbpf complains about an object it cannot parse without any privilege: a message to route.
+void open_garbage_object() {
+    const char garbage[] = "not an ELF object";
+    bpf_object* object = bpf_object__open_mem(garbage, sizeof garbage, nullptr);
+    EXPECT_EQ(object, nullptr) << "libbpf accepted garbage";
+    if (object != nullptr) bpf_object__close(object);
+}
+
+TEST(LibbpfMessages, MessagesOutsideACaptureGoToTheRouteAndCapturesStillTakeTheirs) {
+    std::vector<std::pair<LibbpfLevel, std::string>> routed;
+    route_libbpf_messages([&](LibbpfLevel level, std::string_view message) {
+        routed.emplace_back(level, std::string(message));
+    });
+    open_garbage_object();
+    const auto warning = std::find_if(routed.begin(), routed.end(),
+                                      [](const auto& m) { return m.first == LibbpfLevel::warning; });
+    ASSERT_NE(warning, routed.end()) << "libbpf warned of nothing about a garbage object";
+    EXPECT_EQ(warning->second.rfind("libbpf: ", 0), 0u) << warning->second;
+    EXPECT_NE(warning->second.back(), '\n') << "one line, without its newline";
+
+    const std::size_t before = routed.size();
+    {
+        const LibbpfMessages capture;
+        open_garbage_object();
+        EXPECT_NE(capture.text().find("libbpf: "), std::string::npos);
+    }
+    EXPECT_EQ(routed.size(), before) << "a capture's messages are its own";
+    open_garbage_object();
+    EXPECT_GT(routed.size(), before) << "the route is back once the capture ends";
+    route_libbpf_messages({});  // `routed` goes out of scope
 }
 
 }  // namespace
