@@ -223,6 +223,23 @@ TEST_F(DataplaneOnInterface, RefusesAnInterfaceHeldByAnotherProgramAndNamesIt) {
     xvipctl_ok({"attach", "--dev", "eth0"});
 }
 
+// With no xvipd, `debug state --hold` is the one writer: it renews the lease until --hold ends, then
+// lets it run out.
+TEST_F(DataplaneOnInterface, DebugStateHoldRenewsTheLeaseUntilItEnds) {
+    xvipctl_ok({"debug", "state", "--dev", "eth0", "--vrid", "51", "active", "--lease", "300ms",
+                "--hold", "1s"});
+    const auto role = [&] {
+        const auto show = nlohmann::json::parse(xvipctl({"show", "--dev", "eth0", "--json"}).out);
+        for (const auto& instance : show["instances"]) {
+            if (instance["instance"] == "ipv4/51") return instance["effective_role"].get<std::string>();
+        }
+        return std::string("none");
+    };
+    EXPECT_EQ(role(), "active") << "renewed up to the end of --hold, a third of a lease ago at most";
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(role(), "standby") << "the last lease ran out by itself";
+}
+
 TEST_F(DataplaneOnInterface, BadCommandsChangeNothing) {
     set_both({"active", "--lease", "60s"});
     struct Bad {
@@ -235,6 +252,9 @@ TEST_F(DataplaneOnInterface, BadCommandsChangeNothing) {
         {{"state", "--dev", "eth0", "--vrid", "51", "active", "--lease", "10"}, "unit"},
         {{"state", "--dev", "eth0", "--vrid", "51", "sleeping"}, "role"},
         {{"state", "--dev", "eth0", "--vrid", "51", "draining"}, "--for"},
+        {{"state", "--dev", "eth0", "--vrid", "51", "active", "--lease", "3s", "--hold", "1m"},
+         "debug state"},
+        {{"debug", "hold", "--dev", "eth0"}, "debug state"},
         {{"vip", "add", "--dev", "eth0", "--vrid", "52", "192.0.2.300"}, "not an IPv4"},
         {{"vip", "add", "--dev", "eth0", "--vrid", "52", "192.0.2.120", "bogus"}, "bogus"},
         {{"frobnicate", "--dev", "eth0"}, "unknown command"},

@@ -147,6 +147,23 @@ TEST(Xvipd, StalledDaemonDoesNotComeBackAsASecondActive) {
     EXPECT_GE(status["instances"][0]["counters"]["stalls"].get<int>(), 1) << status.dump(2);
 }
 
+// A lease has one writer: while xvipd serves the interface, `xvipctl debug state` refuses to write
+// or renew its state words, names the daemon, and changes nothing.
+TEST(Xvipd, DebugStateRefusesWhileXvipdServesTheInterface) {
+    require_root();
+    XvipdCluster c({.nodes = 1}, {{.priority = 150}});
+    c.start(0);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0);
+    const auto r = c.topology().run(c.node(0).netns,
+                                    {XVIPCTL, "debug", "state", "--dev", "eth0", "--vrid", "51",
+                                     "standby", "--pin-root", c.node(0).pin_dir.string()});
+    EXPECT_EQ(r.status.code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("xvipd (pid " + std::to_string(c.daemon(0)->pid()) + ") serves eth0"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{0}) << "the refused command wrote nothing";
+}
+
 // The restart path: the next xvipd adopts the data plane with its live lease; nobody notices.
 TEST(Xvipd, RestartThroughTheRestartPathIsHitless) {
     require_root();

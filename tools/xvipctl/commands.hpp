@@ -25,7 +25,7 @@ struct Command {
     std::function<int(const std::vector<std::string>& args)> run;
 };
 
-// attach, detach, vip, state, show, counters: the data plane, straight through its pins.
+// attach, detach, vip, state, debug, show, counters: the data plane, straight through its pins.
 std::span<const Command> dataplane_commands();
 // status: a running xvipd, through its control socket.
 std::span<const Command> daemon_commands();

@@ -19,6 +19,7 @@
 #include "dataplane/dataplane.hpp"
 #include "xvipctl/command_line.hpp"
 #include "xvipctl/commands.hpp"
+#include "xvipctl/link_holders.hpp"
 
 namespace xvip::ctl {
 
@@ -124,14 +125,32 @@ int cmd_vip(const std::vector<std::string>& args) {
     return exit_ok;
 }
 
-int cmd_state(const std::vector<std::string>& args) {
-    po::options_description o("state options");
+// An xvipd serving the interface holds its XDP link; its pid, or 0 when none does.
+pid_t serving_xvipd(const Dataplane& dp) {
+    for (const auto& holder : link_holders(dp.link_id())) {
+        if (holder.name == "xvipd") return holder.pid;
+    }
+    return 0;
+}
+
+// `state` writes a state word once. `debug state` may also keep renewing an active lease (--hold):
+// a second writer of the lease next to xvipd's, so it refuses while an xvipd serves the interface.
+int write_state(const std::vector<std::string>& args, bool debug) {
+    const char* command = debug ? "debug state" : "state";
+    po::options_description o(std::string(command) + " options");
     o.add_options()("vrid", po::value<int>()->required(), "instance's VRID (1..255)")(
         "family", po::value<std::string>()->default_value("ipv4"), "ipv4 or ipv6")(
         "lease", po::value<std::string>(), "active: how long the node answers without renewal")(
-        "hold", po::value<std::string>(), "active: keep renewing the lease this long (foreground)")(
+        "hold", po::value<std::string>(),
+        debug ? "active: keep renewing the lease this long (foreground)"
+              : "moved to `xvipctl debug state`")(
         "for", po::value<std::string>(), "draining: how long VIP traffic still passes");
-    const auto p = parse("state", args, o, "standby|draining|active");
+    const auto p = parse(command, args, o, "standby|draining|active");
+    if (!debug && p.vm.count("hold")) {
+        throw UsageError("--hold moved to `xvipctl debug state`: renewing a lease by hand makes a "
+                         "second writer of it, so it is a debugging tool that refuses while xvipd "
+                         "serves the interface");
+    }
     if (p.positional.size() != 1) throw UsageError("name one role: standby, draining or active");
     const auto role = parse_role(p.positional[0]);
     if (!role) throw UsageError("role must be standby, draining or active");
@@ -154,6 +173,14 @@ int cmd_state(const std::vector<std::string>& args) {
     if (lease > max_lease) throw UsageError("--lease is at most 1h");
 
     auto dp = adopt(p);
+    if (debug) {
+        if (const pid_t xvipd = serving_xvipd(dp)) {
+            throw std::runtime_error(
+                "xvipd (pid " + std::to_string(xvipd) + ") serves " + dp.ifname() +
+                " and is the one writer of its state words; stop it first, or move the VIPs "
+                "with `xvipctl maintenance on INSTANCE`");
+        }
+    }
     switch (*role) {
         case XdpRole::standby:
             dp.write_state(instance, StateWord::standby());
@@ -337,9 +364,19 @@ int cmd_counters(const std::vector<std::string>& args) {
     return exit_ok;
 }
 
+int cmd_state(const std::vector<std::string>& args) { return write_state(args, false); }
+
+int cmd_debug(const std::vector<std::string>& args) {
+    if (args.empty() || args[0] != "state") {
+        throw UsageError("expected `debug state` (see `xvipctl --help`)");
+    }
+    return write_state({args.begin() + 1, args.end()}, true);
+}
+
 const Command commands[] = {
     {"attach", cmd_attach}, {"detach", cmd_detach}, {"vip", cmd_vip},
-    {"state", cmd_state},   {"show", cmd_show},     {"counters", cmd_counters},
+    {"state", cmd_state},   {"debug", cmd_debug},   {"show", cmd_show},
+    {"counters", cmd_counters},
 };
 
 }  // namespace

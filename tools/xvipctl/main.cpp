@@ -30,8 +30,10 @@ Data plane, by hand (for debugging; xvipd does all of this itself):
   state      --dev IF --vrid N --family ipv4|ipv6 ROLE   write an instance's state word:
                standby
                draining --for DURATION                   pass VIP traffic until the deadline
-               active --lease DURATION [--hold DURATION] answer for the VIPs until the lease ends;
-                                                         --hold keeps renewing it in the foreground
+               active --lease DURATION                   answer for the VIPs until the lease ends
+  debug state  (as state) [active ... --hold DURATION]   also keep renewing the lease in the
+                                                         foreground; refuses while an xvipd
+                                                         serves the interface
   show       --dev IF [--json]                           interface, mode, VIPs, roles, leases
   counters   --dev IF [--rate 1s] [--json]               verdicts by reason (summed over CPUs; from
                                                          the pins, so also with xvipd down), and
