@@ -1,0 +1,186 @@
+#include "xvipd/metrics_exposition.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstddef>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "codec/discard_reason.hpp"
+#include "dataplane/counters.hpp"
+
+namespace xvip {
+
+namespace {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+std::string escape_label(std::string_view value) {
+    std::string out;
+    for (const char c : value) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+std::string number(double value) {
+    std::array<char, 64> buffer{};
+    const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    return ec == std::errc{} ? std::string(buffer.data(), end) : std::string("NaN");
+}
+
+class Exposition {
+public:
+    // Starts a metric family: its HELP and TYPE lines. Every sample until the next family is of it.
+    void family(std::string_view name, std::string_view type, std::string_view help) {
+        name_ = name;
+        out_ += "# HELP " + name_ + " " + std::string(help) + "\n";
+        out_ += "# TYPE " + name_ + " " + std::string(type) + "\n";
+    }
+    void sample(const Labels& labels, double value) {
+        out_ += name_;
+        if (!labels.empty()) {
+            out_ += '{';
+            for (std::size_t i = 0; i < labels.size(); ++i) {
+                if (i) out_ += ',';
+                out_ += labels[i].first + "=\"" + escape_label(labels[i].second) + "\"";
+            }
+            out_ += '}';
+        }
+        out_ += " " + number(value) + "\n";
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string out_;
+    std::string name_;
+};
+
+Labels instance_labels(const InstanceMetrics& instance) {
+    return {{"instance", instance.name},
+            {"interface", instance.interface},
+            {"family", std::string(to_string(instance.family))},
+            {"vrid", std::to_string(instance.vrid)}};
+}
+
+Labels with(Labels labels, std::string name, std::string value) {
+    labels.emplace_back(std::move(name), std::move(value));
+    return labels;
+}
+
+// Seconds, to the millisecond: what the status has always shown.
+double seconds(std::chrono::nanoseconds d) {
+    return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) / 1000.0;
+}
+
+// keepalived's words for the states, which dashboards made for keepalived know.
+constexpr std::pair<State, const char*> state_labels[] = {
+    {State::initialize, "INIT"}, {State::backup, "BACKUP"}, {State::master, "MASTER"}, {State::fault, "FAULT"}};
+
+constexpr XdpRole roles[] = {XdpRole::standby, XdpRole::active, XdpRole::draining};
+
+struct InstanceCounter {
+    const char* name;
+    std::uint64_t InstanceMetrics::*member;
+    const char* help;
+};
+
+constexpr InstanceCounter instance_counters[] = {
+    {"xvip_adverts_sent_total", &InstanceMetrics::adverts_sent, "VRRP adverts sent."},
+    {"xvip_adverts_received_total", &InstanceMetrics::adverts_received,
+     "VRRP adverts received and accepted by the instance."},
+    {"xvip_advert_send_failures_total", &InstanceMetrics::advert_send_failures,
+     "VRRP adverts the kernel refused to send."},
+    {"xvip_announcements_total", &InstanceMetrics::announcements,
+     "Gratuitous ARP / unsolicited NA bursts started."},
+    {"xvip_frames_sent_total", &InstanceMetrics::frames_sent,
+     "Gratuitous ARP / unsolicited NA frames sent."},
+    {"xvip_frame_failures_total", &InstanceMetrics::frame_failures,
+     "Gratuitous ARP / unsolicited NA frames the kernel refused to send."},
+    {"xvip_lease_renewals_total", &InstanceMetrics::lease_renewals,
+     "Renewals of the active lease in the data plane."},
+    {"xvip_stalls_total", &InstanceMetrics::stalls, "Times the daemon woke up after its lease had ended."},
+};
+
+}  // namespace
+
+std::string render_metrics(const MetricsSnapshot& snapshot) {
+    const auto& instances = snapshot.instances;
+    Exposition e;
+
+    e.family("xvip_build_info", "gauge", "xvipd's version and data-plane ABI version; always 1.");
+    e.sample({{"version", snapshot.version}, {"abi", std::to_string(XVIP_ABI_VERSION)}}, 1);
+    e.family("xvip_uptime_seconds", "gauge", "Seconds since this xvipd started.");
+    e.sample({}, seconds(snapshot.uptime));
+
+    e.family("xvip_instance_state", "gauge",
+             "VRRP state of the instance: 1 for the state it is in (INIT, BACKUP, MASTER, FAULT), 0 for the others.");
+    for (const auto& i : instances) {
+        for (const auto& [state, label] : state_labels) {
+            e.sample(with(instance_labels(i), "state", label), i.state == state ? 1 : 0);
+        }
+    }
+    e.family("xvip_instance_dataplane_role", "gauge",
+             "Effective role in the XDP data plane (lease applied): 1 for the current role (standby, active, "
+             "draining), 0 for the others.");
+    for (const auto& i : instances) {
+        for (const XdpRole role : roles) {
+            e.sample(with(instance_labels(i), "role", std::string(to_string(role))), i.role == role ? 1 : 0);
+        }
+    }
+    e.family("xvip_instance_priority", "gauge", "Effective VRRP priority (after tracking and maintenance).");
+    for (const auto& i : instances) e.sample(instance_labels(i), i.priority);
+    e.family("xvip_instance_configured_priority", "gauge", "VRRP priority as configured.");
+    for (const auto& i : instances) e.sample(instance_labels(i), i.configured_priority);
+    e.family("xvip_instance_maintenance", "gauge", "1 while the instance is out of the election (xvipctl maintenance).");
+    for (const auto& i : instances) e.sample(instance_labels(i), i.maintenance ? 1 : 0);
+    e.family("xvip_instance_transitions_total", "counter", "VRRP state transitions since xvipd started.");
+    for (const auto& i : instances) e.sample(instance_labels(i), static_cast<double>(i.transitions));
+    e.family("xvip_instance_last_transition_timestamp_seconds", "gauge",
+             "Unix time of the latest state transition; absent before the first.");
+    for (const auto& i : instances) {
+        if (i.last_transition) e.sample(instance_labels(i), seconds(i.last_transition->time_since_epoch()));
+    }
+    e.family("xvip_lease_remaining_seconds", "gauge",
+             "Seconds left on the active (or draining) lease in the data plane; 0 when standby.");
+    for (const auto& i : instances) e.sample(instance_labels(i), seconds(i.lease_remaining));
+
+    for (const auto& counter : instance_counters) {
+        e.family(counter.name, "counter", counter.help);
+        for (const auto& i : instances) e.sample(instance_labels(i), static_cast<double>(i.*counter.member));
+    }
+
+    e.family("xvip_advert_discards_total", "counter", "VRRP adverts for the instance discarded, by reason.");
+    for (const auto& i : instances) {
+        for (std::size_t r = 0; r < discard_reason_count; ++r) {
+            const auto reason = to_string(static_cast<DiscardReason>(r));
+            e.sample(with(instance_labels(i), "reason", std::string(reason)), static_cast<double>(i.discards[r]));
+        }
+    }
+    e.family("xvip_interface_advert_discards_total", "counter",
+             "VRRP packets discarded on the interface before any instance claimed them, by reason.");
+    for (const auto& f : snapshot.interfaces) {
+        for (std::size_t r = 0; r < discard_reason_count; ++r) {
+            const auto reason = to_string(static_cast<DiscardReason>(r));
+            e.sample({{"interface", f.name}, {"reason", std::string(reason)}}, static_cast<double>(f.discards[r]));
+        }
+    }
+
+    e.family("xvip_dataplane_frames_total", "counter",
+             "Frames the XDP program handled, by verdict (see xvipctl counters), summed over CPUs.");
+    for (const auto& f : snapshot.interfaces) {
+        if (!f.dataplane) continue;
+        const xvip_counters& counters = *f.dataplane;
+        for (const auto& field : counter_fields()) {
+            e.sample({{"interface", f.name}, {"verdict", std::string(field.name)}},
+                     static_cast<double>(counters.*field.member));
+        }
+    }
+    return e.take();
+}
+
+}  // namespace xvip

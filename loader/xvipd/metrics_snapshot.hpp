@@ -1,0 +1,64 @@
+// What xvipd exposes as metrics, typed: one snapshot, taken in the event loop, that the exposition
+// (metrics_exposition.hpp) renders. Every family of metrics comes from a field here, so a renamed
+// field is a compile error, never a silently absent series.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip_address.hpp"
+#include "dataplane/state_word.hpp"
+#include "codec/discard_reason.hpp"
+#include "election/state.hpp"
+#include "xvip_abi.h"
+
+namespace xvip {
+
+// Adverts discarded, indexed by DiscardReason.
+using DiscardCounts = std::array<std::uint64_t, discard_reason_count>;
+
+struct InstanceMetrics {
+    std::string name;
+    std::string interface;
+    AddressFamily family = AddressFamily::ipv4;
+    std::uint8_t vrid = 0;
+
+    State state = State::initialize;
+    XdpRole role = XdpRole::standby;  // effective: an expired lease is standby
+    std::uint8_t priority = 0;             // after tracking and maintenance
+    std::uint8_t configured_priority = 0;
+    bool maintenance = false;
+    std::chrono::nanoseconds lease_remaining{0};  // of the active or draining word; 0 when standby
+
+    std::uint64_t transitions = 0;
+    std::optional<std::chrono::system_clock::time_point> last_transition;  // none before the first
+
+    std::uint64_t adverts_sent = 0;
+    std::uint64_t adverts_received = 0;
+    std::uint64_t advert_send_failures = 0;
+    std::uint64_t announcements = 0;
+    std::uint64_t frames_sent = 0;
+    std::uint64_t frame_failures = 0;
+    std::uint64_t lease_renewals = 0;
+    std::uint64_t stalls = 0;
+    DiscardCounts discards{};  // adverts for this instance
+};
+
+struct InterfaceMetrics {
+    std::string name;
+    DiscardCounts discards{};                // before any instance claimed the packet
+    std::optional<xvip_counters> dataplane;  // summed over CPUs; none when it could not be read
+};
+
+struct MetricsSnapshot {
+    std::string version;
+    std::chrono::milliseconds uptime{0};
+    std::vector<InstanceMetrics> instances;
+    std::vector<InterfaceMetrics> interfaces;
+};
+
+}  // namespace xvip

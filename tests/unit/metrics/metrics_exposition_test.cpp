@@ -1,0 +1,138 @@
+// The exposition text of a snapshot given by hand: every family with HELP and TYPE, one series per
+// instance (and per state, role, reason or verdict), labels escaped, and values from the typed
+// fields, so that a field no family reads, or reads wrongly, shows here.
+#include "xvipd/metrics_exposition.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "dataplane/counters.hpp"
+
+namespace xvip {
+namespace {
+
+using namespace std::chrono_literals;
+
+MetricsSnapshot example() {
+    MetricsSnapshot s;
+    s.version = "1.2.3";
+    s.uptime = 61500ms;
+    InstanceMetrics i;
+    i.name = "VI_1";
+    i.interface = "eth0";
+    i.family = AddressFamily::ipv6;
+    i.vrid = 51;
+    i.state = State::master;
+    i.role = XdpRole::draining;
+    i.priority = 90;
+    i.configured_priority = 100;
+    i.maintenance = true;
+    i.lease_remaining = 2750ms + 400us;  // shown to the millisecond
+    i.transitions = 3;
+    i.last_transition = std::chrono::system_clock::time_point(1'700'000'000'250ms);
+    i.adverts_sent = 11;
+    i.adverts_received = 12;
+    i.advert_send_failures = 13;
+    i.announcements = 14;
+    i.frames_sent = 15;
+    i.frame_failures = 16;
+    i.lease_renewals = 17;
+    i.stalls = 18;
+    i.discards[static_cast<std::size_t>(DiscardReason::auth_mismatch)] = 7;
+    s.instances.push_back(i);
+    InstanceMetrics quiet;  // never transitioned
+    quiet.name = "VI \"2\"";
+    quiet.interface = "eth1";
+    quiet.vrid = 52;
+    s.instances.push_back(quiet);
+    InterfaceMetrics eth0{.name = "eth0", .discards = {}, .dataplane = xvip_counters{}};
+    eth0.discards[static_cast<std::size_t>(DiscardReason::truncated)] = 4;
+    eth0.dataplane->arp_reply = 99;
+    s.interfaces.push_back(eth0);
+    s.interfaces.push_back({.name = "eth1", .discards = {}, .dataplane = std::nullopt});
+    return s;
+}
+
+const std::string vi1 = R"(instance="VI_1",interface="eth0",family="ipv6",vrid="51")";
+const std::string vi2 = R"(instance="VI \"2\"",interface="eth1",family="ipv4",vrid="52")";
+
+bool has_line(const std::string& text, const std::string& line) {
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) {
+        if (l == line) return true;
+    }
+    return false;
+}
+
+std::size_t lines_starting(const std::string& text, const std::string& prefix) {
+    std::istringstream in(text);
+    std::size_t n = 0;
+    for (std::string l; std::getline(in, l);) n += l.rfind(prefix, 0) == 0;
+    return n;
+}
+
+TEST(MetricsExposition, EveryFieldOfTheSnapshotIsASeries) {
+    const std::string text = render_metrics(example());
+    for (const std::string& line : std::vector<std::string>{
+             "xvip_build_info{version=\"1.2.3\",abi=\"" + std::to_string(XVIP_ABI_VERSION) + "\"} 1",
+             std::string("xvip_uptime_seconds 61.5"),
+             "xvip_instance_state{" + vi1 + ",state=\"MASTER\"} 1",
+             "xvip_instance_state{" + vi1 + ",state=\"BACKUP\"} 0",
+             "xvip_instance_state{" + vi2 + ",state=\"INIT\"} 1",
+             "xvip_instance_dataplane_role{" + vi1 + ",role=\"draining\"} 1",
+             "xvip_instance_dataplane_role{" + vi1 + ",role=\"active\"} 0",
+             "xvip_instance_dataplane_role{" + vi2 + ",role=\"standby\"} 1",
+             "xvip_instance_priority{" + vi1 + "} 90",
+             "xvip_instance_configured_priority{" + vi1 + "} 100",
+             "xvip_instance_maintenance{" + vi1 + "} 1",
+             "xvip_instance_maintenance{" + vi2 + "} 0",
+             "xvip_instance_transitions_total{" + vi1 + "} 3",
+             "xvip_instance_last_transition_timestamp_seconds{" + vi1 + "} 1700000000.25",
+             "xvip_lease_remaining_seconds{" + vi1 + "} 2.75",
+             "xvip_lease_remaining_seconds{" + vi2 + "} 0",
+             "xvip_adverts_sent_total{" + vi1 + "} 11",
+             "xvip_adverts_received_total{" + vi1 + "} 12",
+             "xvip_advert_send_failures_total{" + vi1 + "} 13",
+             "xvip_announcements_total{" + vi1 + "} 14",
+             "xvip_frames_sent_total{" + vi1 + "} 15",
+             "xvip_frame_failures_total{" + vi1 + "} 16",
+             "xvip_lease_renewals_total{" + vi1 + "} 17",
+             "xvip_stalls_total{" + vi1 + "} 18",
+             "xvip_advert_discards_total{" + vi1 + ",reason=\"" +
+                 std::string(to_string(DiscardReason::auth_mismatch)) + "\"} 7",
+             "xvip_interface_advert_discards_total{interface=\"eth0\",reason=\"" +
+                 std::string(to_string(DiscardReason::truncated)) + "\"} 4",
+             std::string("xvip_dataplane_frames_total{interface=\"eth0\",verdict=\"arp_reply\"} 99"),
+         }) {
+        EXPECT_TRUE(has_line(text, line)) << "missing: " << line << "\n" << text;
+    }
+    EXPECT_EQ(lines_starting(text, "xvip_instance_last_transition_timestamp_seconds{"), 1u)
+        << "absent before the first transition";
+}
+
+TEST(MetricsExposition, OneSeriesPerReasonAndVerdictAndOnlyReadableDataPlanes) {
+    const std::string text = render_metrics(example());
+    EXPECT_EQ(lines_starting(text, "xvip_advert_discards_total{"), 2 * discard_reason_count);
+    EXPECT_EQ(lines_starting(text, "xvip_interface_advert_discards_total{"), 2 * discard_reason_count);
+    EXPECT_EQ(lines_starting(text, "xvip_dataplane_frames_total{interface=\"eth0\""), counter_fields().size());
+    EXPECT_EQ(lines_starting(text, "xvip_dataplane_frames_total{interface=\"eth1\""), 0u)
+        << "an interface whose counters could not be read has no series";
+}
+
+TEST(MetricsExposition, EveryFamilyHasHelpAndTypeOnce) {
+    const std::string text = render_metrics(example());
+    std::istringstream in(text);
+    std::size_t help = 0, type = 0;
+    for (std::string l; std::getline(in, l);) {
+        if (l.rfind("# HELP ", 0) == 0) ++help;
+        if (l.rfind("# TYPE ", 0) == 0) ++type;
+    }
+    EXPECT_EQ(help, type);
+    EXPECT_EQ(help, 21u) << text;
+}
+
+}  // namespace
+}  // namespace xvip
