@@ -192,6 +192,10 @@ void Dataplane::remove_pins(const fs::path& pin_dir) {
 }
 
 Dataplane::Loaded Dataplane::load_program() {
+    // Dated before anything is attached or pinned: a kernel that cannot run the lease clock's
+    // program (before 5.14) refuses here, with nothing to undo. (The constructor, which runs after
+    // the attach, would otherwise throw past a pinned link.)
+    LeaseClock::system();
     std::unique_ptr<xvip_bpf, SkeletonDeleter> skel;
     {
         const LibbpfMessages messages;
