@@ -144,7 +144,7 @@ ValueOrError<ChildProcesses::Id, SpawnError> ChildProcesses::start(const std::ve
     child.pid = pid;
     child.pidfd = std::move(pidfd);
     child.on_exit = std::move(on_exit);
-    child.timeout_timer = loop_.schedule(EventLoop::now() + options.timeout, [this, id] { on_timeout(id); });
+    child.timeout_timer = loop_.schedule(loop_.now() + options.timeout, [this, id] { on_timeout(id); });
     const int watched_fd = child.pidfd.get();
     children_.emplace(id, std::move(child));
     loop_.watch(watched_fd, [this, id] { on_pidfd_readable(id); });
@@ -168,7 +168,7 @@ void ChildProcesses::on_timeout(Id id) {
     child.timeout_timer.reset();
     child.timed_out = true;
     signal_group(child, SIGTERM);
-    child.kill_timer = loop_.schedule(EventLoop::now() + kill_grace_, [this, id] { on_kill_deadline(id); });
+    child.kill_timer = loop_.schedule(loop_.now() + kill_grace_, [this, id] { on_kill_deadline(id); });
 }
 
 void ChildProcesses::on_kill_deadline(Id id) {

@@ -198,7 +198,7 @@ void ControlServer::accept_all() {
 
 void ControlServer::arm_idle(std::uint64_t id, Connection& connection) {
     if (connection.idle_timer) loop_.cancel(*connection.idle_timer);
-    connection.idle_timer = loop_.schedule(EventLoop::now() + settings_.idle_timeout, [this, id] { on_idle(id); });
+    connection.idle_timer = loop_.schedule(loop_.now() + settings_.idle_timeout, [this, id] { on_idle(id); });
 }
 
 void ControlServer::on_idle(std::uint64_t id) {

@@ -37,12 +37,6 @@ EventLoop::EventLoop()
     epoll_add(epoll_.get(), signalfd_.get());
 }
 
-TimePoint EventLoop::now() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);  // what steady_clock reads on Linux, and bpf_ktime_get_ns
-    return TimePoint(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
-}
-
 void EventLoop::watch(int fd, Callback on_readable) {
     epoll_add(epoll_.get(), fd);
     watches_[fd] = std::move(on_readable);

@@ -7,18 +7,18 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <type_traits>
 #include <unordered_map>
 
 #include "common/unique_fd.hpp"
-#include "election/timing.hpp"
+#include "daemon/timers.hpp"
 
 namespace xvip {
 
-class EventLoop {
-public:
-    using Callback = std::function<void()>;
-    using TimerId = std::uint64_t;
+static_assert(std::is_same_v<Clock::duration, Duration>, "steady_clock reads TimePoint as it is");
 
+class EventLoop final : public Timers {
+public:
     // Throws std::system_error when the kernel refuses epoll, timerfd or signalfd.
     EventLoop();
     EventLoop(const EventLoop&) = delete;
@@ -28,9 +28,10 @@ public:
     void watch(int fd, Callback on_readable);
     void unwatch(int fd);
 
-    // Calls callback once at or after `when`; timers due together run earliest first.
-    TimerId schedule(TimePoint when, Callback callback);
-    void cancel(TimerId id);  // a no-op for a timer that ran or was cancelled
+    // Timers: due timers run earliest first, each at or after its deadline.
+    TimePoint now() const override { return Clock::now(); }  // steady_clock is CLOCK_MONOTONIC
+    TimerId schedule(TimePoint when, Callback callback) override;
+    void cancel(TimerId id) override;
 
     // Blocks the signal for the process and delivers it here, in the loop, as an event.
     void on_signal(int signal_number, Callback callback);
@@ -38,8 +39,6 @@ public:
     // Runs until stop(); returns after the callback that called stop() finishes.
     void run();
     void stop() { running_ = false; }
-
-    static TimePoint now();
 
 private:
     void arm_timerfd();

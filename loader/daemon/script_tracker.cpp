@@ -22,7 +22,7 @@ ScriptTracker::~ScriptTracker() {
 
 void ScriptTracker::start() {
     if (next_run_ || running_) return;
-    next_due_ = EventLoop::now();
+    next_due_ = loop_.now();
     next_run_ = loop_.schedule(next_due_, [this] { tick(); });
 }
 
@@ -30,7 +30,7 @@ void ScriptTracker::tick() {
     next_run_.reset();
     // Fixed cadence from the first run, not drifting by how long each run takes.
     next_due_ += settings_.interval;
-    const TimePoint now = EventLoop::now();
+    const TimePoint now = loop_.now();
     if (next_due_ <= now) next_due_ = now + settings_.interval;
     next_run_ = loop_.schedule(next_due_, [this] { tick(); });
 

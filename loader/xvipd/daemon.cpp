@@ -26,7 +26,7 @@ std::map<std::string, std::vector<Instance>> by_interface(const Config& config) 
 }  // namespace
 
 void Daemon::start() {
-    started_ = EventLoop::now();
+    started_ = loop_.now();
     // First, so that a port in use is refused before anything is attached.
     if (options_.metrics) metrics_.emplace(*options_.metrics);
     for (const auto& group : config_.sync_groups) {
@@ -67,7 +67,7 @@ void Daemon::publish_metrics() {
 void Daemon::refresh_metrics_periodically() {
     if (!metrics_) return;
     publish_metrics();
-    loop_.schedule(EventLoop::now() + std::chrono::milliseconds(250), [this] { refresh_metrics_periodically(); });
+    loop_.schedule(loop_.now() + std::chrono::milliseconds(250), [this] { refresh_metrics_periodically(); });
 }
 
 std::string Daemon::one_line_status() const {
@@ -196,7 +196,7 @@ void Daemon::stop_gracefully() {
                                             instance->priority());
             }
         }
-        finish_when_hooks_are_done(EventLoop::now() + std::chrono::seconds(5));
+        finish_when_hooks_are_done(loop_.now() + std::chrono::seconds(5));
     };
     if (interfaces_.empty()) all_done();
     for (auto& served : interfaces_) {
@@ -208,11 +208,11 @@ void Daemon::stop_gracefully() {
 
 // notify_stop hooks get a bounded time to finish before the daemon exits.
 void Daemon::finish_when_hooks_are_done(TimePoint deadline) {
-    if (children_.running() == 0 || EventLoop::now() >= deadline) {
+    if (children_.running() == 0 || loop_.now() >= deadline) {
         loop_.stop();
         return;
     }
-    loop_.schedule(EventLoop::now() + std::chrono::milliseconds(20),
+    loop_.schedule(loop_.now() + std::chrono::milliseconds(20),
                    [this, deadline] { finish_when_hooks_are_done(deadline); });
 }
 
@@ -266,7 +266,7 @@ void Daemon::reload() {
 }
 
 nlohmann::json Daemon::status() const {
-    const auto now = EventLoop::now();
+    const auto now = loop_.now();
     nlohmann::json j{{"version", XVIP_VERSION},
                      {"pid", getpid()},
                      {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()},

@@ -97,11 +97,14 @@ void ServedInterface::start() {
                                                            : *info_.ipv6_link_local;
             auto* socket = socket_for(*config.family());
             auto& frames = *frames_;
+            auto* dataplane = &*dataplane_;
+            const InstanceKey key{*config.family(), static_cast<std::uint8_t>(config.vrid)};
             instances_.push_back(std::make_unique<VrrpInstance>(
                 config,
                 VrrpInstance::Wiring{
-                    .loop = loop_,
-                    .dataplane = *dataplane_,
+                    .timers = loop_,
+                    .write_state = [dataplane, key](StateWord word) { dataplane->write_state(key, word); },
+                    .read_state = [dataplane, key] { return dataplane->read_state(key); },
                     .mac = info_.mac,
                     .source = source,
                     .send_advert = [socket](std::span<const std::uint8_t> m, const IpAddress& s,
@@ -126,13 +129,11 @@ void ServedInterface::start() {
         throw StartupError(ifname_ + ": " + e.what());
     }
 
-    const auto now = EventLoop::now();
+    const auto now = loop_.now();
     for (auto& instance : instances_) {
         // A restarted xvipd finds the previous one's state word: an instance still active with a
         // live lease resumes as active and speaks at once, so no peer notices the restart.
-        const bool resume = adopted_ && dataplane_->read_state(instance->key())
-                                                .effective_role(now.time_since_epoch()) == XdpRole::active;
-        instance->start(resume);
+        instance->start(adopted_ && VrrpInstance::resumes_as_active(dataplane_->read_state(instance->key()), now));
     }
 }
 

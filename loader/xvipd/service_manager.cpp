@@ -38,7 +38,7 @@ void ServiceManager::start_watchdog() {
 
 void ServiceManager::keep_alive() {
     sd_notify(0, "WATCHDOG=1");
-    loop_.schedule(EventLoop::now() + *watchdog_interval_ / 2, [this] { keep_alive(); });
+    loop_.schedule(loop_.now() + *watchdog_interval_ / 2, [this] { keep_alive(); });
 }
 
 }  // namespace xvip

@@ -79,15 +79,19 @@ VrrpInstance::VrrpInstance(const Instance& config, Wiring wiring)
 VrrpInstance::~VrrpInstance() { abandon(); }
 
 void VrrpInstance::start(bool resume_as_active) {
-    const auto now = EventLoop::now();
+    const auto now = wiring_.timers.now();
     cause_ = resume_as_active ? "restart: adopted an active data plane with a live lease" : "startup";
     if (resume_as_active) lease_end_ = now + lease_length();  // what the previous xvipd left
     runner_.start(now, resume_as_active);
     rearm();
 }
 
+bool VrrpInstance::resumes_as_active(const StateWord& left, TimePoint now) {
+    return left.effective_role(now.time_since_epoch()) == XdpRole::active;
+}
+
 void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
-    const auto now = EventLoop::now();
+    const auto now = wiring_.timers.now();
     cause_ = "advert from " + meta.source.to_string() + " priority " + std::to_string(advert.priority);
     const auto verdict = runner_.receive(advert, meta, now);
     if (verdict.new_mismatch) {
@@ -120,11 +124,11 @@ void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
     // Make-before-break: the successor has spoken, so clients are being told where the VIP is.
     if (handover_ == Handover::waiting_for_successor && advert.priority > 0) {
         handover_ = Handover::draining;
-        wiring_.dataplane.write_state(key_, StateWord::draining_until((now + config_.drain_deadline).time_since_epoch()));
+        wiring_.write_state(StateWord::draining_until((now + config_.drain_deadline).time_since_epoch()));
         spdlog::info("{}: {} is active now; draining for {}", name(), meta.source.to_string(),
                      format_duration(config_.drain_deadline));
-        if (handover_timer_) wiring_.loop.cancel(*handover_timer_);
-        handover_timer_ = wiring_.loop.schedule(now + config_.drain_deadline, [this] { finish_handover(); });
+        if (handover_timer_) wiring_.timers.cancel(*handover_timer_);
+        handover_timer_ = wiring_.timers.schedule(now + config_.drain_deadline, [this] { finish_handover(); });
         return;
     }
     rearm();
@@ -132,13 +136,13 @@ void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
 
 void VrrpInstance::set_priority(std::uint8_t priority, const std::string& cause) {
     cause_ = cause;
-    runner_.set_priority(priority, EventLoop::now());
+    runner_.set_priority(priority, wiring_.timers.now());
     rearm();
 }
 
 void VrrpInstance::set_fault(bool fault, const std::string& cause) {
     cause_ = cause;
-    runner_.set_fault(fault, EventLoop::now());
+    runner_.set_fault(fault, wiring_.timers.now());
     rearm();
 }
 
@@ -149,13 +153,13 @@ Duration VrrpInstance::handover_timeout() const {
 }
 
 void VrrpInstance::hand_over(std::function<void()> done) {
-    const auto now = EventLoop::now();
+    const auto now = wiring_.timers.now();
     const bool was_master = state() == State::master;
     handover_done_ = std::move(done);
     handover_ = was_master ? Handover::waiting_for_successor : Handover::done;
     cause_ = maintenance_ ? "maintenance: " + *maintenance_ : "planned stop";
     runner_.stop(now);  // priority 0 if master; the data plane stays active (see set_role)
-    if (election_timer_) wiring_.loop.cancel(*election_timer_);
+    if (election_timer_) wiring_.timers.cancel(*election_timer_);
     election_timer_.reset();
     if (!was_master) {
         finish_handover();
@@ -163,7 +167,7 @@ void VrrpInstance::hand_over(std::function<void()> done) {
     }
     spdlog::info("{}: sent priority 0; answering until a successor speaks (at most {})", name(),
                  format_duration(handover_timeout()));
-    handover_timer_ = wiring_.loop.schedule(now + handover_timeout(), [this] {
+    handover_timer_ = wiring_.timers.schedule(now + handover_timeout(), [this] {
         spdlog::warn("{}: no successor spoke within {}; going standby", name(),
                      format_duration(handover_timeout()));
         finish_handover();
@@ -185,34 +189,34 @@ bool VrrpInstance::leave_maintenance() {
     maintenance_.reset();
     handover_ = Handover::none;
     cause_ = "maintenance off";
-    runner_.start(EventLoop::now());
+    runner_.start(wiring_.timers.now());
     rearm();
     return true;
 }
 
 void VrrpInstance::finish_handover() {
-    if (handover_timer_) wiring_.loop.cancel(*handover_timer_);
+    if (handover_timer_) wiring_.timers.cancel(*handover_timer_);
     handover_timer_.reset();
     cancel_announcements();
-    wiring_.dataplane.write_state(key_, StateWord::standby());
+    wiring_.write_state(StateWord::standby());
     handover_ = Handover::done;
     if (auto done = std::exchange(handover_done_, nullptr)) done();
 }
 
 void VrrpInstance::abandon() {
-    if (election_timer_) wiring_.loop.cancel(*election_timer_);
-    if (handover_timer_) wiring_.loop.cancel(*handover_timer_);
+    if (election_timer_) wiring_.timers.cancel(*election_timer_);
+    if (handover_timer_) wiring_.timers.cancel(*handover_timer_);
     election_timer_.reset();
     handover_timer_.reset();
     cancel_announcements();
 }
 
 void VrrpInstance::rearm() {
-    if (election_timer_) wiring_.loop.cancel(*election_timer_);
+    if (election_timer_) wiring_.timers.cancel(*election_timer_);
     election_timer_.reset();
     if (handover_ != Handover::none) return;
     if (const auto next = runner_.next_deadline()) {
-        election_timer_ = wiring_.loop.schedule(*next, [this] {
+        election_timer_ = wiring_.timers.schedule(*next, [this] {
             election_timer_.reset();
             on_timer();
         });
@@ -220,7 +224,7 @@ void VrrpInstance::rearm() {
 }
 
 void VrrpInstance::on_timer() {
-    const auto now = EventLoop::now();
+    const auto now = wiring_.timers.now();
     if (state() == State::master && now >= lease_end_) {
         // We were stalled past our own lease (SIGSTOP, a hung host): the data plane has gone
         // quiet by itself. Before anything renews it, run the election on what we missed.
@@ -252,7 +256,7 @@ void VrrpInstance::update_local_route() {
 
 void VrrpInstance::write_lease(TimePoint from) {
     lease_end_ = from + lease_length();
-    wiring_.dataplane.write_state(key_, StateWord::active_until(lease_end_.time_since_epoch()));
+    wiring_.write_state(StateWord::active_until(lease_end_.time_since_epoch()));
     ++counters_.lease_renewals;
 }
 
@@ -285,19 +289,19 @@ void VrrpInstance::set_role(Role role, TimePoint now) {
     }
     if (handover_ == Handover::waiting_for_successor) {
         // Still fully active while the successor takes over, bounded like any lease.
-        wiring_.dataplane.write_state(
-            key_, StateWord::active_until((now + handover_timeout()).time_since_epoch()));
+        wiring_.write_state(
+            StateWord::active_until((now + handover_timeout()).time_since_epoch()));
         return;
     }
     cancel_announcements();
-    wiring_.dataplane.write_state(key_, StateWord::standby());
+    wiring_.write_state(StateWord::standby());
 }
 
 void VrrpInstance::announce(TimePoint now) {
     ++counters_.announcements;
     send_burst(config_.garp.repeat);
     if (config_.garp.second_burst_delay.count() > 0) {
-        announce_timers_.push_back(wiring_.loop.schedule(now + config_.garp.second_burst_delay, [this] {
+        announce_timers_.push_back(wiring_.timers.schedule(now + config_.garp.second_burst_delay, [this] {
             if (state() == State::master) send_burst(config_.garp.repeat);
         }));
     }
@@ -306,10 +310,10 @@ void VrrpInstance::announce(TimePoint now) {
 
 void VrrpInstance::schedule_refresh(TimePoint now) {
     if (config_.garp.refresh_period.count() <= 0) return;
-    announce_timers_.push_back(wiring_.loop.schedule(now + config_.garp.refresh_period, [this] {
+    announce_timers_.push_back(wiring_.timers.schedule(now + config_.garp.refresh_period, [this] {
         if (state() != State::master) return;
         send_burst(config_.garp.refresh_repeat);
-        schedule_refresh(EventLoop::now());
+        schedule_refresh(wiring_.timers.now());
     }));
 }
 
@@ -332,14 +336,14 @@ void VrrpInstance::send_burst(int repeat) {
             send_all();
             continue;
         }
-        announce_timers_.push_back(wiring_.loop.schedule(EventLoop::now() + i * gap, [this, send_all] {
+        announce_timers_.push_back(wiring_.timers.schedule(wiring_.timers.now() + i * gap, [this, send_all] {
             if (state() == State::master || handover_ == Handover::waiting_for_successor) send_all();
         }));
     }
 }
 
 void VrrpInstance::cancel_announcements() {
-    for (auto id : announce_timers_) wiring_.loop.cancel(id);
+    for (auto id : announce_timers_) wiring_.timers.cancel(id);
     announce_timers_.clear();
 }
 
@@ -356,7 +360,7 @@ void VrrpInstance::state_changed(State from, State to, TimePoint now) {
 }
 
 nlohmann::json VrrpInstance::status(TimePoint now) const {
-    const auto word = wiring_.dataplane.read_state(key_);
+    const auto word = wiring_.read_state();
     nlohmann::json j{
         {"name", name()},
         {"interface", config_.interface},

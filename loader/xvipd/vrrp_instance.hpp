@@ -15,7 +15,7 @@
 #include "codec/checksum_form.hpp"
 #include "common/mac_address.hpp"
 #include "config/config.hpp"
-#include "daemon/event_loop.hpp"
+#include "daemon/timers.hpp"
 #include "dataplane/dataplane.hpp"
 #include "election/instance_runner.hpp"
 
@@ -31,10 +31,13 @@ struct Transition {
 
 class VrrpInstance final : AdvertTransport, DataplaneRole, Announcer, TransitionObserver {
 public:
-    // How the instance reaches the world; the interface it runs on provides all of it.
+    // How the instance reaches the world; the interface it runs on provides all of it, a unit
+    // test provides simulated time and recorders.
     struct Wiring {
-        EventLoop& loop;
-        Dataplane& dataplane;
+        Timers& timers;
+        // The instance's state word in the data plane: one aligned store, seen on the next packet.
+        std::function<void(StateWord)> write_state;
+        std::function<StateWord()> read_state;
         MacAddress mac;
         IpAddress source;  // advert source: unicast_src / the interface's primary or link-local
         std::function<bool(std::span<const std::uint8_t> message, const IpAddress& source,
@@ -58,6 +61,9 @@ public:
 
     // resume_as_active: a previous xvipd left this instance active with a live lease (restart).
     void start(bool resume_as_active);
+    // Restart and reload: whether the state word the previous xvipd (or configuration) left makes
+    // this instance resume as active, so that no peer notices the hand-off.
+    static bool resumes_as_active(const StateWord& left, TimePoint now);
     void receive(const Advert& advert, const ReceiveMetadata& meta);
     void set_priority(std::uint8_t priority, const std::string& cause);
     void set_fault(bool fault, const std::string& cause);
@@ -107,9 +113,9 @@ private:
     std::vector<IpAddress> destinations_;
     InstanceRunner runner_;
 
-    std::optional<EventLoop::TimerId> election_timer_;
-    std::vector<EventLoop::TimerId> announce_timers_;
-    std::optional<EventLoop::TimerId> handover_timer_;
+    std::optional<Timers::TimerId> election_timer_;
+    std::vector<Timers::TimerId> announce_timers_;
+    std::optional<Timers::TimerId> handover_timer_;
     TimePoint lease_end_{};
     std::string cause_ = "startup";
     std::optional<IpAddress> active_router_;

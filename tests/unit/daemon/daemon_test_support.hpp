@@ -68,16 +68,16 @@ inline bool exists(const std::string& path) {
 inline bool run_until(EventLoop& loop, const std::function<bool()>& done,
                       std::chrono::milliseconds limit = std::chrono::milliseconds(3000)) {
     if (done()) return true;
-    const auto deadline = EventLoop::now() + limit;
+    const auto deadline = Clock::now() + limit;
     std::function<void()> check;
     check = [&] {
-        if (done() || EventLoop::now() >= deadline) {
+        if (done() || Clock::now() >= deadline) {
             loop.stop();
             return;
         }
-        loop.schedule(EventLoop::now() + std::chrono::milliseconds(1), check);
+        loop.schedule(Clock::now() + std::chrono::milliseconds(1), check);
     };
-    loop.schedule(EventLoop::now(), check);
+    loop.schedule(Clock::now(), check);
     loop.run();
     return done();
 }
