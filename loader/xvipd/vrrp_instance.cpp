@@ -298,23 +298,33 @@ void VrrpInstance::set_role(Role role, TimePoint now) {
 }
 
 void VrrpInstance::announce(TimePoint now) {
+    // A new announcement replaces the one under way: announce() comes again for every
+    // lower-priority advert heard while master, and must not start another refresh chain each time.
+    cancel_announcements();
     ++counters_.announcements;
     send_burst(config_.garp.repeat);
     if (config_.garp.second_burst_delay.count() > 0) {
-        announce_timers_.push_back(wiring_.timers.schedule(now + config_.garp.second_burst_delay, [this] {
+        announce_at(now + config_.garp.second_burst_delay, [this] {
             if (state() == State::master) send_burst(config_.garp.repeat);
-        }));
+        });
     }
     schedule_refresh(now);
 }
 
 void VrrpInstance::schedule_refresh(TimePoint now) {
     if (config_.garp.refresh_period.count() <= 0) return;
-    announce_timers_.push_back(wiring_.timers.schedule(now + config_.garp.refresh_period, [this] {
+    refresh_timer_ = wiring_.timers.schedule(now + config_.garp.refresh_period, [this] {
+        refresh_timer_.reset();
         if (state() != State::master) return;
         send_burst(config_.garp.refresh_repeat);
         schedule_refresh(wiring_.timers.now());
-    }));
+    });
+}
+
+void VrrpInstance::announce_at(TimePoint when, Timers::Callback callback) {
+    const auto now = wiring_.timers.now();
+    std::erase_if(announce_timers_, [now](const auto& timer) { return timer.second < now; });
+    announce_timers_.emplace_back(wiring_.timers.schedule(when, std::move(callback)), when);
 }
 
 void VrrpInstance::send_burst(int repeat) {
@@ -336,15 +346,17 @@ void VrrpInstance::send_burst(int repeat) {
             send_all();
             continue;
         }
-        announce_timers_.push_back(wiring_.timers.schedule(wiring_.timers.now() + i * gap, [this, send_all] {
+        announce_at(wiring_.timers.now() + i * gap, [this, send_all] {
             if (state() == State::master || handover_ == Handover::waiting_for_successor) send_all();
-        }));
+        });
     }
 }
 
 void VrrpInstance::cancel_announcements() {
-    for (auto id : announce_timers_) wiring_.timers.cancel(id);
+    for (const auto& [id, due] : announce_timers_) wiring_.timers.cancel(id);
     announce_timers_.clear();
+    if (refresh_timer_) wiring_.timers.cancel(*refresh_timer_);
+    refresh_timer_.reset();
 }
 
 void VrrpInstance::state_changed(State from, State to, TimePoint now) {

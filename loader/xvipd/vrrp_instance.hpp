@@ -100,6 +100,7 @@ private:
     void write_lease(TimePoint from);
     void send_burst(int repeat);
     void schedule_refresh(TimePoint now);
+    void announce_at(TimePoint when, Timers::Callback callback);
     void cancel_announcements();
     void finish_handover();
     Duration lease_length() const { return 3 * advert_interval_; }
@@ -114,7 +115,10 @@ private:
     InstanceRunner runner_;
 
     std::optional<Timers::TimerId> election_timer_;
-    std::vector<Timers::TimerId> announce_timers_;
+    // Pending burst rounds and second bursts, with when each is due (so the fired ones are dropped).
+    std::vector<std::pair<Timers::TimerId, TimePoint>> announce_timers_;
+    // garp_master_refresh: one chain at most, however often announce() is called.
+    std::optional<Timers::TimerId> refresh_timer_;
     std::optional<Timers::TimerId> handover_timer_;
     TimePoint lease_end_{};
     std::string cause_ = "startup";

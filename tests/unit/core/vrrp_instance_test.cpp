@@ -1,0 +1,434 @@
+// VrrpInstance, the part of xvipd that decides what the data plane does and when, driven in
+// simulated time: its state words, adverts and GARPs are recorded with the instant they left, and
+// a peer is an advert handed to receive() at a chosen instant.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "codec/advert_codec.hpp"
+#include "sim_timers.hpp"
+#include "xvipd/vrrp_instance.hpp"
+
+namespace xvip {
+namespace {
+
+using namespace std::chrono_literals;
+
+const IpAddress self = *IpAddress::parse("10.0.0.1");
+const IpAddress peer = *IpAddress::parse("10.0.0.2");
+const IpAddress vip = *IpAddress::parse("10.0.0.100");
+const IpAddress group = *IpAddress::parse("224.0.0.18");
+
+Instance instance_config(int priority) {
+    Instance c;
+    c.name = "vi_51";
+    c.interface = "eth0";
+    c.vrid = 51;
+    c.priority = priority;
+    c.advert_interval = 1000ms;
+    c.vips.push_back(VirtualAddress{.address = vip});
+    c.garp.repeat = 1;
+    c.garp.second_burst_delay = 0ms;
+    return c;
+}
+
+struct WrittenWord {
+    TimePoint at;
+    StateWord word;
+};
+
+struct SentAdvert {
+    TimePoint at;
+    std::uint8_t priority;
+};
+
+// One xvipd instance with everything it touches recorded: the state word (one, as in the mmapped
+// array), every advert and every GARP frame.
+class Node {
+public:
+    Node(sim::SimTimers& timers, StateWord& word, IpAddress source = self)
+        : timers_(timers), word_(word), source_(source) {}
+
+    VrrpInstance& make(const Instance& config) {
+        instance_ = std::make_unique<VrrpInstance>(
+            config,
+            VrrpInstance::Wiring{
+                .timers = timers_,
+                .write_state =
+                    [this](StateWord w) {
+                        word_ = w;
+                        writes.push_back({timers_.now(), w});
+                    },
+                .read_state = [this] { return word_; },
+                .mac = MacAddress{0x02, 0, 0, 0, 0, 1},
+                .source = source_,
+                .send_advert =
+                    [this](std::span<const std::uint8_t> m, const IpAddress& s, const IpAddress& d) {
+                        const auto decoded = decode_advert(m, IpEnvelope{AddressFamily::ipv4, s, d});
+                        EXPECT_TRUE(decoded.has_value()) << "the instance sent an advert it cannot read back";
+                        if (decoded.has_value()) {
+                            adverts.push_back({timers_.now(), decoded->advert.priority});
+                            if (link) link(decoded->advert, s);
+                        }
+                        return true;
+                    },
+                .send_frame =
+                    [this](std::span<const std::uint8_t>) {
+                        frames.push_back(timers_.now());
+                        return true;
+                    },
+                .drain_socket =
+                    [this] {
+                        ++drains;
+                        if (waiting) std::exchange(waiting, nullptr)();
+                    },
+                .on_transition =
+                    [this](const VrrpInstance&, const Transition& t) { transitions.push_back(t); },
+                .route_local_traffic = nullptr,
+            });
+        return *instance_;
+    }
+
+    VrrpInstance& instance() { return *instance_; }
+    void destroy() { instance_.reset(); }
+
+    // An advert from the peer, heard now.
+    void hear(std::uint8_t priority) {
+        hear(Advert{.version = VrrpVersion::v3, .vrid = 51, .priority = priority, .interval_cs = 100,
+                    .addresses = {vip}},
+             peer);
+    }
+    void hear(const Advert& advert, const IpAddress& from) {
+        if (instance_) instance_->receive(advert, ReceiveMetadata{.ttl = 255, .source = from, .destination = group});
+    }
+
+    // Where this node's adverts go besides the record (another Node, through a delay).
+    std::function<void(const Advert&, const IpAddress& source)> link;
+
+    std::vector<WrittenWord> writes;
+    std::vector<SentAdvert> adverts;
+    std::vector<TimePoint> frames;
+    std::vector<Transition> transitions;
+    int drains = 0;
+    std::function<void()> waiting;  // what the socket holds the next time it is drained
+
+private:
+    sim::SimTimers& timers_;
+    StateWord& word_;
+    IpAddress source_;
+    std::unique_ptr<VrrpInstance> instance_;
+};
+
+class VrrpInstanceTest : public ::testing::Test {
+protected:
+    // Starts alone and runs until it has been master for a while.
+    VrrpInstance& start_master(Instance config = instance_config(200)) {
+        auto& instance = node.make(config);
+        instance.start(false);
+        timers.run_for(5s);
+        EXPECT_EQ(instance.state(), State::master);
+        return instance;
+    }
+
+    std::size_t frames_between(TimePoint from, TimePoint to) const {
+        return static_cast<std::size_t>(std::count_if(node.frames.begin(), node.frames.end(),
+                                                      [&](TimePoint t) { return t >= from && t < to; }));
+    }
+
+    sim::SimTimers timers;
+    StateWord word;
+    Node node{timers, word};
+};
+
+TEST_F(VrrpInstanceTest, HandoverStaysActiveUntilTheSuccessorSpeaksThenDrainsThenStandby) {
+    auto config = instance_config(200);
+    config.drain_deadline = 2000ms;
+    auto& instance = start_master(config);
+    bool done = false;
+    const auto stopped = timers.now();
+    instance.hand_over([&] { done = true; });
+
+    ASSERT_FALSE(node.adverts.empty());
+    EXPECT_EQ(node.adverts.back().priority, 0) << "the planned stop tells the backups at once";
+    EXPECT_EQ(node.adverts.back().at, stopped);
+    EXPECT_EQ(word.role, XdpRole::active) << "make before break: still answering for the VIP";
+    EXPECT_GT(word.deadline, (stopped + 3s).time_since_epoch()) << "bounded by Master_Down_Interval";
+
+    // The backups take over after Skew_Time; until one speaks, this node keeps the VIP working.
+    timers.run_for(800ms);
+    EXPECT_FALSE(done);
+    EXPECT_EQ(word.role, XdpRole::active);
+
+    node.hear(100);
+    const auto successor_spoke = timers.now();
+    EXPECT_EQ(word, StateWord::draining_until((successor_spoke + 2000ms).time_since_epoch()));
+    EXPECT_FALSE(done);
+
+    timers.run_until(successor_spoke + 2000ms - 1ns);
+    EXPECT_FALSE(done) << "drains for the whole drain deadline";
+    EXPECT_EQ(word.role, XdpRole::draining);
+    timers.run_until(successor_spoke + 2000ms);
+    EXPECT_TRUE(done);
+    EXPECT_EQ(word, StateWord::standby());
+    EXPECT_EQ(node.writes.back().at, successor_spoke + 2000ms);
+    for (const auto& a : node.adverts) {
+        if (a.at > stopped) ADD_FAILURE() << "an advert after the priority-0 one";
+    }
+}
+
+// Two xvipd instances on one simulated link (1 ms each way), each with its own data plane: the
+// leaving one serves until the other has taken over and said so, so a client always has one node
+// answering, and for the drain deadline both do.
+TEST_F(VrrpInstanceTest, PlannedStopBetweenTwoNodesIsMakeBeforeBreak) {
+    StateWord word_b;
+    Node b{timers, word_b, peer};
+    auto connect = [this](Node& to) {
+        return [this, &to](const Advert& advert, const IpAddress& source) {
+            timers.schedule(timers.now() + 1ms, [&to, advert, source] { to.hear(advert, source); });
+        };
+    };
+    node.link = connect(b);
+    b.link = connect(node);
+    auto& a = node.make(instance_config(200));
+    auto& standby = b.make(instance_config(100));
+    a.start(false);
+    standby.start(false);
+    timers.run_for(10s);
+    ASSERT_EQ(a.state(), State::master);
+    ASSERT_EQ(standby.state(), State::backup);
+    EXPECT_EQ(word_b, StateWord::standby());
+
+    bool done = false;
+    const auto stopped = timers.now();
+    a.hand_over([&] { done = true; });
+    // Every millisecond, at least one node answers for the VIP.
+    TimePoint b_active{}, a_draining{};
+    for (auto t = stopped; t < stopped + 5s; t += 1ms) {
+        timers.run_until(t);
+        const bool a_answers = word.effective_role(t.time_since_epoch()) != XdpRole::standby;
+        const bool b_answers = word_b.effective_role(t.time_since_epoch()) == XdpRole::active;
+        ASSERT_TRUE(a_answers || b_answers) << "nobody answered at +" << (t - stopped).count() << " ns";
+        if (b_answers && b_active == TimePoint{}) b_active = t;
+        if (word.role == XdpRole::draining && a_draining == TimePoint{}) a_draining = t;
+    }
+    EXPECT_EQ(standby.state(), State::master);
+    ASSERT_NE(b_active, TimePoint{});
+    ASSERT_NE(a_draining, TimePoint{});
+    EXPECT_LE(b_active, a_draining) << "the old node drained before the new one served";
+    EXPECT_LT(b_active - stopped, 1s) << "priority 0: the backup takes over after Skew_Time";
+    EXPECT_TRUE(done) << "drain_deadline (2 s) after the successor spoke";
+    EXPECT_EQ(word, StateWord::standby());
+}
+
+TEST_F(VrrpInstanceTest, HandoverWithNoSuccessorEndsAfterMasterDownInterval) {
+    auto& instance = start_master();
+    bool done = false;
+    const auto stopped = timers.now();
+    instance.hand_over([&] { done = true; });
+    timers.run_until(stopped + 3s);
+    EXPECT_FALSE(done);
+    timers.run_for(1s);  // 3 × 1 s + Skew_Time of priority 200 (< 1 s)
+    EXPECT_TRUE(done);
+    EXPECT_EQ(word, StateWord::standby());
+}
+
+TEST_F(VrrpInstanceTest, MaintenanceOnLeavesLikeAPlannedStopAndOffRejoins) {
+    auto& instance = start_master();
+    ASSERT_TRUE(instance.enter_maintenance("disk swap"));
+    EXPECT_EQ(instance.maintenance(), std::optional<std::string>("disk swap"));
+    EXPECT_FALSE(instance.enter_maintenance("again")) << "already out of the election";
+    EXPECT_EQ(node.adverts.back().priority, 0);
+    EXPECT_EQ(word.role, XdpRole::active) << "make before break, as a planned stop";
+
+    node.hear(100);
+    EXPECT_EQ(word.role, XdpRole::draining);
+    timers.run_for(30s);
+    EXPECT_EQ(word, StateWord::standby());
+    EXPECT_NE(instance.state(), State::master) << "stays out while the peer is silent";
+    const auto adverts_out = node.adverts.size();
+
+    ASSERT_TRUE(instance.leave_maintenance());
+    EXPECT_FALSE(instance.maintenance());
+    EXPECT_FALSE(instance.leave_maintenance()) << "not in maintenance any more";
+    timers.run_for(5s);  // nobody else speaks: it takes over again
+    EXPECT_EQ(instance.state(), State::master);
+    EXPECT_EQ(word.role, XdpRole::active);
+    EXPECT_GT(node.adverts.size(), adverts_out);
+}
+
+TEST_F(VrrpInstanceTest, MaintenanceOffDuringTheDrainCutsItShort) {
+    auto& instance = start_master();
+    ASSERT_TRUE(instance.enter_maintenance(""));
+    EXPECT_EQ(instance.maintenance(), std::optional<std::string>("no reason given"));
+    node.hear(100);
+    ASSERT_EQ(word.role, XdpRole::draining);
+    timers.run_for(500ms);
+    ASSERT_TRUE(instance.leave_maintenance());
+    EXPECT_EQ(node.writes.back().word, StateWord::standby());
+    EXPECT_EQ(node.writes.back().at, timers.now()) << "standby at once, not at the drain deadline";
+    timers.run_for(5s);
+    EXPECT_EQ(instance.state(), State::master) << "priority 200 preempts the peer's 100 again";
+}
+
+TEST_F(VrrpInstanceTest, EveryAdvertSentRenewsTheLeaseFromItsSendTime) {
+    start_master();
+    const auto from = timers.now();
+    timers.run_for(10s);
+    std::vector<TimePoint> sent, renewed;
+    for (const auto& a : node.adverts) {
+        if (a.at > from) sent.push_back(a.at);
+    }
+    for (const auto& w : node.writes) {
+        if (w.at <= from) continue;
+        renewed.push_back(w.at);
+        EXPECT_EQ(w.word, StateWord::active_until((w.at + 3s).time_since_epoch()))
+            << "lease = 3 × advert interval from the send";
+    }
+    EXPECT_EQ(sent.size(), 10u);
+    EXPECT_EQ(renewed, sent);
+}
+
+TEST_F(VrrpInstanceTest, AStallPastTheLeaseReadsMissedAdvertsAndDoesNotRenewWhenOutvoted) {
+    start_master();
+    const auto lease_end = word.deadline;
+    const auto writes_before = node.writes.size();
+    // While this node was stopped, a peer with a higher priority took over.
+    node.waiting = [this] { node.hear(250); };
+    timers.stall(4s);
+    ASSERT_GE(timers.now().time_since_epoch(), lease_end);
+    timers.run_for(0s);
+
+    EXPECT_EQ(node.drains, 1) << "the socket is read before anything is renewed";
+    EXPECT_EQ(node.instance().state(), State::backup);
+    for (auto i = writes_before; i < node.writes.size(); ++i) {
+        EXPECT_NE(node.writes[i].word.role, XdpRole::active) << "renewed a lease after the stall";
+    }
+    EXPECT_EQ(word, StateWord::standby());
+    EXPECT_EQ(node.instance().status(timers.now())["counters"]["stalls"], 1);
+}
+
+TEST_F(VrrpInstanceTest, AStallPastTheLeaseWithNothingMissedRenewsAfterReading) {
+    start_master();
+    timers.stall(4s);
+    const auto woke = timers.now();
+    timers.run_for(0s);
+    EXPECT_EQ(node.drains, 1);
+    EXPECT_EQ(node.instance().state(), State::master);
+    EXPECT_EQ(word, StateWord::active_until((woke + 3s).time_since_epoch()));
+}
+
+TEST_F(VrrpInstanceTest, AStallShorterThanTheLeaseNeedsNoReading) {
+    start_master();
+    timers.stall(1500ms);  // late, but within the 3 s lease
+    timers.run_for(0s);
+    EXPECT_EQ(node.drains, 0);
+    EXPECT_EQ(word.role, XdpRole::active);
+}
+
+TEST_F(VrrpInstanceTest, GarpBurstsHaveTheirCountAndSpacing) {
+    auto config = instance_config(200);
+    config.garp.repeat = 3;
+    config.garp.interval = 100ms;
+    config.garp.second_burst_delay = 5000ms;
+    auto& instance = node.make(config);
+    instance.start(false);
+    timers.run_for(10s);
+    ASSERT_FALSE(node.transitions.empty());
+    const auto active = node.transitions.back().decided;
+    EXPECT_EQ(node.transitions.back().to, State::master);
+    const std::vector<TimePoint> expected{active,         active + 100ms,  active + 200ms,
+                                          active + 5000ms, active + 5100ms, active + 5200ms};
+    EXPECT_EQ(node.frames, expected);
+}
+
+TEST_F(VrrpInstanceTest, GarpRefreshRepeatsWhileActiveOnly) {
+    auto config = instance_config(200);
+    config.garp.refresh_period = 2000ms;
+    config.garp.refresh_repeat = 2;
+    auto& instance = node.make(config);
+    instance.start(false);
+    timers.run_for(10s);
+    const auto active = node.transitions.back().decided;
+    ASSERT_EQ(node.transitions.back().to, State::master);
+    std::vector<TimePoint> expected{active};
+    for (auto t = active + 2000ms; t <= timers.now(); t += 2000ms) {
+        expected.push_back(t);
+        expected.push_back(t);  // refresh_repeat frames, no gap configured
+    }
+    EXPECT_EQ(node.frames, expected);
+
+    node.hear(250);  // outvoted: no more refreshes
+    ASSERT_EQ(instance.state(), State::backup);
+    const auto frames = node.frames.size();
+    timers.run_for(2500ms);
+    EXPECT_EQ(node.frames.size(), frames);
+}
+
+// issue 14 point 4: every lower-priority advert heard while master announces again; each
+// announcement used to start one more self-rescheduling refresh chain.
+TEST_F(VrrpInstanceTest, GarpRefreshChainsDoNotMultiplyOnLowerPriorityAdverts) {
+    auto config = instance_config(200);
+    config.garp.refresh_period = 3000ms;
+    auto& instance = start_master(config);
+    const auto pending_before = timers.pending();
+    const auto announcements_before = instance.status(timers.now())["counters"]["announcements"].get<int>();
+    // A peer that cannot hear us sends priority 50 every 1 s, for 20 s.
+    const auto from = timers.now();
+    for (int i = 0; i < 20; ++i) {
+        node.hear(50);
+        timers.run_for(1s);
+    }
+    const auto announcements =
+        instance.status(timers.now())["counters"]["announcements"].get<int>() - announcements_before;
+    EXPECT_EQ(announcements, 20) << "each lower-priority advert re-announces";
+    EXPECT_EQ(frames_between(from, timers.now()), 20u)
+        << "one burst per announcement; a refresh only when nothing announced for a period";
+    EXPECT_LE(timers.pending(), pending_before) << "timers pile up";
+
+    // Quiet again: one refresh per period, not one per chain.
+    const auto quiet = timers.now();
+    timers.run_for(9s);
+    EXPECT_EQ(frames_between(quiet, timers.now()), 3u);
+}
+
+// A reload (or restart) hands an unchanged instance to a new VrrpInstance on the same data plane:
+// it must stay active without a gap and without a transition through backup.
+TEST_F(VrrpInstanceTest, ReloadAdoptionKeepsTheRoleOfAnUnchangedInstance) {
+    start_master();
+    const auto last_advert = node.adverts.back().at;
+    const auto writes = node.writes.size();
+    node.instance().abandon();
+    node.destroy();
+    EXPECT_EQ(node.writes.size(), writes) << "the state word is left exactly as it was";
+    EXPECT_EQ(word.role, XdpRole::active);
+
+    timers.run_for(200ms);
+    ASSERT_TRUE(VrrpInstance::resumes_as_active(word, timers.now()));
+    Node successor{timers, word};
+    auto& adopted = successor.make(instance_config(200));
+    adopted.start(true);
+    EXPECT_EQ(adopted.state(), State::master);
+    ASSERT_FALSE(successor.adverts.empty());
+    EXPECT_EQ(successor.adverts.front().at, timers.now()) << "speaks at once";
+    EXPECT_LT(successor.adverts.front().at - last_advert, 3s) << "within the lease the old one wrote";
+    for (const auto& t : successor.transitions) {
+        EXPECT_NE(t.to, State::backup) << "an adopted active instance went through backup";
+    }
+    for (const auto& w : successor.writes) EXPECT_EQ(w.word.role, XdpRole::active);
+    timers.run_for(10s);
+    EXPECT_EQ(adopted.state(), State::master);
+    EXPECT_TRUE(successor.frames.empty()) << "nothing moved, so nothing to announce";
+}
+
+TEST_F(VrrpInstanceTest, AnExpiredLeaseIsNotAdopted) {
+    start_master();
+    node.instance().abandon();
+    node.destroy();
+    timers.stall(3s);  // the lease the old one wrote has run out
+    EXPECT_FALSE(VrrpInstance::resumes_as_active(word, timers.now()));
+    EXPECT_FALSE(VrrpInstance::resumes_as_active(StateWord::standby(), timers.now()));
+}
+
+}  // namespace
+}  // namespace xvip
