@@ -1,4 +1,4 @@
-// The chaos soak's rules (tools/soak/analysis.hpp) on made-up recordings: each bound catches what
+// The chaos soak's rules (tests/soak/analysis.hpp) on made-up recordings: each bound catches what
 // it names and lets through what it allows.
 #include "soak/analysis.hpp"
 

@@ -1,0 +1,672 @@
+#include "soak/soak.hpp"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+#include <fstream>
+#include <future>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "common/duration.hpp"
+#include "common/ip_address.hpp"
+#include "common/mac_address.hpp"
+#include "dataplane/dataplane.hpp"
+#include "lab/keepalived_text.hpp"
+#include "lab/log_text.hpp"
+#include "lab/timeline.hpp"
+#include "lab/watchers.hpp"
+#include "probe/arp_sampler.hpp"
+#include "probe/echo_probe.hpp"
+#include "soak/segment_faults.hpp"
+#include "topology/topology.hpp"
+
+namespace xvip::soak {
+
+namespace plan = topo::address_plan;
+using namespace std::chrono;
+
+namespace {
+
+constexpr std::uint8_t kVrid = 51;
+constexpr std::array<int, 3> kPriority{150, 100, 50};
+constexpr std::size_t kNodes = kPriority.size();
+constexpr milliseconds kSettleTimeout{10000};
+// The probes run past the last fault by this much: the final fault-free window.
+constexpr milliseconds kTail{8000};
+
+// The soak cannot go on (a daemon crashed or would not stop, no election): reported, exit 1.
+class Abort : public std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::string node_config(std::size_t i, milliseconds advert) {
+    std::ostringstream c;
+    c << "# xvip-soak: node" << i << "\n"
+      << "[global]\nlog_level = \"info\"\n\n"
+      << "[[instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = " << int{kVrid} << "\n"
+      << "priority = " << kPriority.at(i) << "\nadvert_interval = \"" << advert.count() << "ms\"\n"
+      << "vips = [\"" << plan::vip_ipv4(0) << "/" << plan::kIpv4PrefixLength << "\"]\n";
+    return c.str();
+}
+
+std::size_t count_fds(int pid) {
+    std::size_t n = 0;
+    if (DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
+        while (const dirent* entry = readdir(dir)) {
+            if (entry->d_name[0] != '.') ++n;
+        }
+        closedir(dir);
+    }
+    return n;
+}
+
+long rss_kib(int pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+}
+
+std::string ms_text(nanoseconds d) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f", static_cast<double>(d.count()) / 1e6);
+    return text;
+}
+
+std::string seconds_text(nanoseconds d) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f", duration<double>(d).count());
+    return text;
+}
+
+// Runs a probe on a real-time thread, so that a busy machine (the daemons restarting, a build
+// beside) delays its millisecond schedule as little as possible: a request not sent on time
+// would read as a millisecond in which no node answered. Both probes sleep between requests.
+template <typename Probe>
+auto prioritised(Probe&& probe) {
+    sched_param param{};
+    param.sched_priority = 10;
+    pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);  // best effort: root can
+    return probe();
+}
+
+struct Daemon {
+    topo::Process* process = nullptr;
+    bool expected_exit = false;  // we stopped it (or are about to)
+    bool stopped = false;        // SIGSTOPped
+};
+
+class Soak {
+public:
+    Soak(const SoakOptions& o, std::FILE* out)
+        : o_(o),
+          out_(out),
+          rng_(o.seed),
+          topo_(topo::TopologySpec{.nodes = kNodes, .clients = 1}),
+          segment_(topo_),
+          vip_(*IpAddress::parse(plan::vip_ipv4(0))) {
+        std::vector<lab::WatchedNode> watched;
+        for (std::size_t i = 0; i < kNodes; ++i) {
+            std::ofstream(config_path(i)) << node_config(i, o_.advert);
+            watched.push_back({topo_.node(i).name, lab::state_pin_path(topo_.node(i).pin_dir, topo_.node(i).netns)});
+        }
+        watcher_.emplace(timeline_, std::move(watched), InstanceKey{AddressFamily::ipv4, kVrid}.index(), false);
+        kinds_ = o_.faults.empty() ? std::vector<FaultKind>(kFaultKinds.begin(), kFaultKinds.end()) : o_.faults;
+    }
+
+    ~Soak() {
+        for (auto& d : daemons_) {
+            if (d.process && d.stopped) d.process->send_signal(SIGCONT);
+        }
+        for (auto& d : daemons_) {
+            if (d.process && d.process->running()) d.process->send_signal(SIGTERM);
+        }
+        for (auto& d : daemons_) {
+            if (d.process) d.process->wait_for(5s);
+        }
+        if (watcher_) watcher_->stop();
+    }
+
+    int run() {
+        print_header();
+        for (std::size_t i = 0; i < kNodes; ++i) start(i);
+        wait_settled(kSettleTimeout + duration_cast<milliseconds>(3 * master_down(kNodes - 1)), "the initial election");
+
+        const auto probe_time = duration_cast<milliseconds>(o_.duration) + kTail + o_.quiet;
+        auto arp = std::async(std::launch::async, [this, probe_time] {
+            std::vector<MacAddress> macs;
+            for (const auto& n : topo_.nodes()) macs.push_back(*parse_mac(n.mac));
+            const probe::ArpSamplerOptions so{.vip = vip_, .own_ip = *IpAddress::parse(topo_.client(0).ipv4),
+                                              .nodes = macs, .duration = probe_time};
+            return topo_.run_in(
+                topo_.client(0).netns, [so] { return prioritised([&] { return probe::run_arp_sampler(so); }); },
+                probe_time + 10s);
+        });
+        auto echo = std::async(std::launch::async, [this, probe_time] {
+            const probe::EchoProbeOptions eo{.target = vip_, .duration = probe_time};
+            return topo_.run_in(
+                topo_.client(0).netns, [eo] { return prioritised([&] { return probe::run_echo_probe(eo); }); },
+                probe_time + 10s);
+        });
+        const auto t0 = monotonic_now();
+        timeline_.set_start(t0);
+        // The first fault-free window: the run as it starts.
+        const auto initial = settle_counters_;
+        std::this_thread::sleep_for(o_.quiet);
+        const auto first_quiet_end = monotonic_now();
+        read_usage();
+        window_counters_ = vrrp_counters();
+        quiet_windows_.push_back({t0, first_quiet_end, "before the first fault", counted_since(initial, window_counters_)});
+
+        const auto end = t0 + duration_cast<nanoseconds>(o_.duration);
+        while (monotonic_now() < end) run_fault(t0);
+
+        // The probes run on past the last fault: one more fault-free window.
+        const auto last_quiet_begin = faults_.empty() ? monotonic_now() : faults_.back().quiet_end;
+        progress(t0, "faults done; the probes run on for " + format_duration(duration_cast<milliseconds>(
+                                                                   t0 + probe_time - monotonic_now())));
+        auto samples = arp.get();
+        auto echoes = echo.get();
+        check_daemons();
+        const auto probes_end = monotonic_now();
+        read_usage();
+        quiet_windows_.push_back({last_quiet_begin, probes_end, "after the last fault",
+                                  counted_since(window_counters_, vrrp_counters())});
+        stop_daemons();
+        watcher_->stop();
+        return conclude(t0, samples, echoes);
+    }
+
+private:
+    struct QuietWindow {
+        nanoseconds from, to;
+        std::string what;
+        std::size_t vrrp_transitions = 0;
+    };
+
+    std::filesystem::path config_path(std::size_t i) const { return topo_.run_dir() / (topo_.node(i).name + ".toml"); }
+    std::filesystem::path state_dir(std::size_t i) const { return topo_.run_dir() / (topo_.node(i).name + "-state"); }
+
+    nanoseconds master_down(std::size_t i) const { return lab::master_down(o_.advert, kPriority.at(i)); }
+
+    void print_header() {
+        std::fprintf(out_, "== chaos soak: %zu xvipd nodes (priorities 150/100/50, preempt) + client, VRRPv3, adverts "
+                           "every %s, faults for %s, seed %llu\n",
+                     kNodes, format_duration(o_.advert).c_str(), format_duration(o_.duration).c_str(),
+                     static_cast<unsigned long long>(o_.seed));
+        std::string kinds;
+        for (const auto k : kinds_) kinds += std::string(kinds.empty() ? "" : ", ") + to_string(k);
+        std::fprintf(out_, "   faults: %s; loss by %s\n", kinds.c_str(), segment_.loss_method().c_str());
+        std::fflush(out_);
+    }
+
+    void progress(nanoseconds t0, const std::string& text) {
+        std::fprintf(out_, "[%7.1f s] %s\n", duration<double>(monotonic_now() - t0).count(), text.c_str());
+        std::fflush(out_);
+    }
+
+    void start(std::size_t i) {
+        auto& p = topo_.spawn(topo_.node(i).netns,
+                              {o_.xvipd, "--config", config_path(i).string(), "--pin-dir",
+                               topo_.node(i).pin_dir.string(), "--state-dir", state_dir(i).string()});
+        if (daemons_.size() < kNodes) daemons_.resize(kNodes);
+        daemons_[i] = Daemon{.process = &p};
+        watcher_->add_log(i, p.stderr_path(), true);
+    }
+
+    // A daemon that ended without being told to is a crash: the soak stops there.
+    void check_daemons() {
+        for (std::size_t i = 0; i < daemons_.size(); ++i) {
+            auto& d = daemons_[i];
+            if (!d.process || d.expected_exit || d.process->running()) continue;
+            const auto status = d.process->wait_for(0ms);
+            throw Abort(topo_.node(i).name + "'s xvipd ended unexpectedly (" +
+                        (status ? status->describe() : std::string("?")) + "); its log ends:\n" +
+                        lab::tail_lines(d.process->read_stderr(), 15));
+        }
+    }
+
+    std::optional<nlohmann::json> status_of(std::size_t i) const {
+        const auto r = topo_.run(topo_.node(i).netns, {o_.xvipctl, "status", "--json", "--socket",
+                                                       (state_dir(i) / "xvipd.sock").string()});
+        if (!r.success()) return std::nullopt;
+        auto j = nlohmann::json::parse(r.out, nullptr, false);
+        if (j.is_discarded() || !j.contains("instances") || j["instances"].empty()) return std::nullopt;
+        return j["instances"][0];
+    }
+
+    // node0 (the highest priority) alone active in the data plane and MASTER, every other node
+    // standby in the data plane and a BACKUP following node0 that has received an advert since
+    // the heal (since its first answer after it): until then a backup's Master_Down_Interval may
+    // still be running down from the adverts the fault cost it. Keeps the daemons' transition
+    // counters read then in settle_counters_.
+    bool settled() {
+        for (std::size_t i = 0; i < kNodes; ++i) {
+            const auto want = i == 0 ? XdpRole::active : XdpRole::standby;
+            if (watcher_->role(i) != want) return false;
+        }
+        // A field that is absent or null reads as "".
+        const auto text = [](const nlohmann::json& j, const char* key) {
+            return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+        };
+        std::vector<std::uint64_t> counters;
+        bool heard = true;
+        for (std::size_t i = 0; i < kNodes; ++i) {
+            const auto s = status_of(i);
+            if (!s) return false;
+            const auto received = s->contains("counters") ? (*s)["counters"].value("adverts_received", std::uint64_t{0})
+                                                          : std::uint64_t{0};
+            if (!received_at_heal_[i]) received_at_heal_[i] = received;
+            if (i == 0 && text(*s, "state") != "MASTER") return false;
+            if (i != 0 && (text(*s, "state") != "BACKUP" || text(*s, "active_router") != topo_.node(0).ipv4)) {
+                return false;
+            }
+            if (i != 0 && received <= *received_at_heal_[i]) heard = false;
+            counters.push_back(s->value("transitions", std::uint64_t{0}));
+        }
+        if (!heard) return false;
+        settle_counters_ = std::move(counters);
+        return true;
+    }
+
+    // Every daemon's count of its VRRP transitions (no fault is on: each must answer).
+    std::vector<std::uint64_t> vrrp_counters() const {
+        std::vector<std::uint64_t> counters;
+        for (std::size_t i = 0; i < kNodes; ++i) {
+            const auto s = status_of(i);
+            if (!s) throw Abort("xvipctl status on " + topo_.node(i).name + " failed in a fault-free window");
+            counters.push_back(s->value("transitions", std::uint64_t{0}));
+        }
+        return counters;
+    }
+
+    static std::size_t counted_since(const std::vector<std::uint64_t>& before, const std::vector<std::uint64_t>& after) {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < before.size() && i < after.size(); ++i) n += after[i] - before[i];
+        return n;
+    }
+
+    std::string roles_text() const {
+        std::string text;
+        for (std::size_t i = 0; i < kNodes; ++i) {
+            const auto r = watcher_->role(i);
+            text += (i ? ", " : "") + topo_.node(i).name + " " + (r ? std::string(to_string(*r)) : "not attached");
+        }
+        return text;
+    }
+
+    bool wait_settled(milliseconds timeout, const std::string& after) {
+        const auto deadline = steady_clock::now() + timeout;
+        received_at_heal_.assign(kNodes, std::nullopt);
+        while (!settled()) {
+            check_daemons();
+            if (steady_clock::now() >= deadline) {
+                if (faults_.empty()) throw Abort("no settled election after " + after + " (" + roles_text() + ")");
+                return false;
+            }
+            std::this_thread::sleep_for(5ms);
+        }
+        return true;
+    }
+
+    template <typename Int>
+    Int pick(Int low, Int high) {
+        return std::uniform_int_distribution<Int>(low, high)(rng_);
+    }
+    milliseconds pick_ms(int low, int high) { return milliseconds(pick(low, high)); }
+
+    std::size_t active_node() const {
+        for (std::size_t i = 0; i < kNodes; ++i) {
+            if (watcher_->role(i) == XdpRole::active) return i;
+        }
+        return 0;
+    }
+
+    void signal_and_wait(std::size_t i, int signal, milliseconds timeout, bool must_succeed) {
+        auto& d = daemons_[i];
+        d.expected_exit = true;
+        d.process->send_signal(signal);
+        const auto status = d.process->wait(timeout);
+        if (must_succeed && !status.success()) {
+            throw Abort(topo_.node(i).name + "'s xvipd did not exit 0 on signal " + std::to_string(signal) + ": " +
+                        status.describe() + "; its log ends:\n" + lab::tail_lines(d.process->read_stderr(), 15));
+        }
+    }
+
+    void run_fault(nanoseconds t0) {
+        Fault f;
+        f.number = faults_.size() + 1;
+        f.kind = kinds_[pick<std::size_t>(0, kinds_.size() - 1)];
+        // Two faults in three hit the active node; the rest a backup.
+        const std::size_t active = active_node();
+        f.target = pick(0, 2) < 2 ? active : (active + pick<std::size_t>(1, kNodes - 1)) % kNodes;
+        f.target_active = f.target == active;
+        const auto& node = topo_.node(f.target);
+        auto& daemon = daemons_[f.target];
+
+        // Every fault is undone after a while; the heal is stamped just before the undoing.
+        const auto hold_then = [&](milliseconds hold, auto&& undo) {
+            std::this_thread::sleep_for(hold);
+            f.healed = monotonic_now();
+            undo();
+        };
+        const auto start_again = [&] { start(f.target); };
+
+        f.injected = monotonic_now();
+        switch (f.kind) {
+            case FaultKind::kill:
+            case FaultKind::planned_stop: {
+                const bool kill = f.kind == FaultKind::kill;
+                const auto hold = pick_ms(200, 1500);
+                signal_and_wait(f.target, kill ? SIGKILL : SIGTERM, kill ? 5s : 10s, !kill);
+                f.detail = std::string(kill ? "SIGKILL" : "SIGTERM (planned stop)") + ", started again after " +
+                           format_duration(hold);
+                hold_then(hold, start_again);
+                break;
+            }
+            case FaultKind::restart:
+                signal_and_wait(f.target, SIGUSR2, 5s, true);
+                f.detail = "SIGUSR2 (the restart path), started again at once";
+                hold_then(0ms, start_again);
+                break;
+            case FaultKind::stall: {
+                const auto hold = pick_ms(150, 1500);
+                daemon.stopped = true;
+                daemon.process->send_signal(SIGSTOP);
+                f.detail = "SIGSTOP, SIGCONT after " + format_duration(hold);
+                hold_then(hold, [&] {
+                    daemon.process->send_signal(SIGCONT);
+                    daemon.stopped = false;
+                });
+                break;
+            }
+            case FaultKind::link_down: {
+                const auto hold = pick_ms(200, 1500);
+                segment_.set_link(node, false);
+                f.detail = "eth0 down, up after " + format_duration(hold);
+                hold_then(hold, [&] { segment_.set_link(node, true); });
+                break;
+            }
+            case FaultKind::loss: {
+                const auto hold = pick_ms(1000, 3000);
+                const int percent = pick(10, 30);
+                const auto delay = pick_ms(1, 20);
+                segment_.add_loss(node, percent, delay, rng_());
+                f.detail = std::to_string(percent) + " % loss and " + format_duration(delay) + " delay for " +
+                           format_duration(hold);
+                hold_then(hold, [&] {
+                    if (const auto what = segment_.clear_loss(node); !what.empty()) f.detail += " (" + what + ")";
+                });
+                break;
+            }
+            case FaultKind::partition: {
+                const auto hold = pick_ms(400, 2000);
+                f.client_with_target = pick(0, 1) == 1;
+                std::vector<const topo::Endpoint*> cut{&node};
+                if (f.client_with_target) cut.push_back(&topo_.client(0));
+                segment_.partition(cut);
+                f.detail = std::string(f.client_with_target ? "with the client" : "alone") + ", healed after " +
+                           format_duration(hold);
+                hold_then(hold, [&] { segment_.heal(); });
+                break;
+            }
+        }
+        f.settled_in_time = wait_settled(kSettleTimeout, "fault " + std::to_string(f.number));
+        f.settled = monotonic_now();
+        std::this_thread::sleep_for(o_.quiet);
+        f.quiet_end = monotonic_now();
+        check_daemons();
+        read_usage();
+        window_counters_ = vrrp_counters();
+        if (f.settled_in_time) f.quiet_vrrp_transitions = counted_since(settle_counters_, window_counters_);
+        progress(t0, "fault " + std::to_string(f.number) + ": " + to_string(f.kind) + " " + node.name +
+                         (f.target_active ? " (active)" : " (backup)") + ", " + f.detail + "; " +
+                         (f.settled_in_time ? "settled " + ms_text(f.settled - f.healed) + " ms after"
+                                            : "NOT settled within " + format_duration(kSettleTimeout) + " of") +
+                         " the heal (" + roles_text() + ")");
+        faults_.push_back(f);
+    }
+
+    // Descriptors and memory of every daemon, at the end of a fault-free window (no xvipctl
+    // connection is open then).
+    void read_usage() {
+        const auto now = monotonic_now();
+        for (std::size_t i = 0; i < daemons_.size(); ++i) {
+            const auto& d = daemons_[i];
+            if (!d.process || d.expected_exit || !d.process->running()) continue;
+            usage_.push_back({.at = now, .pid = d.process->pid(), .node = i, .fds = count_fds(d.process->pid()),
+                              .rss_kib = rss_kib(d.process->pid())});
+        }
+    }
+
+    // The planned stop at the end: every daemon exits 0.
+    void stop_daemons() {
+        for (std::size_t i = 0; i < daemons_.size(); ++i) {
+            auto& d = daemons_[i];
+            if (!d.process || !d.process->running()) continue;
+            d.expected_exit = true;
+            d.process->send_signal(SIGTERM);
+        }
+        for (std::size_t i = 0; i < daemons_.size(); ++i) {
+            auto& d = daemons_[i];
+            if (!d.process) continue;
+            const auto status = d.process->wait_for(10s);
+            if (!status || !status->success()) {
+                final_violations_.push_back(topo_.node(i).name + "'s xvipd did not exit 0 on SIGTERM at the end (" +
+                                            (status ? status->describe() : std::string("still running")) + ")");
+            }
+        }
+    }
+
+    // When a data-plane role changed, as the watcher saw it (within a quarter millisecond).
+    std::vector<nanoseconds> role_changes() const {
+        std::vector<nanoseconds> times;
+        for (const auto& e : timeline_.events()) {
+            if (e.text.rfind("data plane: ", 0) == 0 && e.text.find(" -> ") != std::string::npos) times.push_back(e.at);
+        }
+        std::sort(times.begin(), times.end());
+        return times;
+    }
+
+    // Who takes over for the client when the active node (node0, the highest priority) fails:
+    // the highest-priority backup on the client's side.
+    static std::size_t successor(const Fault& f) {
+        if (f.kind == FaultKind::partition && f.client_with_target && !f.target_active) return f.target;
+        return f.target == 0 ? 1 : 0;
+    }
+
+    int conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::EchoProbeResult& echo);
+    void write_report(const std::string& body) const;
+
+    SoakOptions o_;
+    std::FILE* out_;
+    std::mt19937_64 rng_;
+    lab::Timeline timeline_;
+    topo::Topology topo_;
+    SegmentFaults segment_;
+    IpAddress vip_;
+    std::vector<FaultKind> kinds_;
+    std::optional<lab::NodeWatcher> watcher_;
+    std::vector<Daemon> daemons_;
+    std::vector<Fault> faults_;
+    std::vector<QuietWindow> quiet_windows_;
+    std::vector<Usage> usage_;
+    std::vector<std::string> final_violations_;
+    std::vector<std::uint64_t> settle_counters_;  // at the latest settling
+    std::vector<std::optional<std::uint64_t>> received_at_heal_;  // adverts each node had received then
+    std::vector<std::uint64_t> window_counters_;  // at the end of the latest fault-free window
+};
+
+}  // namespace
+
+namespace {
+
+int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::EchoProbeResult& echo) {
+    ClientView view{.arp_start = arp.started_at, .slot = 1ms, .arp_slots = arp.slots, .echo_replies = {}};
+    // The round trip of the bounds is the fault-free one: requests sent in fault-free windows.
+    std::vector<std::pair<nanoseconds, nanoseconds>> calm;
+    for (const auto& f : faults_) calm.emplace_back(f.settled, f.quiet_end);
+    for (const auto& w : quiet_windows_) calm.emplace_back(w.from, w.to);
+    const auto in_calm = [&](nanoseconds t) {
+        return std::any_of(calm.begin(), calm.end(), [t](const auto& w) { return t >= w.first && t < w.second; });
+    };
+    std::vector<nanoseconds> round_trips;
+    for (const auto& r : echo.replies) {
+        view.echo_replies.push_back(echo.started_at + r.received);
+        if (in_calm(echo.started_at + r.sent)) round_trips.push_back(r.received - r.sent);
+    }
+    std::sort(round_trips.begin(), round_trips.end());
+    const nanoseconds rtt_p99 = round_trips.empty() ? 0ns : round_trips[round_trips.size() * 99 / 100];
+    const auto changes = role_changes();
+
+    std::vector<std::string> violations = final_violations_;
+    std::ostringstream md;
+    md << "## Run\n\n"
+       << "- " << kNodes << " xvipd nodes (priorities 150, 100, 50; preemption on) and one client on a bridge, "
+       << "VRRPv3 multicast, adverts every " << format_duration(o_.advert) << "; seed " << o_.seed << "\n"
+       << "- faults injected for " << format_duration(o_.duration) << ", one at a time, each followed by a "
+       << format_duration(o_.quiet) << " fault-free window once one node was active again; loss by "
+       << segment_.loss_method() << "\n"
+       << "- client: " << arp.sent << " ARP requests for the VIP and " << echo.sent << " ICMP echo requests to it, "
+       << "one of each per millisecond; echo " << echo.summary() << "; round trip in the fault-free windows, p99: " << duration_cast<microseconds>(rtt_p99).count()
+       << " us\n\n";
+
+    md << "## Faults\n\n"
+       << "Times in ms. *two answer*: the longest run of milliseconds in which two nodes answered ARP for the VIP "
+          "(after a partition: from the heal); *none answers*: the longest run in which no node did; both from "
+          "the fault until one node was active again, against their bounds where the issue sets one. *echo gap*: "
+          "the client's longest time without an echo reply over the same span. *changes*: data-plane role changes "
+          "during the fault / role changes and VRRP transitions in the fault-free window after it.\n\n"
+       << "| # | at s | fault | node | detail | two answer (bound) | none answers (bound) | echo gap | settled after heal | changes |\n"
+       << "|---|---|---|---|---|---|---|---|---|---|\n";
+    struct KindSummary {
+        int count = 0;
+        int on_active = 0;
+        nanoseconds both{0}, silence{0}, echo_gap{0};
+        std::size_t changes = 0;
+        int violations = 0;
+    };
+    std::map<FaultKind, KindSummary> by_kind;
+    std::size_t quiet_total = 0;  // over every fault-free window
+    nanoseconds quiet_time{0};
+    for (const auto& f : faults_) {
+        const Timing timing{.advert = o_.advert, .round_trip = rtt_p99,
+                            .successor_master_down = master_down(successor(f))};
+        const auto found = assess(f, timing, view, changes);
+        const auto bound = [](const std::optional<nanoseconds>& b) { return b ? " (" + ms_text(*b) + ")" : std::string(); };
+        md << "| " << f.number << " | " << seconds_text(f.injected - t0) << " | "
+           << to_string(f.kind) << " | " << topo_.node(f.target).name << (f.target_active ? " (active)" : "") << " | "
+           << f.detail << " | " << ms_text(found.both_answer.length) << bound(found.limits.both_answer) << " | "
+           << ms_text(found.silence.length) << bound(found.limits.silence) << " | " << ms_text(found.echo_gap) << " | "
+           << (f.settled_in_time ? ms_text(f.settled - f.healed) : std::string("not settled")) << " | "
+           << found.fault_transitions << " / " << found.quiet_transitions << " |\n";
+        auto& k = by_kind[f.kind];
+        ++k.count;
+        k.on_active += f.target_active ? 1 : 0;
+        k.both = std::max(k.both, found.both_answer.length);
+        k.silence = std::max(k.silence, found.silence.length);
+        k.echo_gap = std::max(k.echo_gap, found.echo_gap);
+        k.changes += found.fault_transitions;
+        k.violations += static_cast<int>(found.violations.size());
+        violations.insert(violations.end(), found.violations.begin(), found.violations.end());
+        quiet_total += found.quiet_transitions;
+        quiet_time += f.quiet_end - f.settled;
+    }
+    md << "\n## By kind of fault\n\n"
+       << "| fault | count (on the active node) | longest two answer ms | longest none answers ms | longest echo gap ms "
+          "| changes | bounds broken |\n|---|---|---|---|---|---|---|\n";
+    for (const auto& [kind, k] : by_kind) {
+        md << "| " << to_string(kind) << " | " << k.count << " (" << k.on_active << ") | " << ms_text(k.both) << " | "
+           << ms_text(k.silence) << " | " << ms_text(k.echo_gap) << " | " << k.changes << " | " << k.violations << " |\n";
+    }
+
+    md << "\n## Fault-free windows\n\n";
+    for (const auto& w : quiet_windows_) {
+        const auto n = count_within(changes, w.from, w.to) + w.vrrp_transitions;
+        quiet_total += n;
+        quiet_time += w.to - w.from;
+        if (n != 0) violations.push_back(std::to_string(n) + " state transition(s) in the fault-free window " + w.what);
+    }
+    md << faults_.size() + quiet_windows_.size() << " windows, " << ms_text(quiet_time) << " ms in all: "
+       << quiet_total << " data-plane role changes and VRRP transitions (bound: none; the transitions are the "
+       << "daemons' own counters, read at both ends of each window).\n";
+    // What changed where nothing should have, for the operator to read.
+    const auto events = timeline_.events();
+    const auto list_changes = [&](nanoseconds from, nanoseconds to, const std::string& what) {
+        for (const auto& e : events) {
+            if (e.at >= from && e.at < to && e.text.find(" -> ") != std::string::npos) {
+                md << "- " << what << ", +" << seconds_text(e.at - t0) << " s, " << e.source << ": " << e.text << "\n";
+            }
+        }
+    };
+    for (const auto& f : faults_) list_changes(f.settled, f.quiet_end, "after fault " + std::to_string(f.number));
+    for (const auto& w : quiet_windows_) list_changes(w.from, w.to, w.what);
+
+    const auto usage = assess_usage(usage_, o_.rss_slack_kib);
+    violations.insert(violations.end(), usage.violations.begin(), usage.violations.end());
+    md << "\n## Descriptors and memory\n\nEach daemon read at the end of every fault-free window it lived through, "
+          "its first reading against its last (bound: the same descriptors, at most "
+       << o_.rss_slack_kib << " KiB more resident memory):\n\n";
+    for (const auto& line : usage.lines) md << "- " << line << "\n";
+    if (usage.daemons_compared == 0) {
+        violations.push_back("no daemon lived through two fault-free windows: descriptors and memory unchecked");
+    }
+
+    md << "\n## Verdict\n\n";
+    if (violations.empty()) {
+        md << "Every bound held: " << faults_.size() << " faults, no crash, every daemon exited 0 at the end.\n";
+    } else {
+        md << violations.size() << " bound(s) broken:\n\n";
+        for (const auto& v : violations) md << "- " << v << "\n";
+    }
+    const auto text = md.str();
+    std::fprintf(out_, "\n%s", text.c_str());
+    std::fflush(out_);
+    write_report(text);
+    return violations.empty() ? kSoakHeld : kSoakViolated;
+}
+
+void Soak::write_report(const std::string& body) const {
+    if (o_.report.empty()) return;
+    utsname host{};
+    uname(&host);
+    const auto now = std::time(nullptr);
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+    std::ofstream out(o_.report);
+    out << "# xvip chaos soak\n\nWritten by `xvip-soak` (`tests/soak/`) on " << date << ", Linux " << host.release
+        << " (" << host.machine << "), " << std::thread::hardware_concurrency() << " CPUs; replay with `xvip-soak --seed "
+        << o_.seed << " --duration " << format_duration(o_.duration) << "`.\n\n" << body;
+    if (!out) throw std::runtime_error("cannot write " + o_.report.string());
+}
+
+}  // namespace
+
+int run_soak(const SoakOptions& options, std::FILE* out) {
+    try {
+        Soak soak(options, out);
+        return soak.run();
+    } catch (const Abort& e) {
+        std::fprintf(out, "SOAK FAILED: %s\n", e.what());
+        return kSoakViolated;
+    } catch (const std::exception& e) {
+        std::fprintf(out, "soak error: %s\n", e.what());
+        return kSoakError;
+    }
+}
+
+}  // namespace xvip::soak
