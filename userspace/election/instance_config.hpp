@@ -15,14 +15,13 @@ struct InstanceConfig {
     Duration advert_interval = std::chrono::seconds(1);
     IpAddress primary_address;
     std::vector<IpAddress> virtual_addresses;
-    std::vector<IpAddress> unicast_peers;  // empty: multicast
+    std::vector<AcceptedPeer> unicast_peers;  // empty: multicast
     AuthType auth_type = AuthType::none;
     std::array<std::uint8_t, 8> auth_data{};
     bool preempt = true;
     Duration preempt_delay{0};
     bool answer_lower_priority = true;
     bool announce_on_lower_priority = true;
-    bool check_ttl_for_unicast = true;
     bool accept_address_mismatch = false;
 
     ElectionConfig election() const {
@@ -31,8 +30,7 @@ struct InstanceConfig {
     }
     ReceiveConfig receive() const {
         return {version, vrid, advert_interval, virtual_addresses, {primary_address},
-                unicast_peers, auth_type, auth_data, check_ttl_for_unicast,
-                accept_address_mismatch};
+                unicast_peers, auth_type, auth_data, accept_address_mismatch};
     }
     // The advert we send, but for the priority.
     Advert advert(std::uint8_t advert_priority) const {

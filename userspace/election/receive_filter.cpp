@@ -13,6 +13,12 @@ bool contains(const std::vector<IpAddress>& list, const IpAddress& address) {
     return std::find(list.begin(), list.end(), address) != list.end();
 }
 
+const AcceptedPeer* find_peer(const std::vector<AcceptedPeer>& peers, const IpAddress& address) {
+    const auto found = std::find_if(peers.begin(), peers.end(),
+                                    [&](const AcceptedPeer& p) { return p.address == address; });
+    return found == peers.end() ? nullptr : &*found;
+}
+
 std::vector<IpAddress> sorted(std::vector<IpAddress> list) {
     std::sort(list.begin(), list.end());
     list.erase(std::unique(list.begin(), list.end()), list.end());
@@ -25,14 +31,19 @@ ReceiveFilter::ReceiveFilter(ReceiveConfig config)
     : config_(std::move(config)), sorted_vips_(sorted(config_.virtual_addresses)) {}
 
 ReceiveVerdict ReceiveFilter::check(const Advert& advert, const ReceiveMetadata& meta) {
+    // A multicast instance holds every advert to the RFC's 255, whatever its destination. A
+    // unicast instance does not (keepalived 2.2.7 vrrp.c, vrrp_check_packet: "MUST verify that the
+    // IPv4 TTL/IPv6 HL is 255 (but not if unicast)"); it checks the peer's own range instead.
     const bool unicast_instance = !config_.unicast_peers.empty();
-    const bool ttl_checked = !(unicast_instance || meta.unicast) || config_.check_ttl_for_unicast;
-    if (ttl_checked && meta.ttl != required_ttl) return {DiscardReason::bad_ttl, {}};
+    if (!unicast_instance && meta.ttl != required_ttl) return {DiscardReason::bad_ttl, {}};
     if (advert.version != config_.version) return {DiscardReason::bad_version, {}};
     if (advert.vrid != config_.vrid) return {DiscardReason::unknown_vrid, {}};
     if (contains(config_.own_addresses, meta.source)) return {DiscardReason::own_advert, {}};
-    if (unicast_instance && !contains(config_.unicast_peers, meta.source)) {
-        return {DiscardReason::not_a_peer, {}};
+    if (unicast_instance) {
+        // keepalived's check_unicast_src, always on here.
+        const AcceptedPeer* peer = find_peer(config_.unicast_peers, meta.source);
+        if (peer == nullptr) return {DiscardReason::not_a_peer, {}};
+        if (!peer->admits(meta.ttl)) return {DiscardReason::bad_ttl, {}};
     }
     if (advert.version == VrrpVersion::v2) {
         if (!auth_matches(advert)) return {DiscardReason::auth_mismatch, {}};

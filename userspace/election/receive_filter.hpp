@@ -15,6 +15,22 @@
 
 namespace xvip {
 
+// A unicast peer as the filter sees it: the address its adverts must come from, and the TTL (IPv6:
+// hop limit) they may arrive with (keepalived's unicast_peer `min_ttl` / `max_ttl`; by default
+// any, as keepalived: a unicast peer may be routed, and keepalived sends IPv6 unicast adverts with
+// the kernel's default hop limit).
+struct AcceptedPeer {
+    IpAddress address;
+    std::uint8_t min_ttl = 0;
+    std::uint8_t max_ttl = 255;
+
+    AcceptedPeer() = default;
+    AcceptedPeer(IpAddress peer_address, std::uint8_t min = 0, std::uint8_t max = 255)  // NOLINT: implicit
+        : address(peer_address), min_ttl(min), max_ttl(max) {}
+    bool admits(std::uint8_t ttl) const { return ttl >= min_ttl && ttl <= max_ttl; }
+    friend bool operator==(const AcceptedPeer&, const AcceptedPeer&) = default;
+};
+
 struct ReceiveConfig {
     VrrpVersion version = VrrpVersion::v3;
     std::uint8_t vrid = 0;
@@ -22,13 +38,12 @@ struct ReceiveConfig {
     std::vector<IpAddress> virtual_addresses;
     // Our own source address(es) on this interface; an advert from one of them is our own echo.
     std::vector<IpAddress> own_addresses;
-    // Empty: multicast. Otherwise only these sources are accepted.
-    std::vector<IpAddress> unicast_peers;
+    // Empty: multicast, and the TTL / hop limit must be 255 (RFC 5798 §7.1, RFC 3768 §7.1).
+    // Otherwise only these sources are accepted (`not_a_peer`), each within its TTL range, and
+    // the RFC's 255 is not required: keepalived's vrrp_check_packet skips it for unicast.
+    std::vector<AcceptedPeer> unicast_peers;
     AuthType auth_type = AuthType::none;  // v2 only
     std::array<std::uint8_t, 8> auth_data{};
-    // RFC: TTL/hop limit must be 255. keepalived skips the check for unicast peers (which may be
-    // routed); set false to do the same.
-    bool check_ttl_for_unicast = true;
     // RFC §7.1: an address-list mismatch drops the advert unless it comes from the owner (255).
     // keepalived only logs and counts it; set true for that.
     bool accept_address_mismatch = false;

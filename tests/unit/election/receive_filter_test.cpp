@@ -69,13 +69,56 @@ TEST(ReceiveFilter, BadTtl) {
     EXPECT_EQ(f.check(v3_advert(), meta).discard, DiscardReason::bad_ttl);
 }
 
-TEST(ReceiveFilter, TtlCheckedForUnicastUnlessSkipped) {
+// keepalived (vrrp_check_packet) checks 255 only for multicast instances: a unicast peer may be
+// routed (IPv4 TTL below 255), and keepalived sends IPv6 unicast adverts with the kernel's hop
+// limit, 64 by default. Holding those to 255 left both nodes master for ever (issue 14, point 8).
+TEST(ReceiveFilter, UnicastPeerAdvertsNeedNotCarryTtl255) {
     auto c = v3_config();
     c.unicast_peers = {ip("10.0.0.9")};
-    auto meta = ReceiveMetadata{64, ip("10.0.0.9"), ip("10.0.0.2"), true};
-    EXPECT_EQ(ReceiveFilter(c).check(v3_advert(), meta).discard, DiscardReason::bad_ttl);
-    c.check_ttl_for_unicast = false;  // keepalived's behaviour
-    EXPECT_TRUE(ReceiveFilter(c).check(v3_advert(), meta).accepted());
+    ReceiveFilter f(c);
+    for (const int ttl : {64, 253, 1, 255}) {
+        const ReceiveMetadata meta{static_cast<std::uint8_t>(ttl), ip("10.0.0.9"), ip("10.0.0.2"), true};
+        EXPECT_TRUE(f.check(v3_advert(), meta).accepted()) << "TTL " << ttl << " from a router or two away";
+    }
+}
+
+TEST(ReceiveFilter, Ipv6UnicastPeerAtTheKernelsDefaultHopLimit) {
+    ReceiveConfig c;
+    c.version = VrrpVersion::v3;
+    c.vrid = 51;
+    c.virtual_addresses = {ip("fd00::100")};
+    c.own_addresses = {ip("fd00::1")};
+    c.unicast_peers = {ip("fd00::2")};
+    Advert a = v3_advert();
+    a.addresses = {ip("fd00::100")};
+    EXPECT_TRUE(ReceiveFilter(c).check(a, ReceiveMetadata{64, ip("fd00::2"), ip("fd00::1"), true}).accepted());
+}
+
+// unicast_peer { ADDRESS min_ttl N max_ttl N }: that peer's adverts must arrive within the range;
+// a peer without one takes any TTL.
+TEST(ReceiveFilter, UnicastPeerTtlRange) {
+    auto c = v3_config();
+    c.unicast_peers = {AcceptedPeer{ip("10.0.0.9"), 250, 254}, ip("10.0.0.10")};
+    ReceiveFilter f(c);
+    auto at = [](std::uint8_t ttl, const char* source) {
+        return ReceiveMetadata{ttl, ip(source), ip("10.0.0.2"), true};
+    };
+    EXPECT_EQ(f.check(v3_advert(), at(249, "10.0.0.9")).discard, DiscardReason::bad_ttl);
+    EXPECT_TRUE(f.check(v3_advert(), at(250, "10.0.0.9")).accepted());
+    EXPECT_TRUE(f.check(v3_advert(), at(254, "10.0.0.9")).accepted());
+    EXPECT_EQ(f.check(v3_advert(), at(255, "10.0.0.9")).discard, DiscardReason::bad_ttl);
+    EXPECT_TRUE(f.check(v3_advert(), at(3, "10.0.0.10")).accepted());
+    // Anyone else is no peer, whatever the TTL: the source is checked first, as in keepalived.
+    EXPECT_EQ(f.check(v3_advert(), at(100, "10.0.0.11")).discard, DiscardReason::not_a_peer);
+}
+
+// A multicast instance keeps the RFC's check, also for an advert sent to its own address.
+TEST(ReceiveFilter, MulticastInstanceRequiresTtl255WhateverTheDestination) {
+    ReceiveFilter f(v3_config());
+    EXPECT_EQ(f.check(v3_advert(), ReceiveMetadata{64, ip("10.0.0.9"), ip("10.0.0.2"), true}).discard,
+              DiscardReason::bad_ttl);
+    EXPECT_EQ(f.check(v3_advert(), ReceiveMetadata{254, ip("10.0.0.9"), ip("224.0.0.18"), false}).discard,
+              DiscardReason::bad_ttl);
 }
 
 TEST(ReceiveFilter, BadVersion) {
