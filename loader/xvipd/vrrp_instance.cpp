@@ -37,7 +37,10 @@ InstanceConfig runtime_config(const Instance& config, const IpAddress& source) {
     rc.advert_interval = config.advert_interval;
     rc.primary_address = source;
     for (const auto& vip : config.vips) rc.virtual_addresses.push_back(vip.address);
-    for (const auto& peer : config.unicast_peers) rc.unicast_peers.push_back(peer.address);
+    for (const auto& peer : config.unicast_peers) {
+        rc.unicast_peers.push_back({peer.address, static_cast<std::uint8_t>(peer.min_ttl.value_or(0)),
+                                    static_cast<std::uint8_t>(peer.max_ttl.value_or(255))});
+    }
     if (config.auth) {
         rc.auth_type = AuthType::simple_password;
         std::copy_n(config.auth->password.begin(), std::min<std::size_t>(8, config.auth->password.size()),

@@ -35,7 +35,7 @@ enum class ConfigDialect { toml, keepalived };
 // Settings a diagnostic can point at. Each reader records where it read each one.
 enum class Field {
     name, interface, vrid, priority, version, advert_interval, vips, preempt, preempt_delay,
-    source_address, unicast_peers, auth, checksum, garp, tracked_interfaces, tracked_scripts, notify,
+    source_address, unicast_peers, unicast_ttl, auth, checksum, garp, tracked_interfaces, tracked_scripts, notify,
     sync_group_members, script_path, script_interval, script_timeout, script_rise, script_fall,
     script_weight,
 };
@@ -82,9 +82,17 @@ struct VirtualAddress {
 struct UnicastPeer {
     IpAddress address;
     SourceLocation where;
+    // keepalived's `min_ttl` / `max_ttl` on the peer's line: the TTL (IPv6: hop limit) this peer's
+    // adverts must arrive with, 1-255. Unset: any (keepalived's 0 and 255).
+    std::optional<int> min_ttl;
+    std::optional<int> max_ttl;
+    SourceLocation min_ttl_where;
+    SourceLocation max_ttl_where;
+
+    bool has_ttl_range() const { return min_ttl || max_ttl; }
 
     friend bool operator==(const UnicastPeer& a, const UnicastPeer& b) {
-        return a.address == b.address;
+        return a.address == b.address && a.min_ttl == b.min_ttl && a.max_ttl == b.max_ttl;
     }
 };
 
@@ -170,6 +178,9 @@ struct Instance {
     // mcast_src_ip set the same thing). Unset: the interface's primary (IPv6: link-local) address.
     std::optional<IpAddress> source_address;
     std::vector<UnicastPeer> unicast_peers;   // empty: multicast
+    // keepalived's unicast_ttl: the TTL (IPv6: hop limit) of the adverts sent to unicast peers,
+    // 1-255. Unset: 255, for both families (advert_ttl()). Multicast adverts always carry 255.
+    std::optional<int> unicast_ttl;
     std::optional<SimplePasswordAuth> auth;   // VRRPv2 only
     V3Ipv4Checksum v3_ipv4_checksum = V3Ipv4Checksum::pseudo_header_real_destination;
     // Off by default: cloud vSwitches drop frames from MACs they did not assign.
@@ -189,6 +200,11 @@ struct Instance {
     // The family of the VIPs; unset when there are none.
     std::optional<AddressFamily> family() const;
     bool is_unicast() const { return !unicast_peers.empty(); }
+    // The TTL or hop limit our adverts leave with: RFC 5798 §5.1.1.3 / §5.1.2.3's 255, or for a
+    // unicast instance unicast_ttl when set.
+    std::uint8_t advert_ttl() const {
+        return is_unicast() && unicast_ttl ? static_cast<std::uint8_t>(*unicast_ttl) : std::uint8_t{255};
+    }
 };
 
 // Instances that change state together (keepalived vrrp_sync_group): when one leaves active, all do.

@@ -271,6 +271,8 @@ private:
             if (const Word* w = single_argument(s)) g.notify_fifo = w->text;
         } else if (k == "notify_fifo_script" || k == "vrrp_notify_fifo_script") {
             if (auto text = joined_arguments(s)) g.notify_fifo_script = std::move(*text);
+        } else if (k == "vrrp_check_unicast_src") {
+            no_arguments(s);  // always on in xvip, as check_unicast_src
         } else if (k == "script_user") {
             if (s.arguments.empty() || s.arguments.size() > 2) {
                 single_argument(s);
@@ -344,6 +346,15 @@ private:
         } else if (k == "unicast_peer") {
             instance.origins.set(Field::unicast_peers, at);
             for (const Statement& line : s.block) unicast_peer(line, instance);
+        } else if (k == "unicast_ttl") {
+            instance.origins.set(Field::unicast_ttl, at);
+            if (const Word* w = single_argument(s)) {
+                instance.origins.set(Field::unicast_ttl, w->where);
+                instance.unicast_ttl = integer_word(k, *w);
+            }
+        } else if (k == "check_unicast_src") {
+            // Always on in xvip: adverts from anyone but the unicast peers are `not_a_peer`.
+            no_arguments(s);
         } else if (k == "authentication") {
             no_arguments(s);
             instance.origins.set(Field::auth, at);
@@ -439,12 +450,33 @@ private:
                         "write one peer address per line");
             return;
         }
-        instance.unicast_peers.push_back({*address, line.keyword.where});
-        if (!line.arguments.empty()) {
-            sink_.warning(line.arguments.front().where,
-                          "peer options are ignored: xvip accepts only TTL 255, as the RFC says",
-                          "write the address alone");
+        UnicastPeer peer{*address, line.keyword.where};
+        // keepalived (vrrp_data.c, alloc_vrrp_unicast_peer): `ADDRESS [min_ttl N] [max_ttl N]`.
+        // The ranges are checked by the validator, which knows where each value was written.
+        const auto& options = line.arguments;
+        for (std::size_t n = 0; n < options.size(); n += 2) {
+            const Word& option = options[n];
+            if (option.text != "min_ttl" && option.text != "max_ttl") {
+                sink_.error(option.where, "unknown unicast_peer option " + quoted(option.text),
+                            "write `ADDRESS`, optionally followed by `min_ttl N` and `max_ttl N`");
+                break;
+            }
+            if (n + 1 >= options.size()) {
+                sink_.error(option.where, quoted(option.text) + " needs a value",
+                            "write `" + option.text + " N` with N from 1 to 255");
+                break;
+            }
+            const auto value = integer_word(option.text, options[n + 1]);
+            if (!value) break;
+            if (option.text == "min_ttl") {
+                peer.min_ttl = value;
+                peer.min_ttl_where = options[n + 1].where;
+            } else {
+                peer.max_ttl = value;
+                peer.max_ttl_where = options[n + 1].where;
+            }
         }
+        instance.unicast_peers.push_back(std::move(peer));
     }
 
     void authentication(const Statement& s, Instance& instance) {

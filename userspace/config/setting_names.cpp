@@ -18,6 +18,7 @@ std::string_view setting_name(Field field, ConfigDialect dialect) {
         case Field::preempt_delay: return "preempt_delay";
         case Field::source_address: return k ? "unicast_src_ip" : "source_address";
         case Field::unicast_peers: return k ? "unicast_peer" : "unicast_peers";
+        case Field::unicast_ttl: return "unicast_ttl";
         case Field::auth: return k ? "authentication" : "auth_password";
         case Field::checksum: return k ? "v3_checksum_as_v2" : "v3_ipv4_checksum";
         case Field::garp: return k ? "garp_master_*" : "garp";

@@ -374,6 +374,8 @@ private:
         i.source_address = r.address("source_address");
         o.set(Field::source_address, r.where("source_address"));
         peers(r, i);
+        i.unicast_ttl = r.integer("unicast_ttl");
+        o.set(Field::unicast_ttl, r.where("unicast_ttl"));
         if (auto password = r.string("auth_password")) i.auth = SimplePasswordAuth{std::move(*password)};
         o.set(Field::auth, r.where("auth_password"));
         i.use_virtual_mac = r.boolean("virtual_mac").value_or(i.use_virtual_mac);
@@ -416,15 +418,41 @@ private:
         });
     }
 
+    // Each entry is the peer's address, or an inline table that also bounds the TTL its adverts
+    // may arrive with: { address = "10.0.0.3", min_ttl = 250, max_ttl = 255 }.
     void peers(TableReader& r, Instance& i) {
         i.origins.set(Field::unicast_peers, r.where("unicast_peers"));
-        each_string(r, "unicast_peers", [&](const std::string& text, const SourceLocation& at) {
-            if (const auto parsed = IpAddress::parse(text)) {
-                i.unicast_peers.push_back({*parsed, at});
-            } else {
-                sink_.error(at, "\"" + text + "\" is not an IP address", "write the peer's address");
+        const toml::array* items = r.array("unicast_peers", "an array of addresses");
+        if (items == nullptr) return;
+        for (const toml::node& item : *items) {
+            const SourceLocation at = r.at(item.source());
+            std::optional<std::string> text = item.value_exact<std::string>();
+            UnicastPeer peer;
+            if (const toml::table* t = item.as_table()) {
+                TableReader p(*t, "instance.unicast_peers", file_, sink_);
+                text = p.string("address");
+                if (!text && p.node("address") == nullptr) {
+                    sink_.error(at, "a unicast_peers table needs an address",
+                                "write { address = \"ADDRESS\", min_ttl = N, max_ttl = N }");
+                }
+                peer.min_ttl = p.integer("min_ttl");
+                peer.min_ttl_where = p.where("min_ttl");
+                peer.max_ttl = p.integer("max_ttl");
+                peer.max_ttl_where = p.where("max_ttl");
+            } else if (!text) {
+                sink_.error(at, "instance.unicast_peers entries must be addresses",
+                            "write \"ADDRESS\" or { address = \"ADDRESS\", min_ttl = N, max_ttl = N }");
             }
-        });
+            if (!text) continue;
+            const auto parsed = IpAddress::parse(*text);
+            if (!parsed) {
+                sink_.error(at, "\"" + *text + "\" is not an IP address", "write the peer's address");
+                continue;
+            }
+            peer.address = *parsed;
+            peer.where = at;
+            i.unicast_peers.push_back(std::move(peer));
+        }
     }
 
     void sync_group(const toml::table& t) {

@@ -110,8 +110,15 @@ std::string write_toml(const Config& config) {
         if (i.source_address) out << "source_address = " << quoted(i.source_address->to_string()) << "\n";
         if (!i.unicast_peers.empty()) {
             out << "unicast_peers = "
-                << list(i.unicast_peers, [](const UnicastPeer& p) { return quoted(p.address.to_string()); }) << "\n";
+                << list(i.unicast_peers, [](const UnicastPeer& p) {
+                       if (!p.has_ttl_range()) return quoted(p.address.to_string());
+                       std::string t = "{ address = " + quoted(p.address.to_string());
+                       if (p.min_ttl) t += ", min_ttl = " + std::to_string(*p.min_ttl);
+                       if (p.max_ttl) t += ", max_ttl = " + std::to_string(*p.max_ttl);
+                       return t + " }";
+                   }) << "\n";
         }
+        if (i.unicast_ttl) out << "unicast_ttl = " << *i.unicast_ttl << "\n";
         if (i.auth) out << "auth_password = " << quoted(i.auth->password) << "\n";
         out << "v3_ipv4_checksum = " << quoted(to_string(i.v3_ipv4_checksum)) << "\n"
             << "virtual_mac = " << boolean(i.use_virtual_mac) << "\n"

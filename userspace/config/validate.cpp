@@ -161,7 +161,9 @@ private:
                 sink_.error(peer.where, label(i) + ": peer " + peer.address.to_string() + " is this router's own source address",
                             "list the other routers only");
             }
+            check_peer_ttl_range(i, peer);
         }
+        check_unicast_ttl(i);
         if (i.unicast_peers.size() > cloud_max_unicast_peers) {
             limit(i.unicast_peers[cloud_max_unicast_peers].where,
                   label(i) + " has " + std::to_string(i.unicast_peers.size()) +
@@ -171,6 +173,43 @@ private:
         if (config_.global.cloud && i.unicast_peers.empty()) {
             sink_.warning(i.origins.block, label(i) + " uses multicast, which cloud networks usually drop",
                           "list the other routers in " + name(Field::unicast_peers));
+        }
+    }
+
+    // keepalived's unicast_peer `min_ttl N max_ttl N` (vrrp_data.c reads 0-255; a TTL of 0 never
+    // arrives, so xvip asks for 1-255, and refuses the empty range keepalived only warns about).
+    void check_peer_ttl_range(const Instance& i, const UnicastPeer& peer) {
+        const std::string who = label(i) + ": peer " + peer.address.to_string();
+        bool in_range = true;
+        for (const auto& [bound, value, at] : {std::tuple{"min_ttl", peer.min_ttl, &peer.min_ttl_where},
+                                               std::tuple{"max_ttl", peer.max_ttl, &peer.max_ttl_where}}) {
+            if (value && (*value < 1 || *value > 255)) {
+                sink_.error(*at, who + ": " + bound + " " + std::to_string(*value) + " is out of range",
+                            std::string("write a TTL from 1 to 255 (") + bound + " " +
+                                (std::string_view(bound) == "min_ttl" ? "1" : "255") + " admits every advert)");
+                in_range = false;
+            }
+        }
+        if (in_range && peer.min_ttl && peer.max_ttl && *peer.min_ttl > *peer.max_ttl) {
+            sink_.error(peer.max_ttl_where,
+                        who + ": min_ttl " + std::to_string(*peer.min_ttl) + " > max_ttl " +
+                            std::to_string(*peer.max_ttl) + ": every advert from it would be discarded",
+                        "make max_ttl at least min_ttl");
+        }
+    }
+
+    void check_unicast_ttl(const Instance& i) {
+        if (!i.unicast_ttl) return;
+        const SourceLocation& at = i.origins.of(Field::unicast_ttl);
+        if (*i.unicast_ttl < 1 || *i.unicast_ttl > 255) {
+            sink_.error(at, label(i) + ": " + name(Field::unicast_ttl) + " " + std::to_string(*i.unicast_ttl) +
+                                " is out of range",
+                        "write a TTL from 1 to 255, or remove it for 255");
+        } else if (!i.is_unicast()) {
+            // keepalived: "Cannot use unicast_ttl without unicast peers - resetting".
+            sink_.warning(at, label(i) + ": " + name(Field::unicast_ttl) +
+                                  " has no effect without unicast peers: multicast adverts carry TTL 255",
+                          "remove it, or list the peers in " + name(Field::unicast_peers));
         }
     }
 

@@ -190,6 +190,62 @@ TEST(KeepalivedConf, ValueErrorsNameTheValue) {
               }));
 }
 
+// keepalived 2.2's unicast options (vrrp_parser.c, vrrp_data.c alloc_vrrp_unicast_peer): the TTL
+// sent to peers, and per peer the TTL range its adverts must arrive with. check_unicast_src is
+// what xvip always does, so it is read without a warning.
+TEST(KeepalivedConf, UnicastTtlAndPeerTtlRangesMapToTheModel) {
+    const ReadResult result = read_text(
+        "global_defs {\n  vrrp_check_unicast_src\n}\n"
+        "vrrp_instance V {\n  interface eth0\n  virtual_router_id 7\n  unicast_ttl 64\n  check_unicast_src\n"
+        "  unicast_peer {\n    10.0.0.2 min_ttl 250 max_ttl 255\n    10.0.0.3\n    10.0.0.4 max_ttl 254\n  }\n"
+        "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n");
+    EXPECT_EQ(rendered(result.diagnostics), std::vector<std::string>{});
+    ASSERT_EQ(result.config.instances.size(), 1u);
+    const Instance& v = result.config.instances[0];
+    EXPECT_EQ(v.unicast_ttl, 64);
+    EXPECT_EQ(v.advert_ttl(), 64);
+    ASSERT_EQ(v.unicast_peers.size(), 3u);
+    EXPECT_EQ(v.unicast_peers[0].min_ttl, 250);
+    EXPECT_EQ(v.unicast_peers[0].max_ttl, 255);
+    EXPECT_FALSE(v.unicast_peers[1].has_ttl_range());
+    EXPECT_EQ(v.unicast_peers[2].min_ttl, std::nullopt);
+    EXPECT_EQ(v.unicast_peers[2].max_ttl, 254);
+}
+
+TEST(KeepalivedConf, AdvertTtlIs255UnlessAUnicastInstanceSetsIt) {
+    const ReadResult unicast = read_text(
+        "vrrp_instance V {\n  interface eth0\n  virtual_router_id 7\n"
+        "  unicast_peer {\n    fd00::2\n  }\n  virtual_ipaddress {\n    fd00::100\n  }\n}\n");
+    ASSERT_EQ(unicast.config.instances.size(), 1u);
+    EXPECT_EQ(unicast.config.instances[0].advert_ttl(), 255) << "IPv6 too: not keepalived's kernel default";
+    const ReadResult multicast = read_text(
+        "vrrp_instance V {\n  interface eth0\n  virtual_router_id 7\n  unicast_ttl 64\n"
+        "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n");
+    EXPECT_EQ(rendered(multicast.diagnostics),
+              std::vector<std::string>{"k.conf:4:15: warning: instance V: unicast_ttl has no effect without unicast "
+                                       "peers: multicast adverts carry TTL 255 (fix: remove it, or list the peers in "
+                                       "unicast_peer)"});
+    ASSERT_EQ(multicast.config.instances.size(), 1u);
+    EXPECT_EQ(multicast.config.instances[0].advert_ttl(), 255);
+}
+
+TEST(KeepalivedConf, BadTtlValuesPointAtTheValue) {
+    const ReadResult result = read_text(
+        "vrrp_instance V {\n  interface eth0\n  virtual_router_id 7\n  unicast_ttl 0\n"
+        "  unicast_peer {\n    10.0.0.2 min_ttl 200 max_ttl 100\n    10.0.0.3 min_ttl 256\n"
+        "    10.0.0.4 hops 3\n    10.0.0.5 max_ttl\n    10.0.0.6 min_ttl x\n  }\n"
+        "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n");
+    EXPECT_EQ(rendered(result.diagnostics),
+              (std::vector<std::string>{
+                  "k.conf:8:14: error: unknown unicast_peer option `hops` (fix: write `ADDRESS`, optionally followed by `min_ttl N` and `max_ttl N`)",
+                  "k.conf:9:14: error: `max_ttl` needs a value (fix: write `max_ttl N` with N from 1 to 255)",
+                  "k.conf:10:22: error: `min_ttl` must be an integer, got `x` (fix: write a whole number)",
+                  "k.conf:6:34: error: instance V: peer 10.0.0.2: min_ttl 200 > max_ttl 100: every advert from it would be discarded (fix: make max_ttl at least min_ttl)",
+                  "k.conf:7:22: error: instance V: peer 10.0.0.3: min_ttl 256 is out of range (fix: write a TTL from 1 to 255 (min_ttl 1 admits every advert))",
+                  "k.conf:4:15: error: instance V: unicast_ttl 0 is out of range (fix: write a TTL from 1 to 255, or remove it for 255)",
+              }));
+}
+
 TEST(KeepalivedConf, ReaderNeverThrowsOnGarbage) {
     for (const std::string& text : {std::string("{{{{"), std::string("}}}"), std::string("\"\n\"{"),
                                    std::string("vrrp_instance {\n}\n"), std::string(1, '\0'),

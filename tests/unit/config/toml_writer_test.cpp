@@ -50,6 +50,7 @@ void expect_same_settings(const Config& a, const Config& b) {
         EXPECT_EQ(x.preempt_delay, y.preempt_delay);
         EXPECT_EQ(x.source_address, y.source_address);
         EXPECT_EQ(x.unicast_peers, y.unicast_peers);
+        EXPECT_EQ(x.unicast_ttl, y.unicast_ttl);
         EXPECT_EQ(x.auth.has_value(), y.auth.has_value());
         if (x.auth && y.auth) {
             EXPECT_EQ(x.auth->password, y.auth->password);
@@ -98,6 +99,24 @@ INSTANTIATE_TEST_SUITE_P(
         }
         return name;
     });
+
+TEST(TomlWriter, UnicastTtlAndPeerRangesSurviveTheRoundTrip) {
+    InMemoryIncludeResolver none;
+    const auto imported = read_keepalived_conf(
+        "vrrp_instance V {\n  interface eth0\n  virtual_router_id 7\n  unicast_ttl 64\n"
+        "  unicast_peer {\n    10.0.0.2 min_ttl 250 max_ttl 255\n    10.0.0.3\n    10.0.0.4 max_ttl 254\n  }\n"
+        "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n",
+        "k.conf", none);
+    ASSERT_TRUE(imported.ok());
+    const std::string text = write_toml(imported.config);
+    EXPECT_NE(text.find("unicast_peers = [{ address = \"10.0.0.2\", min_ttl = 250, max_ttl = 255 }, \"10.0.0.3\", "
+                        "{ address = \"10.0.0.4\", max_ttl = 254 }]\nunicast_ttl = 64\n"),
+              std::string::npos)
+        << text;
+    const auto reread = read_toml_config(text, "imported.toml");
+    for (const auto& d : reread.diagnostics) ADD_FAILURE() << to_string(d) << "\n" << text;
+    expect_same_settings(imported.config, reread.config);
+}
 
 TEST(TomlWriter, QuotesWhatNeedsQuoting) {
     Config config;

@@ -147,5 +147,23 @@ TEST(Validate, DuplicateInstanceNames) {
               std::vector<std::string>{"v.toml:6:1: error: instance a is defined twice (first at v.toml:1) (fix: give each instance a unique name)"});
 }
 
+// unicast_ttl and the peers' TTL ranges, in TOML: 1-255, and a range that admits something.
+TEST(Validate, UnicastTtlAndPeerTtlRanges) {
+    EXPECT_EQ(diagnostics_of(instance("a", 1, "\"10.0.0.1\"",
+                                      "unicast_ttl = 64\nunicast_peers = [{ address = \"10.0.0.2\", min_ttl = 250 }, "
+                                      "\"10.0.0.3\"]\n")),
+              std::vector<std::string>{});
+    EXPECT_EQ(diagnostics_of(instance("a", 1, "\"10.0.0.1\"",
+                                      "unicast_ttl = 256\nunicast_peers = [{ address = \"10.0.0.2\", min_ttl = 0 },\n"
+                                      "  { address = \"10.0.0.3\", min_ttl = 9, max_ttl = 8 }, { min_ttl = 1 }, 7]\n")),
+              (std::vector<std::string>{
+                  "v.toml:8:55: error: a unicast_peers table needs an address (fix: write { address = \"ADDRESS\", min_ttl = N, max_ttl = N })",
+                  "v.toml:8:72: error: instance.unicast_peers entries must be addresses (fix: write \"ADDRESS\" or { address = \"ADDRESS\", min_ttl = N, max_ttl = N })",
+                  "v.toml:7:52: error: instance a: peer 10.0.0.2: min_ttl 0 is out of range (fix: write a TTL from 1 to 255 (min_ttl 1 admits every advert))",
+                  "v.toml:8:50: error: instance a: peer 10.0.0.3: min_ttl 9 > max_ttl 8: every advert from it would be discarded (fix: make max_ttl at least min_ttl)",
+                  "v.toml:6:15: error: instance a: unicast_ttl 256 is out of range (fix: write a TTL from 1 to 255, or remove it for 255)",
+              }));
+}
+
 }  // namespace
 }  // namespace xvip
