@@ -19,7 +19,8 @@ void put16(Ipv4Header& header, std::size_t at, std::uint16_t value) {
 std::optional<Ipv4Header> build_vrrp_ipv4_header(const IpAddress& source,
                                                  const IpAddress& destination,
                                                  std::size_t payload_length,
-                                                 std::uint16_t identification) {
+                                                 std::uint16_t identification,
+                                                 std::uint8_t ttl) {
     if (!source.is_v4() || !destination.is_v4()) return std::nullopt;
     if (payload_length > 0xffff - ipv4_header_size) return std::nullopt;
     Ipv4Header header{};
@@ -28,7 +29,7 @@ std::optional<Ipv4Header> build_vrrp_ipv4_header(const IpAddress& source,
     put16(header, 2, static_cast<std::uint16_t>(ipv4_header_size + payload_length));
     put16(header, 4, identification);
     // Bytes 6-7, flags and fragment offset, stay zero: keepalived sets no DF.
-    header[8] = vrrp_ttl;
+    header[8] = ttl;
     header[9] = ip_protocol_vrrp;
     std::ranges::copy(source.bytes(), header.begin() + 12);
     std::ranges::copy(destination.bytes(), header.begin() + 16);

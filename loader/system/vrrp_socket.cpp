@@ -108,17 +108,17 @@ void VrrpSocket::set_up_ipv6() {
 }
 
 SendResult VrrpSocket::send(std::span<const std::uint8_t> vrrp_message, const IpAddress& source,
-                            const IpAddress& destination) {
+                            const IpAddress& destination, std::uint8_t ttl) {
     if (source.family() != options_.family || destination.family() != options_.family) {
         return {EAFNOSUPPORT};
     }
-    return options_.family == AddressFamily::ipv4 ? send_ipv4(vrrp_message, source, destination)
-                                                  : send_ipv6(vrrp_message, source, destination);
+    return options_.family == AddressFamily::ipv4 ? send_ipv4(vrrp_message, source, destination, ttl)
+                                                  : send_ipv6(vrrp_message, source, destination, ttl);
 }
 
 SendResult VrrpSocket::send_ipv4(std::span<const std::uint8_t> message, const IpAddress& source,
-                                 const IpAddress& destination) {
-    auto header = build_vrrp_ipv4_header(source, destination, message.size(), next_identification_);
+                                 const IpAddress& destination, std::uint8_t ttl) {
+    auto header = build_vrrp_ipv4_header(source, destination, message.size(), next_identification_, ttl);
     if (!header) return {EMSGSIZE};
     ++next_identification_;
     std::array<iovec, 2> parts{{{header->data(), header->size()},
@@ -138,13 +138,13 @@ SendResult VrrpSocket::send_ipv4(std::span<const std::uint8_t> message, const Ip
 }
 
 SendResult VrrpSocket::send_ipv6(std::span<const std::uint8_t> message, const IpAddress& source,
-                                 const IpAddress& destination) {
+                                 const IpAddress& destination, std::uint8_t ttl) {
     iovec part{const_cast<std::uint8_t*>(message.data()), message.size()};
     sockaddr_in6 to{};
     to.sin6_family = AF_INET6;
     to.sin6_addr = to_in6(destination);
     if (needs_scope(destination)) to.sin6_scope_id = static_cast<std::uint32_t>(ifindex_);
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in6_pktinfo))> control{};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int))> control{};
     msghdr packet{};
     packet.msg_name = &to;
     packet.msg_namelen = sizeof to;
@@ -159,6 +159,15 @@ SendResult VrrpSocket::send_ipv6(std::span<const std::uint8_t> message, const Ip
     const in6_pktinfo pktinfo{.ipi6_addr = to_in6(source),
                               .ipi6_ifindex = static_cast<unsigned>(ifindex_)};
     std::memcpy(CMSG_DATA(info), &pktinfo, sizeof pktinfo);
+    // Per packet, for unicast and multicast alike (it overrides IPV6_UNICAST_HOPS and
+    // IPV6_MULTICAST_HOPS), as keepalived sends unicast_ttl (vrrp.c, vrrp_build_ancillary_data).
+    cmsghdr* hops = CMSG_NXTHDR(&packet, info);
+    if (hops == nullptr) return {EMSGSIZE};
+    hops->cmsg_level = IPPROTO_IPV6;
+    hops->cmsg_type = IPV6_HOPLIMIT;
+    hops->cmsg_len = CMSG_LEN(sizeof(int));
+    const int hop_limit = ttl;
+    std::memcpy(CMSG_DATA(hops), &hop_limit, sizeof hop_limit);
     const ssize_t sent = sendmsg(fd_.get(), &packet, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) return {errno};
     if (static_cast<std::size_t>(sent) != message.size()) return {EMSGSIZE};

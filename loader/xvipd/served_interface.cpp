@@ -107,8 +107,10 @@ void ServedInterface::start() {
                     .read_state = [dataplane, key] { return dataplane->read_state(key); },
                     .mac = info_.mac,
                     .source = source,
-                    .send_advert = [socket](std::span<const std::uint8_t> m, const IpAddress& s,
-                                            const IpAddress& d) { return socket->send(m, s, d).ok(); },
+                    .send_advert = [socket, ttl = config.advert_ttl()](std::span<const std::uint8_t> m,
+                                                                       const IpAddress& s, const IpAddress& d) {
+                        return socket->send(m, s, d, ttl).ok();
+                    },
                     .send_frame = [&frames](std::span<const std::uint8_t> f) { return frames.send(f).ok(); },
                     .drain_socket = [this, family = *config.family()] { drain(family); },
                     .on_transition = settings_.on_transition,

@@ -31,6 +31,15 @@ TEST(Ipv4VrrpHeader, MatchesKeepalivedUnicastAdvert) {
     EXPECT_EQ(*header, expected);
 }
 
+// A unicast instance's unicast_ttl goes into the header, the checksum following it.
+TEST(Ipv4VrrpHeader, CarriesTheTtlItIsGiven) {
+    const auto header = build_vrrp_ipv4_header(ip("10.88.0.11"), ip("10.88.0.12"), 16, 1, 64);
+    ASSERT_TRUE(header);
+    EXPECT_EQ((*header)[8], 64);
+    EXPECT_EQ(inet_checksum(*header), 0);
+    EXPECT_EQ((*build_vrrp_ipv4_header(ip("10.88.0.11"), ip("10.88.0.12"), 16, 1))[8], 255) << "the default";
+}
+
 TEST(Ipv4VrrpHeader, ChecksumVerifiesAndTheParserAcceptsThePacket) {
     const auto header = build_vrrp_ipv4_header(ip("192.0.2.10"), ip("192.0.2.11"), 8, 0xbeef);
     ASSERT_TRUE(header);
