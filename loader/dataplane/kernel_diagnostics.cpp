@@ -24,30 +24,32 @@ LibbpfMessages* current_capture = nullptr;
 // Enough for the end of any verifier log; older text is dropped first.
 constexpr std::size_t max_captured = 1 << 20;
 
-int capture_print(enum libbpf_print_level level, const char* format, va_list args) {
-    if (level == LIBBPF_DEBUG || current_capture == nullptr) return 0;
+// One libbpf message, formatted.
+std::string formatted(const char* format, va_list args) {
     va_list measure;
     va_copy(measure, args);
     const int length = std::vsnprintf(nullptr, 0, format, measure);
     va_end(measure);
-    if (length <= 0) return 0;
+    if (length <= 0) return {};
     std::string message(static_cast<std::size_t>(length), '\0');
     std::vsnprintf(message.data(), message.size() + 1, format, args);
+    return message;
+}
+
+int capture_print(enum libbpf_print_level level, const char* format, va_list args) {
+    if (level == LIBBPF_DEBUG || current_capture == nullptr) return 0;
+    const std::string message = formatted(format, args);
     current_capture->append(message);
-    return length;
+    return static_cast<int>(message.size());
 }
 
 std::function<void(LibbpfLevel, std::string_view)> routed_sink;
 
 int route_print(enum libbpf_print_level level, const char* format, va_list args) {
     if (!routed_sink) return 0;
-    va_list measure;
-    va_copy(measure, args);
-    const int length = std::vsnprintf(nullptr, 0, format, measure);
-    va_end(measure);
-    if (length <= 0) return 0;
-    std::string message(static_cast<std::size_t>(length), '\0');
-    std::vsnprintf(message.data(), message.size() + 1, format, args);
+    std::string message = formatted(format, args);
+    if (message.empty()) return 0;
+    const int length = static_cast<int>(message.size());
     while (!message.empty() && message.back() == '\n') message.pop_back();
     routed_sink(level == LIBBPF_WARN   ? LibbpfLevel::warning
                 : level == LIBBPF_INFO ? LibbpfLevel::info
