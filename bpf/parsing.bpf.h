@@ -74,14 +74,14 @@ struct nd_lladdr_opt {
 #define ND_OPT_SOURCE_LLADDR 1
 #define ND_OPT_TARGET_LLADDR 2
 
-#define PARSE_HEADER(name, type)                                        \
-	static __always_inline type *name(struct cursor *c)              \
-	{                                                                \
-		type *h = c->pos;                                        \
-		if ((void *)(h + 1) > c->end)                            \
-			return NULL;                                     \
-		c->pos = h + 1;                                          \
-		return h;                                                \
+#define PARSE_HEADER(name, type)                            \
+	static __always_inline type *name(struct cursor *c) \
+	{                                                   \
+		type *h = c->pos;                           \
+		if ((void *)(h + 1) > c->end)               \
+			return NULL;                        \
+		c->pos = h + 1;                             \
+		return h;                                   \
 	}
 
 PARSE_HEADER(parse_eth, struct eth_frame)

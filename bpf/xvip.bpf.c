@@ -182,7 +182,7 @@ static __always_inline int ipv6_is_solicited_node(const struct in6_addr *a)
 }
 
 #define ND_MAX_OPTIONS 4
-#define NA_FRAME_LEN \
+#define NA_FRAME_LEN                                                                     \
 	(sizeof(struct eth_frame) + sizeof(struct ipv6hdr) + sizeof(struct icmp6_base) + \
 	 sizeof(struct nd_msg_body) + sizeof(struct nd_lladdr_opt))
 #define NA_ICMP_LEN (NA_FRAME_LEN - sizeof(struct eth_frame) - sizeof(struct ipv6hdr))
@@ -218,8 +218,8 @@ static __always_inline int validate_ns(struct eth_frame *eth, struct ipv6hdr *ip
 	if (icmp_len > ND_MAX_ICMP_LEN)
 		return -1;
 	icmp_end = (void *)icmp + icmp_len;
-	if (ip6->hop_limit != 255 || icmp->code != 0 ||
-	    icmp_len < sizeof(*icmp) + sizeof(*ns) || icmp_end > c->end || ns->target[0] == 0xff)
+	if (ip6->hop_limit != 255 || icmp->code != 0 || icmp_len < sizeof(*icmp) + sizeof(*ns) ||
+	    icmp_end > c->end || ns->target[0] == 0xff)
 		return -1;
 	origin->dad = ipv6_is_unspecified(&ip6->saddr);
 	if (origin->dad && !ipv6_is_solicited_node(&ip6->daddr))

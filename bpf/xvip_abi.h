@@ -209,20 +209,20 @@ struct xvip_iface {
 
 /* One counter per verdict reason; every frame the program sees lands in exactly one. */
 struct xvip_counters {
-	__u64 pass_unparsed;      /* too short, VLAN-tagged, unknown ethertype, bad IP header */
-	__u64 pass_not_vip;       /* parsed, not addressed to a VIP */
-	__u64 arp_pass_other;     /* ARP we do not answer: not a request, odd lengths, not for us */
-	__u64 arp_pass_from_vip;  /* sender IP is a VIP (gratuitous ARP, another host's reply) */
-	__u64 arp_conflict;       /* ... and we are active for that VIP: a split brain shows here */
-	__u64 arp_reply;          /* request for an active VIP answered, XDP_TX */
-	__u64 arp_drop_inactive;  /* request for a VIP we are not active for */
-	__u64 ns_invalid;         /* solicitation for a VIP failing RFC 4861 §7.1.1, passed */
-	__u64 na_reply;           /* solicitation for an active VIP answered, XDP_TX */
-	__u64 ns_drop_inactive;   /* solicitation for a VIP we are not active for */
-	__u64 vip_pass_active;    /* other traffic to a VIP, active */
-	__u64 vip_pass_draining;  /* other traffic to a VIP, draining */
-	__u64 vip_drop_standby;   /* other traffic to a VIP, standby (or lease expired) */
-	__u64 tx_aborted;         /* a reply could not be built (frame could not be resized): passed */
+	__u64 pass_unparsed;	 /* too short, VLAN-tagged, unknown ethertype, bad IP header */
+	__u64 pass_not_vip;	 /* parsed, not addressed to a VIP */
+	__u64 arp_pass_other;	 /* ARP we do not answer: not a request, odd lengths, not for us */
+	__u64 arp_pass_from_vip; /* sender IP is a VIP (gratuitous ARP, another host's reply) */
+	__u64 arp_conflict;	 /* ... and we are active for that VIP: a split brain shows here */
+	__u64 arp_reply;	 /* request for an active VIP answered, XDP_TX */
+	__u64 arp_drop_inactive; /* request for a VIP we are not active for */
+	__u64 ns_invalid;	 /* solicitation for a VIP failing RFC 4861 §7.1.1, passed */
+	__u64 na_reply;		 /* solicitation for an active VIP answered, XDP_TX */
+	__u64 ns_drop_inactive;	 /* solicitation for a VIP we are not active for */
+	__u64 vip_pass_active;	 /* other traffic to a VIP, active */
+	__u64 vip_pass_draining; /* other traffic to a VIP, draining */
+	__u64 vip_drop_standby;	 /* other traffic to a VIP, standby (or lease expired) */
+	__u64 tx_aborted; /* a reply could not be built (frame could not be resized): passed */
 };
 
 #endif /* XVIP_ABI_H */

@@ -38,7 +38,9 @@ struct BlastResult {
     std::chrono::nanoseconds wall{0};
 };
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string errno_text(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
 
 unsigned interface_index(const std::string& ifname) {
     const unsigned index = if_nametoindex(ifname.c_str());
@@ -85,9 +87,8 @@ BlastResult blast_live_frames(int prog_fd, const std::string& ifname, const test
     while (result.sent < max_frames && Clock::now() < deadline) {
         const std::uint64_t frames = std::min(chunk, max_frames - result.sent);
         LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
-                    .data_size_in = static_cast<std::uint32_t>(frame.size()), .ctx_in = &ctx,
-                    .ctx_size_in = sizeof ctx, .repeat = static_cast<int>(frames),
-                    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+                    .data_size_in = static_cast<std::uint32_t>(frame.size()), .ctx_in = &ctx, .ctx_size_in = sizeof ctx,
+                    .repeat = static_cast<int>(frames), .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
         if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
             throw std::runtime_error(errno_text("BPF_PROG_TEST_RUN with live frames"));
         }
@@ -95,8 +96,8 @@ BlastResult blast_live_frames(int prog_fd, const std::string& ifname, const test
         ++result.calls;
         sending_ns += static_cast<double>(opts.duration) * static_cast<double>(frames);
         const auto left = std::chrono::duration<double, std::nano>(deadline - Clock::now());
-        const double next = std::min(left, std::chrono::duration<double, std::nano>(200ms)).count() /
-                            std::max(opts.duration, 1u);
+        const double next =
+            std::min(left, std::chrono::duration<double, std::nano>(200ms)).count() / std::max(opts.duration, 1u);
         chunk = static_cast<std::uint64_t>(std::clamp(next, 64.0, 16.0 * 1024 * 1024));
     }
     result.wall = Clock::now() - start;
@@ -106,8 +107,8 @@ BlastResult blast_live_frames(int prog_fd, const std::string& ifname, const test
 
 // `frame` out of `ifname` through an AF_PACKET socket (protocol 0: it receives nothing), in
 // batches of 64 with sendmmsg, until max_frames are sent or max_time has passed.
-BlastResult blast_sendmmsg(const std::string& ifname, const test::Bytes& frame,
-                           std::uint64_t max_frames, std::chrono::nanoseconds max_time) {
+BlastResult blast_sendmmsg(const std::string& ifname, const test::Bytes& frame, std::uint64_t max_frames,
+                           std::chrono::nanoseconds max_time) {
     UniqueFd fd(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
     if (!fd) throw std::runtime_error(errno_text("AF_PACKET socket"));
     const int bypass = 1;  // straight to the driver, as a traffic generator does
@@ -168,8 +169,7 @@ struct RoundSetting {
     const ArpRateSettings& settings;
 };
 
-ArpRound one_round(const RoundSetting& s, const std::string& generator, const std::string& side,
-                   int round) {
+ArpRound one_round(const RoundSetting& s, const std::string& generator, const std::string& side, int round) {
     const bool xdp = side == "xdp";
     if (xdp) {
         s.bench.attach_xvip();
@@ -228,13 +228,11 @@ ArpRates measure_arp_rates(const VethPair& pair, BenchNode& bench, const ArpRate
                 std::snprintf(line, sizeof line,
                               "  %-11s %-6s round %d: %llu requests in %.2f s, %llu replies at the "
                               "client: %.0f replies/s",
-                              generator_name, side, round, static_cast<unsigned long long>(r.sent),
-                              r.seconds, static_cast<unsigned long long>(r.replies),
-                              r.replies_per_second());
+                              generator_name, side, round, static_cast<unsigned long long>(r.sent), r.seconds,
+                              static_cast<unsigned long long>(r.replies), r.replies_per_second());
                 progress.say(line);
                 const bool live = r.generator == kLiveFrames;
-                auto& samples = r.side == "xdp" ? (live ? live_xdp : socket_xdp)
-                                                : (live ? live_kernel : socket_kernel);
+                auto& samples = r.side == "xdp" ? (live ? live_xdp : socket_xdp) : (live ? live_kernel : socket_kernel);
                 samples.push_back(r.replies_per_second());
                 rates.rounds.push_back(r);
             }

@@ -44,8 +44,8 @@ struct ArpRound {
     // `duration` x its frames), which leaves out each call's swaps of the XDP dispatcher; for
     // sendmmsg the blaster's loop, as the wall clock saw it.
     double seconds = 0;
-    double wall_seconds = 0;     // the whole sending, the dispatcher swaps included
-    std::uint64_t replies = 0;   // counted on client0's eth0 during the round
+    double wall_seconds = 0;        // the whole sending, the dispatcher swaps included
+    std::uint64_t replies = 0;      // counted on client0's eth0 during the round
     std::uint64_t xdp_replies = 0;  // xvip's arp_reply counter (xdp side): the program's own count
     double replies_per_second() const { return seconds > 0 ? static_cast<double>(replies) / seconds : 0; }
 };

@@ -16,8 +16,7 @@ BenchNode::~BenchNode() {
         if (trivial_attached_) detach_trivial();
         if (vip_on_eth0_) remove_vip_from_eth0();
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "xvip-bench-dataplane: cleaning up node0 (its namespace goes anyway): %s\n",
-                     error.what());
+        std::fprintf(stderr, "xvip-bench-dataplane: cleaning up node0 (its namespace goes anyway): %s\n", error.what());
     }
 }
 
@@ -26,9 +25,9 @@ void BenchNode::on_node(const std::vector<std::string>& argv) {
 }
 
 void BenchNode::hold_vip_as_xvipd() {
-    for (const char* sysctl : {"net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.eth0.arp_ignore=1",
-                               "net.ipv4.conf.all.arp_announce=2", "net.ipv4.conf.eth0.arp_announce=2",
-                               "net.ipv4.conf.eth0.arp_notify=0"}) {
+    for (const char* sysctl :
+         {"net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
+          "net.ipv4.conf.eth0.arp_announce=2", "net.ipv4.conf.eth0.arp_notify=0"}) {
         on_node({"sysctl", "-qw", sysctl});
     }
     on_node({"ip", "addr", "add", vip_ + "/32", "dev", "lo"});

@@ -6,8 +6,8 @@
 namespace xvip::bench {
 
 struct MachineInfo {
-    std::string cpu_model;    // /proc/cpuinfo "model name"
-    unsigned cores = 0;       // online CPUs
+    std::string cpu_model;  // /proc/cpuinfo "model name"
+    unsigned cores = 0;     // online CPUs
     bool virtual_machine = false;
     std::string kernel;       // uname -r
     std::string os;           // /etc/os-release PRETTY_NAME

@@ -40,18 +40,16 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     std::string out;
     double arp_seconds = 2;
     bool quick = false;
-    po::options_description described("xvip-bench-dataplane: the XDP data plane's cost against "
-                                      "baselines measured in the same run (needs root)");
-    described.add_options()
-        ("help,h", "this text")
-        ("out", po::value(&out)->default_value("bench/results"),
-         "directory for dataplane.md, the CSVs and the PNGs")
-        ("tcp-seconds", po::value(&options.tcp.seconds)->default_value(2), "length of each iperf3 run")
-        ("arp-seconds", po::value(&arp_seconds)->default_value(2.0),
-         "upper bound of each ARP blaster round")
-        ("arp-rounds", po::value(&options.arp.rounds)->default_value(5), "ARP rounds per side")
-        ("tcp-rounds", po::value(&options.tcp.rounds)->default_value(10), "TCP rounds per configuration")
-        ("quick", po::bool_switch(&quick), "a smoke run: far fewer repeats, 1 s runs, 1 round");
+    po::options_description described(
+        "xvip-bench-dataplane: the XDP data plane's cost against "
+        "baselines measured in the same run (needs root)");
+    described.add_options()("help,h", "this text")("out", po::value(&out)->default_value("bench/results"),
+                                                   "directory for dataplane.md, the CSVs and the PNGs")(
+        "tcp-seconds", po::value(&options.tcp.seconds)->default_value(2), "length of each iperf3 run")(
+        "arp-seconds", po::value(&arp_seconds)->default_value(2.0), "upper bound of each ARP blaster round")(
+        "arp-rounds", po::value(&options.arp.rounds)->default_value(5), "ARP rounds per side")(
+        "tcp-rounds", po::value(&options.tcp.rounds)->default_value(10), "TCP rounds per configuration")(
+        "quick", po::bool_switch(&quick), "a smoke run: far fewer repeats, 1 s runs, 1 round");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, described), vm);
@@ -67,8 +65,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         return std::nullopt;
     }
     if (options.tcp.seconds < 1 || options.tcp.seconds > 30 || arp_seconds <= 0 || arp_seconds > 30 ||
-        options.tcp.rounds < 1 || options.tcp.rounds > 10 || options.arp.rounds < 1 ||
-        options.arp.rounds > 10) {
+        options.tcp.rounds < 1 || options.tcp.rounds > 10 || options.arp.rounds < 1 || options.arp.rounds > 10) {
         std::cerr << "xvip-bench-dataplane: --tcp-seconds and --arp-seconds take 1 to 30 s, "
                      "--arp-rounds and --tcp-rounds 1 to 10\n";
         exit_code = 2;
@@ -87,15 +84,14 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
 }
 
 std::string machine_line(const MachineInfo& m) {
-    return m.cpu_model + ", " + std::to_string(m.cores) + " cores" +
-           (m.virtual_machine ? " (VM)" : "") + ", kernel " + m.kernel + ", " + m.date_utc;
+    return m.cpu_model + ", " + std::to_string(m.cores) + " cores" + (m.virtual_machine ? " (VM)" : "") + ", kernel " +
+           m.kernel + ", " + m.date_utc;
 }
 
 BenchResults run(const Options& options, const Progress& progress) {
     BenchResults results;
     results.machine = read_machine_info();
-    progress.say("machine: " + machine_line(results.machine) + ", load average " +
-                 results.machine.load_before);
+    progress.say("machine: " + machine_line(results.machine) + ", load average " + results.machine.load_before);
 
     progress.say("1/4 ns per frame with BPF_PROG_TEST_RUN: trivial XDP_PASS program vs xvip");
     results.frames = measure_frame_costs(options.test_run, progress);
@@ -121,8 +117,8 @@ BenchResults run(const Options& options, const Progress& progress) {
     results.tcp = measure_tcp(topology, bench, options.tcp, progress);
 
     progress.say("4/4 state-word writes: Dataplane::write_state vs bpf_map_update_elem");
-    results.state = measure_state_writes(bench.attach_xvip(), {AddressFamily::ipv4, BenchNode::vrid},
-                                         options.state, progress);
+    results.state =
+        measure_state_writes(bench.attach_xvip(), {AddressFamily::ipv4, BenchNode::vrid}, options.state, progress);
     bench.detach_xvip();
     progress.say("removing the topology");
     return results;
@@ -152,8 +148,8 @@ int main(int argc, char** argv) {
         write_report(results, options->out, plot_note);
         progress.say("wrote " + (fs::absolute(options->out) / "dataplane.md").string());
         for (const auto& target : evaluate_targets(results)) {
-            std::printf("  %-4s %s: %s (xvip / baseline %.3f)\n", target.met ? "met" : "MISS",
-                        target.goal.c_str(), target.measured.c_str(), target.ratio);
+            std::printf("  %-4s %s: %s (xvip / baseline %.3f)\n", target.met ? "met" : "MISS", target.goal.c_str(),
+                        target.measured.c_str(), target.ratio);
         }
         return 0;
     } catch (const std::exception& error) {

@@ -55,7 +55,9 @@ void write_file(const fs::path& path, const std::string& text) {
     if (!out) throw std::runtime_error("writing " + path.string() + " failed");
 }
 
-const char* yes_no(bool met) { return met ? "**yes**" : "**no**"; }
+const char* yes_no(bool met) {
+    return met ? "**yes**" : "**no**";
+}
 
 }  // namespace
 
@@ -64,35 +66,34 @@ std::vector<Target> evaluate_targets(const BenchResults& r) {
     const PathCost& pass = path_named(r.frames, "non-VIP pass-through");
     const PathCost& collision = path_named(r.frames, "non-VIP pass-through, a VIP's last byte");
     targets.push_back({"non-VIP pass-through at most +30 ns over the trivial program",
-                       signed_num(pass.added_ns()) + " ns (" + num(pass.xvip_headline().median) +
-                           " vs " + num(pass.trivial_headline().median) +
+                       signed_num(pass.added_ns()) + " ns (" + num(pass.xvip_headline().median) + " vs " +
+                           num(pass.trivial_headline().median) +
                            " ns per frame, medians); worst case, an address ending in a VIP's "
-                           "last byte: " + signed_num(collision.added_ns()) + " ns",
+                           "last byte: " +
+                           signed_num(collision.added_ns()) + " ns",
                        ratio(pass.xvip_headline().median, pass.trivial_headline().median),
                        pass.added_ns() <= kPassBudgetNs && collision.added_ns() <= kPassBudgetNs});
     const PathCost& arp = path_named(r.frames, "ARP reply");
     targets.push_back({"ARP reply at most +40 ns over the trivial program",
-                       signed_num(arp.added_ns()) + " ns (single runs: " +
-                           num(arp.xvip_headline().median) + " vs " +
-                           num(arp.trivial_headline().median) + " ns, medians; the means up to "
+                       signed_num(arp.added_ns()) + " ns (single runs: " + num(arp.xvip_headline().median) + " vs " +
+                           num(arp.trivial_headline().median) +
+                           " ns, medians; the means up to "
                            "the p99 differ by " +
-                           signed_num(arp.xvip.single_ns.mean_to_p99 - arp.trivial.single_ns.mean_to_p99) +
-                           " ns)",
+                           signed_num(arp.xvip.single_ns.mean_to_p99 - arp.trivial.single_ns.mean_to_p99) + " ns)",
                        ratio(arp.xvip_headline().median, arp.trivial_headline().median),
                        arp.added_ns() <= kArpBudgetNs});
     const double arp_ratio = ratio(r.arp.live_frames.xdp.median, r.arp.live_frames.kernel.median);
     const double socket_ratio = ratio(r.arp.sendmmsg.xdp.median, r.arp.sendmmsg.kernel.median);
     targets.push_back({"ARP replies per second at least 1.3x the kernel's",
-                       grouped(r.arp.live_frames.xdp.median) + " vs " +
-                           grouped(r.arp.live_frames.kernel.median) +
+                       grouped(r.arp.live_frames.xdp.median) + " vs " + grouped(r.arp.live_frames.kernel.median) +
                            " replies/s (medians, veth pair, live-frames generator); with a "
-                           "sendmmsg generator " + grouped(r.arp.sendmmsg.xdp.median) + " vs " +
-                           grouped(r.arp.sendmmsg.kernel.median) + " (" + num(socket_ratio, 2) + "x)",
+                           "sendmmsg generator " +
+                           grouped(r.arp.sendmmsg.xdp.median) + " vs " + grouped(r.arp.sendmmsg.kernel.median) + " (" +
+                           num(socket_ratio, 2) + "x)",
                        arp_ratio, arp_ratio >= kArpRateFactor});
     const double tcp_ratio = ratio(r.tcp.xvip.median, r.tcp.trivial.median);
     targets.push_back({"TCP throughput with xvip at least 0.95x the trivial program's",
-                       num(r.tcp.xvip.median, 2) + " vs " + num(r.tcp.trivial.median, 2) +
-                           " Gbit/s (medians)",
+                       num(r.tcp.xvip.median, 2) + " vs " + num(r.tcp.trivial.median, 2) + " Gbit/s (medians)",
                        tcp_ratio, tcp_ratio >= kTcpFactor});
     targets.push_back({"state-word write under 2 us (median)",
                        num(r.state.write_state_ns.median) + " ns median with the clock reads (" +
@@ -109,20 +110,19 @@ void write_plot_data(const BenchResults& r, const fs::path& out_dir) {
     for (const auto& path : r.frames.paths) {
         std::string label = path.name;  // a comma would split the CSV's first column
         for (auto at = label.find(','); at != std::string::npos; at = label.find(',')) label[at] = ';';
-        frames << label << (path.frame_unchanged ? "" : " *") << ','
-               << num(path.trivial_headline().min, 1) << ',' << num(path.trivial_headline().median, 1)
-               << ',' << num(path.xvip_headline().min, 1) << ',' << num(path.xvip_headline().median, 1)
-               << '\n';
+        frames << label << (path.frame_unchanged ? "" : " *") << ',' << num(path.trivial_headline().min, 1) << ','
+               << num(path.trivial_headline().median, 1) << ',' << num(path.xvip_headline().min, 1) << ','
+               << num(path.xvip_headline().median, 1) << '\n';
     }
     write_file(out_dir / "ns_per_frame.csv", frames.str());
 
     std::ostringstream arp;
     arp << "side,median,min,max\n";
-    for (const auto& [generator, sides] : {std::pair{kLiveFrames, &r.arp.live_frames},
-                                           std::pair{kSendmmsg, &r.arp.sendmmsg}}) {
+    for (const auto& [generator, sides] :
+         {std::pair{kLiveFrames, &r.arp.live_frames}, std::pair{kSendmmsg, &r.arp.sendmmsg}}) {
         for (const auto& [name, s] : {std::pair{"kernel ARP", &sides->kernel}, std::pair{"xvip XDP", &sides->xdp}}) {
-            arp << name << " (" << generator << ")," << num(s->median) << ',' << num(s->min) << ','
-                << num(s->max) << '\n';
+            arp << name << " (" << generator << ")," << num(s->median) << ',' << num(s->min) << ',' << num(s->max)
+                << '\n';
         }
     }
     write_file(out_dir / "arp_rate.csv", arp.str());
@@ -152,8 +152,7 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
        << "| kernel | " << m.kernel << " |\n"
        << "| OS | " << m.os << " |\n"
        << "| clock source | " << m.clocksource << " |\n"
-       << "| BPF | JIT " << m.bpf_jit << ", bpf_stats_enabled " << m.bpf_stats << ", libbpf "
-       << m.libbpf << " |\n"
+       << "| BPF | JIT " << m.bpf_jit << ", bpf_stats_enabled " << m.bpf_stats << ", libbpf " << m.libbpf << " |\n"
        << "| date | " << m.date_utc << " |\n"
        << "| source | commit " << m.commit << " |\n"
        << "| run time | " << num(r.run_seconds) << " s |\n"
@@ -162,8 +161,7 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
 
     md << "## Targets (issue 5)\n\n| target | measured | xvip / baseline | met |\n|---|---|---|---|\n";
     for (const auto& t : evaluate_targets(r)) {
-        md << "| " << t.goal << " | " << t.measured << " | " << num(t.ratio, 3) << " | " << yes_no(t.met)
-           << " |\n";
+        md << "| " << t.goal << " | " << t.measured << " | " << num(t.ratio, 3) << " | " << yes_no(t.met) << " |\n";
     }
     md << "\nThese figures are reported, not asserted: no test fails on them.\n\n";
 
@@ -191,8 +189,7 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
           "| xvip - trivial (median) | xvip / trivial |\n|---|---|---|---|---|---|---|---|\n";
     for (const auto& p : r.frames.paths) {
         md << "| " << p.name << " | " << p.frame_bytes << " B | " << p.verdict << " | "
-           << (p.frame_unchanged ? "repeat" : "single runs") << " | "
-           << min_median(p.trivial_headline()) << " | "
+           << (p.frame_unchanged ? "repeat" : "single runs") << " | " << min_median(p.trivial_headline()) << " | "
            << min_median(p.xvip_headline()) << " | " << signed_num(p.added_ns()) << " ns | "
            << num(ratio(p.xvip_headline().median, p.trivial_headline().median), 2) << " |\n";
     }
@@ -206,9 +203,8 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
           "xvip - trivial (mean up to the p99) | whole syscall: trivial / xvip median | "
           "whole syscall: xvip - trivial |\n|---|---|---|---|---|---|---|\n";
     for (const auto& p : r.frames.paths) {
-        md << "| " << p.name << " | " << num(p.trivial.single_ns.median) << " / "
-           << num(p.trivial.single_ns.p99) << " | " << num(p.xvip.single_ns.median) << " / "
-           << num(p.xvip.single_ns.p99) << " | "
+        md << "| " << p.name << " | " << num(p.trivial.single_ns.median) << " / " << num(p.trivial.single_ns.p99)
+           << " | " << num(p.xvip.single_ns.median) << " / " << num(p.xvip.single_ns.p99) << " | "
            << signed_num(p.xvip.single_ns.median - p.trivial.single_ns.median) << " ns | "
            << signed_num(p.xvip.single_ns.mean_to_p99 - p.trivial.single_ns.mean_to_p99) << " ns | "
            << num(p.trivial.call_ns.median) << " / " << num(p.xvip.call_ns.median) << " | "
@@ -220,7 +216,8 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
           "with repeat like the unchanged paths (trivial program alone: "
        << num(r.frames.trivial_repeat_ns.median)
        << " ns median), and with single runs like the replies, each beside a single run of the "
-          "trivial program (alone: " << num(r.frames.trivial_single_ns.median)
+          "trivial program (alone: "
+       << num(r.frames.trivial_single_ns.median)
        << " ns median). An IPv4 address is looked up in the bucket of its last byte, one inlined "
           "array read (`xvip_vip4_buckets`, see `bpf/xvip_abi.h`); only when two VIPs end in the "
           "same byte does the hash map answer (the shared-bucket row above). IPv6 addresses pass a "
@@ -235,8 +232,8 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
     };
     for (const auto& op : r.frames.operations) {
         md << "| " << op.name << " | " << min_median(op.ns) << " | " << signed_num(op.added_ns) << " ns | "
-           << num(op.single_ns.median) << " / " << num(op.single_ns.p99) << " | "
-           << signed_num(op.single_added_ns) << " / " << signed_num(single_mean_added(op)) << " ns |\n";
+           << num(op.single_ns.median) << " / " << num(op.single_ns.p99) << " | " << signed_num(op.single_added_ns)
+           << " / " << signed_num(single_mean_added(op)) << " ns |\n";
     }
     const PathCost& arp_path = path_named(r.frames, "ARP reply");
     for (const auto& op : r.frames.operations) {
@@ -245,9 +242,14 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
               "state arrays, the jiffy count, the per-CPU counter and the rewrite are all inlined. "
               "Its lease check (the fail-safe: a node whose daemon died stops answering by itself) "
               "read the coarse clock until this benchmark showed that one call to be most of the "
-              "reply's cost: " << signed_num(op.single_added_ns) << " ns in single runs here (mean "
-              "up to the p99: " << signed_num(single_mean_added(op)) << " ns), against the whole "
-              "reply's " << signed_num(arp_path.added_ns()) << " ns over the trivial program ("
+              "reply's cost: "
+           << signed_num(op.single_added_ns)
+           << " ns in single runs here (mean "
+              "up to the p99: "
+           << signed_num(single_mean_added(op))
+           << " ns), against the whole "
+              "reply's "
+           << signed_num(arp_path.added_ns()) << " ns over the trivial program ("
            << signed_num(arp_path.xvip.single_ns.mean_to_p99 - arp_path.trivial.single_ns.mean_to_p99)
            << " ns). The daemon now writes deadlines in jiffies: it dates one jiffy against "
               "CLOCK_MONOTONIC when it opens the data plane and counts ticks from there "
@@ -271,7 +273,8 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
           "sent with XDP_TX only to a peer that runs XDP) counts each ARP reply from the VIP and "
           "drops it, so client0's own ARP code costs nothing on either side (an XDP reply reaches "
           "it as the frame xvip sent, a kernel reply as an skb that veth first copies into a page "
-          "for XDP); it is read before each round and 200 ms after the sending stops. node0's eth0 has GRO on for both sides: "
+          "for XDP); it is read before each round and 200 ms after the sending stops. node0's eth0 has GRO on for both "
+          "sides: "
           "frames sent with XDP_TX reach it only while its queue runs NAPI, which xvip's program "
           "turns on by itself.\n\n"
        << "Two generators in client0 send ARP requests for the VIP (who-has VIP tell client0, "
@@ -302,22 +305,22 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
           "replies/s | xvip arp_reply |\n|---|---|---|---|---|---|---|---|---|---|\n";
     for (const auto& round : a.rounds) {
         md << "| " << round.generator << " | " << round.side << " | " << round.round << " | "
-           << grouped(static_cast<double>(round.sent)) << " | " << grouped(static_cast<double>(round.calls))
-           << " | " << num(round.seconds, 3) << " | " << num(round.wall_seconds, 2) << " | "
-           << grouped(static_cast<double>(round.replies)) << " | "
-           << grouped(round.replies_per_second()) << " | "
+           << grouped(static_cast<double>(round.sent)) << " | " << grouped(static_cast<double>(round.calls)) << " | "
+           << num(round.seconds, 3) << " | " << num(round.wall_seconds, 2) << " | "
+           << grouped(static_cast<double>(round.replies)) << " | " << grouped(round.replies_per_second()) << " | "
            << (round.side == "xdp" ? grouped(static_cast<double>(round.xdp_replies)) : "-") << " |\n";
     }
     md << "\n";
     for (const auto& [generator, sides] : {std::pair{kLiveFrames, &a.live_frames}, std::pair{kSendmmsg, &a.sendmmsg}}) {
         const double kernel_us = 1e6 / sides->kernel.median;
         const double xdp_us = 1e6 / sides->xdp.median;
-        md << "**" << generator << "**: median replies/s xdp **" << grouped(sides->xdp.median)
-           << "**, kernel **" << grouped(sides->kernel.median) << "**; xdp / kernel = **"
-           << num(ratio(sides->xdp.median, sides->kernel.median), 2) << "**. Per request, the loop "
-              "takes " << num(kernel_us, 2) << " us when the kernel answers and " << num(xdp_us, 2)
-           << " us when XDP does (medians): answering in XDP saves " << num(kernel_us - xdp_us, 2)
-           << " us of it.\n\n";
+        md << "**" << generator << "**: median replies/s xdp **" << grouped(sides->xdp.median) << "**, kernel **"
+           << grouped(sides->kernel.median) << "**; xdp / kernel = **"
+           << num(ratio(sides->xdp.median, sides->kernel.median), 2)
+           << "**. Per request, the loop "
+              "takes "
+           << num(kernel_us, 2) << " us when the kernel answers and " << num(xdp_us, 2)
+           << " us when XDP does (medians): answering in XDP saves " << num(kernel_us - xdp_us, 2) << " us of it.\n\n";
     }
     md << "![ARP replies per second](arp_rate.png)\n\n";
 
@@ -325,12 +328,14 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
     const PathCost& vip_pass = path_named(r.frames, "VIP pass (active)");
     md << "## 3. TCP throughput through XDP\n\n"
        << "A topology from `tools/lab/topology` (namespaces only: a bridge, node0 and client0 on veth "
-          "pairs; node0's bridge port carries the trivial XDP program). `" << t.iperf_version
+          "pairs; node0's bridge port carries the trivial XDP program). `"
+       << t.iperf_version
        << "`: server in node0's namespace bound to the VIP, "
-          "client in client0's, one stream client -> VIP for " << t.settings.seconds
-       << " s per run, the rate the server received"
+          "client in client0's, one stream client -> VIP for "
+       << t.settings.seconds << " s per run, the rate the server received"
        << (t.pinned ? " (client on CPU 0, where veth also runs node0's receive path and XDP; server "
-                      "on CPU 1; the same in every run)" : " (not pinned: fewer than two CPUs)")
+                      "on CPU 1; the same in every run)"
+                    : " (not pinned: fewer than two CPUs)")
        << ". The kernel holds the VIP on `lo` as xvipd does "
           "and client0 has a permanent neighbour entry for it, so all three configurations send "
           "alike; only node0's eth0 differs: **no XDP**; **trivial XDP** (`bpf/pass.bpf.c`, native); "
@@ -343,16 +348,17 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
            << round.retransmits << " | "
            << (round.config == "xvip" ? grouped(static_cast<double>(round.vip_pass_active)) : "-") << " |\n";
     }
-    md << "\nMedians: no XDP " << num(t.no_xdp.median, 2) << ", trivial " << num(t.trivial.median, 2)
-       << ", xvip " << num(t.xvip.median, 2) << " Gbit/s; xvip / trivial = **"
-       << num(ratio(t.xvip.median, t.trivial.median), 3) << "**, xvip / no XDP = "
-       << num(ratio(t.xvip.median, t.no_xdp.median), 3) << ", trivial / no XDP = "
-       << num(ratio(t.trivial.median, t.no_xdp.median), 3) << ". Within each round, xvip / trivial: "
+    md << "\nMedians: no XDP " << num(t.no_xdp.median, 2) << ", trivial " << num(t.trivial.median, 2) << ", xvip "
+       << num(t.xvip.median, 2) << " Gbit/s; xvip / trivial = **" << num(ratio(t.xvip.median, t.trivial.median), 3)
+       << "**, xvip / no XDP = " << num(ratio(t.xvip.median, t.no_xdp.median), 3)
+       << ", trivial / no XDP = " << num(ratio(t.trivial.median, t.no_xdp.median), 3)
+       << ". Within each round, xvip / trivial: "
        << "median " << num(t.paired_ratio.median, 3) << ", min " << num(t.paired_ratio.min, 3) << ", max "
        << num(t.paired_ratio.max, 3) << ".\n\n"
        << "What xvip can cost here, from this run's own figures: its VIP-pass path adds "
        << signed_num(vip_pass.added_ns()) << " ns per frame over the trivial program (section 1), and "
-       << grouped(t.xvip_frames_per_s.median) << " frames per second took that path (median over the "
+       << grouped(t.xvip_frames_per_s.median)
+       << " frames per second took that path (median over the "
           "xvip rounds, its `vip_pass_active` counter): "
        << num(vip_pass.added_ns() * t.xvip_frames_per_s.median / 1e7, 2)
        << " % of one CPU. A spread between rounds wider than that is the veth path's own noise "
@@ -370,20 +376,19 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
           "between two `steady_clock` reads (vDSO `clock_gettime`), so every sample holds a clock "
           "read pair, timed alone in the first row.\n\n"
        << "| what | writes | min | median | p99 | max |\n|---|---|---|---|---|---|\n"
-       << "| two clock reads alone | " << grouped(static_cast<double>(s.clock_ns.count)) << " | "
-       << num(s.clock_ns.min) << " | " << num(s.clock_ns.median) << " | " << num(s.clock_ns.p99) << " | "
-       << num(s.clock_ns.max) << " |\n"
+       << "| two clock reads alone | " << grouped(static_cast<double>(s.clock_ns.count)) << " | " << num(s.clock_ns.min)
+       << " | " << num(s.clock_ns.median) << " | " << num(s.clock_ns.p99) << " | " << num(s.clock_ns.max) << " |\n"
        << "| `Dataplane::write_state` (atomic 64-bit store, mmapped array) | "
-       << grouped(static_cast<double>(s.write_state_ns.count)) << " | " << num(s.write_state_ns.min)
-       << " | " << num(s.write_state_ns.median) << " | " << num(s.write_state_ns.p99) << " | "
-       << num(s.write_state_ns.max) << " |\n"
+       << grouped(static_cast<double>(s.write_state_ns.count)) << " | " << num(s.write_state_ns.min) << " | "
+       << num(s.write_state_ns.median) << " | " << num(s.write_state_ns.p99) << " | " << num(s.write_state_ns.max)
+       << " |\n"
        << "| `bpf_map_update_elem` on the same (pinned) array, syscall | "
-       << grouped(static_cast<double>(s.map_update_ns.count)) << " | " << num(s.map_update_ns.min)
-       << " | " << num(s.map_update_ns.median) << " | " << num(s.map_update_ns.p99) << " | "
-       << num(s.map_update_ns.max) << " |\n\n"
-       << "A loop of " << grouped(s.settings.loop_writes) << " `write_state` calls, timed as a whole: "
-       << num(s.write_state_loop_ns, 2) << " ns per write. The syscall costs "
-       << num(ratio(s.map_update_ns.median, s.write_state_ns.median), 1)
+       << grouped(static_cast<double>(s.map_update_ns.count)) << " | " << num(s.map_update_ns.min) << " | "
+       << num(s.map_update_ns.median) << " | " << num(s.map_update_ns.p99) << " | " << num(s.map_update_ns.max)
+       << " |\n\n"
+       << "A loop of " << grouped(s.settings.loop_writes)
+       << " `write_state` calls, timed as a whole: " << num(s.write_state_loop_ns, 2)
+       << " ns per write. The syscall costs " << num(ratio(s.map_update_ns.median, s.write_state_ns.median), 1)
        << "x the store (medians, clock reads in both).\n";
 
     write_file(out_dir / "dataplane.md", md.str());

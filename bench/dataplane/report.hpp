@@ -37,7 +37,6 @@ std::vector<Target> evaluate_targets(const BenchResults& results);
 void write_plot_data(const BenchResults& results, const std::filesystem::path& out_dir);
 
 // dataplane.md; `plot_note` says why the PNGs are missing, empty when they were made.
-void write_report(const BenchResults& results, const std::filesystem::path& out_dir,
-                  const std::string& plot_note);
+void write_report(const BenchResults& results, const std::filesystem::path& out_dir, const std::string& plot_note);
 
 }  // namespace xvip::bench

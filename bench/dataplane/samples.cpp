@@ -29,11 +29,12 @@ Summary summarize(std::vector<double> samples) {
     s.p99 = rank(samples, 0.99);
     s.mean = std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(s.count);
     const auto to_p99 = std::upper_bound(samples.begin(), samples.end(), s.p99);
-    s.mean_to_p99 = std::accumulate(samples.begin(), to_p99, 0.0) /
-                    static_cast<double>(to_p99 - samples.begin());
+    s.mean_to_p99 = std::accumulate(samples.begin(), to_p99, 0.0) / static_cast<double>(to_p99 - samples.begin());
     return s;
 }
 
-double ratio(double a, double b) { return b == 0 ? 0 : a / b; }
+double ratio(double a, double b) {
+    return b == 0 ? 0 : a / b;
+}
 
 }  // namespace xvip::bench

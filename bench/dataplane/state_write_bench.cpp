@@ -29,8 +29,8 @@ std::string fmt(const Summary& s) {
 
 }  // namespace
 
-StateWriteResults measure_state_writes(Dataplane& dataplane, InstanceKey instance,
-                                       const StateWriteSettings& settings, const Progress& progress) {
+StateWriteResults measure_state_writes(Dataplane& dataplane, InstanceKey instance, const StateWriteSettings& settings,
+                                       const Progress& progress) {
     StateWriteResults results{.settings = settings};
     // Every word a live lease, a little longer each time, as the daemon's renewals are.
     const auto lease_base = monotonic_now() + 60s;
@@ -66,8 +66,8 @@ StateWriteResults measure_state_writes(Dataplane& dataplane, InstanceKey instanc
     if (back.role != last.role || back.deadline > last.deadline || back.deadline < last.deadline - tick - 1ms) {
         throw std::runtime_error("the state word read back is not the last one written");
     }
-    progress.say("  write_state: " + fmt(results.write_state_ns) + " (clock pair alone: " +
-                 fmt(results.clock_ns) + ")");
+    progress.say("  write_state: " + fmt(results.write_state_ns) + " (clock pair alone: " + fmt(results.clock_ns) +
+                 ")");
 
     const auto pin = dataplane.pin_dir() / XVIP_MAP_STATE;
     UniqueFd map(bpf_obj_get(pin.c_str()));

@@ -1,8 +1,8 @@
 #include "bench/dataplane/tcp_bench.hpp"
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <array>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <thread>
 
@@ -21,8 +21,9 @@ constexpr const char* kXvip = "xvip";
 TcpRound run_iperf(const topo::Topology& topo, BenchNode& bench, const std::string& config, int round,
                    const TcpSettings& settings, bool pinned) {
     const auto& client = bench.client();
-    std::vector<std::string> command{"iperf3", "--client", bench.vip(), "--time",
-                                     std::to_string(settings.seconds), "--json", "--connect-timeout", "2000"};
+    std::vector<std::string> command{
+        "iperf3", "--client",          bench.vip(), "--time", std::to_string(settings.seconds),
+        "--json", "--connect-timeout", "2000"};
     if (pinned) command.insert(command.end(), {"--affinity", "0"});
     const auto run = topo.run(client.netns, command, std::chrono::seconds(settings.seconds + 15));
     nlohmann::json report;
@@ -57,16 +58,15 @@ TcpRound one_round(const topo::Topology& topo, BenchNode& bench, const std::stri
 
 }  // namespace
 
-TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings& settings,
-                       const Progress& progress) {
-    TcpResults results{.settings = settings, .iperf_version = {}, .rounds = {}, .no_xdp = {},
-                       .trivial = {}, .xvip = {}};
+TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings& settings, const Progress& progress) {
+    TcpResults results{
+        .settings = settings, .iperf_version = {}, .rounds = {}, .no_xdp = {}, .trivial = {}, .xvip = {}};
     const auto version = topo.run(bench.client().netns, {"iperf3", "--version"});
     results.iperf_version = version.out.substr(0, version.out.find('\n'));
 
     // Every configuration reaches the VIP the same way: ARP settled once, by hand.
-    topo.run_checked(bench.client().netns, {"ip", "neigh", "replace", bench.vip(), "lladdr",
-                                            bench.node().mac, "dev", "eth0", "nud", "permanent"});
+    topo.run_checked(bench.client().netns, {"ip", "neigh", "replace", bench.vip(), "lladdr", bench.node().mac, "dev",
+                                            "eth0", "nud", "permanent"});
     results.pinned = settings.pin_cpus && std::thread::hardware_concurrency() >= 2;
     std::vector<std::string> server_command{"iperf3", "--server", "--bind", bench.vip()};
     if (results.pinned) server_command.insert(server_command.end(), {"--affinity", "1"});
@@ -80,13 +80,12 @@ TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings
     for (int round = 1; round <= settings.rounds; ++round) {
         // The two programs take turns going first, so that whatever the run before leaves behind
         // (socket memory, caches, the last attach) weighs on both alike.
-        const auto order = round % 2 == 1 ? std::array{kNoXdp, kTrivial, kXvip}
-                                          : std::array{kNoXdp, kXvip, kTrivial};
+        const auto order = round % 2 == 1 ? std::array{kNoXdp, kTrivial, kXvip} : std::array{kNoXdp, kXvip, kTrivial};
         for (const char* config : order) {
             const TcpRound r = one_round(topo, bench, config, round, settings, results.pinned);
             char line[200];
-            std::snprintf(line, sizeof line, "  %-11s round %d: %.2f Gbit/s, %llu retransmits", config,
-                          round, r.gbit_per_s, static_cast<unsigned long long>(r.retransmits));
+            std::snprintf(line, sizeof line, "  %-11s round %d: %.2f Gbit/s, %llu retransmits", config, round,
+                          r.gbit_per_s, static_cast<unsigned long long>(r.retransmits));
             progress.say(line);
             (r.config == kNoXdp ? no_xdp : r.config == kTrivial ? trivial : xvip).push_back(r.gbit_per_s);
             results.rounds.push_back(r);

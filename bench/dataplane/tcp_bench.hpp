@@ -43,7 +43,6 @@ struct TcpResults {
 };
 
 // `bench` is node0 of `topo`.
-TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings& settings,
-                       const Progress& progress);
+TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings& settings, const Progress& progress);
 
 }  // namespace xvip::bench

@@ -33,7 +33,7 @@ const IpAddress node4 = test::ip("192.0.2.10");
 const IpAddress client4 = test::ip("192.0.2.99");
 const IpAddress vip4 = test::ip("192.0.2.50");
 const IpAddress other_net4 = test::ip("198.51.100.50");  // no VIP, but ends like vip4
-const IpAddress shared_vip4 = test::ip("192.0.2.60");  // two VIPs ending in the same byte
+const IpAddress shared_vip4 = test::ip("192.0.2.60");    // two VIPs ending in the same byte
 const IpAddress shared_other_vip4 = test::ip("198.51.100.60");
 const IpAddress client6 = test::ip("2001:db8::99");
 const IpAddress vip6 = test::ip("2001:db8::50");
@@ -58,7 +58,8 @@ std::string errno_text(const char* what) {
 class Programs {
 public:
     Programs()
-        : xvip_(xvip_bpf__open_and_load()), trivial_(xvip_pass_bpf__open_and_load()),
+        : xvip_(xvip_bpf__open_and_load()),
+          trivial_(xvip_pass_bpf__open_and_load()),
           probes_(xvip_bench_probes__open_and_load()) {
         if (!xvip_ || !trivial_ || !probes_) {
             throw std::runtime_error(errno_text("loading the XDP programs (run as root, Linux >= 5.15)"));
@@ -83,16 +84,15 @@ public:
         }
         const VipIndex index = build_vip_index(bound);
         for (std::uint32_t bucket = 0; bucket < index.buckets4.size(); ++bucket) {
-            update(bpf_map__fd(xvip_->maps.xvip_vip4_buckets), &bucket, &index.buckets4[bucket],
-                   "xvip_vip4_buckets");
+            update(bpf_map__fd(xvip_->maps.xvip_vip4_buckets), &bucket, &index.buckets4[bucket], "xvip_vip4_buckets");
         }
         update(bpf_map__fd(xvip_->maps.xvip_vip_filter), &zero, &index.filter6, "xvip_vip_filter");
     }
 
     void set_role(XdpRole role) {
         // A lease far beyond the run: the benchmark must not watch it expire.
-        const StateWord word = role == XdpRole::active ? StateWord::active_until(monotonic_now() + 1h)
-                                                       : StateWord::standby();
+        const StateWord word =
+            role == XdpRole::active ? StateWord::active_until(monotonic_now() + 1h) : StateWord::standby();
         const std::uint64_t encoded = word.encode(lease_clock_);
         for (std::uint32_t instance : {instance4, instance6}) {
             update(bpf_map__fd(xvip_->maps.xvip_state), &instance, &encoded, "xvip_state");
@@ -158,16 +158,14 @@ std::vector<Path> paths() {
                               test::ipv4({.src = client4, .dst = dst, .protocol = 6}, tcp_syn));
     };
     auto arp_request_for = [&](const IpAddress& target) {
-        return test::ethernet(
-            test::broadcast_mac, client_mac, test::ethertype_arp,
-            test::arp({.op = 1, .sha = client_mac, .spa = client4, .tha = {}, .tpa = target}));
+        return test::ethernet(test::broadcast_mac, client_mac, test::ethertype_arp,
+                              test::arp({.op = 1, .sha = client_mac, .spa = client4, .tha = {}, .tpa = target}));
     };
     const IpAddress group = test::solicited_node(vip6);
     const Bytes neighbour_solicitation = test::ethernet(
         test::ipv6_multicast_mac(group), client_mac, test::ethertype_ipv6,
         test::ipv6(client6, group, 58, 255,
-                   test::icmpv6(client6, group, 135, 0,
-                                test::nd_body(0, vip6, test::lladdr_option(1, client_mac)))));
+                   test::icmpv6(client6, group, 135, 0, test::nd_body(0, vip6, test::lladdr_option(1, client_mac)))));
     return {
         {"non-VIP pass-through", XdpRole::active, ipv4_to(node4), XDP_PASS, true},
         // The address ends in a VIP's last byte: its bucket is read and the addresses compared.
@@ -185,8 +183,8 @@ std::vector<Path> paths() {
 void check_path(const Programs& programs, const Path& path, Bytes& out) {
     const RunOutcome run = test_run(programs.xvip_fd(), path.frame, 1, out);
     if (run.verdict != path.verdict) {
-        throw std::runtime_error("xvip returned " + std::string(verdict_name(run.verdict)) + " on '" +
-                                 path.name + "', expected " + verdict_name(path.verdict));
+        throw std::runtime_error("xvip returned " + std::string(verdict_name(run.verdict)) + " on '" + path.name +
+                                 "', expected " + verdict_name(path.verdict));
     }
     if (path.verdict == XDP_TX &&
         (run.output.size() < 12 || !std::equal(client_mac.begin(), client_mac.end(), run.output.begin()))) {
@@ -198,8 +196,8 @@ void check_path(const Programs& programs, const Path& path, Bytes& out) {
 }
 
 // Rounds alternate the two programs, so that drift (frequency, a noisy neighbour) hits both.
-void time_repeat(const Programs& programs, const Path& path, const TestRunSettings& settings,
-                 Bytes& out, PathCost& cost) {
+void time_repeat(const Programs& programs, const Path& path, const TestRunSettings& settings, Bytes& out,
+                 PathCost& cost) {
     std::vector<double> trivial, xvip;
     for (int round = 0; round < settings.repeat_rounds; ++round) {
         trivial.push_back(test_run(programs.trivial_fd(), path.frame, settings.repeat, out).duration_ns);
@@ -213,8 +211,8 @@ void time_repeat(const Programs& programs, const Path& path, const TestRunSettin
 
 // Calls alternate the two programs one by one, so that the wall times, noisy at the scale of a
 // syscall, meet the same noise.
-void time_single(const Programs& programs, const Path& path, const TestRunSettings& settings,
-                 Bytes& out, PathCost& cost) {
+void time_single(const Programs& programs, const Path& path, const TestRunSettings& settings, Bytes& out,
+                 PathCost& cost) {
     std::vector<double> trivial, xvip, trivial_call, xvip_call;
     auto once = [&](int fd, std::vector<double>& samples, std::vector<double>& calls) {
         const auto start = std::chrono::steady_clock::now();
@@ -235,8 +233,7 @@ void time_single(const Programs& programs, const Path& path, const TestRunSettin
     cost.xvip.call_ns = summarize(std::move(xvip_call));
 }
 
-void time_operations(const Programs& programs, const TestRunSettings& settings, Bytes& out,
-                     FrameCosts& costs) {
+void time_operations(const Programs& programs, const TestRunSettings& settings, Bytes& out, FrameCosts& costs) {
     const Bytes frame = paths().front().frame;
     const auto& p = programs.probes().progs;
     const std::vector<std::pair<std::string, int>> probes{
@@ -265,8 +262,11 @@ void time_operations(const Programs& programs, const TestRunSettings& settings, 
     costs.trivial_repeat_ns = summarize(std::move(trivial));
     costs.trivial_single_ns = summarize(std::move(trivial_single));
     for (std::size_t i = 0; i < probes.size(); ++i) {
-        OperationCost op{.name = probes[i].first, .ns = summarize(std::move(samples[i])), .added_ns = 0,
-                         .single_ns = summarize(std::move(single[i])), .single_added_ns = 0};
+        OperationCost op{.name = probes[i].first,
+                         .ns = summarize(std::move(samples[i])),
+                         .added_ns = 0,
+                         .single_ns = summarize(std::move(single[i])),
+                         .single_added_ns = 0};
         op.added_ns = op.ns.median - costs.trivial_repeat_ns.median;
         op.single_added_ns = op.single_ns.median - costs.trivial_single_ns.median;
         costs.operations.push_back(std::move(op));
@@ -285,10 +285,11 @@ FrameCosts measure_frame_costs(const TestRunSettings& settings, const Progress& 
     Programs programs;
     Bytes out(2048);
     FrameCosts costs;
-    costs.settings = "repeat = " + std::to_string(settings.repeat) + " x " +
-                     std::to_string(settings.repeat_rounds) + " rounds per program (unchanged "
-                     "frames); " + std::to_string(settings.single_rounds) + " x " +
-                     std::to_string(settings.single_runs) + " single runs (repeat = 1) per program, the two "
+    costs.settings = "repeat = " + std::to_string(settings.repeat) + " x " + std::to_string(settings.repeat_rounds) +
+                     " rounds per program (unchanged "
+                     "frames); " +
+                     std::to_string(settings.single_rounds) + " x " + std::to_string(settings.single_runs) +
+                     " single runs (repeat = 1) per program, the two "
                      "programs' calls alternating";
     for (const Path& path : paths()) {
         programs.set_role(path.role);
@@ -301,9 +302,8 @@ FrameCosts measure_frame_costs(const TestRunSettings& settings, const Progress& 
                       .xvip = {}};
         if (path.frame_unchanged) time_repeat(programs, path, settings, out, cost);
         time_single(programs, path, settings, out, cost);
-        progress.say("  " + path.name + " (" + cost.verdict + "): trivial " +
-                     fmt(cost.trivial_headline().median) + " ns, xvip " +
-                     fmt(cost.xvip_headline().median) + " ns (median, " +
+        progress.say("  " + path.name + " (" + cost.verdict + "): trivial " + fmt(cost.trivial_headline().median) +
+                     " ns, xvip " + fmt(cost.xvip_headline().median) + " ns (median, " +
                      (path.frame_unchanged ? "repeat" : "single runs") + "); whole syscall " +
                      fmt(cost.trivial.call_ns.median) + " / " + fmt(cost.xvip.call_ns.median) + " ns");
         costs.paths.push_back(std::move(cost));

@@ -64,14 +64,14 @@ int main(int argc, char** argv) {
     int steady = 60;
     bf::Programs programs{XVIP_BENCH_XVIPD, "/usr/sbin/keepalived"};
     po::options_description desc("options");
-    desc.add_options()
-        ("out", po::value(&out)->default_value(out), "where failover.md, failover-runs.csv and the plots go")
-        ("smoke", po::bool_switch(&smoke), "one failover and one switchover per daemon at 100 ms, no steady minute")
-        ("reps", po::value(&reps), "repetitions of every scenario (default: 3 at 1 s, 5 at 100 ms and 10 ms)")
-        ("steady", po::value(&steady)->default_value(steady), "seconds of the steady CPU/memory window (0: skip)")
-        ("xvipd", po::value(&programs.xvipd)->default_value(programs.xvipd), "the xvipd to run")
-        ("keepalived", po::value(&programs.keepalived)->default_value(programs.keepalived), "the keepalived to run")
-        ("help", "this text");
+    desc.add_options()("out", po::value(&out)->default_value(out),
+                       "where failover.md, failover-runs.csv and the plots go")(
+        "smoke", po::bool_switch(&smoke), "one failover and one switchover per daemon at 100 ms, no steady minute")(
+        "reps", po::value(&reps), "repetitions of every scenario (default: 3 at 1 s, 5 at 100 ms and 10 ms)")(
+        "steady", po::value(&steady)->default_value(steady), "seconds of the steady CPU/memory window (0: skip)")(
+        "xvipd", po::value(&programs.xvipd)->default_value(programs.xvipd), "the xvipd to run")(
+        "keepalived", po::value(&programs.keepalived)->default_value(programs.keepalived), "the keepalived to run")(
+        "help", "this text");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
@@ -83,13 +83,14 @@ int main(int argc, char** argv) {
     if (vm.count("help")) {
         std::ostringstream text;
         text << desc;
-        std::printf("usage: xvip-bench-failover [--out DIR] [--smoke] [options]\n\n"
-                    "Runs xvipd and keepalived alternately in throwaway network-namespace labs and reports the\n"
-                    "client-observed outage of failover, switchover, preemption, crash and restart, the time\n"
-                    "from decision to first GARP, and CPU/memory at 10 ms adverts. Needs root. About 12 minutes.\n\n%s\n"
-                    "Exit codes: 0 report written, every planned run measured (a run may be retried once);\n"
-                    "1 a run failed twice or the report could not be written; 2 bad usage.\n",
-                    text.str().c_str());
+        std::printf(
+            "usage: xvip-bench-failover [--out DIR] [--smoke] [options]\n\n"
+            "Runs xvipd and keepalived alternately in throwaway network-namespace labs and reports the\n"
+            "client-observed outage of failover, switchover, preemption, crash and restart, the time\n"
+            "from decision to first GARP, and CPU/memory at 10 ms adverts. Needs root. About 12 minutes.\n\n%s\n"
+            "Exit codes: 0 report written, every planned run measured (a run may be retried once);\n"
+            "1 a run failed twice or the report could not be written; 2 bad usage.\n",
+            text.str().c_str());
         return 0;
     }
     if (reps < 0 || reps > 100 || steady < 0 || steady > 3600) {
@@ -102,7 +103,8 @@ int main(int argc, char** argv) {
     }
     for (const auto& path : {programs.xvipd, programs.keepalived}) {
         if (access(path.c_str(), X_OK) != 0) {
-            std::fprintf(stderr, "xvip-bench-failover: %s is not there (build xvipd; tools/install-deps installs keepalived)\n",
+            std::fprintf(stderr,
+                         "xvip-bench-failover: %s is not there (build xvipd; tools/install-deps installs keepalived)\n",
                          path.c_str());
             return 1;
         }
@@ -130,16 +132,16 @@ int main(int argc, char** argv) {
         add(plan, "restart", 100ms, false, r(5));
         settings = "failover/switchover/preemption at 1 s (multicast, " + std::to_string(r(3)) +
                    " reps) and at 100 ms and 10 ms (multicast and unicast, " + std::to_string(r(5)) +
-                   " reps); crash at 100 ms and 10 ms (multicast, " + std::to_string(r(5)) + " reps); restart at 1 s (" +
-                   std::to_string(r(3)) + " reps) and 100 ms (" + std::to_string(r(5)) + " reps); steady " +
-                   std::to_string(steady) + " s at 10 ms";
+                   " reps); crash at 100 ms and 10 ms (multicast, " + std::to_string(r(5)) +
+                   " reps); restart at 1 s (" + std::to_string(r(3)) + " reps) and 100 ms (" + std::to_string(r(5)) +
+                   " reps); steady " + std::to_string(steady) + " s at 10 ms";
     }
 
     const double tail = steady > 0 ? steady + 10.0 : 0.0;  // the steady window and the report
     double estimate = tail;
     for (const auto& p : plan) estimate += bf::estimated_seconds(p.spec);
-    std::printf("xvip-bench-failover: %zu runs + %d s steady window, estimated %s; results to %s\n", plan.size(), steady,
-                clock_text(estimate).c_str(), out.c_str());
+    std::printf("xvip-bench-failover: %zu runs + %d s steady window, estimated %s; results to %s\n", plan.size(),
+                steady, clock_text(estimate).c_str(), out.c_str());
     std::fflush(stdout);
 
     bf::ReportInput input;
@@ -166,11 +168,13 @@ int main(int argc, char** argv) {
         estimated_done += bf::estimated_seconds(p.spec);
         const double scale = elapsed() / estimated_done;
         const double eta = (estimate - estimated_done - tail) * scale + tail;
-        std::string figures = result.ok ? "gap " + std::to_string(result.gap_ms).substr(0, 7) + " ms, lost " +
-                                              std::to_string(result.lost)
-                                        : "FAILED";
-        if (result.decision_to_garp_us) figures += ", decision->GARP " + std::to_string(static_cast<long>(*result.decision_to_garp_us)) + " us";
-        if (result.both_answer_ms) figures += ", two answer ARP " + std::to_string(static_cast<long>(*result.both_answer_ms)) + " ms";
+        std::string figures =
+            result.ok ? "gap " + std::to_string(result.gap_ms).substr(0, 7) + " ms, lost " + std::to_string(result.lost)
+                      : "FAILED";
+        if (result.decision_to_garp_us)
+            figures += ", decision->GARP " + std::to_string(static_cast<long>(*result.decision_to_garp_us)) + " us";
+        if (result.both_answer_ms)
+            figures += ", two answer ARP " + std::to_string(static_cast<long>(*result.both_answer_ms)) + " ms";
         if (result.peer_transition) figures += *result.peer_transition ? ", peer took over" : ", peer stayed backup";
         std::printf("[%3zu/%zu %s elapsed, ETA %s] %s %s %s #%d %s: %s (%.1f s)\n", i + 1, plan.size(),
                     clock_text(elapsed()).c_str(), clock_text(eta).c_str(), p.spec.scenario.c_str(),

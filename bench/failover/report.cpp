@@ -63,7 +63,9 @@ std::string num(double v, int decimals) {
     return buf;
 }
 
-std::string ms_text(double v) { return num(v, v < 10 ? 2 : 1); }
+std::string ms_text(double v) {
+    return num(v, v < 10 ? 2 : 1);
+}
 
 std::string triple(const std::optional<Stat>& s, const std::function<std::string(double)>& f) {
     if (!s) return "—";
@@ -133,12 +135,16 @@ private:
     std::map<Key, std::vector<const Record*>> groups_;
 };
 
-std::string mode(bool unicast) { return unicast ? "unicast" : "multicast"; }
+std::string mode(bool unicast) {
+    return unicast ? "unicast" : "multicast";
+}
 
 const Getter gap = [](const RunResult& r) -> std::optional<double> { return r.gap_ms; };
 const Getter lost = [](const RunResult& r) -> std::optional<double> { return static_cast<double>(r.lost); };
 
-std::string int_text(double v) { return num(v, 0); }
+std::string int_text(double v) {
+    return num(v, 0);
+}
 
 // One PNG per advert interval: every run's longest gap, per scenario and mode, xvipd and keepalived
 // side by side, log scale.
@@ -153,7 +159,8 @@ std::optional<std::string> plot(const fs::path& dir, const Groups& g, millisecon
            << "set output '" << (dir / file).string() << "'\n"
            << "set title 'Outage per run: longest gap between echo replies (1 request/ms), adverts every "
            << interval_text(advert) << "'\n"
-           << "set ylabel 'longest gap (ms, log scale)'\nset logscale y\nset grid ytics\nset key outside right top\nset bmargin 4\n"
+           << "set ylabel 'longest gap (ms, log scale)'\nset logscale y\nset grid ytics\nset key outside right "
+              "top\nset bmargin 4\n"
            << "set xrange [-0.6:" << static_cast<double>(keys.size()) - 0.4 << "]\nset xtics (";
     for (std::size_t i = 0; i < keys.size(); ++i) {
         script << (i ? ", " : "") << "\"" << keys[i].scenario << "\\n" << mode(keys[i].unicast) << "\" " << i;
@@ -182,7 +189,9 @@ std::optional<std::string> plot(const fs::path& dir, const Groups& g, millisecon
     const auto text = script.str();
     std::fwrite(text.data(), 1, text.size(), pipe);
     const int status = pclose(pipe);
-    if (status != 0) return "gnuplot failed for " + file + " (status " + std::to_string(status) + "; tools/install-deps installs gnuplot-nox)";
+    if (status != 0)
+        return "gnuplot failed for " + file + " (status " + std::to_string(status) +
+               "; tools/install-deps installs gnuplot-nox)";
     return std::nullopt;
 }
 
@@ -221,7 +230,8 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
        << " (Debian package; Keepalived v2.2.7) |\n"
        << "| xvipd | " << in.xvipd_version << " |\n"
        << "| settings | " << in.settings << " |\n"
-       << "| runs | " << in.records.size() << " (" << failed << " failed and retried once; failures are left out of the figures) |\n"
+       << "| runs | " << in.records.size() << " (" << failed
+       << " failed and retried once; failures are left out of the figures) |\n"
        << "| wall time | " << num(in.total_seconds / 60, 1) << " min |\n"
        << "| load average before / after | " << in.load_before << " / " << in.load_after << " |\n\n"
        << "Figures are min / **median** / max over the repetitions; a ratio is xvipd's median over "
@@ -234,14 +244,15 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
           "reply (about 1 ms when nothing is lost), *lost* the requests never answered. Faults: **failover** "
           "SIGKILL the active daemon and take its link down (the host is gone); **switchover** planned stop "
           "(SIGTERM); **preemption** the priority-150 node starts while node1 is active.\n\n"
-       << "| scenario | advert | mode | runs x/k | xvipd gap ms | keepalived gap ms | gap ratio | xvipd lost | keepalived lost | lost ratio |\n"
+       << "| scenario | advert | mode | runs x/k | xvipd gap ms | keepalived gap ms | gap ratio | xvipd lost | "
+          "keepalived lost | lost ratio |\n"
        << "|---|---|---|---|---|---|---|---|---|---|\n";
     for (const auto& k : g.keys({"failover", "switchover", "preemption"})) {
         const auto xg = g.stat(k, Daemon::xvipd, gap), kg = g.stat(k, Daemon::keepalived, gap);
         const auto xl = g.stat(k, Daemon::xvipd, lost), kl = g.stat(k, Daemon::keepalived, lost);
-        md << "| " << k.scenario << " | " << interval_text(k.advert) << " | " << mode(k.unicast) << " | "
-           << g.counts(k) << " | " << triple(xg, ms_text) << " | " << triple(kg, ms_text) << " | " << ratio(xg, kg)
-           << " | " << triple(xl, int_text) << " | " << triple(kl, int_text) << " | " << ratio(xl, kl) << " |\n";
+        md << "| " << k.scenario << " | " << interval_text(k.advert) << " | " << mode(k.unicast) << " | " << g.counts(k)
+           << " | " << triple(xg, ms_text) << " | " << triple(kg, ms_text) << " | " << ratio(xg, kg) << " | "
+           << triple(xl, int_text) << " | " << triple(kl, int_text) << " | " << ratio(xl, kl) << " |\n";
     }
 
     // Crash.
@@ -255,7 +266,8 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
               "The probe's outage is client0's, as above: with keepalived the dead node's kernel keeps the VIP "
               "and answers the echo itself, so ICMP sees no outage although no daemon runs there and two hosts "
               "claim the address.\n\n"
-           << "| advert | mode | daemon | runs | two answer ms | dead node answers ms | to the end | window ms | gap ms | lost |\n"
+           << "| advert | mode | daemon | runs | two answer ms | dead node answers ms | to the end | window ms | gap "
+              "ms | lost |\n"
            << "|---|---|---|---|---|---|---|---|---|---|\n";
         for (const auto& k : crash_keys) {
             for (const auto d : {Daemon::xvipd, Daemon::keepalived}) {
@@ -267,8 +279,8 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
                     at_end += r->result.dead_answering_at_end ? 1 : 0;
                     window.push_back(r->result.arp_window_ms);
                 }
-                md << "| " << interval_text(k.advert) << " | " << mode(k.unicast) << " | " << to_string(d) << " | "
-                   << n << " | " << triple(g.stat(k, d, [](const RunResult& r) { return r.both_answer_ms; }), int_text)
+                md << "| " << interval_text(k.advert) << " | " << mode(k.unicast) << " | " << to_string(d) << " | " << n
+                   << " | " << triple(g.stat(k, d, [](const RunResult& r) { return r.both_answer_ms; }), int_text)
                    << " | " << triple(g.stat(k, d, [](const RunResult& r) { return r.dead_answers_ms; }), int_text)
                    << " | " << at_end << " of " << n << " | " << triple(stat_of(window), int_text) << " | "
                    << triple(g.stat(k, d, gap), ms_text) << " | " << triple(g.stat(k, d, lost), int_text) << " |\n";
@@ -276,8 +288,8 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
             const Getter both = [](const RunResult& r) { return r.both_answer_ms; };
             const Getter dead = [](const RunResult& r) { return r.dead_answers_ms; };
             md << "| | | ratio | | " << ratio(g.stat(k, Daemon::xvipd, both), g.stat(k, Daemon::keepalived, both))
-               << " | " << ratio(g.stat(k, Daemon::xvipd, dead), g.stat(k, Daemon::keepalived, dead))
-               << " | | | " << ratio(g.stat(k, Daemon::xvipd, gap), g.stat(k, Daemon::keepalived, gap)) << " | "
+               << " | " << ratio(g.stat(k, Daemon::xvipd, dead), g.stat(k, Daemon::keepalived, dead)) << " | | | "
+               << ratio(g.stat(k, Daemon::xvipd, gap), g.stat(k, Daemon::keepalived, gap)) << " | "
                << ratio(g.stat(k, Daemon::xvipd, lost), g.stat(k, Daemon::keepalived, lost)) << " |\n";
         }
     }
@@ -290,7 +302,8 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
               "started again at once. keepalived: stop and start (SIGTERM, then started again at once), which "
               "is what `systemctl restart keepalived` does. *peer took over*: node1 logged a transition to "
               "MASTER after the signal.\n\n"
-           << "| advert | mode | runs x/k | xvipd gap ms | keepalived gap ms | gap ratio | xvipd lost | keepalived lost | "
+           << "| advert | mode | runs x/k | xvipd gap ms | keepalived gap ms | gap ratio | xvipd lost | keepalived "
+              "lost | "
               "peer took over: xvipd | keepalived |\n|---|---|---|---|---|---|---|---|---|---|\n";
         for (const auto& k : restart_keys) {
             std::size_t took[2] = {0, 0}, n[2] = {0, 0};
@@ -304,8 +317,8 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
             const auto xl = g.stat(k, Daemon::xvipd, lost), kl = g.stat(k, Daemon::keepalived, lost);
             md << "| " << interval_text(k.advert) << " | " << mode(k.unicast) << " | " << g.counts(k) << " | "
                << triple(xg, ms_text) << " | " << triple(kg, ms_text) << " | " << ratio(xg, kg) << " | "
-               << triple(xl, int_text) << " | " << triple(kl, int_text) << " | " << took[0] << " of " << n[0]
-               << " | " << took[1] << " of " << n[1] << " |\n";
+               << triple(xl, int_text) << " | " << triple(kl, int_text) << " | " << took[0] << " of " << n[0] << " | "
+               << took[1] << " of " << n[1] << " |\n";
         }
     }
 
@@ -327,11 +340,14 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
           "word and the first GARP round, so it can be negative). *decision → first reply*: the probe's first "
           "echo reply received after the decision (failover only: 1 request/ms, so up to 1 ms of it is the "
           "probe's own spacing). *state word seen → GARP*: from the moment the poller first saw the active word "
-          "(the write is at most one poll period, ~50 µs, earlier) to the first GARP. The ratio column is xvipd decision → GARP over keepalived log line → GARP, \"—\" "
+          "(the write is at most one poll period, ~50 µs, earlier) to the first GARP. The ratio column is xvipd "
+          "decision → GARP over keepalived log line → GARP, \"—\" "
           "where a median is negative (below the method's resolution): read it as \"both well under a "
           "millisecond\", not as a ranking.\n\n"
-       << "| scenario | advert | mode | xvipd decision → GARP | xvipd state word seen → GARP | xvipd log line → GARP | keepalived log line → GARP | ratio | "
-          "xvipd decision → first reply | keepalived decision → first reply |\n|---|---|---|---|---|---|---|---|---|---|\n";
+       << "| scenario | advert | mode | xvipd decision → GARP | xvipd state word seen → GARP | xvipd log line → GARP | "
+          "keepalived log line → GARP | ratio | "
+          "xvipd decision → first reply | keepalived decision → first reply "
+          "|\n|---|---|---|---|---|---|---|---|---|---|\n";
     const Getter dg = [](const RunResult& r) { return r.decision_to_garp_us; };
     const Getter lg = [](const RunResult& r) { return r.log_to_garp_us; };
     const Getter wg = [](const RunResult& r) { return r.word_to_garp_us; };
@@ -340,9 +356,9 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
         const auto xd = g.stat(k, Daemon::xvipd, dg), kd = g.stat(k, Daemon::keepalived, dg);
         md << "| " << k.scenario << " | " << interval_text(k.advert) << " | " << mode(k.unicast) << " | "
            << triple(xd, int_text) << " | " << triple(g.stat(k, Daemon::xvipd, wg), int_text) << " | "
-           << triple(g.stat(k, Daemon::xvipd, lg), int_text) << " | "
-           << triple(kd, int_text) << " | " << ratio(xd, kd) << " | " << triple(g.stat(k, Daemon::xvipd, dr), int_text)
-           << " | " << triple(g.stat(k, Daemon::keepalived, dr), int_text) << " |\n";
+           << triple(g.stat(k, Daemon::xvipd, lg), int_text) << " | " << triple(kd, int_text) << " | " << ratio(xd, kd)
+           << " | " << triple(g.stat(k, Daemon::xvipd, dr), int_text) << " | "
+           << triple(g.stat(k, Daemon::keepalived, dr), int_text) << " |\n";
     }
 
     // Steady.
@@ -353,8 +369,11 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
             md << "Not measured: " << s.failure << "\n";
         } else {
             md << "An xvipd pair and a keepalived pair ran at the same time, each in a topology of its own, for "
-               << num(s.seconds, 0) << " s with no fault. CPU: utime + stime from /proc/PID/stat read before "
-                  "and after (clock ticks of " << sysconf(_SC_CLK_TCK) << " Hz), in % of one core; keepalived "
+               << num(s.seconds, 0)
+               << " s with no fault. CPU: utime + stime from /proc/PID/stat read before "
+                  "and after (clock ticks of "
+               << sysconf(_SC_CLK_TCK)
+               << " Hz), in % of one core; keepalived "
                   "counts its parent and its VRRP child. Memory: VmRSS at the end (keepalived: both "
                   "processes summed).\n\n"
                << "| node | xvipd CPU % | keepalived CPU % | ratio | xvipd RSS MiB | keepalived RSS MiB | ratio |\n"
@@ -407,11 +426,11 @@ std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in
     for (const auto& r : in.records) {
         const auto& x = r.result;
         csv << to_string(r.spec.daemon) << "," << r.spec.scenario << "," << r.spec.advert.count() << ","
-            << mode(r.spec.unicast) << "," << r.rep << "," << (x.ok ? 1 : 0) << "," << num(x.gap_ms, 3) << ","
-            << x.lost << "," << x.sent << "," << opt(x.decision_to_garp_us) << "," << opt(x.word_to_garp_us) << "," << opt(x.log_to_garp_us) << ","
-            << opt(x.decision_to_reply_us) << "," << opt(x.both_answer_ms) << "," << opt(x.dead_answers_ms) << ","
-            << (x.dead_answering_at_end ? 1 : 0) << "," << num(x.arp_window_ms, 0) << ","
-            << (x.peer_transition ? (*x.peer_transition ? "1" : "0") : "") << "," << num(x.elapsed_s, 2) << "\n";
+            << mode(r.spec.unicast) << "," << r.rep << "," << (x.ok ? 1 : 0) << "," << num(x.gap_ms, 3) << "," << x.lost
+            << "," << x.sent << "," << opt(x.decision_to_garp_us) << "," << opt(x.word_to_garp_us) << ","
+            << opt(x.log_to_garp_us) << "," << opt(x.decision_to_reply_us) << "," << opt(x.both_answer_ms) << ","
+            << opt(x.dead_answers_ms) << "," << (x.dead_answering_at_end ? 1 : 0) << "," << num(x.arp_window_ms, 0)
+            << "," << (x.peer_transition ? (*x.peer_transition ? "1" : "0") : "") << "," << num(x.elapsed_s, 2) << "\n";
     }
     return warnings;
 }

@@ -11,13 +11,13 @@
 #include <stdexcept>
 #include <thread>
 
-#include "probe/arp_sampler.hpp"
 #include "bench/failover/watch.hpp"
 #include "daemon/control_client.hpp"
 #include "dataplane/dataplane.hpp"
 #include "lab/keepalived_text.hpp"
 #include "lab/log_text.hpp"
 #include "lab/watchers.hpp"
+#include "probe/arp_sampler.hpp"
 #include "probe/echo_probe.hpp"
 #include "topology/topology.hpp"
 
@@ -29,8 +29,9 @@ using probe::ArpSamples;
 using probe::run_arp_sampler;
 using namespace std::chrono;
 
-const char* to_string(Daemon daemon) { return daemon == Daemon::xvipd ? "xvipd" : "keepalived"; }
-
+const char* to_string(Daemon daemon) {
+    return daemon == Daemon::xvipd ? "xvipd" : "keepalived";
+}
 
 std::string interval_text(milliseconds interval) {
     if (interval.count() % 1000 == 0) return std::to_string(interval.count() / 1000) + "s";
@@ -54,18 +55,26 @@ milliseconds probe_duration(const RunSpec& s) {
     return d;
 }
 
-double ms(nanoseconds d) { return static_cast<double>(d.count()) / 1e6; }
-double us(nanoseconds d) { return static_cast<double>(d.count()) / 1e3; }
+double ms(nanoseconds d) {
+    return static_cast<double>(d.count()) / 1e6;
+}
+double us(nanoseconds d) {
+    return static_cast<double>(d.count()) / 1e3;
+}
 
 class Run {
 public:
     Run(const RunSpec& spec, const Programs& programs)
-        : s_(spec), p_(programs), topo_(topo::TopologySpec{.nodes = 2, .clients = 2}), daemons_(2, nullptr),
+        : s_(spec),
+          p_(programs),
+          topo_(topo::TopologySpec{.nodes = 2, .clients = 2}),
+          daemons_(2, nullptr),
           expected_exit_(2, false) {
         for (std::size_t i = 0; i < 2; ++i) std::ofstream(config_path(i)) << keepalived_conf(i);
         if (s_.daemon == Daemon::xvipd) {
             std::vector<std::filesystem::path> pins;
-            for (std::size_t i = 0; i < 2; ++i) pins.push_back(lab::state_pin_path(topo_.node(i).pin_dir, topo_.node(i).netns));
+            for (std::size_t i = 0; i < 2; ++i)
+                pins.push_back(lab::state_pin_path(topo_.node(i).pin_dir, topo_.node(i).netns));
             poller_.emplace(std::move(pins), InstanceKey{AddressFamily::ipv4, kVrid}.index());
         }
     }
@@ -105,11 +114,13 @@ public:
         lab::ArpWatcher arp(topo_, topo_.client(0).netns, vip, duration + 1s);
         std::future<ArpSamples> sampler;
         if (s_.scenario == "crash") {
-            ArpSamplerOptions o{.vip = vip, .own_ip = *IpAddress::parse(topo_.client(1).ipv4),
+            ArpSamplerOptions o{.vip = vip,
+                                .own_ip = *IpAddress::parse(topo_.client(1).ipv4),
                                 .nodes = {*parse_mac(topo_.node(0).mac), *parse_mac(topo_.node(1).mac)},
                                 .duration = duration};
             sampler = std::async(std::launch::async, [this, o, duration] {
-                return topo_.run_in(topo_.client(1).netns, [o] { return run_arp_sampler(o); }, duration + 5s);
+                return topo_.run_in(
+                    topo_.client(1).netns, [o] { return run_arp_sampler(o); }, duration + 5s);
             });
         }
         auto probe = std::async(std::launch::async, [this, vip, duration] {
@@ -218,24 +229,44 @@ private:
         return at >= since ? std::optional(at) : std::nullopt;
     }
 
-    std::string master_line() const {
-        return s_.daemon == Daemon::xvipd ? "-> MASTER" : "Entering MASTER STATE";
-    }
+    std::string master_line() const { return s_.daemon == Daemon::xvipd ? "-> MASTER" : "Entering MASTER STATE"; }
 
     void start(std::size_t i) {
         const auto& node = topo_.node(i);
         std::vector<std::string> argv;
         if (s_.daemon == Daemon::xvipd) {
-            argv = {p_.xvipd, "--keepalived-conf", config_path(i).string(), "--pin-dir", node.pin_dir.string(),
-                    "--state-dir", (topo_.run_dir() / (node.name + "-state")).string(), "--log-level", "info"};
+            argv = {p_.xvipd,
+                    "--keepalived-conf",
+                    config_path(i).string(),
+                    "--pin-dir",
+                    node.pin_dir.string(),
+                    "--state-dir",
+                    (topo_.run_dir() / (node.name + "-state")).string(),
+                    "--log-level",
+                    "info"};
         } else {
             // As the interop tests run it: VRRP only (-P), console log (-l -D), no syslog (-G), no
             // respawn (-R), every pid file in the run directory.
             const auto pid = [&](const std::string& what) {
                 return (topo_.run_dir() / (node.name + "-" + what + ".pid")).string();
             };
-            argv = {p_.keepalived, "-n", "-l", "-D", "-G", "-P", "-R", "-f", config_path(i).string(),
-                    "-p", pid("keepalived"), "-r", pid("vrrp"), "-c", pid("checkers"), "-b", pid("bfd")};
+            argv = {p_.keepalived,
+                    "-n",
+                    "-l",
+                    "-D",
+                    "-G",
+                    "-P",
+                    "-R",
+                    "-f",
+                    config_path(i).string(),
+                    "-p",
+                    pid("keepalived"),
+                    "-r",
+                    pid("vrrp"),
+                    "-c",
+                    pid("checkers"),
+                    "-b",
+                    pid("bfd")};
         }
         auto& process = topo_.spawn(node.netns, argv);
         daemons_[i] = &process;
@@ -368,7 +399,8 @@ ProcessUsage usage_of(pid_t pid) {
         std::istringstream fields(text.substr(close_paren + 2));
         std::vector<std::string> f;
         for (std::string field; fields >> field;) f.push_back(field);
-        if (f.size() > 12) u.cpu_s += static_cast<double>(std::stoull(f[11]) + std::stoull(f[12])) / tick;  // fields 14, 15
+        if (f.size() > 12)
+            u.cpu_s += static_cast<double>(std::stoull(f[11]) + std::stoull(f[12])) / tick;  // fields 14, 15
         std::ifstream status("/proc/" + std::to_string(p) + "/status");
         for (std::string line; std::getline(status, line);) {
             if (line.rfind("VmRSS:", 0) == 0) u.rss_kb += std::stol(line.substr(6));

@@ -58,23 +58,22 @@ struct RunResult {
 RunResult run_once(const RunSpec& spec, const Programs& programs);
 
 struct ProcessUsage {
-    double cpu_s = 0;  // utime + stime over the window (at the end: since start)
-    long rss_kb = 0;   // VmRSS at the end
-    int processes = 0; // keepalived: the parent and its VRRP child
+    double cpu_s = 0;   // utime + stime over the window (at the end: since start)
+    long rss_kb = 0;    // VmRSS at the end
+    int processes = 0;  // keepalived: the parent and its VRRP child
 };
 
 struct SteadyResult {
     bool ok = false;
     std::string failure;
     double seconds = 0;
-    std::array<ProcessUsage, 2> xvipd{};       // node0 (master), node1 (backup)
+    std::array<ProcessUsage, 2> xvipd{};  // node0 (master), node1 (backup)
     std::array<ProcessUsage, 2> keepalived{};
 };
 
 // Runs an xvipd pair and a keepalived pair at once, each in a topology of its own, and reads
 // /proc/PID/stat (utime + stime) and /proc/PID/status (VmRSS) before and after `duration`.
-SteadyResult measure_steady(const Programs& programs, std::chrono::milliseconds advert,
-                            std::chrono::seconds duration);
+SteadyResult measure_steady(const Programs& programs, std::chrono::milliseconds advert, std::chrono::seconds duration);
 
 // keepalived's advert_int for an interval ("0.01", "0.1", "1").
 std::string advert_int_text(std::chrono::milliseconds interval);

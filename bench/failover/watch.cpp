@@ -94,12 +94,13 @@ void LogStamper::run(std::stop_token token) {
 }
 
 StatePoller::StatePoller(std::vector<fs::path> pins, std::uint32_t state_index)
-    : pins_(std::move(pins)), state_index_(state_index), lease_clock_(LeaseClock::system()),
-      roles_(pins_.size()) {
+    : pins_(std::move(pins)), state_index_(state_index), lease_clock_(LeaseClock::system()), roles_(pins_.size()) {
     thread_ = std::jthread([this](std::stop_token token) { run(token); });
 }
 
-StatePoller::~StatePoller() { stop(); }
+StatePoller::~StatePoller() {
+    stop();
+}
 
 void StatePoller::stop() {
     if (thread_.joinable()) {

@@ -62,7 +62,7 @@ private:
 struct RoleChange {
     std::chrono::nanoseconds at{0};  // when the poller saw it
     std::size_t node = 0;
-    std::optional<XdpRole> role;     // nullopt: nothing pinned
+    std::optional<XdpRole> role;  // nullopt: nothing pinned
 };
 
 class StatePoller {

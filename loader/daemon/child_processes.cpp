@@ -18,15 +18,16 @@ namespace xvip {
 namespace {
 
 // Direct system calls: glibc 2.36's <sys/pidfd.h> declares these without C linkage.
-int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U)); }
+int open_pidfd(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U));
+}
 int send_signal_to_pidfd(int pidfd, int signal_number) {
     return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, signal_number, nullptr, 0U));
 }
 
 // Runs in the forked child: async-signal-safe calls only, then exec. Any failure is reported to
 // the parent as an errno through `error_fd` (close-on-exec, so a successful exec closes it).
-[[noreturn]] void exec_child(char* const* argv, int devnull, int error_fd, ChildOutput output,
-                             const RunAs* run_as) {
+[[noreturn]] void exec_child(char* const* argv, int devnull, int error_fd, ChildOutput output, const RunAs* run_as) {
     const auto fail = [error_fd](int error_number) {
         (void)!::write(error_fd, &error_number, sizeof error_number);
         ::_exit(127);

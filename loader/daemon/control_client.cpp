@@ -29,7 +29,9 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
     }
 }
 
-std::string timeout_text(std::chrono::milliseconds timeout) { return std::to_string(timeout.count()) + " ms"; }
+std::string timeout_text(std::chrono::milliseconds timeout) {
+    return std::to_string(timeout.count()) + " ms";
+}
 
 }  // namespace
 

@@ -43,19 +43,21 @@ std::string dump_line(const json& value) {
 
 // A connectable socket at `path` means another daemon serves it; a refused one is stale.
 void take_over_path(const std::string& path, const sockaddr_un& address) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) return;
         fail(path, "cannot inspect it", errno);
     }
     if (!S_ISSOCK(st.st_mode)) {
-        throw std::runtime_error("control socket " + path + ": exists and is not a socket; fix: remove it or configure another path");
+        throw std::runtime_error("control socket " + path +
+                                 ": exists and is not a socket; fix: remove it or configure another path");
     }
     UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!probe) fail(path, "socket", errno);
     const int rc = ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
     if (rc == 0 || errno == EAGAIN) {
-        throw std::runtime_error("control socket " + path + ": another xvipd is serving it; fix: stop it first, or configure another path");
+        throw std::runtime_error("control socket " + path +
+                                 ": another xvipd is serving it; fix: stop it first, or configure another path");
     }
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) fail(path, "cannot remove the stale socket", errno);
 }
@@ -188,8 +190,8 @@ void ControlServer::accept_all() {
         const int raw = fd.get();
         Connection& connection =
             connections_
-                .try_emplace(id, Connection{.fd = std::move(fd),
-                                            .requests = ControlRequestReader(settings_.max_request_bytes)})
+                .try_emplace(
+                    id, Connection{.fd = std::move(fd), .requests = ControlRequestReader(settings_.max_request_bytes)})
                 .first->second;
         loop_.watch(raw, [this, id] { on_readable(id); });
         arm_idle(id, connection);

@@ -11,11 +11,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "common/unique_fd.hpp"
 #include "daemon/event_loop.hpp"
@@ -75,7 +74,7 @@ private:
         UniqueFd fd;
         ControlRequestReader requests;
         std::string output;
-        bool reading = true;        // watched for input
+        bool reading = true;         // watched for input
         bool want_writable = false;  // registered in writable_
         std::optional<EventLoop::TimerId> idle_timer;
     };

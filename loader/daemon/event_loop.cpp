@@ -14,7 +14,9 @@ namespace xvip {
 
 namespace {
 
-[[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+[[noreturn]] void fail(const char* what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
 
 void epoll_add(int epoll_fd, int fd) {
     epoll_event ev{};
@@ -26,8 +28,7 @@ void epoll_add(int epoll_fd, int fd) {
 }  // namespace
 
 EventLoop::EventLoop()
-    : epoll_(epoll_create1(EPOLL_CLOEXEC)),
-      timerfd_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
+    : epoll_(epoll_create1(EPOLL_CLOEXEC)), timerfd_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
     if (!epoll_) fail("epoll_create1");
     if (!timerfd_) fail("timerfd_create");
     sigemptyset(&signals_);

@@ -52,9 +52,10 @@ NotifyFifo::NotifyFifo(std::string path, LogSink log) : path_(std::move(path)), 
     }
     fd_.reset(::open(path_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
     if (!fd_) throw std::runtime_error("notify FIFO " + path_ + ": cannot open it: " + std::strerror(errno));
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd_.get(), &st) != 0 || !S_ISFIFO(st.st_mode)) {
-        throw std::runtime_error("notify FIFO " + path_ + ": exists and is not a FIFO; fix: remove it or name another path");
+        throw std::runtime_error("notify FIFO " + path_ +
+                                 ": exists and is not a FIFO; fix: remove it or name another path");
     }
 }
 
@@ -62,7 +63,8 @@ bool NotifyFifo::write_line(std::string_view text) {
     // Up to PIPE_BUF a pipe write is all or nothing, so a reader never sees half a line.
     if (text.size() > PIPE_BUF) {
         ++dropped_;
-        log_line(log_, "notify FIFO " + path_ + ": line of " + std::to_string(text.size()) + " bytes too long; dropped");
+        log_line(log_,
+                 "notify FIFO " + path_ + ": line of " + std::to_string(text.size()) + " bytes too long; dropped");
         return false;
     }
     ssize_t n = 0;

@@ -27,7 +27,7 @@ std::optional<std::string> find_on_path(const std::string& name) {
         std::string dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (!dir.empty() && dir[0] == '/') {
             const std::string candidate = dir + "/" + name;
-            struct stat st{};
+            struct stat st {};
             if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0) {
                 return candidate;
             }

@@ -30,9 +30,9 @@ struct RunAs {
 ValueOrError<RunAs, ScriptError> resolve_run_as(std::string_view spec);
 
 struct Script {
-    std::string command;             // as configured, for messages
-    std::vector<std::string> argv;   // argv[0] is an absolute path
-    std::optional<RunAs> run_as;     // unset: the daemon's own user
+    std::string command;            // as configured, for messages
+    std::vector<std::string> argv;  // argv[0] is an absolute path
+    std::optional<RunAs> run_as;    // unset: the daemon's own user
 };
 
 struct ScriptPolicy {

@@ -4,8 +4,8 @@
 
 #include <cerrno>
 #include <climits>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -39,13 +39,12 @@ std::vector<std::string> prefixes(const std::string& path) {
     return out;
 }
 
-std::optional<std::string> check_chain(const std::string& script, const std::string& path,
-                                       uid_t daemon_uid) {
+std::optional<std::string> check_chain(const std::string& script, const std::string& path, uid_t daemon_uid) {
     const auto chain = prefixes(path);
     for (std::size_t i = 0; i < chain.size(); ++i) {
         const std::string& element = chain[i];
         const bool last = i + 1 == chain.size();
-        struct stat st{};
+        struct stat st {};
         if (::stat(element.c_str(), &st) != 0) {
             return "script " + script + ": cannot access " + element + ": " + std::strerror(errno);
         }

@@ -19,12 +19,12 @@ namespace xvip {
 
 struct TrackScriptSettings {
     std::string name;
-    Script script;                                // from prepare_script
+    Script script;  // from prepare_script
     Duration interval = std::chrono::seconds(1);
-    std::optional<Duration> timeout;              // unset: the interval, as keepalived does
+    std::optional<Duration> timeout;  // unset: the interval, as keepalived does
     int rise = 1;
     int fall = 1;
-    bool initially_failed = false;                // keepalived init_fail
+    bool initially_failed = false;  // keepalived init_fail
     ChildOutput output = ChildOutput::discard;
 };
 

@@ -6,14 +6,15 @@ namespace xvip {
 
 namespace {
 
-#define XVIP_COUNTER(name) CounterField{#name, &xvip_counters::name}
+#define XVIP_COUNTER(name)          \
+    CounterField {                  \
+#name, &xvip_counters::name \
+    }
 constexpr std::array fields{
-    XVIP_COUNTER(pass_unparsed),     XVIP_COUNTER(pass_not_vip),
-    XVIP_COUNTER(arp_pass_other),    XVIP_COUNTER(arp_pass_from_vip),
-    XVIP_COUNTER(arp_conflict),      XVIP_COUNTER(arp_reply),
-    XVIP_COUNTER(arp_drop_inactive), XVIP_COUNTER(ns_invalid),
-    XVIP_COUNTER(na_reply),          XVIP_COUNTER(ns_drop_inactive),
-    XVIP_COUNTER(vip_pass_active),   XVIP_COUNTER(vip_pass_draining),
+    XVIP_COUNTER(pass_unparsed),     XVIP_COUNTER(pass_not_vip),    XVIP_COUNTER(arp_pass_other),
+    XVIP_COUNTER(arp_pass_from_vip), XVIP_COUNTER(arp_conflict),    XVIP_COUNTER(arp_reply),
+    XVIP_COUNTER(arp_drop_inactive), XVIP_COUNTER(ns_invalid),      XVIP_COUNTER(na_reply),
+    XVIP_COUNTER(ns_drop_inactive),  XVIP_COUNTER(vip_pass_active), XVIP_COUNTER(vip_pass_draining),
     XVIP_COUNTER(vip_drop_standby),  XVIP_COUNTER(tx_aborted),
 };
 #undef XVIP_COUNTER
@@ -23,7 +24,9 @@ static_assert(fields.size() * sizeof(std::uint64_t) == sizeof(xvip_counters));
 
 }  // namespace
 
-std::span<const CounterField> counter_fields() { return fields; }
+std::span<const CounterField> counter_fields() {
+    return fields;
+}
 
 xvip_counters sum_counters(std::span<const xvip_counters> per_cpu) {
     xvip_counters total{};

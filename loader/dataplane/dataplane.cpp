@@ -10,9 +10,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <unistd.h>
-
 #include <time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -58,9 +57,8 @@ std::string InstanceKey::to_string() const {
 
 namespace {
 
-
 std::uint64_t netns_inode() {
-    struct stat st{};
+    struct stat st {};
     // The calling thread's namespace: a thread may have entered another one (setns) than the
     // process's main thread, and the interface it names lives there.
     if (stat("/proc/thread-self/ns/net", &st) != 0) throw DataplaneError("stat /proc/thread-self/ns/net", errno);
@@ -70,8 +68,7 @@ std::uint64_t netns_inode() {
 int interface_index(std::string_view ifname) {
     unsigned index = if_nametoindex(std::string(ifname).c_str());
     if (index == 0) {
-        throw DataplaneError("no interface named '" + std::string(ifname) +
-                             "' in this network namespace");
+        throw DataplaneError("no interface named '" + std::string(ifname) + "' in this network namespace");
     }
     return static_cast<int>(index);
 }
@@ -95,14 +92,12 @@ void require_bpffs(const fs::path& pin_root) {
     fs::path probe = pin_root;
     std::error_code ec;
     while (!probe.empty() && !fs::exists(probe, ec)) probe = probe.parent_path();
-    struct statfs st{};
-    if (probe.empty() || statfs(probe.c_str(), &st) != 0 ||
-        static_cast<unsigned long>(st.f_type) != BPF_FS_MAGIC) {
-        throw DataplaneError(
-            "pin root " + pin_root.string() +
-            " is not on a bpffs: mount one (mount -t bpf bpf /sys/fs/bpf), or pass a pin root on a "
-            "bpffs mounted in the root mount namespace (inside `ip netns exec`, /sys/fs/bpf is "
-            "hidden)");
+    struct statfs st {};
+    if (probe.empty() || statfs(probe.c_str(), &st) != 0 || static_cast<unsigned long>(st.f_type) != BPF_FS_MAGIC) {
+        throw DataplaneError("pin root " + pin_root.string() +
+                             " is not on a bpffs: mount one (mount -t bpf bpf /sys/fs/bpf), or pass a pin root on a "
+                             "bpffs mounted in the root mount namespace (inside `ip netns exec`, /sys/fs/bpf is "
+                             "hidden)");
     }
 }
 
@@ -133,9 +128,11 @@ void require_no_xdp_program(std::string_view ifname, int ifindex) {
                        : query.attach_mode == XDP_ATTACHED_DRV ? "native"
                                                                : "multiple";
     throw DataplaneError("interface " + std::string(ifname) + " already has XDP program '" +
-                         prog_name_by_id(query.prog_id) + "' (id " + std::to_string(query.prog_id) +
-                         ", " + mode + " mode) attached; xvip does not replace it: detach it first "
-                         "(ip link set dev " + std::string(ifname) + " xdp off), or if it is xvip's, "
+                         prog_name_by_id(query.prog_id) + "' (id " + std::to_string(query.prog_id) + ", " + mode +
+                         " mode) attached; xvip does not replace it: detach it first "
+                         "(ip link set dev " +
+                         std::string(ifname) +
+                         " xdp off), or if it is xvip's, "
                          "use `xvipctl detach`");
 }
 
@@ -230,9 +227,10 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
     const fs::path pin_dir = pin_dir_for(options.pin_root, ifname);
     require_bpffs(options.pin_root);
     if (fs::exists(pin_dir / XVIP_PIN_LINK)) {
-        throw DataplaneError("xvip is already attached to " + ifname + " (pinned at " +
-                             pin_dir.string() + "): adopt it, or detach it first with "
-                             "`xvipctl detach --dev " + ifname + "`");
+        throw DataplaneError("xvip is already attached to " + ifname + " (pinned at " + pin_dir.string() +
+                             "): adopt it, or detach it first with "
+                             "`xvipctl detach --dev " +
+                             ifname + "`");
     }
     require_no_xdp_program(ifname, ifindex);
     const MacAddress mac = interface_mac(ifname);
@@ -255,8 +253,7 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
     try {
         for (const auto& [name, fd] : Maps::table) pin((maps.*fd).get(), pin_dir / name);
 
-        std::uint32_t flags = options.mode == XdpMode::generic ? XDP_FLAGS_SKB_MODE
-                                                               : XDP_FLAGS_DRV_MODE;
+        std::uint32_t flags = options.mode == XdpMode::generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
         link = create_xdp_link(prog_fd, ifindex, flags);
         if (!link && options.mode == XdpMode::auto_select) {
             const std::string native_refusal = attach_refusal(prog_fd, ifindex, flags, errno);
@@ -300,13 +297,11 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
     }
     xvip_iface iface{};
     const std::uint32_t key = 0;
-    if (info.value_size != sizeof iface ||
-        bpf_map_lookup_elem(iface_map.get(), &key, &iface) != 0 ||
+    if (info.value_size != sizeof iface || bpf_map_lookup_elem(iface_map.get(), &key, &iface) != 0 ||
         iface.abi_version != XVIP_ABI_VERSION) {
-        throw DataplaneError("the data plane pinned at " + pin_dir.string() +
-                             " speaks another ABI version (" + std::to_string(iface.abi_version) +
-                             ", this build speaks " + std::to_string(XVIP_ABI_VERSION) +
-                             "): detach it with the xvipctl that attached it");
+        throw DataplaneError("the data plane pinned at " + pin_dir.string() + " speaks another ABI version (" +
+                             std::to_string(iface.abi_version) + ", this build speaks " +
+                             std::to_string(XVIP_ABI_VERSION) + "): detach it with the xvipctl that attached it");
     }
     Maps maps;
     maps.iface = std::move(iface_map);
@@ -317,17 +312,15 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
     const int ifindex = interface_index(ifname);
     if (iface.ifindex != static_cast<std::uint32_t>(ifindex) || iface.netns_ino != netns_inode()) {
         throw DataplaneError("the data plane pinned at " + pin_dir.string() +
-                             " belongs to another interface (ifindex " +
-                             std::to_string(iface.ifindex) + ", now " + std::to_string(ifindex) +
-                             "): the interface was re-created; detach and attach again");
+                             " belongs to another interface (ifindex " + std::to_string(iface.ifindex) + ", now " +
+                             std::to_string(ifindex) + "): the interface was re-created; detach and attach again");
     }
     bpf_link_info link_info{};
     std::uint32_t link_len = sizeof link_info;
-    if (bpf_obj_get_info_by_fd(link.get(), &link_info, &link_len) != 0 ||
-        link_info.type != BPF_LINK_TYPE_XDP ||
+    if (bpf_obj_get_info_by_fd(link.get(), &link_info, &link_len) != 0 || link_info.type != BPF_LINK_TYPE_XDP ||
         link_info.xdp.ifindex != static_cast<std::uint32_t>(ifindex)) {
-        throw DataplaneError("the XDP link pinned at " + pin_dir.string() +
-                             " is no longer attached to " + std::string(ifname));
+        throw DataplaneError("the XDP link pinned at " + pin_dir.string() + " is no longer attached to " +
+                             std::string(ifname));
     }
     return Dataplane(std::string(ifname), pin_dir, std::move(maps), std::move(link));
 }
@@ -339,14 +332,16 @@ Dataplane Dataplane::load(const LoadOptions& options) {
     iface.ifindex = static_cast<std::uint32_t>(options.ifindex);
     std::memcpy(iface.mac, options.mac.data(), options.mac.size());
     write_iface(loaded.maps, iface);
-    return Dataplane(options.ifname, {}, std::move(loaded.maps), UniqueFd{},
-                     std::move(loaded.program));
+    return Dataplane(options.ifname, {}, std::move(loaded.maps), UniqueFd{}, std::move(loaded.program));
 }
 
-Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd link,
-                     UniqueFd program)
-    : ifname_(std::move(ifname)), pin_dir_(std::move(pin_dir)), maps_(std::move(maps)),
-      link_(std::move(link)), program_(std::move(program)), lease_clock_(LeaseClock::system()) {
+Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd link, UniqueFd program)
+    : ifname_(std::move(ifname)),
+      pin_dir_(std::move(pin_dir)),
+      maps_(std::move(maps)),
+      link_(std::move(link)),
+      program_(std::move(program)),
+      lease_clock_(LeaseClock::system()) {
     xvip_iface iface{};
     const std::uint32_t key = 0;
     if (bpf_map_lookup_elem(maps_.iface.get(), &key, &iface) != 0) {
@@ -402,23 +397,22 @@ StateWord Dataplane::read_state(InstanceKey instance) const {
 
 void Dataplane::add_vip(const IpAddress& vip, InstanceKey instance) {
     if (vip.family() != instance.family || instance.vrid == 0) {
-        throw DataplaneError("VIP " + vip.to_string() + " cannot belong to instance " +
-                             instance.to_string());
+        throw DataplaneError("VIP " + vip.to_string() + " cannot belong to instance " + instance.to_string());
     }
     const int fd = vip.is_v4() ? maps_.vip4.get() : maps_.vip6.get();
     xvip_vip existing{};
-    if (bpf_map_lookup_elem(fd, vip.bytes().data(), &existing) == 0 &&
-        existing.instance != instance.index()) {
-        throw DataplaneError("VIP " + vip.to_string() + " already belongs to another instance (state "
-                             "index " + std::to_string(existing.instance) + ")");
+    if (bpf_map_lookup_elem(fd, vip.bytes().data(), &existing) == 0 && existing.instance != instance.index()) {
+        throw DataplaneError("VIP " + vip.to_string() +
+                             " already belongs to another instance (state "
+                             "index " +
+                             std::to_string(existing.instance) + ")");
     }
     const xvip_vip value{instance.index()};
     if (bpf_map_update_elem(fd, vip.bytes().data(), &value, BPF_ANY) != 0) {
-        throw DataplaneError("adding VIP " + vip.to_string() +
-                                 (errno == E2BIG ? " (at most " + std::to_string(XVIP_MAX_VIPS) +
-                                                       " VIPs per family)"
-                                                 : std::string()),
-                             errno);
+        throw DataplaneError(
+            "adding VIP " + vip.to_string() +
+                (errno == E2BIG ? " (at most " + std::to_string(XVIP_MAX_VIPS) + " VIPs per family)" : std::string()),
+            errno);
     }
     rebuild_vip_index();  // after the VIP is in the hash map, which the index must not get ahead of
 }
@@ -460,9 +454,9 @@ void Dataplane::remove_vip(const IpAddress& vip) {
     if (bpf_map_delete_elem(fd, vip.bytes().data()) != 0) {
         const int error = errno;
         rebuild_vip_index();  // it may still be there: put its bucket back
-        throw DataplaneError(error == ENOENT ? vip.to_string() + " is not a VIP on " + ifname_
-                                             : "removing VIP " + vip.to_string(),
-                             error);
+        throw DataplaneError(
+            error == ENOENT ? vip.to_string() + " is not a VIP on " + ifname_ : "removing VIP " + vip.to_string(),
+            error);
     }
 }
 
@@ -476,8 +470,8 @@ std::vector<VipBinding> Dataplane::vips() const {
         while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
             xvip_vip value{};
             if (bpf_map_lookup_elem(fd, next.data(), &value) == 0) {
-                out.push_back({*IpAddress::from_bytes({next.data(), key_len}),
-                               InstanceKey::from_index(value.instance)});
+                out.push_back(
+                    {*IpAddress::from_bytes({next.data(), key_len}), InstanceKey::from_index(value.instance)});
             }
             key = next;
             prev = key.data();

@@ -19,9 +19,9 @@
 
 #include "common/ip_address.hpp"
 #include "common/mac_address.hpp"
+#include "common/unique_fd.hpp"
 #include "dataplane/mapped_words.hpp"
 #include "dataplane/state_word.hpp"
-#include "common/unique_fd.hpp"
 #include "xvip_abi.h"
 
 namespace xvip {
@@ -81,8 +81,7 @@ public:
     static constexpr std::string_view default_pin_root = "/sys/fs/bpf/xvip";
 
     // <pin_root>/netns-<inode>/<ifname>: two namespaces may both have an eth0.
-    static std::filesystem::path pin_dir_for(const std::filesystem::path& pin_root,
-                                             std::string_view ifname);
+    static std::filesystem::path pin_dir_for(const std::filesystem::path& pin_root, std::string_view ifname);
 
     // Loads the program, pins its maps and the XDP link, and attaches it with every instance
     // standby. Throws DataplaneError naming what failed; on failure nothing stays attached/pinned.
@@ -153,8 +152,7 @@ private:
     static Loaded load_program();
     static void write_iface(const Maps& maps, const xvip_iface& iface);
     static void remove_pins(const std::filesystem::path& pin_dir);
-    Dataplane(std::string ifname, std::filesystem::path pin_dir, Maps maps, UniqueFd link,
-              UniqueFd program = {});
+    Dataplane(std::string ifname, std::filesystem::path pin_dir, Maps maps, UniqueFd link, UniqueFd program = {});
     std::uint32_t state_index(InstanceKey instance) const;
     // The IPv4 buckets and the IPv6 filter, from the VIP maps as they are now, without `leaving`.
     void rebuild_vip_index(const IpAddress* leaving = nullptr);

@@ -84,7 +84,9 @@ std::string last_lines(std::string_view text, std::size_t count, std::string_vie
 // 1: the kernel has it; 0: it refused it; -1: the probe could not tell (then it counts as present).
 using Probe = std::function<int()>;
 
-int probe_result(int libbpf_answer) { return libbpf_answer < 0 ? -1 : libbpf_answer; }
+int probe_result(int libbpf_answer) {
+    return libbpf_answer < 0 ? -1 : libbpf_answer;
+}
 
 // A trivial XDP program (return XDP_PASS), for probes that need one.
 UniqueFd trivial_xdp_program() {
@@ -92,8 +94,8 @@ UniqueFd trivial_xdp_program() {
         {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .src_reg = 0, .off = 0, .imm = 2},
         {.code = BPF_JMP | BPF_EXIT, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0},
     };
-    return UniqueFd(bpf_prog_load(BPF_PROG_TYPE_XDP, "xvip_probe", "GPL", program,
-                                  sizeof program / sizeof program[0], nullptr));
+    return UniqueFd(
+        bpf_prog_load(BPF_PROG_TYPE_XDP, "xvip_probe", "GPL", program, sizeof program / sizeof program[0], nullptr));
 }
 
 int probe_mmapable_array() {
@@ -123,19 +125,12 @@ struct FeatureProbe {
 // Oldest first, so that the last one missing names the kernel needed.
 const std::vector<FeatureProbe>& feature_probes() {
     static const std::vector<FeatureProbe> probes{
-        {{"XDP programs", "4.8"},
-         [] { return probe_result(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, nullptr)); }},
+        {{"XDP programs", "4.8"}, [] { return probe_result(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, nullptr)); }},
         {{"bpf_xdp_adjust_tail() in XDP programs", "4.18"},
-         [] {
-             return probe_result(
-                 libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_adjust_tail, nullptr));
-         }},
+         [] { return probe_result(libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_adjust_tail, nullptr)); }},
         {{"memory-mapped BPF arrays (BPF_F_MMAPABLE)", "5.5"}, probe_mmapable_array},
         {{"bpf_jiffies64() in XDP programs", "5.5"},
-         [] {
-             return probe_result(
-                 libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_jiffies64, nullptr));
-         }},
+         [] { return probe_result(libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_jiffies64, nullptr)); }},
         {{"BPF links for XDP", "5.9"}, probe_xdp_link},
         {{"BPF_PROG_TYPE_SYSCALL programs (they date the lease clock)", "5.14"},
          [] { return probe_result(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, nullptr)); }},
@@ -191,8 +186,8 @@ std::string LibbpfMessages::verifier_log_tail(std::size_t lines) const {
     const std::size_t start = text_.find('\n', begin);
     if (start == std::string::npos) return {};
     const std::size_t end = text_.find("-- END PROG LOAD LOG --", start);
-    const std::string_view log = std::string_view(text_).substr(
-        start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+    const std::string_view log =
+        std::string_view(text_).substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
     const std::string tail = last_lines(log, lines, "");
     return tail.empty() ? tail : tail.substr(1);
 }

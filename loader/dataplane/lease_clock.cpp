@@ -57,8 +57,7 @@ const LeaseClock& LeaseClock::system() {
 
 LeaseClock LeaseClock::calibrate() {
     const nanoseconds tick = coarse_tick();
-    std::unique_ptr<xvip_lease_clock_bpf, void (*)(xvip_lease_clock_bpf*)> skel(
-        nullptr, xvip_lease_clock_bpf__destroy);
+    std::unique_ptr<xvip_lease_clock_bpf, void (*)(xvip_lease_clock_bpf*)> skel(nullptr, xvip_lease_clock_bpf__destroy);
     {
         const LibbpfMessages messages;
         skel.reset(xvip_lease_clock_bpf__open_and_load());

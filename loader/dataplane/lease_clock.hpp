@@ -33,8 +33,7 @@ public:
     // (an overcommitted or emulated VM) may show no such pair; then the last sample dates its own
     // jiffy, which began no later than it was read and, when the tick runs on time, at most a
     // tick before: uncertainty one tick, and dated_from_one_sample() says so. Never fails.
-    static LeaseClock date(const Sampler& sample, std::chrono::nanoseconds tick,
-                           std::chrono::nanoseconds patience);
+    static LeaseClock date(const Sampler& sample, std::chrono::nanoseconds tick, std::chrono::nanoseconds patience);
 
     // Jiffy `jiffy` began no later than `began_by` (CLOCK_MONOTONIC); ticks last `tick`.
     LeaseClock(std::uint64_t jiffy, std::chrono::nanoseconds began_by, std::chrono::nanoseconds tick);

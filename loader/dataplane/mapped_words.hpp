@@ -29,7 +29,8 @@ public:
         words_ = static_cast<std::uint64_t*>(memory);
     }
     MappedWords(MappedWords&& other) noexcept
-        : words_(std::exchange(other.words_, nullptr)), count_(std::exchange(other.count_, 0)),
+        : words_(std::exchange(other.words_, nullptr)),
+          count_(std::exchange(other.count_, 0)),
           length_(std::exchange(other.length_, 0)) {}
     MappedWords& operator=(MappedWords&& other) noexcept {
         if (this != &other) {

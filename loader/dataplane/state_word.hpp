@@ -30,12 +30,8 @@ struct StateWord {
     std::chrono::nanoseconds deadline{0};  // CLOCK_MONOTONIC; meaningless for standby
 
     static StateWord standby() { return {}; }
-    static StateWord active_until(std::chrono::nanoseconds lease_end) {
-        return {XdpRole::active, lease_end};
-    }
-    static StateWord draining_until(std::chrono::nanoseconds drain_end) {
-        return {XdpRole::draining, drain_end};
-    }
+    static StateWord active_until(std::chrono::nanoseconds lease_end) { return {XdpRole::active, lease_end}; }
+    static StateWord draining_until(std::chrono::nanoseconds drain_end) { return {XdpRole::draining, drain_end}; }
 
     // The word ends the role at the start of the last jiffy that begins no later than `deadline`.
     std::uint64_t encode(const LeaseClock& clock) const;

@@ -26,7 +26,7 @@ struct InterfacePrefix {
 struct InterfaceInfo {
     std::string name;
     int index = 0;
-    MacAddress mac{};  // all zeros when the link has no 6-byte hardware address
+    MacAddress mac{};      // all zeros when the link has no 6-byte hardware address
     bool up = false;       // IFF_UP: administratively up
     bool running = false;  // IFF_RUNNING: operationally up (carrier)
     std::uint32_t mtu = 0;

@@ -16,10 +16,8 @@ void put16(Ipv4Header& header, std::size_t at, std::uint16_t value) {
 
 }  // namespace
 
-std::optional<Ipv4Header> build_vrrp_ipv4_header(const IpAddress& source,
-                                                 const IpAddress& destination,
-                                                 std::size_t payload_length,
-                                                 std::uint16_t identification,
+std::optional<Ipv4Header> build_vrrp_ipv4_header(const IpAddress& source, const IpAddress& destination,
+                                                 std::size_t payload_length, std::uint16_t identification,
                                                  std::uint8_t ttl) {
     if (!source.is_v4() || !destination.is_v4()) return std::nullopt;
     if (payload_length > 0xffff - ipv4_header_size) return std::nullopt;

@@ -20,10 +20,8 @@ inline constexpr std::uint8_t vrrp_tos = 0xc0;
 using Ipv4Header = std::array<std::uint8_t, ipv4_header_size>;
 
 // nullopt when source or destination is not IPv4, or the packet would exceed 65535 bytes.
-std::optional<Ipv4Header> build_vrrp_ipv4_header(const IpAddress& source,
-                                                 const IpAddress& destination,
-                                                 std::size_t payload_length,
-                                                 std::uint16_t identification,
+std::optional<Ipv4Header> build_vrrp_ipv4_header(const IpAddress& source, const IpAddress& destination,
+                                                 std::size_t payload_length, std::uint16_t identification,
                                                  std::uint8_t ttl = vrrp_ttl);
 
 }  // namespace xvip

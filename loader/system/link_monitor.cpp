@@ -43,7 +43,10 @@ void LinkMonitor::on_link_message(const LinkMessage& message, std::vector<LinkSt
     }
     if (message.deleted || !states_.contains(message.name)) return;
     apply(message.name,
-          LinkState{.ifname = message.name, .index = message.index, .exists = true, .up = message.up,
+          LinkState{.ifname = message.name,
+                    .index = message.index,
+                    .exists = true,
+                    .up = message.up,
                     .running = message.running},
           changes);
 }

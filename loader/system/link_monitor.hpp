@@ -21,7 +21,7 @@ struct LinkMessage;
 
 struct LinkState {
     std::string ifname;
-    int index = 0;         // 0 when the interface does not exist
+    int index = 0;  // 0 when the interface does not exist
     bool exists = false;
     bool up = false;       // IFF_UP
     bool running = false;  // IFF_RUNNING

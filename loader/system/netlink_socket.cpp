@@ -64,7 +64,9 @@ NetlinkSocket& NetlinkSocket::operator=(NetlinkSocket&& other) noexcept {
     return *this;
 }
 
-int NetlinkSocket::fd() const { return mnl_socket_get_fd(socket_); }
+int NetlinkSocket::fd() const {
+    return mnl_socket_get_fd(socket_);
+}
 
 int NetlinkSocket::request(nlmsghdr& request, const MessageHandler& on_message) {
     request.nlmsg_seq = ++sequence_;
@@ -77,8 +79,8 @@ int NetlinkSocket::request(nlmsghdr& request, const MessageHandler& on_message) 
             return errno;
         }
         // MNL_CB_STOP on the ACK or NLMSG_DONE, MNL_CB_ERROR with errno set on an error answer.
-        const int result = mnl_cb_run(buffer_.data(), static_cast<std::size_t>(n), request.nlmsg_seq,
-                                      port_id_, dispatch, handler);
+        const int result =
+            mnl_cb_run(buffer_.data(), static_cast<std::size_t>(n), request.nlmsg_seq, port_id_, dispatch, handler);
         if (result == MNL_CB_ERROR) return errno != 0 ? errno : EPROTO;
         if (result == MNL_CB_STOP) return 0;
     }
@@ -94,8 +96,7 @@ int NetlinkSocket::read_notifications(const MessageHandler& on_message) {
             return errno;
         }
         // Sequence 0 and port 0: notifications carry no request's numbers, so check none.
-        if (mnl_cb_run(buffer_.data(), static_cast<std::size_t>(n), 0, 0, dispatch, handler) ==
-            MNL_CB_ERROR) {
+        if (mnl_cb_run(buffer_.data(), static_cast<std::size_t>(n), 0, 0, dispatch, handler) == MNL_CB_ERROR) {
             return errno != 0 ? errno : EPROTO;
         }
     }

@@ -6,7 +6,9 @@
 
 namespace xvip {
 
-std::string NetworkNamespaceId::to_string() const { return "net:[" + std::to_string(inode) + "]"; }
+std::string NetworkNamespaceId::to_string() const {
+    return "net:[" + std::to_string(inode) + "]";
+}
 
 NetworkNamespaceId current_network_namespace() {
     struct stat st {};

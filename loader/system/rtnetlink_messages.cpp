@@ -14,7 +14,9 @@ namespace xvip {
 namespace {
 
 // libmnl's walkers take a mutable header; parsing never writes through it.
-nlmsghdr* mutable_header(const nlmsghdr& message) { return const_cast<nlmsghdr*>(&message); }
+nlmsghdr* mutable_header(const nlmsghdr& message) {
+    return const_cast<nlmsghdr*>(&message);
+}
 
 template <typename Fixed>
 bool holds(const nlmsghdr& message) {
@@ -34,8 +36,7 @@ void for_each_attribute(const nlmsghdr& message, std::size_t fixed_size, Visit&&
 }
 
 std::span<const std::uint8_t> payload_of(const nlattr& attribute) {
-    return {static_cast<const std::uint8_t*>(mnl_attr_get_payload(&attribute)),
-            mnl_attr_get_payload_len(&attribute)};
+    return {static_cast<const std::uint8_t*>(mnl_attr_get_payload(&attribute)), mnl_attr_get_payload_len(&attribute)};
 }
 
 nlmsghdr& start_request(std::span<char> buffer, std::uint16_t type, std::uint16_t flags) {
@@ -74,8 +75,7 @@ std::optional<LinkMessage> parse_link_message(const nlmsghdr& message) {
                     link.mac = mac;
                 }
                 break;
-            default:
-                break;
+            default: break;
         }
     });
     if (link.name.empty() || link.index <= 0) return std::nullopt;
@@ -103,8 +103,7 @@ std::optional<AddressMessage> parse_address_message(const nlmsghdr& message) {
             case IFA_FLAGS:  // the full 32 bits; ifa_flags holds only the low 8
                 if (bytes.size() >= sizeof(std::uint32_t)) flags = mnl_attr_get_u32(&attribute);
                 break;
-            default:
-                break;
+            default: break;
         }
     });
     // IFA_LOCAL is the address itself; IFA_ADDRESS is the peer on point-to-point links, and the
@@ -145,8 +144,8 @@ nlmsghdr& build_address_dump_request(std::span<char> buffer, std::uint8_t family
     return header;
 }
 
-nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, int index,
-                                const IpAddress& address, std::uint8_t prefix_length, bool nodad) {
+nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, int index, const IpAddress& address,
+                                std::uint8_t prefix_length, bool nodad) {
     const bool add = change == AddressChange::add;
     nlmsghdr& header = start_request(buffer, add ? RTM_NEWADDR : RTM_DELADDR,
                                      static_cast<std::uint16_t>(NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0)));
@@ -166,8 +165,8 @@ nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, in
 }
 
 nlmsghdr& build_vip_local_route_request(std::span<char> buffer, const VipLocalRoute& route) {
-    nlmsghdr& header = start_request(buffer, RTM_NEWROUTE,
-                                     static_cast<std::uint16_t>(NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE));
+    nlmsghdr& header =
+        start_request(buffer, RTM_NEWROUTE, static_cast<std::uint16_t>(NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE));
     auto* info = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(rtmsg)));
     info->rtm_family = AF_INET;
     info->rtm_dst_len = 32;

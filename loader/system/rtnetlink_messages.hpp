@@ -48,8 +48,8 @@ nlmsghdr& build_address_dump_request(std::span<char> buffer, std::uint8_t family
 // RTM_NEWADDR (create, exclusive) or RTM_DELADDR of address/prefix_length on interface `index`,
 // with NLM_F_ACK. `nodad` sets IFA_F_NODAD (IPv6: no duplicate address detection).
 enum class AddressChange : std::uint8_t { add, remove };
-nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, int index,
-                                const IpAddress& address, std::uint8_t prefix_length, bool nodad);
+nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, int index, const IpAddress& address,
+                                std::uint8_t prefix_length, bool nodad);
 
 // RTM_NEWROUTE (create or replace) in the local table for one IPv4 VIP, with NLM_F_ACK: either the
 // kernel's own local route for an address on `lo` (locally originated traffic stays here), or a

@@ -32,9 +32,7 @@ std::vector<InterfacePrefix> query_addresses(NetlinkSocket& socket, int index) {
         }
     });
     if (error != 0) {
-        throw_system_error("list the addresses of interface index " + std::to_string(index) +
-                               " (RTM_GETADDR)",
-                           error);
+        throw_system_error("list the addresses of interface index " + std::to_string(index) + " (RTM_GETADDR)", error);
     }
     return prefixes;
 }

@@ -10,7 +10,9 @@
 
 namespace xvip {
 
-std::string sysctl_path(const std::string& key) { return "/proc/sys/" + key; }
+std::string sysctl_path(const std::string& key) {
+    return "/proc/sys/" + key;
+}
 
 std::string read_sysctl(const std::string& key) {
     const std::string path = sysctl_path(key);

@@ -11,6 +11,8 @@ namespace xvip {
 
 // A std::system_error in the generic category: code().value() is the errno.
 [[noreturn]] void throw_system_error(const std::string& doing, int error_number);
-[[noreturn]] inline void throw_errno(const std::string& doing) { throw_system_error(doing, errno); }
+[[noreturn]] inline void throw_errno(const std::string& doing) {
+    throw_system_error(doing, errno);
+}
 
 }  // namespace xvip

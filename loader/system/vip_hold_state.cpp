@@ -32,9 +32,8 @@ void write_all(int fd, const std::string& text, const std::string& path) {
 std::string format_vip_hold_state(const VipHoldState& state) {
     nlohmann::json addresses = nlohmann::json::array();
     for (const auto& held : state.added_addresses) {
-        addresses.push_back({{"address", held.address.to_string()},
-                             {"prefix_length", held.prefix_length},
-                             {"interface", held.ifname}});
+        addresses.push_back(
+            {{"address", held.address.to_string()}, {"prefix_length", held.prefix_length}, {"interface", held.ifname}});
     }
     const nlohmann::json document = {
         {"format", format_version},
@@ -105,8 +104,8 @@ std::optional<VipHoldState> load_vip_hold_state(const std::filesystem::path& fil
     std::string error;
     auto state = parse_vip_hold_state(text, error);
     if (!state) {
-        throw std::runtime_error("the VIP state file " + file.string() + " is not one xvipd wrote (" +
-                                 error + "); restore the sysctls and addresses it recorded by hand, "
+        throw std::runtime_error("the VIP state file " + file.string() + " is not one xvipd wrote (" + error +
+                                 "); restore the sysctls and addresses it recorded by hand, "
                                  "then remove it");
     }
     return state;

@@ -37,8 +37,8 @@ struct Journal {
 
     void undo(NetlinkSocket& netlink) noexcept {
         for (auto it = addresses_added.rbegin(); it != addresses_added.rend(); ++it) {
-            (void)change_address(netlink, AddressChange::remove, it->second, it->first.address,
-                                 it->first.prefix_length, false);
+            (void)change_address(netlink, AddressChange::remove, it->second, it->first.address, it->first.prefix_length,
+                                 false);
         }
         for (auto it = sysctls_before.rbegin(); it != sysctls_before.rend(); ++it) {
             try {
@@ -96,11 +96,11 @@ void VipHolder::hold() {
     if (held_) return;
     const std::optional<VipHoldState> previous = load_vip_hold_state(state_file_);
     if (previous && (previous->ifname != options_.ifname || previous->netns != netns_)) {
-        throw std::runtime_error(
-            "the VIP state file " + state_file_.string() + " belongs to interface " + previous->ifname +
-            " in network namespace " + previous->netns.to_string() + ", not " + options_.ifname + " in " +
-            netns_.to_string() + ": give each namespace its own state directory, or remove the file if "
-            "that namespace no longer exists");
+        throw std::runtime_error("the VIP state file " + state_file_.string() + " belongs to interface " +
+                                 previous->ifname + " in network namespace " + previous->netns.to_string() + ", not " +
+                                 options_.ifname + " in " + netns_.to_string() +
+                                 ": give each namespace its own state directory, or remove the file if "
+                                 "that namespace no longer exists");
     }
 
     // Look everything up before changing anything: a missing interface fails here, with nothing done.
@@ -148,8 +148,8 @@ void VipHolder::hold() {
         }
         for (const auto& held : to_add) {
             const int index = index_of(held);
-            const int error = change_address(netlink, AddressChange::add, index, held.address,
-                                             held.prefix_length, held.address.is_v6());
+            const int error = change_address(netlink, AddressChange::add, index, held.address, held.prefix_length,
+                                             held.address.is_v6());
             if (error == EEXIST) {  // appeared since we looked: someone else's, leave it to them
                 std::erase(state.added_addresses, held);
                 continue;
@@ -158,11 +158,11 @@ void VipHolder::hold() {
             journal.addresses_added.emplace_back(held, index);
         }
         for (const auto& held : stale) {
-            const int index = held.ifname == loopback ? lo_index
-                            : held.ifname == options_.ifname ? if_index
-                                                             : query_link(netlink, held.ifname).index;
-            const int error = change_address(netlink, AddressChange::remove, index, held.address,
-                                             held.prefix_length, false);
+            const int index = held.ifname == loopback          ? lo_index
+                              : held.ifname == options_.ifname ? if_index
+                                                               : query_link(netlink, held.ifname).index;
+            const int error =
+                change_address(netlink, AddressChange::remove, index, held.address, held.prefix_length, false);
             if (error != 0 && error != EADDRNOTAVAIL) {
                 throw_system_error("remove " + describe(held) + ", a VIP no longer configured", error);
             }
@@ -220,8 +220,8 @@ void VipHolder::release() {
             remaining.push_back(held);
             continue;
         }
-        const int error = change_address(netlink, AddressChange::remove, index, held.address,
-                                         held.prefix_length, false);
+        const int error =
+            change_address(netlink, AddressChange::remove, index, held.address, held.prefix_length, false);
         if (error != 0 && error != EADDRNOTAVAIL) {
             failed("remove VIP " + describe(held), error);
             remaining.push_back(held);

@@ -52,12 +52,10 @@ IpAddress VrrpSocket::multicast_group(AddressFamily family) {
 }
 
 std::string VrrpSocket::describe(const std::string& step) const {
-    return step + " on the " + std::string(to_string(options_.family)) + " VRRP socket of " +
-           options_.ifname;
+    return step + " on the " + std::string(to_string(options_.family)) + " VRRP socket of " + options_.ifname;
 }
 
-VrrpSocket::VrrpSocket(const VrrpSocketOptions& options)
-    : options_(options), buffer_(receive_buffer_size) {
+VrrpSocket::VrrpSocket(const VrrpSocketOptions& options) : options_(options), buffer_(receive_buffer_size) {
     ifindex_ = static_cast<int>(if_nametoindex(options_.ifname.c_str()));
     if (ifindex_ == 0) throw_errno("look up interface " + options_.ifname + " for a VRRP socket");
     const int domain = options_.family == AddressFamily::ipv4 ? AF_INET : AF_INET6;
@@ -80,9 +78,8 @@ void VrrpSocket::set_up_ipv4() {
     // Multicast then reaches only a socket that joined the group, not a unicast one on the same link.
     set_option(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0, describe("clear IP_MULTICAST_ALL"));
     if (options_.transport != VrrpTransport::multicast) return;
-    const ip_mreqn membership{.imr_multiaddr = to_in4(multicast_group(AddressFamily::ipv4)),
-                              .imr_address = {},
-                              .imr_ifindex = ifindex_};
+    const ip_mreqn membership{
+        .imr_multiaddr = to_in4(multicast_group(AddressFamily::ipv4)), .imr_address = {}, .imr_ifindex = ifindex_};
     set_option(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, membership, describe("join 224.0.0.18"));
     // Our own adverts must not come back to us as if a peer had sent them.
     set_option(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, describe("clear IP_MULTICAST_LOOP"));
@@ -95,8 +92,7 @@ void VrrpSocket::set_up_ipv6() {
     set_option(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, describe("set IPV6_RECVPKTINFO"));
     set_option(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, describe("set IPV6_RECVHOPLIMIT"));
     set_option(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, vrrp_hop_limit, describe("set IPV6_UNICAST_HOPS"));
-    set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, vrrp_hop_limit,
-               describe("set IPV6_MULTICAST_HOPS"));
+    set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, vrrp_hop_limit, describe("set IPV6_MULTICAST_HOPS"));
     set_option(fd, IPPROTO_IPV6, IPV6_TCLASS, vrrp_traffic_class, describe("set IPV6_TCLASS"));
     set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0, describe("clear IPV6_MULTICAST_ALL"));
     if (options_.transport != VrrpTransport::multicast) return;
@@ -121,8 +117,8 @@ SendResult VrrpSocket::send_ipv4(std::span<const std::uint8_t> message, const Ip
     auto header = build_vrrp_ipv4_header(source, destination, message.size(), next_identification_, ttl);
     if (!header) return {EMSGSIZE};
     ++next_identification_;
-    std::array<iovec, 2> parts{{{header->data(), header->size()},
-                                {const_cast<std::uint8_t*>(message.data()), message.size()}}};
+    std::array<iovec, 2> parts{
+        {{header->data(), header->size()}, {const_cast<std::uint8_t*>(message.data()), message.size()}}};
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_addr = to_in4(destination);
@@ -156,8 +152,7 @@ SendResult VrrpSocket::send_ipv6(std::span<const std::uint8_t> message, const Ip
     info->cmsg_level = IPPROTO_IPV6;
     info->cmsg_type = IPV6_PKTINFO;
     info->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
-    const in6_pktinfo pktinfo{.ipi6_addr = to_in6(source),
-                              .ipi6_ifindex = static_cast<unsigned>(ifindex_)};
+    const in6_pktinfo pktinfo{.ipi6_addr = to_in6(source), .ipi6_ifindex = static_cast<unsigned>(ifindex_)};
     std::memcpy(CMSG_DATA(info), &pktinfo, sizeof pktinfo);
     // Per packet, for unicast and multicast alike (it overrides IPV6_UNICAST_HOPS and
     // IPV6_MULTICAST_HOPS), as keepalived sends unicast_ttl (vrrp.c, vrrp_build_ancillary_data).
@@ -206,12 +201,12 @@ ReceiveResult VrrpSocket::receive_ipv4() {
     if ((packet.msg_flags & MSG_TRUNC) != 0) return discarded(DiscardReason::bad_address_count);
     const auto parsed = parse_ipv4_vrrp_packet(std::span(buffer_.data(), static_cast<std::size_t>(n)));
     if (!parsed) return discarded(parsed.error());
-    return {.outcome = ReceiveOutcome::packet,
-            .packet = {.envelope = {.family = AddressFamily::ipv4,
-                                    .source = parsed->source,
-                                    .destination = parsed->destination},
-                       .ttl = parsed->ttl,
-                       .message = parsed->payload}};
+    return {
+        .outcome = ReceiveOutcome::packet,
+        .packet = {
+            .envelope = {.family = AddressFamily::ipv4, .source = parsed->source, .destination = parsed->destination},
+            .ttl = parsed->ttl,
+            .message = parsed->payload}};
 }
 
 ReceiveResult VrrpSocket::receive_ipv6() {

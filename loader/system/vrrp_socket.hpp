@@ -7,8 +7,9 @@
 // (ipv4_vrrp_header.hpp), with the source the caller gives (the interface's primary address or
 // the configured unicast source). IPv6 goes out with the source and interface in IPV6_PKTINFO,
 // the hop limit in IPV6_HOPLIMIT and traffic class 0xc0. The TTL / hop limit is 255 (RFC 5798
-// §5.1.1.3, §5.1.2.3) unless the caller gives another: a unicast instance's unicast_ttl. The VRRP checksum is in the message already: the caller
-// encodes it (encode_advert) for the same source and destination, so IPV6_CHECKSUM stays off.
+// §5.1.1.3, §5.1.2.3) unless the caller gives another: a unicast instance's unicast_ttl. The VRRP checksum is in the
+// message already: the caller encodes it (encode_advert) for the same source and destination, so IPV6_CHECKSUM stays
+// off.
 //
 // Receiving: one packet per call, with the envelope the checksum and the election need. The TTL /
 // hop limit is reported, not checked: the receive filter decides (255 for multicast; for unicast,
@@ -71,8 +72,8 @@ public:
 
     // Sends one VRRP message from `source` to `destination` (both of the socket's family), with
     // TTL (IPv6: hop limit) `ttl`.
-    SendResult send(std::span<const std::uint8_t> vrrp_message, const IpAddress& source,
-                    const IpAddress& destination, std::uint8_t ttl = vrrp_ttl);
+    SendResult send(std::span<const std::uint8_t> vrrp_message, const IpAddress& source, const IpAddress& destination,
+                    std::uint8_t ttl = vrrp_ttl);
 
     // Takes one packet off the socket. Never throws; never blocks.
     ReceiveResult receive();
@@ -80,10 +81,10 @@ public:
 private:
     void set_up_ipv4();
     void set_up_ipv6();
-    SendResult send_ipv4(std::span<const std::uint8_t> message, const IpAddress& source,
-                         const IpAddress& destination, std::uint8_t ttl);
-    SendResult send_ipv6(std::span<const std::uint8_t> message, const IpAddress& source,
-                         const IpAddress& destination, std::uint8_t ttl);
+    SendResult send_ipv4(std::span<const std::uint8_t> message, const IpAddress& source, const IpAddress& destination,
+                         std::uint8_t ttl);
+    SendResult send_ipv6(std::span<const std::uint8_t> message, const IpAddress& source, const IpAddress& destination,
+                         std::uint8_t ttl);
     ReceiveResult receive_ipv4();
     ReceiveResult receive_ipv6();
     std::string describe(const std::string& step) const;

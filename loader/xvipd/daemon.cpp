@@ -1,8 +1,7 @@
 #include "xvipd/daemon.hpp"
 
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <csignal>
 
@@ -10,8 +9,7 @@
 
 namespace xvip {
 
-Daemon::Daemon(DaemonOptions options, Config config)
-    : options_(std::move(options)), config_(std::move(config)) {}
+Daemon::Daemon(DaemonOptions options, Config config) : options_(std::move(options)), config_(std::move(config)) {}
 
 Daemon::~Daemon() = default;
 
@@ -34,15 +32,14 @@ void Daemon::start() {
     }
     prepare_hooks();
     start_interfaces();
-    control_.emplace(loop_,
-                     ControlServerSettings{.path = (options_.state_dir / "xvipd.sock").string()},
+    control_.emplace(loop_, ControlServerSettings{.path = (options_.state_dir / "xvipd.sock").string()},
                      [this](const nlohmann::json& request) { return handle_request(request); });
     loop_.on_signal(SIGTERM, [this] { stop_gracefully(); });
     loop_.on_signal(SIGINT, [this] { stop_gracefully(); });
     loop_.on_signal(SIGUSR2, [this] { exit_for_restart(); });
     loop_.on_signal(SIGHUP, [this] { reload(); });
-    spdlog::info("xvipd {} running: {} instance(s) on {} interface(s), pid {}", XVIP_VERSION,
-                 config_.instances.size(), interfaces_.size(), getpid());
+    spdlog::info("xvipd {} running: {} instance(s) on {} interface(s), pid {}", XVIP_VERSION, config_.instances.size(),
+                 interfaces_.size(), getpid());
     service_manager_.ready(one_line_status());
     service_manager_.start_watchdog();
     refresh_metrics_periodically();
@@ -161,8 +158,8 @@ nlohmann::json Daemon::handle_request(const nlohmann::json& request) {
         for (const auto& served : interfaces_) {
             for (auto* instance : served->instances()) {
                 if (instance->name() != name) continue;
-                const bool changed = on ? instance->enter_maintenance(request.value("reason", ""))
-                                        : instance->leave_maintenance();
+                const bool changed =
+                    on ? instance->enter_maintenance(request.value("reason", "")) : instance->leave_maintenance();
                 if (!changed) {
                     return {{"error", name + " is " + (on ? "already out of the election" : "not in maintenance")}};
                 }
@@ -223,8 +220,9 @@ void Daemon::exit_for_restart() {
     control_.reset();
     for (auto& served : interfaces_) served->keep_for_restart();
     service_manager_.stopping("exiting for a restart; the data plane stays");
-    spdlog::info("exiting for a restart: the data plane, its leases and the VIPs stay; start xvipd "
-                 "again to adopt them");
+    spdlog::info(
+        "exiting for a restart: the data plane, its leases and the VIPs stay; start xvipd "
+        "again to adopt them");
     loop_.stop();
 }
 

@@ -6,12 +6,16 @@ namespace xvip {
 
 namespace {
 
-std::string ms(std::chrono::milliseconds d) { return format_duration(d); }
+std::string ms(std::chrono::milliseconds d) {
+    return format_duration(d);
+}
 
 nlohmann::json hooks(const NotifyHooks& n) {
     nlohmann::json j = nlohmann::json::object();
-    for (const auto& [key, value] : {std::pair{"notify", &n.any}, {"notify_master", &n.active},
-                                     {"notify_backup", &n.backup}, {"notify_fault", &n.fault},
+    for (const auto& [key, value] : {std::pair{"notify", &n.any},
+                                     {"notify_master", &n.active},
+                                     {"notify_backup", &n.backup},
+                                     {"notify_fault", &n.fault},
                                      {"notify_stop", &n.stop}}) {
         if (!value->empty()) j[key] = *value;
     }
@@ -32,9 +36,11 @@ nlohmann::json effective_config(const Config& config) {
         for (const auto& v : i.vips) vips.push_back(v.address.to_string() + "/" + std::to_string(v.prefix_length));
         for (const auto& p : i.unicast_peers) peers.push_back(p.address.to_string());
         nlohmann::json tracked_interfaces = nlohmann::json::array(), tracked_scripts = nlohmann::json::array();
-        for (const auto& t : i.tracked_interfaces) tracked_interfaces.push_back({{"name", t.name}, {"weight", t.weight}});
+        for (const auto& t : i.tracked_interfaces)
+            tracked_interfaces.push_back({{"name", t.name}, {"weight", t.weight}});
         for (const auto& t : i.tracked_scripts) {
-            tracked_scripts.push_back({{"name", t.name}, {"weight", t.weight ? nlohmann::json(*t.weight) : nlohmann::json()}});
+            tracked_scripts.push_back(
+                {{"name", t.name}, {"weight", t.weight ? nlohmann::json(*t.weight) : nlohmann::json()}});
         }
         j["instances"].push_back({
             {"name", i.name},
@@ -53,9 +59,13 @@ nlohmann::json effective_config(const Config& config) {
             {"auth", i.auth ? "PASS" : "none"},
             {"v3_ipv4_checksum", to_string(i.v3_ipv4_checksum)},
             {"use_virtual_mac", i.use_virtual_mac},
-            {"garp", {{"repeat", i.garp.repeat}, {"second_burst_delay", ms(i.garp.second_burst_delay)},
-                      {"refresh_period", ms(i.garp.refresh_period)}, {"refresh_repeat", i.garp.refresh_repeat},
-                      {"interval", ms(i.garp.interval)}, {"na_interval", ms(i.garp.na_interval)}}},
+            {"garp",
+             {{"repeat", i.garp.repeat},
+              {"second_burst_delay", ms(i.garp.second_burst_delay)},
+              {"refresh_period", ms(i.garp.refresh_period)},
+              {"refresh_repeat", i.garp.refresh_repeat},
+              {"interval", ms(i.garp.interval)},
+              {"na_interval", ms(i.garp.na_interval)}}},
             {"drain_deadline", ms(i.drain_deadline)},
             {"local_traffic_follows_active", i.local_traffic_follows_active},
             {"tracked_interfaces", tracked_interfaces},

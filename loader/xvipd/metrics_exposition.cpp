@@ -19,10 +19,14 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 std::string escape_label(std::string_view value) {
     std::string out;
     for (const char c : value) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -95,14 +99,11 @@ constexpr InstanceCounter instance_counters[] = {
      "VRRP adverts received and accepted by the instance."},
     {"xvip_advert_send_failures_total", &InstanceMetrics::advert_send_failures,
      "VRRP adverts the kernel refused to send."},
-    {"xvip_announcements_total", &InstanceMetrics::announcements,
-     "Gratuitous ARP / unsolicited NA bursts started."},
-    {"xvip_frames_sent_total", &InstanceMetrics::frames_sent,
-     "Gratuitous ARP / unsolicited NA frames sent."},
+    {"xvip_announcements_total", &InstanceMetrics::announcements, "Gratuitous ARP / unsolicited NA bursts started."},
+    {"xvip_frames_sent_total", &InstanceMetrics::frames_sent, "Gratuitous ARP / unsolicited NA frames sent."},
     {"xvip_frame_failures_total", &InstanceMetrics::frame_failures,
      "Gratuitous ARP / unsolicited NA frames the kernel refused to send."},
-    {"xvip_lease_renewals_total", &InstanceMetrics::lease_renewals,
-     "Renewals of the active lease in the data plane."},
+    {"xvip_lease_renewals_total", &InstanceMetrics::lease_renewals, "Renewals of the active lease in the data plane."},
     {"xvip_stalls_total", &InstanceMetrics::stalls, "Times the daemon woke up after its lease had ended."},
 };
 
@@ -136,7 +137,8 @@ std::string render_metrics(const MetricsSnapshot& snapshot) {
     for (const auto& i : instances) e.sample(instance_labels(i), i.priority);
     e.family("xvip_instance_configured_priority", "gauge", "VRRP priority as configured.");
     for (const auto& i : instances) e.sample(instance_labels(i), i.configured_priority);
-    e.family("xvip_instance_maintenance", "gauge", "1 while the instance is out of the election (xvipctl maintenance).");
+    e.family("xvip_instance_maintenance", "gauge",
+             "1 while the instance is out of the election (xvipctl maintenance).");
     for (const auto& i : instances) e.sample(instance_labels(i), i.maintenance ? 1 : 0);
     e.family("xvip_instance_transitions_total", "counter", "VRRP state transitions since xvipd started.");
     for (const auto& i : instances) e.sample(instance_labels(i), static_cast<double>(i.transitions));

@@ -1,14 +1,13 @@
 #include "xvipd/metrics_server.hpp"
 
+#include <httplib.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#include <httplib.h>
-#include <spdlog/spdlog.h>
 
 #include <array>
 #include <atomic>
@@ -66,8 +65,8 @@ MetricsServer::MetricsServer(const MetricsAddress& address) : address_(address),
         response.set_content("xvipd: metrics at /metrics\n", "text/plain");
     });
     if (!server.bind_to_port(address_.host, address_.port)) {
-        throw std::runtime_error("metrics: cannot listen on " + address_.to_string() + ": " +
-                                 std::strerror(errno) + " (is the port in use, or the address not local?)");
+        throw std::runtime_error("metrics: cannot listen on " + address_.to_string() + ": " + std::strerror(errno) +
+                                 " (is the port in use, or the address not local?)");
     }
     // Every signal blocked in the new thread (and in the workers it starts): they belong to the
     // event loop's signalfd, and a thread that let SIGTERM through would be killed by it.
@@ -83,7 +82,9 @@ MetricsServer::MetricsServer(const MetricsAddress& address) : address_(address),
     spdlog::info("metrics: serving Prometheus text on http://{}/metrics", address_.to_string());
 }
 
-MetricsServer::~MetricsServer() { stop(); }
+MetricsServer::~MetricsServer() {
+    stop();
+}
 
 void MetricsServer::stop() {
     if (!thread_.joinable()) return;

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "codec/discard_reason.hpp"
 #include "common/ip_address.hpp"
 #include "dataplane/state_word.hpp"
-#include "codec/discard_reason.hpp"
 #include "election/state.hpp"
 #include "xvip_abi.h"
 
@@ -29,7 +29,7 @@ struct InstanceMetrics {
 
     State state = State::initialize;
     XdpRole role = XdpRole::standby;  // effective: an expired lease is standby
-    std::uint8_t priority = 0;             // after tracking and maintenance
+    std::uint8_t priority = 0;        // after tracking and maintenance
     std::uint8_t configured_priority = 0;
     bool maintenance = false;
     std::chrono::nanoseconds lease_remaining{0};  // of the active or draining word; 0 when standby

@@ -26,23 +26,20 @@ constexpr const char* synopsis =
 
 ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
     po::options_description options("options");
-    options.add_options()
-        ("config,f", po::value<std::string>(), "xvip's TOML configuration (docs/config.md)")
-        ("keepalived-conf", po::value<std::string>(), "an existing keepalived.conf, read directly")
-        ("check", "validate, print the effective configuration and exit (0: valid)")
-        ("xdp-mode", po::value<std::string>()->default_value("auto"),
-         "auto (native, else generic with a warning), native or generic")
-        ("pin-dir", po::value<std::string>(),
-         "bpffs directory for pinned maps and links (default: the configuration's, "
-         "/sys/fs/bpf/xvip)")
-        ("state-dir", po::value<std::string>()->default_value("/run/xvip"),
-         "where the control socket and the restart state live")
-        ("log-level", po::value<std::string>(), "error, warning, info or debug")
-        ("metrics", po::value<std::string>(),
-         "serve Prometheus metrics at http://ADDRESS:PORT/metrics (PORT alone: 127.0.0.1:PORT)")
-        ("foreground", "stay in the foreground (the default; xvipd never forks, as systemd wants)")
-        ("version", "print the version and exit")
-        ("help,h", "print this help and exit");
+    options.add_options()("config,f", po::value<std::string>(), "xvip's TOML configuration (docs/config.md)")(
+        "keepalived-conf", po::value<std::string>(), "an existing keepalived.conf, read directly")(
+        "check", "validate, print the effective configuration and exit (0: valid)")(
+        "xdp-mode", po::value<std::string>()->default_value("auto"),
+        "auto (native, else generic with a warning), native or generic")(
+        "pin-dir", po::value<std::string>(),
+        "bpffs directory for pinned maps and links (default: the configuration's, "
+        "/sys/fs/bpf/xvip)")("state-dir", po::value<std::string>()->default_value("/run/xvip"),
+                             "where the control socket and the restart state live")(
+        "log-level", po::value<std::string>(), "error, warning, info or debug")(
+        "metrics", po::value<std::string>(),
+        "serve Prometheus metrics at http://ADDRESS:PORT/metrics (PORT alone: 127.0.0.1:PORT)")(
+        "foreground", "stay in the foreground (the default; xvipd never forks, as systemd wants)")(
+        "version", "print the version and exit")("help,h", "print this help and exit");
 
     ParsedCommandLine result;
     po::variables_map vm;

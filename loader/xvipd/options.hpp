@@ -18,7 +18,7 @@ struct DaemonOptions {
     bool check_only = false;  // --check: validate, print the effective configuration, exit
     XdpMode xdp_mode = XdpMode::auto_select;
     std::optional<std::filesystem::path> pin_root;  // unset: the configuration's (global.pin_dir)
-    std::filesystem::path state_dir = "/run/xvip";   // state files, the control socket
+    std::filesystem::path state_dir = "/run/xvip";  // state files, the control socket
     std::optional<std::string> log_level;           // unset: the configuration's
     bool foreground = true;
     std::optional<MetricsAddress> metrics;  // --metrics: serve Prometheus text there

@@ -13,8 +13,7 @@ namespace {
 
 std::string where(const Instance& instance) {
     const auto& block = instance.origins.block;
-    return block.file.empty() ? instance.name
-                              : block.file + ":" + std::to_string(block.line) + ": " + instance.name;
+    return block.file.empty() ? instance.name : block.file + ":" + std::to_string(block.line) + ": " + instance.name;
 }
 
 }  // namespace
@@ -47,19 +46,21 @@ void ServedInterface::start() {
         for (const auto& instance : configs_) {
             // Settings the model has but this xvipd cannot honour yet are refused, not ignored.
             if (instance.local_traffic_follows_active && instance.family() != AddressFamily::ipv4) {
-                throw StartupError(where(instance) + ": local_traffic_follows_active is IPv4 only "
+                throw StartupError(where(instance) +
+                                   ": local_traffic_follows_active is IPv4 only "
                                    "for now: remove it from this IPv6 instance");
             }
             if (instance.use_virtual_mac) {
-                throw StartupError(where(instance) + ": the VRRP virtual MAC (use_vmac) is not "
+                throw StartupError(where(instance) +
+                                   ": the VRRP virtual MAC (use_vmac) is not "
                                    "supported yet: remove it; GARPs go out from the interface's MAC");
             }
             for (const auto& vip : instance.vips) {
                 if (!vip.address.is_link_local() && !on_link(info_, vip.address)) {
                     throw StartupError(where(instance) + ": VIP " + vip.address.to_string() +
                                        " is not inside any subnet of " + ifname_ +
-                                       " (one subnet per VIP): add the subnet's address to " +
-                                       ifname_ + " or move the VIP to the interface that has it");
+                                       " (one subnet per VIP): add the subnet's address to " + ifname_ +
+                                       " or move the VIP to the interface that has it");
                 }
             }
             if (!instance.source_address) {
@@ -100,28 +101,26 @@ void ServedInterface::start() {
             auto* dataplane = &*dataplane_;
             const InstanceKey key{*config.family(), static_cast<std::uint8_t>(config.vrid)};
             instances_.push_back(std::make_unique<VrrpInstance>(
-                config,
-                VrrpInstance::Wiring{
-                    .timers = loop_,
-                    .write_state = [dataplane, key](StateWord word) { dataplane->write_state(key, word); },
-                    .read_state = [dataplane, key] { return dataplane->read_state(key); },
-                    .mac = info_.mac,
-                    .source = source,
-                    .send_advert = [socket, ttl = config.advert_ttl()](std::span<const std::uint8_t> m,
-                                                                       const IpAddress& s, const IpAddress& d) {
-                        return socket->send(m, s, d, ttl).ok();
-                    },
-                    .send_frame = [&frames](std::span<const std::uint8_t> f) { return frames.send(f).ok(); },
-                    .drain_socket = [this, family = *config.family()] { drain(family); },
-                    .on_transition = settings_.on_transition,
-                    .route_local_traffic =
-                        config.local_traffic_follows_active
-                            ? std::function<void(const std::optional<IpAddress>&)>(
-                                  [this, name = config.name](const std::optional<IpAddress>& router) {
-                                      route_local_traffic(name, router);
-                                  })
-                            : nullptr,
-                }));
+                config, VrrpInstance::Wiring{
+                            .timers = loop_,
+                            .write_state = [dataplane, key](StateWord word) { dataplane->write_state(key, word); },
+                            .read_state = [dataplane, key] { return dataplane->read_state(key); },
+                            .mac = info_.mac,
+                            .source = source,
+                            .send_advert = [socket, ttl = config.advert_ttl()](
+                                               std::span<const std::uint8_t> m, const IpAddress& s,
+                                               const IpAddress& d) { return socket->send(m, s, d, ttl).ok(); },
+                            .send_frame = [&frames](std::span<const std::uint8_t> f) { return frames.send(f).ok(); },
+                            .drain_socket = [this, family = *config.family()] { drain(family); },
+                            .on_transition = settings_.on_transition,
+                            .route_local_traffic =
+                                config.local_traffic_follows_active
+                                    ? std::function<void(const std::optional<IpAddress>&)>(
+                                          [this, name = config.name](const std::optional<IpAddress>& router) {
+                                              route_local_traffic(name, router);
+                                          })
+                                    : nullptr,
+                        }));
         }
     } catch (const StartupError&) {
         release_everything();
@@ -156,9 +155,11 @@ void ServedInterface::attach_or_adopt() {
     }
     const LeaseClock& clock = dataplane_->lease_clock();
     if (clock.dated_from_one_sample()) {
-        spdlog::warn("{}: the jiffy count did not move by one while the lease clock was dated (a "
-                     "stalled VM?); dated from one sample instead: leases may end up to {} us "
-                     "early, never late", ifname_, (clock.tick() + clock.uncertainty()).count() / 1000);
+        spdlog::warn(
+            "{}: the jiffy count did not move by one while the lease clock was dated (a "
+            "stalled VM?); dated from one sample instead: leases may end up to {} us "
+            "early, never late",
+            ifname_, (clock.tick() + clock.uncertainty()).count() / 1000);
     } else {
         spdlog::debug("{}: leases counted in ticks of {} us, a jiffy dated to within {} us", ifname_,
                       clock.tick().count() / 1000, clock.uncertainty().count() / 1000);
@@ -201,7 +202,9 @@ void ServedInterface::open_sockets() {
     }
 }
 
-void ServedInterface::count_discard(DiscardReason reason) { ++interface_discards_[reason]; }
+void ServedInterface::count_discard(DiscardReason reason) {
+    ++interface_discards_[reason];
+}
 
 void ServedInterface::drain(AddressFamily family) {
     auto* socket = socket_for(family);
@@ -258,8 +261,7 @@ void ServedInterface::hand_over(std::function<void()> done) {
     }
 }
 
-void ServedInterface::route_local_traffic(const std::string& instance,
-                                          const std::optional<IpAddress>& active_router) {
+void ServedInterface::route_local_traffic(const std::string& instance, const std::optional<IpAddress>& active_router) {
     for (auto& route : local_routes_[instance]) {
         const int error = active_router ? route.follow(*active_router) : route.deliver_locally();
         if (error != 0) {

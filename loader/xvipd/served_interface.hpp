@@ -32,8 +32,7 @@ struct ServeSettings {
 
 class ServedInterface {
 public:
-    ServedInterface(EventLoop& loop, std::string ifname, std::vector<Instance> instances,
-                    ServeSettings settings);
+    ServedInterface(EventLoop& loop, std::string ifname, std::vector<Instance> instances, ServeSettings settings);
     ~ServedInterface();
 
     // All or nothing: on failure whatever this interface set up is undone, then StartupError.

@@ -1,9 +1,8 @@
 #include "xvipd/service_manager.hpp"
 
+#include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
-
-#include <spdlog/spdlog.h>
 
 namespace xvip {
 
@@ -12,7 +11,9 @@ ServiceManager::ServiceManager(EventLoop& loop) : loop_(loop) {
     if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) watchdog_interval_ = std::chrono::microseconds(usec);
 }
 
-void ServiceManager::ready(const std::string& status) { sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str()); }
+void ServiceManager::ready(const std::string& status) {
+    sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str());
+}
 
 void ServiceManager::reloading() {
     timespec now{};
@@ -27,7 +28,9 @@ void ServiceManager::stopping(const std::string& status) {
     sd_notifyf(0, "STOPPING=1\nSTATUS=%s", status.c_str());
 }
 
-void ServiceManager::status(const std::string& status) { sd_notifyf(0, "STATUS=%s", status.c_str()); }
+void ServiceManager::status(const std::string& status) {
+    sd_notifyf(0, "STATUS=%s", status.c_str());
+}
 
 void ServiceManager::start_watchdog() {
     if (!watchdog_interval_) return;

@@ -46,18 +46,17 @@ Tracking::Tracking(EventLoop& loop, ChildProcesses& children, const Config& conf
             const std::string name = ref.name;
             scripts_[name] = std::make_unique<ScriptTracker>(
                 loop_, children,
-                TrackScriptSettings{.name = name,
-                                    .script = *prepared,
-                                    .interval = script->interval,
-                                    .timeout = script->timeout ? std::optional<Duration>(*script->timeout)
-                                                               : std::nullopt,
-                                    .rise = script->rise,
-                                    .fall = script->fall,
-                                    .initially_failed = script->initially_failed},
+                TrackScriptSettings{
+                    .name = name,
+                    .script = *prepared,
+                    .interval = script->interval,
+                    .timeout = script->timeout ? std::optional<Duration>(*script->timeout) : std::nullopt,
+                    .rise = script->rise,
+                    .fall = script->fall,
+                    .initially_failed = script->initially_failed},
                 [this, name](bool healthy) {
                     spdlog::info("track script {} is now {}", name, healthy ? "healthy" : "failing");
-                    apply_all_depending_on(true, name,
-                                           "track script " + name + (healthy ? " healthy" : " failing"));
+                    apply_all_depending_on(true, name, "track script " + name + (healthy ? " healthy" : " failing"));
                 });
         }
         tracked_.push_back(std::move(t));
@@ -82,8 +81,7 @@ void Tracking::on_links() {
         if (links_up_[state.ifname] == state.healthy()) continue;
         links_up_[state.ifname] = state.healthy();
         spdlog::info("interface {} is {}", state.ifname, state.healthy() ? "up" : "down");
-        apply_all_depending_on(false, state.ifname,
-                               "interface " + state.ifname + (state.healthy() ? " up" : " down"));
+        apply_all_depending_on(false, state.ifname, "interface " + state.ifname + (state.healthy() ? " up" : " down"));
     }
 }
 

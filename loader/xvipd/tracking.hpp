@@ -23,8 +23,8 @@ class Tracking {
 public:
     // Prepares every tracked script (refusing insecure ones) and subscribes to link changes.
     // Throws StartupError naming the script or interface.
-    Tracking(EventLoop& loop, ChildProcesses& children, const Config& config,
-             std::vector<VrrpInstance*> instances, const ScriptPolicy& policy);
+    Tracking(EventLoop& loop, ChildProcesses& children, const Config& config, std::vector<VrrpInstance*> instances,
+             const ScriptPolicy& policy);
     ~Tracking();
 
     // Applies the current states and starts the scripts.

@@ -70,8 +70,7 @@ VrrpInstance::VrrpInstance(const Instance& config, Wiring wiring)
       key_{*config.family(), static_cast<std::uint8_t>(config.vrid)},
       advert_interval_(config.advert_interval),
       checksum_form_(checksum_form_for(config, *config.family())),
-      runner_(runtime_config(config, wiring_.source),
-              Ports{*this, *this, *this, this}) {
+      runner_(runtime_config(config, wiring_.source), Ports{*this, *this, *this, this}) {
     if (config.is_unicast()) {
         for (const auto& peer : config.unicast_peers) destinations_.push_back(peer.address);
     } else {
@@ -79,7 +78,9 @@ VrrpInstance::VrrpInstance(const Instance& config, Wiring wiring)
     }
 }
 
-VrrpInstance::~VrrpInstance() { abandon(); }
+VrrpInstance::~VrrpInstance() {
+    abandon();
+}
 
 void VrrpInstance::start(bool resume_as_active) {
     const auto now = wiring_.timers.now();
@@ -103,17 +104,18 @@ void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
             for (const auto& a : addresses) out += (out.empty() ? "" : ", ") + a.to_string();
             return out;
         };
-        spdlog::warn("{}: {} advertises other addresses [{}] than ours [{}]; fix one of the two "
-                     "configurations (logged once)",
-                     name(), verdict.new_mismatch->source.to_string(),
-                     list(verdict.new_mismatch->theirs), list(verdict.new_mismatch->ours));
+        spdlog::warn(
+            "{}: {} advertises other addresses [{}] than ours [{}]; fix one of the two "
+            "configurations (logged once)",
+            name(), verdict.new_mismatch->source.to_string(), list(verdict.new_mismatch->theirs),
+            list(verdict.new_mismatch->ours));
     }
     if (!verdict.accepted()) {
         // A misconfigured peer sends the same wrong advert every interval: say so once per peer
         // and reason; the counters carry the rest.
         if (logged_discards_.emplace(meta.source, *verdict.discard).second) {
-            spdlog::warn("{}: discarding adverts from {}: {} (logged once; see the discard counters)",
-                         name(), meta.source.to_string(), to_string(*verdict.discard));
+            spdlog::warn("{}: discarding adverts from {}: {} (logged once; see the discard counters)", name(),
+                         meta.source.to_string(), to_string(*verdict.discard));
         }
         return;
     }
@@ -171,8 +173,7 @@ void VrrpInstance::hand_over(std::function<void()> done) {
     spdlog::info("{}: sent priority 0; answering until a successor speaks (at most {})", name(),
                  format_duration(handover_timeout()));
     handover_timer_ = wiring_.timers.schedule(now + handover_timeout(), [this] {
-        spdlog::warn("{}: no successor spoke within {}; going standby", name(),
-                     format_duration(handover_timeout()));
+        spdlog::warn("{}: no successor spoke within {}; going standby", name(), format_duration(handover_timeout()));
         finish_handover();
     });
 }
@@ -232,8 +233,8 @@ void VrrpInstance::on_timer() {
         // We were stalled past our own lease (SIGSTOP, a hung host): the data plane has gone
         // quiet by itself. Before anything renews it, run the election on what we missed.
         ++counters_.stalls;
-        spdlog::warn("{}: woke {} after the lease ended; reading missed adverts before renewing",
-                     name(), format_duration(now - lease_end_));
+        spdlog::warn("{}: woke {} after the lease ended; reading missed adverts before renewing", name(),
+                     format_duration(now - lease_end_));
         wiring_.drain_socket();
         if (state() != State::master) {
             rearm();
@@ -292,8 +293,7 @@ void VrrpInstance::set_role(Role role, TimePoint now) {
     }
     if (handover_ == Handover::waiting_for_successor) {
         // Still fully active while the successor takes over, bounded like any lease.
-        wiring_.write_state(
-            StateWord::active_until((now + handover_timeout()).time_since_epoch()));
+        wiring_.write_state(StateWord::active_until((now + handover_timeout()).time_since_epoch()));
         return;
     }
     cancel_announcements();
@@ -364,8 +364,8 @@ void VrrpInstance::cancel_announcements() {
 
 void VrrpInstance::state_changed(State from, State to, TimePoint now) {
     Transition t{from, to, cause_, std::chrono::system_clock::now(), now};
-    spdlog::info("{}: {} -> {} ({}), priority {}", name(), keepalived_state(from), keepalived_state(to),
-                 t.cause, priority());
+    spdlog::info("{}: {} -> {} ({}), priority {}", name(), keepalived_state(from), keepalived_state(to), t.cause,
+                 priority());
     if (to == State::master) active_router_ = wiring_.source;
     update_local_route();
     ++counters_.transitions;
@@ -391,10 +391,14 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
         {"unicast", config_.is_unicast()},
         {"vips", nlohmann::json::array()},
         {"counters",
-         {{"adverts_sent", counters_.adverts_sent}, {"adverts_received", counters_.adverts_received},
-          {"send_failures", counters_.send_failures}, {"announcements", counters_.announcements},
-          {"frames_sent", counters_.frames_sent}, {"frame_failures", counters_.frame_failures},
-          {"lease_renewals", counters_.lease_renewals}, {"stalls", counters_.stalls}}},
+         {{"adverts_sent", counters_.adverts_sent},
+          {"adverts_received", counters_.adverts_received},
+          {"send_failures", counters_.send_failures},
+          {"announcements", counters_.announcements},
+          {"frames_sent", counters_.frames_sent},
+          {"frame_failures", counters_.frame_failures},
+          {"lease_renewals", counters_.lease_renewals},
+          {"stalls", counters_.stalls}}},
     };
     for (const auto& vip : config_.vips) j["vips"].push_back(vip.address.to_string());
     j["active_router"] = active_router_ ? nlohmann::json(active_router_->to_string()) : nlohmann::json();
@@ -416,7 +420,8 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
             {"unix_time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(t.when.time_since_epoch()).count()},
             // To the nanosecond, on the host's CLOCK_MONOTONIC: for lining it up with captures and
             // traces (the failover benchmark dates the decision with it).
-            {"monotonic_ns", std::chrono::duration_cast<std::chrono::nanoseconds>(t.decided.time_since_epoch()).count()}};
+            {"monotonic_ns",
+             std::chrono::duration_cast<std::chrono::nanoseconds>(t.decided.time_since_epoch()).count()}};
     }
     j["transitions"] = counters_.transitions;
     j["maintenance"] = maintenance_ ? nlohmann::json(*maintenance_) : nlohmann::json();

@@ -123,9 +123,9 @@ private:
     TimePoint lease_end_{};
     std::string cause_ = "startup";
     std::optional<IpAddress> active_router_;
-    bool released_ = false;  // the latest accepted advert had priority 0
+    bool released_ = false;                   // the latest accepted advert had priority 0
     std::optional<std::string> maintenance_;  // the operator's reason, while out of the election
-    std::vector<Transition> transitions_;  // the latest few, newest last
+    std::vector<Transition> transitions_;     // the latest few, newest last
     std::set<std::pair<IpAddress, DiscardReason>> logged_discards_;
 
     enum class Handover { none, waiting_for_successor, draining, done };

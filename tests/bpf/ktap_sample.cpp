@@ -9,18 +9,26 @@
 
 namespace {
 
-TEST(KtapSample, Passes) { EXPECT_EQ(2 + 2, 4); }
+TEST(KtapSample, Passes) {
+    EXPECT_EQ(2 + 2, 4);
+}
 
 TEST(KtapSample, FailsWithItsMessages) {
     EXPECT_EQ(2 + 2, 5) << "the sample's deliberate failure";
     ADD_FAILURE() << "a second failure\nover two lines";
 }
 
-TEST(KtapSample, Skips) { GTEST_SKIP() << "the sample's deliberate skip"; }
+TEST(KtapSample, Skips) {
+    GTEST_SKIP() << "the sample's deliberate skip";
+}
 
-TEST(KtapSkipped, Skips) { GTEST_SKIP() << "every case of this suite skips"; }
+TEST(KtapSkipped, Skips) {
+    GTEST_SKIP() << "every case of this suite skips";
+}
 
-TEST(KtapThrows, Throws) { throw std::runtime_error("the sample's deliberate exception"); }
+TEST(KtapThrows, Throws) {
+    throw std::runtime_error("the sample's deliberate exception");
+}
 
 }  // namespace
 

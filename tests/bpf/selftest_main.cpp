@@ -1,11 +1,10 @@
 #include "selftest_main.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -47,8 +46,7 @@ std::optional<Options> parse(int argc, char** argv, const char* name) {
             std::fprintf(stderr, "%s: unknown option '%s' (--help lists the options)\n", name, argv[i]);
             return std::nullopt;
         } else if (have_filter) {
-            std::fprintf(stderr, "%s: one FILTER at most, got '%s' and '%s'\n", name,
-                         options.filter.c_str(), argv[i]);
+            std::fprintf(stderr, "%s: one FILTER at most, got '%s' and '%s'\n", name, options.filter.c_str(), argv[i]);
             return std::nullopt;
         } else {
             options.filter = arg;
@@ -154,8 +152,7 @@ int selftest_main(int argc, char** argv, const SelftestProgram& program) {
     const int failed = RUN_ALL_TESTS();
 
     if (::testing::UnitTest::GetInstance()->test_to_run_count() == 0) {
-        std::fprintf(stderr, "%s: no test matches '%s' (--list shows them)\n", program.name,
-                     options->filter.c_str());
+        std::fprintf(stderr, "%s: no test matches '%s' (--list shows them)\n", program.name, options->filter.c_str());
         return exit_usage;
     }
     if (failed != 0) return exit_fail;

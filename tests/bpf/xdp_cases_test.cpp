@@ -41,8 +41,7 @@ Bytes arp_reply_to_client(const IpAddress& vip, const IpAddress& asker = client4
 Bytes ping4(const IpAddress& dst, const Bytes& options = {}, std::uint16_t frag = 0) {
     const Bytes echo{8, 0, 0xf7, 0xff, 0, 0, 0, 0};
     return ethernet(node_mac, client_mac, ethertype_ipv4,
-                    ipv4({.src = client4, .dst = dst, .protocol = 1, .options = options, .frag = frag},
-                         echo));
+                    ipv4({.src = client4, .dst = dst, .protocol = 1, .options = options, .frag = frag}, echo));
 }
 
 Bytes ping6(const IpAddress& dst) {
@@ -62,15 +61,14 @@ struct NsFields {
 Bytes ns_frame(NsFields f) {
     if (f.dst.is_v4()) f.dst = solicited_node(f.target);
     const Mac eth_dst = f.dst.is_multicast() ? ipv6_multicast_mac(f.dst) : node_mac;
-    return ethernet(eth_dst, client_mac, ethertype_ipv6,
-                    ipv6(f.src, f.dst, 58, f.hop_limit,
-                         icmpv6(f.src, f.dst, 135, f.code, nd_body(0, f.target, f.options))));
+    return ethernet(
+        eth_dst, client_mac, ethertype_ipv6,
+        ipv6(f.src, f.dst, 58, f.hop_limit, icmpv6(f.src, f.dst, 135, f.code, nd_body(0, f.target, f.options))));
 }
 
 Bytes na_frame(const IpAddress& vip, const IpAddress& to, const Mac& to_mac, std::uint32_t flags) {
     return ethernet(to_mac, node_mac, ethertype_ipv6,
-                    ipv6(vip, to, 58, 255,
-                         icmpv6(vip, to, 136, 0, nd_body(flags, vip, lladdr_option(2, node_mac)))));
+                    ipv6(vip, to, 58, 255, icmpv6(vip, to, 136, 0, nd_body(flags, vip, lladdr_option(2, node_mac)))));
 }
 
 constexpr std::uint32_t solicited_override = 0x60000000;
@@ -108,6 +106,8 @@ std::vector<XdpCase> arp_cases() {
     const Bytes arp_body = arp(who_has(vip4));
     vlan.insert(vlan.end(), arp_body.begin(), arp_body.end());
 
+    // One case per row, its columns in XdpCase order: kept as written, not reflowed.
+    // clang-format off
     return {
         {"arp_request_not_for_a_vip", S::active, arp_frame(who_has(ip("192.0.2.1"))), XDP_PASS, {},
          &xvip_counters::pass_not_vip},
@@ -159,15 +159,16 @@ std::vector<XdpCase> arp_cases() {
         {"unknown_ethertype", S::active, ethernet(node_mac, client_mac, 0x88b5, Bytes(46, 0)), XDP_PASS,
          {}, &xvip_counters::pass_unparsed},
     };
+    // clang-format on
 }
 
 std::vector<XdpCase> ipv4_cases() {
     using S = Situation;
     const Bytes router_alert{0x94, 0x04, 0x00, 0x00};
-    const Bytes advert_to_group = ethernet(
-        {0x01, 0x00, 0x5e, 0, 0, 0x12}, other_mac, ethertype_ipv4,
-        ipv4({.src = ip("192.0.2.2"), .dst = ip("224.0.0.18"), .protocol = 112, .ttl = 255},
-             Bytes(20, 0)));
+    const Bytes advert_to_group =
+        ethernet({0x01, 0x00, 0x5e, 0, 0, 0x12}, other_mac, ethertype_ipv4,
+                 ipv4({.src = ip("192.0.2.2"), .dst = ip("224.0.0.18"), .protocol = 112, .ttl = 255}, Bytes(20, 0)));
+    // clang-format off
     return {
         {"ping_vip_active", S::active, ping4(vip4), XDP_PASS, {}, &xvip_counters::vip_pass_active},
         {"ping_vip_draining", S::draining, ping4(vip4), XDP_PASS, {}, &xvip_counters::vip_pass_draining},
@@ -194,6 +195,7 @@ std::vector<XdpCase> ipv4_cases() {
         {"vrrp_advert_to_group_standby", S::standby, advert_to_group, XDP_PASS, {},
          &xvip_counters::pass_not_vip},
     };
+    // clang-format on
 }
 
 std::vector<XdpCase> ipv6_cases() {
@@ -217,6 +219,7 @@ std::vector<XdpCase> ipv6_cases() {
     short_payload[14 + 5] = 20;  // below the 24 an NS needs
     Bytes version_4 = with_byte(ping6(vip6), 14, 0x40);
 
+    // clang-format off
     return {
         {"ns_with_source_option_active", S::active, ns_frame({}), XDP_TX,
          na_frame(vip6, client6, client_mac, solicited_override), &xvip_counters::na_reply},
@@ -271,6 +274,7 @@ std::vector<XdpCase> ipv6_cases() {
         {"ipv6_header_says_version_4", S::standby, version_4, XDP_PASS, {},
          &xvip_counters::pass_unparsed},
     };
+    // clang-format on
 }
 
 std::vector<XdpCase> all_cases() {
@@ -282,7 +286,9 @@ std::vector<XdpCase> all_cases() {
     return all;
 }
 
-void PrintTo(const XdpCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const XdpCase& c, std::ostream* os) {
+    *os << c.name;
+}
 
 // --- the runner ------------------------------------------------------------------------------
 
@@ -304,7 +310,9 @@ const char* verdict_name(std::uint32_t v) {
     return "?";
 }
 
-std::string case_name(const ::testing::TestParamInfo<XdpCase>& param) { return param.param.name; }
+std::string case_name(const ::testing::TestParamInfo<XdpCase>& param) {
+    return param.param.name;
+}
 
 class XdpCases : public ::testing::TestWithParam<XdpCase> {};
 
@@ -315,8 +323,7 @@ TEST_P(XdpCases, VerdictFrameAndCounter) {
 
     const RunResult r = xdp.run(c.input);
     ASSERT_EQ(r.error, 0) << "BPF_PROG_TEST_RUN failed: " << std::strerror(r.error);
-    EXPECT_STREQ(verdict_name(r.verdict), verdict_name(c.verdict)) << "situation "
-                                                                   << to_string(c.situation);
+    EXPECT_STREQ(verdict_name(r.verdict), verdict_name(c.verdict)) << "situation " << to_string(c.situation);
     const Bytes& expected = c.output.empty() ? c.input : c.output;
     EXPECT_EQ(r.output.size(), expected.size()) << "data_size_out";
     EXPECT_EQ(r.output, expected) << "got:\n"
@@ -331,8 +338,7 @@ TEST_P(XdpCases, VerdictFrameAndCounter) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Frames, XdpCases, ::testing::ValuesIn(all_cases()),
-                         case_name);
+INSTANTIATE_TEST_SUITE_P(Frames, XdpCases, ::testing::ValuesIn(all_cases()), case_name);
 
 // Every frame cut short at every length keeps the Ethernet header and passes untouched: nothing
 // is answered from a partial header. Shorter than Ethernet, the kernel refuses the run (EINVAL).
@@ -366,8 +372,7 @@ std::vector<XdpCase> truncation_bases() {
     return bases;
 }
 
-INSTANTIATE_TEST_SUITE_P(Replies, XdpTruncated, ::testing::ValuesIn(truncation_bases()),
-                         case_name);
+INSTANTIATE_TEST_SUITE_P(Replies, XdpTruncated, ::testing::ValuesIn(truncation_bases()), case_name);
 
 }  // namespace
 }  // namespace xvip::test

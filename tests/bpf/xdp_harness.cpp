@@ -36,8 +36,7 @@ void XdpHarness::write_state(std::uint32_t instance, const StateWord& state) {
 RunResult XdpHarness::run(std::span<const std::uint8_t> frame) {
     RunResult result;
     result.output.resize(frame.size() + 256);  // room for a reply that grows the frame
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
-                .data_out = result.output.data(),
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = result.output.data(),
                 .data_size_in = static_cast<std::uint32_t>(frame.size()),
                 .data_size_out = static_cast<std::uint32_t>(result.output.size()), .repeat = 1);
     if (bpf_prog_test_run_opts(program_fd(), &opts) != 0) {

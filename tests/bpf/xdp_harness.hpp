@@ -20,9 +20,9 @@ namespace xvip::test {
 inline const Mac node_mac{0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 
 struct RunResult {
-    int error = 0;           // errno of the test run itself (0: it ran)
+    int error = 0;              // errno of the test run itself (0: it ran)
     std::uint32_t verdict = 0;  // XDP_PASS, XDP_DROP, XDP_TX ...
-    Bytes output;            // the frame as the program left it
+    Bytes output;               // the frame as the program left it
 };
 
 class XdpHarness {

@@ -4,9 +4,8 @@
 //    for, built from our MAC (checked on the output frame, the NA checksum verified);
 //  - XDP_DROP only for a frame addressed to a VIP (its ARP/NS target or IP destination).
 // Anything else must pass, untouched. Seeds are fixed: a failure reproduces.
-#include <linux/bpf.h>
-
 #include <gtest/gtest.h>
+#include <linux/bpf.h>
 
 #include <map>
 #include <random>
@@ -18,9 +17,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::uint16_t be16(const Bytes& b, std::size_t at) { return static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]); }
+std::uint16_t be16(const Bytes& b, std::size_t at) {
+    return static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
+}
 
-bool is_vip(const IpAddress& a) { return a == vip4 || a == vip4_b || a == vip6 || a == vip6_ll; }
+bool is_vip(const IpAddress& a) {
+    return a == vip4 || a == vip4_b || a == vip6 || a == vip6_ll;
+}
 
 std::optional<IpAddress> address_at(const Bytes& f, std::size_t at, std::size_t len) {
     if (f.size() < at + len) return std::nullopt;
@@ -87,7 +90,8 @@ std::vector<Bytes> seeds() {
         ethernet(broadcast_mac, client_mac, ethertype_arp,
                  arp({.op = 1, .sha = client_mac, .spa = client4, .tha = {}, .tpa = vip4})),
         ethernet(ipv6_multicast_mac(group), client_mac, ethertype_ipv6,
-                 ipv6(client6, group, 58, 255, icmpv6(client6, group, 135, 0, nd_body(0, vip6, lladdr_option(1, client_mac))))),
+                 ipv6(client6, group, 58, 255,
+                      icmpv6(client6, group, 135, 0, nd_body(0, vip6, lladdr_option(1, client_mac))))),
         ethernet(node_mac, client_mac, ethertype_ipv4, ipv4({.src = client4, .dst = vip4}, Bytes(16, 0xab))),
         ethernet(node_mac, client_mac, ethertype_ipv6, ipv6(client6, vip6, 17, 64, Bytes(16, 0xcd))),
     };
@@ -103,18 +107,17 @@ std::uint32_t check_frame(XdpHarness& xdp, const Bytes& frame, const char* what,
     EXPECT_EQ(r.error, 0) << what << " #" << index;
     switch (r.verdict) {
         case XDP_TX:
-            EXPECT_TRUE(well_formed_reply(r.output)) << what << " #" << index << "\nin:\n" << hex(frame)
-                                                     << "\nout:\n" << hex(r.output);
+            EXPECT_TRUE(well_formed_reply(r.output)) << what << " #" << index << "\nin:\n"
+                                                     << hex(frame) << "\nout:\n"
+                                                     << hex(r.output);
             break;
         case XDP_DROP:
-            EXPECT_TRUE(addressed_to_vip(frame)) << "dropped a frame not addressed to a VIP: " << what << " #"
-                                                 << index << "\n" << hex(frame);
+            EXPECT_TRUE(addressed_to_vip(frame))
+                << "dropped a frame not addressed to a VIP: " << what << " #" << index << "\n"
+                << hex(frame);
             break;
-        case XDP_PASS:
-            EXPECT_EQ(r.output, frame) << "passed, but changed: " << what << " #" << index;
-            break;
-        default:
-            ADD_FAILURE() << "verdict " << r.verdict << " for " << what << " #" << index << "\n" << hex(frame);
+        case XDP_PASS: EXPECT_EQ(r.output, frame) << "passed, but changed: " << what << " #" << index; break;
+        default: ADD_FAILURE() << "verdict " << r.verdict << " for " << what << " #" << index << "\n" << hex(frame);
     }
     return r.verdict;
 }

@@ -1,9 +1,8 @@
 // keepalived's own announcements, from the captures in tests/fixtures/keepalived, through the
 // XDP program of a node that holds the same VIPs: a gratuitous ARP is never answered or dropped;
 // while the node is active for the VIP it is counted as a conflict (another router claims it).
-#include <linux/bpf.h>
-
 #include <gtest/gtest.h>
+#include <linux/bpf.h>
 
 #include "keepalived_captures.hpp"
 #include "xdp_scenario.hpp"
@@ -27,7 +26,8 @@ TEST(XdpKeepalivedFrames, GratuitousArpsPassAndCountAsConflictOnlyWhileActive) {
         const auto capture = dissect_capture(facts.name);
         for (const bool active : {false, true}) {
             XdpHarness xdp;
-            bind_fixture_vips(xdp, facts, active ? StateWord::active_until(monotonic_now() + 60s) : StateWord::standby());
+            bind_fixture_vips(xdp, facts,
+                              active ? StateWord::active_until(monotonic_now() + 60s) : StateWord::standby());
             for (const auto& garp : capture.gratuitous_arps) {
                 const auto r = xdp.run(garp);
                 ASSERT_EQ(r.error, 0);

@@ -1,8 +1,7 @@
 // The replies the program builds, read back field by field, and the neighbour advertisement's
 // checksum verified by an independent implementation (test_frames.hpp's reference_checksum).
-#include <linux/bpf.h>
-
 #include <gtest/gtest.h>
+#include <linux/bpf.h>
 
 #include <thread>
 
@@ -114,8 +113,7 @@ TEST_F(XdpReplyFields, NeighbourAdvertisementGrowsFrameWithoutOption) {
     // Ethernet source, and the frame grows by the 8 bytes of our target option.
     const Mac router_mac{0x02, 0, 0, 0, 0, 0x42};
     const Bytes ns = ethernet(node_mac, router_mac, ethertype_ipv6,
-                              ipv6(client6, vip6, 58, 255,
-                                   icmpv6(client6, vip6, 135, 0, nd_body(0, vip6, {}))));
+                              ipv6(client6, vip6, 58, 255, icmpv6(client6, vip6, 135, 0, nd_body(0, vip6, {}))));
     ASSERT_EQ(ns.size(), 78u);
     expect_na(xdp.run(ns), vip6, {client6, router_mac, true});
 }
@@ -123,9 +121,9 @@ TEST_F(XdpReplyFields, NeighbourAdvertisementGrowsFrameWithoutOption) {
 TEST_F(XdpReplyFields, NeighbourAdvertisementForDuplicateAddressDetection) {
     const IpAddress unspecified = ip("::");
     const IpAddress group = solicited_node(vip6);
-    const Bytes ns = ethernet(ipv6_multicast_mac(group), client_mac, ethertype_ipv6,
-                              ipv6(unspecified, group, 58, 255,
-                                   icmpv6(unspecified, group, 135, 0, nd_body(0, vip6, {}))));
+    const Bytes ns =
+        ethernet(ipv6_multicast_mac(group), client_mac, ethertype_ipv6,
+                 ipv6(unspecified, group, 58, 255, icmpv6(unspecified, group, 135, 0, nd_body(0, vip6, {}))));
     expect_na(xdp.run(ns), vip6, {ip("ff02::1"), {0x33, 0x33, 0, 0, 0, 1}, false});
 }
 
@@ -133,9 +131,9 @@ TEST_F(XdpReplyFields, NeighbourAdvertisementShrinksFrameWithExtraOptions) {
     Bytes options = lladdr_option(1, client_mac);
     for (std::uint8_t b : Bytes{14, 1, 9, 9, 9, 9, 9, 9}) options.push_back(b);  // nonce
     const IpAddress group = solicited_node(vip6_ll);
-    const Bytes ns = ethernet(ipv6_multicast_mac(group), client_mac, ethertype_ipv6,
-                              ipv6(client6_ll, group, 58, 255,
-                                   icmpv6(client6_ll, group, 135, 0, nd_body(0, vip6_ll, options))));
+    const Bytes ns =
+        ethernet(ipv6_multicast_mac(group), client_mac, ethertype_ipv6,
+                 ipv6(client6_ll, group, 58, 255, icmpv6(client6_ll, group, 135, 0, nd_body(0, vip6_ll, options))));
     ASSERT_EQ(ns.size(), 94u);
     expect_na(xdp.run(ns), vip6_ll, {client6_ll, client_mac, true});
 }
@@ -196,8 +194,7 @@ TEST(XdpLease, DrainPassesTrafficUntilItsDeadline) {
     XdpHarness xdp;
     set_up(xdp, Situation::standby);
     const Bytes echo{8, 0, 0xf7, 0xff, 0, 0, 0, 0};
-    const Bytes ping = ethernet(node_mac, client_mac, ethertype_ipv4,
-                                ipv4({.src = client4, .dst = vip4}, echo));
+    const Bytes ping = ethernet(node_mac, client_mac, ethertype_ipv4, ipv4({.src = client4, .dst = vip4}, echo));
     xdp.write_state(instance4, StateWord::draining_until(monotonic_now() + 300ms));
     EXPECT_EQ(xdp.run(ping).verdict, XDP_PASS);
     std::this_thread::sleep_for(350ms);

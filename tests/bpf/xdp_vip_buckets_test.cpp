@@ -1,9 +1,8 @@
 // The IPv4 buckets ahead of the VIP hash map (xvip_abi.h): a bucket of one VIP answers alone, a
 // bucket shared by several VIPs sends the program to the hash map, and an address that merely
 // ends like a VIP is none. The buckets are built by build_vip_index, as the data plane builds them.
-#include <linux/bpf.h>
-
 #include <gtest/gtest.h>
+#include <linux/bpf.h>
 
 #include <cstring>
 
@@ -109,8 +108,7 @@ TEST(VipIndex, BucketsHoldOneVipOrSayTheyAreShared) {
 
     const std::vector<VipBinding> two{{shared51, vrid51}, {shared52, vrid52}};
     const VipIndex shared = build_vip_index(two);
-    EXPECT_EQ(xvip_bucket4_instance(shared.buckets4[bucket_of(shared51)], be32_of(like_a_vip)),
-              XVIP_BUCKET_SHARED);
+    EXPECT_EQ(xvip_bucket4_instance(shared.buckets4[bucket_of(shared51)], be32_of(like_a_vip)), XVIP_BUCKET_SHARED);
     int used = 0;
     for (auto w : shared.buckets4) used += w != 0;
     EXPECT_EQ(used, 1) << "both VIPs in the bucket of their last byte, and nothing elsewhere";

@@ -16,13 +16,10 @@ using xvip::ChecksumForm;
 using xvip::IpAddress;
 using xvip::IpEnvelope;
 
-const IpEnvelope ipv4_multicast{AddressFamily::ipv4, IpAddress::v4({10, 88, 0, 11}),
-                                IpAddress::v4({224, 0, 0, 18})};
-const IpEnvelope ipv4_unicast{AddressFamily::ipv4, IpAddress::v4({10, 88, 0, 11}),
-                              IpAddress::v4({10, 88, 0, 12})};
+const IpEnvelope ipv4_multicast{AddressFamily::ipv4, IpAddress::v4({10, 88, 0, 11}), IpAddress::v4({224, 0, 0, 18})};
+const IpEnvelope ipv4_unicast{AddressFamily::ipv4, IpAddress::v4({10, 88, 0, 11}), IpAddress::v4({10, 88, 0, 12})};
 const IpEnvelope ipv6_multicast{
-    AddressFamily::ipv6,
-    IpAddress::v6({0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0xde, 0x5f, 0xff, 0xfe, 0x27, 0x0c, 0xeb}),
+    AddressFamily::ipv6, IpAddress::v6({0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0xde, 0x5f, 0xff, 0xfe, 0x27, 0x0c, 0xeb}),
     IpAddress::v6({0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12})};
 
 void require(bool condition) {
@@ -44,8 +41,7 @@ bool decode_and_round_trip(std::span<const std::uint8_t> message, const IpEnvelo
 
 // Random checksums almost never match, so also try the input with its checksum made right for
 // `form`: that lets the fuzzer explore what lies behind the checksum check.
-void decode_with_checksum_fixed(std::span<const std::uint8_t> data, const IpEnvelope& envelope,
-                                ChecksumForm form) {
+void decode_with_checksum_fixed(std::span<const std::uint8_t> data, const IpEnvelope& envelope, ChecksumForm form) {
     if (data.size() < 8) return;
     std::vector<std::uint8_t> message(data.begin(), data.end());
     message[6] = message[7] = 0;
@@ -54,8 +50,7 @@ void decode_with_checksum_fixed(std::span<const std::uint8_t> data, const IpEnve
     if (form == ChecksumForm::ipv4_pseudo_header || form == ChecksumForm::ipv6_pseudo_header) {
         sum.add_pseudo_header(envelope.source, envelope.destination, xvip::ip_protocol_vrrp, length);
     } else if (form == ChecksumForm::ipv4_pseudo_header_vrrp_group) {
-        sum.add_pseudo_header(envelope.source, IpAddress::v4({224, 0, 0, 18}),
-                              xvip::ip_protocol_vrrp, length);
+        sum.add_pseudo_header(envelope.source, IpAddress::v4({224, 0, 0, 18}), xvip::ip_protocol_vrrp, length);
     }
     const std::uint16_t checksum = sum.add(message).finish();
     message[6] = static_cast<std::uint8_t>(checksum >> 8);

@@ -4,10 +4,9 @@
 // holding a JSON object.
 #include <algorithm>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/control_server.hpp"
 #include "fuzz_targets.hpp"

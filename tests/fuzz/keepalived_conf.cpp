@@ -1,10 +1,11 @@
 // keepalived.conf from memory. The input is split at the first NUL byte: before it, the main file;
 // after it, a file `inc.conf` that the main file may include (so include handling, globs and cycles
 // are fuzzed too) without touching the file system.
+#include "config/keepalived_conf.hpp"
+
 #include <string>
 #include <string_view>
 
-#include "config/keepalived_conf.hpp"
 #include "fuzz_targets.hpp"
 
 namespace xvip::fuzz {

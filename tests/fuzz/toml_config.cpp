@@ -1,7 +1,8 @@
 // The native TOML configuration, from memory.
+#include "config/toml_config.hpp"
+
 #include <string_view>
 
-#include "config/toml_config.hpp"
 #include "fuzz_targets.hpp"
 
 namespace xvip::fuzz {

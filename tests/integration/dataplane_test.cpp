@@ -1,9 +1,8 @@
 // The data plane on a real interface, driven by hand with xvipctl: a client and one node on the
 // test bridge, the VIPs held by the node (docs/architecture.md: IPv4 on lo with the LVS-DR ARP
 // sysctls, IPv6 on eth0 with nodad), and the XDP program the only one that answers for them.
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
@@ -43,9 +42,8 @@ protected:
     // or announces them, so XDP is the only ARP/ND authority.
     void hold_vips_as_xvipd_does() {
         for (const char* sysctl : {"net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.eth0.arp_ignore=1",
-                                   "net.ipv4.conf.all.arp_announce=2",
-                                   "net.ipv4.conf.eth0.arp_announce=2", "net.ipv4.conf.eth0.arp_notify=0",
-                                   "net.ipv6.conf.eth0.ndisc_notify=0"}) {
+                                   "net.ipv4.conf.all.arp_announce=2", "net.ipv4.conf.eth0.arp_announce=2",
+                                   "net.ipv4.conf.eth0.arp_notify=0", "net.ipv6.conf.eth0.ndisc_notify=0"}) {
             on_node({"sysctl", "-qw", sysctl});
         }
         on_node({"ip", "addr", "add", vip4 + "/32", "dev", "lo"});
@@ -83,8 +81,8 @@ protected:
         return topo->run(client().netns, argv, timeout);
     }
     CommandResult arping(int count) {
-        return on_client({"arping", "-c", std::to_string(count), "-w", std::to_string(count + 1), "-i",
-                          "0.2", "-I", "eth0", vip4});
+        return on_client(
+            {"arping", "-c", std::to_string(count), "-w", std::to_string(count + 1), "-i", "0.2", "-I", "eth0", vip4});
     }
     CommandResult ping(const std::string& target, int count) {
         return on_client({"ping", "-c", std::to_string(count), "-i", "0.2", "-W", "1", target});
@@ -92,8 +90,8 @@ protected:
     void forget_neighbours() { topo->run_checked(client().netns, {"ip", "neigh", "flush", "dev", "eth0"}); }
     void pin_neighbours_to_node() {
         for (const auto& vip : {vip4, vip6}) {
-            topo->run_checked(client().netns, {"ip", "neigh", "replace", vip, "lladdr", node().mac,
-                                               "dev", "eth0", "nud", "permanent"});
+            topo->run_checked(client().netns,
+                              {"ip", "neigh", "replace", vip, "lladdr", node().mac, "dev", "eth0", "nud", "permanent"});
         }
     }
     std::string client_neighbour(const std::string& vip) {
@@ -194,8 +192,8 @@ TEST_F(DataplaneOnInterface, PinnedMapsReadBackByNameWithBpftool) {
     ASSERT_TRUE(std::filesystem::exists(dir / "xvip_state")) << dir;
 
     // bpftool reads pins by path; it touches no network, so it runs from the test's namespace.
-    const auto state = run_checked({"bpftool", "-j", "map", "lookup", "pinned", (dir / "xvip_state").string(),
-                                    "key", "51", "0", "0", "0"});
+    const auto state = run_checked(
+        {"bpftool", "-j", "map", "lookup", "pinned", (dir / "xvip_state").string(), "key", "51", "0", "0", "0"});
     const auto state_json = nlohmann::json::parse(state.out);
     ASSERT_TRUE(state_json.contains("formatted")) << state.out;
     // bpftool prints bit-fields in hex.
@@ -226,8 +224,7 @@ TEST_F(DataplaneOnInterface, RefusesAnInterfaceHeldByAnotherProgramAndNamesIt) {
 // With no xvipd, `debug state --hold` is the one writer: it renews the lease until --hold ends, then
 // lets it run out.
 TEST_F(DataplaneOnInterface, DebugStateHoldRenewsTheLeaseUntilItEnds) {
-    xvipctl_ok({"debug", "state", "--dev", "eth0", "--vrid", "51", "active", "--lease", "300ms",
-                "--hold", "1s"});
+    xvipctl_ok({"debug", "state", "--dev", "eth0", "--vrid", "51", "active", "--lease", "300ms", "--hold", "1s"});
     const auto role = [&] {
         const auto show = nlohmann::json::parse(xvipctl({"show", "--dev", "eth0", "--json"}).out);
         for (const auto& instance : show["instances"]) {
@@ -252,8 +249,7 @@ TEST_F(DataplaneOnInterface, BadCommandsChangeNothing) {
         {{"state", "--dev", "eth0", "--vrid", "51", "active", "--lease", "10"}, "unit"},
         {{"state", "--dev", "eth0", "--vrid", "51", "sleeping"}, "role"},
         {{"state", "--dev", "eth0", "--vrid", "51", "draining"}, "--for"},
-        {{"state", "--dev", "eth0", "--vrid", "51", "active", "--lease", "3s", "--hold", "1m"},
-         "debug state"},
+        {{"state", "--dev", "eth0", "--vrid", "51", "active", "--lease", "3s", "--hold", "1m"}, "debug state"},
         {{"debug", "hold", "--dev", "eth0"}, "debug state"},
         {{"vip", "add", "--dev", "eth0", "--vrid", "52", "192.0.2.300"}, "not an IPv4"},
         {{"vip", "add", "--dev", "eth0", "--vrid", "52", "192.0.2.120", "bogus"}, "bogus"},
@@ -270,8 +266,8 @@ TEST_F(DataplaneOnInterface, BadCommandsChangeNothing) {
         EXPECT_EQ(instance["effective_role"], "active") << instance.dump();
         EXPECT_EQ(instance["vips"].size(), 1u) << "no VIP was added by a refused command";
     }
-    const auto unknown_dev = topo->run(node().netns, {XVIPCTL, "show", "--dev", "eth9", "--pin-root",
-                                                      node().pin_dir.string()});
+    const auto unknown_dev =
+        topo->run(node().netns, {XVIPCTL, "show", "--dev", "eth9", "--pin-root", node().pin_dir.string()});
     EXPECT_EQ(unknown_dev.status.code, 1);
 }
 

@@ -4,10 +4,9 @@
 // removes the VIP itself). Every wire form keepalived speaks: v2 and v3, multicast and unicast, v2
 // with auth PASS, and v3 unicast over IPv6 (keepalived sends IPv6 unicast adverts with the
 // kernel's hop limit, 64, not 255: xvipd must not check it, as keepalived does not).
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <functional>
@@ -40,11 +39,8 @@ struct Wire {
 
     std::chrono::milliseconds advert() const { return version == 2 ? 1000ms : 100ms; }
     ClusterSpec spec() const {
-        return {.nodes = 2,
-                .version = version,
-                .advert_int = version == 2 ? "1" : "0.1",
-                .unicast = unicast,
-                .ipv6 = ipv6};
+        return {
+            .nodes = 2, .version = version, .advert_int = version == 2 ? "1" : "0.1", .unicast = unicast, .ipv6 = ipv6};
     }
     std::string extra() const {
         return auth ? "    authentication {\n        auth_type PASS\n        auth_pass s3cr3t\n    }\n" : "";
@@ -61,14 +57,14 @@ struct Wire {
     }
     // After the first election: longer than the backup's Master_Down_Interval, so that a backup
     // deaf to its master's adverts would have taken over within it.
-    std::chrono::milliseconds settle_window() const {
-        return std::max(stable_window(), master_down(low) + advert());
-    }
+    std::chrono::milliseconds settle_window() const { return std::max(stable_window(), master_down(low) + advert()); }
     // Enough for an election from cold: a daemon's start-up, then the backup's down timer, twice over.
     std::chrono::milliseconds election_timeout() const { return 2 * advert() * 4 + 2s; }
 };
 
-void PrintTo(const Wire& w, std::ostream* os) { *os << w.name; }
+void PrintTo(const Wire& w, std::ostream* os) {
+    *os << w.name;
+}
 
 // Node i's address in the wire's family: its unicast advert source, and its peers' peer.
 std::string address(XvipdCluster& c, const Wire& wire, std::size_t i) {
@@ -227,9 +223,9 @@ TEST_P(KeepalivedInterop, XvipdOutranksKeepalived) {
     expect_no_wire_discards(c, false);
 
     // Planned stop: xvipd sends priority 0 and answers until keepalived, after its Skew_Time, speaks.
-    const auto stop = measure(c, wire, "xvipd stops (SIGTERM), keepalived takes over", keepalived_node,
-                              wire.skew(low) + wire.advert() + 500ms,
-                              [&] { c.daemon(xvip_node)->send_signal(SIGTERM); });
+    const auto stop =
+        measure(c, wire, "xvipd stops (SIGTERM), keepalived takes over", keepalived_node,
+                wire.skew(low) + wire.advert() + 500ms, [&] { c.daemon(xvip_node)->send_signal(SIGTERM); });
     EXPECT_EQ(c.daemon(xvip_node)->wait(10s).code, 0) << c.log(xvip_node);
     ASSERT_TRUE(stop.after) << c.log(xvip_node) << c.keepalived_log(keepalived_node);
     EXPECT_LT(*stop.after, wire.skew(low) + wire.advert()) << "keepalived acted on xvipd's priority 0";
@@ -273,9 +269,9 @@ TEST_P(KeepalivedInterop, KeepalivedOutranksXvipd) {
 
     // keepalived stops (SIGTERM: priority 0, VIP removed at once); xvipd takes over after its
     // Skew_Time, so the client waits about that long.
-    const auto stop = measure(c, wire, "keepalived stops (SIGTERM), xvipd takes over", xvip_node,
-                              wire.skew(low) + wire.advert() + 500ms,
-                              [&] { c.keepalived(keepalived_node)->send_signal(SIGTERM); });
+    const auto stop =
+        measure(c, wire, "keepalived stops (SIGTERM), xvipd takes over", xvip_node,
+                wire.skew(low) + wire.advert() + 500ms, [&] { c.keepalived(keepalived_node)->send_signal(SIGTERM); });
     EXPECT_EQ(c.keepalived(keepalived_node)->wait(10s).code, 0) << c.keepalived_log(keepalived_node);
     ASSERT_TRUE(stop.after) << c.log(xvip_node);
     EXPECT_LT(*stop.after, wire.skew(low) + wire.advert()) << "xvipd acted on keepalived's priority 0";

@@ -4,14 +4,13 @@
 // path (a hitless restart binds it again at once). Bad values and a port in use are refused with
 // nothing attached.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstring>
@@ -28,7 +27,9 @@
 namespace xvip::test {
 namespace {
 
-void require_root() { ASSERT_EQ(geteuid(), 0u) << "xvipd's integration tests need root"; }
+void require_root() {
+    ASSERT_EQ(geteuid(), 0u) << "xvipd's integration tests need root";
+}
 
 constexpr int metrics_port = 9650;
 
@@ -153,7 +154,8 @@ Exposition parse(const std::string& text) {
             EXPECT_EQ(s.name, current) << "a sample outside its family (HELP/TYPE first): " << line;
             EXPECT_FALSE(finished.count(s.name)) << "the samples of a family are together: " << line;
             const std::string labels = m[3];
-            for (auto it = std::sregex_iterator(labels.begin(), labels.end(), label_re); it != std::sregex_iterator(); ++it) {
+            for (auto it = std::sregex_iterator(labels.begin(), labels.end(), label_re); it != std::sregex_iterator();
+                 ++it) {
                 EXPECT_FALSE(s.labels.count((*it)[1])) << "label twice: " << line;
                 s.labels[(*it)[1]] = (*it)[2];
             }
@@ -214,8 +216,8 @@ Exposition scrape_until(XvipdCluster& c, std::size_t node, const std::string& ho
             if (done(e)) return e;
         }
         if (std::chrono::steady_clock::now() >= deadline) {
-            ADD_FAILURE() << "scrape_until: condition not met within " << timeout.count() << " ms; last: "
-                          << s.status << " " << s.error;
+            ADD_FAILURE() << "scrape_until: condition not met within " << timeout.count() << " ms; last: " << s.status
+                          << " " << s.error;
             return e;
         }
         std::this_thread::sleep_for(50ms);
@@ -225,8 +227,8 @@ Exposition scrape_until(XvipdCluster& c, std::size_t node, const std::string& ho
 TEST(XvipdMetrics, ServesWellFormedMetricsThatAgreeWithStatus) {
     require_root();
     XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
-    c.start(0, {"--metrics", std::to_string(metrics_port)});                 // 127.0.0.1
-    c.start(1, {"--metrics", "[::1]:" + std::to_string(metrics_port)});      // IPv6 loopback
+    c.start(0, {"--metrics", std::to_string(metrics_port)});             // 127.0.0.1
+    c.start(1, {"--metrics", "[::1]:" + std::to_string(metrics_port)});  // IPv6 loopback
     ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0) << c.log(1);
     std::this_thread::sleep_for(600ms);  // several adverts, more than one snapshot period
 
@@ -244,7 +246,8 @@ TEST(XvipdMetrics, ServesWellFormedMetricsThatAgreeWithStatus) {
     EXPECT_EQ(e.value("xvip_build_info", {{"version", before["version"].get<std::string>()}}), 1.0);
     for (const char* state : {"INIT", "BACKUP", "MASTER", "FAULT"}) {
         EXPECT_EQ(e.value("xvip_instance_state", plus(vi_1(), "state", state)),
-                  before["instances"][0]["state"] == state ? 1.0 : 0.0) << state;
+                  before["instances"][0]["state"] == state ? 1.0 : 0.0)
+            << state;
     }
     EXPECT_EQ(e.value("xvip_instance_state", plus(vi_1(), "state", "MASTER")), 1.0);
     EXPECT_EQ(e.value("xvip_instance_dataplane_role", plus(vi_1(), "role", "active")), 1.0);
@@ -284,10 +287,15 @@ TEST(XvipdMetrics, ServesWellFormedMetricsThatAgreeWithStatus) {
 
     // The client asks for the VIP: the active node's XDP program answers, and the counter shows it.
     c.topology().run(c.client().netns, {"arping", "-c", "2", "-w", "3", "-I", "eth0", c.vip()});
-    const auto arp = scrape_until(c, 0, "127.0.0.1", [](const Exposition& x) {
-        return x.value("xvip_dataplane_frames_total", {{"interface", "eth0"}, {"verdict", "arp_reply"}}).value_or(0) >= 1;
-    }, 2s);
-    EXPECT_GE(arp.value("xvip_dataplane_frames_total", {{"interface", "eth0"}, {"verdict", "arp_reply"}}).value_or(0), 1.0);
+    const auto arp = scrape_until(
+        c, 0, "127.0.0.1",
+        [](const Exposition& x) {
+            return x.value("xvip_dataplane_frames_total", {{"interface", "eth0"}, {"verdict", "arp_reply"}})
+                       .value_or(0) >= 1;
+        },
+        2s);
+    EXPECT_GE(arp.value("xvip_dataplane_frames_total", {{"interface", "eth0"}, {"verdict", "arp_reply"}}).value_or(0),
+              1.0);
 
     // Node 1, over IPv6 loopback: backup, hearing node 0's adverts.
     const auto s1 = scrape(c.topology(), c.node(1).netns, "::1");
@@ -309,9 +317,9 @@ TEST(XvipdMetrics, ServesWellFormedMetricsThatAgreeWithStatus) {
     // A transition shows at once: node 0 hands over (planned stop), node 1 becomes MASTER.
     c.daemon(0)->send_signal(SIGTERM);
     ASSERT_TRUE(c.wait_for_sole_active(1, 3s)) << c.log(1);
-    const auto master = scrape_until(c, 1, "::1", [](const Exposition& x) {
-        return x.value("xvip_instance_state", plus(vi_1(), "state", "MASTER")) == 1.0;
-    }, 1s);
+    const auto master = scrape_until(
+        c, 1, "::1",
+        [](const Exposition& x) { return x.value("xvip_instance_state", plus(vi_1(), "state", "MASTER")) == 1.0; }, 1s);
     EXPECT_GE(master.value("xvip_instance_transitions_total", vi_1()).value_or(0), 2.0) << "INIT->BACKUP->MASTER";
     EXPECT_GT(master.value("xvip_instance_last_transition_timestamp_seconds", vi_1()).value_or(0), 1.6e9);
     EXPECT_EQ(c.daemon(0)->wait(10s).code, 0) << c.log(0);
@@ -321,9 +329,9 @@ TEST(XvipdMetrics, ServesWellFormedMetricsThatAgreeWithStatus) {
     EXPECT_EQ(c.stop(1, SIGUSR2).code, 0) << c.log(1);
     EXPECT_FALSE(scrape(c.topology(), c.node(1).netns, "::1").status);
     c.start(1, {"--metrics", "[::1]:" + std::to_string(metrics_port)});
-    const auto resumed = scrape_until(c, 1, "::1", [](const Exposition& x) {
-        return x.value("xvip_instance_state", plus(vi_1(), "state", "MASTER")) == 1.0;
-    }, 2s);
+    const auto resumed = scrape_until(
+        c, 1, "::1",
+        [](const Exposition& x) { return x.value("xvip_instance_state", plus(vi_1(), "state", "MASTER")) == 1.0; }, 2s);
     EXPECT_EQ(resumed.value("xvip_instance_dataplane_role", plus(vi_1(), "role", "active")), 1.0) << c.log(1);
 
     // A reload keeps serving.

@@ -6,14 +6,13 @@
 // monitor following `ip link set eth0 down/up`. Every wait is bounded; the Topology removes
 // everything at the end, also on failure.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
@@ -62,7 +61,8 @@ struct Received {
 std::optional<Received> wait_packet(VrrpSocket& socket, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left <= 0ms || !wait_readable(socket.fd(), left)) return std::nullopt;
         const ReceiveResult r = socket.receive();
         if (r.outcome == ReceiveOutcome::packet) {
@@ -142,7 +142,8 @@ protected:
 
     std::shared_ptr<VrrpSocket> vrrp_socket(std::size_t i, AddressFamily family, VrrpTransport transport) {
         return in_node(i, [family, transport] {
-            return std::make_shared<VrrpSocket>(VrrpSocketOptions{.ifname = "eth0", .family = family, .transport = transport});
+            return std::make_shared<VrrpSocket>(
+                VrrpSocketOptions{.ifname = "eth0", .family = family, .transport = transport});
         });
     }
     InterfaceInfo interface_of(std::size_t i) {
@@ -310,9 +311,8 @@ TEST_F(SystemOnTopology, ReadInterfaceReportsThePlannedAddresses) {
     on_node(0, {"ip", "addr", "add", "192.0.2.200/24", "dev", "eth0"});
     const InterfaceInfo again = interface_of(0);
     EXPECT_EQ(*again.primary_ipv4, ip(node(0).ipv4));
-    EXPECT_TRUE(std::ranges::any_of(again.prefixes, [](const InterfacePrefix& p) {
-        return p.address == ip("192.0.2.200") && p.secondary;
-    }));
+    EXPECT_TRUE(std::ranges::any_of(
+        again.prefixes, [](const InterfacePrefix& p) { return p.address == ip("192.0.2.200") && p.secondary; }));
 
     try {
         in_node(0, [] { return read_interface("nosuch0"); });
@@ -339,9 +339,15 @@ protected:
         VipHolderOptions options{.ifname = std::move(ifname), .vips = std::move(vips), .state_dir = state_dir};
         return in_node(0, [options] { return std::make_shared<VipHolder>(options); });
     }
-    void hold(const std::shared_ptr<VipHolder>& holder) { in_node(0, [holder] { holder->hold(); }); }
-    void release(const std::shared_ptr<VipHolder>& holder) { in_node(0, [holder] { holder->release(); }); }
-    void keep(const std::shared_ptr<VipHolder>& holder) { in_node(0, [holder] { holder->keep(); }); }
+    void hold(const std::shared_ptr<VipHolder>& holder) {
+        in_node(0, [holder] { holder->hold(); });
+    }
+    void release(const std::shared_ptr<VipHolder>& holder) {
+        in_node(0, [holder] { holder->release(); });
+    }
+    void keep(const std::shared_ptr<VipHolder>& holder) {
+        in_node(0, [holder] { holder->keep(); });
+    }
 
     std::string addresses(const std::string& dev) { return on_node(0, {"ip", "-o", "addr", "show", "dev", dev}); }
     bool has_address(const std::string& dev, const std::string& with_prefix) {
@@ -359,13 +365,13 @@ protected:
 
     std::filesystem::path state_dir;
     const std::vector<std::pair<std::string, std::string>> originals{
-        {"net.ipv4.conf.all.arp_ignore", "2"},     {"net.ipv4.conf.eth0.arp_ignore", "0"},
-        {"net.ipv4.conf.all.arp_announce", "1"},   {"net.ipv4.conf.eth0.arp_announce", "0"},
-        {"net.ipv4.conf.eth0.arp_notify", "1"},    {"net.ipv6.conf.eth0.ndisc_notify", "1"}};
+        {"net.ipv4.conf.all.arp_ignore", "2"},   {"net.ipv4.conf.eth0.arp_ignore", "0"},
+        {"net.ipv4.conf.all.arp_announce", "1"}, {"net.ipv4.conf.eth0.arp_announce", "0"},
+        {"net.ipv4.conf.eth0.arp_notify", "1"},  {"net.ipv6.conf.eth0.ndisc_notify", "1"}};
     const std::vector<std::pair<std::string, std::string>> held_values{
-        {"net.ipv4.conf.all.arp_ignore", "1"},     {"net.ipv4.conf.eth0.arp_ignore", "1"},
-        {"net.ipv4.conf.all.arp_announce", "2"},   {"net.ipv4.conf.eth0.arp_announce", "2"},
-        {"net.ipv4.conf.eth0.arp_notify", "0"},    {"net.ipv6.conf.eth0.ndisc_notify", "0"}};
+        {"net.ipv4.conf.all.arp_ignore", "1"},   {"net.ipv4.conf.eth0.arp_ignore", "1"},
+        {"net.ipv4.conf.all.arp_announce", "2"}, {"net.ipv4.conf.eth0.arp_announce", "2"},
+        {"net.ipv4.conf.eth0.arp_notify", "0"},  {"net.ipv6.conf.eth0.ndisc_notify", "0"}};
     const std::string vip4_other = plan::vip_ipv4(1);
 };
 
@@ -485,7 +491,9 @@ TEST_F(VipHolding, RefusesToActFromAnotherNetworkNamespace) {
 // --- LinkMonitor --------------------------------------------------------------------------------
 
 TEST_F(SystemOnTopology, LinkMonitorFollowsEth0DownAndUp) {
-    auto monitor = in_node(0, [] { return std::make_shared<LinkMonitor>(std::vector<std::string>{"eth0", "nosuch0"}); });
+    auto monitor = in_node(0, [] {
+        return std::make_shared<LinkMonitor>(std::vector<std::string>{"eth0", "nosuch0"});
+    });
     const auto initial = monitor->snapshot();
     ASSERT_EQ(initial.size(), 2u);
     EXPECT_EQ(initial[0].ifname, "eth0");

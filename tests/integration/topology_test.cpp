@@ -3,13 +3,10 @@
 // and that nothing of it is left afterwards, whether the test ends normally, throws, fails during
 // setup, is ended by SIGTERM, or is killed outright (the next run clears the remains).
 
-#include "topology/pidfd.hpp"
-#include "topology/poll_until.hpp"
 #include "topology/topology.hpp"
 
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <ifaddrs.h>
 #include <linux/magic.h>
 #include <net/if.h>
@@ -26,6 +23,9 @@
 #include <sstream>
 #include <thread>
 
+#include "topology/pidfd.hpp"
+#include "topology/poll_until.hpp"
+
 namespace xvip::topo {
 namespace {
 
@@ -40,8 +40,7 @@ Lines lines_of(const std::string& text) {
 
 Lines new_since(const Lines& before, const Lines& after) {
     Lines added;
-    std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
-                        std::inserter(added, added.begin()));
+    std::set_difference(after.begin(), after.end(), before.begin(), before.end(), std::inserter(added, added.begin()));
     return added;
 }
 
@@ -125,8 +124,7 @@ struct RunTraces {
 };
 
 void expect_no_traces(const RunTraces& run) {
-    EXPECT_EQ(namespaces_starting_with(run.netns_prefix), Lines{})
-        << "namespaces of the run outlived it";
+    EXPECT_EQ(namespaces_starting_with(run.netns_prefix), Lines{}) << "namespaces of the run outlived it";
     EXPECT_FALSE(is_mount_point(run.bpffs_dir)) << run.bpffs_dir << " is still mounted";
     EXPECT_FALSE(std::filesystem::exists(run.run_dir)) << run.run_dir << " was not removed";
     for (const pid_t pid : run.pids) {
@@ -149,11 +147,10 @@ struct InterfaceView {
 
 int prefix_length(const sockaddr* netmask) {
     int bits = 0;
-    const auto* bytes = netmask->sa_family == AF_INET
-                            ? reinterpret_cast<const unsigned char*>(
-                                  &reinterpret_cast<const sockaddr_in*>(netmask)->sin_addr)
-                            : reinterpret_cast<const unsigned char*>(
-                                  &reinterpret_cast<const sockaddr_in6*>(netmask)->sin6_addr);
+    const auto* bytes =
+        netmask->sa_family == AF_INET
+            ? reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(netmask)->sin_addr)
+            : reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in6*>(netmask)->sin6_addr);
     const int size = netmask->sa_family == AF_INET ? 4 : 16;
     for (int i = 0; i < size; ++i) bits += __builtin_popcount(bytes[i]);
     return bits;
@@ -174,8 +171,7 @@ InterfaceView inspect_interface(const std::string& ifname) {
     if (ioctl(fd, SIOCGIFHWADDR, &request) == 0) {
         char mac[18];
         const auto* b = reinterpret_cast<const unsigned char*>(request.ifr_hwaddr.sa_data);
-        std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3],
-                      b[4], b[5]);
+        std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
         view.mac = mac;
     }
     close(fd);
@@ -187,13 +183,10 @@ InterfaceView inspect_interface(const std::string& ifname) {
         if (family != AF_INET && family != AF_INET6) continue;
         char text[INET6_ADDRSTRLEN];
         const void* address =
-            family == AF_INET
-                ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(entry->ifa_addr)->sin_addr)
-                : static_cast<const void*>(
-                      &reinterpret_cast<sockaddr_in6*>(entry->ifa_addr)->sin6_addr);
+            family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(entry->ifa_addr)->sin_addr)
+                              : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(entry->ifa_addr)->sin6_addr);
         inet_ntop(family, address, text, sizeof text);
-        view.addresses.insert(std::string(text) + "/" +
-                              std::to_string(prefix_length(entry->ifa_netmask)));
+        view.addresses.insert(std::string(text) + "/" + std::to_string(prefix_length(entry->ifa_netmask)));
     }
     freeifaddrs(all);
     return view;
@@ -241,17 +234,14 @@ TEST_F(TopologyTest, TwoNodesAndAClientAreWiredAsPromisedAndRemovedAfterwards) {
         EXPECT_EQ(topo.node(1).ipv6, "2001:db8:1::11");
         EXPECT_EQ(topo.client(0).ipv4, "192.0.2.50");
         EXPECT_EQ(namespaces_starting_with(topo.netns_prefix()),
-                  (Lines{topo.bridge_netns(), topo.node(0).netns, topo.node(1).netns,
-                         topo.client(0).netns}));
+                  (Lines{topo.bridge_netns(), topo.node(0).netns, topo.node(1).netns, topo.client(0).netns}));
         expect_root_untouched();
 
         std::vector<Endpoint> hosts = topo.nodes();
         hosts.insert(hosts.end(), topo.clients().begin(), topo.clients().end());
         for (const auto& host : hosts) {
             SCOPED_TRACE(host.netns);
-            const auto view = topo.run_in(host.netns, [ifname = host.ifname] {
-                return inspect_interface(ifname);
-            });
+            const auto view = topo.run_in(host.netns, [ifname = host.ifname] { return inspect_interface(ifname); });
             EXPECT_TRUE(view.exists);
             EXPECT_TRUE(view.up);
             EXPECT_TRUE(view.running) << "no carrier";
@@ -260,30 +250,27 @@ TEST_F(TopologyTest, TwoNodesAndAClientAreWiredAsPromisedAndRemovedAfterwards) {
             EXPECT_TRUE(view.addresses.contains(host.ipv6 + "/64")) << joined(view.addresses);
             EXPECT_EQ(topo.run_checked(host.netns, {"ip", "-4", "route", "show", "default"}).out, "");
             EXPECT_EQ(topo.run_checked(host.netns, {"ip", "-6", "route", "show", "default"}).out, "");
-            EXPECT_EQ(topo.run_checked(host.netns, {"ip", "-6", "addr", "show", "tentative"}).out,
-                      "");
-            const auto port = topo.run_checked(
-                topo.bridge_netns(), {"ip", "-o", "link", "show", "dev", host.bridge_port});
+            EXPECT_EQ(topo.run_checked(host.netns, {"ip", "-6", "addr", "show", "tentative"}).out, "");
+            const auto port =
+                topo.run_checked(topo.bridge_netns(), {"ip", "-o", "link", "show", "dev", host.bridge_port});
             EXPECT_NE(port.out.find("master br0"), std::string::npos) << port.out;
             EXPECT_NE(port.out.find("state UP"), std::string::npos) << port.out;
         }
 
         for (const auto& node : topo.nodes()) {
             SCOPED_TRACE(node.netns);
-            for (const auto& [from, to] : {std::pair{node, topo.client(0)},
-                                           std::pair{topo.client(0), node}}) {
+            for (const auto& [from, to] : {std::pair{node, topo.client(0)}, std::pair{topo.client(0), node}}) {
                 for (const auto& address : {to.ipv4, to.ipv6}) {
-                    const auto ping =
-                        topo.run(from.netns, {"ping", "-c", "1", "-W", "1", address}, 5s);
-                    EXPECT_TRUE(ping.success())
-                        << from.name << " -> " << address << ": " << ping.out << ping.err;
+                    const auto ping = topo.run(from.netns, {"ping", "-c", "1", "-W", "1", address}, 5s);
+                    EXPECT_TRUE(ping.success()) << from.name << " -> " << address << ": " << ping.out << ping.err;
                 }
             }
             // Read back independently of the helper's own check.
-            const auto port = topo.run_checked(topo.bridge_netns(),
-                                               {"ip", "-d", "link", "show", "dev", node.bridge_port});
+            const auto port =
+                topo.run_checked(topo.bridge_netns(), {"ip", "-d", "link", "show", "dev", node.bridge_port});
             EXPECT_NE(port.out.find("prog/xdp id"), std::string::npos)
-                << "the XDP_PASS program on the node's bridge port:\n" << port.out;
+                << "the XDP_PASS program on the node's bridge port:\n"
+                << port.out;
 
             EXPECT_TRUE(std::filesystem::is_directory(node.pin_dir)) << node.pin_dir;
             EXPECT_EQ(node.pin_dir.parent_path(), topo.bpffs_dir());
@@ -295,12 +282,11 @@ TEST_F(TopologyTest, TwoNodesAndAClientAreWiredAsPromisedAndRemovedAfterwards) {
         EXPECT_TRUE(is_mount_point(topo.bpffs_dir()));
         EXPECT_TRUE(topo.client(0).pin_dir.empty());
 
-        Process& reporter = topo.spawn(topo.client(0).netns,
-                                       {"sh", "-c", "ip -br addr show dev eth0; echo oops >&2; exit 3"});
+        Process& reporter =
+            topo.spawn(topo.client(0).netns, {"sh", "-c", "ip -br addr show dev eth0; echo oops >&2; exit 3"});
         const ExitStatus reported = reporter.wait(5s);
         EXPECT_EQ(reported.code, 3);
-        EXPECT_NE(reporter.read_stdout().find(topo.client(0).ipv4), std::string::npos)
-            << reporter.read_stdout();
+        EXPECT_NE(reporter.read_stdout().find(topo.client(0).ipv4), std::string::npos) << reporter.read_stdout();
         EXPECT_EQ(reporter.read_stderr(), "oops\n");
         EXPECT_TRUE(reporter.stdout_path().string().starts_with(topo.run_dir().string()));
 
@@ -310,8 +296,8 @@ TEST_F(TopologyTest, TwoNodesAndAClientAreWiredAsPromisedAndRemovedAfterwards) {
         sleeper_pidfd = pidfd_open_process(sleeper.pid());
         ASSERT_GE(sleeper_pidfd, 0);
         traces.pids.push_back(sleeper.pid());
-        const auto netns_pids = topo.run_checked(topo.node(0).netns, {"ip", "netns", "identify",
-                                                                      std::to_string(sleeper.pid())});
+        const auto netns_pids =
+            topo.run_checked(topo.node(0).netns, {"ip", "netns", "identify", std::to_string(sleeper.pid())});
         EXPECT_EQ(netns_pids.out, topo.node(0).netns + "\n");
 
         Process& stopped = topo.spawn(topo.node(1).netns, {"sleep", "30"});
@@ -319,8 +305,7 @@ TEST_F(TopologyTest, TwoNodesAndAClientAreWiredAsPromisedAndRemovedAfterwards) {
         EXPECT_FALSE(stopped.running());
 
         // What a started process starts in turn ends with it, even when it ignores SIGTERM.
-        Process& shell = topo.spawn(topo.node(1).netns,
-                                    {"sh", "-c", "trap '' TERM; sleep 30 & echo $!; wait"});
+        Process& shell = topo.spawn(topo.node(1).netns, {"sh", "-c", "trap '' TERM; sleep 30 & echo $!; wait"});
         std::string grandchild;
         poll_until("the shell to print its child's pid", 5s, [&] {
             grandchild = shell.read_stdout();
@@ -346,16 +331,15 @@ TEST_F(TopologyTest, CommandsHaveBoundedTimeAndFailuresNameTheCommand) {
         ADD_FAILURE() << "expected CommandError";
     } catch (const CommandError& error) {
         EXPECT_NE(error.exit_code(), 0);
-        EXPECT_NE(std::string(error.what()).find("ip link show dev nosuchdev"), std::string::npos)
-            << error.what();
+        EXPECT_NE(std::string(error.what()).find("ip link show dev nosuchdev"), std::string::npos) << error.what();
         EXPECT_FALSE(error.stderr_text().empty());
     }
     // The namespace thread's sockets live in the node's namespace, not ours.
     const auto index_inside = topo.run_in(topo.node(0).netns, [] { return if_nametoindex("eth0"); });
     EXPECT_NE(index_inside, 0u);
-    EXPECT_THROW(topo.run_in(topo.node(0).netns, []() -> int { throw std::runtime_error("x"); }),
-                 std::runtime_error);
-    EXPECT_THROW(topo.run_in(topo.node(0).netns, [] { std::this_thread::sleep_for(100ms); }, 20ms),
+    EXPECT_THROW(topo.run_in(topo.node(0).netns, []() -> int { throw std::runtime_error("x"); }), std::runtime_error);
+    EXPECT_THROW(topo.run_in(
+                     topo.node(0).netns, [] { std::this_thread::sleep_for(100ms); }, 20ms),
                  TimeoutError);
     // Nothing runs outside the run's own namespaces, least of all in the root one.
     EXPECT_THROW(topo.run("", {"true"}), std::invalid_argument);
@@ -407,12 +391,10 @@ RunTraces read_traces(const std::filesystem::path& file) {
     return traces;
 }
 
-[[noreturn]] void build_record_and_die(const std::filesystem::path& file, int signal_number,
-                                       bool with_process) {
+[[noreturn]] void build_record_and_die(const std::filesystem::path& file, int signal_number, bool with_process) {
     Topology topo({.nodes = 1, .clients = 1});
     std::ofstream out(file);
-    out << topo.netns_prefix() << ' ' << topo.run_dir().string() << ' '
-        << topo.bpffs_dir().string();
+    out << topo.netns_prefix() << ' ' << topo.run_dir().string() << ' ' << topo.bpffs_dir().string();
     if (with_process) out << ' ' << topo.spawn(topo.node(0).netns, {"sleep", "30"}).pid();
     out.close();
     raise(signal_number);
@@ -420,8 +402,7 @@ RunTraces read_traces(const std::filesystem::path& file) {
 }
 
 TEST_F(TopologyTest, SigtermRemovesEverythingAndStillEndsTheProcess) {
-    const auto file = std::filesystem::temp_directory_path() /
-                      ("xvip-topology-sigterm-" + std::to_string(getpid()));
+    const auto file = std::filesystem::temp_directory_path() / ("xvip-topology-sigterm-" + std::to_string(getpid()));
     EXPECT_EXIT(build_record_and_die(file, SIGTERM, true), ::testing::KilledBySignal(SIGTERM), "");
     const RunTraces traces = read_traces(file);
     std::filesystem::remove(file);
@@ -431,17 +412,14 @@ TEST_F(TopologyTest, SigtermRemovesEverythingAndStillEndsTheProcess) {
 }
 
 TEST_F(TopologyTest, TheNextRunRemovesWhatAKilledRunLeft) {
-    const auto file = std::filesystem::temp_directory_path() /
-                      ("xvip-topology-sigkill-" + std::to_string(getpid()));
+    const auto file = std::filesystem::temp_directory_path() / ("xvip-topology-sigkill-" + std::to_string(getpid()));
     EXPECT_EXIT(build_record_and_die(file, SIGKILL, false), ::testing::KilledBySignal(SIGKILL), "");
     const RunTraces traces = read_traces(file);
     std::filesystem::remove(file);
     ASSERT_FALSE(traces.netns_prefix.empty()) << "the child did not get as far as recording";
     // SIGKILL cannot be handled: the run stays until a new one notices its pid is gone. (Not
     // asserted here: under `ctest -j` another process's topology may have noticed first.)
-    {
-        Topology next({.nodes = 1, .clients = 1});
-    }
+    { Topology next({.nodes = 1, .clients = 1}); }
     expect_no_traces(traces);
 }
 

@@ -40,7 +40,9 @@ XvipdCluster::~XvipdCluster() {
     }
 }
 
-std::string XvipdCluster::vip() const { return spec_.ipv6 ? plan::vip_ipv6(0) : plan::vip_ipv4(0); }
+std::string XvipdCluster::vip() const {
+    return spec_.ipv6 ? plan::vip_ipv6(0) : plan::vip_ipv4(0);
+}
 
 std::string XvipdCluster::keepalived_conf(std::size_t i) const {
     std::string peers;
@@ -54,9 +56,9 @@ std::string XvipdCluster::keepalived_conf(std::size_t i) const {
     const std::string prefix = spec_.ipv6 ? "/64" : "/24";
     return "global_defs {\n    router_id " + node(i).name + "\n    vrrp_version " + std::to_string(spec_.version) +
            "\n}\nvrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n"
-           "    priority " + std::to_string(settings_.at(i).priority) + "\n    advert_int " + spec_.advert_int +
-           "\n" + peers + settings_.at(i).extra + "    virtual_ipaddress {\n        " + vip() + prefix +
-           "\n    }\n}\n";
+           "    priority " +
+           std::to_string(settings_.at(i).priority) + "\n    advert_int " + spec_.advert_int + "\n" + peers +
+           settings_.at(i).extra + "    virtual_ipaddress {\n        " + vip() + prefix + "\n    }\n}\n";
 }
 
 std::filesystem::path XvipdCluster::config_path(std::size_t i) const {
@@ -68,9 +70,15 @@ void XvipdCluster::write_config(std::size_t i, const std::string& text) {
 }
 
 topo::Process& XvipdCluster::start(std::size_t i, const std::vector<std::string>& extra_args) {
-    std::vector<std::string> argv{XVIPD, "--keepalived-conf", config_path(i).string(), "--pin-dir",
-                                  node(i).pin_dir.string(), "--state-dir",
-                                  (topo_->run_dir() / (node(i).name + "-state")).string(), "--log-level", "debug"};
+    std::vector<std::string> argv{XVIPD,
+                                  "--keepalived-conf",
+                                  config_path(i).string(),
+                                  "--pin-dir",
+                                  node(i).pin_dir.string(),
+                                  "--state-dir",
+                                  (topo_->run_dir() / (node(i).name + "-state")).string(),
+                                  "--log-level",
+                                  "debug"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     daemons_.at(i) = &topo_->spawn(node(i).netns, argv);
     return *daemons_[i];
@@ -83,8 +91,8 @@ topo::ExitStatus XvipdCluster::stop(std::size_t i, int signal_number, std::chron
 }
 
 std::optional<std::string> XvipdCluster::role(std::size_t i) {
-    const auto r = topo_->run(node(i).netns, {XVIPCTL, "show", "--dev", "eth0", "--pin-root",
-                                              node(i).pin_dir.string(), "--json"});
+    const auto r =
+        topo_->run(node(i).netns, {XVIPCTL, "show", "--dev", "eth0", "--pin-root", node(i).pin_dir.string(), "--json"});
     if (!r.success()) return std::nullopt;
     const auto j = nlohmann::json::parse(r.out);
     if (j["instances"].empty()) return "standby";
@@ -128,7 +136,9 @@ probe::EchoProbeResult XvipdCluster::probe_while(std::chrono::milliseconds durat
     return result.get();
 }
 
-std::string XvipdCluster::log(std::size_t i) { return daemons_.at(i) ? daemons_[i]->read_stderr() : ""; }
+std::string XvipdCluster::log(std::size_t i) {
+    return daemons_.at(i) ? daemons_[i]->read_stderr() : "";
+}
 
 topo::Process& XvipdCluster::start_keepalived(std::size_t i) {
     // -P: VRRP only (no checker, no BFD child); -G: no syslog (/dev/log is outside the namespace);
@@ -138,10 +148,9 @@ topo::Process& XvipdCluster::start_keepalived(std::size_t i) {
     const auto file = [&](const std::string& what) {
         return (topo_->run_dir() / (node(i).name + "-" + what + ".pid")).string();
     };
-    keepaliveds_.at(i) = &topo_->spawn(node(i).netns, {KEEPALIVED, "-n", "-l", "-D", "-G", "-P", "-R",
-                                                       "-f", config_path(i).string(), "-p", file("keepalived"),
-                                                       "-r", file("vrrp"), "-c", file("checkers"),
-                                                       "-b", file("bfd")});
+    keepaliveds_.at(i) = &topo_->spawn(
+        node(i).netns, {KEEPALIVED, "-n", "-l", "-D", "-G", "-P", "-R", "-f", config_path(i).string(), "-p",
+                        file("keepalived"), "-r", file("vrrp"), "-c", file("checkers"), "-b", file("bfd")});
     return *keepaliveds_[i];
 }
 

@@ -1,9 +1,8 @@
 // xvipd end to end, in network namespaces: elections, failover, planned handover, leases,
 // restarts. Who is active is read from the pinned state maps, never from `ip addr`.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <array>
 #include <filesystem>
@@ -19,7 +18,9 @@
 namespace xvip::test {
 namespace {
 
-void require_root() { ASSERT_EQ(geteuid(), 0u) << "xvipd's integration tests need root"; }
+void require_root() {
+    ASSERT_EQ(geteuid(), 0u) << "xvipd's integration tests need root";
+}
 
 // v3 at 100 ms: Master_Down_Interval of the priority-100 backup = 300 ms + (156/256) × 100 ms.
 constexpr auto backup_master_down = 300ms + std::chrono::microseconds(60938);
@@ -84,8 +85,8 @@ TEST(Xvipd, HigherPriorityPreemptsBackUnlessNopreempt) {
     require_root();
     for (const bool nopreempt : {false, true}) {
         SCOPED_TRACE(nopreempt ? "nopreempt" : "preempt");
-        XvipdCluster c({.nodes = 2}, {{.priority = 150, .extra = nopreempt ? "    nopreempt\n" : ""},
-                                      {.priority = 100}});
+        XvipdCluster c({.nodes = 2},
+                       {{.priority = 150, .extra = nopreempt ? "    nopreempt\n" : ""}, {.priority = 100}});
         c.start(1);
         ASSERT_TRUE(c.wait_for_sole_active(1, 5s)) << c.log(1);
         c.start(0);
@@ -154,12 +155,10 @@ TEST(Xvipd, DebugStateRefusesWhileXvipdServesTheInterface) {
     XvipdCluster c({.nodes = 1}, {{.priority = 150}});
     c.start(0);
     ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0);
-    const auto r = c.topology().run(c.node(0).netns,
-                                    {XVIPCTL, "debug", "state", "--dev", "eth0", "--vrid", "51",
-                                     "standby", "--pin-root", c.node(0).pin_dir.string()});
+    const auto r = c.topology().run(c.node(0).netns, {XVIPCTL, "debug", "state", "--dev", "eth0", "--vrid", "51",
+                                                      "standby", "--pin-root", c.node(0).pin_dir.string()});
     EXPECT_EQ(r.status.code, 1) << r.out << r.err;
-    EXPECT_NE(r.err.find("xvipd (pid " + std::to_string(c.daemon(0)->pid()) + ") serves eth0"),
-              std::string::npos)
+    EXPECT_NE(r.err.find("xvipd (pid " + std::to_string(c.daemon(0)->pid()) + ") serves eth0"), std::string::npos)
         << r.err;
     EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{0}) << "the refused command wrote nothing";
 }
@@ -185,8 +184,7 @@ TEST(Xvipd, RestartThroughTheRestartPathIsHitless) {
     const auto status = c.status(0);
     ASSERT_FALSE(status.contains("error")) << status.dump();
     EXPECT_EQ(status["instances"][0]["state"], "MASTER");
-    EXPECT_NE(status["instances"][0]["last_transition"]["cause"].get<std::string>().find("restart"),
-              std::string::npos)
+    EXPECT_NE(status["instances"][0]["last_transition"]["cause"].get<std::string>().find("restart"), std::string::npos)
         << status.dump(2);
 }
 
@@ -245,8 +243,9 @@ TEST(Xvipd, StatusSaysWhoIsActiveAndWhy) {
     EXPECT_EQ(backup["state"], "BACKUP");
     EXPECT_EQ(backup["active_router"], c.node(0).ipv4);
     EXPECT_GT(backup["counters"]["adverts_received"].get<int>(), 0);
-    const auto table = c.topology().run(c.node(0).netns, {XVIPCTL, "status", "--socket",
-        (c.topology().run_dir() / "node0-state" / "xvipd.sock").string()});
+    const auto table = c.topology().run(
+        c.node(0).netns,
+        {XVIPCTL, "status", "--socket", (c.topology().run_dir() / "node0-state" / "xvipd.sock").string()});
     EXPECT_TRUE(table.success()) << table.err;
     EXPECT_NE(table.out.find("MASTER"), std::string::npos) << table.out;
 }
@@ -258,12 +257,16 @@ std::string unicast_conf_with_script(const XvipdCluster& c, std::size_t i, int p
         if (j != i) peers += "        " + c.node(j).ipv4 + "\n";
     }
     return "global_defs {\n    vrrp_version 3\n}\n"
-           "vrrp_script chk_service {\n    script \"" + script.string() + "\"\n    interval 1\n"
+           "vrrp_script chk_service {\n    script \"" +
+           script.string() +
+           "\"\n    interval 1\n"
            "    fall 1\n    rise 1\n    weight -60\n}\n"
            "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    priority " +
            std::to_string(priority) + "\n    advert_int 0.1\n    unicast_src_ip " + c.node(i).ipv4 +
-           "\n    unicast_peer {\n" + peers + "    }\n    track_script {\n        chk_service\n    }\n"
-           "    virtual_ipaddress {\n        " + c.vip() + "/24\n    }\n}\n";
+           "\n    unicast_peer {\n" + peers +
+           "    }\n    track_script {\n        chk_service\n    }\n"
+           "    virtual_ipaddress {\n        " +
+           c.vip() + "/24\n    }\n}\n";
 }
 
 // Three nodes over unicast; a failing health check on the active node lowers its priority below
@@ -308,9 +311,10 @@ TEST(Xvipd, ReloadKeepsAnUnchangedInstanceInItsRole) {
     EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{0});
 
     // A second instance appears; the first keeps its role without a transition.
-    const std::string second = "vrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 52\n"
-                               "    priority 150\n    advert_int 0.1\n    virtual_ipaddress {\n        " +
-                               topo::address_plan::vip_ipv4(1) + "/24\n    }\n}\n";
+    const std::string second =
+        "vrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 52\n"
+        "    priority 150\n    advert_int 0.1\n    virtual_ipaddress {\n        " +
+        topo::address_plan::vip_ipv4(1) + "/24\n    }\n}\n";
     c.write_config(0, c.keepalived_conf(0) + second);
     const auto probe = c.probe_while(1500ms, [&] {
         std::this_thread::sleep_for(300ms);
@@ -322,9 +326,9 @@ TEST(Xvipd, ReloadKeepsAnUnchangedInstanceInItsRole) {
     ASSERT_EQ(after["instances"].size(), 2u) << after.dump(2);
     EXPECT_EQ(after["instances"][0]["state"], "MASTER");
     EXPECT_EQ(c.status(1)["instances"][0]["transitions"], before1) << "the peer saw nothing";
-    EXPECT_NE(after["instances"][0]["last_transition"]["cause"].get<std::string>().find("adopted"),
-              std::string::npos)
-        << "VI_1 resumed from its own live lease:\n" << after.dump(2);
+    EXPECT_NE(after["instances"][0]["last_transition"]["cause"].get<std::string>().find("adopted"), std::string::npos)
+        << "VI_1 resumed from its own live lease:\n"
+        << after.dump(2);
     EXPECT_NE(c.log(0).find("reloading"), std::string::npos);
 }
 
@@ -341,14 +345,15 @@ TEST(Xvipd, BadConfigurationStartsNothing) {
     c.write_config(0, "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 300\n}\n");
     auto exit = c.start(0).wait(10s);
     EXPECT_EQ(exit.code, 2);
-    EXPECT_NE(c.log(0).find(c.config_path(0).string() + ":3"), std::string::npos)
-        << "names the file and line:\n" << c.log(0);
+    EXPECT_NE(c.log(0).find(c.config_path(0).string() + ":3"), std::string::npos) << "names the file and line:\n"
+                                                                                  << c.log(0);
     nothing_left();
 
     // Valid on paper, but the VIP is not in eth0's subnet: refused before anything is touched.
-    c.write_config(0, "global_defs {\n    vrrp_version 3\n}\nvrrp_instance VI_1 {\n    interface eth0\n"
-                      "    virtual_router_id 51\n    advert_int 0.1\n    virtual_ipaddress {\n        198.51.100.7/24\n"
-                      "    }\n}\n");
+    c.write_config(0,
+                   "global_defs {\n    vrrp_version 3\n}\nvrrp_instance VI_1 {\n    interface eth0\n"
+                   "    virtual_router_id 51\n    advert_int 0.1\n    virtual_ipaddress {\n        198.51.100.7/24\n"
+                   "    }\n}\n");
     exit = c.start(0).wait(10s);
     EXPECT_EQ(exit.code, 1);
     EXPECT_NE(c.log(0).find("not inside any subnet"), std::string::npos) << c.log(0);
@@ -400,8 +405,8 @@ TEST(Xvipd, MaintenanceMovesTheVipWithoutLossAndBack) {
     auto& watch = c.topology().spawn(c.node(0).netns, {XVIPCTL, "watch", "--json", "--for", "4s", "--socket", socket});
     const auto result = c.probe_while(2500ms, [&] {
         std::this_thread::sleep_for(500ms);
-        const auto on = c.topology().run(c.node(0).netns, {XVIPCTL, "maintenance", "on", "VI_1", "--reason",
-                                                           "kernel upgrade", "--socket", socket});
+        const auto on = c.topology().run(
+            c.node(0).netns, {XVIPCTL, "maintenance", "on", "VI_1", "--reason", "kernel upgrade", "--socket", socket});
         EXPECT_TRUE(on.success()) << on.err;
         std::this_thread::sleep_for(1900ms);
     });
@@ -414,12 +419,14 @@ TEST(Xvipd, MaintenanceMovesTheVipWithoutLossAndBack) {
     const auto unknown = c.topology().run(c.node(0).netns, {XVIPCTL, "maintenance", "on", "VI_9", "--socket", socket});
     EXPECT_NE(unknown.err.find("no instance named"), std::string::npos) << unknown.err;
 
-    EXPECT_TRUE(c.topology().run(c.node(0).netns, {XVIPCTL, "maintenance", "off", "VI_1", "--socket", socket}).success());
+    EXPECT_TRUE(
+        c.topology().run(c.node(0).netns, {XVIPCTL, "maintenance", "off", "VI_1", "--socket", socket}).success());
     EXPECT_TRUE(c.wait_for_sole_active(0, 5s)) << "rejoined and, with the higher priority, took the VIP back";
     watch.wait(10s);
     const auto watched = watch.read_stdout();
     EXPECT_NE(watched.find("maintenance: kernel upgrade"), std::string::npos)
-        << "xvipctl watch showed the transition and its cause:\n" << watched;
+        << "xvipctl watch showed the transition and its cause:\n"
+        << watched;
 }
 
 // xvipctl counters: the data plane's verdicts from the pinned maps (with or without xvipd), the
@@ -444,8 +451,7 @@ TEST(Xvipd, CountersReadThePinnedMapsEvenWithTheDaemonDown) {
     EXPECT_EQ(c.stop(0, SIGUSR2).code, 0);  // the restart path: the pins stay, the daemon is gone
     const auto down = counters();
     EXPECT_GE(down["dataplane"]["vip_pass_active"].get<int>(), 2) << down.dump(2);
-    EXPECT_NE(down["adverts"]["unavailable"].get<std::string>().find("not running"), std::string::npos)
-        << down.dump(2);
+    EXPECT_NE(down["adverts"]["unavailable"].get<std::string>().find("not running"), std::string::npos) << down.dump(2);
 }
 
 // keepalived's notify scripts run unchanged: the same arguments, after the state word is written.
@@ -474,7 +480,7 @@ TEST(Xvipd, NotifyHooksGetKeepalivedsArguments) {
     }
     EXPECT_NE(calls.find("master web up\n"), std::string::npos) << "notify_master with its own words:\n" << calls;
     EXPECT_NE(calls.find("INSTANCE VI_1 MASTER 150\n"), std::string::npos) << "notify: type name state priority\n"
-                                                                          << calls;
+                                                                           << calls;
     c.daemon(0)->send_signal(SIGTERM);
     EXPECT_TRUE(c.daemon(0)->wait(10s).success());
     std::ifstream in(dir / "calls");
@@ -528,13 +534,19 @@ TEST(Xvipd, LocalTrafficFollowsTheActiveNodeWhenAsked) {
         if (follow) {
             EXPECT_NE(standby_route.find("via " + c.node(0).ipv4), std::string::npos) << standby_route;
             // The standby's own ping reaches node0 and is counted by node0's XDP program.
-            const auto before = c.topology().run_checked(c.node(0).netns, {XVIPCTL, "counters", "--dev", "eth0",
-                "--pin-root", c.node(0).pin_dir.string(), "--json"}).out;
-            EXPECT_TRUE(c.topology().run(c.node(1).netns, {"ping", "-c", "3", "-i", "0.2", "-W", "1", c.vip()}).success());
-            const auto after = c.topology().run_checked(c.node(0).netns, {XVIPCTL, "counters", "--dev", "eth0",
-                "--pin-root", c.node(0).pin_dir.string(), "--json"}).out;
+            const auto before = c.topology()
+                                    .run_checked(c.node(0).netns, {XVIPCTL, "counters", "--dev", "eth0", "--pin-root",
+                                                                   c.node(0).pin_dir.string(), "--json"})
+                                    .out;
+            EXPECT_TRUE(
+                c.topology().run(c.node(1).netns, {"ping", "-c", "3", "-i", "0.2", "-W", "1", c.vip()}).success());
+            const auto after = c.topology()
+                                   .run_checked(c.node(0).netns, {XVIPCTL, "counters", "--dev", "eth0", "--pin-root",
+                                                                  c.node(0).pin_dir.string(), "--json"})
+                                   .out;
             EXPECT_GE(nlohmann::json::parse(after)["dataplane"]["vip_pass_active"].get<int>() -
-                          nlohmann::json::parse(before)["dataplane"]["vip_pass_active"].get<int>(), 3);
+                          nlohmann::json::parse(before)["dataplane"]["vip_pass_active"].get<int>(),
+                      3);
             // Node0 stops: node1 becomes active and delivers its own traffic locally again.
             daemons[0]->send_signal(SIGTERM);
             EXPECT_TRUE(daemons[0]->wait(10s).success());
@@ -543,7 +555,8 @@ TEST(Xvipd, LocalTrafficFollowsTheActiveNodeWhenAsked) {
             EXPECT_NE(route_from(1).find("local " + c.vip()), std::string::npos) << route_from(1);
         } else {
             EXPECT_NE(standby_route.find("local " + c.vip()), std::string::npos)
-                << "by default the VIP is local on the standby too:\n" << standby_route;
+                << "by default the VIP is local on the standby too:\n"
+                << standby_route;
         }
         for (auto* d : daemons) {
             if (d->running()) {

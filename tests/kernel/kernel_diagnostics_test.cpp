@@ -1,13 +1,13 @@
 // What an operator reads when the kernel refuses xvip: the verifier's own words in a load error,
 // a netlink extended ack in an attach error, and the BPF features this kernel has.
-#include <unistd.h>
+#include "dataplane/kernel_diagnostics.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
 
-#include "dataplane/kernel_diagnostics.hpp"
 #include "topology/topology.hpp"
 #include "xvip_refused_bpf.skel.h"
 
@@ -37,8 +37,7 @@ TEST_F(KernelDiagnostics, ALoadErrorCarriesTheVerifiersWords) {
         message = bpf_load_error("loading the refused program", errno, messages).what();
     }
     EXPECT_NE(message.find("loading the refused program: "), std::string::npos) << message;
-    EXPECT_NE(message.find("The verifier refused it; the end of its log:"), std::string::npos)
-        << message;
+    EXPECT_NE(message.find("The verifier refused it; the end of its log:"), std::string::npos) << message;
     EXPECT_NE(message.find("invalid access to packet"), std::string::npos) << message;
     EXPECT_NE(message.find("has every BPF feature xvip uses"), std::string::npos)
         << "the hint must follow from the probes, which find nothing missing here: " << message;
@@ -86,8 +85,7 @@ protected:
 TEST_F(AttachRefusal, NativeModeFailsWithTheKernelsReason) {
     const auto r = xvipctl({"attach", "--dev", "xbr0", "--xdp-mode", "native"});
     EXPECT_FALSE(r.success());
-    EXPECT_NE(r.err.find("attaching XDP to xbr0 in native mode: Operation not supported: "),
-              std::string::npos)
+    EXPECT_NE(r.err.find("attaching XDP to xbr0 in native mode: Operation not supported: "), std::string::npos)
         << r.err;
     EXPECT_NE(r.err.find(kernel_reason), std::string::npos) << r.err;
     const auto shown = topo->run(node().netns, {"ip", "link", "show", "xbr0"});
@@ -97,9 +95,7 @@ TEST_F(AttachRefusal, NativeModeFailsWithTheKernelsReason) {
 TEST_F(AttachRefusal, AutoModeFallsBackToGenericAndSaysWhy) {
     const auto r = xvipctl({"attach", "--dev", "xbr0", "--xdp-mode", "auto"});
     ASSERT_TRUE(r.success()) << r.err;
-    EXPECT_NE(r.err.find("native XDP is not available on xbr0 (Operation not supported: "),
-              std::string::npos)
-        << r.err;
+    EXPECT_NE(r.err.find("native XDP is not available on xbr0 (Operation not supported: "), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(kernel_reason), std::string::npos) << r.err;
     EXPECT_NE(r.out.find("generic mode"), std::string::npos) << r.out;
     const auto shown = topo->run_checked(node().netns, {"ip", "link", "show", "xbr0"});

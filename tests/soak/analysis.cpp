@@ -72,7 +72,8 @@ Span longest_run(const ClientView& view, nanoseconds from, nanoseconds to, int m
     if (view.arp_slots.empty() || to <= from) return {};
     const auto slot_count = static_cast<std::int64_t>(view.arp_slots.size());
     const auto first = std::max<std::int64_t>(0, (from - view.arp_start) / view.slot);
-    const auto last = std::min<std::int64_t>(slot_count, (to - view.arp_start + view.slot - nanoseconds(1)) / view.slot);
+    const auto last =
+        std::min<std::int64_t>(slot_count, (to - view.arp_start + view.slot - nanoseconds(1)) / view.slot);
     Span best;
     std::int64_t run_begin = -1;
     const auto close_run = [&](std::int64_t end) {
@@ -104,8 +105,8 @@ nanoseconds longest_reply_gap(const ClientView& view, nanoseconds from, nanoseco
 }
 
 std::size_t count_within(const std::vector<nanoseconds>& times, nanoseconds from, nanoseconds to) {
-    return static_cast<std::size_t>(std::count_if(times.begin(), times.end(),
-                                                  [&](nanoseconds t) { return t >= from && t < to; }));
+    return static_cast<std::size_t>(
+        std::count_if(times.begin(), times.end(), [&](nanoseconds t) { return t >= from && t < to; }));
 }
 
 FaultFindings assess(const Fault& f, const Timing& timing, const ClientView& view,
@@ -123,8 +124,8 @@ FaultFindings assess(const Fault& f, const Timing& timing, const ClientView& vie
     if (!f.settled_in_time) out.violations.push_back(what + ": did not settle (see the log)");
     if (out.limits.both_answer && out.both_answer.length > *out.limits.both_answer) {
         out.violations.push_back(what + ": two nodes answered ARP at once for " + ms(out.both_answer.length) +
-                                 ", more than one advert interval plus a round trip (" +
-                                 ms(*out.limits.both_answer) + ")");
+                                 ", more than one advert interval plus a round trip (" + ms(*out.limits.both_answer) +
+                                 ")");
     }
     if (out.limits.silence && out.silence.length > *out.limits.silence) {
         out.violations.push_back(what + ": no node answered ARP for " + ms(out.silence.length) +
@@ -158,8 +159,8 @@ UsageFindings assess_usage(const std::vector<Usage>& readings, long rss_slack_ki
         out.lines.emplace_back(line);
         if (last.fds != first.fds) out.violations.push_back(std::string(line) + ": descriptors changed");
         if (last.rss_kib > first.rss_kib + rss_slack_kib) {
-            out.violations.push_back(std::string(line) + ": memory grew by more than " +
-                                     std::to_string(rss_slack_kib) + " KiB");
+            out.violations.push_back(std::string(line) + ": memory grew by more than " + std::to_string(rss_slack_kib) +
+                                     " KiB");
         }
     }
     return out;

@@ -26,8 +26,8 @@ enum class FaultKind {
     restart,       // SIGUSR2: the restart path, started again at once (what systemd does)
     planned_stop,  // SIGTERM: the planned stop, started again after a while
 };
-inline constexpr std::array kFaultKinds{FaultKind::kill,      FaultKind::stall,   FaultKind::link_down,
-                                        FaultKind::loss,      FaultKind::partition, FaultKind::restart,
+inline constexpr std::array kFaultKinds{FaultKind::kill,        FaultKind::stall,     FaultKind::link_down,
+                                        FaultKind::loss,        FaultKind::partition, FaultKind::restart,
                                         FaultKind::planned_stop};
 const char* to_string(FaultKind kind);
 std::optional<FaultKind> parse_fault_kind(std::string_view text);
@@ -62,7 +62,7 @@ struct Limits {
 
 struct Timing {
     nanoseconds advert{0};
-    nanoseconds round_trip{0};              // the client's echo round trip (p99 of the run)
+    nanoseconds round_trip{0};  // the client's echo round trip (p99 of the run)
     // Of the node that takes over for the client: the highest-priority backup on its side.
     nanoseconds successor_master_down{0};
     nanoseconds slot{std::chrono::milliseconds(1)};  // the ARP sampler's resolution
@@ -72,10 +72,10 @@ Limits limits_for(const Fault& fault, const Timing& timing);
 
 // The client's view.
 struct ClientView {
-    nanoseconds arp_start{0};              // CLOCK_MONOTONIC of ARP slot 0
+    nanoseconds arp_start{0};  // CLOCK_MONOTONIC of ARP slot 0
     nanoseconds slot{std::chrono::milliseconds(1)};
-    std::vector<std::uint8_t> arp_slots;   // bit i: node i answered in that slot
-    std::vector<nanoseconds> echo_replies; // CLOCK_MONOTONIC arrival of each echo reply, sorted
+    std::vector<std::uint8_t> arp_slots;    // bit i: node i answered in that slot
+    std::vector<nanoseconds> echo_replies;  // CLOCK_MONOTONIC arrival of each echo reply, sorted
 };
 
 // A span of time, begin (CLOCK_MONOTONIC) and length.
@@ -95,8 +95,8 @@ std::size_t count_within(const std::vector<nanoseconds>& times, nanoseconds from
 
 struct FaultFindings {
     Limits limits;
-    Span both_answer;    // in the window the bound applies to (or the whole fault when none does)
-    Span silence;        // from the injection until settled
+    Span both_answer;  // in the window the bound applies to (or the whole fault when none does)
+    Span silence;      // from the injection until settled
     nanoseconds echo_gap{0};
     std::size_t fault_transitions = 0;  // data-plane role changes between the injection and settling
     std::size_t quiet_transitions = 0;  // role changes and VRRP transitions in the fault-free window

@@ -66,7 +66,8 @@ DelayLine::DelayLine(const topo::Topology& topo, const topo::Endpoint& host, int
         // Off the bridge first, so that no frame is both bridged and queued for the relay. The
         // sockets stay in the bridge namespace once made there; the relay runs anywhere.
         topo_.run_checked(ns, {"ip", "link", "set", port_, "nomaster"});
-        auto sockets = topo_.run_in(ns, [this] { return std::pair(open_port_socket(port_), open_port_socket(inner_)); });
+        auto sockets =
+            topo_.run_in(ns, [this] { return std::pair(open_port_socket(port_), open_port_socket(inner_)); });
         port_socket_ = std::move(sockets.first);
         inner_socket_ = std::move(sockets.second);
     } catch (...) {
@@ -92,7 +93,9 @@ void DelayLine::restore() noexcept {
     }
 }
 
-DelayLineCounts DelayLine::counts() const { return {relayed_.load(), dropped_.load()}; }
+DelayLineCounts DelayLine::counts() const {
+    return {relayed_.load(), dropped_.load()};
+}
 
 void DelayLine::relay(std::stop_token token, std::uint64_t seed) {
     std::mt19937_64 rng(seed);

@@ -40,9 +40,9 @@ private:
     void restore() noexcept;
 
     const topo::Topology& topo_;
-    std::string port_;       // the host's bridge port, "node0"
-    std::string inner_;      // the relay's end of the new veth, "node0-d"
-    std::string outer_;      // the end on the bridge, "node0-b"
+    std::string port_;   // the host's bridge port, "node0"
+    std::string inner_;  // the relay's end of the new veth, "node0-d"
+    std::string outer_;  // the end on the bridge, "node0-b"
     int percent_;
     std::chrono::nanoseconds delay_;
     UniqueFd port_socket_;

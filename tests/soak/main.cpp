@@ -39,17 +39,19 @@ int main(int argc, char** argv) {
     xvip::soak::SoakOptions o;
     std::string duration = "3m", advert = "100ms", quiet = "1500ms", faults;
     po::options_description desc("options");
-    desc.add_options()
-        ("duration", po::value(&duration)->default_value(duration), "how long to inject faults (the probes run ~10 s longer)")
-        ("seed", po::value(&o.seed), "the random seed of a run to replay (default: a fresh one, printed)")
-        ("faults", po::value(&faults), "a comma-separated subset of: kill, stall, link-down, loss, partition, restart, planned-stop")
-        ("advert-interval", po::value(&advert)->default_value(advert), "VRRP advert interval (10ms steps)")
-        ("quiet", po::value(&quiet)->default_value(quiet), "each fault-free window")
-        ("rss-slack", po::value(&o.rss_slack_kib)->default_value(o.rss_slack_kib), "KiB of resident memory a daemon may gain")
-        ("report", po::value<std::string>(), "also write the findings as a markdown report to this file")
-        ("xvipd", po::value(&o.xvipd)->default_value(XVIP_SOAK_XVIPD), "the xvipd to run")
-        ("xvipctl", po::value(&o.xvipctl)->default_value(XVIP_SOAK_XVIPCTL), "the xvipctl to ask")
-        ("help,h", "print this help and exit");
+    desc.add_options()("duration", po::value(&duration)->default_value(duration),
+                       "how long to inject faults (the probes run ~10 s longer)")(
+        "seed", po::value(&o.seed), "the random seed of a run to replay (default: a fresh one, printed)")(
+        "faults", po::value(&faults),
+        "a comma-separated subset of: kill, stall, link-down, loss, partition, restart, planned-stop")(
+        "advert-interval", po::value(&advert)->default_value(advert), "VRRP advert interval (10ms steps)")(
+        "quiet", po::value(&quiet)->default_value(quiet), "each fault-free window")(
+        "rss-slack", po::value(&o.rss_slack_kib)->default_value(o.rss_slack_kib),
+        "KiB of resident memory a daemon may gain")("report", po::value<std::string>(),
+                                                    "also write the findings as a markdown report to this file")(
+        "xvipd", po::value(&o.xvipd)->default_value(XVIP_SOAK_XVIPD), "the xvipd to run")(
+        "xvipctl", po::value(&o.xvipctl)->default_value(XVIP_SOAK_XVIPCTL), "the xvipctl to ask")(
+        "help,h", "print this help and exit");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -60,15 +62,17 @@ int main(int argc, char** argv) {
     if (vm.count("help")) {
         std::ostringstream text;
         text << desc;
-        std::printf("usage: xvip-soak [options]\n\nThe chaos soak: three xvipd nodes and a client in network namespaces "
-                    "of its own, random faults one at a time, and a client that asks for the VIP's MAC and pings the "
-                    "VIP every millisecond. Exits 0 when every bound held, 1 when one broke (each is printed), 2 when "
-                    "the soak could not run. Needs root.\n\n%s",
-                    text.str().c_str());
+        std::printf(
+            "usage: xvip-soak [options]\n\nThe chaos soak: three xvipd nodes and a client in network namespaces "
+            "of its own, random faults one at a time, and a client that asks for the VIP's MAC and pings the "
+            "VIP every millisecond. Exits 0 when every bound held, 1 when one broke (each is printed), 2 when "
+            "the soak could not run. Needs root.\n\n%s",
+            text.str().c_str());
         return 0;
     }
     const auto d = parse_ms(duration), a = parse_ms(advert), q = parse_ms(quiet);
-    if (!d || *d < 1s) return usage_error("--duration takes a duration of at least 1s, such as 3m (got '" + duration + "')");
+    if (!d || *d < 1s)
+        return usage_error("--duration takes a duration of at least 1s, such as 3m (got '" + duration + "')");
     if (!a || *a < 10ms || *a > 40950ms || a->count() % 10 != 0) {
         return usage_error("--advert-interval takes 10ms steps from 10ms to 40.95s (got '" + advert + "')");
     }

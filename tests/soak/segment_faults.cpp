@@ -10,8 +10,8 @@ constexpr const char* kSecondBridge = "br1";
 
 SegmentFaults::SegmentFaults(const topo::Topology& topo) : topo_(topo) {
     const auto& ns = topo_.bridge_netns();
-    topo_.run_checked(ns, {"ip", "link", "add", kSecondBridge, "type", "bridge", "stp_state", "0", "forward_delay",
-                           "0", "mcast_snooping", "0"});
+    topo_.run_checked(ns, {"ip", "link", "add", kSecondBridge, "type", "bridge", "stp_state", "0", "forward_delay", "0",
+                           "mcast_snooping", "0"});
     topo_.run_checked(ns, {"ip", "link", "set", kSecondBridge, "up"});
     // netem, if the kernel has it: tried on a bridge port, removed again at once.
     const auto port = topo_.node(0).bridge_port;
@@ -32,8 +32,8 @@ void SegmentFaults::add_loss(const topo::Endpoint& host, int percent, std::chron
     const auto loss = std::to_string(percent) + "%";
     if (netem_) {
         const auto d = std::to_string(delay.count()) + "ms";
-        topo_.run_checked(host.netns, {"tc", "qdisc", "replace", "dev", host.ifname, "root", "netem", "loss", loss,
-                                       "delay", d});
+        topo_.run_checked(host.netns,
+                          {"tc", "qdisc", "replace", "dev", host.ifname, "root", "netem", "loss", loss, "delay", d});
         topo_.run_checked(topo_.bridge_netns(), {"tc", "qdisc", "replace", "dev", host.bridge_port, "root", "netem",
                                                  "loss", loss, "delay", d});
         return;
@@ -55,14 +55,16 @@ std::string SegmentFaults::clear_loss(const topo::Endpoint& host) {
 
 void SegmentFaults::partition(const std::vector<const topo::Endpoint*>& cut_off) {
     for (const auto* host : cut_off) {
-        topo_.run_checked(topo_.bridge_netns(), {"ip", "link", "set", "dev", host->bridge_port, "master", kSecondBridge});
+        topo_.run_checked(topo_.bridge_netns(),
+                          {"ip", "link", "set", "dev", host->bridge_port, "master", kSecondBridge});
         moved_.push_back(host->bridge_port);
     }
 }
 
 void SegmentFaults::heal() {
     for (const auto& port : moved_) {
-        topo_.run_checked(topo_.bridge_netns(), {"ip", "link", "set", "dev", port, "master", topo::Topology::bridge_name()});
+        topo_.run_checked(topo_.bridge_netns(),
+                          {"ip", "link", "set", "dev", port, "master", topo::Topology::bridge_name()});
     }
     moved_.clear();
 }

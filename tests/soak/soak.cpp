@@ -150,8 +150,8 @@ public:
         auto arp = std::async(std::launch::async, [this, probe_time] {
             std::vector<MacAddress> macs;
             for (const auto& n : topo_.nodes()) macs.push_back(*parse_mac(n.mac));
-            const probe::ArpSamplerOptions so{.vip = vip_, .own_ip = *IpAddress::parse(topo_.client(0).ipv4),
-                                              .nodes = macs, .duration = probe_time};
+            const probe::ArpSamplerOptions so{
+                .vip = vip_, .own_ip = *IpAddress::parse(topo_.client(0).ipv4), .nodes = macs, .duration = probe_time};
             return topo_.run_in(
                 topo_.client(0).netns, [so] { return prioritised([&] { return probe::run_arp_sampler(so); }); },
                 probe_time + 10s);
@@ -170,22 +170,23 @@ public:
         const auto first_quiet_end = monotonic_now();
         read_usage();
         window_counters_ = vrrp_counters();
-        quiet_windows_.push_back({t0, first_quiet_end, "before the first fault", counted_since(initial, window_counters_)});
+        quiet_windows_.push_back(
+            {t0, first_quiet_end, "before the first fault", counted_since(initial, window_counters_)});
 
         const auto end = t0 + duration_cast<nanoseconds>(o_.duration);
         while (monotonic_now() < end) run_fault(t0);
 
         // The probes run on past the last fault: one more fault-free window.
         const auto last_quiet_begin = faults_.empty() ? monotonic_now() : faults_.back().quiet_end;
-        progress(t0, "faults done; the probes run on for " + format_duration(duration_cast<milliseconds>(
-                                                                   t0 + probe_time - monotonic_now())));
+        progress(t0, "faults done; the probes run on for " +
+                         format_duration(duration_cast<milliseconds>(t0 + probe_time - monotonic_now())));
         auto samples = arp.get();
         auto echoes = echo.get();
         check_daemons();
         const auto probes_end = monotonic_now();
         read_usage();
-        quiet_windows_.push_back({last_quiet_begin, probes_end, "after the last fault",
-                                  counted_since(window_counters_, vrrp_counters())});
+        quiet_windows_.push_back(
+            {last_quiet_begin, probes_end, "after the last fault", counted_since(window_counters_, vrrp_counters())});
         stop_daemons();
         watcher_->stop();
         return conclude(t0, samples, echoes);
@@ -204,8 +205,9 @@ private:
     nanoseconds master_down(std::size_t i) const { return lab::master_down(o_.advert, kPriority.at(i)); }
 
     void print_header() {
-        std::fprintf(out_, "== chaos soak: %zu xvipd nodes (priorities 150/100/50, preempt) + client, VRRPv3, adverts "
-                           "every %s, faults for %s, seed %llu\n",
+        std::fprintf(out_,
+                     "== chaos soak: %zu xvipd nodes (priorities 150/100/50, preempt) + client, VRRPv3, adverts "
+                     "every %s, faults for %s, seed %llu\n",
                      kNodes, format_duration(o_.advert).c_str(), format_duration(o_.duration).c_str(),
                      static_cast<unsigned long long>(o_.seed));
         std::string kinds;
@@ -220,9 +222,9 @@ private:
     }
 
     void start(std::size_t i) {
-        auto& p = topo_.spawn(topo_.node(i).netns,
-                              {o_.xvipd, "--config", config_path(i).string(), "--pin-dir",
-                               topo_.node(i).pin_dir.string(), "--state-dir", state_dir(i).string()});
+        auto& p =
+            topo_.spawn(topo_.node(i).netns, {o_.xvipd, "--config", config_path(i).string(), "--pin-dir",
+                                              topo_.node(i).pin_dir.string(), "--state-dir", state_dir(i).string()});
         if (daemons_.size() < kNodes) daemons_.resize(kNodes);
         daemons_[i] = Daemon{.process = &p};
         watcher_->add_log(i, p.stderr_path(), true);
@@ -241,8 +243,8 @@ private:
     }
 
     std::optional<nlohmann::json> status_of(std::size_t i) const {
-        const auto r = topo_.run(topo_.node(i).netns, {o_.xvipctl, "status", "--json", "--socket",
-                                                       (state_dir(i) / "xvipd.sock").string()});
+        const auto r = topo_.run(topo_.node(i).netns,
+                                 {o_.xvipctl, "status", "--json", "--socket", (state_dir(i) / "xvipd.sock").string()});
         if (!r.success()) return std::nullopt;
         auto j = nlohmann::json::parse(r.out, nullptr, false);
         if (j.is_discarded() || !j.contains("instances") || j["instances"].empty()) return std::nullopt;
@@ -294,7 +296,8 @@ private:
         return counters;
     }
 
-    static std::size_t counted_since(const std::vector<std::uint64_t>& before, const std::vector<std::uint64_t>& after) {
+    static std::size_t counted_since(const std::vector<std::uint64_t>& before,
+                                     const std::vector<std::uint64_t>& after) {
         std::size_t n = 0;
         for (std::size_t i = 0; i < before.size() && i < after.size(); ++i) n += after[i] - before[i];
         return n;
@@ -448,7 +451,10 @@ private:
         for (std::size_t i = 0; i < daemons_.size(); ++i) {
             const auto& d = daemons_[i];
             if (!d.process || d.expected_exit || !d.process->running()) continue;
-            usage_.push_back({.at = now, .pid = d.process->pid(), .node = i, .fds = count_fds(d.process->pid()),
+            usage_.push_back({.at = now,
+                              .pid = d.process->pid(),
+                              .node = i,
+                              .fds = count_fds(d.process->pid()),
                               .rss_kib = rss_kib(d.process->pid())});
         }
     }
@@ -506,9 +512,9 @@ private:
     std::vector<QuietWindow> quiet_windows_;
     std::vector<Usage> usage_;
     std::vector<std::string> final_violations_;
-    std::vector<std::uint64_t> settle_counters_;  // at the latest settling
+    std::vector<std::uint64_t> settle_counters_;                  // at the latest settling
     std::vector<std::optional<std::uint64_t>> received_at_heal_;  // adverts each node had received then
-    std::vector<std::uint64_t> window_counters_;  // at the end of the latest fault-free window
+    std::vector<std::uint64_t> window_counters_;                  // at the end of the latest fault-free window
 };
 
 }  // namespace
@@ -542,8 +548,8 @@ int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::Ec
        << format_duration(o_.quiet) << " fault-free window once one node was active again; loss by "
        << segment_.loss_method() << "\n"
        << "- client: " << arp.sent << " ARP requests for the VIP and " << echo.sent << " ICMP echo requests to it, "
-       << "one of each per millisecond; echo " << echo.summary() << "; round trip in the fault-free windows, p99: " << duration_cast<microseconds>(rtt_p99).count()
-       << " us\n\n";
+       << "one of each per millisecond; echo " << echo.summary()
+       << "; round trip in the fault-free windows, p99: " << duration_cast<microseconds>(rtt_p99).count() << " us\n\n";
 
     md << "## Faults\n\n"
        << "Times in ms. *two answer*: the longest run of milliseconds in which two nodes answered ARP for the VIP "
@@ -551,7 +557,8 @@ int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::Ec
           "the fault until one node was active again, against their bounds where the issue sets one. *echo gap*: "
           "the client's longest time without an echo reply over the same span. *changes*: data-plane role changes "
           "during the fault / role changes and VRRP transitions in the fault-free window after it.\n\n"
-       << "| # | at s | fault | node | detail | two answer (bound) | none answers (bound) | echo gap | settled after heal | changes |\n"
+       << "| # | at s | fault | node | detail | two answer (bound) | none answers (bound) | echo gap | settled after "
+          "heal | changes |\n"
        << "|---|---|---|---|---|---|---|---|---|---|\n";
     struct KindSummary {
         int count = 0;
@@ -564,13 +571,15 @@ int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::Ec
     std::size_t quiet_total = 0;  // over every fault-free window
     nanoseconds quiet_time{0};
     for (const auto& f : faults_) {
-        const Timing timing{.advert = o_.advert, .round_trip = rtt_p99,
-                            .successor_master_down = master_down(successor(f))};
+        const Timing timing{
+            .advert = o_.advert, .round_trip = rtt_p99, .successor_master_down = master_down(successor(f))};
         const auto found = assess(f, timing, view, changes);
-        const auto bound = [](const std::optional<nanoseconds>& b) { return b ? " (" + ms_text(*b) + ")" : std::string(); };
-        md << "| " << f.number << " | " << seconds_text(f.injected - t0) << " | "
-           << to_string(f.kind) << " | " << topo_.node(f.target).name << (f.target_active ? " (active)" : "") << " | "
-           << f.detail << " | " << ms_text(found.both_answer.length) << bound(found.limits.both_answer) << " | "
+        const auto bound = [](const std::optional<nanoseconds>& b) {
+            return b ? " (" + ms_text(*b) + ")" : std::string();
+        };
+        md << "| " << f.number << " | " << seconds_text(f.injected - t0) << " | " << to_string(f.kind) << " | "
+           << topo_.node(f.target).name << (f.target_active ? " (active)" : "") << " | " << f.detail << " | "
+           << ms_text(found.both_answer.length) << bound(found.limits.both_answer) << " | "
            << ms_text(found.silence.length) << bound(found.limits.silence) << " | " << ms_text(found.echo_gap) << " | "
            << (f.settled_in_time ? ms_text(f.settled - f.healed) : std::string("not settled")) << " | "
            << found.fault_transitions << " / " << found.quiet_transitions << " |\n";
@@ -587,11 +596,13 @@ int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::Ec
         quiet_time += f.quiet_end - f.settled;
     }
     md << "\n## By kind of fault\n\n"
-       << "| fault | count (on the active node) | longest two answer ms | longest none answers ms | longest echo gap ms "
+       << "| fault | count (on the active node) | longest two answer ms | longest none answers ms | longest echo gap "
+          "ms "
           "| changes | bounds broken |\n|---|---|---|---|---|---|---|\n";
     for (const auto& [kind, k] : by_kind) {
         md << "| " << to_string(kind) << " | " << k.count << " (" << k.on_active << ") | " << ms_text(k.both) << " | "
-           << ms_text(k.silence) << " | " << ms_text(k.echo_gap) << " | " << k.changes << " | " << k.violations << " |\n";
+           << ms_text(k.silence) << " | " << ms_text(k.echo_gap) << " | " << k.changes << " | " << k.violations
+           << " |\n";
     }
 
     md << "\n## Fault-free windows\n\n";
@@ -601,8 +612,8 @@ int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::Ec
         quiet_time += w.to - w.from;
         if (n != 0) violations.push_back(std::to_string(n) + " state transition(s) in the fault-free window " + w.what);
     }
-    md << faults_.size() + quiet_windows_.size() << " windows, " << ms_text(quiet_time) << " ms in all: "
-       << quiet_total << " data-plane role changes and VRRP transitions (bound: none; the transitions are the "
+    md << faults_.size() + quiet_windows_.size() << " windows, " << ms_text(quiet_time) << " ms in all: " << quiet_total
+       << " data-plane role changes and VRRP transitions (bound: none; the transitions are the "
        << "daemons' own counters, read at both ends of each window).\n";
     // What changed where nothing should have, for the operator to read.
     const auto events = timeline_.events();
@@ -649,8 +660,10 @@ void Soak::write_report(const std::string& body) const {
     std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
     std::ofstream out(o_.report);
     out << "# xvip chaos soak\n\nWritten by `xvip-soak` (`tests/soak/`) on " << date << ", Linux " << host.release
-        << " (" << host.machine << "), " << std::thread::hardware_concurrency() << " CPUs; replay with `xvip-soak --seed "
-        << o_.seed << " --duration " << format_duration(o_.duration) << "`.\n\n" << body;
+        << " (" << host.machine << "), " << std::thread::hardware_concurrency()
+        << " CPUs; replay with `xvip-soak --seed " << o_.seed << " --duration " << format_duration(o_.duration)
+        << "`.\n\n"
+        << body;
     if (!out) throw std::runtime_error("cannot write " + o_.report.string());
 }
 

@@ -19,15 +19,15 @@
 namespace xvip::soak {
 
 struct SoakOptions {
-    std::chrono::seconds duration{180};       // faults are injected for this long
-    std::uint64_t seed = 0;                   // printed, to replay a run
+    std::chrono::seconds duration{180};  // faults are injected for this long
+    std::uint64_t seed = 0;              // printed, to replay a run
     std::chrono::milliseconds advert{100};
-    std::chrono::milliseconds quiet{1500};    // each fault-free window
-    std::vector<FaultKind> faults;            // empty: every kind
-    long rss_slack_kib = 256;                 // resident memory a daemon may gain over its life
+    std::chrono::milliseconds quiet{1500};  // each fault-free window
+    std::vector<FaultKind> faults;          // empty: every kind
+    long rss_slack_kib = 256;               // resident memory a daemon may gain over its life
     std::string xvipd;
     std::string xvipctl;
-    std::filesystem::path report;             // a markdown report, or empty
+    std::filesystem::path report;  // a markdown report, or empty
 };
 
 constexpr int kSoakHeld = 0;      // every bound held

@@ -24,15 +24,15 @@ struct CaptureFacts {
     std::uint16_t interval_cs;
     std::vector<std::string> addresses;
     AuthType auth_type;
-    std::string password;       // PASS auth only
-    std::string source;         // empty: the sender's IPv6 link-local address, read from the frame
+    std::string password;  // PASS auth only
+    std::string source;    // empty: the sender's IPv6 link-local address, read from the frame
     std::string destination;
-    std::uint8_t priority = 150;          // of every advert but the last, which has 0
-    std::size_t adverts_min = 0;          // adverts at `priority` (timing makes it a range)
+    std::uint8_t priority = 150;  // of every advert but the last, which has 0
+    std::size_t adverts_min = 0;  // adverts at `priority` (timing makes it a range)
     std::size_t adverts_max = 0;
-    std::size_t first_burst = 0;          // gratuitous ARPs (IPv6: NAs) on becoming master
-    std::size_t refresh_burst = 0;        // frames in each later burst (garp_master_refresh); 0: none
-    std::size_t bursts_min = 1;           // bursts in all, the first included
+    std::size_t first_burst = 0;    // gratuitous ARPs (IPv6: NAs) on becoming master
+    std::size_t refresh_burst = 0;  // frames in each later burst (garp_master_refresh); 0: none
+    std::size_t bursts_min = 1;     // bursts in all, the first included
     std::size_t bursts_max = 1;
 };
 
@@ -55,8 +55,8 @@ struct AnnouncementBurst {
 
 struct DissectedCapture {
     std::vector<CapturedAdvert> adverts;
-    std::vector<Frame> gratuitous_arps;    // ARP with sender IP == target IP
-    std::vector<Frame> neighbour_adverts;  // ICMPv6 type 136
+    std::vector<Frame> gratuitous_arps;                  // ARP with sender IP == target IP
+    std::vector<Frame> neighbour_adverts;                // ICMPv6 type 136
     std::vector<AnnouncementBurst> announcement_bursts;  // of the two above, in time
 };
 

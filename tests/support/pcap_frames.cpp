@@ -9,8 +9,7 @@ namespace xvip::test {
 
 std::vector<TimedFrame> read_timed_ethernet_frames(const std::string& path) {
     char error[PCAP_ERRBUF_SIZE] = {};
-    std::unique_ptr<pcap_t, decltype(&pcap_close)> capture(pcap_open_offline(path.c_str(), error),
-                                                           &pcap_close);
+    std::unique_ptr<pcap_t, decltype(&pcap_close)> capture(pcap_open_offline(path.c_str(), error), &pcap_close);
     if (!capture) {
         const std::string why = error;  // libpcap's message usually names the file already
         throw std::runtime_error(why.find(path) != std::string::npos ? "cannot read a capture: " + why

@@ -17,7 +17,9 @@ void put32(Bytes& b, std::uint32_t v) {
     put16(b, static_cast<std::uint16_t>(v));
 }
 
-void put(Bytes& b, std::span<const std::uint8_t> bytes) { b.insert(b.end(), bytes.begin(), bytes.end()); }
+void put(Bytes& b, std::span<const std::uint8_t> bytes) {
+    b.insert(b.end(), bytes.begin(), bytes.end());
+}
 
 }  // namespace
 
@@ -96,8 +98,8 @@ Bytes ipv4(const Ipv4Fields& f, const Bytes& payload) {
     return b;
 }
 
-Bytes ipv6(const IpAddress& src, const IpAddress& dst, std::uint8_t next_header,
-           std::uint8_t hop_limit, const Bytes& payload) {
+Bytes ipv6(const IpAddress& src, const IpAddress& dst, std::uint8_t next_header, std::uint8_t hop_limit,
+           const Bytes& payload) {
     Bytes b;
     put32(b, 0x60000000);
     put16(b, static_cast<std::uint16_t>(payload.size()));
@@ -109,8 +111,7 @@ Bytes ipv6(const IpAddress& src, const IpAddress& dst, std::uint8_t next_header,
     return b;
 }
 
-Bytes icmpv6(const IpAddress& src, const IpAddress& dst, std::uint8_t type, std::uint8_t code,
-             const Bytes& body) {
+Bytes icmpv6(const IpAddress& src, const IpAddress& dst, std::uint8_t type, std::uint8_t code, const Bytes& body) {
     Bytes message{type, code, 0, 0};
     put(message, body);
     Bytes pseudo;

@@ -46,17 +46,16 @@ struct Ipv4Fields {
     IpAddress src, dst;
     std::uint8_t protocol = 1;
     std::uint8_t ttl = 64;
-    Bytes options;               // multiple of 4 bytes
-    std::uint16_t frag = 0;      // flags + fragment offset, host order
+    Bytes options;           // multiple of 4 bytes
+    std::uint16_t frag = 0;  // flags + fragment offset, host order
 };
 Bytes ipv4(const Ipv4Fields& f, const Bytes& payload);
 
-Bytes ipv6(const IpAddress& src, const IpAddress& dst, std::uint8_t next_header,
-           std::uint8_t hop_limit, const Bytes& payload);
+Bytes ipv6(const IpAddress& src, const IpAddress& dst, std::uint8_t next_header, std::uint8_t hop_limit,
+           const Bytes& payload);
 
 // An ICMPv6 message with its checksum over the IPv6 pseudo-header.
-Bytes icmpv6(const IpAddress& src, const IpAddress& dst, std::uint8_t type, std::uint8_t code,
-             const Bytes& body);
+Bytes icmpv6(const IpAddress& src, const IpAddress& dst, std::uint8_t type, std::uint8_t code, const Bytes& body);
 
 // Neighbour solicitation / advertisement body after the 4-byte ICMPv6 header.
 Bytes nd_body(std::uint32_t flags, const IpAddress& target, const Bytes& options);

@@ -70,7 +70,10 @@ std::string keepalived_conf(const topo::Topology& topo, const LabOptions& o, std
 class Run {
 public:
     Run(const std::string& scenario, const LabOptions& o, std::FILE* out)
-        : name_(scenario), o_(o), out_(out), topo_(topo::TopologySpec{.nodes = o.nodes, .clients = 1}),
+        : name_(scenario),
+          o_(o),
+          out_(out),
+          topo_(topo::TopologySpec{.nodes = o.nodes, .clients = 1}),
           daemons_(o.nodes, nullptr) {
         std::vector<WatchedNode> watched;
         for (std::size_t i = 0; i < o.nodes; ++i) {
@@ -109,8 +112,9 @@ public:
         if (!result.completed) {
             for (std::size_t i = 0; i < o_.nodes; ++i) {
                 const auto log = daemons_[i] ? daemons_[i]->read_stderr() : std::string();
-                if (!log.empty()) std::fprintf(out_, "%s's xvipd log, last lines:\n%s", topo_.node(i).name.c_str(),
-                                               tail_lines(log, 12).c_str());
+                if (!log.empty())
+                    std::fprintf(out_, "%s's xvipd log, last lines:\n%s", topo_.node(i).name.c_str(),
+                                 tail_lines(log, 12).c_str());
             }
         }
         result.elapsed = duration_cast<milliseconds>(steady_clock::now() - begun);
@@ -126,10 +130,10 @@ private:
     void event(const std::string& source, const std::string& text) { timeline_.add(monotonic_now(), source, text); }
 
     void start(std::size_t i) {
-        auto& p = topo_.spawn(topo_.node(i).netns,
-                              {o_.xvipd, "--keepalived-conf", config_path(i).string(), "--pin-dir",
-                               topo_.node(i).pin_dir.string(), "--state-dir",
-                               (topo_.run_dir() / (topo_.node(i).name + "-state")).string(), "--log-level", "info"});
+        auto& p = topo_.spawn(
+            topo_.node(i).netns,
+            {o_.xvipd, "--keepalived-conf", config_path(i).string(), "--pin-dir", topo_.node(i).pin_dir.string(),
+             "--state-dir", (topo_.run_dir() / (topo_.node(i).name + "-state")).string(), "--log-level", "info"});
         daemons_[i] = &p;
         watcher_->add_log(i, p.stderr_path(), true);
         event(topo_.node(i).name, "xvipd started (pid " + std::to_string(p.pid()) + ")");
@@ -204,7 +208,8 @@ private:
                 duration + 5s);
         });
 
-        std::this_thread::sleep_until(steady_clock::time_point(duration_cast<steady_clock::duration>(t0 + o_.fault_at)));
+        std::this_thread::sleep_until(
+            steady_clock::time_point(duration_cast<steady_clock::duration>(t0 + o_.fault_at)));
         check_daemons();
         std::size_t expected = 1;
         const std::string& n0 = topo_.node(0).name;
@@ -216,8 +221,8 @@ private:
             event("lab", "FAULT: " + n0 + "'s eth0 down (the host is gone)");
         } else if (name_ == "crash") {
             expected_exit_[0] = true;
-            event("lab", "FAULT: SIGKILL " + n0 + "'s xvipd (link stays up; lease " +
-                             format_duration(3 * adv) + " from its last advert)");
+            event("lab", "FAULT: SIGKILL " + n0 + "'s xvipd (link stays up; lease " + format_duration(3 * adv) +
+                             " from its last advert)");
             daemons_[0]->send_signal(SIGKILL);
         } else if (name_ == "switchover") {
             expected_exit_[0] = true;
@@ -260,8 +265,8 @@ private:
     void wait_backup_seen(std::size_t i) {
         const auto deadline = steady_clock::now() + election_timeout();
         while (steady_clock::now() < deadline) {
-            const auto r = topo_.run(topo_.node(i).netns, {o_.xvipctl, "status", "--json", "--socket",
-                                                           socket_path(i).string()});
+            const auto r =
+                topo_.run(topo_.node(i).netns, {o_.xvipctl, "status", "--json", "--socket", socket_path(i).string()});
             if (r.success()) {
                 const auto j = nlohmann::json::parse(r.out, nullptr, false);
                 if (!j.is_discarded() && !j["instances"].empty() && j["instances"][0]["state"] == "BACKUP" &&
@@ -276,8 +281,8 @@ private:
 
     void add_probe_events(const probe::EchoProbeResult& p) {
         const auto at = [&](nanoseconds since_start) { return p.started_at + since_start; };
-        event_at(p.started_at, "client", "probe starts: ICMP echo to " + plan::vip_ipv4(0) + " every 1 ms for " +
-                                             format_duration(p.duration));
+        event_at(p.started_at, "client",
+                 "probe starts: ICMP echo to " + plan::vip_ipv4(0) + " every 1 ms for " + format_duration(p.duration));
         event_at(at(p.duration), "client", "probe ends: " + p.summary());
         if (p.replies.empty()) return;
         // Where the longest silence was: before the first reply, between two, or after the last.
@@ -293,13 +298,15 @@ private:
             to = p.duration;
         }
         if (p.lost() == 0) {
-            event_at(at(to), "client", "longest gap between replies: " + format_ms(to - from) +
-                                           " (no request lost: replies were late, not missing)");
+            event_at(at(to), "client",
+                     "longest gap between replies: " + format_ms(to - from) +
+                         " (no request lost: replies were late, not missing)");
             return;
         }
         event_at(at(from), "client", "last reply before the outage");
-        event_at(at(to), "client", "first reply after the outage: " + format_ms(to - from) + ", " +
-                                       std::to_string(p.lost()) + " requests lost");
+        event_at(at(to), "client",
+                 "first reply after the outage: " + format_ms(to - from) + ", " + std::to_string(p.lost()) +
+                     " requests lost");
     }
 
     void add_arp_events(const std::vector<ArpSeen>& seen) {
@@ -331,15 +338,15 @@ private:
     // daemon's status says MASTER and why.
     void verify_with_xvipctl(std::size_t index) {
         const auto& node = topo_.node(index);
-        const auto show = topo_.run(node.netns, {o_.xvipctl, "show", "--dev", "eth0", "--pin-root",
-                                                 node.pin_dir.string(), "--json"});
+        const auto show =
+            topo_.run(node.netns, {o_.xvipctl, "show", "--dev", "eth0", "--pin-root", node.pin_dir.string(), "--json"});
         if (!show.success()) throw Failure("xvipctl show on " + node.name + " failed: " + show.err);
         const auto j = nlohmann::json::parse(show.out, nullptr, false);
         if (j.is_discarded() || j["instances"].empty() || j["instances"][0]["effective_role"] != "active") {
             throw Failure("xvipctl show on " + node.name + " does not say active: " + show.out);
         }
-        const auto status = topo_.run(node.netns, {o_.xvipctl, "status", "--json", "--socket",
-                                                   socket_path(index).string()});
+        const auto status =
+            topo_.run(node.netns, {o_.xvipctl, "status", "--json", "--socket", socket_path(index).string()});
         const auto s = nlohmann::json::parse(status.out, nullptr, false);
         if (!status.success() || s.is_discarded() || s["instances"].empty()) {
             throw Failure("xvipctl status on " + node.name + " failed: " + status.err);
@@ -348,7 +355,8 @@ private:
         std::string text = "xvipctl status: " + inst.value("state", std::string("?"));
         if (inst.contains("last_transition") && inst["last_transition"].is_object()) {
             const auto& t = inst["last_transition"];
-            text += ", last transition to " + t.value("to", std::string("?")) + ": " + t.value("cause", std::string("?"));
+            text +=
+                ", last transition to " + t.value("to", std::string("?")) + ": " + t.value("cause", std::string("?"));
         }
         after_.push_back(node.name + " " + text);
     }
@@ -357,10 +365,11 @@ private:
         const auto adv = o_.advert_interval;
         results_.push_back("probe: " + p.summary());
         expect_ = [&]() -> std::string {
-            if (name_ == "switchover" || name_ == "restart") return "no request lost (make-before-break / adopted lease)";
+            if (name_ == "switchover" || name_ == "restart")
+                return "no request lost (make-before-break / adopted lease)";
             if (name_ == "preemption") return "no request lost, or a gap of a few ms while the GARP propagates";
-            return "at most node1's Master_Down_Interval, " + format_ms(master_down(adv, kPriority[1])) +
-                   " (3 x " + format_duration(adv) + " + skew)";
+            return "at most node1's Master_Down_Interval, " + format_ms(master_down(adv, kPriority[1])) + " (3 x " +
+                   format_duration(adv) + " + skew)";
         }();
         outage_ = p.longest_gap();
         lost_ = p.lost();

@@ -32,7 +32,8 @@ constexpr int exit_usage = 2;
 
 std::string scenario_list() {
     std::string text;
-    for (const auto& s : xvip::lab::scenarios()) text += "  " + s.name + std::string(12 - s.name.size(), ' ') + s.summary + "\n";
+    for (const auto& s : xvip::lab::scenarios())
+        text += "  " + s.name + std::string(12 - s.name.size(), ' ') + s.summary + "\n";
     return text;
 }
 
@@ -51,18 +52,16 @@ int main(int argc, char** argv) {
     int version = 3;
     xvip::lab::LabOptions options;
     po::options_description desc("options");
-    desc.add_options()
-        ("scenario", po::value(&scenario)->default_value(scenario), "a scenario below, or `all`")
-        ("nodes", po::value(&nodes)->default_value(nodes), "xvipd nodes, 2 or 3 (priorities 150, 100, 50)")
-        ("advert-interval", po::value(&advert)->default_value(advert),
-         "VRRP advert interval: 10ms steps with v3 (100ms, 1s), whole seconds with v2")
-        ("vrrp-version", po::value(&version)->default_value(version), "2 or 3")
-        ("unicast", po::bool_switch(&options.unicast), "unicast peers instead of multicast")
-        ("duration", po::value(&duration), "how long the client probes (default: from the interval, >= 2.5s)")
-        ("xvipd", po::value(&options.xvipd)->default_value(XVIP_LAB_XVIPD), "the xvipd to run")
-        ("xvipctl", po::value(&options.xvipctl)->default_value(XVIP_LAB_XVIPCTL), "the xvipctl to read roles with")
-        ("verbose", po::bool_switch(&options.verbose), "every xvipd log line in the timeline")
-        ("help", "this text");
+    desc.add_options()("scenario", po::value(&scenario)->default_value(scenario), "a scenario below, or `all`")(
+        "nodes", po::value(&nodes)->default_value(nodes), "xvipd nodes, 2 or 3 (priorities 150, 100, 50)")(
+        "advert-interval", po::value(&advert)->default_value(advert),
+        "VRRP advert interval: 10ms steps with v3 (100ms, 1s), whole seconds with v2")(
+        "vrrp-version", po::value(&version)->default_value(version), "2 or 3")(
+        "unicast", po::bool_switch(&options.unicast), "unicast peers instead of multicast")(
+        "duration", po::value(&duration), "how long the client probes (default: from the interval, >= 2.5s)")(
+        "xvipd", po::value(&options.xvipd)->default_value(XVIP_LAB_XVIPD), "the xvipd to run")(
+        "xvipctl", po::value(&options.xvipctl)->default_value(XVIP_LAB_XVIPCTL), "the xvipctl to read roles with")(
+        "verbose", po::bool_switch(&options.verbose), "every xvipd log line in the timeline")("help", "this text");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
@@ -71,11 +70,13 @@ int main(int argc, char** argv) {
         return usage_error(e.what());
     }
     if (vm.count("help")) {
-        std::printf("usage: xvip-lab [--scenario NAME|all] [options]\n\n"
-                    "Builds a throwaway lab of network namespaces (xvipd nodes and a client on one bridge),\n"
-                    "runs a failover scenario while the client pings the VIP every millisecond, prints a\n"
-                    "timeline and the outage the client saw, and removes everything again. Needs root.\n\n"
-                    "scenarios:\n%s\n", scenario_list().c_str());
+        std::printf(
+            "usage: xvip-lab [--scenario NAME|all] [options]\n\n"
+            "Builds a throwaway lab of network namespaces (xvipd nodes and a client on one bridge),\n"
+            "runs a failover scenario while the client pings the VIP every millisecond, prints a\n"
+            "timeline and the outage the client saw, and removes everything again. Needs root.\n\n"
+            "scenarios:\n%s\n",
+            scenario_list().c_str());
         std::ostringstream text;
         text << desc;
         std::printf("%s\nExit codes: 0 every scenario completed; 1 something failed (it says what); 2 bad usage.\n",
@@ -86,7 +87,8 @@ int main(int argc, char** argv) {
     for (const auto& s : xvip::lab::scenarios()) {
         if (scenario == "all" || scenario == s.name) chosen.push_back(s.name);
     }
-    if (chosen.empty()) return usage_error("unknown scenario '" + scenario + "'; one of:\n" + scenario_list() + "  all");
+    if (chosen.empty())
+        return usage_error("unknown scenario '" + scenario + "'; one of:\n" + scenario_list() + "  all");
     if (nodes < 2 || nodes > 3) return usage_error("--nodes must be 2 or 3");
     options.nodes = nodes;
     if (version != 2 && version != 3) return usage_error("--vrrp-version must be 2 or 3");
@@ -96,7 +98,8 @@ int main(int argc, char** argv) {
         return usage_error("--advert-interval: '" + advert + "' is not 10ms..40.95s in 10ms steps (e.g. 100ms, 1s)");
     }
     if (version == 2 && (*interval < 1s || *interval > 255s || *interval % 1s != 0ns)) {
-        return usage_error("--advert-interval: VRRP v2 needs whole seconds (1s..255s); use --vrrp-version 3 for " + advert);
+        return usage_error("--advert-interval: VRRP v2 needs whole seconds (1s..255s); use --vrrp-version 3 for " +
+                           advert);
     }
     options.advert_interval = duration_cast<milliseconds>(*interval);
     if (!duration.empty()) {
@@ -110,7 +113,8 @@ int main(int argc, char** argv) {
     }
     for (const auto& [what, path] : {std::pair{"xvipd", options.xvipd}, std::pair{"xvipctl", options.xvipctl}}) {
         if (path.find('/') != std::string::npos && access(path.c_str(), X_OK) != 0) {
-            std::fprintf(stderr, "xvip-lab: %s not found at %s (build it, or pass --%s PATH)\n", what, path.c_str(), what);
+            std::fprintf(stderr, "xvip-lab: %s not found at %s (build it, or pass --%s PATH)\n", what, path.c_str(),
+                         what);
             return exit_failure;
         }
     }
@@ -126,7 +130,8 @@ int main(int argc, char** argv) {
         all_ok = all_ok && r.completed;
         if (results.size() == 1) break;
         if (r.completed) {
-            const auto outage = r.probe->lost() == 0 ? std::string("none") : xvip::lab::format_ms(r.probe->longest_gap());
+            const auto outage =
+                r.probe->lost() == 0 ? std::string("none") : xvip::lab::format_ms(r.probe->longest_gap());
             std::printf("  %-11s outage %12s   %s\n", r.name.c_str(), outage.c_str(), r.probe->summary().c_str());
         } else {
             std::printf("  %-11s FAILED: %s\n", r.name.c_str(), r.failure.c_str());

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono;
 
 fs::path state_pin_path(const fs::path& pin_root, const std::string& netns) {
-    struct stat st{};
+    struct stat st {};
     const std::string ns_path = "/run/netns/" + netns;
     if (stat(ns_path.c_str(), &st) != 0) {
         throw std::system_error(errno, std::generic_category(), "stat " + ns_path);
@@ -61,8 +61,7 @@ std::optional<LogLine> parse_log_line(const std::string& line) {
 
 }  // namespace
 
-NodeWatcher::NodeWatcher(Timeline& timeline, std::vector<WatchedNode> nodes, std::uint32_t state_index,
-                         bool verbose)
+NodeWatcher::NodeWatcher(Timeline& timeline, std::vector<WatchedNode> nodes, std::uint32_t state_index, bool verbose)
     : timeline_(timeline),
       nodes_(std::move(nodes)),
       state_index_(state_index),
@@ -73,7 +72,9 @@ NodeWatcher::NodeWatcher(Timeline& timeline, std::vector<WatchedNode> nodes, std
       seen_(nodes_.size(), false),
       thread_([this](std::stop_token token) { run(token); }) {}
 
-NodeWatcher::~NodeWatcher() { stop(); }
+NodeWatcher::~NodeWatcher() {
+    stop();
+}
 
 void NodeWatcher::stop() {
     if (thread_.joinable()) {
@@ -145,8 +146,7 @@ void NodeWatcher::poll_roles(std::vector<int>& fds) {
             return r ? std::string(to_string(*r)) : std::string("not attached");
         };
         timeline_.add(now, nodes_[i].name,
-                      first ? "data plane: " + name(role)
-                            : "data plane: " + name(before) + " -> " + name(role));
+                      first ? "data plane: " + name(role) : "data plane: " + name(before) + " -> " + name(role));
     }
 }
 

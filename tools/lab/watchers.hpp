@@ -26,8 +26,8 @@
 namespace xvip::lab {
 
 struct WatchedNode {
-    std::string name;                   // "node0"
-    std::filesystem::path state_pin;    // .../netns-<inode>/eth0/xvip_state
+    std::string name;                 // "node0"
+    std::filesystem::path state_pin;  // .../netns-<inode>/eth0/xvip_state
 };
 
 // The pinned state map of `netns`'s eth0 under `pin_root`.

@@ -20,8 +20,7 @@ struct ParsedArgs {
 // Adds --json and --help to `options`; --help prints them and exits 0. Positional arguments are
 // refused unless `positional_usage` names them. Bad usage throws UsageError.
 ParsedArgs parse_command(std::string_view command, const std::vector<std::string>& args,
-                         boost::program_options::options_description options,
-                         std::string_view positional_usage = {});
+                         boost::program_options::options_description options, std::string_view positional_usage = {});
 
 // What a command did, as a sentence or, with --json, as an object.
 void say(const ParsedArgs& args, const nlohmann::json& object, const std::string& sentence);

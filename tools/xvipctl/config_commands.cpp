@@ -25,8 +25,11 @@ int cmd_import_keepalived(const std::vector<std::string>& args) {
         nlohmann::json diagnostics = nlohmann::json::array();
         for (const auto& d : read.diagnostics) {
             diagnostics.push_back({{"severity", d.severity == Severity::error ? "error" : "warning"},
-                                   {"file", d.file}, {"line", d.line}, {"column", d.column},
-                                   {"message", d.message}, {"fix", d.fix}});
+                                   {"file", d.file},
+                                   {"line", d.line},
+                                   {"column", d.column},
+                                   {"message", d.message},
+                                   {"fix", d.fix}});
         }
         std::cout << nlohmann::json{{"toml", read.ok() ? nlohmann::json(write_toml(read.config)) : nlohmann::json()},
                                     {"diagnostics", diagnostics}}
@@ -52,6 +55,8 @@ const Command commands[] = {
 
 }  // namespace
 
-std::span<const Command> config_commands() { return commands; }
+std::span<const Command> config_commands() {
+    return commands;
+}
 
 }  // namespace xvip::ctl

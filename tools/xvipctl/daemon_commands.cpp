@@ -1,14 +1,14 @@
 // xvipctl's commands that ask a running xvipd, over its control socket.
 #include <boost/program_options.hpp>
 #include <chrono>
-#include <cstdio>
 #include <csignal>
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
-#include <nlohmann/json.hpp>
 
 #include "common/duration.hpp"
 #include "daemon/control_client.hpp"
@@ -46,8 +46,8 @@ nlohmann::json ask(const Parsed& p, const nlohmann::json& request) {
 
 std::string describe_transition(const nlohmann::json& instance) {
     const auto& t = instance["last_transition"];
-    return text(instance, "name") + " " + t["from"].get<std::string>() + " -> " + t["to"].get<std::string>() +
-           " (" + t["cause"].get<std::string>() + "), priority " + text(instance, "priority");
+    return text(instance, "name") + " " + t["from"].get<std::string>() + " -> " + t["to"].get<std::string>() + " (" +
+           t["cause"].get<std::string>() + "), priority " + text(instance, "priority");
 }
 
 int cmd_status(const std::vector<std::string>& args) {
@@ -59,8 +59,8 @@ int cmd_status(const std::vector<std::string>& args) {
     }
     std::printf("xvipd %s, pid %s, up %s\n", text(status, "version").c_str(), text(status, "pid").c_str(),
                 format_duration(std::chrono::milliseconds(status.value("uptime_ms", 0))).c_str());
-    std::printf("%-12s %-6s %-9s %-5s %-8s %-8s %-16s %-8s %-9s %s\n", "INSTANCE", "IFACE", "FAMILY/ID",
-                "VER", "STATE", "PRIO", "ACTIVE ROUTER", "ADVERT", "LEASE", "LAST TRANSITION");
+    std::printf("%-12s %-6s %-9s %-5s %-8s %-8s %-16s %-8s %-9s %s\n", "INSTANCE", "IFACE", "FAMILY/ID", "VER", "STATE",
+                "PRIO", "ACTIVE ROUTER", "ADVERT", "LEASE", "LAST TRANSITION");
     for (const auto& i : status["instances"]) {
         std::string last = "-";
         if (i.contains("last_transition")) {
@@ -68,18 +68,19 @@ int cmd_status(const std::vector<std::string>& args) {
             const auto ago = std::chrono::system_clock::now().time_since_epoch() -
                              std::chrono::milliseconds(t["unix_time_ms"].get<std::int64_t>());
             last = t["from"].get<std::string>() + "->" + t["to"].get<std::string>() + " " +
-                   format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(ago)) + " ago: " +
-                   t["cause"].get<std::string>();
+                   format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(ago)) +
+                   " ago: " + t["cause"].get<std::string>();
         }
-        const std::string lease = i.contains("deadline_left_ms")
-                                      ? format_duration(std::chrono::milliseconds(i["deadline_left_ms"].get<std::int64_t>()))
-                                      : "-";
+        const std::string lease =
+            i.contains("deadline_left_ms")
+                ? format_duration(std::chrono::milliseconds(i["deadline_left_ms"].get<std::int64_t>()))
+                : "-";
         std::printf("%-12s %-6s %-9s v%-4s %-8s %-8s %-16s %-8s %-9s %s\n", text(i, "name").c_str(),
                     text(i, "interface").c_str(), (text(i, "family") + "/" + text(i, "vrid")).c_str(),
                     text(i, "version").c_str(), text(i, "state").c_str(), text(i, "priority").c_str(),
                     text(i, "active_router").c_str(),
-                    format_duration(std::chrono::milliseconds(i.value("advert_interval_ms", 0))).c_str(),
-                    lease.c_str(), last.c_str());
+                    format_duration(std::chrono::milliseconds(i.value("advert_interval_ms", 0))).c_str(), lease.c_str(),
+                    last.c_str());
     }
     return exit_ok;
 }
@@ -132,8 +133,10 @@ int cmd_watch(const std::vector<std::string>& args) {
             if (when == last) continue;
             last = when;
             if (p.json()) {
-                std::cout << nlohmann::json{{"instance", instance["name"]}, {"transition", instance["last_transition"]},
-                                            {"priority", instance["priority"]}}.dump()
+                std::cout << nlohmann::json{{"instance", instance["name"]},
+                                            {"transition", instance["last_transition"]},
+                                            {"priority", instance["priority"]}}
+                                 .dump()
                           << std::endl;
             } else {
                 const std::time_t seconds = when / 1000;
@@ -158,6 +161,8 @@ const Command commands[] = {
 
 }  // namespace
 
-std::span<const Command> daemon_commands() { return commands; }
+std::span<const Command> daemon_commands() {
+    return commands;
+}
 
 }  // namespace xvip::ctl

@@ -9,13 +9,13 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include "common/duration.hpp"
 #include "common/ip_address.hpp"
-#include "dataplane/counters.hpp"
 #include "daemon/control_client.hpp"
+#include "dataplane/counters.hpp"
 #include "dataplane/dataplane.hpp"
 #include "xvipctl/command_line.hpp"
 #include "xvipctl/commands.hpp"
@@ -41,17 +41,25 @@ Parsed parse(std::string_view command, const std::vector<std::string>& args, po:
     return parse_command(command, args, std::move(options), positional_usage);
 }
 
-std::string dev(const Parsed& p) { return p.vm["dev"].as<std::string>(); }
-std::filesystem::path pin_root(const Parsed& p) { return p.vm["pin-root"].as<std::string>(); }
+std::string dev(const Parsed& p) {
+    return p.vm["dev"].as<std::string>();
+}
+std::filesystem::path pin_root(const Parsed& p) {
+    return p.vm["pin-root"].as<std::string>();
+}
 
-Dataplane adopt(const Parsed& p) { return Dataplane::adopt(dev(p), pin_root(p)); }
+Dataplane adopt(const Parsed& p) {
+    return Dataplane::adopt(dev(p), pin_root(p));
+}
 
 std::chrono::nanoseconds duration_option(const Parsed& p, const char* name) {
     const auto text = p.vm[name].as<std::string>();
     const auto d = parse_duration(text);
     if (!d || *d <= 0ns) {
-        throw UsageError(std::string("--") + name + " takes a positive duration with a unit, e.g. "
-                         "300ms or 2s (got '" + text + "')");
+        throw UsageError(std::string("--") + name +
+                         " takes a positive duration with a unit, e.g. "
+                         "300ms or 2s (got '" +
+                         text + "')");
     }
     return *d;
 }
@@ -75,18 +83,17 @@ int cmd_attach(const std::vector<std::string>& args) {
     const auto p = parse("attach", args, o);
     const auto mode = parse_xdp_mode(p.vm["xdp-mode"].as<std::string>());
     if (!mode) throw UsageError("--xdp-mode takes auto, native or generic");
-    auto dp = Dataplane::attach({.ifname = dev(p),
-                                 .mode = *mode,
-                                 .pin_root = pin_root(p),
-                                 .warn = [](const std::string& w) {
-                                     std::fprintf(stderr, "xvipctl attach: warning: %s\n", w.c_str());
-                                 }});
+    auto dp =
+        Dataplane::attach({.ifname = dev(p), .mode = *mode, .pin_root = pin_root(p), .warn = [](const std::string& w) {
+                               std::fprintf(stderr, "xvipctl attach: warning: %s\n", w.c_str());
+                           }});
     say(p,
-        {{"attached", dp.ifname()}, {"ifindex", dp.ifindex()}, {"xdp_mode", to_string(dp.mode())},
+        {{"attached", dp.ifname()},
+         {"ifindex", dp.ifindex()},
+         {"xdp_mode", to_string(dp.mode())},
          {"pin_dir", dp.pin_dir().string()}},
         "attached to " + dp.ifname() + " (ifindex " + std::to_string(dp.ifindex()) + ", " +
-            std::string(to_string(dp.mode())) + " mode), every instance standby; pinned at " +
-            dp.pin_dir().string());
+            std::string(to_string(dp.mode())) + " mode), every instance standby; pinned at " + dp.pin_dir().string());
     return exit_ok;
 }
 
@@ -142,24 +149,22 @@ int write_state(const std::vector<std::string>& args, bool debug) {
         "family", po::value<std::string>()->default_value("ipv4"), "ipv4 or ipv6")(
         "lease", po::value<std::string>(), "active: how long the node answers without renewal")(
         "hold", po::value<std::string>(),
-        debug ? "active: keep renewing the lease this long (foreground)"
-              : "moved to `xvipctl debug state`")(
+        debug ? "active: keep renewing the lease this long (foreground)" : "moved to `xvipctl debug state`")(
         "for", po::value<std::string>(), "draining: how long VIP traffic still passes");
     const auto p = parse(command, args, o, "standby|draining|active");
     if (!debug && p.vm.count("hold")) {
-        throw UsageError("--hold moved to `xvipctl debug state`: renewing a lease by hand makes a "
-                         "second writer of it, so it is a debugging tool that refuses while xvipd "
-                         "serves the interface");
+        throw UsageError(
+            "--hold moved to `xvipctl debug state`: renewing a lease by hand makes a "
+            "second writer of it, so it is a debugging tool that refuses while xvipd "
+            "serves the interface");
     }
     if (p.positional.size() != 1) throw UsageError("name one role: standby, draining or active");
     const auto role = parse_role(p.positional[0]);
     if (!role) throw UsageError("role must be standby, draining or active");
     const auto family_text = p.vm["family"].as<std::string>();
     if (family_text != "ipv4" && family_text != "ipv6") throw UsageError("--family takes ipv4 or ipv6");
-    const InstanceKey instance{family_text == "ipv4" ? AddressFamily::ipv4 : AddressFamily::ipv6,
-                               vrid_option(p)};
-    const bool has_lease = p.vm.count("lease"), has_hold = p.vm.count("hold"),
-               has_for = p.vm.count("for");
+    const InstanceKey instance{family_text == "ipv4" ? AddressFamily::ipv4 : AddressFamily::ipv6, vrid_option(p)};
+    const bool has_lease = p.vm.count("lease"), has_hold = p.vm.count("hold"), has_for = p.vm.count("for");
     if (*role == XdpRole::active && !has_lease) {
         throw UsageError("active needs --lease: there is no unbounded active");
     }
@@ -175,10 +180,9 @@ int write_state(const std::vector<std::string>& args, bool debug) {
     auto dp = adopt(p);
     if (debug) {
         if (const pid_t xvipd = serving_xvipd(dp)) {
-            throw std::runtime_error(
-                "xvipd (pid " + std::to_string(xvipd) + ") serves " + dp.ifname() +
-                " and is the one writer of its state words; stop it first, or move the VIPs "
-                "with `xvipctl maintenance on INSTANCE`");
+            throw std::runtime_error("xvipd (pid " + std::to_string(xvipd) + ") serves " + dp.ifname() +
+                                     " and is the one writer of its state words; stop it first, or move the VIPs "
+                                     "with `xvipctl maintenance on INSTANCE`");
         }
     }
     switch (*role) {
@@ -227,9 +231,8 @@ int write_state(const std::vector<std::string>& args, bool debug) {
 nlohmann::json instance_json(const Dataplane& dp, InstanceKey instance, std::chrono::nanoseconds now) {
     const auto word = dp.read_state(instance);
     const auto effective = word.effective_role(now);
-    nlohmann::json j{{"instance", instance.to_string()},
-                     {"role", to_string(word.role)},
-                     {"effective_role", to_string(effective)}};
+    nlohmann::json j{
+        {"instance", instance.to_string()}, {"role", to_string(word.role)}, {"effective_role", to_string(effective)}};
     if (word.role != XdpRole::standby) {
         j["deadline_left_ns"] = std::max<std::int64_t>(0, (word.deadline - now).count());
     }
@@ -243,8 +246,10 @@ int cmd_show(const std::vector<std::string>& args) {
     const auto now = monotonic_now();
     const auto vips = dp.vips();
 
-    nlohmann::json j{{"interface", dp.ifname()},      {"ifindex", dp.ifindex()},
-                     {"mac", format_mac(dp.mac())},   {"xdp_mode", to_string(dp.mode())},
+    nlohmann::json j{{"interface", dp.ifname()},
+                     {"ifindex", dp.ifindex()},
+                     {"mac", format_mac(dp.mac())},
+                     {"xdp_mode", to_string(dp.mode())},
                      {"pin_dir", dp.pin_dir().string()}};
     std::map<std::uint32_t, InstanceKey> instances;
     for (const auto& v : vips) instances.emplace(v.instance.index(), v.instance);
@@ -262,16 +267,13 @@ int cmd_show(const std::vector<std::string>& args) {
         return exit_ok;
     }
     std::printf("%s (ifindex %d, %s) XDP %s, pinned at %s\n", dp.ifname().c_str(), dp.ifindex(),
-                format_mac(dp.mac()).c_str(), std::string(to_string(dp.mode())).c_str(),
-                dp.pin_dir().c_str());
+                format_mac(dp.mac()).c_str(), std::string(to_string(dp.mode())).c_str(), dp.pin_dir().c_str());
     if (instances.empty()) std::printf("no VIPs\n");
     for (const auto& ij : j["instances"]) {
-        std::string line = "  " + ij["instance"].get<std::string>() + "  " +
-                           ij["effective_role"].get<std::string>();
+        std::string line = "  " + ij["instance"].get<std::string>() + "  " + ij["effective_role"].get<std::string>();
         if (ij.contains("deadline_left_ns")) {
             line += " (" + ij["role"].get<std::string>() + ", " +
-                    format_duration(std::chrono::nanoseconds(ij["deadline_left_ns"].get<std::int64_t>())) +
-                    " left)";
+                    format_duration(std::chrono::nanoseconds(ij["deadline_left_ns"].get<std::int64_t>())) + " left)";
         }
         line += "  VIPs:";
         for (const auto& v : ij["vips"]) line += " " + v.get<std::string>();
@@ -287,10 +289,9 @@ nlohmann::json advert_counters(const std::string& socket) {
         const auto status = control_request(socket, {{"command", "status"}}, 1s);
         nlohmann::json adverts = nlohmann::json::object();
         for (const auto& instance : status.value("instances", nlohmann::json::array())) {
-            adverts[instance["name"].get<std::string>()] = {
-                {"sent", instance["counters"]["adverts_sent"]},
-                {"received", instance["counters"]["adverts_received"]},
-                {"discarded", instance["discards"]}};
+            adverts[instance["name"].get<std::string>()] = {{"sent", instance["counters"]["adverts_sent"]},
+                                                            {"received", instance["counters"]["adverts_received"]},
+                                                            {"discarded", instance["discards"]}};
         }
         nlohmann::json interfaces = nlohmann::json::object();
         for (const auto& iface : status.value("interfaces", nlohmann::json::array())) {
@@ -304,8 +305,7 @@ nlohmann::json advert_counters(const std::string& socket) {
 
 int cmd_counters(const std::vector<std::string>& args) {
     po::options_description o("counters options");
-    o.add_options()(
-        "rate", po::value<std::string>(), "also show per-second rates, measured over this long (e.g. 1s)")(
+    o.add_options()("rate", po::value<std::string>(), "also show per-second rates, measured over this long (e.g. 1s)")(
         "socket", po::value<std::string>()->default_value("/run/xvip/xvipd.sock"),
         "xvipd's control socket, for the advert counters");
     const auto p = parse("counters", args, o);
@@ -364,7 +364,9 @@ int cmd_counters(const std::vector<std::string>& args) {
     return exit_ok;
 }
 
-int cmd_state(const std::vector<std::string>& args) { return write_state(args, false); }
+int cmd_state(const std::vector<std::string>& args) {
+    return write_state(args, false);
+}
 
 int cmd_debug(const std::vector<std::string>& args) {
     if (args.empty() || args[0] != "state") {
@@ -374,13 +376,14 @@ int cmd_debug(const std::vector<std::string>& args) {
 }
 
 const Command commands[] = {
-    {"attach", cmd_attach}, {"detach", cmd_detach}, {"vip", cmd_vip},
-    {"state", cmd_state},   {"debug", cmd_debug},   {"show", cmd_show},
-    {"counters", cmd_counters},
+    {"attach", cmd_attach}, {"detach", cmd_detach}, {"vip", cmd_vip},           {"state", cmd_state},
+    {"debug", cmd_debug},   {"show", cmd_show},     {"counters", cmd_counters},
 };
 
 }  // namespace
 
-std::span<const Command> dataplane_commands() { return commands; }
+std::span<const Command> dataplane_commands() {
+    return commands;
+}
 
 }  // namespace xvip::ctl

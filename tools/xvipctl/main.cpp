@@ -58,14 +58,13 @@ int main(int argc, char** argv) {
     const std::string command = args[0];
     args.erase(args.begin());
     try {
-        for (const auto group : {xvip::ctl::daemon_commands(), xvip::ctl::dataplane_commands(),
-                                 xvip::ctl::config_commands()}) {
+        for (const auto group :
+             {xvip::ctl::daemon_commands(), xvip::ctl::dataplane_commands(), xvip::ctl::config_commands()}) {
             for (const auto& entry : group) {
                 if (command == entry.name) return entry.run(args);
             }
         }
-        std::fprintf(stderr, "xvipctl: unknown command '%s'; see `xvipctl --help`\n",
-                     command.c_str());
+        std::fprintf(stderr, "xvipctl: unknown command '%s'; see `xvipctl --help`\n", command.c_str());
         return xvip::ctl::exit_usage;
     } catch (const xvip::ctl::UsageError& e) {
         std::fprintf(stderr, "xvipctl %s: %s\n", command.c_str(), e.what());

@@ -27,11 +27,12 @@ constexpr std::size_t max_address_count = 255;
 // keepalived before 1.3.6 put this in the pseudo-header even for unicast adverts.
 const IpAddress vrrp_ipv4_group = IpAddress::v4({224, 0, 0, 18});
 
-std::size_t address_size(AddressFamily family) { return family == AddressFamily::ipv4 ? 4 : 16; }
+std::size_t address_size(AddressFamily family) {
+    return family == AddressFamily::ipv4 ? 4 : 16;
+}
 
 bool envelope_is_consistent(const IpEnvelope& envelope) {
-    return envelope.source.family() == envelope.family &&
-           envelope.destination.family() == envelope.family;
+    return envelope.source.family() == envelope.family && envelope.destination.family() == envelope.family;
 }
 
 bool form_applies(ChecksumForm form, VrrpVersion version, AddressFamily family) {
@@ -41,8 +42,7 @@ bool form_applies(ChecksumForm form, VrrpVersion version, AddressFamily family) 
 }
 
 // The checksum field value for `message` (whose own checksum field is read as zero).
-std::uint16_t checksum_for(std::span<const std::uint8_t> message, const IpEnvelope& envelope,
-                           ChecksumForm form) {
+std::uint16_t checksum_for(std::span<const std::uint8_t> message, const IpEnvelope& envelope, ChecksumForm form) {
     InetChecksum sum;
     const auto length = static_cast<std::uint32_t>(message.size());
     switch (form) {
@@ -61,16 +61,12 @@ std::uint16_t checksum_for(std::span<const std::uint8_t> message, const IpEnvelo
     return sum.finish();
 }
 
-std::optional<ChecksumForm> matching_checksum_form(std::span<const std::uint8_t> message,
-                                                   const IpEnvelope& envelope,
+std::optional<ChecksumForm> matching_checksum_form(std::span<const std::uint8_t> message, const IpEnvelope& envelope,
                                                    VrrpVersion version) {
-    static constexpr std::array v3_ipv4_forms = {ChecksumForm::ipv4_pseudo_header,
-                                                 ChecksumForm::ipv4_pseudo_header_vrrp_group,
-                                                 ChecksumForm::message_only};
+    static constexpr std::array v3_ipv4_forms = {
+        ChecksumForm::ipv4_pseudo_header, ChecksumForm::ipv4_pseudo_header_vrrp_group, ChecksumForm::message_only};
     const std::uint16_t received = big_endian::load16(message, checksum_offset);
-    const auto matches = [&](ChecksumForm form) {
-        return checksum_for(message, envelope, form) == received;
-    };
+    const auto matches = [&](ChecksumForm form) { return checksum_for(message, envelope, form) == received; };
     if (envelope.family == AddressFamily::ipv6) {
         if (matches(ChecksumForm::ipv6_pseudo_header)) return ChecksumForm::ipv6_pseudo_header;
         return std::nullopt;
@@ -85,8 +81,7 @@ std::optional<ChecksumForm> matching_checksum_form(std::span<const std::uint8_t>
     return std::nullopt;
 }
 
-std::optional<EncodeError> encode_problem(const Advert& advert, const IpEnvelope& envelope,
-                                          ChecksumForm form) {
+std::optional<EncodeError> encode_problem(const Advert& advert, const IpEnvelope& envelope, ChecksumForm form) {
     if (!envelope_is_consistent(envelope)) return EncodeError::envelope_family_mismatch;
     if (advert.version != VrrpVersion::v2 && advert.version != VrrpVersion::v3) {
         return EncodeError::unknown_version;
@@ -134,8 +129,7 @@ std::string_view to_string(EncodeError error) {
     return "unknown";
 }
 
-AdvertDecodeResult decode_advert(std::span<const std::uint8_t> message,
-                                 const IpEnvelope& envelope) {
+AdvertDecodeResult decode_advert(std::span<const std::uint8_t> message, const IpEnvelope& envelope) {
     // A caller's mistake rather than a peer's, but reported the same way: never trust, never throw.
     if (!envelope_is_consistent(envelope)) return DiscardReason::bad_ip_header;
     if (message.size() < header_size) return DiscardReason::truncated;
@@ -192,20 +186,16 @@ AdvertDecodeResult decode_advert(std::span<const std::uint8_t> message,
 
 ChecksumForm default_checksum_form(VrrpVersion version, AddressFamily family) {
     if (family == AddressFamily::ipv6) return ChecksumForm::ipv6_pseudo_header;
-    return version == VrrpVersion::v2 ? ChecksumForm::message_only
-                                      : ChecksumForm::ipv4_pseudo_header;
+    return version == VrrpVersion::v2 ? ChecksumForm::message_only : ChecksumForm::ipv4_pseudo_header;
 }
 
-AdvertEncodeResult encode_advert(const Advert& advert, const IpEnvelope& envelope,
-                                 ChecksumForm checksum_form) {
+AdvertEncodeResult encode_advert(const Advert& advert, const IpEnvelope& envelope, ChecksumForm checksum_form) {
     if (auto problem = encode_problem(advert, envelope, checksum_form)) return *problem;
 
     const bool v2 = advert.version == VrrpVersion::v2;
     const std::size_t size = address_size(envelope.family);
-    std::vector<std::uint8_t> message(header_size + advert.addresses.size() * size +
-                                      (v2 ? v2_auth_data_size : 0));
-    message[0] = static_cast<std::uint8_t>(static_cast<unsigned>(advert.version) << 4 |
-                                           type_advertisement);
+    std::vector<std::uint8_t> message(header_size + advert.addresses.size() * size + (v2 ? v2_auth_data_size : 0));
+    message[0] = static_cast<std::uint8_t>(static_cast<unsigned>(advert.version) << 4 | type_advertisement);
     message[1] = advert.vrid;
     message[2] = advert.priority;
     message[3] = static_cast<std::uint8_t>(advert.addresses.size());
@@ -228,8 +218,7 @@ AdvertEncodeResult encode_advert(const Advert& advert, const IpEnvelope& envelop
 }
 
 AdvertEncodeResult encode_advert(const Advert& advert, const IpEnvelope& envelope) {
-    return encode_advert(advert, envelope,
-                         default_checksum_form(advert.version, envelope.family));
+    return encode_advert(advert, envelope, default_checksum_form(advert.version, envelope.family));
 }
 
 }  // namespace xvip

@@ -74,16 +74,14 @@ using AdvertEncodeResult = ValueOrError<std::vector<std::uint8_t>, EncodeError>;
 // Decodes the VRRP message `message` received in `envelope`. For v3 over IPv4 the checksum is tried
 // in the forms ipv4_pseudo_header, ipv4_pseudo_header_vrrp_group, message_only, and the first that
 // matches is reported.
-AdvertDecodeResult decode_advert(std::span<const std::uint8_t> message,
-                                 const IpEnvelope& envelope);
+AdvertDecodeResult decode_advert(std::span<const std::uint8_t> message, const IpEnvelope& envelope);
 
 // The checksum form xvip sends by default: keepalived's (the pseudo-header with the real
 // destination for v3 over IPv4), and the only one possible otherwise.
 ChecksumForm default_checksum_form(VrrpVersion version, AddressFamily family);
 
 // The VRRP message for `advert` as it will be sent in `envelope`, checksum included.
-AdvertEncodeResult encode_advert(const Advert& advert, const IpEnvelope& envelope,
-                                 ChecksumForm checksum_form);
+AdvertEncodeResult encode_advert(const Advert& advert, const IpEnvelope& envelope, ChecksumForm checksum_form);
 AdvertEncodeResult encode_advert(const Advert& advert, const IpEnvelope& envelope);
 
 }  // namespace xvip

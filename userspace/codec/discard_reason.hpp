@@ -19,12 +19,12 @@ enum class DiscardReason : std::uint8_t {
     bad_address_count,  // zero addresses, or a count that does not fit the length
     bad_interval,       // advert interval of zero: no timer can be derived from it
     // Found by the receive filter, against the instance's configuration.
-    unknown_vrid,        // no instance here for this VRID and address family
-    auth_mismatch,       // v2: auth type or password differs from ours
-    interval_mismatch,   // v2: advert interval differs from ours
-    address_mismatch,    // address list differs from ours
-    not_a_peer,          // unicast: the source is not one of the configured peers
-    own_advert,          // our own advert looped back
+    unknown_vrid,       // no instance here for this VRID and address family
+    auth_mismatch,      // v2: auth type or password differs from ours
+    interval_mismatch,  // v2: advert interval differs from ours
+    address_mismatch,   // address list differs from ours
+    not_a_peer,         // unicast: the source is not one of the configured peers
+    own_advert,         // our own advert looped back
 };
 
 inline constexpr std::size_t discard_reason_count = 14;

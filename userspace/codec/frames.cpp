@@ -23,8 +23,7 @@ constexpr std::uint8_t na_flag_router = 0x80;
 constexpr std::uint8_t na_flag_override = 0x20;
 constexpr MacAddress broadcast_mac = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 // ff02::1 and its RFC 2464 multicast MAC.
-constexpr std::array<std::uint8_t, 16> all_nodes = {0xff, 0x02, 0, 0, 0, 0, 0, 0,
-                                                    0,    0,    0, 0, 0, 0, 0, 1};
+constexpr std::array<std::uint8_t, 16> all_nodes = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 constexpr MacAddress all_nodes_mac = {0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
 
 // Appends to a fixed-size frame; the sizes are constants, so overflow is a bug caught in tests.
@@ -48,8 +47,8 @@ private:
     std::size_t at_ = 0;
 };
 
-void write_ethernet_header(FrameWriter& out, const MacAddress& destination,
-                           const MacAddress& source, std::uint16_t ethertype) {
+void write_ethernet_header(FrameWriter& out, const MacAddress& destination, const MacAddress& source,
+                           std::uint16_t ethertype) {
     out.bytes(destination);
     out.bytes(source);
     out.u16(ethertype);
@@ -57,8 +56,7 @@ void write_ethernet_header(FrameWriter& out, const MacAddress& destination,
 
 }  // namespace
 
-std::optional<GratuitousArpFrame> build_gratuitous_arp(const MacAddress& interface_mac,
-                                                       const IpAddress& vip) {
+std::optional<GratuitousArpFrame> build_gratuitous_arp(const MacAddress& interface_mac, const IpAddress& vip) {
     if (!vip.is_v4()) return std::nullopt;
     GratuitousArpFrame frame{};
     FrameWriter out(frame);
@@ -77,8 +75,8 @@ std::optional<GratuitousArpFrame> build_gratuitous_arp(const MacAddress& interfa
     return frame;
 }
 
-std::optional<UnsolicitedNaFrame> build_unsolicited_na(const MacAddress& interface_mac,
-                                                       const IpAddress& vip, bool router) {
+std::optional<UnsolicitedNaFrame> build_unsolicited_na(const MacAddress& interface_mac, const IpAddress& vip,
+                                                       bool router) {
     if (!vip.is_v6()) return std::nullopt;
     constexpr std::uint16_t na_size = 32;  // ICMPv6 header 4, flags 4, target 16, option 8
     UnsolicitedNaFrame frame{};
@@ -108,11 +106,8 @@ std::optional<UnsolicitedNaFrame> build_unsolicited_na(const MacAddress& interfa
 
     const auto icmp = std::span<const std::uint8_t>(frame).subspan(icmp_start);
     const auto all_nodes_address = IpAddress::v6(all_nodes);
-    const std::uint16_t checksum = InetChecksum{}
-                                       .add_pseudo_header(vip, all_nodes_address,
-                                                          ip_protocol_icmpv6, na_size)
-                                       .add(icmp)
-                                       .finish();
+    const std::uint16_t checksum =
+        InetChecksum{}.add_pseudo_header(vip, all_nodes_address, ip_protocol_icmpv6, na_size).add(icmp).finish();
     big_endian::store16(frame, checksum_at, checksum);
     return frame;
 }

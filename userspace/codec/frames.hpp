@@ -14,22 +14,21 @@
 
 namespace xvip {
 
-inline constexpr std::size_t gratuitous_arp_size = 42;         // Ethernet 14 + ARP 28
-inline constexpr std::size_t unsolicited_na_size = 86;         // Ethernet 14 + IPv6 40 + NA 32
+inline constexpr std::size_t gratuitous_arp_size = 42;  // Ethernet 14 + ARP 28
+inline constexpr std::size_t unsolicited_na_size = 86;  // Ethernet 14 + IPv6 40 + NA 32
 using GratuitousArpFrame = std::array<std::uint8_t, gratuitous_arp_size>;
 using UnsolicitedNaFrame = std::array<std::uint8_t, unsolicited_na_size>;
 
 // A gratuitous ARP for `vip` (IPv4) from `interface_mac`: broadcast, ARP *request* (not reply),
 // sender = target = the VIP, target hardware address ff:ff:ff:ff:ff:ff, no padding. nullopt if `vip`
 // is not IPv4.
-std::optional<GratuitousArpFrame> build_gratuitous_arp(const MacAddress& interface_mac,
-                                                       const IpAddress& vip);
+std::optional<GratuitousArpFrame> build_gratuitous_arp(const MacAddress& interface_mac, const IpAddress& vip);
 
 // An unsolicited neighbour advertisement (RFC 4861 §7.2.6) for `vip` (IPv6) from `interface_mac`:
 // to ff02::1 (33:33:00:00:00:01) from the VIP itself, hop limit 255, Override set, Solicited clear,
 // Router as given (keepalived sets it when the interface forwards IPv6), a target link-layer address
 // option with the MAC. nullopt if `vip` is not IPv6.
-std::optional<UnsolicitedNaFrame> build_unsolicited_na(const MacAddress& interface_mac,
-                                                       const IpAddress& vip, bool router = false);
+std::optional<UnsolicitedNaFrame> build_unsolicited_na(const MacAddress& interface_mac, const IpAddress& vip,
+                                                       bool router = false);
 
 }  // namespace xvip

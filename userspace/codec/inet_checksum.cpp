@@ -30,15 +30,12 @@ InetChecksum& InetChecksum::add(std::span<const std::uint8_t> bytes) {
 }
 
 InetChecksum& InetChecksum::add16(std::uint16_t word) {
-    const std::uint8_t bytes[2] = {static_cast<std::uint8_t>(word >> 8),
-                                   static_cast<std::uint8_t>(word)};
+    const std::uint8_t bytes[2] = {static_cast<std::uint8_t>(word >> 8), static_cast<std::uint8_t>(word)};
     return add(bytes);
 }
 
-InetChecksum& InetChecksum::add_pseudo_header(const IpAddress& source,
-                                              const IpAddress& destination,
-                                              std::uint8_t protocol,
-                                              std::uint32_t upper_layer_length) {
+InetChecksum& InetChecksum::add_pseudo_header(const IpAddress& source, const IpAddress& destination,
+                                              std::uint8_t protocol, std::uint32_t upper_layer_length) {
     add(source.bytes());
     add(destination.bytes());
     if (source.is_v4()) {

@@ -19,8 +19,8 @@ public:
 
     // The pseudo-header a transport checksum covers: RFC 768 layout for IPv4 (12 bytes), RFC 8200
     // §8.1 for IPv6 (40 bytes). Source and destination must be of the same family.
-    InetChecksum& add_pseudo_header(const IpAddress& source, const IpAddress& destination,
-                                    std::uint8_t protocol, std::uint32_t upper_layer_length);
+    InetChecksum& add_pseudo_header(const IpAddress& source, const IpAddress& destination, std::uint8_t protocol,
+                                    std::uint32_t upper_layer_length);
 
     // The value to write into the checksum field (computed with that field zero). Summing a buffer
     // whose checksum field holds a correct value gives 0 here.

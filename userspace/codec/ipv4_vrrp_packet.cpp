@@ -13,8 +13,7 @@ constexpr std::uint16_t more_fragments_and_offset_mask = 0x3fff;
 
 }  // namespace
 
-ValueOrError<Ipv4VrrpPacket, DiscardReason> parse_ipv4_vrrp_packet(
-    std::span<const std::uint8_t> packet) {
+ValueOrError<Ipv4VrrpPacket, DiscardReason> parse_ipv4_vrrp_packet(std::span<const std::uint8_t> packet) {
     if (packet.size() < min_header_size) return DiscardReason::truncated;
     if (packet[0] >> 4 != 4) return DiscardReason::bad_ip_header;
     const std::size_t header_size = static_cast<std::size_t>(packet[0] & 0x0f) * 4;

@@ -23,7 +23,6 @@ struct Ipv4VrrpPacket {
 
 // `truncated` when the buffer is shorter than the header or the total length says; `bad_ip_header`
 // when it is not an unfragmented IPv4 packet of protocol 112 with a correct header checksum.
-ValueOrError<Ipv4VrrpPacket, DiscardReason> parse_ipv4_vrrp_packet(
-    std::span<const std::uint8_t> packet);
+ValueOrError<Ipv4VrrpPacket, DiscardReason> parse_ipv4_vrrp_packet(std::span<const std::uint8_t> packet);
 
 }  // namespace xvip

@@ -11,7 +11,7 @@ namespace xvip {
 
 using MacAddress = std::array<std::uint8_t, 6>;
 
-std::string format_mac(const MacAddress& mac);            // "02:00:5e:00:01:33"
+std::string format_mac(const MacAddress& mac);               // "02:00:5e:00:01:33"
 std::optional<MacAddress> parse_mac(std::string_view text);  // the same form, either case
 
 }  // namespace xvip

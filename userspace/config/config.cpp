@@ -19,14 +19,14 @@ std::optional<AddressFamily> Instance::family() const {
 }
 
 const TrackScript* Config::find_script(std::string_view name) const {
-    const auto found = std::find_if(scripts.begin(), scripts.end(),
-                                    [&](const TrackScript& s) { return s.name == name; });
+    const auto found =
+        std::find_if(scripts.begin(), scripts.end(), [&](const TrackScript& s) { return s.name == name; });
     return found == scripts.end() ? nullptr : &*found;
 }
 
 const Instance* Config::find_instance(std::string_view name) const {
-    const auto found = std::find_if(instances.begin(), instances.end(),
-                                    [&](const Instance& i) { return i.name == name; });
+    const auto found =
+        std::find_if(instances.begin(), instances.end(), [&](const Instance& i) { return i.name == name; });
     return found == instances.end() ? nullptr : &*found;
 }
 

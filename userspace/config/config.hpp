@@ -34,9 +34,30 @@ enum class ConfigDialect { toml, keepalived };
 
 // Settings a diagnostic can point at. Each reader records where it read each one.
 enum class Field {
-    name, interface, vrid, priority, version, advert_interval, vips, preempt, preempt_delay,
-    source_address, unicast_peers, unicast_ttl, auth, checksum, garp, tracked_interfaces, tracked_scripts, notify,
-    sync_group_members, script_path, script_interval, script_timeout, script_rise, script_fall,
+    name,
+    interface,
+    vrid,
+    priority,
+    version,
+    advert_interval,
+    vips,
+    preempt,
+    preempt_delay,
+    source_address,
+    unicast_peers,
+    unicast_ttl,
+    auth,
+    checksum,
+    garp,
+    tracked_interfaces,
+    tracked_scripts,
+    notify,
+    sync_group_members,
+    script_path,
+    script_interval,
+    script_timeout,
+    script_rise,
+    script_fall,
     script_weight,
 };
 
@@ -98,12 +119,12 @@ struct UnicastPeer {
 
 // keepalived's names in brackets. Counts and times as keepalived defines them.
 struct GarpSettings {
-    int repeat = 5;                   // garp_master_repeat: frames per burst on becoming active
+    int repeat = 5;                         // garp_master_repeat: frames per burst on becoming active
     Milliseconds second_burst_delay{5000};  // garp_master_delay: second burst after this; 0 = none
-    Milliseconds refresh_period{0};   // garp_master_refresh: periodic burst while active; 0 = off
-    int refresh_repeat = 1;           // garp_master_refresh_repeat
-    Milliseconds interval{0};         // garp_interval: gap between two ARP frames
-    Milliseconds na_interval{0};      // gna_interval: gap between two unsolicited NAs
+    Milliseconds refresh_period{0};         // garp_master_refresh: periodic burst while active; 0 = off
+    int refresh_repeat = 1;                 // garp_master_refresh_repeat
+    Milliseconds interval{0};               // garp_interval: gap between two ARP frames
+    Milliseconds na_interval{0};            // gna_interval: gap between two unsolicited NAs
 
     friend bool operator==(const GarpSettings&, const GarpSettings&) = default;
 };
@@ -111,7 +132,7 @@ struct GarpSettings {
 // Scripts run with no arguments of ours; keepalived's extra arguments (type, name, state,
 // priority) are appended by the daemon.
 struct NotifyHooks {
-    std::string any;  // notify: every transition
+    std::string any;     // notify: every transition
     std::string active;  // notify_master
     std::string backup;  // notify_backup
     std::string fault;   // notify_fault
@@ -143,7 +164,7 @@ struct TrackScript {
     int fall = 1;
     int weight = 0;  // 0: failure puts the instance in fault
     bool weight_reversed = false;
-    std::string user;  // empty: the daemon's default script user
+    std::string user;               // empty: the daemon's default script user
     bool initially_failed = false;  // keepalived init_fail
     FieldOrigins origins;
 };
@@ -177,11 +198,11 @@ struct Instance {
     // The advert's source: for unicast and multicast alike (keepalived's unicast_src_ip and
     // mcast_src_ip set the same thing). Unset: the interface's primary (IPv6: link-local) address.
     std::optional<IpAddress> source_address;
-    std::vector<UnicastPeer> unicast_peers;   // empty: multicast
+    std::vector<UnicastPeer> unicast_peers;  // empty: multicast
     // keepalived's unicast_ttl: the TTL (IPv6: hop limit) of the adverts sent to unicast peers,
     // 1-255. Unset: 255, for both families (advert_ttl()). Multicast adverts always carry 255.
     std::optional<int> unicast_ttl;
-    std::optional<SimplePasswordAuth> auth;   // VRRPv2 only
+    std::optional<SimplePasswordAuth> auth;  // VRRPv2 only
     V3Ipv4Checksum v3_ipv4_checksum = V3Ipv4Checksum::pseudo_header_real_destination;
     // Off by default: cloud vSwitches drop frames from MACs they did not assign.
     bool use_virtual_mac = false;

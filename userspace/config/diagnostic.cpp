@@ -22,15 +22,16 @@ bool has_errors(std::span<const Diagnostic> diagnostics) {
 }
 
 void DiagnosticSink::error(const SourceLocation& where, std::string message, std::string fix) {
-    diagnostics_.push_back({Severity::error, where.file, where.line, where.column, std::move(message),
-                            std::move(fix)});
+    diagnostics_.push_back({Severity::error, where.file, where.line, where.column, std::move(message), std::move(fix)});
 }
 
 void DiagnosticSink::warning(const SourceLocation& where, std::string message, std::string fix) {
-    diagnostics_.push_back({Severity::warning, where.file, where.line, where.column,
-                            std::move(message), std::move(fix)});
+    diagnostics_.push_back(
+        {Severity::warning, where.file, where.line, where.column, std::move(message), std::move(fix)});
 }
 
-bool DiagnosticSink::has_errors() const { return xvip::has_errors(diagnostics_); }
+bool DiagnosticSink::has_errors() const {
+    return xvip::has_errors(diagnostics_);
+}
 
 }  // namespace xvip

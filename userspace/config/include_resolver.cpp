@@ -17,8 +17,7 @@ std::string include_path(std::string_view pattern, std::string_view including_fi
     return (directory / written).lexically_normal().string();
 }
 
-std::vector<std::string> FilesystemIncludeResolver::expand(std::string_view pattern,
-                                                           std::string_view including_file) {
+std::vector<std::string> FilesystemIncludeResolver::expand(std::string_view pattern, std::string_view including_file) {
     const std::string full = include_path(pattern, including_file);
     glob_t matches{};
     std::vector<std::string> names;
@@ -53,8 +52,7 @@ void InMemoryIncludeResolver::add(std::string name, std::string text) {
     files_[std::filesystem::path{name}.lexically_normal().string()] = std::move(text);
 }
 
-std::vector<std::string> InMemoryIncludeResolver::expand(std::string_view pattern,
-                                                         std::string_view including_file) {
+std::vector<std::string> InMemoryIncludeResolver::expand(std::string_view pattern, std::string_view including_file) {
     const std::string full = include_path(pattern, including_file);
     std::vector<std::string> names;
     for (const auto& entry : files_) {

@@ -17,8 +17,7 @@ public:
     // The files a pattern names, sorted; a relative pattern is relative to the including file's
     // directory. Each name is canonical: two spellings of one file give one name, which the reader
     // uses to detect include cycles.
-    virtual std::vector<std::string> expand(std::string_view pattern,
-                                            std::string_view including_file) = 0;
+    virtual std::vector<std::string> expand(std::string_view pattern, std::string_view including_file) = 0;
     // The text of a file `expand` returned; nothing if it cannot be read.
     virtual std::optional<std::string> read(std::string_view name) = 0;
 };

@@ -17,11 +17,10 @@ void resolve_instance_defaults(Config& config, const InstanceSettingsOverrides& 
     const GarpSettings default_garp = defaults.garp.over(GarpSettings{});
     for (std::size_t i = 0; i < config.instances.size(); ++i) {
         Instance& instance = config.instances[i];
-        const InstanceSettingsOverrides own =
-            i < per_instance.size() ? per_instance[i] : InstanceSettingsOverrides{};
+        const InstanceSettingsOverrides own = i < per_instance.size() ? per_instance[i] : InstanceSettingsOverrides{};
         instance.version = own.version.value_or(defaults.version.value_or(instance.version));
-        instance.v3_ipv4_checksum = own.v3_ipv4_checksum.value_or(
-            defaults.v3_ipv4_checksum.value_or(config.global.v3_ipv4_checksum));
+        instance.v3_ipv4_checksum =
+            own.v3_ipv4_checksum.value_or(defaults.v3_ipv4_checksum.value_or(config.global.v3_ipv4_checksum));
         instance.garp = own.garp.over(default_garp);
         if (instance.interface.empty() && !config.global.default_interface.empty()) {
             instance.interface = config.global.default_interface;

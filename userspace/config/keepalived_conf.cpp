@@ -12,7 +12,9 @@
 namespace xvip {
 namespace {
 
-std::string quoted(std::string_view keyword) { return "`" + std::string(keyword) + "`"; }
+std::string quoted(std::string_view keyword) {
+    return "`" + std::string(keyword) + "`";
+}
 
 class KeepalivedReader {
 public:
@@ -38,19 +40,15 @@ private:
             const KeywordRule* rule = classify(section, statement);
             if (rule == nullptr) continue;
             switch (rule->support) {
-                case KeywordSupport::supported:
-                    handle(statement);
-                    break;
+                case KeywordSupport::supported: handle(statement); break;
                 case KeywordSupport::ignored:
                     sink_.warning(statement.keyword.where,
-                                  quoted(statement.keyword.text) + " is ignored: " +
-                                      std::string(rule->note),
+                                  quoted(statement.keyword.text) + " is ignored: " + std::string(rule->note),
                                   "remove it to silence this warning");
                     if (rule->shape == KeywordShape::block) check_silently(rule->opens, statement.block);
                     break;
                 case KeywordSupport::refused:
-                    sink_.error(statement.keyword.where,
-                                quoted(statement.keyword.text) + " is not supported by xvip",
+                    sink_.error(statement.keyword.where, quoted(statement.keyword.text) + " is not supported by xvip",
                                 std::string(rule->note));
                     break;
             }
@@ -77,8 +75,7 @@ private:
             std::string fix = did_you_mean(statement.keyword.text, candidates);
             if (fix.empty()) fix = "remove it; docs/keepalived-keywords.md lists every keyword xvip reads";
             sink_.error(statement.keyword.where,
-                        "unknown keyword " + quoted(statement.keyword.text) + " in " +
-                            std::string(to_string(section)),
+                        "unknown keyword " + quoted(statement.keyword.text) + " in " + std::string(to_string(section)),
                         std::move(fix));
             return nullptr;
         }
@@ -130,8 +127,7 @@ private:
         const auto value = parse_integer(word.text);
         constexpr long long limit = 1'000'000'000;
         if (!value || *value < -limit || *value > limit) {
-            sink_.error(word.where,
-                        quoted(keyword) + " must be an integer, got " + quoted(word.text),
+            sink_.error(word.where, quoted(keyword) + " must be an integer, got " + quoted(word.text),
                         "write a whole number");
             return std::nullopt;
         }
@@ -143,8 +139,7 @@ private:
         if (word == nullptr) return std::nullopt;
         const auto value = parse_seconds(word->text);
         if (!value) {
-            sink_.error(word->where,
-                        quoted(s.keyword.text) + " must be a number of seconds, got " + quoted(word->text),
+            sink_.error(word->where, quoted(s.keyword.text) + " must be a number of seconds, got " + quoted(word->text),
                         "write seconds with at most 3 decimals, e.g. `1` or `0.5`");
         }
         return value;
@@ -279,7 +274,8 @@ private:
             } else {
                 g.script_user = s.arguments.front().text;
                 if (s.arguments.size() == 2) {
-                    sink_.warning(s.arguments[1].where, "the script group is ignored: scripts run with the user's groups",
+                    sink_.warning(s.arguments[1].where,
+                                  "the script group is ignored: scripts run with the user's groups",
                                   "write `script_user " + g.script_user + "`");
                 }
             }
@@ -316,20 +312,26 @@ private:
             instance.origins.set(Field::interface, at);
         } else if (k == "virtual_router_id") {
             instance.origins.set(Field::vrid, at);
-            if (const auto v = integer_argument(s)) instance.vrid = *v;
-            else instance.origins.set_unreadable(Field::vrid);
+            if (const auto v = integer_argument(s))
+                instance.vrid = *v;
+            else
+                instance.origins.set_unreadable(Field::vrid);
         } else if (k == "priority") {
             instance.origins.set(Field::priority, at);
-            if (const auto v = integer_argument(s)) instance.priority = *v;
-            else instance.origins.set_unreadable(Field::priority);
+            if (const auto v = integer_argument(s))
+                instance.priority = *v;
+            else
+                instance.origins.set_unreadable(Field::priority);
         } else if (k == "version") {
             overrides.version = version_argument(s);
             instance.origins.set(Field::version, at);
             if (!overrides.version) instance.origins.set_unreadable(Field::version);
         } else if (k == "advert_int") {
             instance.origins.set(Field::advert_interval, at);
-            if (const auto v = seconds_argument(s)) instance.advert_interval = *v;
-            else instance.origins.set_unreadable(Field::advert_interval);
+            if (const auto v = seconds_argument(s))
+                instance.advert_interval = *v;
+            else
+                instance.origins.set_unreadable(Field::advert_interval);
         } else if (k == "virtual_ipaddress") {
             instance.origins.set(Field::vips, at);
             for (const Statement& line : s.block) virtual_address(line, instance);
@@ -421,8 +423,8 @@ private:
                 const Word& device = line.arguments[++i];
                 if (!instance.interface.empty() && device.text != instance.interface) {
                     sink_.error(device.where,
-                                "VIP " + line.keyword.text + " is on " + device.text +
-                                    " but the instance runs on " + instance.interface,
+                                "VIP " + line.keyword.text + " is on " + device.text + " but the instance runs on " +
+                                    instance.interface,
                                 "remove `dev " + device.text + "`, or move the VIP to an instance on " + device.text);
                 }
             } else {
@@ -494,8 +496,9 @@ private:
             }
         });
         if (type == "AH") {
-            sink_.error(type_at, "IPsec AH authentication is not supported (RFC 3768 §5.3.6.2; keepalived "
-                                 "dropped it too)",
+            sink_.error(type_at,
+                        "IPsec AH authentication is not supported (RFC 3768 §5.3.6.2; keepalived "
+                        "dropped it too)",
                         "remove the authentication block, or use `auth_type PASS` if the peers send a password");
             return;
         }
@@ -611,8 +614,8 @@ private:
 
 }  // namespace
 
-ReadResult read_keepalived_conf(std::string_view text, std::string_view file_name,
-                                IncludeResolver& resolver, const SyntaxOptions& options) {
+ReadResult read_keepalived_conf(std::string_view text, std::string_view file_name, IncludeResolver& resolver,
+                                const SyntaxOptions& options) {
     DiagnosticSink sink;
     const std::vector<Statement> statements = parse_keepalived_syntax(text, file_name, resolver, sink, options);
     ReadResult result;
@@ -627,8 +630,8 @@ ReadResult read_keepalived_conf_file(const std::string& path, const SyntaxOption
     const auto text = resolver.read(path);
     if (!text) {
         ReadResult result;
-        result.diagnostics.push_back({Severity::error, path, 0, 0, "cannot read the configuration file",
-                                      "check the path and its permissions"});
+        result.diagnostics.push_back(
+            {Severity::error, path, 0, 0, "cannot read the configuration file", "check the path and its permissions"});
         return result;
     }
     return read_keepalived_conf(*text, path, resolver, options);

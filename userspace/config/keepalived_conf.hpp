@@ -13,8 +13,8 @@ namespace xvip {
 
 // Parses `text`, named `file_name` in diagnostics; `include`s go through `resolver`. The result
 // has been validated (validate.hpp). Never throws on any input.
-ReadResult read_keepalived_conf(std::string_view text, std::string_view file_name,
-                                IncludeResolver& resolver, const SyntaxOptions& options = {});
+ReadResult read_keepalived_conf(std::string_view text, std::string_view file_name, IncludeResolver& resolver,
+                                const SyntaxOptions& options = {});
 
 // The same from a file on disk, with includes resolved on the file system.
 ReadResult read_keepalived_conf_file(const std::string& path, const SyntaxOptions& options = {});

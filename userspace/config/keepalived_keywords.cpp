@@ -11,16 +11,16 @@ namespace {
 using enum KeywordSection;
 using enum KeywordSupport;
 
-constexpr KeywordRule value(KeywordSection section, std::string_view keyword,
-                            KeywordSupport support, std::string_view note) {
+constexpr KeywordRule value(KeywordSection section, std::string_view keyword, KeywordSupport support,
+                            std::string_view note) {
     return {section, keyword, KeywordShape::value, support, note};
 }
-constexpr KeywordRule list(KeywordSection section, std::string_view keyword,
-                           KeywordSupport support, std::string_view note) {
+constexpr KeywordRule list(KeywordSection section, std::string_view keyword, KeywordSupport support,
+                           std::string_view note) {
     return {section, keyword, KeywordShape::list, support, note};
 }
-constexpr KeywordRule block(KeywordSection section, std::string_view keyword,
-                            KeywordSupport support, KeywordSection opens, std::string_view note) {
+constexpr KeywordRule block(KeywordSection section, std::string_view keyword, KeywordSupport support,
+                            KeywordSection opens, std::string_view note) {
     return {section, keyword, KeywordShape::block, support, note, opens};
 }
 
@@ -31,8 +31,7 @@ constexpr std::string_view no_lvs =
     "IPVS and its health checks configured elsewhere";
 constexpr std::string_view inside_lvs = "part of an ignored LVS block";
 constexpr std::string_view no_snmp = "xvip has no SNMP or D-Bus interface; use `xvipctl status`";
-constexpr std::string_view process_tuning =
-    "set scheduling, limits and names of processes in the xvipd systemd unit";
+constexpr std::string_view process_tuning = "set scheduling, limits and names of processes in the xvipd systemd unit";
 constexpr std::string_view no_firewall =
     "xvip installs no firewall rules: its XDP program drops VIP traffic on standby nodes";
 constexpr std::string_view internal = "a keepalived implementation detail with no xvip equivalent";
@@ -68,9 +67,12 @@ constexpr auto table = std::to_array<KeywordRule>({
     block(top_level, "garp_group", ignored, garp_group, "xvip paces gratuitous ARP per instance (garp_interval)"),
     list(top_level, "linkbeat_interfaces", ignored, "xvip follows link state through netlink"),
     list(top_level, "interface_up_down_delays", ignored, "xvip reacts to link changes at once"),
-    list(top_level, "static_ipaddress", ignored, "xvip manages only VIPs: configure static addresses in the system's network configuration"),
-    list(top_level, "static_routes", ignored, "xvip manages only VIPs: configure static routes in the system's network configuration"),
-    list(top_level, "static_rules", ignored, "xvip manages only VIPs: configure routing rules in the system's network configuration"),
+    list(top_level, "static_ipaddress", ignored,
+         "xvip manages only VIPs: configure static addresses in the system's network configuration"),
+    list(top_level, "static_routes", ignored,
+         "xvip manages only VIPs: configure static routes in the system's network configuration"),
+    list(top_level, "static_rules", ignored,
+         "xvip manages only VIPs: configure routing rules in the system's network configuration"),
     block(top_level, "virtual_server", ignored, virtual_server, no_lvs),
     list(top_level, "virtual_server_group", ignored, no_lvs),
     block(top_level, "SSL", ignored, ssl, no_lvs),
@@ -80,7 +82,8 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(top_level, "net_namespace_ipvs", ignored, no_lvs),
     value(top_level, "namespace_with_ipsets", ignored, no_firewall),
     value(top_level, "use_pid_dir", ignored, "the xvipd systemd unit sets its runtime directory"),
-    value(top_level, "instance", ignored, "xvip takes no instance name from the file; `@` lines use the reader's instance option"),
+    value(top_level, "instance", ignored,
+          "xvip takes no instance name from the file; `@` lines use the reader's instance option"),
     value(top_level, "child_wait_time", ignored, internal),
 
     // ---- global_defs ----
@@ -92,7 +95,8 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(global_defs, "lvs_process_name", ignored, process_tuning),
     value(global_defs, "bfd_process_name", ignored, process_tuning),
     value(global_defs, "use_symlink_paths", ignored, internal),
-    value(global_defs, "set_supplementary_groups", ignored, "xvip runs notify and track scripts as script_user with that user's groups"),
+    value(global_defs, "set_supplementary_groups", ignored,
+          "xvip runs notify and track scripts as script_user with that user's groups"),
     value(global_defs, "notification_email_from", ignored, no_email),
     value(global_defs, "smtp_server", ignored, no_email),
     value(global_defs, "smtp_helo_name", ignored, no_email),
@@ -104,9 +108,11 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(global_defs, "no_email_faults", ignored, no_email),
     value(global_defs, "no_checker_emails", ignored, no_email),
     value(global_defs, "startup_script", refused, "run it from the xvipd systemd unit (ExecStartPre=)"),
-    value(global_defs, "startup_script_timeout", refused, "run the startup script from the xvipd systemd unit (ExecStartPre=, TimeoutStartSec=)"),
+    value(global_defs, "startup_script_timeout", refused,
+          "run the startup script from the xvipd systemd unit (ExecStartPre=, TimeoutStartSec=)"),
     value(global_defs, "shutdown_script", refused, "run it from the xvipd systemd unit (ExecStopPost=)"),
-    value(global_defs, "shutdown_script_timeout", refused, "run the shutdown script from the xvipd systemd unit (ExecStopPost=, TimeoutStopSec=)"),
+    value(global_defs, "shutdown_script_timeout", refused,
+          "run the shutdown script from the xvipd systemd unit (ExecStopPost=, TimeoutStopSec=)"),
     value(global_defs, "max_auto_priority", ignored, process_tuning),
     value(global_defs, "min_auto_priority_delay", ignored, process_tuning),
     value(global_defs, "checker_log_all_failures", ignored, no_lvs),
@@ -119,15 +125,18 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(global_defs, "lvs_flush_on_stop", ignored, no_lvs),
     value(global_defs, "lvs_flush_onstop", ignored, no_lvs),
     value(global_defs, "lvs_sync_daemon", ignored, no_lvs_sync),
-    value(global_defs, "vrrp_mcast_group4", supported, "accepted when it is the standard 224.0.0.18; another group is an error"),
-    value(global_defs, "vrrp_mcast_group6", supported, "accepted when it is the standard ff02::12; another group is an error"),
+    value(global_defs, "vrrp_mcast_group4", supported,
+          "accepted when it is the standard 224.0.0.18; another group is an error"),
+    value(global_defs, "vrrp_mcast_group6", supported,
+          "accepted when it is the standard ff02::12; another group is an error"),
     value(global_defs, "vrrp_garp_master_delay", supported, "defaults.garp.second_burst_delay"),
     value(global_defs, "vrrp_garp_master_repeat", supported, "defaults.garp.repeat"),
     value(global_defs, "vrrp_garp_master_refresh", supported, "defaults.garp.refresh_period"),
     value(global_defs, "vrrp_garp_master_refresh_repeat", supported, "defaults.garp.refresh_repeat"),
     value(global_defs, "vrrp_garp_lower_prio_delay", ignored, garp_lower_prio),
     value(global_defs, "vrrp_garp_lower_prio_repeat", ignored, garp_lower_prio),
-    value(global_defs, "vrrp_down_timer_adverts", ignored, "xvip uses the RFC's Master_Down_Interval (3 adverts plus skew)"),
+    value(global_defs, "vrrp_down_timer_adverts", ignored,
+          "xvip uses the RFC's Master_Down_Interval (3 adverts plus skew)"),
     value(global_defs, "vrrp_garp_interval", supported, "defaults.garp.interval"),
     value(global_defs, "vrrp_gna_interval", supported, "defaults.garp.na_interval"),
     value(global_defs, "vrrp_min_garp", supported, "defaults.garp: repeat 1, no second burst, no refresh"),
@@ -145,9 +154,12 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(global_defs, "nftables_ipvs", ignored, no_lvs),
     value(global_defs, "nftables_ipvs_priority", ignored, no_lvs),
     value(global_defs, "nftables_ipvs_start_fwmark", ignored, no_lvs),
-    value(global_defs, "vrrp_check_unicast_src", supported, "always on in xvip: unicast adverts are accepted from the instance's peers only"),
-    value(global_defs, "vrrp_skip_check_adv_addr", ignored, "xvip always compares the address list and counts mismatches"),
-    value(global_defs, "vrrp_strict", ignored, "xvip follows the RFC by default (multicast TTL 255 checked) and needs no firewall rules for it"),
+    value(global_defs, "vrrp_check_unicast_src", supported,
+          "always on in xvip: unicast adverts are accepted from the instance's peers only"),
+    value(global_defs, "vrrp_skip_check_adv_addr", ignored,
+          "xvip always compares the address list and counts mismatches"),
+    value(global_defs, "vrrp_strict", ignored,
+          "xvip follows the RFC by default (multicast TTL 255 checked) and needs no firewall rules for it"),
     value(global_defs, "vrrp_priority", ignored, process_tuning),
     value(global_defs, "vrrp_no_swap", ignored, process_tuning),
     value(global_defs, "vrrp_rt_priority", ignored, process_tuning),
@@ -188,7 +200,8 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(global_defs, "dbus_service_name", ignored, no_snmp),
     value(global_defs, "dbus_no_interface_name", ignored, no_snmp),
     value(global_defs, "script_user", supported, "global.script_user"),
-    value(global_defs, "enable_script_security", ignored, "xvipd never runs scripts as root unless script_user says so"),
+    value(global_defs, "enable_script_security", ignored,
+          "xvipd never runs scripts as root unless script_user says so"),
     value(global_defs, "vrrp_netlink_cmd_rcv_bufs", ignored, netlink_buffers),
     value(global_defs, "vrrp_netlink_cmd_rcv_bufs_force", ignored, netlink_buffers),
     value(global_defs, "vrrp_netlink_monitor_rcv_bufs", ignored, netlink_buffers),
@@ -202,8 +215,10 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(global_defs, "rs_init_notifies", ignored, no_lvs),
     value(global_defs, "vrrp_rx_bufs_policy", ignored, netlink_buffers),
     value(global_defs, "vrrp_rx_bufs_multiplier", ignored, netlink_buffers),
-    value(global_defs, "vrrp_startup_delay", ignored, "xvipd starts every instance as backup and waits Master_Down_Interval, as the RFC says"),
-    value(global_defs, "vrrp_delay_after_boot", ignored, "xvipd starts every instance as backup and waits Master_Down_Interval, as the RFC says"),
+    value(global_defs, "vrrp_startup_delay", ignored,
+          "xvipd starts every instance as backup and waits Master_Down_Interval, as the RFC says"),
+    value(global_defs, "vrrp_delay_after_boot", ignored,
+          "xvipd starts every instance as backup and waits Master_Down_Interval, as the RFC says"),
     value(global_defs, "log_unknown_vrids", ignored, "xvip counts adverts for unknown VRIDs; see `xvipctl status`"),
     value(global_defs, "vrrp_owner_ignore_adverts", ignored, advert_policy),
     value(global_defs, "vmac_prefix", ignored, "xvip creates no macvlan interfaces"),
@@ -227,22 +242,29 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(global_defs, "linkbeat_use_polling", ignored, "xvip follows link state through netlink"),
 
     // ---- vrrp_instance ----
-    value(vrrp_instance, "state", ignored, "xvip starts every instance as backup (RFC 5798 §6.4.1); priority 255 still becomes active at once"),
+    value(vrrp_instance, "state", ignored,
+          "xvip starts every instance as backup (RFC 5798 §6.4.1); priority 255 still becomes active at once"),
     value(vrrp_instance, "interface", supported, "instance.interface"),
     value(vrrp_instance, "virtual_router_id", supported, "instance.vrid"),
     value(vrrp_instance, "priority", supported, "instance.priority"),
     value(vrrp_instance, "version", supported, "instance.version"),
     value(vrrp_instance, "advert_int", supported, "instance.advert_interval"),
-    list(vrrp_instance, "virtual_ipaddress", supported, "instance.vips (address options other than `dev` are ignored with a warning)"),
-    list(vrrp_instance, "virtual_ipaddress_excluded", refused, "move these addresses into the virtual_ipaddress block of an instance of their address family"),
-    value(vrrp_instance, "no_virtual_ipaddress", refused, "give the instance its VIPs: an xvip instance exists to hold them"),
+    list(vrrp_instance, "virtual_ipaddress", supported,
+         "instance.vips (address options other than `dev` are ignored with a warning)"),
+    list(vrrp_instance, "virtual_ipaddress_excluded", refused,
+         "move these addresses into the virtual_ipaddress block of an instance of their address family"),
+    value(vrrp_instance, "no_virtual_ipaddress", refused,
+          "give the instance its VIPs: an xvip instance exists to hold them"),
     value(vrrp_instance, "preempt", supported, "instance.preempt = true"),
     value(vrrp_instance, "nopreempt", supported, "instance.preempt = false"),
     value(vrrp_instance, "preempt_delay", supported, "instance.preempt_delay"),
     value(vrrp_instance, "unicast_src_ip", supported, "instance.source_address"),
     value(vrrp_instance, "mcast_src_ip", supported, "instance.source_address"),
-    list(vrrp_instance, "unicast_peer", supported, "instance.unicast_peers; `ADDRESS min_ttl N max_ttl N` bounds the TTL of that peer's adverts (unbounded otherwise, as keepalived)"),
-    value(vrrp_instance, "mcast_dst_ip", refused, "remove it: xvip sends multicast adverts to the standard groups only"),
+    list(vrrp_instance, "unicast_peer", supported,
+         "instance.unicast_peers; `ADDRESS min_ttl N max_ttl N` bounds the TTL of that peer's adverts (unbounded "
+         "otherwise, as keepalived)"),
+    value(vrrp_instance, "mcast_dst_ip", refused,
+          "remove it: xvip sends multicast adverts to the standard groups only"),
     block(vrrp_instance, "authentication", supported, authentication, "instance.auth_password"),
     block(vrrp_instance, "auth_hmac", refused, auth_hmac, hmac_refused),
     value(vrrp_instance, "use_vmac", supported, "instance.virtual_mac = true"),
@@ -276,21 +298,28 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(vrrp_instance, "v3_checksum_as_v2", supported, "instance.v3_ipv4_checksum = \"message-only\""),
     value(vrrp_instance, "old_unicast_checksum", supported, "instance.v3_ipv4_checksum = \"pseudo-header-multicast\""),
     value(vrrp_instance, "native_ipv6", ignored, "the address family follows the VIPs"),
-    value(vrrp_instance, "unicast_ttl", supported, "instance.unicast_ttl: TTL / hop limit of unicast adverts (default 255, both families)"),
+    value(vrrp_instance, "unicast_ttl", supported,
+          "instance.unicast_ttl: TTL / hop limit of unicast adverts (default 255, both families)"),
     value(vrrp_instance, "unicast_fault_no_peer", ignored, "xvip refuses an instance with neither peers nor multicast"),
-    value(vrrp_instance, "check_unicast_src", supported, "always on in xvip: unicast adverts are accepted from the instance's peers only"),
+    value(vrrp_instance, "check_unicast_src", supported,
+          "always on in xvip: unicast adverts are accepted from the instance's peers only"),
     value(vrrp_instance, "vrf", refused, "run xvipd in the VRF's context; xvip does not bind to VRFs itself"),
     value(vrrp_instance, "promote_secondaries", ignored, "xvip never removes addresses from the interface"),
     value(vrrp_instance, "linkbeat_use_polling", ignored, "xvip follows link state through netlink"),
-    list(vrrp_instance, "virtual_routes", refused, "remove them: xvip moves no routes; the VIP is held on every node, so routes through it stay in the system configuration"),
-    list(vrrp_instance, "virtual_rules", refused, "remove them: xvip moves no routing rules; keep them in the system configuration"),
+    list(vrrp_instance, "virtual_routes", refused,
+         "remove them: xvip moves no routes; the VIP is held on every node, so routes through it stay in the system "
+         "configuration"),
+    list(vrrp_instance, "virtual_rules", refused,
+         "remove them: xvip moves no routing rules; keep them in the system configuration"),
     value(vrrp_instance, "accept", ignored, "the active xvip node always accepts VIP traffic"),
     value(vrrp_instance, "no_accept", ignored, "the active xvip node always accepts VIP traffic"),
     value(vrrp_instance, "skip_check_adv_addr", ignored, "xvip always compares the address list and counts mismatches"),
-    value(vrrp_instance, "strict_mode", ignored, "xvip follows the RFC by default (multicast TTL 255 checked) and needs no firewall rules for it"),
+    value(vrrp_instance, "strict_mode", ignored,
+          "xvip follows the RFC by default (multicast TTL 255 checked) and needs no firewall rules for it"),
     value(vrrp_instance, "debug", ignored, "use global.log_level"),
     value(vrrp_instance, "lvs_sync_daemon_interface", ignored, no_lvs_sync),
-    value(vrrp_instance, "down_timer_adverts", ignored, "xvip uses the RFC's Master_Down_Interval (3 adverts plus skew)"),
+    value(vrrp_instance, "down_timer_adverts", ignored,
+          "xvip uses the RFC's Master_Down_Interval (3 adverts plus skew)"),
     value(vrrp_instance, "timer_expired_backup", ignored, internal),
     value(vrrp_instance, "thread_timer_expired", ignored, internal),
     value(vrrp_instance, "lower_prio_no_advert", ignored, advert_policy),
@@ -332,8 +361,10 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(vrrp_sync_group, "notify_fault", supported, "sync_group.notify.fault"),
     value(vrrp_sync_group, "notify_stop", supported, "sync_group.notify.stop"),
     value(vrrp_sync_group, "smtp_alert", ignored, no_email),
-    value(vrrp_sync_group, "global_tracking", ignored, "deprecated in keepalived; xvip applies group tracking to every member"),
-    value(vrrp_sync_group, "sync_group_tracking_weight", ignored, "xvip applies tracking weights to each member's own priority"),
+    value(vrrp_sync_group, "global_tracking", ignored,
+          "deprecated in keepalived; xvip applies group tracking to every member"),
+    value(vrrp_sync_group, "sync_group_tracking_weight", ignored,
+          "xvip applies tracking weights to each member's own priority"),
     value(vrrp_sync_group, "notify_priority_changes", ignored, "xvip notifies state changes only"),
 
     // ---- track_file / vrrp_track_file ----
@@ -507,7 +538,9 @@ constexpr auto table = std::to_array<KeywordRule>({
 
 }  // namespace
 
-std::span<const KeywordRule> keepalived_keyword_table() { return table; }
+std::span<const KeywordRule> keepalived_keyword_table() {
+    return table;
+}
 
 const KeywordRule* find_keepalived_keyword(KeywordSection section, std::string_view keyword) {
     const auto found = std::find_if(table.begin(), table.end(), [&](const KeywordRule& rule) {

@@ -15,9 +15,24 @@ namespace xvip {
 
 // The block a keyword appears in. All checkers (HTTP_GET, TCP_CHECK, ...) share `checker`.
 enum class KeywordSection : std::uint8_t {
-    top_level, global_defs, vrrp_instance, authentication, auth_hmac, vrrp_script, vrrp_sync_group,
-    track_file, vrrp_track_process, garp_group, track_group, bfd_instance, virtual_server,
-    virtual_server_group, real_server, checker, url, ssl,
+    top_level,
+    global_defs,
+    vrrp_instance,
+    authentication,
+    auth_hmac,
+    vrrp_script,
+    vrrp_sync_group,
+    track_file,
+    vrrp_track_process,
+    garp_group,
+    track_group,
+    bfd_instance,
+    virtual_server,
+    virtual_server_group,
+    real_server,
+    checker,
+    url,
+    ssl,
 };
 
 enum class KeywordShape : std::uint8_t {

@@ -50,9 +50,9 @@ std::string render_keepalived_keywords_markdown() {
         "line prefixes are honoured (no `-i` instance name: `@NAME` lines are dropped, `@^NAME`\n"
         "lines kept); `$NAME` parameter substitution and `~SEQ`/`~LST` are errors.\n"
         "\n"
-        "Totals: " + std::to_string(counts.supported) + " supported, " +
-        std::to_string(counts.ignored) + " ignored with a warning, " +
-        std::to_string(counts.refused) + " errors.\n";
+        "Totals: " +
+        std::to_string(counts.supported) + " supported, " + std::to_string(counts.ignored) +
+        " ignored with a warning, " + std::to_string(counts.refused) + " errors.\n";
 
     bool first = true;
     KeywordSection current = KeywordSection::top_level;

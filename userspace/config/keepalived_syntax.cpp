@@ -13,7 +13,9 @@ struct Token {
     Word word;
 };
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
 
 // Turns files into one token stream, splicing included files in where they are named: keepalived
 // includes work line by line, so a block may even open in one file and close in another.
@@ -70,14 +72,12 @@ private:
     // expansion would be worse than a clear refusal.
     bool refuse_substitution(const Word& word) {
         if (word.text.starts_with('$') || word.text.find("${") != std::string::npos) {
-            sink_.error(word.where, "keepalived parameter substitution (`" + word.text +
-                                        "`) is not supported",
+            sink_.error(word.where, "keepalived parameter substitution (`" + word.text + "`) is not supported",
                         "write the expanded text in place of the $NAME definition and its uses");
             return true;
         }
         if (word.text.starts_with("~SEQ") || word.text.starts_with("~LST")) {
-            sink_.error(word.where, "keepalived sequence expansion (`" + word.text.substr(0, 4) +
-                                        "`) is not supported",
+            sink_.error(word.where, "keepalived sequence expansion (`" + word.text.substr(0, 4) + "`) is not supported",
                         "write out each generated line");
             return true;
         }
@@ -91,8 +91,7 @@ private:
             return;
         }
         if (include_stack_.size() > options_.max_include_depth) {
-            sink_.error(where, "includes nested more than " +
-                                   std::to_string(options_.max_include_depth) + " deep",
+            sink_.error(where, "includes nested more than " + std::to_string(options_.max_include_depth) + " deep",
                         "flatten the include chain");
             return;
         }
@@ -105,8 +104,7 @@ private:
             }
             const auto names = resolver_.expand(pattern.word.text, file);
             if (names.empty()) {
-                sink_.warning(pattern.word.where,
-                              "include pattern `" + pattern.word.text + "` matches no file",
+                sink_.warning(pattern.word.where, "include pattern `" + pattern.word.text + "` matches no file",
                               "check the path; it is relative to " + file);
             }
             for (const std::string& name : names) include_one(name, pattern.word.where);
@@ -123,8 +121,8 @@ private:
             return;
         }
         if (files_read_ >= options_.max_files) {
-            sink_.error(where, "more than " + std::to_string(options_.max_files) +
-                                   " files included", "include fewer files");
+            sink_.error(where, "more than " + std::to_string(options_.max_files) + " files included",
+                        "include fewer files");
             return;
         }
         const auto text = resolver_.read(name);
@@ -148,16 +146,14 @@ private:
             } else if (c == '#' || c == '!') {
                 break;  // a comment runs to the end of the line
             } else if (c == '{' || c == '}') {
-                words.push_back({c == '{' ? TokenKind::open : TokenKind::close,
-                                 {std::string(1, c), at(i)}});
+                words.push_back({c == '{' ? TokenKind::open : TokenKind::close, {std::string(1, c), at(i)}});
                 ++i;
             } else if (c == '"') {
                 const std::size_t start = i++;
                 std::string text;
                 bool closed = false;
                 while (i < line.size()) {
-                    if (line[i] == '\\' && i + 1 < line.size() &&
-                        (line[i + 1] == '"' || line[i + 1] == '\\')) {
+                    if (line[i] == '\\' && i + 1 < line.size() && (line[i + 1] == '"' || line[i + 1] == '\\')) {
                         text += line[i + 1];
                         i += 2;
                     } else if (line[i] == '"') {
@@ -174,8 +170,7 @@ private:
                 words.push_back({TokenKind::word, {std::move(text), at(start)}});
             } else {
                 const std::size_t start = i;
-                while (i < line.size() && !is_space(line[i]) && line[i] != '{' && line[i] != '}' &&
-                       line[i] != '"') {
+                while (i < line.size() && !is_space(line[i]) && line[i] != '{' && line[i] != '}' && line[i] != '"') {
                     // keepalived's ${NAME} is one word, braces and all (refused later, but whole).
                     if (line[i] == '$' && i + 1 < line.size() && line[i + 1] == '{') {
                         const std::size_t close = line.find('}', i);
@@ -231,9 +226,7 @@ private:
                         pending.arguments.push_back(token.word);
                     }
                     break;
-                case TokenKind::end_of_line:
-                    flush();
-                    break;
+                case TokenKind::end_of_line: flush(); break;
                 case TokenKind::open: {
                     Statement* owner = nullptr;
                     if (has_pending) {

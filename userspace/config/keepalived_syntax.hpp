@@ -30,8 +30,8 @@ struct SyntaxOptions {
     // line is dropped and every `@^x` line applies, as keepalived does without -i.
     std::optional<std::string> instance_name;
     unsigned max_include_depth = 8;
-    unsigned max_files = 256;      // bounds what a glob can pull in
-    unsigned max_block_depth = 16; // keepalived's deepest real nesting is 4
+    unsigned max_files = 256;       // bounds what a glob can pull in
+    unsigned max_block_depth = 16;  // keepalived's deepest real nesting is 4
 };
 
 // Reads `text` (named `file_name` in diagnostics) and everything it includes into statements.

@@ -24,8 +24,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::optional<std::string> closest_spelling(std::string_view word,
-                                            std::span<const std::string_view> candidates) {
+std::optional<std::string> closest_spelling(std::string_view word, std::span<const std::string_view> candidates) {
     // Typo distance is cheap to compute but unbounded words make it quadratic: fuzzers send those.
     if (word.size() > 64) return std::nullopt;
     const std::size_t limit = std::min<std::size_t>(3, std::max<std::size_t>(1, word.size() / 3));

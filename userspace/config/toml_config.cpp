@@ -4,9 +4,9 @@
 #define TOML_HEADER_ONLY 1
 #define TOML_EXCEPTIONS 0
 #define TOML_ENABLE_FORMATTERS 0
-#include <toml++/toml.h>
-
 #include "config/toml_config.hpp"
+
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <array>
@@ -400,8 +400,7 @@ private:
             if (const auto text = item.value_exact<std::string>()) {
                 each(*text, r.at(item.source()));
             } else {
-                sink_.error(r.at(item.source()), r.key_name(key) + " entries must be strings",
-                            "quote each entry");
+                sink_.error(r.at(item.source()), r.key_name(key) + " entries must be strings", "quote each entry");
             }
         }
     }
@@ -461,9 +460,8 @@ private:
         g.origins.block = r.here();
         g.name = required_string(r, "name");
         g.origins.set(Field::sync_group_members, r.where("instances"));
-        each_string(r, "instances", [&](const std::string& text, const SourceLocation&) {
-            g.instances.push_back(text);
-        });
+        each_string(r, "instances",
+                    [&](const std::string& text, const SourceLocation&) { g.instances.push_back(text); });
         tracked_interfaces(r, g.tracked_interfaces, g.origins);
         tracked_scripts(r, g.tracked_scripts, g.origins);
         notify(r, g.notify, g.origins);
@@ -519,8 +517,8 @@ ReadResult read_toml_config_file(const std::string& path) {
     if (file) text << file.rdbuf();
     if (!file || file.bad()) {
         ReadResult result;
-        result.diagnostics.push_back({Severity::error, path, 0, 0, "cannot read the configuration file",
-                                      "check the path and its permissions"});
+        result.diagnostics.push_back(
+            {Severity::error, path, 0, 0, "cannot read the configuration file", "check the path and its permissions"});
         return result;
     }
     return read_toml_config(std::move(text).str(), path);

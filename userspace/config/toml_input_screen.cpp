@@ -15,8 +15,8 @@ bool starts_token(char previous) {
 }
 
 bool can_start_key(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '"' || c == '\'' || c == ']';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '"' || c == '\'' || c == ']';
 }
 
 constexpr std::string_view triple_double = "\"\"\"";
@@ -33,8 +33,8 @@ public:
             if (is_control(text_[i])) return problem(i, "TOML syntax: control character in the file");
         }
         bool line_start = true;
-        std::string open;       // brackets and braces of values not yet closed
-        char previous = '\n';   // the last character that was not blank
+        std::string open;      // brackets and braces of values not yet closed
+        char previous = '\n';  // the last character that was not blank
         std::size_t i = 0;
         while (i < text_.size()) {
             const char c = text_[i];
@@ -62,8 +62,9 @@ public:
                 }
                 if (triple && c == '"') {
                     if (const auto at = non_ascii_after_line_ending_backslash(i)) {
-                        return problem(*at, "TOML syntax: a non-ASCII character right after a line-ending backslash "
-                                            "(write it as a \\u escape)");
+                        return problem(*at,
+                                       "TOML syntax: a non-ASCII character right after a line-ending backslash "
+                                       "(write it as a \\u escape)");
                     }
                 }
                 i = skip_string(i);

@@ -33,9 +33,13 @@ std::string quoted(std::string_view text) {
 }
 
 // Durations as people write them ("1s", "100ms"), exact for whole milliseconds.
-std::string duration(std::chrono::milliseconds d) { return quoted(format_duration(d)); }
+std::string duration(std::chrono::milliseconds d) {
+    return quoted(format_duration(d));
+}
 
-std::string boolean(bool b) { return b ? "true" : "false"; }
+std::string boolean(bool b) {
+    return b ? "true" : "false";
+}
 
 template <typename T, typename Render>
 std::string list(const std::vector<T>& items, Render render) {
@@ -47,8 +51,11 @@ std::string list(const std::vector<T>& items, Render render) {
 void hooks(std::ostringstream& out, const std::string& table, const NotifyHooks& n) {
     if (n == NotifyHooks{}) return;
     out << "\n[" << table << ".notify]\n";
-    for (const auto& [key, value] : {std::pair{"any", &n.any}, {"active", &n.active}, {"backup", &n.backup},
-                                     {"fault", &n.fault}, {"stop", &n.stop}}) {
+    for (const auto& [key, value] : {std::pair{"any", &n.any},
+                                     {"active", &n.active},
+                                     {"backup", &n.backup},
+                                     {"fault", &n.fault},
+                                     {"stop", &n.stop}}) {
         if (!value->empty()) out << key << " = " << quoted(*value) << "\n";
     }
 }
@@ -102,21 +109,23 @@ std::string write_toml(const Config& config) {
             << "priority = " << i.priority << "\n"
             << "version = " << (i.version == VrrpVersion::v2 ? 2 : 3) << "\n"
             << "advert_interval = " << duration(i.advert_interval) << "\n"
-            << "vips = " << list(i.vips, [](const VirtualAddress& v) {
-                   return quoted(v.address.to_string() + "/" + std::to_string(v.prefix_length));
-               }) << "\n"
+            << "vips = "
+            << list(i.vips,
+                    [](const VirtualAddress& v) {
+                        return quoted(v.address.to_string() + "/" + std::to_string(v.prefix_length));
+                    })
+            << "\n"
             << "preempt = " << boolean(i.preempt) << "\n"
             << "preempt_delay = " << duration(i.preempt_delay) << "\n";
         if (i.source_address) out << "source_address = " << quoted(i.source_address->to_string()) << "\n";
         if (!i.unicast_peers.empty()) {
-            out << "unicast_peers = "
-                << list(i.unicast_peers, [](const UnicastPeer& p) {
-                       if (!p.has_ttl_range()) return quoted(p.address.to_string());
-                       std::string t = "{ address = " + quoted(p.address.to_string());
-                       if (p.min_ttl) t += ", min_ttl = " + std::to_string(*p.min_ttl);
-                       if (p.max_ttl) t += ", max_ttl = " + std::to_string(*p.max_ttl);
-                       return t + " }";
-                   }) << "\n";
+            out << "unicast_peers = " << list(i.unicast_peers, [](const UnicastPeer& p) {
+                if (!p.has_ttl_range()) return quoted(p.address.to_string());
+                std::string t = "{ address = " + quoted(p.address.to_string());
+                if (p.min_ttl) t += ", min_ttl = " + std::to_string(*p.min_ttl);
+                if (p.max_ttl) t += ", max_ttl = " + std::to_string(*p.max_ttl);
+                return t + " }";
+            }) << "\n";
         }
         if (i.unicast_ttl) out << "unicast_ttl = " << *i.unicast_ttl << "\n";
         if (i.auth) out << "auth_password = " << quoted(i.auth->password) << "\n";
@@ -124,7 +133,8 @@ std::string write_toml(const Config& config) {
             << "virtual_mac = " << boolean(i.use_virtual_mac) << "\n"
             << "drain_deadline = " << duration(i.drain_deadline) << "\n"
             << "local_traffic_follows_active = " << boolean(i.local_traffic_follows_active) << "\n";
-        if (!i.tracked_interfaces.empty()) out << "track_interfaces = " << tracked_interfaces(i.tracked_interfaces) << "\n";
+        if (!i.tracked_interfaces.empty())
+            out << "track_interfaces = " << tracked_interfaces(i.tracked_interfaces) << "\n";
         if (!i.tracked_scripts.empty()) out << "track_scripts = " << tracked_scripts(i.tracked_scripts) << "\n";
         out << "\n[instance.garp]\n"
             << "repeat = " << i.garp.repeat << "\n"
@@ -140,7 +150,8 @@ std::string write_toml(const Config& config) {
         out << "\n[[sync_group]]\n"
             << "name = " << quoted(g2.name) << "\n"
             << "instances = " << list(g2.instances, [](const std::string& n) { return quoted(n); }) << "\n";
-        if (!g2.tracked_interfaces.empty()) out << "track_interfaces = " << tracked_interfaces(g2.tracked_interfaces) << "\n";
+        if (!g2.tracked_interfaces.empty())
+            out << "track_interfaces = " << tracked_interfaces(g2.tracked_interfaces) << "\n";
         if (!g2.tracked_scripts.empty()) out << "track_scripts = " << tracked_scripts(g2.tracked_scripts) << "\n";
         hooks(out, "sync_group", g2.notify);
     }

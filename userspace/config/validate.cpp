@@ -13,7 +13,9 @@ std::string where_text(const SourceLocation& where) {
     return where.file + ":" + std::to_string(where.line);
 }
 
-std::string family_name(AddressFamily family) { return family == AddressFamily::ipv4 ? "IPv4" : "IPv6"; }
+std::string family_name(AddressFamily family) {
+    return family == AddressFamily::ipv4 ? "IPv4" : "IPv6";
+}
 
 std::string ms_text(Milliseconds value) {
     const auto ms = value.count();
@@ -71,7 +73,8 @@ private:
         if (at.unreadable(Field::vrid)) {
             // already reported by the reader
         } else if (i.vrid == 0 && at.of(Field::vrid) == at.block) {
-            sink_.error(at.block, label(i) + " has no VRID", "set " + name(Field::vrid) + " to 1-255, the same on every router of the VIP");
+            sink_.error(at.block, label(i) + " has no VRID",
+                        "set " + name(Field::vrid) + " to 1-255, the same on every router of the VIP");
         } else if (i.vrid < 1 || i.vrid > 255) {
             sink_.error(at.of(Field::vrid), label(i) + ": VRID " + std::to_string(i.vrid) + " is out of range",
                         "set " + name(Field::vrid) + " to 1-255");
@@ -94,13 +97,16 @@ private:
         const auto ms = i.advert_interval.count();
         if (i.version == VrrpVersion::v2) {
             if (ms % 1000 != 0 || ms < 1000 || ms > 255'000) {
-                sink_.error(at, label(i) + ": VRRPv2 advert interval " + ms_text(i.advert_interval) +
-                                    " is not a whole number of seconds from 1 to 255",
-                            "set " + name(Field::advert_interval) + " to whole seconds, or use VRRP version 3 for sub-second adverts");
+                sink_.error(at,
+                            label(i) + ": VRRPv2 advert interval " + ms_text(i.advert_interval) +
+                                " is not a whole number of seconds from 1 to 255",
+                            "set " + name(Field::advert_interval) +
+                                " to whole seconds, or use VRRP version 3 for sub-second adverts");
             }
         } else if (ms % 10 != 0 || ms < 10 || ms > 40'950) {
-            sink_.error(at, label(i) + ": VRRPv3 advert interval " + ms_text(i.advert_interval) +
-                                " is not a multiple of 10 ms from 10 ms to 40.95 s",
+            sink_.error(at,
+                        label(i) + ": VRRPv3 advert interval " + ms_text(i.advert_interval) +
+                            " is not a multiple of 10 ms from 10 ms to 40.95 s",
                         "set " + name(Field::advert_interval) + " in centiseconds, e.g. 0.1 or 1");
         }
     }
@@ -115,8 +121,8 @@ private:
         std::set<IpAddress> seen;
         for (const VirtualAddress& vip : i.vips) {
             if (vip.address.family() != family) {
-                sink_.error(vip.where, label(i) + " mixes IPv4 and IPv6 virtual addresses (" +
-                                           vip.address.to_string() + ")",
+                sink_.error(vip.where,
+                            label(i) + " mixes IPv4 and IPv6 virtual addresses (" + vip.address.to_string() + ")",
                             "put the " + family_name(vip.address.family()) +
                                 " addresses in an instance of their own (the same VRID may be reused per family)");
             }
@@ -149,8 +155,9 @@ private:
         std::set<IpAddress> peers;
         for (const UnicastPeer& peer : i.unicast_peers) {
             if (peer.address.family() != family) {
-                sink_.error(peer.where, label(i) + ": peer " + peer.address.to_string() +
-                                            " is not of the VIPs' family (" + family_name(family) + ")",
+                sink_.error(peer.where,
+                            label(i) + ": peer " + peer.address.to_string() + " is not of the VIPs' family (" +
+                                family_name(family) + ")",
                             "list the peers' " + family_name(family) + " addresses");
             }
             if (!peers.insert(peer.address).second) {
@@ -158,7 +165,8 @@ private:
                             "remove the second entry");
             }
             if (i.source_address && peer.address == *i.source_address) {
-                sink_.error(peer.where, label(i) + ": peer " + peer.address.to_string() + " is this router's own source address",
+                sink_.error(peer.where,
+                            label(i) + ": peer " + peer.address.to_string() + " is this router's own source address",
                             "list the other routers only");
             }
             check_peer_ttl_range(i, peer);
@@ -202,13 +210,15 @@ private:
         if (!i.unicast_ttl) return;
         const SourceLocation& at = i.origins.of(Field::unicast_ttl);
         if (*i.unicast_ttl < 1 || *i.unicast_ttl > 255) {
-            sink_.error(at, label(i) + ": " + name(Field::unicast_ttl) + " " + std::to_string(*i.unicast_ttl) +
-                                " is out of range",
-                        "write a TTL from 1 to 255, or remove it for 255");
+            sink_.error(
+                at,
+                label(i) + ": " + name(Field::unicast_ttl) + " " + std::to_string(*i.unicast_ttl) + " is out of range",
+                "write a TTL from 1 to 255, or remove it for 255");
         } else if (!i.is_unicast()) {
             // keepalived: "Cannot use unicast_ttl without unicast peers - resetting".
-            sink_.warning(at, label(i) + ": " + name(Field::unicast_ttl) +
-                                  " has no effect without unicast peers: multicast adverts carry TTL 255",
+            sink_.warning(at,
+                          label(i) + ": " + name(Field::unicast_ttl) +
+                              " has no effect without unicast peers: multicast adverts carry TTL 255",
                           "remove it, or list the peers in " + name(Field::unicast_peers));
         }
     }
@@ -223,10 +233,11 @@ private:
         if (i.auth->password.empty()) {
             sink_.error(at, label(i) + ": empty authentication password", "set a password of 1 to 8 bytes");
         } else if (i.auth->password.size() > 8) {
-            sink_.error(at, label(i) + ": authentication password is " + std::to_string(i.auth->password.size()) +
-                                " bytes; VRRPv2 carries 8",
-                        "shorten it to its first 8 bytes `" + i.auth->password.substr(0, 8) +
-                            "` (what keepalived sends)");
+            sink_.error(
+                at,
+                label(i) + ": authentication password is " + std::to_string(i.auth->password.size()) +
+                    " bytes; VRRPv2 carries 8",
+                "shorten it to its first 8 bytes `" + i.auth->password.substr(0, 8) + "` (what keepalived sends)");
         }
     }
 
@@ -255,8 +266,8 @@ private:
         }
     }
 
-    void check_tracking(const std::vector<ScriptReference>& scripts,
-                        const std::vector<TrackedInterface>& interfaces, const std::string& owner) {
+    void check_tracking(const std::vector<ScriptReference>& scripts, const std::vector<TrackedInterface>& interfaces,
+                        const std::string& owner) {
         for (const ScriptReference& use : scripts) {
             if (config_.find_script(use.name) == nullptr) {
                 sink_.error(use.where, owner + " tracks script `" + use.name + "`, which is not defined",
@@ -283,13 +294,17 @@ private:
             sink_.error(at.of(Field::script_path), what + " has no command", "set " + name(Field::script_path));
         }
         if (s.interval <= Milliseconds{0}) {
-            sink_.error(at.of(Field::script_interval), what + ": interval must be positive", "set interval, e.g. 2 seconds");
+            sink_.error(at.of(Field::script_interval), what + ": interval must be positive",
+                        "set interval, e.g. 2 seconds");
         }
         if (s.timeout && *s.timeout <= Milliseconds{0}) {
-            sink_.error(at.of(Field::script_timeout), what + ": timeout must be positive", "set timeout, e.g. 1 second");
+            sink_.error(at.of(Field::script_timeout), what + ": timeout must be positive",
+                        "set timeout, e.g. 1 second");
         }
-        if (s.rise < 1) sink_.error(at.of(Field::script_rise), what + ": rise must be at least 1", "set rise to 1 or more");
-        if (s.fall < 1) sink_.error(at.of(Field::script_fall), what + ": fall must be at least 1", "set fall to 1 or more");
+        if (s.rise < 1)
+            sink_.error(at.of(Field::script_rise), what + ": rise must be at least 1", "set rise to 1 or more");
+        if (s.fall < 1)
+            sink_.error(at.of(Field::script_fall), what + ": fall must be at least 1", "set fall to 1 or more");
         if (s.weight < -253 || s.weight > 253) {
             sink_.error(at.of(Field::script_weight), what + ": weight " + std::to_string(s.weight) + " out of range",
                         "use a weight from -253 to 253");
@@ -301,9 +316,10 @@ private:
         for (const TrackScript& s : config_.scripts) {
             const auto [it, fresh] = seen.emplace(s.name, &s);
             if (!fresh && !s.name.empty()) {
-                sink_.error(s.origins.block, "script " + s.name + " is defined twice (first at " +
-                                                 where_text(it->second->origins.block) + ")",
-                            "rename or remove one of them");
+                sink_.error(
+                    s.origins.block,
+                    "script " + s.name + " is defined twice (first at " + where_text(it->second->origins.block) + ")",
+                    "rename or remove one of them");
             }
         }
     }
@@ -313,8 +329,8 @@ private:
         for (const Instance& i : config_.instances) {
             const auto [it, fresh] = seen.emplace(i.name, &i);
             if (!fresh && !i.name.empty()) {
-                sink_.error(i.origins.block, label(i) + " is defined twice (first at " +
-                                                 where_text(it->second->origins.block) + ")",
+                sink_.error(i.origins.block,
+                            label(i) + " is defined twice (first at " + where_text(it->second->origins.block) + ")",
                             "give each instance a unique name");
             }
         }
@@ -328,9 +344,9 @@ private:
                 if (!own.insert(vip.address).second) continue;  // reported by check_addresses
                 const auto [it, fresh] = owner.emplace(vip.address, &i);
                 if (!fresh) {
-                    sink_.error(vip.where, "VIP " + vip.address.to_string() + " is in " + label(i) +
-                                               " and in " + label(*it->second) + " (" +
-                                               where_text(it->second->origins.block) + ")",
+                    sink_.error(vip.where,
+                                "VIP " + vip.address.to_string() + " is in " + label(i) + " and in " +
+                                    label(*it->second) + " (" + where_text(it->second->origins.block) + ")",
                                 "keep each VIP in one instance");
                 }
             }
@@ -347,8 +363,8 @@ private:
             if (!fresh) {
                 sink_.error(i.origins.of(Field::vrid),
                             label(i) + " and " + label(*it->second) + " (" + where_text(it->second->origins.block) +
-                                ") both use VRID " + std::to_string(i.vrid) + " for " +
-                                family_name(*family) + " on " + i.interface,
+                                ") both use VRID " + std::to_string(i.vrid) + " for " + family_name(*family) + " on " +
+                                i.interface,
                             "give one of them another " + name(Field::vrid) + " (VRIDs are per interface and family)");
             }
         }
@@ -370,8 +386,9 @@ private:
         const std::string what = "sync group " + g.name;
         const SourceLocation& members_at = g.origins.of(Field::sync_group_members);
         if (g.instances.size() < 2) {
-            sink_.warning(members_at, what + " has " + std::to_string(g.instances.size()) +
-                                          " member(s); a sync group keeps two or more instances together",
+            sink_.warning(members_at,
+                          what + " has " + std::to_string(g.instances.size()) +
+                              " member(s); a sync group keeps two or more instances together",
                           "list two or more instances in " + name(Field::sync_group_members) + ", or remove the group");
         }
         for (const std::string& member : g.instances) {
@@ -403,7 +420,9 @@ private:
 
 }  // namespace
 
-void validate(const Config& config, DiagnosticSink& sink) { Validator(config, sink).run(); }
+void validate(const Config& config, DiagnosticSink& sink) {
+    Validator(config, sink).run();
+}
 
 std::vector<Diagnostic> validate(const Config& config) {
     DiagnosticSink sink;

@@ -48,8 +48,7 @@ std::optional<AddressWithPrefix> parse_address_with_prefix(std::string_view text
     AddressWithPrefix result{*address, static_cast<std::uint8_t>(max_length)};
     if (slash == std::string_view::npos) return result;
     const auto length = parse_integer(text.substr(slash + 1));
-    if (!length || *length < 0 || *length > max_length || text[slash + 1] == '+' ||
-        text[slash + 1] == '-') {
+    if (!length || *length < 0 || *length > max_length || text[slash + 1] == '+' || text[slash + 1] == '-') {
         return std::nullopt;
     }
     result.prefix_length = static_cast<std::uint8_t>(*length);

@@ -13,9 +13,7 @@ namespace xvip {
 class DiscardCounters {
 public:
     void count(DiscardReason reason) { ++counts_[static_cast<std::size_t>(reason)]; }
-    std::uint64_t operator[](DiscardReason reason) const {
-        return counts_[static_cast<std::size_t>(reason)];
-    }
+    std::uint64_t operator[](DiscardReason reason) const { return counts_[static_cast<std::size_t>(reason)]; }
     std::uint64_t total() const { return std::accumulate(counts_.begin(), counts_.end(), std::uint64_t{0}); }
 
     // Calls f(DiscardReason, std::uint64_t) for every reason, in declaration order.

@@ -5,9 +5,7 @@
 namespace xvip {
 
 Election::Election(ElectionConfig config)
-    : config_(config),
-      priority_(config.priority),
-      master_adver_interval_(config.advert_interval) {}
+    : config_(config), priority_(config.priority), master_adver_interval_(config.advert_interval) {}
 
 Duration Election::skew_time() const {
     return xvip::skew_time(config_.version, priority_, master_adver_interval_);
@@ -103,8 +101,7 @@ void Election::backup_receives(const AdvertReceived& advert, TimePoint now, Acti
         return;
     }
     const bool from_better_or_equal = advert.priority >= priority_;
-    const bool delaying_preemption =
-        config_.preempt_delay > Duration::zero() && !preempt_delay_elapsed_;
+    const bool delaying_preemption = config_.preempt_delay > Duration::zero() && !preempt_delay_elapsed_;
     if (config_.preempt && !from_better_or_equal && !delaying_preemption) {
         // Preempting: ignore the lower-priority master and let the down timer run out.
         return;
@@ -127,8 +124,7 @@ void Election::master_receives(const AdvertReceived& advert, TimePoint now, Acti
         return;
     }
     const bool they_win =
-        advert.priority > priority_ ||
-        (advert.priority == priority_ && advert.source > config_.primary_address);
+        advert.priority > priority_ || (advert.priority == priority_ && advert.source > config_.primary_address);
     if (they_win) {
         learn_interval(advert.interval);
         cancel(Timer::advert, out);

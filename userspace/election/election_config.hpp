@@ -10,9 +10,9 @@
 
 namespace xvip {
 
-inline constexpr std::uint8_t priority_owner = 255;     // address owner: master at once
-inline constexpr std::uint8_t priority_release = 0;     // "I am giving up": sent on shutdown/fault
-inline constexpr std::uint8_t priority_default = 100;   // keepalived's default
+inline constexpr std::uint8_t priority_owner = 255;    // address owner: master at once
+inline constexpr std::uint8_t priority_release = 0;    // "I am giving up": sent on shutdown/fault
+inline constexpr std::uint8_t priority_default = 100;  // keepalived's default
 
 struct ElectionConfig {
     VrrpVersion version = VrrpVersion::v3;

@@ -38,7 +38,6 @@ struct PriorityChanged {
 struct FaultRaised {};
 struct FaultCleared {};
 
-using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerExpired, PriorityChanged,
-                           FaultRaised, FaultCleared>;
+using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerExpired, PriorityChanged, FaultRaised, FaultCleared>;
 
 }  // namespace xvip

@@ -25,17 +25,17 @@ struct InstanceConfig {
     bool accept_address_mismatch = false;
 
     ElectionConfig election() const {
-        return {version, priority, advert_interval, primary_address, preempt, preempt_delay,
-                answer_lower_priority, announce_on_lower_priority};
+        return {version, priority,      advert_interval,       primary_address,
+                preempt, preempt_delay, answer_lower_priority, announce_on_lower_priority};
     }
     ReceiveConfig receive() const {
-        return {version, vrid, advert_interval, virtual_addresses, {primary_address},
-                unicast_peers, auth_type, auth_data, accept_address_mismatch};
+        return {version,       vrid,      advert_interval, virtual_addresses,      {primary_address},
+                unicast_peers, auth_type, auth_data,       accept_address_mismatch};
     }
     // The advert we send, but for the priority.
     Advert advert(std::uint8_t advert_priority) const {
-        return {version, vrid, advert_priority, to_centiseconds(advert_interval), virtual_addresses,
-                auth_type, auth_data};
+        return {version,           vrid,      advert_priority, to_centiseconds(advert_interval),
+                virtual_addresses, auth_type, auth_data};
     }
 };
 

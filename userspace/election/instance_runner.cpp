@@ -20,10 +20,11 @@ void InstanceRunner::start(TimePoint now, bool resume_as_active) {
     dispatch(Startup{resume_as_active}, now);
 }
 
-void InstanceRunner::stop(TimePoint now) { dispatch(Shutdown{}, now); }
+void InstanceRunner::stop(TimePoint now) {
+    dispatch(Shutdown{}, now);
+}
 
-ReceiveVerdict InstanceRunner::receive(const Advert& advert, const ReceiveMetadata& meta,
-                                       TimePoint now) {
+ReceiveVerdict InstanceRunner::receive(const Advert& advert, const ReceiveMetadata& meta, TimePoint now) {
     auto verdict = filter_.check(advert, meta);
     if (verdict.discard) {
         discards_.count(*verdict.discard);

@@ -14,8 +14,8 @@ bool contains(const std::vector<IpAddress>& list, const IpAddress& address) {
 }
 
 const AcceptedPeer* find_peer(const std::vector<AcceptedPeer>& peers, const IpAddress& address) {
-    const auto found = std::find_if(peers.begin(), peers.end(),
-                                    [&](const AcceptedPeer& p) { return p.address == address; });
+    const auto found =
+        std::find_if(peers.begin(), peers.end(), [&](const AcceptedPeer& p) { return p.address == address; });
     return found == peers.end() ? nullptr : &*found;
 }
 
@@ -54,8 +54,7 @@ ReceiveVerdict ReceiveFilter::check(const Advert& advert, const ReceiveMetadata&
     ReceiveVerdict verdict;
     if (!same_addresses(advert.addresses)) {
         if (first_report(meta.source, advert.addresses)) {
-            verdict.new_mismatch =
-                AddressMismatch{meta.source, config_.virtual_addresses, advert.addresses};
+            verdict.new_mismatch = AddressMismatch{meta.source, config_.virtual_addresses, advert.addresses};
         }
         if (!config_.accept_address_mismatch && advert.priority != 255) {
             verdict.discard = DiscardReason::address_mismatch;

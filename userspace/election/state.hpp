@@ -11,7 +11,9 @@ namespace xvip {
 enum class State : std::uint8_t { initialize, backup, master, fault };
 enum class Role : std::uint8_t { standby, active };
 
-constexpr Role role_of(State state) { return state == State::master ? Role::active : Role::standby; }
+constexpr Role role_of(State state) {
+    return state == State::master ? Role::active : Role::standby;
+}
 
 constexpr std::string_view to_string(State state) {
     switch (state) {

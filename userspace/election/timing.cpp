@@ -16,8 +16,7 @@ Duration skew_time(VrrpVersion version, std::uint8_t priority, Duration master_a
     return master_adver_interval * weight / 256;
 }
 
-Duration master_down_interval(VrrpVersion version, std::uint8_t priority,
-                              Duration master_adver_interval) {
+Duration master_down_interval(VrrpVersion version, std::uint8_t priority, Duration master_adver_interval) {
     return 3 * master_adver_interval + skew_time(version, priority, master_adver_interval);
 }
 

@@ -14,7 +14,9 @@ using Duration = std::chrono::nanoseconds;
 using TimePoint = std::chrono::time_point<Clock, Duration>;
 
 // The wire carries intervals in centiseconds (v2: whole seconds, already scaled by the decoder).
-constexpr Duration from_centiseconds(std::uint16_t cs) { return std::chrono::milliseconds(cs) * 10; }
+constexpr Duration from_centiseconds(std::uint16_t cs) {
+    return std::chrono::milliseconds(cs) * 10;
+}
 std::uint16_t to_centiseconds(Duration interval);
 
 // v3: ((256 - Priority) × Master_Adver_Interval) / 256.
@@ -23,7 +25,6 @@ Duration skew_time(VrrpVersion version, std::uint8_t priority, Duration master_a
 
 // 3 × Master_Adver_Interval + Skew_Time. For v2 Master_Adver_Interval is our own interval, since
 // adverts with another interval are discarded before they reach the election.
-Duration master_down_interval(VrrpVersion version, std::uint8_t priority,
-                              Duration master_adver_interval);
+Duration master_down_interval(VrrpVersion version, std::uint8_t priority, Duration master_adver_interval);
 
 }  // namespace xvip

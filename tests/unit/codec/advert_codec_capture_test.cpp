@@ -22,8 +22,7 @@ Advert advert_from(const CaptureFacts& facts, std::uint8_t priority) {
 
 ChecksumForm keepalived_form(const CaptureFacts& facts) {
     if (facts.destination == "ff02::12") return ChecksumForm::ipv6_pseudo_header;
-    return facts.version == VrrpVersion::v2 ? ChecksumForm::message_only
-                                            : ChecksumForm::ipv4_pseudo_header;
+    return facts.version == VrrpVersion::v2 ? ChecksumForm::message_only : ChecksumForm::ipv4_pseudo_header;
 }
 
 class KeepalivedCapture : public ::testing::TestWithParam<CaptureFacts> {};
@@ -60,8 +59,7 @@ TEST_P(KeepalivedCapture, EveryAdvertDecodesToTheDocumentedFields) {
         ASSERT_TRUE(decoded) << to_string(decoded.error()) << "\n" << hex(captured.vrrp);
         const std::uint8_t priority = i + 1 == capture.adverts.size() ? 0 : facts.priority;
         EXPECT_EQ(decoded->advert, advert_from(facts, priority));
-        EXPECT_EQ(decoded->checksum_form, keepalived_form(facts))
-            << to_string(decoded->checksum_form);
+        EXPECT_EQ(decoded->checksum_form, keepalived_form(facts)) << to_string(decoded->checksum_form);
     }
 }
 

@@ -16,8 +16,7 @@ const IpAddress vrrp_group = *IpAddress::parse("224.0.0.18");
 // The priority-150 v3 advert of the fixtures, VRID 51, 10 cs, 10.88.0.50 and .51, with the
 // checksum left for each test to fill in.
 std::vector<std::uint8_t> v3_advert_with_checksum(std::uint8_t high, std::uint8_t low) {
-    return {0x31, 0x33, 0x96, 0x02, 0x00, 0x0a, high, low,
-            0x0a, 0x58, 0x00, 0x32, 0x0a, 0x58, 0x00, 0x33};
+    return {0x31, 0x33, 0x96, 0x02, 0x00, 0x0a, high, low, 0x0a, 0x58, 0x00, 0x32, 0x0a, 0x58, 0x00, 0x33};
 }
 
 Advert v3_advert() {
@@ -46,8 +45,7 @@ TEST(ChecksumForm, UnicastSummedWithTheGroupIsOldKeepalived) {
     EXPECT_EQ(decoded->checksum_form, ChecksumForm::ipv4_pseudo_header_vrrp_group);
     EXPECT_EQ(decoded->advert, v3_advert());
 
-    const auto encoded =
-        encode_advert(v3_advert(), unicast, ChecksumForm::ipv4_pseudo_header_vrrp_group);
+    const auto encoded = encode_advert(v3_advert(), unicast, ChecksumForm::ipv4_pseudo_header_vrrp_group);
     ASSERT_TRUE(encoded);
     EXPECT_EQ(*encoded, v3_advert_with_checksum(0x38, 0xb5));
 }
@@ -69,18 +67,15 @@ TEST(ChecksumForm, MessageOnlyIsAcceptedForMulticastAndUnicast) {
 
 TEST(ChecksumForm, MulticastPseudoHeaderIsReportedAsTheRealDestinationForm) {
     // With 224.0.0.18 as destination both pseudo-header forms are the same bytes; report the default.
-    const auto decoded = decode_advert(v3_advert_with_checksum(0x38, 0xb5),
-                                       {AddressFamily::ipv4, sender, vrrp_group});
+    const auto decoded = decode_advert(v3_advert_with_checksum(0x38, 0xb5), {AddressFamily::ipv4, sender, vrrp_group});
     ASSERT_TRUE(decoded);
     EXPECT_EQ(decoded->checksum_form, ChecksumForm::ipv4_pseudo_header);
 }
 
 TEST(ChecksumForm, DefaultsAreKeepalivedsDefaults) {
     EXPECT_EQ(default_checksum_form(VrrpVersion::v2, AddressFamily::ipv4), ChecksumForm::message_only);
-    EXPECT_EQ(default_checksum_form(VrrpVersion::v3, AddressFamily::ipv4),
-              ChecksumForm::ipv4_pseudo_header);
-    EXPECT_EQ(default_checksum_form(VrrpVersion::v3, AddressFamily::ipv6),
-              ChecksumForm::ipv6_pseudo_header);
+    EXPECT_EQ(default_checksum_form(VrrpVersion::v3, AddressFamily::ipv4), ChecksumForm::ipv4_pseudo_header);
+    EXPECT_EQ(default_checksum_form(VrrpVersion::v3, AddressFamily::ipv6), ChecksumForm::ipv6_pseudo_header);
 }
 
 TEST(ChecksumForm, HasNames) {

@@ -57,7 +57,8 @@ TEST(AdvertDecoderHostile, EveryTruncationOfEveryFixtureAdvertIsTruncated) {
             const std::vector<std::uint8_t> cut(captured.vrrp.begin(),
                                                 captured.vrrp.begin() + static_cast<std::ptrdiff_t>(length));
             EXPECT_EQ(discard_reason_of(cut, captured.envelope), DiscardReason::truncated)
-                << "length " << length << " of\n" << hex(captured.vrrp);
+                << "length " << length << " of\n"
+                << hex(captured.vrrp);
         }
     }
 }
@@ -99,7 +100,7 @@ TEST(AdvertDecoderHostile, AnyFlippedBitIsBadChecksum) {
     // checksum: bytes 1..2 (VRID, priority), 6.. (checksum, addresses, auth data).
     for (const auto& captured : all_fixture_adverts()) {
         for (std::size_t byte = 1; byte < captured.vrrp.size(); ++byte) {
-            if (byte == 3) continue;  // the count: changes the expected length instead
+            if (byte == 3) continue;               // the count: changes the expected length instead
             if (byte == 4 || byte == 5) continue;  // auth type / interval: see below
             for (int bit = 0; bit < 8; ++bit) {
                 auto bad = captured.vrrp;
@@ -135,7 +136,7 @@ TEST(AdvertDecoderHostile, CountLargerThanThePayloadIsTruncated) {
 TEST(AdvertDecoderHostile, CountSmallerThanThePayloadIsBadAddressCount) {
     for (const auto& captured : all_fixture_adverts()) {
         auto bad = captured.vrrp;
-                bad[3] = static_cast<std::uint8_t>(bad[3] - 1);  // every fixture carries two addresses or more
+        bad[3] = static_cast<std::uint8_t>(bad[3] - 1);  // every fixture carries two addresses or more
         refresh_checksum(bad, captured.envelope);
         EXPECT_EQ(discard_reason_of(bad, captured.envelope), DiscardReason::bad_address_count);
     }
@@ -183,8 +184,7 @@ TEST(AdvertDecoderHostile, UnknownV2AuthTypeIsAuthMismatch) {
         auto bad = capture.adverts.front().vrrp;
         bad[4] = static_cast<std::uint8_t>(auth_type);
         refresh_checksum(bad, capture.adverts.front().envelope);
-        EXPECT_EQ(discard_reason_of(bad, capture.adverts.front().envelope),
-                  DiscardReason::auth_mismatch);
+        EXPECT_EQ(discard_reason_of(bad, capture.adverts.front().envelope), DiscardReason::auth_mismatch);
     }
 }
 
@@ -205,8 +205,8 @@ DiscardReason expected_reason(const std::vector<std::uint8_t>& bytes, const IpEn
     if (version == 2 && envelope.family == AddressFamily::ipv6) return DiscardReason::bad_version;
     if ((bytes[0] & 0x0f) != 1) return DiscardReason::bad_type;
     if (bytes[3] == 0) return DiscardReason::bad_address_count;
-    const std::size_t expected = 8 + bytes[3] * (envelope.family == AddressFamily::ipv4 ? 4u : 16u) +
-                                 (version == 2 ? 8u : 0u);
+    const std::size_t expected =
+        8 + bytes[3] * (envelope.family == AddressFamily::ipv4 ? 4u : 16u) + (version == 2 ? 8u : 0u);
     if (bytes.size() < expected) return DiscardReason::truncated;
     if (bytes.size() > expected) return DiscardReason::bad_address_count;
     return DiscardReason::bad_checksum;

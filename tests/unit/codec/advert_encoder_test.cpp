@@ -7,10 +7,8 @@
 namespace xvip {
 namespace {
 
-const IpEnvelope ipv4_multicast{AddressFamily::ipv4, *IpAddress::parse("10.0.0.1"),
-                                *IpAddress::parse("224.0.0.18")};
-const IpEnvelope ipv6_multicast{AddressFamily::ipv6, *IpAddress::parse("fe80::1"),
-                                *IpAddress::parse("ff02::12")};
+const IpEnvelope ipv4_multicast{AddressFamily::ipv4, *IpAddress::parse("10.0.0.1"), *IpAddress::parse("224.0.0.18")};
+const IpEnvelope ipv6_multicast{AddressFamily::ipv6, *IpAddress::parse("fe80::1"), *IpAddress::parse("ff02::12")};
 
 Advert valid_v2() {
     Advert a;
@@ -114,8 +112,8 @@ TEST(AdvertEncoder, RefusesChecksumFormsThatDoNotApply) {
         ASSERT_FALSE(encoded);
         EXPECT_EQ(encoded.error(), EncodeError::checksum_form_not_applicable);
     }
-    for (auto form : {ChecksumForm::message_only, ChecksumForm::ipv4_pseudo_header,
-                      ChecksumForm::ipv4_pseudo_header_vrrp_group}) {
+    for (auto form :
+         {ChecksumForm::message_only, ChecksumForm::ipv4_pseudo_header, ChecksumForm::ipv4_pseudo_header_vrrp_group}) {
         const auto encoded = encode_advert(valid_v3_ipv6(), ipv6_multicast, form);
         ASSERT_FALSE(encoded);
         EXPECT_EQ(encoded.error(), EncodeError::checksum_form_not_applicable);

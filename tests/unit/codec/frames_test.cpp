@@ -1,10 +1,11 @@
 // Every gratuitous ARP and unsolicited NA keepalived sent in the captures equals, byte for byte,
 // what the builders make from the sender's MAC and the VIP.
+#include "codec/frames.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "codec/frames.hpp"
 #include "keepalived_captures.hpp"
 
 namespace xvip::test {
@@ -70,11 +71,10 @@ TEST(GratuitousArp, IsARequestWithBroadcastTargetAndNoPadding) {
     const MacAddress mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
     const auto built = build_gratuitous_arp(mac, *IpAddress::parse("192.0.2.7"));
     ASSERT_TRUE(built);
-    const std::vector<std::uint8_t> expected = {
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06,
-        0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01,
-        0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 192, 0, 2, 7,
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 192, 0, 2, 7};
+    const std::vector<std::uint8_t> expected = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00,
+                                                0x01, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6,    4,    0x00, 0x01,
+                                                0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 192,  0,    2,    7,    0xff,
+                                                0xff, 0xff, 0xff, 0xff, 0xff, 192,  0,    2,    7};
     EXPECT_EQ(hex({built->begin(), built->end()}), hex(expected));
 }
 

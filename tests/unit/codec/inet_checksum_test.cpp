@@ -47,18 +47,16 @@ TEST(InetChecksum, VerifiesAReceivedIpv4Header) {
 
 TEST(InetChecksum, PseudoHeaderLayouts) {
     const auto v4 = InetChecksum{}
-                        .add_pseudo_header(*IpAddress::parse("10.88.0.11"),
-                                           *IpAddress::parse("224.0.0.18"), 112, 16)
+                        .add_pseudo_header(*IpAddress::parse("10.88.0.11"), *IpAddress::parse("224.0.0.18"), 112, 16)
                         .finish();
     EXPECT_EQ(v4, reference_checksum({10, 88, 0, 11, 224, 0, 0, 18, 0, 112, 0, 16}));
 
     const std::vector<std::uint8_t> v6_bytes = {
-        0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,  // fe80::1
-        0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12,  // ff02::12
-        0, 1, 0, 40, 0, 0, 0, 112};  // a length above 64 KiB too, next header 112
+        0xfe, 0x80, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0x01,  // fe80::1
+        0xff, 0x02, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0x12,  // ff02::12
+        0,    1,    0, 40, 0, 0, 0, 112};                           // a length above 64 KiB too, next header 112
     const auto v6 = InetChecksum{}
-                        .add_pseudo_header(*IpAddress::parse("fe80::1"),
-                                           *IpAddress::parse("ff02::12"), 112, 0x10028)
+                        .add_pseudo_header(*IpAddress::parse("fe80::1"), *IpAddress::parse("ff02::12"), 112, 0x10028)
                         .finish();
     EXPECT_EQ(v6, reference_checksum(v6_bytes));
 }

@@ -1,9 +1,10 @@
 // The IPv4 header a raw protocol-112 socket delivers is checked and peeled off.
+#include "codec/ipv4_vrrp_packet.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
-#include "codec/ipv4_vrrp_packet.hpp"
 #include "keepalived_captures.hpp"
 
 namespace xvip::test {
@@ -12,8 +13,7 @@ namespace {
 void set_header_checksum(std::vector<std::uint8_t>& packet) {
     const std::size_t ihl = (packet[0] & 0x0f) * 4u;
     packet[10] = packet[11] = 0;
-    const std::uint16_t sum =
-        reference_checksum({packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(ihl)});
+    const std::uint16_t sum = reference_checksum({packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(ihl)});
     packet[10] = static_cast<std::uint8_t>(sum >> 8);
     packet[11] = static_cast<std::uint8_t>(sum);
 }
@@ -41,8 +41,7 @@ TEST(Ipv4VrrpPacket, ParsesEveryFixtureAdvert) {
             EXPECT_EQ(parsed->ttl, 255);
             EXPECT_EQ(parsed->source, *IpAddress::parse(facts.source));
             EXPECT_EQ(parsed->destination, *IpAddress::parse(facts.destination));
-            EXPECT_EQ(std::vector<std::uint8_t>(parsed->payload.begin(), parsed->payload.end()),
-                      captured.vrrp);
+            EXPECT_EQ(std::vector<std::uint8_t>(parsed->payload.begin(), parsed->payload.end()), captured.vrrp);
         }
     }
 }

@@ -66,15 +66,14 @@ std::string readme_row(const CaptureFacts& f) {
     std::string announced = std::to_string(f.first_burst) + " in one burst";
     if (f.bursts_max > 1) {
         announced = std::to_string(f.first_burst) + ", then " + std::to_string(f.refresh_burst) +
-                    " every 1 s: " + std::to_string(f.bursts_min) + dash + std::to_string(f.bursts_max) +
-                    " bursts";
+                    " every 1 s: " + std::to_string(f.bursts_min) + dash + std::to_string(f.bursts_max) + " bursts";
     }
     const bool multicast = f.destination == "224.0.0.18" || f.destination == "ff02::12";
     row << "| " << f.name << " | " << (f.version == VrrpVersion::v2 ? 2 : 3) << " | "
-        << (multicast ? "multicast" : "unicast") << " | " << (f.source.empty() ? "link-local" : f.source)
-        << " \u2192 " << f.destination << " | " << auth << " | " << interval << " | " << int{f.vrid}
-        << " | " << int{f.priority} << " | " << addresses << " | " << f.adverts_min << dash
-        << f.adverts_max << ", then one at 0 | " << announced << " |";
+        << (multicast ? "multicast" : "unicast") << " | " << (f.source.empty() ? "link-local" : f.source) << " \u2192 "
+        << f.destination << " | " << auth << " | " << interval << " | " << int{f.vrid} << " | " << int{f.priority}
+        << " | " << addresses << " | " << f.adverts_min << dash << f.adverts_max << ", then one at 0 | " << announced
+        << " |";
     return row.str();
 }
 

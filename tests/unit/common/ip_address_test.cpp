@@ -20,8 +20,8 @@ TEST(IpAddress, ParsesAndPrintsBothFamilies) {
 }
 
 TEST(IpAddress, RejectsWhatIsNotAnAddress) {
-    for (const char* bad : {"", "10.88.0", "10.88.0.256", "10.88.0.50/24", "fe80::1%eth0", "host",
-                            "2001:db8::g", "10.88.0.50 "}) {
+    for (const char* bad :
+         {"", "10.88.0", "10.88.0.256", "10.88.0.50/24", "fe80::1%eth0", "host", "2001:db8::g", "10.88.0.50 "}) {
         EXPECT_FALSE(IpAddress::parse(bad)) << bad;
     }
     EXPECT_FALSE(IpAddress::parse(std::string(100, '1')));

@@ -9,9 +9,13 @@
 
 namespace xvip::test {
 
-inline std::string data_path(const std::string& name) { return std::string(XVIP_CONFIG_TEST_DATA) + "/" + name; }
+inline std::string data_path(const std::string& name) {
+    return std::string(XVIP_CONFIG_TEST_DATA) + "/" + name;
+}
 // A file of tests/fixtures/keepalived, e.g. fixture_file("v3-ucast.conf").
-inline std::string fixture_file(const std::string& name) { return std::string(XVIP_FIXTURES_DIR) + "/" + name; }
+inline std::string fixture_file(const std::string& name) {
+    return std::string(XVIP_FIXTURES_DIR) + "/" + name;
+}
 
 // Each diagnostic rendered with to_string, with `strip` removed wherever it occurs (absolute
 // directories make expectations unreadable).
@@ -20,13 +24,16 @@ inline std::vector<std::string> rendered(const std::vector<Diagnostic>& diagnost
     for (const Diagnostic& d : diagnostics) {
         std::string text = to_string(d);
         if (!strip.empty()) {
-            for (auto at = text.find(strip); at != std::string::npos; at = text.find(strip)) text.erase(at, strip.size());
+            for (auto at = text.find(strip); at != std::string::npos; at = text.find(strip))
+                text.erase(at, strip.size());
         }
         lines.push_back(std::move(text));
     }
     return lines;
 }
 
-inline IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+inline IpAddress ip(const char* text) {
+    return *IpAddress::parse(text);
+}
 
 }  // namespace xvip::test

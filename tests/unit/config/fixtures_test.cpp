@@ -37,7 +37,9 @@ TEST_P(FixtureConfig, ReadsToTheCapturedSettings) {
 
     // router_id and `state` are the only things keepalived uses here that xvip does not.
     const std::vector<std::string> expected{
-        path + ":1:15: warning: `router_id` is ignored: xvip does not use a router name (fix: remove it to silence this warning)",
+        path +
+            ":1:15: warning: `router_id` is ignored: xvip does not use a router name (fix: remove it to silence this "
+            "warning)",
         path + ":" + std::to_string(5 + (e.sets_garp ? 2 : 0) + (e.garp_refresh ? 2 : 0)) +
             ":5: warning: `state` is ignored: xvip starts every instance as backup (RFC 5798 §6.4.1); priority 255 "
             "still becomes active at once (fix: remove it to silence this warning)",
@@ -83,20 +85,23 @@ TEST_P(FixtureConfig, ReadsToTheCapturedSettings) {
 
 INSTANTIATE_TEST_SUITE_P(
     Keepalived, FixtureConfig,
-    ::testing::Values(FixtureExpectation{"v2-mcast-noauth.conf", VrrpVersion::v2, Milliseconds{1000}, false, nullptr, true},
-                      FixtureExpectation{"v2-mcast-pass.conf", VrrpVersion::v2, Milliseconds{1000}, false, "s3cr3t", true},
-                      FixtureExpectation{"v2-ucast.conf", VrrpVersion::v2, Milliseconds{1000}, true, nullptr, true},
-                      FixtureExpectation{"v3-mcast.conf", VrrpVersion::v3, Milliseconds{100}, false, nullptr, true},
-                      FixtureExpectation{"v3-ucast.conf", VrrpVersion::v3, Milliseconds{100}, true, nullptr, true},
-                      FixtureExpectation{"v3-ipv6.conf", VrrpVersion::v3, Milliseconds{100}, false, nullptr, false, 150, 52},
-                      FixtureExpectation{"v3-four-vips.conf", VrrpVersion::v3, Milliseconds{100}, false, nullptr, true, 150, 51, 4},
-                      FixtureExpectation{"v3-owner.conf", VrrpVersion::v3, Milliseconds{1000}, false, nullptr, true, 255},
-                      FixtureExpectation{"v3-vrid255.conf", VrrpVersion::v3, Milliseconds{100}, false, nullptr, true, 150, 255},
-                      FixtureExpectation{"v3-garp-refresh.conf", VrrpVersion::v3, Milliseconds{100}, false, nullptr, true, 150, 51, 2, true}),
+    ::testing::Values(
+        FixtureExpectation{"v2-mcast-noauth.conf", VrrpVersion::v2, Milliseconds{1000}, false, nullptr, true},
+        FixtureExpectation{"v2-mcast-pass.conf", VrrpVersion::v2, Milliseconds{1000}, false, "s3cr3t", true},
+        FixtureExpectation{"v2-ucast.conf", VrrpVersion::v2, Milliseconds{1000}, true, nullptr, true},
+        FixtureExpectation{"v3-mcast.conf", VrrpVersion::v3, Milliseconds{100}, false, nullptr, true},
+        FixtureExpectation{"v3-ucast.conf", VrrpVersion::v3, Milliseconds{100}, true, nullptr, true},
+        FixtureExpectation{"v3-ipv6.conf", VrrpVersion::v3, Milliseconds{100}, false, nullptr, false, 150, 52},
+        FixtureExpectation{"v3-four-vips.conf", VrrpVersion::v3, Milliseconds{100}, false, nullptr, true, 150, 51, 4},
+        FixtureExpectation{"v3-owner.conf", VrrpVersion::v3, Milliseconds{1000}, false, nullptr, true, 255},
+        FixtureExpectation{"v3-vrid255.conf", VrrpVersion::v3, Milliseconds{100}, false, nullptr, true, 150, 255},
+        FixtureExpectation{"v3-garp-refresh.conf", VrrpVersion::v3, Milliseconds{100}, false, nullptr, true, 150, 51, 2,
+                           true}),
     [](const auto& generated) {
         std::string name = generated.param.file;
         name = name.substr(0, name.find('.'));
-        for (char& c : name) if (c == '-') c = '_';
+        for (char& c : name)
+            if (c == '-') c = '_';
         return name;
     });
 
@@ -153,7 +158,8 @@ TEST(FixtureConfig, CapturedGarpBurstsFollowTheReadGarpSettings) {
         EXPECT_GE(bursts.size(), facts.bursts_min);
         EXPECT_LE(bursts.size(), facts.bursts_max);
         for (std::size_t b = 1; b < bursts.size(); ++b) {
-            EXPECT_EQ(bursts[b].frames, static_cast<std::size_t>(i.garp.refresh_repeat) * i.vips.size()) << "burst " << b;
+            EXPECT_EQ(bursts[b].frames, static_cast<std::size_t>(i.garp.refresh_repeat) * i.vips.size())
+                << "burst " << b;
             const auto gap = std::chrono::duration_cast<Milliseconds>(bursts[b].at - bursts[b - 1].at);
             EXPECT_GE(gap, i.garp.refresh_period * 7 / 10) << "burst " << b;
             EXPECT_LE(gap, i.garp.refresh_period * 13 / 10) << "burst " << b;

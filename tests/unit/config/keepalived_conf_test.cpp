@@ -24,13 +24,22 @@ TEST(KeepalivedConf, LvsDirectorReadsItsVrrpPartAndWarnsAboutTheRest) {
     const std::string f = "lvs_dr.conf:";
     EXPECT_EQ(rendered(result.diagnostics, data_path("")),
               (std::vector<std::string>{
-                  f + "3:4: warning: `notification_email` is ignored: xvip sends no e-mail; use a notify script" + ignored_fix,
-                  f + "6:4: warning: `notification_email_from` is ignored: xvip sends no e-mail; use a notify script" + ignored_fix,
+                  f + "3:4: warning: `notification_email` is ignored: xvip sends no e-mail; use a notify script" +
+                      ignored_fix,
+                  f + "6:4: warning: `notification_email_from` is ignored: xvip sends no e-mail; use a notify script" +
+                      ignored_fix,
                   f + "7:4: warning: `smtp_server` is ignored: xvip sends no e-mail; use a notify script" + ignored_fix,
-                  f + "8:4: warning: `smtp_connect_timeout` is ignored: xvip sends no e-mail; use a notify script" + ignored_fix,
+                  f + "8:4: warning: `smtp_connect_timeout` is ignored: xvip sends no e-mail; use a notify script" +
+                      ignored_fix,
                   f + "9:4: warning: `router_id` is ignored: xvip does not use a router name" + ignored_fix,
-                  f + "13:5: warning: `state` is ignored: xvip starts every instance as backup (RFC 5798 §6.4.1); priority 255 still becomes active at once" + ignored_fix,
-                  f + "27:1: warning: `virtual_server` is ignored: xvip does not do IPVS/LVS load balancing yet, so these virtual servers are NOT set up; keep IPVS and its health checks configured elsewhere" + ignored_fix,
+                  f +
+                      "13:5: warning: `state` is ignored: xvip starts every instance as backup (RFC 5798 §6.4.1); "
+                      "priority 255 still becomes active at once" +
+                      ignored_fix,
+                  f +
+                      "27:1: warning: `virtual_server` is ignored: xvip does not do IPVS/LVS load balancing yet, so "
+                      "these virtual servers are NOT set up; keep IPVS and its health checks configured elsewhere" +
+                      ignored_fix,
               }));
     ASSERT_TRUE(result.ok());
     ASSERT_EQ(result.config.instances.size(), 1u);
@@ -52,7 +61,8 @@ TEST(KeepalivedConf, MisspeltKeywordInsideAnIgnoredLvsBlockIsStillAnError) {
     EXPECT_FALSE(result.ok());
     const auto lines = rendered(result.diagnostics);
     ASSERT_GE(lines.size(), 2u);
-    EXPECT_EQ(lines[1], "k.conf:4:7: error: unknown keyword `conect_timeout` in checker (fix: did you mean `connect_timeout`?)");
+    EXPECT_EQ(lines[1],
+              "k.conf:4:7: error: unknown keyword `conect_timeout` in checker (fix: did you mean `connect_timeout`?)");
 }
 
 TEST(KeepalivedConf, SyncGroupScriptsTrackingAndUnicastMapToTheModel) {
@@ -95,13 +105,16 @@ TEST(KeepalivedConf, SyncGroupScriptsTrackingAndUnicastMapToTheModel) {
     EXPECT_EQ(web.source_address, ip("10.0.0.11"));
     EXPECT_EQ(web.unicast_peers, (std::vector<UnicastPeer>{{ip("10.0.0.12"), {}}, {ip("10.0.0.13"), {}}}));
     EXPECT_EQ(web.vips, (std::vector<VirtualAddress>{{ip("10.0.0.100"), 24, {}}}));
-    EXPECT_EQ(web.tracked_interfaces, (std::vector<TrackedInterface>{{"eth0", 0, false, {}}, {"eth1", -30, false, {}}}));
-    EXPECT_EQ(web.tracked_scripts, (std::vector<ScriptReference>{{"chk_haproxy", std::nullopt, false, {}}, {"chk_db", 5, false, {}}}));
+    EXPECT_EQ(web.tracked_interfaces,
+              (std::vector<TrackedInterface>{{"eth0", 0, false, {}}, {"eth1", -30, false, {}}}));
+    EXPECT_EQ(web.tracked_scripts,
+              (std::vector<ScriptReference>{{"chk_haproxy", std::nullopt, false, {}}, {"chk_db", 5, false, {}}}));
     EXPECT_EQ(web.notify.any, "/etc/keepalived/notify_all.sh");
     EXPECT_EQ(web.notify.stop, "/etc/keepalived/notify.sh STOP");
     // Global garp defaults, with the instance's own repeat on top.
-    EXPECT_EQ(web.garp, (GarpSettings{.repeat = 1, .second_burst_delay = Milliseconds{1000},
-                                      .refresh_period = Milliseconds{60000}}));
+    EXPECT_EQ(
+        web.garp,
+        (GarpSettings{.repeat = 1, .second_burst_delay = Milliseconds{1000}, .refresh_period = Milliseconds{60000}}));
     const Instance& db = c.instances[1];
     EXPECT_EQ(db.garp.repeat, 3);
     EXPECT_TRUE(db.preempt);
@@ -110,13 +123,16 @@ TEST(KeepalivedConf, SyncGroupScriptsTrackingAndUnicastMapToTheModel) {
 
 TEST(KeepalivedConf, IncludesWithGlobsAreRelativeToTheIncludingFile) {
     const ReadResult result = read_keepalived_conf_file(data_path("include/main.conf"));
-    EXPECT_EQ(rendered(result.diagnostics, data_path("")),
-              (std::vector<std::string>{
-                  // Syntax (includes) is read before keywords mean anything, so its diagnostics come first.
-                  "include/main.conf:3:9: warning: include pattern `missing/*.conf` matches no file (fix: check the path; it is relative to " +
-                      std::string("include/main.conf)"),
-                  "include/conf.d/10-global.conf:2:5: warning: `router_id` is ignored: xvip does not use a router name" + ignored_fix,
-              }));
+    EXPECT_EQ(
+        rendered(result.diagnostics, data_path("")),
+        (std::vector<std::string>{
+            // Syntax (includes) is read before keywords mean anything, so its diagnostics come first.
+            "include/main.conf:3:9: warning: include pattern `missing/*.conf` matches no file (fix: check the path; it "
+            "is relative to " +
+                std::string("include/main.conf)"),
+            "include/conf.d/10-global.conf:2:5: warning: `router_id` is ignored: xvip does not use a router name" +
+                ignored_fix,
+        }));
     ASSERT_EQ(result.config.scripts.size(), 1u);
     EXPECT_EQ(result.config.scripts[0].name, "chk_nginx");
     ASSERT_EQ(result.config.instances.size(), 1u);
@@ -128,9 +144,11 @@ TEST(KeepalivedConf, IncludeCycleIsAnErrorNamingTheChain) {
     EXPECT_FALSE(result.ok());
     const auto lines = rendered(result.diagnostics, data_path(""));
     ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
-    EXPECT_EQ(lines[0], "cycle/b.conf:4:9: error: include cycle: cycle/a.conf -> cycle/b.conf -> cycle/a.conf "
-                        "(fix: remove the include of cycle/a.conf from cycle/b.conf)");
-    EXPECT_EQ(lines[1], "cycle/b.conf:2:5: warning: `router_id` is ignored: xvip does not use a router name" + ignored_fix)
+    EXPECT_EQ(lines[0],
+              "cycle/b.conf:4:9: error: include cycle: cycle/a.conf -> cycle/b.conf -> cycle/a.conf "
+              "(fix: remove the include of cycle/a.conf from cycle/b.conf)");
+    EXPECT_EQ(lines[1],
+              "cycle/b.conf:2:5: warning: `router_id` is ignored: xvip does not use a router name" + ignored_fix)
         << "b.conf is still read once";
 }
 
@@ -144,12 +162,14 @@ TEST(KeepalivedConf, UnknownKeywordNamesFileLineAndSuggestion) {
         "  virtual_ipaddress {\n    10.0.0.1\n  }\n"
         "}\n"
         "vrrp_instnce W {\n}\n");
-    EXPECT_EQ(rendered(result.diagnostics),
-              (std::vector<std::string>{
-                  "k.conf:4:3: error: unknown keyword `priorty` in vrrp_instance (fix: did you mean `priority`?)",
-                  "k.conf:5:3: error: unknown keyword `frobnicate` in vrrp_instance (fix: remove it; docs/keepalived-keywords.md lists every keyword xvip reads)",
-                  "k.conf:10:1: error: unknown keyword `vrrp_instnce` in top level (fix: did you mean `vrrp_instance`?)",
-              }));
+    EXPECT_EQ(
+        rendered(result.diagnostics),
+        (std::vector<std::string>{
+            "k.conf:4:3: error: unknown keyword `priorty` in vrrp_instance (fix: did you mean `priority`?)",
+            "k.conf:5:3: error: unknown keyword `frobnicate` in vrrp_instance (fix: remove it; "
+            "docs/keepalived-keywords.md lists every keyword xvip reads)",
+            "k.conf:10:1: error: unknown keyword `vrrp_instnce` in top level (fix: did you mean `vrrp_instance`?)",
+        }));
 }
 
 TEST(KeepalivedConf, RefusedKeywordsAreErrorsWithTheirFix) {
@@ -161,13 +181,18 @@ TEST(KeepalivedConf, RefusedKeywordsAreErrorsWithTheirFix) {
         "  authentication {\n    auth_type AH\n    auth_pass x\n  }\n"
         "  virtual_ipaddress_excluded {\n    10.0.0.9\n  }\n"
         "}\n");
-    EXPECT_EQ(rendered(result.diagnostics),
-              (std::vector<std::string>{
-                  "k.conf:2:3: error: `startup_script` is not supported by xvip (fix: run it from the xvipd systemd unit (ExecStartPre=))",
-                  "k.conf:10:3: error: `track_process` is not supported by xvip (fix: xvip cannot track files, processes or BFD sessions yet; use a vrrp_script that tests the same condition (for a process: `pidof NAME`))",
-                  "k.conf:14:15: error: IPsec AH authentication is not supported (RFC 3768 §5.3.6.2; keepalived dropped it too) (fix: remove the authentication block, or use `auth_type PASS` if the peers send a password)",
-                  "k.conf:17:3: error: `virtual_ipaddress_excluded` is not supported by xvip (fix: move these addresses into the virtual_ipaddress block of an instance of their address family)",
-              }));
+    EXPECT_EQ(
+        rendered(result.diagnostics),
+        (std::vector<std::string>{
+            "k.conf:2:3: error: `startup_script` is not supported by xvip (fix: run it from the xvipd systemd unit "
+            "(ExecStartPre=))",
+            "k.conf:10:3: error: `track_process` is not supported by xvip (fix: xvip cannot track files, processes or "
+            "BFD sessions yet; use a vrrp_script that tests the same condition (for a process: `pidof NAME`))",
+            "k.conf:14:15: error: IPsec AH authentication is not supported (RFC 3768 §5.3.6.2; keepalived dropped it "
+            "too) (fix: remove the authentication block, or use `auth_type PASS` if the peers send a password)",
+            "k.conf:17:3: error: `virtual_ipaddress_excluded` is not supported by xvip (fix: move these addresses into "
+            "the virtual_ipaddress block of an instance of their address family)",
+        }));
 }
 
 TEST(KeepalivedConf, ValueErrorsNameTheValue) {
@@ -177,17 +202,24 @@ TEST(KeepalivedConf, ValueErrorsNameTheValue) {
         "  virtual_ipaddress {\n    10.0.0.1/24 dev eth1 label eth0:1\n    not-an-address\n  }\n"
         "  track_interface {\n    eth1 weight\n  }\n"
         "}\n");
-    EXPECT_EQ(rendered(result.diagnostics),
-              (std::vector<std::string>{
-                  "k.conf:2:16: error: VRRP version must be 2 or 3, got 4 (fix: write `vrrp_version 3` (or 2 for old peers))",
-                  "k.conf:3:21: error: xvip sends multicast adverts to 224.0.0.18 only (fix: remove `vrrp_mcast_group4`; every router of the VRID must use the standard group)",
-                  "k.conf:7:21: error: `virtual_router_id` must be an integer, got `seven` (fix: write a whole number)",
-                  "k.conf:8:14: error: `advert_int` must be a number of seconds, got `1s` (fix: write seconds with at most 3 decimals, e.g. `1` or `0.5`)",
-                  "k.conf:10:21: error: VIP 10.0.0.1/24 is on eth1 but the instance runs on eth0 (fix: remove `dev eth1`, or move the VIP to an instance on eth1)",
-                  "k.conf:10:26: warning: address options `label eth0:1` are ignored: xvip holds IPv4 VIPs on lo as /32 (fix: write the address alone)",
-                  "k.conf:11:5: error: `not-an-address` is not an IP address (fix: write ADDRESS or ADDRESS/PREFIX-LENGTH, e.g. 10.0.0.100/24)",
-                  "k.conf:14:10: error: expected `weight N [reverse]` after `eth1` (fix: write `eth1 weight -20`, or the name alone)",
-              }));
+    EXPECT_EQ(
+        rendered(result.diagnostics),
+        (std::vector<std::string>{
+            "k.conf:2:16: error: VRRP version must be 2 or 3, got 4 (fix: write `vrrp_version 3` (or 2 for old peers))",
+            "k.conf:3:21: error: xvip sends multicast adverts to 224.0.0.18 only (fix: remove `vrrp_mcast_group4`; "
+            "every router of the VRID must use the standard group)",
+            "k.conf:7:21: error: `virtual_router_id` must be an integer, got `seven` (fix: write a whole number)",
+            "k.conf:8:14: error: `advert_int` must be a number of seconds, got `1s` (fix: write seconds with at most 3 "
+            "decimals, e.g. `1` or `0.5`)",
+            "k.conf:10:21: error: VIP 10.0.0.1/24 is on eth1 but the instance runs on eth0 (fix: remove `dev eth1`, or "
+            "move the VIP to an instance on eth1)",
+            "k.conf:10:26: warning: address options `label eth0:1` are ignored: xvip holds IPv4 VIPs on lo as /32 "
+            "(fix: write the address alone)",
+            "k.conf:11:5: error: `not-an-address` is not an IP address (fix: write ADDRESS or ADDRESS/PREFIX-LENGTH, "
+            "e.g. 10.0.0.100/24)",
+            "k.conf:14:10: error: expected `weight N [reverse]` after `eth1` (fix: write `eth1 weight -20`, or the "
+            "name alone)",
+        }));
 }
 
 // keepalived 2.2's unicast options (vrrp_parser.c, vrrp_data.c alloc_vrrp_unicast_peer): the TTL
@@ -237,19 +269,23 @@ TEST(KeepalivedConf, BadTtlValuesPointAtTheValue) {
         "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n");
     EXPECT_EQ(rendered(result.diagnostics),
               (std::vector<std::string>{
-                  "k.conf:8:14: error: unknown unicast_peer option `hops` (fix: write `ADDRESS`, optionally followed by `min_ttl N` and `max_ttl N`)",
+                  "k.conf:8:14: error: unknown unicast_peer option `hops` (fix: write `ADDRESS`, optionally followed "
+                  "by `min_ttl N` and `max_ttl N`)",
                   "k.conf:9:14: error: `max_ttl` needs a value (fix: write `max_ttl N` with N from 1 to 255)",
                   "k.conf:10:22: error: `min_ttl` must be an integer, got `x` (fix: write a whole number)",
-                  "k.conf:6:34: error: instance V: peer 10.0.0.2: min_ttl 200 > max_ttl 100: every advert from it would be discarded (fix: make max_ttl at least min_ttl)",
-                  "k.conf:7:22: error: instance V: peer 10.0.0.3: min_ttl 256 is out of range (fix: write a TTL from 1 to 255 (min_ttl 1 admits every advert))",
-                  "k.conf:4:15: error: instance V: unicast_ttl 0 is out of range (fix: write a TTL from 1 to 255, or remove it for 255)",
+                  "k.conf:6:34: error: instance V: peer 10.0.0.2: min_ttl 200 > max_ttl 100: every advert from it "
+                  "would be discarded (fix: make max_ttl at least min_ttl)",
+                  "k.conf:7:22: error: instance V: peer 10.0.0.3: min_ttl 256 is out of range (fix: write a TTL from 1 "
+                  "to 255 (min_ttl 1 admits every advert))",
+                  "k.conf:4:15: error: instance V: unicast_ttl 0 is out of range (fix: write a TTL from 1 to 255, or "
+                  "remove it for 255)",
               }));
 }
 
 TEST(KeepalivedConf, ReaderNeverThrowsOnGarbage) {
-    for (const std::string& text : {std::string("{{{{"), std::string("}}}"), std::string("\"\n\"{"),
-                                   std::string("vrrp_instance {\n}\n"), std::string(1, '\0'),
-                                   std::string("include\n"), std::string("vrrp_instance a b c { virtual_ipaddress x }")}) {
+    for (const std::string& text :
+         {std::string("{{{{"), std::string("}}}"), std::string("\"\n\"{"), std::string("vrrp_instance {\n}\n"),
+          std::string(1, '\0'), std::string("include\n"), std::string("vrrp_instance a b c { virtual_ipaddress x }")}) {
         EXPECT_NO_THROW(read_text(text));
     }
 }

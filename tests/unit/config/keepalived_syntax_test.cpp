@@ -65,15 +65,19 @@ TEST(KeepalivedSyntax, ConditionalLinesFollowTheInstanceName) {
 TEST(KeepalivedSyntax, ParameterSubstitutionIsRefused) {
     DiagnosticSink sink;
     parse("$IF=eth0\ninterface ${IF}\n~SEQ(x,1,3) a\n", sink);
-    EXPECT_EQ(rendered(sink.all()),
-              (std::vector<std::string>{
-                  "k.conf:1:1: error: keepalived parameter substitution (`$IF=eth0`) is not supported (fix: write the expanded text in place of the $NAME definition and its uses)",
-                  "k.conf:2:11: error: keepalived parameter substitution (`${IF}`) is not supported (fix: write the expanded text in place of the $NAME definition and its uses)",
-                  "k.conf:3:1: error: keepalived sequence expansion (`~SEQ`) is not supported (fix: write out each generated line)"}));
+    EXPECT_EQ(
+        rendered(sink.all()),
+        (std::vector<std::string>{"k.conf:1:1: error: keepalived parameter substitution (`$IF=eth0`) is not supported "
+                                  "(fix: write the expanded text in place of the $NAME definition and its uses)",
+                                  "k.conf:2:11: error: keepalived parameter substitution (`${IF}`) is not supported "
+                                  "(fix: write the expanded text in place of the $NAME definition and its uses)",
+                                  "k.conf:3:1: error: keepalived sequence expansion (`~SEQ`) is not supported (fix: "
+                                  "write out each generated line)"}));
 }
 
 TEST(KeepalivedSyntax, IncludesSpliceFilesInGlobOrderRelativeToTheIncluder) {
-    InMemoryIncludeResolver files(std::map<std::string, std::string>{{"etc/conf.d/b.conf", "b 1\n"}, {"etc/conf.d/a.conf", "a {\n"}, {"etc/other.conf", "x 1\n"}});
+    InMemoryIncludeResolver files(std::map<std::string, std::string>{
+        {"etc/conf.d/b.conf", "b 1\n"}, {"etc/conf.d/a.conf", "a {\n"}, {"etc/other.conf", "x 1\n"}});
     DiagnosticSink sink;
     const auto top = parse_keepalived_syntax("include conf.d/*.conf\n}\n", "etc/main.conf", files, sink);
     EXPECT_TRUE(sink.all().empty()) << ::testing::PrintToString(rendered(sink.all()));
@@ -85,11 +89,13 @@ TEST(KeepalivedSyntax, IncludesSpliceFilesInGlobOrderRelativeToTheIncluder) {
 }
 
 TEST(KeepalivedSyntax, IncludeCyclesAndDepthAreBounded) {
-    InMemoryIncludeResolver files(std::map<std::string, std::string>{{"a.conf", "include b.conf\n"}, {"b.conf", "x 1\ninclude a.conf\n"}});
+    InMemoryIncludeResolver files(
+        std::map<std::string, std::string>{{"a.conf", "include b.conf\n"}, {"b.conf", "x 1\ninclude a.conf\n"}});
     DiagnosticSink sink;
     const auto top = parse_keepalived_syntax("include b.conf\n", "a.conf", files, sink);
     EXPECT_EQ(rendered(sink.all()),
-              (std::vector<std::string>{"b.conf:2:9: error: include cycle: a.conf -> b.conf -> a.conf (fix: remove the include of a.conf from b.conf)"}));
+              (std::vector<std::string>{"b.conf:2:9: error: include cycle: a.conf -> b.conf -> a.conf (fix: remove the "
+                                        "include of a.conf from b.conf)"}));
     ASSERT_EQ(top.size(), 1u);
 
     InMemoryIncludeResolver self(std::map<std::string, std::string>{{"s.conf", "include s.conf\n"}});

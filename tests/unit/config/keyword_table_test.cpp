@@ -1,11 +1,11 @@
-#include "config/keepalived_keywords.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "config/keepalived_keywords.hpp"
 
 namespace xvip {
 namespace {
@@ -26,7 +26,8 @@ TEST(KeywordTable, DocumentMatchesTheTable) {
 TEST(KeywordTable, EachKeywordIsClassifiedOncePerSection) {
     std::set<std::pair<KeywordSection, std::string_view>> seen;
     for (const KeywordRule& rule : keepalived_keyword_table()) {
-        EXPECT_TRUE(seen.emplace(rule.section, rule.keyword).second) << rule.keyword << " twice in " << to_string(rule.section);
+        EXPECT_TRUE(seen.emplace(rule.section, rule.keyword).second)
+            << rule.keyword << " twice in " << to_string(rule.section);
         EXPECT_FALSE(rule.note.empty()) << rule.keyword << " needs a note";
     }
 }

@@ -15,7 +15,9 @@ using test::fixture_file;
 using test::ip;
 using test::rendered;
 
-ReadResult read(const std::string& text) { return read_toml_config(text, "x.toml"); }
+ReadResult read(const std::string& text) {
+    return read_toml_config(text, "x.toml");
+}
 
 TEST(TomlConfig, TheDocumentedExampleReadsCleanly) {
     const ReadResult result = read_toml_config_file(std::string(XVIP_DOCS_DIR) + "/xvip.example.toml");
@@ -81,12 +83,13 @@ priorty = 100
 [instance.notify]
 master = "/bin/true"
 )");
-    EXPECT_EQ(rendered(result.diagnostics),
-              (std::vector<std::string>{
-                  "x.toml:2:1: error: unknown key `global.clod` (fix: did you mean `cloud`?)",
-                  "x.toml:10:1: error: unknown key `instance.notify.master` (fix: remove it; docs/config.md lists every key)",
-                  "x.toml:8:1: error: unknown key `instance.priorty` (fix: did you mean `priority`?)",
-              }));
+    EXPECT_EQ(
+        rendered(result.diagnostics),
+        (std::vector<std::string>{
+            "x.toml:2:1: error: unknown key `global.clod` (fix: did you mean `cloud`?)",
+            "x.toml:10:1: error: unknown key `instance.notify.master` (fix: remove it; docs/config.md lists every key)",
+            "x.toml:8:1: error: unknown key `instance.priorty` (fix: did you mean `priority`?)",
+        }));
 }
 
 TEST(TomlConfig, WrongTypesAndValuesNameTheKey) {
@@ -98,22 +101,26 @@ advert_interval = 1
 vips = ["10.0.0.1", "nope", 3]
 preempt = "yes"
 )");
-    EXPECT_EQ(rendered(result.diagnostics),
-              (std::vector<std::string>{
-                  "x.toml:4:8: error: instance.vrid must be an integer (fix: write instance.vrid as an integer)",
-                  "x.toml:5:19: error: instance.advert_interval must be a duration string such as \"1s\" or \"100ms\" (fix: write instance.advert_interval as a duration string such as \"1s\" or \"100ms\")",
-                  "x.toml:6:21: error: \"nope\" is not an IP address (fix: write \"ADDRESS\" or \"ADDRESS/PREFIX-LENGTH\", e.g. \"10.0.0.100/24\")",
-                  "x.toml:6:29: error: instance.vips entries must be strings (fix: quote each entry)",
-                  "x.toml:7:11: error: instance.preempt must be true or false (fix: write instance.preempt as true or false)",
-              }));
+    EXPECT_EQ(
+        rendered(result.diagnostics),
+        (std::vector<std::string>{
+            "x.toml:4:8: error: instance.vrid must be an integer (fix: write instance.vrid as an integer)",
+            "x.toml:5:19: error: instance.advert_interval must be a duration string such as \"1s\" or \"100ms\" (fix: "
+            "write instance.advert_interval as a duration string such as \"1s\" or \"100ms\")",
+            "x.toml:6:21: error: \"nope\" is not an IP address (fix: write \"ADDRESS\" or \"ADDRESS/PREFIX-LENGTH\", "
+            "e.g. \"10.0.0.100/24\")",
+            "x.toml:6:29: error: instance.vips entries must be strings (fix: quote each entry)",
+            "x.toml:7:11: error: instance.preempt must be true or false (fix: write instance.preempt as true or false)",
+        }));
 }
 
 TEST(TomlConfig, DurationsNeedAUnitAndWholeMilliseconds) {
     const std::string base = "[[instance]]\nname = \"a\"\ninterface = \"eth0\"\nvrid = 1\nvips = [\"10.0.0.1\"]\n";
     EXPECT_EQ(read(base + "preempt_delay = \"2m\"\n").config.instances.at(0).preempt_delay, Milliseconds{120000});
     EXPECT_EQ(rendered(read(base + "preempt_delay = \"1500us\"\n").diagnostics),
-              std::vector<std::string>{"x.toml:6:17: error: instance.preempt_delay = \"1500us\" is not a duration in whole milliseconds "
-                                       "(fix: write a number with a unit, e.g. \"1s\", \"0.1s\" or \"100ms\")"});
+              std::vector<std::string>{
+                  "x.toml:6:17: error: instance.preempt_delay = \"1500us\" is not a duration in whole milliseconds "
+                  "(fix: write a number with a unit, e.g. \"1s\", \"0.1s\" or \"100ms\")"});
     EXPECT_FALSE(read(base + "preempt_delay = \"5\"\n").ok());
 }
 
@@ -129,22 +136,31 @@ TEST(TomlConfig, SyntaxErrorsAreReportedNotThrown) {
 TEST(TomlConfig, ControlCharactersAreRefusedBeforeTheParserSeesThem) {
     // Found by the fuzzer: toml++ 3.3 asserts on a NUL inside a table header.
     const ReadResult result = read(std::string("[global]\n[\0x]\n", 14));
-    EXPECT_EQ(rendered(result.diagnostics),
-              std::vector<std::string>{"x.toml:2:2: error: TOML syntax: control character in the file (fix: fix the TOML syntax at this place)"});
+    EXPECT_EQ(
+        rendered(result.diagnostics),
+        std::vector<std::string>{
+            "x.toml:2:2: error: TOML syntax: control character in the file (fix: fix the TOML syntax at this place)"});
     EXPECT_EQ(rendered(read("[global]\n[=[instance]]\n").diagnostics),
-              std::vector<std::string>{"x.toml:2:2: error: TOML syntax: a table header must start with a key (fix: fix the TOML syntax at this place)"});
+              std::vector<std::string>{"x.toml:2:2: error: TOML syntax: a table header must start with a key (fix: fix "
+                                       "the TOML syntax at this place)"});
     EXPECT_EQ(rendered(read("a = 1 \xc3\xa9\n").diagnostics),
-              std::vector<std::string>{"x.toml:1:7: error: TOML syntax: a non-ASCII character outside a string or comment (fix: fix the TOML syntax at this place)"});
+              std::vector<std::string>{"x.toml:1:7: error: TOML syntax: a non-ASCII character outside a string or "
+                                       "comment (fix: fix the TOML syntax at this place)"});
     EXPECT_EQ(rendered(read("a = [}]\n").diagnostics),
-              std::vector<std::string>{"x.toml:1:6: error: TOML syntax: `}` closes nothing that is open (fix: fix the TOML syntax at this place)"});
+              std::vector<std::string>{"x.toml:1:6: error: TOML syntax: `}` closes nothing that is open (fix: fix the "
+                                       "TOML syntax at this place)"});
     EXPECT_EQ(rendered(read("name = 80::\"\xc4\xa8\"\n").diagnostics),
-              std::vector<std::string>{"x.toml:1:12: error: TOML syntax: a quote in the middle of a bare word (fix: fix the TOML syntax at this place)"});
+              std::vector<std::string>{"x.toml:1:12: error: TOML syntax: a quote in the middle of a bare word (fix: "
+                                       "fix the TOML syntax at this place)"});
     EXPECT_EQ(rendered(read("[\"\"\"[x\n").diagnostics),
-              std::vector<std::string>{"x.toml:1:2: error: TOML syntax: a multi-line string where a key is expected (fix: fix the TOML syntax at this place)"});
+              std::vector<std::string>{"x.toml:1:2: error: TOML syntax: a multi-line string where a key is expected "
+                                       "(fix: fix the TOML syntax at this place)"});
     EXPECT_TRUE(read("[global]\npin_dir = '''\n/x'''\n").ok());
-    EXPECT_EQ(read("[global]\nlog_level = [\n  '''x''',\n  \"\"\"y\"\"\"]\n").diagnostics.size(), 1u) << "a type error, not a syntax error";
+    EXPECT_EQ(read("[global]\nlog_level = [\n  '''x''',\n  \"\"\"y\"\"\"]\n").diagnostics.size(), 1u)
+        << "a type error, not a syntax error";
     EXPECT_EQ(rendered(read("r = [1_r@['x']]\n").diagnostics),
-              std::vector<std::string>{"x.toml:1:10: error: TOML syntax: `[` in the middle of a bare word (fix: fix the TOML syntax at this place)"});
+              std::vector<std::string>{"x.toml:1:10: error: TOML syntax: `[` in the middle of a bare word (fix: fix "
+                                       "the TOML syntax at this place)"});
     // Non-ASCII text in comments and strings is fine.
     EXPECT_TRUE(read("# caf\xc3\xa9\n[global]\npin_dir = \"/caf\xc3\xa9\"\n").ok());
     // Brackets inside values and strings are not headers.

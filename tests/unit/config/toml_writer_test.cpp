@@ -84,21 +84,22 @@ TEST_P(TomlWriterRoundTrip, KeepalivedConfReadsBackTheSameFromTheWrittenToml) {
     expect_same_settings(imported.config, reread.config);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Files, TomlWriterRoundTrip,
-    ::testing::Values(test::fixture_file("v2-mcast-noauth.conf"), test::fixture_file("v2-mcast-pass.conf"),
-                      test::fixture_file("v2-ucast.conf"), test::fixture_file("v3-mcast.conf"),
-                      test::fixture_file("v3-ucast.conf"), test::fixture_file("v3-ipv6.conf"),
-                      test::fixture_file("v3-four-vips.conf"), test::fixture_file("v3-owner.conf"),
-                      test::fixture_file("v3-vrid255.conf"), test::fixture_file("v3-garp-refresh.conf"),
-                      test::data_path("lvs_dr.conf"), test::data_path("sync_group.conf")),
-    [](const ::testing::TestParamInfo<std::string>& p) {
-        std::string name = std::filesystem::path(p.param).stem().string();
-        for (auto& c : name) {
-            if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-        }
-        return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Files, TomlWriterRoundTrip,
+                         ::testing::Values(test::fixture_file("v2-mcast-noauth.conf"),
+                                           test::fixture_file("v2-mcast-pass.conf"),
+                                           test::fixture_file("v2-ucast.conf"), test::fixture_file("v3-mcast.conf"),
+                                           test::fixture_file("v3-ucast.conf"), test::fixture_file("v3-ipv6.conf"),
+                                           test::fixture_file("v3-four-vips.conf"), test::fixture_file("v3-owner.conf"),
+                                           test::fixture_file("v3-vrid255.conf"),
+                                           test::fixture_file("v3-garp-refresh.conf"), test::data_path("lvs_dr.conf"),
+                                           test::data_path("sync_group.conf")),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                             std::string name = std::filesystem::path(p.param).stem().string();
+                             for (auto& c : name) {
+                                 if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                             }
+                             return name;
+                         });
 
 TEST(TomlWriter, UnicastTtlAndPeerRangesSurviveTheRoundTrip) {
     InMemoryIncludeResolver none;

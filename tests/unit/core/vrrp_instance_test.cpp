@@ -1,6 +1,8 @@
 // VrrpInstance, the part of xvipd that decides what the data plane does and when, driven in
 // simulated time: its state words, adverts and GARPs are recorded with the instant they left, and
 // a peer is an advert handed to receive() at a chosen instant.
+#include "xvipd/vrrp_instance.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -8,7 +10,6 @@
 
 #include "codec/advert_codec.hpp"
 #include "sim_timers.hpp"
-#include "xvipd/vrrp_instance.hpp"
 
 namespace xvip {
 namespace {
@@ -52,41 +53,39 @@ public:
 
     VrrpInstance& make(const Instance& config) {
         instance_ = std::make_unique<VrrpInstance>(
-            config,
-            VrrpInstance::Wiring{
-                .timers = timers_,
-                .write_state =
-                    [this](StateWord w) {
-                        word_ = w;
-                        writes.push_back({timers_.now(), w});
-                    },
-                .read_state = [this] { return word_; },
-                .mac = MacAddress{0x02, 0, 0, 0, 0, 1},
-                .source = source_,
-                .send_advert =
-                    [this](std::span<const std::uint8_t> m, const IpAddress& s, const IpAddress& d) {
-                        const auto decoded = decode_advert(m, IpEnvelope{AddressFamily::ipv4, s, d});
-                        EXPECT_TRUE(decoded.has_value()) << "the instance sent an advert it cannot read back";
-                        if (decoded.has_value()) {
-                            adverts.push_back({timers_.now(), decoded->advert.priority});
-                            if (link) link(decoded->advert, s);
-                        }
-                        return true;
-                    },
-                .send_frame =
-                    [this](std::span<const std::uint8_t>) {
-                        frames.push_back(timers_.now());
-                        return true;
-                    },
-                .drain_socket =
-                    [this] {
-                        ++drains;
-                        if (waiting) std::exchange(waiting, nullptr)();
-                    },
-                .on_transition =
-                    [this](const VrrpInstance&, const Transition& t) { transitions.push_back(t); },
-                .route_local_traffic = nullptr,
-            });
+            config, VrrpInstance::Wiring{
+                        .timers = timers_,
+                        .write_state =
+                            [this](StateWord w) {
+                                word_ = w;
+                                writes.push_back({timers_.now(), w});
+                            },
+                        .read_state = [this] { return word_; },
+                        .mac = MacAddress{0x02, 0, 0, 0, 0, 1},
+                        .source = source_,
+                        .send_advert =
+                            [this](std::span<const std::uint8_t> m, const IpAddress& s, const IpAddress& d) {
+                                const auto decoded = decode_advert(m, IpEnvelope{AddressFamily::ipv4, s, d});
+                                EXPECT_TRUE(decoded.has_value()) << "the instance sent an advert it cannot read back";
+                                if (decoded.has_value()) {
+                                    adverts.push_back({timers_.now(), decoded->advert.priority});
+                                    if (link) link(decoded->advert, s);
+                                }
+                                return true;
+                            },
+                        .send_frame =
+                            [this](std::span<const std::uint8_t>) {
+                                frames.push_back(timers_.now());
+                                return true;
+                            },
+                        .drain_socket =
+                            [this] {
+                                ++drains;
+                                if (waiting) std::exchange(waiting, nullptr)();
+                            },
+                        .on_transition = [this](const VrrpInstance&, const Transition& t) { transitions.push_back(t); },
+                        .route_local_traffic = nullptr,
+                    });
         return *instance_;
     }
 
@@ -95,9 +94,10 @@ public:
 
     // An advert from the peer, heard now.
     void hear(std::uint8_t priority) {
-        hear(Advert{.version = VrrpVersion::v3, .vrid = 51, .priority = priority, .interval_cs = 100,
-                    .addresses = {vip}},
-             peer);
+        hear(
+            Advert{
+                .version = VrrpVersion::v3, .vrid = 51, .priority = priority, .interval_cs = 100, .addresses = {vip}},
+            peer);
     }
     void hear(const Advert& advert, const IpAddress& from) {
         if (instance_) instance_->receive(advert, ReceiveMetadata{.ttl = 255, .source = from, .destination = group});
@@ -132,8 +132,8 @@ protected:
     }
 
     std::size_t frames_between(TimePoint from, TimePoint to) const {
-        return static_cast<std::size_t>(std::count_if(node.frames.begin(), node.frames.end(),
-                                                      [&](TimePoint t) { return t >= from && t < to; }));
+        return static_cast<std::size_t>(
+            std::count_if(node.frames.begin(), node.frames.end(), [&](TimePoint t) { return t >= from && t < to; }));
     }
 
     sim::SimTimers timers;
@@ -337,7 +337,7 @@ TEST_F(VrrpInstanceTest, GarpBurstsHaveTheirCountAndSpacing) {
     ASSERT_FALSE(node.transitions.empty());
     const auto active = node.transitions.back().decided;
     EXPECT_EQ(node.transitions.back().to, State::master);
-    const std::vector<TimePoint> expected{active,         active + 100ms,  active + 200ms,
+    const std::vector<TimePoint> expected{active,          active + 100ms,  active + 200ms,
                                           active + 5000ms, active + 5100ms, active + 5200ms};
     EXPECT_EQ(node.frames, expected);
 }

@@ -1,14 +1,12 @@
 #include "daemon/child_processes.hpp"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
-#include <thread>
-
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon_test_support.hpp"
@@ -151,10 +149,10 @@ TEST(ChildProcesses, RunsAsTheGivenUser) {
     ASSERT_TRUE(nobody) << nobody.error().message;
     TempDir dir;
     ::chmod(dir.path().c_str(), 0755);  // nobody must reach the script
-    const auto script = test::write_script(
-        dir / "whoami.sh", "[ \"$(id -u)\" = " + std::to_string(nobody->uid) + " ] && [ \"$(id -g)\" = " +
-                               std::to_string(nobody->gid) + " ]",
-        0755);
+    const auto script = test::write_script(dir / "whoami.sh",
+                                           "[ \"$(id -u)\" = " + std::to_string(nobody->uid) +
+                                               " ] && [ \"$(id -g)\" = " + std::to_string(nobody->gid) + " ]",
+                                           0755);
     EventLoop loop;
     ChildProcesses children(loop, 50ms);
     Outcome as_nobody, as_us;

@@ -1,11 +1,10 @@
 #include "daemon/control_server.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstring>
@@ -33,7 +32,8 @@ ControlServer::Handler status_handler() {
 // A raw, non-blocking client, so that the test drives the loop itself.
 class RawClient {
 public:
-    explicit RawClient(const std::string& path) : fd_(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
+    explicit RawClient(const std::string& path)
+        : fd_(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
         sockaddr_un address{};
         address.sun_family = AF_UNIX;
         std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
@@ -52,7 +52,8 @@ public:
     bool has_lines(std::size_t lines) {
         char buffer[4096];
         ssize_t n;
-        while ((n = ::recv(fd_.get(), buffer, sizeof buffer, 0)) > 0) received_.append(buffer, static_cast<std::size_t>(n));
+        while ((n = ::recv(fd_.get(), buffer, sizeof buffer, 0)) > 0)
+            received_.append(buffer, static_cast<std::size_t>(n));
         if (n == 0) closed_ = true;
         return static_cast<std::size_t>(std::count(received_.begin(), received_.end(), '\n')) >= lines;
     }
@@ -99,7 +100,7 @@ TEST(ControlServer, SocketIsRootOnly) {
     const auto path = run_dir + "/xvipd.sock";
     EventLoop loop;
     ControlServer server(loop, {.path = path}, status_handler());
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_TRUE(S_ISSOCK(st.st_mode));
     EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -140,7 +141,8 @@ TEST(ControlServer, ASilentClientDoesNotStopAnotherBeingServed) {
     partial.send("{\"command\": \"sta");
     RawClient active(path);
     active.send("{\"command\": \"status\"}\n");
-    ASSERT_TRUE(test::run_until(loop, [&] { return active.has_lines(1); }, 1000ms));
+    ASSERT_TRUE(test::run_until(
+        loop, [&] { return active.has_lines(1); }, 1000ms));
     EXPECT_EQ(active.line(0), (json{{"instances", json::array({"VI_1"})}}));
     EXPECT_EQ(server.connections(), 3u);
 }
@@ -155,8 +157,16 @@ TEST(ControlServer, LimitsConnectionsAndClosesIdleOnes) {
     RawClient second(path);
     ASSERT_TRUE(test::run_until(loop, [&] { return second.has_lines(1); }));
     EXPECT_NE(second.line(0).value("error", "").find("too many connections"), std::string::npos);
-    ASSERT_TRUE(test::run_until(loop, [&] { return server.connections() == 0; }, 1000ms)) << "idle: closed";
-    EXPECT_TRUE(test::run_until(loop, [&] { first.has_lines(1); return first.closed(); }, 1000ms));
+    ASSERT_TRUE(test::run_until(
+        loop, [&] { return server.connections() == 0; }, 1000ms))
+        << "idle: closed";
+    EXPECT_TRUE(test::run_until(
+        loop,
+        [&] {
+            first.has_lines(1);
+            return first.closed();
+        },
+        1000ms));
 }
 
 TEST(ControlServer, ReplacesAStaleSocketButNotALiveOne) {

@@ -60,7 +60,7 @@ inline std::string read_file(const std::string& path) {
 }
 
 inline bool exists(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
 }
 

@@ -1,9 +1,8 @@
 #include "daemon/event_loop.hpp"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
@@ -19,7 +18,10 @@ TEST(EventLoop, RunsTimersInDeadlineOrderAndSkipsCancelledOnes) {
     EventLoop loop;
     std::vector<std::string> ran;
     const auto t0 = Clock::now();
-    loop.schedule(t0 + 30ms, [&] { ran.push_back("third"); loop.stop(); });
+    loop.schedule(t0 + 30ms, [&] {
+        ran.push_back("third");
+        loop.stop();
+    });
     loop.schedule(t0 + 10ms, [&] { ran.push_back("first"); });
     const auto cancelled = loop.schedule(t0 + 15ms, [&] { ran.push_back("cancelled"); });
     loop.schedule(t0 + 20ms, [&] { ran.push_back("second"); });

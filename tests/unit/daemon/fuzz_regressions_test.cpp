@@ -21,7 +21,9 @@
 namespace xvip::fuzz {
 
 // So that a failure says "refused", not the enum's bytes.
-void PrintTo(Outcome outcome, std::ostream* out) { *out << (outcome == Outcome::refused ? "refused" : "accepted"); }
+void PrintTo(Outcome outcome, std::ostream* out) {
+    *out << (outcome == Outcome::refused ? "refused" : "accepted");
+}
 
 namespace {
 

@@ -1,10 +1,9 @@
 #include "daemon/notify_hooks.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
@@ -18,12 +17,14 @@ namespace {
 using namespace std::chrono_literals;
 using test::TempDir;
 
-ScriptPolicy policy() { return {.enforce_security = true, .daemon_uid = ::geteuid()}; }
+ScriptPolicy policy() {
+    return {.enforce_security = true, .daemon_uid = ::geteuid()};
+}
 
 // A hook that appends its arguments, one per line, then a separator, to `out`.
 std::string recording_hook(const TempDir& dir, const std::string& name, const std::string& out) {
-    return test::write_script(dir / name, "for a in \"$@\"; do printf '%s\\n' \"$a\"; done >> " + out +
-                                              "\necho -- >> " + out);
+    return test::write_script(dir / name,
+                              "for a in \"$@\"; do printf '%s\\n' \"$a\"; done >> " + out + "\necho -- >> " + out);
 }
 
 Script prepared(const std::string& command) {
@@ -90,7 +91,7 @@ TEST(NotifyFifo, WritesLinesAsKeepalivedDoes) {
     TempDir dir;
     const auto path = dir / "fifo";
     NotifyFifo fifo(path);
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_TRUE(S_ISFIFO(st.st_mode));
     EXPECT_EQ(st.st_mode & 0777, 0600u);

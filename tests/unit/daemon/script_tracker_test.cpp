@@ -1,8 +1,7 @@
 #include "daemon/script_tracker.hpp"
 
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <string>

@@ -55,12 +55,8 @@ struct SimulatedKernel {
     bool frozen = false;
     int samples = 0;
 
-    std::uint64_t jiffy_at(std::chrono::nanoseconds t) const {
-        return static_cast<std::uint64_t>(t / tick);
-    }
-    std::chrono::nanoseconds start_of(std::uint64_t jiffy) const {
-        return static_cast<std::int64_t>(jiffy) * tick;
-    }
+    std::uint64_t jiffy_at(std::chrono::nanoseconds t) const { return static_cast<std::uint64_t>(t / tick); }
+    std::chrono::nanoseconds start_of(std::uint64_t jiffy) const { return static_cast<std::int64_t>(jiffy) * tick; }
     LeaseClock::Sample operator()() {
         const std::uint64_t jiffies = frozen ? jiffy_at(10s) : jiffy_at(now);
         const LeaseClock::Sample sample{jiffies, now};

@@ -18,13 +18,14 @@ TEST(LibbpfMessages, TheVerifierTailIsTheEndOfTheLastLoadLog) {
     messages.append("libbpf: prog 'old': BPF program load failed: Permission denied\n");
     messages.append("libbpf: prog 'old': -- BEGIN PROG LOAD LOG --\nold log\n-- END PROG LOAD LOG --\n");
     messages.append("libbpf: prog 'xvip_xdp': BPF program load failed: Permission denied\n");
-    messages.append("libbpf: prog 'xvip_xdp': -- BEGIN PROG LOAD LOG --\n"
-                    "0: R1=ctx() R10=fp0\n; int xvip_xdp(struct xdp_md *ctx)\n\n"
-                    "261: (0f) r1 += r2\n"
-                    "math between pkt pointer and register with unbounded min value is not allowed\n"
-                    "processed 300 insns (limit 1000000)\n"
-                    "-- END PROG LOAD LOG --\n"
-                    "libbpf: failed to load object 'xvip_bpf'\n");
+    messages.append(
+        "libbpf: prog 'xvip_xdp': -- BEGIN PROG LOAD LOG --\n"
+        "0: R1=ctx() R10=fp0\n; int xvip_xdp(struct xdp_md *ctx)\n\n"
+        "261: (0f) r1 += r2\n"
+        "math between pkt pointer and register with unbounded min value is not allowed\n"
+        "processed 300 insns (limit 1000000)\n"
+        "-- END PROG LOAD LOG --\n"
+        "libbpf: failed to load object 'xvip_bpf'\n");
     EXPECT_EQ(messages.verifier_log_tail(2),
               "math between pkt pointer and register with unbounded min value is not allowed\n"
               "processed 300 insns (limit 1000000)");
@@ -42,8 +43,9 @@ TEST(LibbpfMessages, NoLoadLogNoTail) {
 TEST(LibbpfMessages, TheKernelErrorMessageIsTheLastExtendedAck) {
     LibbpfMessages messages;
     messages.append("libbpf: Kernel error message: first\n");
-    messages.append("libbpf: Kernel error message: virtio_net: Can't set XDP while host is "
-                    "implementing GRO_HW/CSUM, disable GRO_HW/CSUM first\n");
+    messages.append(
+        "libbpf: Kernel error message: virtio_net: Can't set XDP while host is "
+        "implementing GRO_HW/CSUM, disable GRO_HW/CSUM first\n");
     EXPECT_EQ(messages.kernel_error_message(),
               "virtio_net: Can't set XDP while host is implementing GRO_HW/CSUM, disable GRO_HW/CSUM "
               "first");
@@ -59,12 +61,11 @@ void open_garbage_object() {
 
 TEST(LibbpfMessages, MessagesOutsideACaptureGoToTheRouteAndCapturesStillTakeTheirs) {
     std::vector<std::pair<LibbpfLevel, std::string>> routed;
-    route_libbpf_messages([&](LibbpfLevel level, std::string_view message) {
-        routed.emplace_back(level, std::string(message));
-    });
+    route_libbpf_messages(
+        [&](LibbpfLevel level, std::string_view message) { routed.emplace_back(level, std::string(message)); });
     open_garbage_object();
-    const auto warning = std::find_if(routed.begin(), routed.end(),
-                                      [](const auto& m) { return m.first == LibbpfLevel::warning; });
+    const auto warning =
+        std::find_if(routed.begin(), routed.end(), [](const auto& m) { return m.first == LibbpfLevel::warning; });
     ASSERT_NE(warning, routed.end()) << "libbpf warned of nothing about a garbage object";
     EXPECT_EQ(warning->second.rfind("libbpf: ", 0), 0u) << warning->second;
     EXPECT_NE(warning->second.back(), '\n') << "one line, without its newline";

@@ -19,8 +19,7 @@ ElectionConfig config(std::uint8_t priority, const char* address = "10.0.0.2") {
     return c;
 }
 
-AdvertReceived advert(std::uint8_t priority, const char* source = "10.0.0.9",
-                      Duration interval = 1s) {
+AdvertReceived advert(std::uint8_t priority, const char* source = "10.0.0.9", Duration interval = 1s) {
     return {*IpAddress::parse(source), priority, interval};
 }
 
@@ -34,8 +33,8 @@ bool has(const Actions& actions, const T& wanted) {
 
 template <typename T>
 std::size_t position(const Actions& actions) {
-    auto it = std::find_if(actions.begin(), actions.end(),
-                           [](const Action& a) { return std::holds_alternative<T>(a); });
+    auto it =
+        std::find_if(actions.begin(), actions.end(), [](const Action& a) { return std::holds_alternative<T>(a); });
     return static_cast<std::size_t>(it - actions.begin());
 }
 
@@ -115,8 +114,8 @@ TEST(Election, NopreemptBackupAcceptsLowerPriority) {
     Election e(c);
     e.handle(Startup{}, t0);
     auto out = e.handle(advert(100), t0 + 1s);
-    EXPECT_TRUE(has(out.actions,
-                    ArmTimer{Timer::master_down, t0 + 1s + master_down_interval(VrrpVersion::v3, 150, 1s)}));
+    EXPECT_TRUE(
+        has(out.actions, ArmTimer{Timer::master_down, t0 + 1s + master_down_interval(VrrpVersion::v3, 150, 1s)}));
 }
 
 TEST(Election, PreemptDelayAcceptsLowerPriorityUntilItRunsOut) {

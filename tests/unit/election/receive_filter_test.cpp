@@ -10,7 +10,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+    return *IpAddress::parse(text);
+}
 
 ReceiveConfig v3_config() {
     ReceiveConfig c;

@@ -25,9 +25,13 @@ void Router::send(const Advert& advert, TimePoint) {
     network_.broadcast(id_, advert);
 }
 
-void Router::set_role(Role role, TimePoint) { role_ = role; }
+void Router::set_role(Role role, TimePoint) {
+    role_ = role;
+}
 
-void Router::announce(TimePoint) { ++announcements_; }
+void Router::announce(TimePoint) {
+    ++announcements_;
+}
 
 void Router::state_changed(State from, State to, TimePoint now) {
     network_.record({now, id_, from, to});
@@ -64,7 +68,9 @@ void Network::set_link_delay(int from, int to, Duration d) {
     link_delay_.at(static_cast<std::size_t>(from)).at(static_cast<std::size_t>(to)) = d;
 }
 
-void Network::partition(std::vector<std::vector<int>> groups) { groups_ = std::move(groups); }
+void Network::partition(std::vector<std::vector<int>> groups) {
+    groups_ = std::move(groups);
+}
 
 void Network::start_all() {
     for (int i = 0; i < size(); ++i) start(i);
@@ -123,11 +129,8 @@ void Network::run_until(TimePoint end) {
                 timer_owner = i;
             }
         }
-        const bool delivery_first =
-            !in_flight_.empty() && (!next_timer || in_flight_.top().at <= *next_timer);
-        const TimePoint next = delivery_first ? in_flight_.top().at
-                               : next_timer  ? *next_timer
-                                             : end;
+        const bool delivery_first = !in_flight_.empty() && (!next_timer || in_flight_.top().at <= *next_timer);
+        const TimePoint next = delivery_first ? in_flight_.top().at : next_timer ? *next_timer : end;
         if (next > end) break;
         if (!delivery_first && !next_timer) break;
         now_ = next;

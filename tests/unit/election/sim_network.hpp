@@ -24,9 +24,7 @@ struct Delivery {
 };
 
 struct DeliveryLater {
-    bool operator()(const Delivery& a, const Delivery& b) const {
-        return a.at != b.at ? a.at > b.at : a.seq > b.seq;
-    }
+    bool operator()(const Delivery& a, const Delivery& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
 };
 
 struct Transition {
@@ -46,8 +44,7 @@ struct Received {
 
 class Network;
 
-class Router final : public AdvertTransport, public DataplaneRole, public Announcer,
-                     public TransitionObserver {
+class Router final : public AdvertTransport, public DataplaneRole, public Announcer, public TransitionObserver {
 public:
     Router(Network& network, int id, InstanceConfig config);
 

@@ -15,17 +15,20 @@ using namespace std::chrono_literals;
 constexpr Duration delay = 1ms;
 
 // RFC 5798 §6.1, written out again so that a wrong formula in the library fails these tests.
-Duration v3_skew(int priority, Duration interval) { return interval * (256 - priority) / 256; }
-Duration v3_down(int priority, Duration interval) { return 3 * interval + v3_skew(priority, interval); }
+Duration v3_skew(int priority, Duration interval) {
+    return interval * (256 - priority) / 256;
+}
+Duration v3_down(int priority, Duration interval) {
+    return 3 * interval + v3_skew(priority, interval);
+}
 Duration v2_down(int priority, Duration interval) {
     return 3 * interval + Duration(1s) * (256 - priority) / 256;
 }
 
 bool ever_master(const Network& net, int node, TimePoint since = TimePoint{}) {
     const auto& ts = net.transitions();
-    return std::any_of(ts.begin(), ts.end(), [&](const Transition& t) {
-        return t.node == node && t.to == State::master && t.at >= since;
-    });
+    return std::any_of(ts.begin(), ts.end(),
+                       [&](const Transition& t) { return t.node == node && t.to == State::master && t.at >= since; });
 }
 
 std::optional<TimePoint> last_received(const Network& net, int from, int to, TimePoint before) {
@@ -96,8 +99,7 @@ TEST(Simulation, ActiveFailureTakenOverWithinMasterDownInterval) {
     EXPECT_EQ(t.net.masters(), std::vector<int>{1});
     EXPECT_FALSE(ever_master(t.net, 2));
     RecordProperty("takeover_after_crash_us",
-                   std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
-                                      takeover->at - crash).count()));
+                   std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(takeover->at - crash).count()));
 }
 
 TEST(Simulation, GracefulReleaseTakenOverWithinSkewTime) {
@@ -170,8 +172,7 @@ TEST(Simulation, PreemptDelayHonoured) {
     EXPECT_GE(takeover->at - *first_lower, 10s + v3_down(200, 1s) - 1s);
     EXPECT_LE(takeover->at - *first_lower, 10s + v3_down(200, 1s));
     RecordProperty("preempt_after_return_us",
-                   std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
-                                      takeover->at - back).count()));
+                   std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(takeover->at - back).count()));
     EXPECT_EQ(t.net.masters(), std::vector<int>{0});
 }
 

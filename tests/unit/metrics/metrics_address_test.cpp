@@ -28,14 +28,11 @@ TEST(MetricsAddress, NumericAddressesOfBothFamilies) {
 }
 
 TEST(MetricsAddress, RefusalsSayWhy) {
-    for (const auto& [text, says] : {std::pair{"localhost:9650", "not resolved"},
-                                     std::pair{"::1:9650", "brackets"},
-                                     std::pair{"[192.0.2.1]:9650", "not an IPv6 address"},
-                                     std::pair{"[::1]9650", "brackets"},
-                                     std::pair{"0", "1 to 65535"},
-                                     std::pair{"65536", "1 to 65535"},
-                                     std::pair{"127.0.0.1:", "1 to 65535"},
-                                     std::pair{"9650x", "1 to 65535"}}) {
+    for (const auto& [text, says] :
+         {std::pair{"localhost:9650", "not resolved"}, std::pair{"::1:9650", "brackets"},
+          std::pair{"[192.0.2.1]:9650", "not an IPv6 address"}, std::pair{"[::1]9650", "brackets"},
+          std::pair{"0", "1 to 65535"}, std::pair{"65536", "1 to 65535"}, std::pair{"127.0.0.1:", "1 to 65535"},
+          std::pair{"9650x", "1 to 65535"}}) {
         std::string error;
         EXPECT_FALSE(parse_metrics_address(text, error)) << text;
         EXPECT_NE(error.find(says), std::string::npos) << text << ": " << error;

@@ -101,8 +101,8 @@ TEST(MetricsExposition, EveryFieldOfTheSnapshotIsASeries) {
              "xvip_frame_failures_total{" + vi1 + "} 16",
              "xvip_lease_renewals_total{" + vi1 + "} 17",
              "xvip_stalls_total{" + vi1 + "} 18",
-             "xvip_advert_discards_total{" + vi1 + ",reason=\"" +
-                 std::string(to_string(DiscardReason::auth_mismatch)) + "\"} 7",
+             "xvip_advert_discards_total{" + vi1 + ",reason=\"" + std::string(to_string(DiscardReason::auth_mismatch)) +
+                 "\"} 7",
              "xvip_interface_advert_discards_total{interface=\"eth0\",reason=\"" +
                  std::string(to_string(DiscardReason::truncated)) + "\"} 4",
              std::string("xvip_dataplane_frames_total{interface=\"eth0\",verdict=\"arp_reply\"} 99"),

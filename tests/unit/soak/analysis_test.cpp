@@ -40,8 +40,8 @@ Fault fault(FaultKind kind, bool on_active) {
     return f;
 }
 
-const Timing kTiming{.advert = milliseconds(100), .round_trip = microseconds(200),
-                     .successor_master_down = microseconds(360'938)};
+const Timing kTiming{
+    .advert = milliseconds(100), .round_trip = microseconds(200), .successor_master_down = microseconds(360'938)};
 
 TEST(SoakRuns, LongestRunOfTwoAnsweringAndOfSilence) {
     const auto v = handover(2000, 800, 30, 0);

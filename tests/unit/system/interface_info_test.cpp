@@ -5,7 +5,9 @@
 namespace xvip {
 namespace {
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+    return *IpAddress::parse(text);
+}
 
 InterfacePrefix prefix(const char* address, std::uint8_t length) {
     return {.address = ip(address), .prefix_length = length};
@@ -30,9 +32,8 @@ TEST(PrefixContains, NeverAcrossFamilies) {
 
 TEST(OnLink, UsesSubnetsButNotHostPrefixes) {
     InterfaceInfo info;
-    info.prefixes = {prefix("192.0.2.10", 24), prefix("198.51.100.7", 32),
-                     prefix("2001:db8:1::10", 64), prefix("2001:db8:9::1", 128),
-                     prefix("fe80::1", 64)};
+    info.prefixes = {prefix("192.0.2.10", 24), prefix("198.51.100.7", 32), prefix("2001:db8:1::10", 64),
+                     prefix("2001:db8:9::1", 128), prefix("fe80::1", 64)};
     EXPECT_TRUE(on_link(info, ip("192.0.2.100")));
     EXPECT_FALSE(on_link(info, ip("198.51.100.7"))) << "a /32 (a VIP xvip added) is no subnet";
     EXPECT_FALSE(on_link(info, ip("203.0.113.1")));

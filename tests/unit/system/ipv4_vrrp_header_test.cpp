@@ -10,7 +10,9 @@
 namespace xvip {
 namespace {
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+    return *IpAddress::parse(text);
+}
 
 // The first 20 bytes of keepalived's own adverts (tests/fuzz/corpus/advert_decoder/*.ipv4, from
 // keepalived captures like those of tests/fixtures/keepalived): what our header must be, byte for

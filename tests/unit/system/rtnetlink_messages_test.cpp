@@ -1,12 +1,11 @@
 #include "system/rtnetlink_messages.hpp"
 
+#include <gtest/gtest.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 #include <array>
 #include <cstring>
@@ -14,7 +13,9 @@
 namespace xvip {
 namespace {
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+    return *IpAddress::parse(text);
+}
 
 // A message as the kernel would send it, built in a buffer with libmnl.
 class Message {
@@ -116,8 +117,9 @@ TEST(ParseAddressMessage, Ipv4PrefersTheLocalAddressAndReadsSecondary) {
     ASSERT_TRUE(parsed);
     EXPECT_EQ(parsed->index, 2);
     EXPECT_FALSE(parsed->deleted);
-    EXPECT_EQ(parsed->prefix, (InterfacePrefix{.address = ip("192.0.2.10"), .prefix_length = 24,
-                                               .secondary = true, .tentative = false}));
+    EXPECT_EQ(
+        parsed->prefix,
+        (InterfacePrefix{.address = ip("192.0.2.10"), .prefix_length = 24, .secondary = true, .tentative = false}));
 }
 
 TEST(ParseAddressMessage, Ipv6TakesTheAddressAndTheFullFlags) {
@@ -150,8 +152,7 @@ TEST(ParseAddressMessage, RefusesWhatIsNotAnAddress) {
 
 TEST(BuildAddressRequest, AddIsExclusiveAcknowledgedAndReadsBack) {
     alignas(nlmsghdr) std::array<char, request_buffer_size> buffer{};
-    nlmsghdr& request =
-        build_address_request(buffer, AddressChange::add, 9, ip("2001:db8:1::100"), 128, true);
+    nlmsghdr& request = build_address_request(buffer, AddressChange::add, 9, ip("2001:db8:1::100"), 128, true);
     EXPECT_EQ(request.nlmsg_type, RTM_NEWADDR);
     EXPECT_EQ(request.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
     const auto* info = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(&request));

@@ -1,8 +1,7 @@
 #include "system/vip_hold_state.hpp"
 
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,13 +11,14 @@
 namespace xvip {
 namespace {
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+    return *IpAddress::parse(text);
+}
 
 VipHoldState sample() {
     return {.ifname = "eth0",
             .netns = {.device = 4, .inode = 4026532281},
-            .original_sysctls = {{"net/ipv4/conf/all/arp_ignore", "0"},
-                                 {"net/ipv4/conf/eth0.100/arp_announce", "1"}},
+            .original_sysctls = {{"net/ipv4/conf/all/arp_ignore", "0"}, {"net/ipv4/conf/eth0.100/arp_announce", "1"}},
             .added_addresses = {{.address = ip("192.0.2.100"), .prefix_length = 32, .ifname = "lo"},
                                 {.address = ip("2001:db8:1::100"), .prefix_length = 128, .ifname = "eth0"}}};
 }

@@ -29,7 +29,8 @@ ArpSamples run_arp_sampler(const ArpSamplerOptions& o) {
     if (ifindex == 0) throw std::system_error(errno, std::generic_category(), "ARP sampler: eth0");
     ifreq ifr{};
     std::strncpy(ifr.ifr_name, "eth0", IFNAMSIZ - 1);
-    if (ioctl(fd.get(), SIOCGIFHWADDR, &ifr) != 0) throw std::system_error(errno, std::generic_category(), "SIOCGIFHWADDR");
+    if (ioctl(fd.get(), SIOCGIFHWADDR, &ifr) != 0)
+        throw std::system_error(errno, std::generic_category(), "SIOCGIFHWADDR");
     sockaddr_ll address{};
     address.sll_family = AF_PACKET;
     address.sll_protocol = htons(ETH_P_ARP);
@@ -80,8 +81,8 @@ ArpSamples run_arp_sampler(const ArpSamplerOptions& o) {
             const auto at = monotonic_now();
             if (n < 42 || frame[12] != 0x08 || frame[13] != 0x06) continue;
             const std::uint8_t* a = frame.data() + 14;
-            if (a[6] != 0 || a[7] != 2) continue;                       // replies only
-            if (std::memcmp(a + 14, o.vip.bytes().data(), 4) != 0) continue;  // for the VIP
+            if (a[6] != 0 || a[7] != 2) continue;                                // replies only
+            if (std::memcmp(a + 14, o.vip.bytes().data(), 4) != 0) continue;     // for the VIP
             if (std::memcmp(a + 24, o.own_ip.bytes().data(), 4) != 0) continue;  // to us
             const auto slot = static_cast<std::size_t>((at - start) / 1ms);
             if (slot >= samples.slots.size()) continue;

@@ -15,8 +15,8 @@ namespace xvip::probe {
 
 struct ArpSamplerOptions {
     IpAddress vip;
-    IpAddress own_ip;                // the sampler's sender address (its client's)
-    std::vector<MacAddress> nodes;   // bit i of a slot's mask: nodes[i] answered
+    IpAddress own_ip;               // the sampler's sender address (its client's)
+    std::vector<MacAddress> nodes;  // bit i of a slot's mask: nodes[i] answered
     std::chrono::milliseconds duration{1000};
 };
 

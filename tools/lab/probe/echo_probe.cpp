@@ -133,7 +133,9 @@ EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
     return result;
 }
 
-std::uint32_t EchoProbeResult::lost() const { return sent - static_cast<std::uint32_t>(replies.size()); }
+std::uint32_t EchoProbeResult::lost() const {
+    return sent - static_cast<std::uint32_t>(replies.size());
+}
 
 std::chrono::nanoseconds EchoProbeResult::longest_gap() const {
     if (replies.empty()) return duration;

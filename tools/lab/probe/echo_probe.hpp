@@ -14,10 +14,10 @@
 namespace xvip::probe {
 
 struct EchoProbeOptions {
-    IpAddress target;                                  // IPv4 or IPv6
-    std::chrono::microseconds interval{1000};          // one request per millisecond
-    std::chrono::milliseconds duration{5000};          // then it stops, whatever happens
-    std::chrono::milliseconds reply_timeout{200};      // a reply later than this counts as lost
+    IpAddress target;                              // IPv4 or IPv6
+    std::chrono::microseconds interval{1000};      // one request per millisecond
+    std::chrono::milliseconds duration{5000};      // then it stops, whatever happens
+    std::chrono::milliseconds reply_timeout{200};  // a reply later than this counts as lost
 };
 
 struct EchoReply {
@@ -28,7 +28,7 @@ struct EchoReply {
 
 struct EchoProbeResult {
     std::uint32_t sent = 0;
-    std::vector<EchoReply> replies;  // in arrival order
+    std::vector<EchoReply> replies;          // in arrival order
     std::chrono::nanoseconds started_at{0};  // CLOCK_MONOTONIC when the first request left
 
     std::uint32_t lost() const;
@@ -39,7 +39,7 @@ struct EchoProbeResult {
     // Requests sent whose replies never came (or came after the timeout).
     std::vector<std::uint32_t> lost_sequences() const;
     std::chrono::nanoseconds duration{0};  // from the first request to the last
-    std::string summary() const;  // "sent 5000, lost 3, longest gap 3.412ms"
+    std::string summary() const;           // "sent 5000, lost 3, longest gap 3.412ms"
 };
 
 // Sends and receives until duration has passed. Throws std::system_error if the socket cannot

@@ -14,8 +14,12 @@ std::size_t checked(std::size_t index, std::size_t limit, const char* what) {
     return index;
 }
 
-std::string ipv4(std::size_t host) { return "192.0.2." + std::to_string(host); }
-std::string ipv6(std::size_t host) { return "2001:db8:1::" + std::to_string(host); }
+std::string ipv4(std::size_t host) {
+    return "192.0.2." + std::to_string(host);
+}
+std::string ipv6(std::size_t host) {
+    return "2001:db8:1::" + std::to_string(host);
+}
 
 std::string mac(unsigned kind, std::size_t index) {
     char text[18];
@@ -25,17 +29,29 @@ std::string mac(unsigned kind, std::size_t index) {
 
 }  // namespace
 
-std::string node_ipv4(std::size_t index) { return ipv4(10 + checked(index, kMaxNodes, "node")); }
-std::string node_ipv6(std::size_t index) { return ipv6(10 + checked(index, kMaxNodes, "node")); }
-std::string node_mac(std::size_t index) { return mac(1, checked(index, kMaxNodes, "node")); }
+std::string node_ipv4(std::size_t index) {
+    return ipv4(10 + checked(index, kMaxNodes, "node"));
+}
+std::string node_ipv6(std::size_t index) {
+    return ipv6(10 + checked(index, kMaxNodes, "node"));
+}
+std::string node_mac(std::size_t index) {
+    return mac(1, checked(index, kMaxNodes, "node"));
+}
 std::string client_ipv4(std::size_t index) {
     return ipv4(50 + checked(index, kMaxClients, "client"));
 }
 std::string client_ipv6(std::size_t index) {
     return ipv6(50 + checked(index, kMaxClients, "client"));
 }
-std::string client_mac(std::size_t index) { return mac(2, checked(index, kMaxClients, "client")); }
-std::string vip_ipv4(std::size_t index) { return ipv4(100 + checked(index, kMaxVips, "VIP")); }
-std::string vip_ipv6(std::size_t index) { return ipv6(100 + checked(index, kMaxVips, "VIP")); }
+std::string client_mac(std::size_t index) {
+    return mac(2, checked(index, kMaxClients, "client"));
+}
+std::string vip_ipv4(std::size_t index) {
+    return ipv4(100 + checked(index, kMaxVips, "VIP"));
+}
+std::string vip_ipv6(std::size_t index) {
+    return ipv6(100 + checked(index, kMaxVips, "VIP"));
+}
 
 }  // namespace xvip::topo::address_plan

@@ -1,13 +1,13 @@
 #include "topology/bpf_mount.hpp"
 
-#include "topology/errors.hpp"
-
 #include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
 
 #include <cerrno>
 #include <cstdio>
+
+#include "topology/errors.hpp"
 
 namespace xvip::topo {
 

@@ -1,9 +1,5 @@
 #include "topology/child.hpp"
 
-#include "topology/errors.hpp"
-#include "topology/pidfd.hpp"
-#include "topology/signal_cleanup.hpp"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +10,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "topology/errors.hpp"
+#include "topology/pidfd.hpp"
+#include "topology/signal_cleanup.hpp"
 
 extern char** environ;
 
@@ -75,15 +75,13 @@ Child::Child(const std::vector<std::string>& argv, const ChildOutput& output) : 
     posix_spawnattr_setsigmask(attributes.get(), &no_signals);
     posix_spawnattr_setsigdefault(attributes.get(), &handled);
     posix_spawnattr_setpgroup(attributes.get(), 0);
-    posix_spawnattr_setflags(attributes.get(),
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setflags(attributes.get(), POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 
     std::vector<char*> args;
     for (const auto& arg : argv_) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
 
-    const int error = posix_spawnp(&pid_, args[0], actions.get(), attributes.get(), args.data(),
-                                   environ);
+    const int error = posix_spawnp(&pid_, args[0], actions.get(), attributes.get(), args.data(), environ);
     if (error != 0) {
         pid_ = -1;
         throw CommandError(argv_, -1, std::string("posix_spawnp: ") + std::strerror(error));
@@ -100,7 +98,9 @@ Child::Child(const std::vector<std::string>& argv, const ChildOutput& output) : 
     }
 }
 
-Child::~Child() { kill_and_reap(); }
+Child::~Child() {
+    kill_and_reap();
+}
 
 Child::Child(Child&& other) noexcept
     : argv_(std::move(other.argv_)),
@@ -136,8 +136,8 @@ std::optional<ExitStatus> Child::wait_for(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         if (ended()) return status_;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return std::nullopt;
         pollfd ready{.fd = pidfd_.get(), .events = POLLIN, .revents = 0};
         if (poll(&ready, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
@@ -149,8 +149,8 @@ std::optional<ExitStatus> Child::wait_for(std::chrono::milliseconds timeout) {
 void Child::send_signal(int signal_number) {
     if (pid_ < 0 || status_) return;
     if (pidfd_signal(pidfd_.get(), signal_number) != 0 && errno != ESRCH) {
-        throw SystemError("signal " + std::to_string(signal_number) + " to pid " +
-                              std::to_string(pid_) + " (`" + format_command(argv_) + "`)",
+        throw SystemError("signal " + std::to_string(signal_number) + " to pid " + std::to_string(pid_) + " (`" +
+                              format_command(argv_) + "`)",
                           errno);
     }
 }
@@ -158,8 +158,8 @@ void Child::send_signal(int signal_number) {
 void Child::signal_group(int signal_number) {
     if (pid_ < 0) return;
     if (::kill(-pid_, signal_number) != 0 && errno != ESRCH) {
-        throw SystemError("signal " + std::to_string(signal_number) + " to process group " +
-                              std::to_string(pid_) + " (`" + format_command(argv_) + "`)",
+        throw SystemError("signal " + std::to_string(signal_number) + " to process group " + std::to_string(pid_) +
+                              " (`" + format_command(argv_) + "`)",
                           errno);
     }
 }
@@ -170,8 +170,7 @@ void Child::kill_and_reap() noexcept {
         signal_group(SIGKILL);
         if (!wait_for(kKillWait)) {
             std::fprintf(stderr, "xvip topology: pid %d (%s) survived SIGKILL for %lld ms\n", pid_,
-                         format_command(argv_).c_str(),
-                         static_cast<long long>(kKillWait.count()));
+                         format_command(argv_).c_str(), static_cast<long long>(kKillWait.count()));
             return;
         }
     } catch (const std::exception& error) {

@@ -1,13 +1,13 @@
 #pragma once
 
-#include "common/unique_fd.hpp"
-
 #include <sys/types.h>
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "common/unique_fd.hpp"
 
 namespace xvip::topo {
 

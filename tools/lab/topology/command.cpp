@@ -1,11 +1,11 @@
 #include "topology/command.hpp"
 
-#include "topology/errors.hpp"
-
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "topology/errors.hpp"
 
 namespace xvip::topo {
 namespace {
@@ -31,8 +31,7 @@ std::string read_capture(const UniqueFd& fd) {
 
 }  // namespace
 
-CommandResult run_command(const std::vector<std::string>& argv,
-                          std::chrono::milliseconds timeout) {
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
     const UniqueFd out = create_capture("xvip-command-stdout");
     const UniqueFd err = create_capture("xvip-command-stderr");
     Child child(argv, ChildOutput{.stdout_fd = out.get(), .stderr_fd = err.get()});
@@ -44,12 +43,10 @@ CommandResult run_command(const std::vector<std::string>& argv,
         if (!printed.empty()) what += " (it printed: " + printed + ")";
         throw TimeoutError(what, timeout);
     }
-    return CommandResult{
-        .argv = argv, .status = *status, .out = read_capture(out), .err = read_capture(err)};
+    return CommandResult{.argv = argv, .status = *status, .out = read_capture(out), .err = read_capture(err)};
 }
 
-CommandResult run_checked(const std::vector<std::string>& argv,
-                          std::chrono::milliseconds timeout) {
+CommandResult run_checked(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
     CommandResult result = run_command(argv, timeout);
     if (!result.success()) throw CommandError(argv, result.status.code, result.err);
     return result;

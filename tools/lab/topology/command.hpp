@@ -1,10 +1,10 @@
 #pragma once
 
-#include "topology/child.hpp"
-
 #include <chrono>
 #include <string>
 #include <vector>
+
+#include "topology/child.hpp"
 
 namespace xvip::topo {
 
@@ -22,11 +22,9 @@ struct CommandResult {
 // Runs argv to completion. The child is killed and TimeoutError thrown (naming the command and
 // what it printed so far) if it takes longer than `timeout`. A non-zero exit is returned, not
 // thrown: see run_checked.
-CommandResult run_command(const std::vector<std::string>& argv,
-                          std::chrono::milliseconds timeout = 10s);
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 10s);
 
 // As run_command, but a non-zero exit throws CommandError with the command line, code and stderr.
-CommandResult run_checked(const std::vector<std::string>& argv,
-                          std::chrono::milliseconds timeout = 10s);
+CommandResult run_checked(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 10s);
 
 }  // namespace xvip::topo

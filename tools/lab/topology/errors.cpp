@@ -9,8 +9,7 @@ bool needs_quotes(const std::string& arg) {
     return arg.empty() || arg.find_first_of(" \t\n'\"\\$`") != std::string::npos;
 }
 
-std::string describe_failure(const std::vector<std::string>& argv, int exit_code,
-                             const std::string& stderr_text) {
+std::string describe_failure(const std::vector<std::string>& argv, int exit_code, const std::string& stderr_text) {
     std::string message = "command `" + format_command(argv) + "` ";
     message += exit_code < 0 ? "could not be started" : "exited " + std::to_string(exit_code);
     if (!stderr_text.empty()) message += ": " + stderr_text;
@@ -42,8 +41,7 @@ CommandError::CommandError(std::vector<std::string> argv, int exit_code, std::st
       stderr_(std::move(stderr_text)) {}
 
 TimeoutError::TimeoutError(const std::string& what, std::chrono::milliseconds waited)
-    : std::runtime_error("timed out after " + std::to_string(waited.count()) +
-                         " ms waiting for " + what) {}
+    : std::runtime_error("timed out after " + std::to_string(waited.count()) + " ms waiting for " + what) {}
 
 SystemError::SystemError(const std::string& doing, int error_number)
     : std::runtime_error(doing + ": " + std::strerror(error_number)), errno_(error_number) {}

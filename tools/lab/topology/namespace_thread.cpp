@@ -1,11 +1,11 @@
 #include "topology/namespace_thread.hpp"
 
-#include "common/unique_fd.hpp"
-
 #include <fcntl.h>
 #include <sched.h>
 
 #include <cerrno>
+
+#include "common/unique_fd.hpp"
 
 namespace xvip::topo {
 

@@ -1,7 +1,5 @@
 #pragma once
 
-#include "topology/errors.hpp"
-
 #include <chrono>
 #include <concepts>
 #include <future>
@@ -9,6 +7,8 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+
+#include "topology/errors.hpp"
 
 namespace xvip::topo {
 
@@ -22,11 +22,10 @@ void enter_netns(const std::string& netns);
 // to finish on its own, since a thread cannot be killed: bound the task's own blocking calls
 // (SO_RCVTIMEO, poll timeouts) well inside `timeout`, and capture by value what it needs.
 template <std::invocable Task>
-std::invoke_result_t<Task> run_in_netns(const std::string& netns, std::chrono::milliseconds timeout,
-                                        Task&& task) {
+std::invoke_result_t<Task> run_in_netns(const std::string& netns, std::chrono::milliseconds timeout, Task&& task) {
     using Result = std::invoke_result_t<Task>;
-    auto job = std::make_shared<std::packaged_task<Result()>>(
-        [netns, work = std::forward<Task>(task)]() mutable -> Result {
+    auto job =
+        std::make_shared<std::packaged_task<Result()>>([netns, work = std::forward<Task>(task)]() mutable -> Result {
             enter_netns(netns);
             return work();
         });

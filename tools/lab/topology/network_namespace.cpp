@@ -1,8 +1,8 @@
 #include "topology/network_namespace.hpp"
 
-#include "topology/command.hpp"
-
 #include <cstdio>
+
+#include "topology/command.hpp"
 
 namespace xvip::topo {
 
@@ -16,8 +16,7 @@ NetworkNamespace::NetworkNamespace(std::string name) : name_(std::move(name)) {
     }
 }
 
-NetworkNamespace::NetworkNamespace(NetworkNamespace&& other) noexcept
-    : name_(std::move(other.name_)) {
+NetworkNamespace::NetworkNamespace(NetworkNamespace&& other) noexcept : name_(std::move(other.name_)) {
     other.name_.clear();
 }
 
@@ -28,17 +27,15 @@ NetworkNamespace::~NetworkNamespace() {
         // veths alive after the name is gone. It is not ours to kill, so say so loudly.
         const auto pids = run_command({"ip", "netns", "pids", name_});
         if (pids.success() && !pids.out.empty()) {
-            std::fprintf(stderr, "xvip topology: processes still in %s after teardown: %s",
-                         name_.c_str(), pids.out.c_str());
+            std::fprintf(stderr, "xvip topology: processes still in %s after teardown: %s", name_.c_str(),
+                         pids.out.c_str());
         }
         const auto deleted = run_command({"ip", "netns", "del", name_});
         if (!deleted.success()) {
-            std::fprintf(stderr, "xvip topology: ip netns del %s: %s", name_.c_str(),
-                         deleted.err.c_str());
+            std::fprintf(stderr, "xvip topology: ip netns del %s: %s", name_.c_str(), deleted.err.c_str());
         }
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "xvip topology: deleting namespace %s: %s\n", name_.c_str(),
-                     error.what());
+        std::fprintf(stderr, "xvip topology: deleting namespace %s: %s\n", name_.c_str(), error.what());
     }
 }
 

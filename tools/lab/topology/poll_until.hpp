@@ -1,11 +1,11 @@
 #pragma once
 
-#include "topology/errors.hpp"
-
 #include <chrono>
 #include <concepts>
 #include <string>
 #include <thread>
+
+#include "topology/errors.hpp"
 
 namespace xvip::topo {
 

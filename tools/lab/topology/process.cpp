@@ -1,13 +1,13 @@
 #include "topology/process.hpp"
 
-#include "topology/errors.hpp"
-
 #include <fcntl.h>
 #include <signal.h>
 
 #include <cerrno>
 #include <fstream>
 #include <sstream>
+
+#include "topology/errors.hpp"
 
 namespace xvip::topo {
 namespace {
@@ -41,7 +41,9 @@ Process::Process(const std::vector<std::string>& argv, std::filesystem::path std
       child_(start_logged(argv, stdout_path_, stderr_path_)),
       pid_(child_.pid()) {}
 
-bool Process::running() { return !child_.wait_for(0ms).has_value(); }
+bool Process::running() {
+    return !child_.wait_for(0ms).has_value();
+}
 
 std::optional<ExitStatus> Process::wait_for(std::chrono::milliseconds timeout) {
     return child_.wait_for(timeout);
@@ -49,24 +51,29 @@ std::optional<ExitStatus> Process::wait_for(std::chrono::milliseconds timeout) {
 
 ExitStatus Process::wait(std::chrono::milliseconds timeout) {
     if (auto status = child_.wait_for(timeout)) return *status;
-    throw TimeoutError("pid " + std::to_string(pid_) + " `" + format_command(argv()) + "` to exit",
-                       timeout);
+    throw TimeoutError("pid " + std::to_string(pid_) + " `" + format_command(argv()) + "` to exit", timeout);
 }
 
-void Process::send_signal(int signal_number) { child_.send_signal(signal_number); }
-void Process::signal_group(int signal_number) { child_.signal_group(signal_number); }
+void Process::send_signal(int signal_number) {
+    child_.send_signal(signal_number);
+}
+void Process::signal_group(int signal_number) {
+    child_.signal_group(signal_number);
+}
 
 ExitStatus Process::stop(std::chrono::milliseconds grace) {
     child_.signal_group(SIGTERM);
     child_.wait_for(grace);
     child_.kill_and_reap();  // what is left of the group, and the leader if it ignored SIGTERM
     if (auto status = child_.exit_status()) return *status;
-    throw TimeoutError("pid " + std::to_string(pid_) + " `" + format_command(argv()) +
-                           "` to die after SIGKILL",
-                       grace);
+    throw TimeoutError("pid " + std::to_string(pid_) + " `" + format_command(argv()) + "` to die after SIGKILL", grace);
 }
 
-std::string Process::read_stdout() const { return read_text_file(stdout_path_); }
-std::string Process::read_stderr() const { return read_text_file(stderr_path_); }
+std::string Process::read_stdout() const {
+    return read_text_file(stdout_path_);
+}
+std::string Process::read_stderr() const {
+    return read_text_file(stderr_path_);
+}
 
 }  // namespace xvip::topo

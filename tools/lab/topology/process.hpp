@@ -1,12 +1,12 @@
 #pragma once
 
-#include "topology/child.hpp"
-
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "topology/child.hpp"
 
 namespace xvip::topo {
 
@@ -17,8 +17,7 @@ using namespace std::chrono_literals;
 // whatever it starts are ended together (see Child).
 class Process {
 public:
-    Process(const std::vector<std::string>& argv, std::filesystem::path stdout_path,
-            std::filesystem::path stderr_path);
+    Process(const std::vector<std::string>& argv, std::filesystem::path stdout_path, std::filesystem::path stderr_path);
 
     pid_t pid() const noexcept { return pid_; }
     const std::vector<std::string>& argv() const noexcept { return child_.argv(); }

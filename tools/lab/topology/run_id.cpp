@@ -1,8 +1,5 @@
 #include "topology/run_id.hpp"
 
-#include "topology/bpf_mount.hpp"
-#include "topology/command.hpp"
-
 #include <signal.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -13,10 +10,15 @@
 #include <regex>
 #include <sstream>
 
+#include "topology/bpf_mount.hpp"
+#include "topology/command.hpp"
+
 namespace xvip::topo {
 namespace {
 
-bool process_exists(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+bool process_exists(pid_t pid) {
+    return ::kill(pid, 0) == 0 || errno == EPERM;
+}
 
 bool is_stale(const std::string& name) {
     const auto owner = run_owner(name);

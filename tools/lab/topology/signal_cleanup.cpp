@@ -1,7 +1,5 @@
 #include "topology/signal_cleanup.hpp"
 
-#include "topology/errors.hpp"
-
 #include <fcntl.h>
 #include <linux/limits.h>
 #include <signal.h>
@@ -15,6 +13,8 @@
 #include <cstddef>
 #include <cstring>
 #include <mutex>
+
+#include "topology/errors.hpp"
 
 namespace xvip::topo::signal_cleanup {
 namespace {
@@ -140,8 +140,8 @@ void untrack_child(pid_t pid) {
     }
 }
 
-RegisteredRun::RegisteredRun(const std::vector<std::string>& namespaces,
-                             const std::string& bpffs_dir, const std::string& run_dir)
+RegisteredRun::RegisteredRun(const std::vector<std::string>& namespaces, const std::string& bpffs_dir,
+                             const std::string& run_dir)
     : slot_(-1) {
     if (namespaces.size() > kMaxNamespacesPerRun) {
         throw std::length_error("too many namespaces for one topology");

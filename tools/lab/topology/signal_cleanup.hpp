@@ -23,8 +23,7 @@ void untrack_child(pid_t pid);
 // and the run directory (removed recursively). Registered before any of them is created.
 class RegisteredRun {
 public:
-    RegisteredRun(const std::vector<std::string>& namespaces, const std::string& bpffs_dir,
-                  const std::string& run_dir);
+    RegisteredRun(const std::vector<std::string>& namespaces, const std::string& bpffs_dir, const std::string& run_dir);
     ~RegisteredRun();
     RegisteredRun(const RegisteredRun&) = delete;
     RegisteredRun& operator=(const RegisteredRun&) = delete;

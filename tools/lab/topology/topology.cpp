@@ -1,14 +1,14 @@
 #include "topology/topology.hpp"
 
-#include "topology/poll_until.hpp"
-#include "topology/run_id.hpp"
-#include "topology/veth_link.hpp"
-
 #include <signal.h>
 
 #include <atomic>
 #include <cstdio>
 #include <stdexcept>
+
+#include "topology/poll_until.hpp"
+#include "topology/run_id.hpp"
+#include "topology/veth_link.hpp"
 
 namespace xvip::topo {
 namespace {
@@ -21,20 +21,17 @@ constexpr const char* kIfname = "eth0";
 // leftovers are cleared before we add our own.
 TopologySpec prepared(const TopologySpec& spec) {
     if (spec.nodes < 1 || spec.nodes > address_plan::kMaxNodes) {
-        throw std::invalid_argument("a topology has 1 to 10 nodes, not " +
-                                    std::to_string(spec.nodes));
+        throw std::invalid_argument("a topology has 1 to 10 nodes, not " + std::to_string(spec.nodes));
     }
     if (spec.clients < 1 || spec.clients > address_plan::kMaxClients) {
-        throw std::invalid_argument("a topology has 1 to 10 clients, not " +
-                                    std::to_string(spec.clients));
+        throw std::invalid_argument("a topology has 1 to 10 clients, not " + std::to_string(spec.clients));
     }
     signal_cleanup::install_handlers();
     remove_stale_runs();
     return spec;
 }
 
-std::vector<std::string> namespace_names(const std::string& run_id,
-                                         const std::vector<Endpoint>& nodes,
+std::vector<std::string> namespace_names(const std::string& run_id, const std::vector<Endpoint>& nodes,
                                          const std::vector<Endpoint>& clients) {
     std::vector<std::string> names{run_id + "-bridge"};
     for (const auto& endpoint : nodes) names.push_back(endpoint.netns);
@@ -42,7 +39,9 @@ std::vector<std::string> namespace_names(const std::string& run_id,
     return names;
 }
 
-std::filesystem::path run_dir_for(const std::string& run_id) { return kRunRoot / run_id; }
+std::filesystem::path run_dir_for(const std::string& run_id) {
+    return kRunRoot / run_id;
+}
 std::filesystem::path bpffs_dir_for(const std::string& run_id) {
     return run_dir_for(run_id) / "bpffs";
 }
@@ -72,8 +71,7 @@ Topology::Topology(const TopologySpec& spec)
           }
           return planned;
       }()),
-      signal_record_(namespace_names(run_id_, nodes_, clients_), bpffs_dir_for(run_id_),
-                     run_dir_for(run_id_)),
+      signal_record_(namespace_names(run_id_, nodes_, clients_), bpffs_dir_for(run_id_), run_dir_for(run_id_)),
       run_dir_(run_dir_for(run_id_)),
       bpffs_(bpffs_dir_for(run_id_)),
       bridge_(run_id_ + "-bridge") {
@@ -84,8 +82,8 @@ Topology::Topology(const TopologySpec& spec)
     set_sysctl(bridge_netns(), "net.ipv6.conf.all.disable_ipv6", "1");
     // No STP delay before ports forward; no multicast snooping, so VRRP and ND multicast reach
     // every port, as on a cloud vSwitch.
-    topo::run_checked({"ip", "-n", bridge_netns(), "link", "add", bridge_name(), "type", "bridge",
-                       "stp_state", "0", "forward_delay", "0", "mcast_snooping", "0"});
+    topo::run_checked({"ip", "-n", bridge_netns(), "link", "add", bridge_name(), "type", "bridge", "stp_state", "0",
+                       "forward_delay", "0", "mcast_snooping", "0"});
     topo::run_checked({"ip", "-n", bridge_netns(), "link", "set", bridge_name(), "up"});
 
     for (const auto& node : nodes_) {
@@ -96,7 +94,9 @@ Topology::Topology(const TopologySpec& spec)
     wait_ready(kReadyTimeout);
 }
 
-Topology::~Topology() { stop_processes(); }
+Topology::~Topology() {
+    stop_processes();
+}
 
 Endpoint Topology::plan_endpoint(const std::string& role, std::size_t index) const {
     const bool is_node = role == "node";
@@ -132,32 +132,26 @@ void Topology::connect(const Endpoint& endpoint, bool carries_xdp) {
     create_veth_link(link);
     if (carries_xdp) attach_pass_program_to_bridge_port(link, bpffs_dir().string());
     topo::run_checked({"ip", "-n", endpoint.netns, "addr", "add",
-                       endpoint.ipv4 + "/" + std::to_string(address_plan::kIpv4PrefixLength),
-                       "dev", endpoint.ifname});
+                       endpoint.ipv4 + "/" + std::to_string(address_plan::kIpv4PrefixLength), "dev", endpoint.ifname});
     topo::run_checked({"ip", "-n", endpoint.netns, "addr", "add",
-                       endpoint.ipv6 + "/" + std::to_string(address_plan::kIpv6PrefixLength),
-                       "dev", endpoint.ifname, "nodad"});
+                       endpoint.ipv6 + "/" + std::to_string(address_plan::kIpv6PrefixLength), "dev", endpoint.ifname,
+                       "nodad"});
     bring_up(link);
 }
 
 void Topology::wait_ready(std::chrono::milliseconds timeout) const {
     for (const auto* group : {&nodes_, &clients_}) {
         for (const auto& endpoint : *group) {
-            poll_until(endpoint.ifname + " of " + endpoint.netns + " to have carrier", timeout,
-                       [&] {
-                           return output_contains(
-                               topo::run_command({"ip", "-n", endpoint.netns, "-o", "link", "show",
-                                                  "dev", endpoint.ifname}),
-                               "LOWER_UP");
-                       });
-            poll_until("bridge port " + endpoint.bridge_port + " in " + bridge_netns() +
-                           " to forward",
-                       timeout, [&] {
-                           return output_contains(
-                               topo::run_command({"bridge", "-n", bridge_netns(), "link", "show",
-                                                  "dev", endpoint.bridge_port}),
-                               "state forwarding");
-                       });
+            poll_until(endpoint.ifname + " of " + endpoint.netns + " to have carrier", timeout, [&] {
+                return output_contains(
+                    topo::run_command({"ip", "-n", endpoint.netns, "-o", "link", "show", "dev", endpoint.ifname}),
+                    "LOWER_UP");
+            });
+            poll_until("bridge port " + endpoint.bridge_port + " in " + bridge_netns() + " to forward", timeout, [&] {
+                return output_contains(
+                    topo::run_command({"bridge", "-n", bridge_netns(), "link", "show", "dev", endpoint.bridge_port}),
+                    "state forwarding");
+            });
         }
     }
     wait_ipv6_settled(timeout);
@@ -166,22 +160,21 @@ void Topology::wait_ready(std::chrono::milliseconds timeout) const {
 void Topology::wait_ipv6_settled(std::chrono::milliseconds timeout) const {
     for (const auto* group : {&nodes_, &clients_}) {
         for (const auto& endpoint : *group) {
-            poll_until("IPv6 addresses on " + endpoint.ifname + " of " + endpoint.netns +
-                           " to leave the tentative state",
-                       timeout, [&] {
-                           const auto tentative = topo::run_command(
-                               {"ip", "-n", endpoint.netns, "-6", "addr", "show", "dev",
-                                endpoint.ifname, "tentative"});
-                           return tentative.success() && tentative.out.empty();
-                       });
+            poll_until(
+                "IPv6 addresses on " + endpoint.ifname + " of " + endpoint.netns + " to leave the tentative state",
+                timeout, [&] {
+                    const auto tentative = topo::run_command(
+                        {"ip", "-n", endpoint.netns, "-6", "addr", "show", "dev", endpoint.ifname, "tentative"});
+                    return tentative.success() && tentative.out.empty();
+                });
         }
     }
 }
 
 void Topology::require_own(const std::string& netns) const {
     if (netns.rfind(netns_prefix(), 0) != 0) {
-        throw std::invalid_argument("network namespace `" + netns + "` is not one of run " +
-                                    run_id_ + ": the helper only acts inside its own");
+        throw std::invalid_argument("network namespace `" + netns + "` is not one of run " + run_id_ +
+                                    ": the helper only acts inside its own");
     }
 }
 
@@ -192,8 +185,8 @@ Process& Topology::spawn(const std::string& netns, const std::vector<std::string
     const std::string role = netns.substr(netns_prefix().size());
     const std::string stem = std::to_string(sequence++) + "-" + role + "-" + basename_of(argv[0]);
     const auto logs = run_dir() / "logs";
-    auto process = std::make_unique<Process>(in_netns(netns, argv), logs / (stem + ".stdout"),
-                                             logs / (stem + ".stderr"));
+    auto process =
+        std::make_unique<Process>(in_netns(netns, argv), logs / (stem + ".stdout"), logs / (stem + ".stderr"));
     const std::lock_guard lock(processes_mutex_);
     processes_.push_back(std::move(process));
     return *processes_.back();
@@ -205,8 +198,7 @@ CommandResult Topology::run(const std::string& netns, const std::vector<std::str
     return topo::run_command(in_netns(netns, argv), timeout);
 }
 
-CommandResult Topology::run_checked(const std::string& netns,
-                                    const std::vector<std::string>& argv,
+CommandResult Topology::run_checked(const std::string& netns, const std::vector<std::string>& argv,
                                     std::chrono::milliseconds timeout) const {
     require_own(netns);
     return topo::run_checked(in_netns(netns, argv), timeout);
@@ -219,8 +211,8 @@ void Topology::stop_processes() noexcept {
         for (auto& process : processes_) process->signal_group(SIGTERM);
         const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
         for (auto& process : processes_) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             process->wait_for(std::max(left, std::chrono::milliseconds(0)));
         }
     } catch (const std::exception& error) {

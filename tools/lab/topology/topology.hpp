@@ -13,6 +13,15 @@
 // in the root mount namespace with a pin directory per node. Everything is removed when the
 // Topology is destroyed, or when SIGINT/SIGTERM/SIGHUP ends the process.
 
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "topology/address_plan.hpp"
 #include "topology/bpf_mount.hpp"
 #include "topology/command.hpp"
@@ -22,15 +31,6 @@
 #include "topology/process.hpp"
 #include "topology/run_directory.hpp"
 #include "topology/signal_cleanup.hpp"
-
-#include <chrono>
-#include <cstddef>
-#include <filesystem>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <vector>
 
 namespace xvip::topo {
 
@@ -47,8 +47,8 @@ struct Endpoint {
     std::string ifname;       // "eth0"
     std::string bridge_port;  // the veth peer in the bridge namespace: "node0"
     std::string mac;
-    std::string ipv4;  // without prefix length (address_plan::kIpv4PrefixLength)
-    std::string ipv6;  // global, without prefix length (address_plan::kIpv6PrefixLength)
+    std::string ipv4;               // without prefix length (address_plan::kIpv4PrefixLength)
+    std::string ipv6;               // global, without prefix length (address_plan::kIpv6PrefixLength)
     std::filesystem::path pin_dir;  // nodes only: their directory on the run's bpffs
 };
 
