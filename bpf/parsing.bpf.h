@@ -71,6 +71,13 @@ struct nd_lladdr_opt {
 	__u8 mac[ETH_ALEN];
 };
 
+/* The start every IPv6 extension header that may precede ICMPv6 shares (RFC 8200 §4.3-4.6):
+ * its length counts 8 octets beyond the first 8. */
+struct ipv6_ext_start {
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
 #define ND_OPT_SOURCE_LLADDR 1
 #define ND_OPT_TARGET_LLADDR 2
 

@@ -120,6 +120,15 @@ static __always_inline int vip_traffic(__u32 instance)
 	}
 }
 
+/* A sender protocol address no reply may go to: the limited broadcast, multicast and class E
+ * (224/3), loopback (127/8). 0.0.0.0 is an RFC 5227 probe and is answered. */
+static __always_inline int arp_sender_unreachable(__be32 spa)
+{
+	__u32 a = bpf_ntohl(spa);
+
+	return (a >> 29) == 7 || (a >> 24) == 127;
+}
+
 static __always_inline int handle_arp(struct eth_frame *eth, struct cursor *c)
 {
 	struct arp_eth_ipv4 *arp = parse_arp(c);
@@ -150,6 +159,7 @@ static __always_inline int handle_arp(struct eth_frame *eth, struct cursor *c)
 
 	iface = iface_config();
 	if (!iface || is_multicast_mac(eth->src) || is_multicast_mac(arp->sha) ||
+	    arp_sender_unreachable(arp->spa) ||
 	    !(is_broadcast_mac(eth->dst) || mac_equal(eth->dst, iface->mac)))
 		return verdict(XDP_PASS, COUNTER(arp_pass_other));
 
@@ -224,6 +234,8 @@ static __always_inline int validate_ns(struct eth_frame *eth, struct ipv6hdr *ip
 	origin->dad = ipv6_is_unspecified(&ip6->saddr);
 	if (origin->dad && !ipv6_is_solicited_node(&ip6->daddr))
 		return -1;
+	if (is_multicast_mac(source_mac))
+		return -1;
 
 #pragma unroll
 	for (i = 0; i < ND_MAX_OPTIONS; i++) {
@@ -235,7 +247,8 @@ static __always_inline int validate_ns(struct eth_frame *eth, struct ipv6hdr *ip
 		    (void *)opt + opt->len * 8 > icmp_end)
 			return -1;
 		if (opt->type == ND_OPT_SOURCE_LLADDR) {
-			if (origin->dad || opt->len != 1)
+			/* An advertisement never goes to a multicast link-layer address. */
+			if (origin->dad || opt->len != 1 || is_multicast_mac(opt->mac))
 				return -1;
 			source_mac = opt->mac;
 		}
@@ -325,6 +338,33 @@ static __always_inline int send_na(struct xdp_md *ctx, const struct ns_origin *o
 	return verdict(XDP_TX, COUNTER(na_reply));
 }
 
+#define IPV6_MAX_EXT_HEADERS 4
+
+/* Steps over the extension headers that may come before an upper-layer header: hop-by-hop,
+ * routing and destination options, at most IPV6_MAX_EXT_HEADERS of them. Returns the upper-layer
+ * protocol with the cursor on it, or -1 for a longer chain or one that leaves the frame. A
+ * fragment header (44) is returned as it is: the kernel drops fragmented ND (RFC 6980). */
+static __always_inline int skip_ext_headers(struct cursor *c, __u8 nexthdr)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < IPV6_MAX_EXT_HEADERS; i++) {
+		struct ipv6_ext_start *ext = c->pos;
+
+		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
+		    nexthdr != IPPROTO_DSTOPTS)
+			return nexthdr;
+		if ((void *)(ext + 1) > c->end)
+			return -1;
+		nexthdr = ext->nexthdr;
+		c->pos = (void *)ext + (ext->hdrlen + 1) * 8;
+	}
+	if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING || nexthdr == IPPROTO_DSTOPTS)
+		return -1;
+	return nexthdr;
+}
+
 static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth, struct cursor *c)
 {
 	struct ipv6hdr *ip6 = parse_ipv6hdr(c);
@@ -337,13 +377,18 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 	if (!ip6 || ip6->version != 6)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
 
-	if (ip6->nexthdr == IPPROTO_ICMPV6 && (icmp = parse_icmp6_base(c)) &&
+	/* Solicitations for a VIP behind extension headers are found too: on a node that is not
+	 * active every solicitation for the VIP is dropped, whether the program could answer it or
+	 * not, so the kernel never judges one (docs/architecture.md). */
+	if (skip_ext_headers(c, ip6->nexthdr) == IPPROTO_ICMPV6 && (icmp = parse_icmp6_base(c)) &&
 	    icmp->type == ICMP6_NEIGHBOR_SOLICIT && (ns = parse_nd_body(c)) &&
 	    (instance = vip6_instance(filter, ns->target))) {
-		if (validate_ns(eth, ip6, icmp, ns, c, &origin))
-			return verdict(XDP_PASS, COUNTER(ns_invalid));
 		if (instance_role(instance) != XVIP_ROLE_ACTIVE)
 			return verdict(XDP_DROP, COUNTER(ns_drop_inactive));
+		/* Answered only when read whole: no extension headers, valid (the active node's
+		 * kernel judges the rest, and never answers for a VIP on lo). */
+		if (ip6->nexthdr != IPPROTO_ICMPV6 || validate_ns(eth, ip6, icmp, ns, c, &origin))
+			return verdict(XDP_PASS, COUNTER(ns_invalid));
 		return send_na(ctx, &origin);
 	}
 	return vip_traffic(vip6_instance(filter, ip6->daddr.in6_u.u6_addr8));

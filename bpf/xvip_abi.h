@@ -216,7 +216,7 @@ struct xvip_counters {
 	__u64 arp_conflict;	 /* ... and we are active for that VIP: a split brain shows here */
 	__u64 arp_reply;	 /* request for an active VIP answered, XDP_TX */
 	__u64 arp_drop_inactive; /* request for a VIP we are not active for */
-	__u64 ns_invalid;	 /* solicitation for a VIP failing RFC 4861 §7.1.1, passed */
+	__u64 ns_invalid;	 /* solicitation for an active VIP left to the kernel */
 	__u64 na_reply;		 /* solicitation for an active VIP answered, XDP_TX */
 	__u64 ns_drop_inactive;	 /* solicitation for a VIP we are not active for */
 	__u64 vip_pass_active;	 /* other traffic to a VIP, active */

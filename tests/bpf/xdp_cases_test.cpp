@@ -95,6 +95,11 @@ std::vector<XdpCase> arp_cases() {
     ArpFields other_answers_vip{.op = 2, .sha = other_mac, .spa = vip4, .tha = node_mac, .tpa = client4};
     ArpFields reply_to_vip{.op = 2, .sha = other_mac, .spa = client4, .tha = node_mac, .tpa = vip4};
 
+    const auto from_sender = [](const char* spa) {
+        ArpFields f = who_has(vip4);
+        f.spa = ip(spa);
+        return arp_frame(f);
+    };
     auto odd = [](auto change) {
         ArpFields f = who_has(vip4);
         change(f);
@@ -133,6 +138,16 @@ std::vector<XdpCase> arp_cases() {
          XDP_PASS, {}, &xvip_counters::arp_pass_other},
         {"arp_request_multicast_sender_mac", S::active, arp_frame(multicast_sha, broadcast_mac, &client_mac),
          XDP_PASS, {}, &xvip_counters::arp_pass_other},
+        {"arp_request_from_broadcast_address", S::active, from_sender("255.255.255.255"), XDP_PASS, {},
+         &xvip_counters::arp_pass_other},
+        {"arp_request_from_multicast_address", S::active, from_sender("224.0.0.18"), XDP_PASS, {},
+         &xvip_counters::arp_pass_other},
+        {"arp_request_from_class_e_address", S::active, from_sender("240.0.0.1"), XDP_PASS, {},
+         &xvip_counters::arp_pass_other},
+        {"arp_request_from_loopback_address", S::active, from_sender("127.0.0.1"), XDP_PASS, {},
+         &xvip_counters::arp_pass_other},
+        {"arp_request_from_last_unicast_address", S::active, from_sender("223.255.255.254"), XDP_TX,
+         arp_reply_to_client(vip4, ip("223.255.255.254")), &xvip_counters::arp_reply},
         {"arp_reply_targeting_vip", S::active, arp_frame(reply_to_vip, node_mac), XDP_PASS, {},
          &xvip_counters::arp_pass_other},
         {"arp_opcode_3", S::active, odd([](ArpFields& f) { f.op = 3; }), XDP_PASS, {},
@@ -212,6 +227,21 @@ std::vector<XdpCase> ipv6_cases() {
     Bytes zero_len_option{1, 0, 0, 0, 0, 0, 0, 0};
     Bytes overrunning_option{1, 2, 0, 0, 0, 0, 0, 0};  // claims 16 bytes, 8 present
     const Bytes unsolicited_na = na_frame(vip6, all_nodes, all_nodes_mac, override_only);
+    const Mac multicast_mac{0x33, 0x33, 0, 0, 0, 7};
+    const Bytes slla_multicast = lladdr_option(1, multicast_mac);
+    // A solicitation for vip6 to its solicited-node group with `headers` (each 8 bytes: next
+    // header, length 0, PadN) between the IPv6 header and ICMPv6; `first` is the IPv6 next header.
+    const auto behind = [](std::uint8_t first, std::vector<std::uint8_t> next_headers) {
+        const IpAddress group = solicited_node(vip6);
+        Bytes payload;
+        for (const auto next : next_headers) payload.insert(payload.end(), {next, 0, 1, 4, 0, 0, 0, 0});
+        const Bytes icmp = icmpv6(client6, group, 135, 0, nd_body(0, vip6, lladdr_option(1, client_mac)));
+        payload.insert(payload.end(), icmp.begin(), icmp.end());
+        return ethernet(ipv6_multicast_mac(group), client_mac, ethertype_ipv6,
+                        ipv6(client6, group, first, 255, payload));
+    };
+    Bytes from_multicast_mac = ns_frame({.options = {}});
+    std::copy(multicast_mac.begin(), multicast_mac.end(), from_multicast_mac.begin() + 6);
 
     Bytes long_payload = ns_frame({});
     long_payload[14 + 5] = 40;  // payload length says 40, 32 present
@@ -260,6 +290,29 @@ std::vector<XdpCase> ipv6_cases() {
         {"ns_payload_length_beyond_frame", S::active, long_payload, XDP_PASS, {},
          &xvip_counters::ns_invalid},
         {"ns_payload_length_too_short", S::active, short_payload, XDP_PASS, {},
+         &xvip_counters::ns_invalid},
+        // A node that is not active drops every solicitation for the VIP, also those it could not
+        // answer: its kernel must never judge one (docs/architecture.md).
+        {"ns_hop_limit_254_standby", S::standby, ns_frame({.hop_limit = 254}), XDP_DROP, {},
+         &xvip_counters::ns_drop_inactive},
+        {"ns_more_options_than_examined_standby", S::standby, ns_frame({.options = unknown_options}),
+         XDP_DROP, {}, &xvip_counters::ns_drop_inactive},
+        {"ns_payload_length_beyond_frame_draining", S::draining, long_payload, XDP_DROP, {},
+         &xvip_counters::ns_drop_inactive},
+        {"ns_behind_destination_options_active", S::active, behind(60, {58}), XDP_PASS, {},
+         &xvip_counters::ns_invalid},
+        {"ns_behind_destination_options_standby", S::standby, behind(60, {58}), XDP_DROP, {},
+         &xvip_counters::ns_drop_inactive},
+        {"ns_behind_four_extension_headers_standby", S::standby, behind(0, {60, 43, 60, 58}), XDP_DROP, {},
+         &xvip_counters::ns_drop_inactive},
+        // Past the headers the program walks it sees no solicitation: the group is not a VIP.
+        {"ns_behind_five_extension_headers_standby", S::standby, behind(0, {60, 43, 60, 60, 58}), XDP_PASS,
+         {}, &xvip_counters::pass_not_vip},
+        {"ns_behind_a_fragment_header_standby", S::standby, behind(44, {58}), XDP_PASS, {},
+         &xvip_counters::pass_not_vip},
+        {"ns_source_option_multicast_mac_active", S::active, ns_frame({.options = slla_multicast}), XDP_PASS,
+         {}, &xvip_counters::ns_invalid},
+        {"ns_from_multicast_ethernet_source_active", S::active, from_multicast_mac, XDP_PASS, {},
          &xvip_counters::ns_invalid},
         {"unsolicited_na_for_vip_from_another_node", S::active, unsolicited_na, XDP_PASS, {},
          &xvip_counters::pass_not_vip},
