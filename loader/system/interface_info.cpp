@@ -26,15 +26,21 @@ InterfaceInfo read_interface(const std::string& ifname) {
             info.primary_ipv4 = prefix.address;
         }
     }
-    // A tentative link-local address cannot be a source yet; take it only if there is no other.
-    for (const bool settled : {true, false}) {
-        for (const auto& prefix : info.prefixes) {
-            if (!info.ipv6_link_local && prefix.address.is_link_local() && prefix.tentative != settled) {
-                info.ipv6_link_local = prefix.address;
-            }
-        }
-    }
+    info.ipv6_link_local = own_ipv6_link_local(info, {});
     return info;
+}
+
+std::optional<IpAddress> own_ipv6_link_local(const InterfaceInfo& interface, const std::vector<IpAddress>& vips) {
+    const InterfacePrefix* best = nullptr;
+    // Lower is better: a tentative address cannot be a source yet, a deprecated one should not be.
+    const auto rank = [](const InterfacePrefix& p) { return (p.tentative ? 2 : 0) + (p.deprecated ? 1 : 0); };
+    for (const auto& prefix : interface.prefixes) {
+        if (!prefix.address.is_v6() || !prefix.address.is_link_local()) continue;
+        if (std::ranges::find(vips, prefix.address) != vips.end()) continue;
+        if (!best || rank(prefix) < rank(*best)) best = &prefix;
+    }
+    if (!best) return std::nullopt;
+    return best->address;
 }
 
 bool prefix_contains(const InterfacePrefix& prefix, const IpAddress& address) {

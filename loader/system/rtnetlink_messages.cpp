@@ -118,7 +118,8 @@ std::optional<AddressMessage> parse_address_message(const nlmsghdr& message) {
         .prefix = {.address = *own,
                    .prefix_length = info->ifa_prefixlen,
                    .secondary = (flags & IFA_F_SECONDARY) != 0,
-                   .tentative = (flags & IFA_F_TENTATIVE) != 0},
+                   .tentative = (flags & IFA_F_TENTATIVE) != 0,
+                   .deprecated = (flags & IFA_F_DEPRECATED) != 0},
     };
 }
 
@@ -145,7 +146,7 @@ nlmsghdr& build_address_dump_request(std::span<char> buffer, std::uint8_t family
 }
 
 nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, int index, const IpAddress& address,
-                                std::uint8_t prefix_length, bool nodad) {
+                                std::uint8_t prefix_length, AddressFlags address_flags) {
     const bool add = change == AddressChange::add;
     nlmsghdr& header = start_request(buffer, add ? RTM_NEWADDR : RTM_DELADDR,
                                      static_cast<std::uint16_t>(NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0)));
@@ -154,13 +155,18 @@ nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, in
     info->ifa_prefixlen = prefix_length;
     info->ifa_scope = RT_SCOPE_UNIVERSE;
     info->ifa_index = static_cast<std::uint32_t>(index);
-    const std::uint32_t flags = nodad ? IFA_F_NODAD : 0;
+    const std::uint32_t flags = address_flags.nodad ? IFA_F_NODAD : 0;
     info->ifa_flags = static_cast<std::uint8_t>(flags);
     const auto bytes = address.bytes();
     // As iproute2 sends it: the address as both local and "address" (no peer).
     mnl_attr_put(&header, IFA_LOCAL, bytes.size(), bytes.data());
     mnl_attr_put(&header, IFA_ADDRESS, bytes.size(), bytes.data());
     if (add) mnl_attr_put_u32(&header, IFA_FLAGS, flags);
+    if (add && address_flags.deprecated) {
+        constexpr std::uint32_t forever = 0xffffffff;  // the kernel's INFINITY_LIFE_TIME, iproute2's "forever"
+        const ifa_cacheinfo lifetimes{.ifa_prefered = 0, .ifa_valid = forever, .cstamp = 0, .tstamp = 0};
+        mnl_attr_put(&header, IFA_CACHEINFO, sizeof lifetimes, &lifetimes);
+    }
     return header;
 }
 

@@ -45,11 +45,18 @@ nlmsghdr& build_get_link_request(std::span<char> buffer, const std::string& ifna
 nlmsghdr& build_link_dump_request(std::span<char> buffer);
 nlmsghdr& build_address_dump_request(std::span<char> buffer, std::uint8_t family);
 
+// How an added address is held (IPv6 only; ignored for removal).
+struct AddressFlags {
+    bool nodad = false;       // IFA_F_NODAD: no duplicate address detection
+    bool deprecated = false;  // preferred lifetime 0, valid for ever (IFA_CACHEINFO): the kernel
+                              // accepts traffic to it but never picks it as a source (RFC 6724 rule 3)
+};
+
 // RTM_NEWADDR (create, exclusive) or RTM_DELADDR of address/prefix_length on interface `index`,
-// with NLM_F_ACK. `nodad` sets IFA_F_NODAD (IPv6: no duplicate address detection).
+// with NLM_F_ACK.
 enum class AddressChange : std::uint8_t { add, remove };
 nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, int index, const IpAddress& address,
-                                std::uint8_t prefix_length, bool nodad);
+                                std::uint8_t prefix_length, AddressFlags flags = {});
 
 // RTM_NEWROUTE (create or replace) in the local table for one IPv4 VIP, with NLM_F_ACK: either the
 // kernel's own local route for an address on `lo` (locally originated traffic stays here), or a

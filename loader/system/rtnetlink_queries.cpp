@@ -47,9 +47,9 @@ int dump_links(NetlinkSocket& socket, std::vector<LinkMessage>& links) {
 }
 
 int change_address(NetlinkSocket& socket, AddressChange change, int index, const IpAddress& address,
-                   std::uint8_t prefix_length, bool nodad) {
+                   std::uint8_t prefix_length, AddressFlags flags) {
     std::array<char, request_buffer_size> buffer{};
-    nlmsghdr& request = build_address_request(buffer, change, index, address, prefix_length, nodad);
+    nlmsghdr& request = build_address_request(buffer, change, index, address, prefix_length, flags);
     return socket.request(request);
 }
 

@@ -25,6 +25,6 @@ int dump_links(NetlinkSocket& socket, std::vector<LinkMessage>& links);
 
 // Returns 0 or the errno the kernel answered with (EEXIST: already there; EADDRNOTAVAIL: not there).
 int change_address(NetlinkSocket& socket, AddressChange change, int index, const IpAddress& address,
-                   std::uint8_t prefix_length, bool nodad);
+                   std::uint8_t prefix_length, AddressFlags flags = {});
 
 }  // namespace xvip

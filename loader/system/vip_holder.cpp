@@ -16,11 +16,18 @@ namespace {
 
 constexpr const char* loopback = "lo";
 
-// Where a VIP lives in the kernel.
+// Where a VIP lives in the kernel. On `lo` the kernel delivers traffic for it from any interface
+// but never answers ARP or a neighbour solicitation for it on another (IPv6: ndisc looks only at
+// the receiving interface's addresses). A link-local VIP can only live on its link.
 HeldAddress placement(const std::string& ifname, const IpAddress& vip) {
     if (vip.is_v4()) return {.address = vip, .prefix_length = 32, .ifname = loopback};
-    return {.address = vip, .prefix_length = 128, .ifname = ifname};
+    return {.address = vip, .prefix_length = 128, .ifname = vip.is_link_local() ? ifname : loopback};
 }
+
+// Every node holds every VIP, so duplicate address detection would fail on all but the first; and
+// a VIP is never the source the kernel picks for the node's own traffic (as keepalived's
+// preferred_lft 0), nor one xvipd picks for its adverts.
+constexpr AddressFlags ipv6_vip_flags{.nodad = true, .deprecated = true};
 
 std::string describe(const HeldAddress& held) {
     return held.address.to_string() + "/" + std::to_string(held.prefix_length) + " on " + held.ifname;
@@ -37,8 +44,7 @@ struct Journal {
 
     void undo(NetlinkSocket& netlink) noexcept {
         for (auto it = addresses_added.rbegin(); it != addresses_added.rend(); ++it) {
-            (void)change_address(netlink, AddressChange::remove, it->second, it->first.address, it->first.prefix_length,
-                                 false);
+            (void)change_address(netlink, AddressChange::remove, it->second, it->first.address, it->first.prefix_length);
         }
         for (auto it = sysctls_before.rbegin(); it != sysctls_before.rend(); ++it) {
             try {
@@ -149,7 +155,7 @@ void VipHolder::hold() {
         for (const auto& held : to_add) {
             const int index = index_of(held);
             const int error = change_address(netlink, AddressChange::add, index, held.address, held.prefix_length,
-                                             held.address.is_v6());
+                                             held.address.is_v6() ? ipv6_vip_flags : AddressFlags{});
             if (error == EEXIST) {  // appeared since we looked: someone else's, leave it to them
                 std::erase(state.added_addresses, held);
                 continue;
@@ -162,7 +168,7 @@ void VipHolder::hold() {
                               : held.ifname == options_.ifname ? if_index
                                                                : query_link(netlink, held.ifname).index;
             const int error =
-                change_address(netlink, AddressChange::remove, index, held.address, held.prefix_length, false);
+                change_address(netlink, AddressChange::remove, index, held.address, held.prefix_length);
             if (error != 0 && error != EADDRNOTAVAIL) {
                 throw_system_error("remove " + describe(held) + ", a VIP no longer configured", error);
             }
@@ -221,7 +227,7 @@ void VipHolder::release() {
             continue;
         }
         const int error =
-            change_address(netlink, AddressChange::remove, index, held.address, held.prefix_length, false);
+            change_address(netlink, AddressChange::remove, index, held.address, held.prefix_length);
         if (error != 0 && error != EADDRNOTAVAIL) {
             failed("remove VIP " + describe(held), error);
             remaining.push_back(held);

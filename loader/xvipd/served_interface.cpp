@@ -42,6 +42,12 @@ VrrpSocket* ServedInterface::socket_for(AddressFamily family) {
 void ServedInterface::start() {
     try {
         info_ = read_interface(ifname_);
+        std::vector<IpAddress> vips;
+        for (const auto& instance : configs_) {
+            for (const auto& vip : instance.vips) vips.push_back(vip.address);
+        }
+        // Never a VIP: after a restart a link-local VIP is on the interface, maybe first.
+        const auto own_link_local = own_ipv6_link_local(info_, vips);
         // Checks that need the system, before anything is touched.
         for (const auto& instance : configs_) {
             // Settings the model has but this xvipd cannot honour yet are refused, not ignored.
@@ -65,7 +71,7 @@ void ServedInterface::start() {
             }
             if (!instance.source_address) {
                 const bool v4 = instance.family() == AddressFamily::ipv4;
-                if ((v4 && !info_.primary_ipv4) || (!v4 && !info_.ipv6_link_local)) {
+                if ((v4 && !info_.primary_ipv4) || (!v4 && !own_link_local)) {
                     throw StartupError(where(instance) + ": " + ifname_ + " has no " +
                                        (v4 ? "IPv4 address" : "IPv6 link-local address") +
                                        " to send adverts from: add one, or set the source address");
@@ -74,10 +80,6 @@ void ServedInterface::start() {
         }
         attach_or_adopt();
         bind_vips();
-        std::vector<IpAddress> vips;
-        for (const auto& instance : configs_) {
-            for (const auto& vip : instance.vips) vips.push_back(vip.address);
-        }
         // Addresses only after XDP is attached with every new instance standby (ARCHITECTURE.md).
         vip_holder_.emplace(VipHolderOptions{.ifname = ifname_, .vips = vips, .state_dir = settings_.state_dir});
         vip_holder_->hold();
@@ -95,7 +97,7 @@ void ServedInterface::start() {
             const bool v4 = config.family() == AddressFamily::ipv4;
             const IpAddress source = config.source_address ? *config.source_address
                                      : v4                  ? *info_.primary_ipv4
-                                                           : *info_.ipv6_link_local;
+                                                           : *own_link_local;
             auto* socket = socket_for(*config.family());
             auto& frames = *frames_;
             auto* dataplane = &*dataplane_;

@@ -1,6 +1,6 @@
 // The data plane on a real interface, driven by hand with xvipctl: a client and one node on the
 // test bridge, the VIPs held by the node (docs/architecture.md: IPv4 on lo with the LVS-DR ARP
-// sysctls, IPv6 on eth0 with nodad), and the XDP program the only one that answers for them.
+// sysctls, IPv6 on lo with nodad and preferred_lft 0), and the XDP program the only one that answers for them.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -47,7 +47,7 @@ protected:
             on_node({"sysctl", "-qw", sysctl});
         }
         on_node({"ip", "addr", "add", vip4 + "/32", "dev", "lo"});
-        on_node({"ip", "-6", "addr", "add", vip6 + "/128", "dev", "eth0", "nodad"});
+        on_node({"ip", "-6", "addr", "add", vip6 + "/128", "dev", "lo", "nodad", "preferred_lft", "0"});
     }
 
     CommandResult xvipctl(std::vector<std::string> args) {

@@ -373,32 +373,47 @@ protected:
         {"net.ipv4.conf.all.arp_announce", "2"}, {"net.ipv4.conf.eth0.arp_announce", "2"},
         {"net.ipv4.conf.eth0.arp_notify", "0"},  {"net.ipv6.conf.eth0.ndisc_notify", "0"}};
     const std::string vip4_other = plan::vip_ipv4(1);
+    const IpAddress vip6_link_local = ip("fe80::1:51");
 };
 
 TEST_F(VipHolding, HoldPutsVipsAndSysctlsInPlaceAndReleaseRestoresExactly) {
     // An address that was there before is used, never removed.
     on_node(0, {"ip", "addr", "add", vip4_other + "/32", "dev", "lo"});
-    auto holder = make_holder({vip4, ip(vip4_other), vip6});
+    auto holder = make_holder({vip4, ip(vip4_other), vip6, vip6_link_local});
     hold(holder);
     EXPECT_FALSE(holder->adopted());
     EXPECT_TRUE(has_address("lo", vip4.to_string() + "/32")) << addresses("lo");
     EXPECT_TRUE(has_address("lo", vip4_other + "/32"));
     EXPECT_FALSE(has_address("eth0", vip4.to_string() + "/32")) << "IPv4 VIPs live on lo only";
-    const std::string eth0_v6 = on_node(0, {"ip", "-o", "-6", "addr", "show", "dev", "eth0"});
-    EXPECT_NE(eth0_v6.find(vip6.to_string() + "/128"), std::string::npos) << eth0_v6;
-    EXPECT_NE(eth0_v6.find("nodad"), std::string::npos) << "the IPv6 VIP skips DAD:\n" << eth0_v6;
-    EXPECT_EQ(eth0_v6.find("tentative"), std::string::npos) << eth0_v6;
+    // A global IPv6 VIP on lo (the kernel never answers a solicitation for it on eth0), a
+    // link-local one on its link; both without DAD and deprecated (never a source).
+    const auto line_of = [&](const char* dev, const IpAddress& vip) {
+        const std::string all = on_node(0, {"ip", "-o", "-6", "addr", "show", "dev", dev});
+        const auto at = all.find(" " + vip.to_string() + "/128 ");
+        if (at == std::string::npos) return "(not on " + std::string(dev) + ": " + all + ")";
+        return all.substr(at, all.find('\n', at) - at);
+    };
+    for (const auto& [dev, vip] : {std::pair{"lo", vip6}, std::pair{"eth0", vip6_link_local}}) {
+        const std::string line = line_of(dev, vip);
+        EXPECT_NE(line.find("nodad"), std::string::npos) << "the IPv6 VIP skips DAD: " << line;
+        EXPECT_NE(line.find("deprecated"), std::string::npos) << line;
+        EXPECT_NE(line.find("preferred_lft 0sec"), std::string::npos) << line;
+        EXPECT_NE(line.find("valid_lft forever"), std::string::npos) << line;
+        EXPECT_EQ(line.find("tentative"), std::string::npos) << line;
+    }
+    EXPECT_EQ(addresses("eth0").find(vip6.to_string()), std::string::npos) << "a global IPv6 VIP is never on eth0";
     expect_sysctls(held_values, "while held");
     ASSERT_TRUE(std::filesystem::exists(state_file()));
     const auto& added = holder->state().added_addresses;
-    EXPECT_EQ(added.size(), 2u) << "the VIP that was already there is not ours";
+    EXPECT_EQ(added.size(), 3u) << "the VIP that was already there is not ours";
     EXPECT_TRUE(std::ranges::none_of(added, [&](const HeldAddress& h) { return h.address == ip(vip4_other); }));
 
     release(holder);
     expect_sysctls(originals, "after release");
     EXPECT_FALSE(has_address("lo", vip4.to_string() + "/32")) << addresses("lo");
     EXPECT_TRUE(has_address("lo", vip4_other + "/32")) << "release leaves what was there before";
-    EXPECT_EQ(addresses("eth0").find(vip6.to_string()), std::string::npos);
+    EXPECT_EQ(addresses("lo").find(vip6.to_string()), std::string::npos);
+    EXPECT_EQ(addresses("eth0").find(vip6_link_local.to_string()), std::string::npos);
     EXPECT_FALSE(std::filesystem::exists(state_file()));
     EXPECT_FALSE(holder->held());
 }
@@ -419,7 +434,7 @@ TEST_F(VipHolding, ANextHolderAdoptsTheStateFileAndRestoresTheOriginals) {
     hold(second);
     EXPECT_TRUE(second->adopted());
     EXPECT_TRUE(has_address("lo", vip4.to_string() + "/32"));
-    EXPECT_EQ(addresses("eth0").find(vip6.to_string()), std::string::npos)
+    EXPECT_EQ(addresses("lo").find(vip6.to_string()), std::string::npos)
         << "an address the first holder added for a VIP no longer configured is removed";
     EXPECT_EQ(second->state().original_sysctls.at("net/ipv4/conf/all/arp_ignore"), "2")
         << "adoption keeps the recorded original, not our own value found in the kernel";
@@ -444,14 +459,15 @@ TEST_F(VipHolding, AHoldOnAMissingInterfaceChangesNothing) {
 }
 
 TEST_F(VipHolding, AHoldFailingHalfWayUndoesEverything) {
-    // With IPv6 off on eth0 the kernel refuses the IPv6 VIP, after the sysctls and the IPv4 VIP are in.
+    // With IPv6 off on eth0 the kernel refuses the link-local VIP, after the sysctls and the IPv4
+    // VIP are in.
     set_sysctl(0, "net.ipv6.conf.eth0.disable_ipv6", "1");
-    auto holder = make_holder({vip4, vip6});
+    auto holder = make_holder({vip4, vip6_link_local});
     try {
         hold(holder);
-        FAIL() << "hold must fail on the IPv6 VIP";
+        FAIL() << "hold must fail on the link-local VIP";
     } catch (const std::system_error& e) {
-        EXPECT_NE(std::string(e.what()).find(vip6.to_string()), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(vip6_link_local.to_string()), std::string::npos) << e.what();
         EXPECT_NE(e.code().value(), 0);
     }
     EXPECT_FALSE(holder->held());
@@ -468,7 +484,7 @@ TEST_F(VipHolding, AHoldFailingHalfWayUndoesEverything) {
     const auto recorded = load_vip_hold_state(state_file());
     ASSERT_TRUE(recorded);
     set_sysctl(0, "net.ipv6.conf.eth0.disable_ipv6", "1");
-    auto second = make_holder({vip4, vip6});
+    auto second = make_holder({vip4, vip6_link_local});
     EXPECT_THROW(hold(second), std::system_error);
     EXPECT_EQ(load_vip_hold_state(state_file()), recorded);
     EXPECT_TRUE(has_address("lo", vip4.to_string() + "/32")) << "what the first holder holds stays held";

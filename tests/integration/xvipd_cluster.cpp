@@ -54,11 +54,14 @@ std::string XvipdCluster::keepalived_conf(std::size_t i) const {
         peers += "    }\n";
     }
     const std::string prefix = spec_.ipv6 ? "/64" : "/24";
+    std::string extra_vips;
+    for (const auto& v : spec_.extra_vips) extra_vips += "        " + v + "\n";
     return "global_defs {\n    router_id " + node(i).name + "\n    vrrp_version " + std::to_string(spec_.version) +
            "\n}\nvrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n"
            "    priority " +
            std::to_string(settings_.at(i).priority) + "\n    advert_int " + spec_.advert_int + "\n" + peers +
-           settings_.at(i).extra + "    virtual_ipaddress {\n        " + vip() + prefix + "\n    }\n}\n";
+           settings_.at(i).extra + "    virtual_ipaddress {\n        " + vip() + prefix + "\n" + extra_vips +
+           "    }\n}\n";
 }
 
 std::filesystem::path XvipdCluster::config_path(std::size_t i) const {

@@ -30,7 +30,8 @@ struct ClusterSpec {
     int version = 3;
     std::string advert_int = "0.1";  // keepalived's advert_int, seconds
     bool unicast = false;
-    bool ipv6 = false;  // an IPv6 instance instead of IPv4
+    bool ipv6 = false;                    // an IPv6 instance instead of IPv4
+    std::vector<std::string> extra_vips;  // with their prefix length, after vip() in virtual_ipaddress
 };
 
 class XvipdCluster {

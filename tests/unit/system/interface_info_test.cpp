@@ -43,5 +43,24 @@ TEST(OnLink, UsesSubnetsButNotHostPrefixes) {
     EXPECT_FALSE(on_link(InterfaceInfo{}, ip("192.0.2.100"))) << "no addresses, no subnets";
 }
 
+TEST(OwnIpv6LinkLocal, NeverAVipAndSettledAndPreferredFirst) {
+    InterfaceInfo info;
+    info.prefixes = {
+        {.address = ip("fe80::1:51"), .prefix_length = 128, .deprecated = true},  // a link-local VIP
+        {.address = ip("192.0.2.10"), .prefix_length = 24},
+        {.address = ip("fe80::aa"), .prefix_length = 64, .tentative = true},
+        {.address = ip("fe80::bb"), .prefix_length = 64, .deprecated = true},
+        {.address = ip("fe80::cc"), .prefix_length = 64},
+    };
+    EXPECT_EQ(own_ipv6_link_local(info, {ip("fe80::1:51")}), ip("fe80::cc"));
+    info.prefixes.pop_back();
+    EXPECT_EQ(own_ipv6_link_local(info, {ip("fe80::1:51")}), ip("fe80::bb")) << "deprecated beats tentative";
+    info.prefixes.pop_back();
+    EXPECT_EQ(own_ipv6_link_local(info, {ip("fe80::1:51")}), ip("fe80::aa")) << "tentative beats none";
+    info.prefixes.pop_back();
+    EXPECT_EQ(own_ipv6_link_local(info, {ip("fe80::1:51")}), std::nullopt) << "the VIP is never the answer";
+    EXPECT_EQ(own_ipv6_link_local(info, {}), ip("fe80::1:51")) << "not a VIP here: the host's own";
+}
+
 }  // namespace
 }  // namespace xvip

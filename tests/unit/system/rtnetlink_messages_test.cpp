@@ -152,7 +152,8 @@ TEST(ParseAddressMessage, RefusesWhatIsNotAnAddress) {
 
 TEST(BuildAddressRequest, AddIsExclusiveAcknowledgedAndReadsBack) {
     alignas(nlmsghdr) std::array<char, request_buffer_size> buffer{};
-    nlmsghdr& request = build_address_request(buffer, AddressChange::add, 9, ip("2001:db8:1::100"), 128, true);
+    nlmsghdr& request = build_address_request(buffer, AddressChange::add, 9, ip("2001:db8:1::100"), 128,
+                                              {.nodad = true, .deprecated = true});
     EXPECT_EQ(request.nlmsg_type, RTM_NEWADDR);
     EXPECT_EQ(request.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
     const auto* info = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(&request));
@@ -160,13 +161,20 @@ TEST(BuildAddressRequest, AddIsExclusiveAcknowledgedAndReadsBack) {
     EXPECT_EQ(info->ifa_flags, IFA_F_NODAD);
     EXPECT_EQ(info->ifa_scope, RT_SCOPE_UNIVERSE);
     std::uint32_t full_flags = 0;
+    std::optional<ifa_cacheinfo> lifetimes;
     for (auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(&request, sizeof(ifaddrmsg)));
          mnl_attr_ok(a, static_cast<int>(static_cast<const char*>(mnl_nlmsg_get_payload_tail(&request)) -
                                          reinterpret_cast<const char*>(a)));
          a = mnl_attr_next(a)) {
         if (mnl_attr_get_type(a) == IFA_FLAGS) full_flags = mnl_attr_get_u32(a);
+        if (mnl_attr_get_type(a) == IFA_CACHEINFO && mnl_attr_get_payload_len(a) == sizeof(ifa_cacheinfo)) {
+            lifetimes = *static_cast<const ifa_cacheinfo*>(mnl_attr_get_payload(a));
+        }
     }
     EXPECT_EQ(full_flags, static_cast<std::uint32_t>(IFA_F_NODAD));
+    ASSERT_TRUE(lifetimes) << "deprecated: the lifetimes go with the request";
+    EXPECT_EQ(lifetimes->ifa_prefered, 0u);
+    EXPECT_EQ(lifetimes->ifa_valid, 0xffffffffu) << "valid for ever";
     // The request is itself an address message: it says what it asks for.
     const auto parsed = parse_address_message(request);
     ASSERT_TRUE(parsed);
@@ -175,9 +183,22 @@ TEST(BuildAddressRequest, AddIsExclusiveAcknowledgedAndReadsBack) {
     EXPECT_EQ(parsed->prefix.prefix_length, 128);
 }
 
+TEST(BuildAddressRequest, PreferredAddressCarriesNoLifetimes) {
+    alignas(nlmsghdr) std::array<char, request_buffer_size> buffer{};
+    nlmsghdr& request = build_address_request(buffer, AddressChange::add, 9, ip("2001:db8:1::100"), 128);
+    const auto* info = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(&request));
+    EXPECT_EQ(info->ifa_flags, 0);
+    for (auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(&request, sizeof(ifaddrmsg)));
+         mnl_attr_ok(a, static_cast<int>(static_cast<const char*>(mnl_nlmsg_get_payload_tail(&request)) -
+                                         reinterpret_cast<const char*>(a)));
+         a = mnl_attr_next(a)) {
+        EXPECT_NE(mnl_attr_get_type(a), IFA_CACHEINFO);
+    }
+}
+
 TEST(BuildAddressRequest, RemoveIsAcknowledgedWithoutCreate) {
     alignas(nlmsghdr) std::array<char, request_buffer_size> buffer{};
-    nlmsghdr& request = build_address_request(buffer, AddressChange::remove, 1, ip("192.0.2.100"), 32, false);
+    nlmsghdr& request = build_address_request(buffer, AddressChange::remove, 1, ip("192.0.2.100"), 32);
     EXPECT_EQ(request.nlmsg_type, RTM_DELADDR);
     EXPECT_EQ(request.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
     const auto parsed = parse_address_message(request);
