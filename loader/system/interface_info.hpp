@@ -17,8 +17,8 @@ namespace xvip {
 struct InterfacePrefix {
     IpAddress address;
     std::uint8_t prefix_length = 0;
-    bool secondary = false;  // IPv4: not the first address of its subnet (IFA_F_SECONDARY)
-    bool tentative = false;  // IPv6: duplicate address detection not finished (IFA_F_TENTATIVE)
+    bool secondary = false;   // IPv4: not the first address of its subnet (IFA_F_SECONDARY)
+    bool tentative = false;   // IPv6: duplicate address detection not finished (IFA_F_TENTATIVE)
     bool deprecated = false;  // IPv6: preferred lifetime over (IFA_F_DEPRECATED): never a source
 
     friend bool operator==(const InterfacePrefix&, const InterfacePrefix&) = default;

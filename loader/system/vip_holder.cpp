@@ -44,7 +44,8 @@ struct Journal {
 
     void undo(NetlinkSocket& netlink) noexcept {
         for (auto it = addresses_added.rbegin(); it != addresses_added.rend(); ++it) {
-            (void)change_address(netlink, AddressChange::remove, it->second, it->first.address, it->first.prefix_length);
+            (void)change_address(netlink, AddressChange::remove, it->second, it->first.address,
+                                 it->first.prefix_length);
         }
         for (auto it = sysctls_before.rbegin(); it != sysctls_before.rend(); ++it) {
             try {
@@ -167,8 +168,7 @@ void VipHolder::hold() {
             const int index = held.ifname == loopback          ? lo_index
                               : held.ifname == options_.ifname ? if_index
                                                                : query_link(netlink, held.ifname).index;
-            const int error =
-                change_address(netlink, AddressChange::remove, index, held.address, held.prefix_length);
+            const int error = change_address(netlink, AddressChange::remove, index, held.address, held.prefix_length);
             if (error != 0 && error != EADDRNOTAVAIL) {
                 throw_system_error("remove " + describe(held) + ", a VIP no longer configured", error);
             }
@@ -226,8 +226,7 @@ void VipHolder::release() {
             remaining.push_back(held);
             continue;
         }
-        const int error =
-            change_address(netlink, AddressChange::remove, index, held.address, held.prefix_length);
+        const int error = change_address(netlink, AddressChange::remove, index, held.address, held.prefix_length);
         if (error != 0 && error != EADDRNOTAVAIL) {
             failed("remove VIP " + describe(held), error);
             remaining.push_back(held);
