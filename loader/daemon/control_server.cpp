@@ -13,6 +13,8 @@
 #include <exception>
 #include <stdexcept>
 
+#include "system/private_directory.hpp"
+
 namespace xvip {
 
 namespace {
@@ -132,8 +134,7 @@ ControlServer::ControlServer(EventLoop& loop, ControlServerSettings settings, Ha
     const sockaddr_un address = address_of(path);
     const auto slash = path.rfind('/');
     if (slash != std::string::npos && slash > 0) {
-        const std::string dir = path.substr(0, slash);
-        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) fail(dir, "cannot create its directory", errno);
+        ensure_private_directory(path.substr(0, slash));
     }
     take_over_path(path, address);
 

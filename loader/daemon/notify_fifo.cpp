@@ -50,12 +50,23 @@ NotifyFifo::NotifyFifo(std::string path, LogSink log) : path_(std::move(path)), 
     if (::mkfifo(path_.c_str(), 0600) != 0 && errno != EEXIST) {
         throw std::runtime_error("notify FIFO " + path_ + ": cannot create it: " + std::strerror(errno));
     }
-    fd_.reset(::open(path_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+    // Never through a symbolic link, and only a FIFO of our own: one another user made in our
+    // place would hand them every notification (and let them stall it).
+    fd_.reset(::open(path_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd_ && errno == ELOOP) {
+        throw std::runtime_error("notify FIFO " + path_ +
+                                 ": is a symbolic link; fix: name the FIFO itself, or remove the link");
+    }
     if (!fd_) throw std::runtime_error("notify FIFO " + path_ + ": cannot open it: " + std::strerror(errno));
     struct stat st {};
     if (::fstat(fd_.get(), &st) != 0 || !S_ISFIFO(st.st_mode)) {
         throw std::runtime_error("notify FIFO " + path_ +
                                  ": exists and is not a FIFO; fix: remove it or name another path");
+    }
+    if (st.st_uid != ::geteuid()) {
+        throw std::runtime_error("notify FIFO " + path_ + ": belongs to uid " + std::to_string(st.st_uid) +
+                                 ", not to xvipd's uid " + std::to_string(::geteuid()) +
+                                 "; fix: remove it (xvipd creates it) or name another path");
     }
 }
 

@@ -3,17 +3,36 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string_view>
 
 #include "common/unique_fd.hpp"
+#include "system/private_directory.hpp"
 #include "system/system_error.hpp"
+#include "system/vip_holder.hpp"
 
 namespace xvip {
 
 namespace {
 
 constexpr int format_version = 1;
+
+// What the kernel accepts as a name (IFNAMSIZ, no '/', ':' or white space, not "." or ".."): a
+// state file naming anything else was not written by xvipd, and the name goes into sysctl paths.
+bool plausible_ifname(const std::string& name) {
+    if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
+    return std::ranges::none_of(
+        name, [](char c) { return c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)); });
+}
+
+bool sysctl_integer(const std::string& value) {
+    const std::string_view digits = !value.empty() && value[0] == '-' ? std::string_view(value).substr(1) : value;
+    return !digits.empty() && digits.size() <= 10 &&
+           std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; });
+}
 
 void write_all(int fd, const std::string& text, const std::string& path) {
     std::size_t done = 0;
@@ -58,9 +77,25 @@ std::optional<VipHoldState> parse_vip_hold_state(std::string_view text, std::str
         }
         VipHoldState state;
         state.ifname = document.at("interface").get<std::string>();
+        if (!plausible_ifname(state.ifname)) {
+            error = "bad interface name " + nlohmann::json(state.ifname).dump();
+            return std::nullopt;
+        }
         state.netns.device = document.at("netns").at("device").get<std::uint64_t>();
         state.netns.inode = document.at("netns").at("inode").get<std::uint64_t>();
         state.original_sysctls = document.at("sysctls").get<std::map<std::string, std::string>>();
+        // release() writes these back: only sysctls xvipd sets for this interface, small integers.
+        const auto ours = vip_sysctls(state.ifname, {IpAddress::v4({}), IpAddress::v6({})});
+        for (const auto& [key, value] : state.original_sysctls) {
+            if (std::ranges::none_of(ours, [&](const auto& s) { return s.first == key; })) {
+                error = "a sysctl xvipd does not set: " + key;
+                return std::nullopt;
+            }
+            if (!sysctl_integer(value)) {
+                error = "bad value for " + key + ": " + nlohmann::json(value).dump();
+                return std::nullopt;
+            }
+        }
         for (const auto& entry : document.at("addresses")) {
             const auto text_address = entry.at("address").get<std::string>();
             const auto address = IpAddress::parse(text_address);
@@ -73,9 +108,15 @@ std::optional<VipHoldState> parse_vip_hold_state(std::string_view text, std::str
                 error = "bad prefix length " + std::to_string(prefix_length) + " for " + text_address;
                 return std::nullopt;
             }
+            auto on = entry.at("interface").get<std::string>();
+            if (on != "lo" && on != state.ifname) {
+                error =
+                    "address " + text_address + " on " + nlohmann::json(on).dump() + ", neither lo nor " + state.ifname;
+                return std::nullopt;
+            }
             state.added_addresses.push_back({.address = *address,
                                              .prefix_length = static_cast<std::uint8_t>(prefix_length),
-                                             .ifname = entry.at("interface").get<std::string>()});
+                                             .ifname = std::move(on)});
         }
         return state;
     } catch (const nlohmann::json::exception& e) {
@@ -113,11 +154,9 @@ std::optional<VipHoldState> load_vip_hold_state(const std::filesystem::path& fil
 
 void save_vip_hold_state(const std::filesystem::path& file, const VipHoldState& state) {
     const std::filesystem::path directory_path = file.has_parent_path() ? file.parent_path() : ".";
-    std::error_code ec;
-    std::filesystem::create_directories(directory_path, ec);
-    if (ec) throw_system_error("create the state directory " + directory_path.string(), ec.value());
+    ensure_private_directory(directory_path);
     const std::filesystem::path temporary = file.string() + ".tmp";
-    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd) throw_errno("create the VIP state file " + temporary.string());
     write_all(fd.get(), format_vip_hold_state(state), temporary.string());
     if (::fsync(fd.get()) != 0) throw_errno("fsync the VIP state file " + temporary.string());

@@ -140,6 +140,32 @@ TEST(NotifyFifo, RefusesAPathThatIsNotAFifo) {
     EXPECT_THROW(NotifyFifo{path}, std::runtime_error);
 }
 
+TEST(NotifyFifo, RefusesASymbolicLinkToAFifo) {
+    TempDir dir;
+    ASSERT_EQ(::mkfifo((dir / "real").c_str(), 0600), 0);
+    std::filesystem::create_symlink(dir / "real", dir / "link");
+    try {
+        NotifyFifo fifo(dir / "link");
+        FAIL() << "a link must be refused";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("symbolic link"), std::string::npos) << e.what();
+    }
+}
+
+TEST(NotifyFifo, RefusesAFifoOfAnotherUser) {
+    if (::geteuid() != 0) GTEST_SKIP() << "SKIPPED: making a FIFO of another user needs root (chown)";
+    TempDir dir;
+    const auto path = dir / "theirs";
+    ASSERT_EQ(::mkfifo(path.c_str(), 0666), 0);
+    ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+    try {
+        NotifyFifo fifo(path);
+        FAIL() << "another user's FIFO must be refused";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("belongs to uid 65534"), std::string::npos) << e.what();
+    }
+}
+
 TEST(ScriptSecurity, RefusesAScriptInAWorldWritableDirectory) {
     TempDir dir;
     const auto open_dir = dir / "open";

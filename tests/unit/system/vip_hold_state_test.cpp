@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "system/private_directory.hpp"
 #include "system/vip_holder.hpp"
 
 namespace xvip {
@@ -16,11 +17,13 @@ IpAddress ip(const char* text) {
 }
 
 VipHoldState sample() {
-    return {.ifname = "eth0",
+    return {.ifname = "eth0.100",
             .netns = {.device = 4, .inode = 4026532281},
-            .original_sysctls = {{"net/ipv4/conf/all/arp_ignore", "0"}, {"net/ipv4/conf/eth0.100/arp_announce", "1"}},
+            .original_sysctls = {{"net/ipv4/conf/all/arp_ignore", "0"},
+                                 {"net/ipv4/conf/eth0.100/arp_announce", "1"},
+                                 {"net/ipv6/conf/eth0.100/ndisc_notify", "-1"}},
             .added_addresses = {{.address = ip("192.0.2.100"), .prefix_length = 32, .ifname = "lo"},
-                                {.address = ip("2001:db8:1::100"), .prefix_length = 128, .ifname = "eth0"}}};
+                                {.address = ip("fe80::1:51"), .prefix_length = 128, .ifname = "eth0.100"}}};
 }
 
 class StateDirectory : public ::testing::Test {
@@ -57,6 +60,33 @@ TEST(VipHoldStateText, RefusesWhatXvipdDidNotWrite) {
     }
 }
 
+// release() writes the recorded sysctls back and removes the recorded addresses: a state file
+// that names anything else (written by hand or by an attacker) is refused before it is acted on.
+TEST(VipHoldStateText, RefusesSysctlsAndAddressesXvipdDoesNotSet) {
+    const auto file = [](const std::string& interface, const std::string& sysctls, const std::string& on) {
+        return R"({"format":1,"interface":")" + interface + R"(","netns":{"device":1,"inode":2},"sysctls":{)" +
+               sysctls + R"(},"addresses":[{"address":"192.0.2.1","prefix_length":32,"interface":")" + on + R"("}]})";
+    };
+    std::string error;
+    ASSERT_TRUE(parse_vip_hold_state(file("eth0", R"("net/ipv4/conf/eth0/arp_ignore":"0")", "lo"), error)) << error;
+    for (const auto& text : {
+             file("eth0", R"("net/ipv4/ip_forward":"1")", "lo"),
+             file("eth0", R"("net/ipv4/conf/eth1/arp_ignore":"0")", "lo"),
+             file("eth0", R"("net/ipv4/conf/eth0/../../../../../etc/passwd":"0")", "lo"),
+             file("eth0", R"("net/ipv4/conf/eth0/arp_ignore":"0\n1")", "lo"),
+             file("eth0", R"("net/ipv4/conf/eth0/arp_ignore":"")", "lo"),
+             file("eth0", R"("net/ipv4/conf/eth0/arp_ignore":"12345678901")", "lo"),
+             file("../x", R"()", "lo"),
+             file("", R"()", "lo"),
+             file("a-name-too-long-for-linux", R"()", "lo"),
+             file("eth0", R"()", "eth1"),
+         }) {
+        error.clear();
+        EXPECT_FALSE(parse_vip_hold_state(text, error)) << text;
+        EXPECT_FALSE(error.empty()) << text;
+    }
+}
+
 TEST_F(StateDirectory, SavesAtomicallyLoadsAndRemoves) {
     const auto file = dir / "run" / "eth0.state";
     EXPECT_FALSE(load_vip_hold_state(file)) << "no file, no state";
@@ -84,6 +114,41 @@ TEST_F(StateDirectory, AGarbledFileIsAnErrorNamingIt) {
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
     }
+}
+
+TEST_F(StateDirectory, IsCreatedPrivateAndNarrowedWhenWider) {
+    const auto fresh = dir / "a" / "run";
+    ensure_private_directory(fresh);
+    EXPECT_EQ(std::filesystem::status(fresh).permissions(), std::filesystem::perms::owner_all);
+
+    const auto wide = dir / "wide";
+    std::filesystem::create_directory(wide);
+    std::filesystem::permissions(wide, std::filesystem::perms::all);
+    ensure_private_directory(wide);
+    EXPECT_EQ(std::filesystem::status(wide).permissions(), std::filesystem::perms::owner_all)
+        << "a directory others may write to is narrowed";
+
+    save_vip_hold_state(dir / "b" / "eth0.state", sample());
+    EXPECT_EQ(std::filesystem::status(dir / "b").permissions(), std::filesystem::perms::owner_all);
+    EXPECT_EQ(std::filesystem::status(dir / "b" / "eth0.state").permissions(),
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+TEST_F(StateDirectory, ALinkOrAFileInItsPlaceIsRefusedAndNamed) {
+    std::filesystem::create_directory(dir / "elsewhere");
+    std::filesystem::create_directory_symlink(dir / "elsewhere", dir / "link");
+    std::ofstream(dir / "file") << "x";
+    for (const auto& path : {dir / "link", dir / "file"}) {
+        try {
+            ensure_private_directory(path);
+            FAIL() << path << " must be refused";
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("fix:"), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_THROW(save_vip_hold_state(dir / "link" / "eth0.state", sample()), std::runtime_error);
+    EXPECT_FALSE(std::filesystem::exists(dir / "elsewhere" / "eth0.state")) << "nothing written through the link";
 }
 
 TEST(VipSysctls, ArpSettingsForIpv4NdiscForIpv6) {
