@@ -281,6 +281,42 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
     return Dataplane(ifname, pin_dir, std::move(maps), std::move(link));
 }
 
+std::optional<std::string> Dataplane::remove_orphaned_pins(std::string_view ifname, const fs::path& pin_root) {
+    const fs::path pin_dir = pin_dir_for(pin_root, ifname);
+    if (!fs::exists(pin_dir / XVIP_PIN_LINK)) return std::nullopt;
+    UniqueFd iface_map(bpf_obj_get((pin_dir / XVIP_MAP_IFACE).c_str()));
+    UniqueFd link(bpf_obj_get((pin_dir / XVIP_PIN_LINK).c_str()));
+    if (!iface_map || !link) return std::nullopt;  // adopt() says what is wrong
+    bpf_map_info info{};
+    std::uint32_t info_len = sizeof info;
+    xvip_iface iface{};
+    const std::uint32_t key = 0;
+    if (bpf_obj_get_info_by_fd(iface_map.get(), &info, &info_len) != 0 || info.value_size != sizeof iface ||
+        bpf_map_lookup_elem(iface_map.get(), &key, &iface) != 0 || iface.abi_version != XVIP_ABI_VERSION) {
+        return std::nullopt;
+    }
+    bpf_link_info link_info{};
+    std::uint32_t link_len = sizeof link_info;
+    if (bpf_obj_get_info_by_fd(link.get(), &link_info, &link_len) != 0 || link_info.type != BPF_LINK_TYPE_XDP) {
+        return std::nullopt;
+    }
+    const int ifindex = interface_index(ifname);
+    std::string reason;
+    if (iface.ifindex != static_cast<std::uint32_t>(ifindex)) {
+        reason = "they served ifindex " + std::to_string(iface.ifindex) + ", " + std::string(ifname) + " is now " +
+                 std::to_string(ifindex);
+    } else if (link_info.xdp.ifindex != static_cast<std::uint32_t>(ifindex)) {
+        reason = "their XDP link is attached to " +
+                 (link_info.xdp.ifindex ? "ifindex " + std::to_string(link_info.xdp.ifindex) : std::string("nothing"));
+    } else {
+        return std::nullopt;
+    }
+    iface_map.reset();
+    link.reset();
+    remove_pins(pin_dir);
+    return "removed the pins at " + pin_dir.string() + ": " + reason + " (the interface was re-created)";
+}
+
 Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
     const fs::path pin_dir = pin_dir_for(pin_root, ifname);
     if (!fs::exists(pin_dir / XVIP_PIN_LINK)) {
@@ -322,7 +358,15 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
         throw DataplaneError("the XDP link pinned at " + pin_dir.string() + " is no longer attached to " +
                              std::string(ifname));
     }
-    return Dataplane(std::string(ifname), pin_dir, std::move(maps), std::move(link));
+    const MacAddress mac = interface_mac(ifname);
+    const bool new_mac = !std::equal(mac.begin(), mac.end(), std::begin(iface.mac));
+    if (new_mac) {
+        std::memcpy(iface.mac, mac.data(), mac.size());
+        write_iface(maps, iface);
+    }
+    Dataplane adopted(std::string(ifname), pin_dir, std::move(maps), std::move(link));
+    adopted.adopted_new_mac_ = new_mac;
+    return adopted;
 }
 
 Dataplane Dataplane::load(const LoadOptions& options) {

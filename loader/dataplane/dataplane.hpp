@@ -89,7 +89,19 @@ public:
 
     // Takes over what a previous process pinned, after checking the ABI version, the interface
     // and the network namespace. Throws DataplaneError when there is nothing, or something else.
+    // The interface's MAC is written into the interface map if it changed since (a restart after
+    // a MAC change: replies and announcements go out from the new one).
     static Dataplane adopt(std::string_view ifname, const std::filesystem::path& pin_root);
+    // adopt() found another MAC in the interface map than the interface has, and wrote the new one.
+    bool adopted_new_mac() const { return adopted_new_mac_; }
+
+    // Pins of this build's ABI left for `ifname` by a data plane that no longer serves it (the
+    // interface was deleted and re-created: another ifindex, or the pinned XDP link attached to
+    // nothing) serve nobody; they are removed and the reason returned, so that attach() can start
+    // afresh. Returns nullopt and leaves everything when nothing is pinned, when the pins serve the
+    // interface, or when they speak another ABI (adopt() names that).
+    static std::optional<std::string> remove_orphaned_pins(std::string_view ifname,
+                                                           const std::filesystem::path& pin_root);
 
     // Loads the program and its maps as attach() does, but attaches and pins nothing: the maps
     // live as long as the object. For running the program on crafted frames (BPF_PROG_TEST_RUN,
@@ -164,6 +176,7 @@ private:
     std::filesystem::path pin_dir_;
     Maps maps_;
     UniqueFd link_;
+    bool adopted_new_mac_ = false;
     UniqueFd program_;          // only when loaded without a link
     MappedWords states_;        // XVIP_STATE_ENTRIES state words
     MappedWords vip4_buckets_;  // XVIP_VIP4_BUCKETS bucket words

@@ -47,7 +47,8 @@ void LinkMonitor::on_link_message(const LinkMessage& message, std::vector<LinkSt
                     .index = message.index,
                     .exists = true,
                     .up = message.up,
-                    .running = message.running},
+                    .running = message.running,
+                    .mac = message.mac},
           changes);
 }
 

@@ -10,9 +10,11 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/mac_address.hpp"
 #include "system/netlink_socket.hpp"
 
 namespace xvip {
@@ -23,8 +25,9 @@ struct LinkState {
     std::string ifname;
     int index = 0;  // 0 when the interface does not exist
     bool exists = false;
-    bool up = false;       // IFF_UP
-    bool running = false;  // IFF_RUNNING
+    bool up = false;                // IFF_UP
+    bool running = false;           // IFF_RUNNING
+    std::optional<MacAddress> mac;  // a change of MAC is a change too
 
     // Usable for VRRP: present, administratively up and with carrier.
     bool healthy() const { return exists && up && running; }

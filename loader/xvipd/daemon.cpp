@@ -128,6 +128,15 @@ void Daemon::start_interfaces() {
         .pin_root = options_.pin_root ? *options_.pin_root : std::filesystem::path(config_.global.pin_dir),
         .state_dir = options_.state_dir,
         .on_transition = [this](const VrrpInstance& instance, const Transition& t) { notify(instance, t.to); },
+        .on_replaced =
+            [this](const std::string& ifname, const std::string& what) {
+                // The program, the sockets and the data plane's MAC belong to the old interface.
+                // A new start attaches to the new one (or adopts, refreshing the MAC); with the
+                // unit's Restart=on-failure systemd starts it.
+                spdlog::error("{} was {} under xvipd: exiting through the restart path for a new start", ifname, what);
+                exit_code_ = 75;  // EX_TEMPFAIL
+                exit_for_restart();
+            },
     };
     std::vector<VrrpInstance*> instances;
     try {
@@ -174,7 +183,7 @@ nlohmann::json Daemon::handle_request(const nlohmann::json& request) {
 int Daemon::run() {
     loop_.run();
     metrics_.reset();  // every way out of the loop (stop, restart, failed reload) ends the server
-    return 0;
+    return exit_code_;
 }
 
 void Daemon::stop_gracefully() {

@@ -73,6 +73,7 @@ private:
     std::optional<MetricsServer> metrics_;
     TimePoint started_{};
     bool stopping_ = false;
+    int exit_code_ = 0;  // what run() returns: non-zero when the daemon left for a reason of its own
 };
 
 }  // namespace xvip

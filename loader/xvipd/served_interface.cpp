@@ -23,6 +23,7 @@ ServedInterface::ServedInterface(EventLoop& loop, std::string ifname, std::vecto
     : loop_(loop), ifname_(std::move(ifname)), configs_(std::move(instances)), settings_(std::move(settings)) {}
 
 ServedInterface::~ServedInterface() {
+    stop_watching_identity();
     for (auto family : {AddressFamily::ipv4, AddressFamily::ipv6}) {
         if (auto* s = socket_for(family)) loop_.unwatch(s->fd());
     }
@@ -41,6 +42,8 @@ VrrpSocket* ServedInterface::socket_for(AddressFamily family) {
 
 void ServedInterface::start() {
     try {
+        // Subscribed before the interface is read: a re-creation from here on is seen.
+        identity_.emplace(std::vector<std::string>{ifname_});
         info_ = read_interface(ifname_);
         std::vector<IpAddress> vips;
         for (const auto& instance : configs_) {
@@ -131,20 +134,54 @@ void ServedInterface::start() {
         release_everything();
         throw StartupError(ifname_ + ": " + e.what());
     }
+    loop_.watch(identity_->fd(), [this] { check_identity(); });
+    check_identity();  // a change during start-up, already queued
 
     const auto now = loop_.now();
     for (auto& instance : instances_) {
         // A restarted xvipd finds the previous one's state word: an instance still active with a
         // live lease resumes as active and speaks at once, so no peer notices the restart.
-        instance->start(adopted_ && VrrpInstance::resumes_as_active(dataplane_->read_state(instance->key()), now));
+        instance->start(adopted_ && VrrpInstance::resumes_as_active(dataplane_->read_state(instance->key()), now),
+                        dataplane_->adopted_new_mac());
     }
+}
+
+void ServedInterface::check_identity() {
+    if (!identity_) return;
+    std::string what;
+    for (const auto& state : identity_->read().changes) {
+        if (!state.exists) continue;  // gone: the instances are in FAULT (Tracking), nothing to do yet
+        if (state.index != info_.index) {
+            what = "re-created (ifindex " + std::to_string(info_.index) + " -> " + std::to_string(state.index) + ")";
+        } else if (state.mac && *state.mac != info_.mac) {
+            what = "given another MAC (" + format_mac(info_.mac) + " -> " + format_mac(*state.mac) + ")";
+        }
+    }
+    if (what.empty()) return;
+    stop_watching_identity();
+    if (settings_.on_replaced) settings_.on_replaced(ifname_, what);
+}
+
+void ServedInterface::stop_watching_identity() {
+    if (!identity_) return;
+    loop_.unwatch(identity_->fd());
+    identity_.reset();
 }
 
 void ServedInterface::attach_or_adopt() {
     const auto pin_dir = Dataplane::pin_dir_for(settings_.pin_root, ifname_);
+    if (const auto removed = Dataplane::remove_orphaned_pins(ifname_, settings_.pin_root)) {
+        spdlog::warn("{}: {}; attaching afresh", ifname_, *removed);
+    }
     if (std::filesystem::exists(pin_dir / XVIP_PIN_LINK)) {
         dataplane_.emplace(Dataplane::adopt(ifname_, settings_.pin_root));
         adopted_ = true;
+        if (dataplane_->adopted_new_mac()) {
+            spdlog::warn(
+                "{}: its MAC changed since the data plane was pinned: replies now go out from {}, and "
+                "active instances announce their VIPs again",
+                ifname_, format_mac(info_.mac));
+        }
         spdlog::info("{}: adopted the data plane pinned at {} ({} mode)", ifname_, pin_dir.string(),
                      to_string(dataplane_->mode()));
     } else {
@@ -278,6 +315,7 @@ void ServedInterface::route_local_traffic(const std::string& instance, const std
 }
 
 void ServedInterface::release_everything() {
+    stop_watching_identity();
     for (auto& instance : instances_) instance->abandon();
     // The kernel's own local routes come back before the addresses go, so it can remove them.
     for (auto& [name, routes] : local_routes_) {
@@ -312,6 +350,7 @@ void ServedInterface::release_everything() {
 }
 
 void ServedInterface::keep_for_restart() {
+    stop_watching_identity();
     for (auto& instance : instances_) instance->abandon();
     if (vip_holder_) vip_holder_->keep();
     vip_holder_.reset();

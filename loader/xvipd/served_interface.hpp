@@ -16,6 +16,7 @@
 #include "dataplane/dataplane.hpp"
 #include "system/frame_sender.hpp"
 #include "system/interface_info.hpp"
+#include "system/link_monitor.hpp"
 #include "system/local_traffic_route.hpp"
 #include "system/vip_holder.hpp"
 #include "system/vrrp_socket.hpp"
@@ -28,6 +29,10 @@ struct ServeSettings {
     std::filesystem::path pin_root;
     std::filesystem::path state_dir;
     std::function<void(const VrrpInstance&, const Transition&)> on_transition;
+    // The interface was re-created (another ifindex) or its MAC changed while served: the XDP
+    // program, the sockets and the MAC in the data plane belong to the old one. Called once, with
+    // what changed; the daemon exits through the restart path, non-zero, for a new start.
+    std::function<void(const std::string& ifname, const std::string& what)> on_replaced;
 };
 
 class ServedInterface {
@@ -51,6 +56,9 @@ public:
     nlohmann::json status(TimePoint now) const;
 
 private:
+    // Whether the served interface is still the one started on (ifindex, MAC); on_replaced if not.
+    void check_identity();
+    void stop_watching_identity();
     void attach_or_adopt();
     void bind_vips();
     void open_sockets();
@@ -66,6 +74,7 @@ private:
     ServeSettings settings_;
     InterfaceInfo info_;
     std::optional<Dataplane> dataplane_;
+    std::optional<LinkMonitor> identity_;  // ifindex and MAC of the interface, while served
     bool adopted_ = false;
     std::optional<VipHolder> vip_holder_;
     std::optional<VrrpSocket> socket4_, socket6_;

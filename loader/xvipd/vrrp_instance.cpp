@@ -82,12 +82,13 @@ VrrpInstance::~VrrpInstance() {
     abandon();
 }
 
-void VrrpInstance::start(bool resume_as_active) {
+void VrrpInstance::start(bool resume_as_active, bool announce) {
     const auto now = wiring_.timers.now();
     cause_ = resume_as_active ? "restart: adopted an active data plane with a live lease" : "startup";
     if (resume_as_active) lease_end_ = now + lease_length();  // what the previous xvipd left
     runner_.start(now, resume_as_active);
     rearm();
+    if (resume_as_active && announce && state() == State::master) this->announce(now);
 }
 
 bool VrrpInstance::resumes_as_active(const StateWord& left, TimePoint now) {

@@ -60,7 +60,9 @@ public:
     VrrpInstance& operator=(const VrrpInstance&) = delete;
 
     // resume_as_active: a previous xvipd left this instance active with a live lease (restart).
-    void start(bool resume_as_active);
+    // announce: resuming, announce the VIPs anyway (the interface's MAC changed since, so the
+    // clients' caches hold one that no longer answers).
+    void start(bool resume_as_active, bool announce = false);
     // Restart and reload: whether the state word the previous xvipd (or configuration) left makes
     // this instance resume as active, so that no peer notices the hand-off.
     static bool resumes_as_active(const StateWord& left, TimePoint now);

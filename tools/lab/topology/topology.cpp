@@ -116,10 +116,25 @@ Endpoint Topology::plan_endpoint(const std::string& role, std::size_t index) con
     return endpoint;
 }
 
+void Topology::recreate_link(std::size_t index) {
+    const Endpoint& endpoint = nodes_.at(index);
+    run_checked(endpoint.netns, {"ip", "link", "del", endpoint.ifname});  // its bridge port goes with it
+    make_link(endpoint, true);
+    poll_until(endpoint.bridge_port + " of the re-created " + endpoint.ifname + " to forward", 5s, [&] {
+        return output_contains(
+            topo::run_command({"bridge", "-n", bridge_netns(), "link", "show", "dev", endpoint.bridge_port}),
+            "state forwarding");
+    });
+}
+
 void Topology::connect(const Endpoint& endpoint, bool carries_xdp) {
     endpoint_namespaces_.emplace_back(endpoint.netns);
     // DAD off before eth0 exists, so that its link-local address is usable at once, too.
     set_sysctl(endpoint.netns, "net.ipv6.conf.default.accept_dad", "0");
+    make_link(endpoint, carries_xdp);
+}
+
+void Topology::make_link(const Endpoint& endpoint, bool carries_xdp) {
     const VethLink link{
         .endpoint_netns = endpoint.netns,
         .endpoint_ifname = endpoint.ifname,

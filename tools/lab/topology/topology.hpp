@@ -95,6 +95,10 @@ public:
         return run_in_netns(netns, timeout, std::forward<Task>(task));
     }
 
+    // Deletes node `index`'s eth0 (and its bridge port) and makes it again with the same name, MAC
+    // and addresses, as a VLAN, bond or VF reset does: another ifindex, no XDP program on it.
+    void recreate_link(std::size_t index);
+
     // Waits until no eth0 of the run holds a tentative (DAD not finished) IPv6 address. The
     // constructor already does; call it again after adding IPv6 addresses without `nodad`.
     void wait_ipv6_settled(std::chrono::milliseconds timeout = 5s) const;
@@ -102,6 +106,7 @@ public:
 private:
     Endpoint plan_endpoint(const std::string& role, std::size_t index) const;
     void connect(const Endpoint& endpoint, bool carries_xdp);
+    void make_link(const Endpoint& endpoint, bool carries_xdp);
     void wait_ready(std::chrono::milliseconds timeout) const;
     void stop_processes() noexcept;
     // Commands and tasks run only in this run's namespaces, never in the root or a foreign one.

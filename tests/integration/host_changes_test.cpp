@@ -1,0 +1,87 @@
+// The host changes under xvipd (docs/guarantees.md, "What operators and hosts do"): the served
+// interface is deleted and re-created (a VLAN, a bond, a VF reset) or given another MAC. xvipd
+// leaves through the restart path with a non-zero code, so that systemd starts it again, and the
+// new start serves the new interface: it attaches afresh to a re-created one (never looping on
+// pins that serve nobody) and announces the new MAC.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "xvipd_cluster.hpp"
+
+namespace xvip::test {
+namespace {
+
+constexpr int exit_for_a_new_start = 75;  // EX_TEMPFAIL
+
+class HostChanges : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_EQ(geteuid(), 0u) << "xvipd's integration tests need root";
+        c = std::make_unique<XvipdCluster>(ClusterSpec{.nodes = 2},
+                                           std::vector<NodeSettings>{{.priority = 200}, {.priority = 100}});
+        c->start(0);
+        c->start(1);
+        ASSERT_TRUE(c->wait_for_sole_active(0, 10s)) << c->log(0) << c->log(1);
+    }
+
+    std::string on(std::size_t i, const std::vector<std::string>& argv) {
+        return c->topology().run_checked(c->node(i).netns, argv).out;
+    }
+
+    // The client's view: what arping prints when it asks who has the VIP, twice (a reply line
+    // names the MAC that answered).
+    std::string arping_vip() {
+        return c->topology().run(c->client().netns, {"arping", "-c", "2", "-w", "3", "-I", "eth0", c->vip()}).out;
+    }
+
+    std::unique_ptr<XvipdCluster> c;
+};
+
+TEST_F(HostChanges, ARecreatedInterfaceEndsTheDaemonForANewStartThatAttachesAfresh) {
+    const auto& n = c->node(0);
+    c->topology().recreate_link(0);
+
+    const auto ended = c->daemon(0)->wait_for(5s);
+    ASSERT_TRUE(ended) << "xvipd kept running on the old interface\n" << c->log(0);
+    EXPECT_EQ(ended->code, exit_for_a_new_start) << c->log(0);
+    EXPECT_NE(c->log(0).find("re-created"), std::string::npos) << c->log(0);
+    EXPECT_TRUE(c->wait_for_sole_active(1, 5s)) << "the backup takes over meanwhile";
+
+    c->start(0);
+    ASSERT_TRUE(c->wait_for_sole_active(0, 10s)) << "the new start serves the new interface\n" << c->log(0);
+    EXPECT_NE(c->log(0).find("removed the pins"), std::string::npos) << c->log(0);
+    EXPECT_NE(arping_vip().find(n.mac), std::string::npos) << "XDP on the new eth0 answers";
+    EXPECT_TRUE(c->daemon(0)->running()) << c->log(0);
+}
+
+TEST_F(HostChanges, AMacChangeEndsTheDaemonAndTheNextStartAnswersAndAnnouncesFromTheNewMac) {
+    ASSERT_NE(arping_vip().find(c->node(0).mac), std::string::npos);
+    // The client's kernel learns the VIP at node0's MAC, as any client that talks to it does.
+    c->topology().run_checked(c->client().netns, {"ping", "-c", "1", "-W", "1", c->vip()});
+    const std::string new_mac = "02:00:00:00:99:01";
+    on(0, {"ip", "link", "set", "eth0", "address", new_mac});
+
+    const auto ended = c->daemon(0)->wait_for(5s);
+    ASSERT_TRUE(ended) << "xvipd kept running with the old MAC\n" << c->log(0);
+    EXPECT_EQ(ended->code, exit_for_a_new_start) << c->log(0);
+    EXPECT_NE(c->log(0).find("another MAC"), std::string::npos) << c->log(0);
+
+    c->start(0);  // at once, as systemd does: the lease is still live, the data plane is adopted
+    ASSERT_TRUE(c->wait_for_sole_active(0, 10s)) << c->log(0);
+    const auto replies = arping_vip();
+    EXPECT_NE(replies.find(new_mac), std::string::npos) << "XDP replies from the new MAC: " << replies;
+    EXPECT_EQ(replies.find(c->node(0).mac), std::string::npos) << "and never from the old one: " << replies;
+    // The announcement moves the client's entry (Linux updates an entry it has from a gratuitous
+    // ARP); without it the client would keep sending to the old MAC.
+    std::string neighbour;
+    for (int i = 0; i < 20 && neighbour.find(new_mac) == std::string::npos; ++i) {
+        neighbour = c->topology().run_checked(c->client().netns, {"ip", "neigh", "show", c->vip()}).out;
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_NE(neighbour.find(new_mac), std::string::npos) << "the client's cache holds the new MAC: " << neighbour;
+}
+
+}  // namespace
+}  // namespace xvip::test
