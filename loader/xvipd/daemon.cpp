@@ -122,23 +122,24 @@ void Daemon::notify(const VrrpInstance& instance, State to) {
     }
 }
 
-void Daemon::start_interfaces() {
+void Daemon::start_interfaces(const CarriedScripts& carried) {
     const ServeSettings settings{
         .xdp_mode = options_.xdp_mode,
         .pin_root = options_.pin_root ? *options_.pin_root : std::filesystem::path(config_.global.pin_dir),
         .state_dir = options_.state_dir,
         .on_transition = [this](const VrrpInstance& instance, const Transition& t) { notify(instance, t.to); },
     };
-    std::vector<VrrpInstance*> instances;
+    const ScriptPolicy policy{.enforce_security = true, .daemon_uid = geteuid()};
+    std::vector<TrackedInstance> instances;
     try {
+        const PreparedScripts scripts = Tracking::prepare(config_, policy);
         for (auto& [ifname, configured] : by_interface(config_)) {
             auto served = std::make_unique<ServedInterface>(loop_, ifname, configured, settings);
             served->start();
             interfaces_.push_back(std::move(served));
-            for (auto* i : interfaces_.back()->instances()) instances.push_back(i);
+            for (auto* i : interfaces_.back()->instances()) instances.push_back({i, interfaces_.back()->adopted()});
         }
-        tracking_.emplace(loop_, children_, config_, instances,
-                          ScriptPolicy{.enforce_security = true, .daemon_uid = geteuid()});
+        tracking_.emplace(loop_, children_, config_, scripts, instances, carried);
     } catch (...) {
         // The interfaces already up give back what they took, as if never started.
         tracking_.reset();
@@ -238,6 +239,8 @@ void Daemon::reload() {
     }
     // An unchanged instance keeps its role: the new set of interfaces adopts the running data
     // plane exactly as a restarted xvipd does.
+    // So do the track scripts the new configuration still runs: same name, same command.
+    const CarriedScripts carried = tracking_ ? tracking_->carried_scripts() : CarriedScripts{};
     auto old_interfaces = std::move(interfaces_);
     const auto wanted = by_interface(read.config);
     for (auto& served : old_interfaces) {
@@ -251,7 +254,7 @@ void Daemon::reload() {
     config_ = std::move(read.config);
     try {
         prepare_hooks();
-        start_interfaces();
+        start_interfaces(carried);
         service_manager_.ready(one_line_status());
     } catch (const std::exception& e) {
         spdlog::error("reload failed: {}; stopping", e.what());
@@ -274,6 +277,7 @@ nlohmann::json Daemon::status() const {
         j["interfaces"].push_back(served->status(now));
         for (const auto* instance : served->instances()) j["instances"].push_back(instance->status(now));
     }
+    j["track_scripts"] = tracking_ ? tracking_->status() : nlohmann::json::array();
     return j;
 }
 

@@ -44,7 +44,7 @@ public:
     nlohmann::json status() const;
 
 private:
-    void start_interfaces();
+    void start_interfaces(const CarriedScripts& carried = {});
     void prepare_hooks();
     void notify(const VrrpInstance& instance, State to);
     std::string one_line_status() const;

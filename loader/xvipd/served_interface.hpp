@@ -46,6 +46,8 @@ public:
     void keep_for_restart();
 
     const std::string& name() const { return ifname_; }
+    // start() found this interface's data plane pinned and took it over (restart, reload).
+    bool adopted() const { return adopted_; }
     std::vector<VrrpInstance*> instances() const;
     const Dataplane* dataplane() const { return dataplane_ ? &*dataplane_ : nullptr; }  // for counters
     nlohmann::json status(TimePoint now) const;

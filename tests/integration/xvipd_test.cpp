@@ -332,6 +332,122 @@ TEST(Xvipd, ReloadKeepsAnUnchangedInstanceInItsRole) {
     EXPECT_NE(c.log(0).find("reloading"), std::string::npos);
 }
 
+// A track script that writes a line to `runs` each time it starts, takes `takes` (a shell sleep
+// argument, or empty) and succeeds unless `fail` exists.
+struct CountedScript {
+    std::filesystem::path dir;
+    std::filesystem::path path;
+
+    CountedScript(XvipdCluster& c, const std::string& name, const std::string& takes = "")
+        : dir(c.topology().run_dir() / name) {
+        std::filesystem::create_directories(dir);
+        std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+        path = dir / "check.sh";
+        std::ofstream(path) << "#!/bin/sh\necho run >> " << (dir / "runs").string() << "\n"
+                            << (takes.empty() ? "" : "sleep " + takes + "\n") << "[ ! -e " << (dir / "fail").string()
+                            << " ]\n";
+        std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+    }
+    void set_failing(bool failing) {
+        if (failing) {
+            std::ofstream(dir / "fail") << "fail\n";
+        } else {
+            std::filesystem::remove(dir / "fail");
+        }
+    }
+    std::size_t runs() const {
+        std::ifstream in(dir / "runs");
+        std::size_t n = 0;
+        for (std::string line; std::getline(in, line);) ++n;
+        return n;
+    }
+    // Waits until the script has started `more` runs beyond `since`: the daemon has acted on the
+    // results of all but the last.
+    bool wait_for_runs(std::size_t since, std::size_t more, std::chrono::milliseconds timeout) const {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (runs() < since + more) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            std::this_thread::sleep_for(20ms);
+        }
+        return true;
+    }
+    // keepalived's vrrp_script block, run every second.
+    std::string block(int weight) const {
+        return "vrrp_script chk {\n    script \"" + path.string() + "\"\n    interval 1\n    weight " +
+               std::to_string(weight) + "\n}\n";
+    }
+};
+
+const std::string tracks_chk = "    track_script {\n        chk\n    }\n";
+
+// keepalived's default weight 0: a failing script puts the instance in FAULT. A restart or a reload
+// must not take the instance out of its role before the script has run: the peer sees nothing.
+// (Before the fix, each sent priority 0 at start-up: the peer took over, then gave the VIP back.)
+TEST(Xvipd, RestartAndReloadWithAnUnweightedScriptAreHitless) {
+    require_root();
+    XvipdCluster c({.nodes = 2, .advert_int = "1"}, {{.priority = 150, .extra = tracks_chk}, {.priority = 100}});
+    CountedScript script(c, "weight0");
+    c.write_config(0, script.block(0) + c.keepalived_conf(0));
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 8s)) << c.log(0);
+    const auto peer_before = c.status(1)["instances"][0]["transitions"];
+
+    EXPECT_EQ(c.stop(0, SIGUSR2).code, 0) << c.log(0);
+    auto runs = script.runs();
+    c.start(0);
+    ASSERT_TRUE(script.wait_for_runs(runs, 2, 5s)) << "the restarted daemon runs the script:\n" << c.log(0);
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{0});
+    EXPECT_EQ(c.status(1)["instances"][0]["transitions"], peer_before) << "the peer saw nothing of the restart\n"
+                                                                       << c.log(1);
+    auto status = c.status(0);
+    EXPECT_EQ(status["instances"][0]["state"], "MASTER") << status.dump(2);
+    EXPECT_EQ(status["instances"][0]["transitions"], 1) << "resumed as master, and stayed\n" << status.dump(2);
+
+    runs = script.runs();
+    c.daemon(0)->send_signal(SIGHUP);
+    ASSERT_TRUE(script.wait_for_runs(runs, 2, 5s)) << c.log(0);
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{0});
+    EXPECT_EQ(c.status(1)["instances"][0]["transitions"], peer_before) << "the peer saw nothing of the reload\n"
+                                                                       << c.log(1);
+    status = c.status(0);
+    EXPECT_EQ(status["instances"][0]["state"], "MASTER") << status.dump(2);
+    EXPECT_EQ(status["instances"][0]["transitions"], 1) << status.dump(2);
+
+    // The script still decides: failing, the instance goes to FAULT and the peer takes over.
+    script.set_failing(true);
+    EXPECT_TRUE(c.wait_for_sole_active(1, 5s)) << c.log(0);
+    EXPECT_EQ(c.status(0)["instances"][0]["state"], "FAULT");
+}
+
+// A weighted script that is failing still counts as failing after a reload: the node stays below
+// its peer. (Before the fix, the reloaded script started unknown, so the node took the VIP with its
+// full priority, Master_Down_Interval (341 ms) after the reload, until the script, which takes
+// 500 ms, failed again.)
+TEST(Xvipd, ReloadKeepsAFailingWeightedScriptFailing) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150, .extra = tracks_chk}, {.priority = 100}});
+    CountedScript script(c, "weighted", "0.5");
+    script.set_failing(true);
+    c.write_config(0, script.block(-60) + c.keepalived_conf(0));
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(1, 8s)) << c.log(1);
+    c.start(0);
+    ASSERT_TRUE(script.wait_for_runs(0, 2, 5s)) << c.log(0);
+    ASSERT_TRUE(c.wait_for_sole_active(1, 3s)) << "150 - 60 = 90 < 100\n" << c.log(0);
+    ASSERT_EQ(c.status(0)["instances"][0]["priority"], 90);
+    const auto peer_before = c.status(1)["instances"][0]["transitions"];
+
+    const auto runs = script.runs();
+    c.daemon(0)->send_signal(SIGHUP);
+    ASSERT_TRUE(script.wait_for_runs(runs, 2, 5s)) << c.log(0);
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{1});
+    EXPECT_EQ(c.status(1)["instances"][0]["transitions"], peer_before) << "the peer kept the VIP\n" << c.log(0);
+    const auto status = c.status(0);
+    EXPECT_EQ(status["instances"][0]["priority"], 90) << status.dump(2);
+    EXPECT_EQ(status["instances"][0]["state"], "BACKUP") << status.dump(2);
+}
+
 TEST(Xvipd, BadConfigurationStartsNothing) {
     require_root();
     XvipdCluster c({.nodes = 1}, {{.priority = 150}});
