@@ -39,39 +39,49 @@ VrrpSocket* ServedInterface::socket_for(AddressFamily family) {
     return s ? &*s : nullptr;
 }
 
-void ServedInterface::start() {
+InterfaceInfo ServedInterface::check(const std::string& ifname, const std::vector<Instance>& instances) {
+    InterfaceInfo info;
     try {
-        info_ = read_interface(ifname_);
-        // Checks that need the system, before anything is touched.
-        for (const auto& instance : configs_) {
-            // Settings the model has but this xvipd cannot honour yet are refused, not ignored.
-            if (instance.local_traffic_follows_active && instance.family() != AddressFamily::ipv4) {
-                throw StartupError(where(instance) +
-                                   ": local_traffic_follows_active is IPv4 only "
-                                   "for now: remove it from this IPv6 instance");
-            }
-            if (instance.use_virtual_mac) {
-                throw StartupError(where(instance) +
-                                   ": the VRRP virtual MAC (use_vmac) is not "
-                                   "supported yet: remove it; GARPs go out from the interface's MAC");
-            }
-            for (const auto& vip : instance.vips) {
-                if (!vip.address.is_link_local() && !on_link(info_, vip.address)) {
-                    throw StartupError(where(instance) + ": VIP " + vip.address.to_string() +
-                                       " is not inside any subnet of " + ifname_ +
-                                       " (one subnet per VIP): add the subnet's address to " + ifname_ +
-                                       " or move the VIP to the interface that has it");
-                }
-            }
-            if (!instance.source_address) {
-                const bool v4 = instance.family() == AddressFamily::ipv4;
-                if ((v4 && !info_.primary_ipv4) || (!v4 && !info_.ipv6_link_local)) {
-                    throw StartupError(where(instance) + ": " + ifname_ + " has no " +
-                                       (v4 ? "IPv4 address" : "IPv6 link-local address") +
-                                       " to send adverts from: add one, or set the source address");
-                }
+        info = read_interface(ifname);
+    } catch (const std::exception& e) {
+        throw StartupError(ifname + ": " + e.what());
+    }
+    for (const auto& instance : instances) {
+        // Settings the model has but this xvipd cannot honour yet are refused, not ignored.
+        if (instance.local_traffic_follows_active && instance.family() != AddressFamily::ipv4) {
+            throw StartupError(where(instance) +
+                               ": local_traffic_follows_active is IPv4 only "
+                               "for now: remove it from this IPv6 instance");
+        }
+        if (instance.use_virtual_mac) {
+            throw StartupError(where(instance) +
+                               ": the VRRP virtual MAC (use_vmac) is not "
+                               "supported yet: remove it; GARPs go out from the interface's MAC");
+        }
+        for (const auto& vip : instance.vips) {
+            if (!vip.address.is_link_local() && !on_link(info, vip.address)) {
+                throw StartupError(where(instance) + ": VIP " + vip.address.to_string() +
+                                   " is not inside any subnet of " + ifname +
+                                   " (one subnet per VIP): add the subnet's address to " + ifname +
+                                   " or move the VIP to the interface that has it");
             }
         }
+        if (!instance.source_address) {
+            const bool v4 = instance.family() == AddressFamily::ipv4;
+            if ((v4 && !info.primary_ipv4) || (!v4 && !info.ipv6_link_local)) {
+                throw StartupError(where(instance) + ": " + ifname + " has no " +
+                                   (v4 ? "IPv4 address" : "IPv6 link-local address") +
+                                   " to send adverts from: add one, or set the source address");
+            }
+        }
+    }
+    return info;
+}
+
+void ServedInterface::start(bool keep_adopted) {
+    try {
+        // Checks that need the system, before anything is touched.
+        info_ = check(ifname_, configs_);
         attach_or_adopt();
         bind_vips();
         std::vector<IpAddress> vips;
@@ -123,10 +133,10 @@ void ServedInterface::start() {
                         }));
         }
     } catch (const StartupError&) {
-        release_everything();
+        give_up(keep_adopted);
         throw;
     } catch (const std::exception& e) {
-        release_everything();
+        give_up(keep_adopted);
         throw StartupError(ifname_ + ": " + e.what());
     }
 
@@ -306,6 +316,14 @@ void ServedInterface::release_everything() {
             spdlog::error("{}: detaching XDP: {}", ifname_, e.what());
         }
         dataplane_.reset();
+    }
+}
+
+void ServedInterface::give_up(bool keep_adopted) {
+    if (keep_adopted && adopted_) {
+        keep_for_restart();
+    } else {
+        release_everything();
     }
 }
 
