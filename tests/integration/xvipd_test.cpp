@@ -511,6 +511,10 @@ TEST_P(XvipdFailingReload, KeepsTheRunningConfiguration) {
     EXPECT_EQ(status["reload"]["result"], "refused") << status.dump(2);
     EXPECT_NE(status["reload"]["error"].get<std::string>().find(GetParam().reason), std::string::npos)
         << status.dump(2);
+    const auto table = c.topology().run(
+        c.node(0).netns,
+        {XVIPCTL, "status", "--socket", (c.topology().run_dir() / "node0-state" / "xvipd.sock").string()});
+    EXPECT_NE(table.out.find("last reload refused"), std::string::npos) << table.out << table.err;
 }
 
 // Each configuration is valid on paper: what refuses it is the system.
