@@ -16,7 +16,7 @@ EffectivePriority effective_priority(int base_priority, std::span<const TrackedS
         const int multiplier = t.reversed ? -1 : 1;
         if (t.weight == 0) {
             if (!t.up) {
-                waiting = true;
+                waiting = waiting || !t.unknown_keeps_role;
             } else if (*t.up != !t.reversed) {
                 fault = true;
             }

@@ -6,7 +6,10 @@
 //               while down);
 //   weight 0:   down puts the instance in FAULT (reverse: up does);
 //   no result yet (a script that has not finished its first run, without init_fail): no
-//               adjustment; with weight 0 the instance waits, as keepalived keeps it in INIT;
+//               adjustment; with weight 0 the instance waits, as keepalived keeps it in INIT,
+//               unless the instance keeps its role until the result (unknown_keeps_role: an
+//               instance on an adopted data plane after a restart or reload, as keepalived does
+//               for a script that is new on reload): then the first failure puts it in FAULT;
 //   the sum is clamped to 1..254; an address owner (255) keeps 255 whatever the weights, though
 //   a weight-0 fault still applies to it.
 #pragma once
@@ -21,6 +24,8 @@ struct TrackedState {
     int weight = 0;
     bool reversed = false;
     std::optional<bool> up;  // a script: healthy; an interface: up. Unset: no result yet.
+    // With no result yet, weight 0: neither FAULT nor waiting; the instance keeps its role.
+    bool unknown_keeps_role = false;
 };
 
 struct EffectivePriority {

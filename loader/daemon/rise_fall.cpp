@@ -15,6 +15,22 @@ std::optional<bool> RiseFall::healthy() const {
     return result_ >= rise_;
 }
 
+RiseFall RiseFall::carried_into(int rise, int fall) const {
+    RiseFall out(rise, fall, false);
+    if (!known_) return out;
+    out.known_ = true;
+    const int top = out.rise_ + out.fall_ - 1;
+    if (result_ < rise_) {
+        // Failing, rise_ - result_ successes from healthy: as many in the new range, at least 0.
+        out.result_ = std::max(0, out.rise_ - (rise_ - result_));
+    } else if (result_ == rise_ + fall_ - 1) {
+        out.result_ = top;  // healthy with no failure since
+    } else {
+        out.result_ = std::min(top, out.rise_ + (result_ - rise_));
+    }
+    return out;
+}
+
 std::optional<bool> RiseFall::record(bool success) {
     const bool first = !known_;
     known_ = true;

@@ -4,6 +4,8 @@
 // it drops to 0, so that rise consecutive successes are needed to come back.
 // Start: without init_fail the counter is rise-1 and the state unknown, so the first result decides
 // either way ("one success is enough"); with init_fail it is 0 and the state failed.
+// Reload: a script kept by a new configuration (same name, same command) keeps its verdict and its
+// place between rise and fall (carried_into), as keepalived's reload does.
 #pragma once
 
 #include <optional>
@@ -17,6 +19,10 @@ public:
     // The new state when this result changes it (including the first verdict), else nullopt.
     std::optional<bool> record(bool success);
     std::optional<bool> healthy() const;
+    // This verdict for a configuration whose rise and fall may differ (keepalived's mapping on
+    // reload): a healthy verdict stays healthy and a failing one failing, each as many results from
+    // changing as it was (at most the new rise or fall); no verdict yet stays none.
+    RiseFall carried_into(int rise, int fall) const;
 
 private:
     int rise_;

@@ -40,9 +40,15 @@ public:
     ~ScriptTracker();
 
     void start();
+    // Reload: takes over the verdict of the same script under the previous configuration (its
+    // rise/fall state mapped onto this one's rise and fall), instead of starting unknown. Before
+    // start(); reports nothing, since the verdict does not change.
+    void carry(const RiseFall& previous) { verdict_ = previous.carried_into(settings_.rise, settings_.fall); }
 
-    // Unset until the first verdict (unless initially_failed).
+    // Unset until the first verdict (unless initially_failed or carried).
     std::optional<bool> healthy() const { return verdict_.healthy(); }
+    const RiseFall& verdict() const { return verdict_; }
+    const Script& script() const { return settings_.script; }
     const std::string& name() const { return settings_.name; }
     std::uint64_t runs() const { return runs_; }
 

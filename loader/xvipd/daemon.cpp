@@ -30,8 +30,10 @@ void Daemon::start() {
     for (const auto& group : config_.sync_groups) {
         spdlog::warn("sync group {}: not enforced yet; its instances fail over independently", group.name);
     }
-    prepare_hooks();
-    start_interfaces();
+    Prepared prepared = prepare(config_);
+    hooks_ = std::move(prepared.hooks);
+    open_fifo(config_);
+    start_interfaces(prepared.scripts, {}, false);
     control_.emplace(loop_, ControlServerSettings{.path = (options_.state_dir / "xvipd.sock").string()},
                      [this](const nlohmann::json& request) { return handle_request(request); });
     loop_.on_signal(SIGTERM, [this] { stop_gracefully(); });
@@ -78,17 +80,18 @@ std::string Daemon::one_line_status() const {
     return out.empty() ? "no instances" : out;
 }
 
-// Hooks and the FIFO are made ready (split, found, security-checked) before anything is touched.
-void Daemon::prepare_hooks() {
+// Hooks, scripts and interfaces are made ready (split, found, security-checked, checked against
+// the system) before anything is touched.
+Daemon::Prepared Daemon::prepare(const Config& config) {
     const ScriptPolicy policy{.enforce_security = true, .daemon_uid = geteuid()};
+    Prepared out;
     std::optional<RunAs> run_as;
-    if (!config_.global.script_user.empty()) {
-        auto resolved = resolve_run_as(config_.global.script_user);
+    if (!config.global.script_user.empty()) {
+        auto resolved = resolve_run_as(config.global.script_user);
         if (!resolved.has_value()) throw StartupError("script_user: " + resolved.error().message);
         run_as = *resolved;
     }
-    hooks_.clear();
-    for (const auto& instance : config_.instances) {
+    for (const auto& instance : config.instances) {
         NotifyScripts scripts;
         for (auto [command, slot] : {std::pair{&instance.notify.any, &scripts.any},
                                      {&instance.notify.active, &scripts.master},
@@ -102,11 +105,18 @@ void Daemon::prepare_hooks() {
             }
             *slot = *prepared;
         }
-        hooks_[instance.name] = std::move(scripts);
+        out.hooks[instance.name] = std::move(scripts);
     }
-    if (!config_.global.notify_fifo.empty() && !fifo_) {
+    out.scripts = Tracking::prepare(config, policy);
+    for (const auto& [ifname, configured] : by_interface(config)) ServedInterface::check(ifname, configured);
+    return out;
+}
+
+// The FIFO, once: a reload keeps the one already open.
+void Daemon::open_fifo(const Config& config) {
+    if (!config.global.notify_fifo.empty() && !fifo_) {
         try {
-            fifo_.emplace(config_.global.notify_fifo);
+            fifo_.emplace(config.global.notify_fifo);
         } catch (const std::exception& e) {
             throw StartupError(std::string("notify_fifo: ") + e.what());
         }
@@ -122,7 +132,7 @@ void Daemon::notify(const VrrpInstance& instance, State to) {
     }
 }
 
-void Daemon::start_interfaces() {
+void Daemon::start_interfaces(const PreparedScripts& scripts, const CarriedScripts& carried, bool keep_adopted) {
     const ServeSettings settings{
         .xdp_mode = options_.xdp_mode,
         .pin_root = options_.pin_root ? *options_.pin_root : std::filesystem::path(config_.global.pin_dir),
@@ -138,20 +148,26 @@ void Daemon::start_interfaces() {
                 exit_for_restart();
             },
     };
-    std::vector<VrrpInstance*> instances;
+    std::vector<TrackedInstance> instances;
     try {
         for (auto& [ifname, configured] : by_interface(config_)) {
             auto served = std::make_unique<ServedInterface>(loop_, ifname, configured, settings);
-            served->start();
+            served->start(keep_adopted);
             interfaces_.push_back(std::move(served));
-            for (auto* i : interfaces_.back()->instances()) instances.push_back(i);
+            for (auto* i : interfaces_.back()->instances()) instances.push_back({i, interfaces_.back()->adopted()});
         }
-        tracking_.emplace(loop_, children_, config_, instances,
-                          ScriptPolicy{.enforce_security = true, .daemon_uid = geteuid()});
+        tracking_.emplace(loop_, children_, config_, scripts, instances, carried);
     } catch (...) {
-        // The interfaces already up give back what they took, as if never started.
+        // The interfaces already up give back what they took, as if never started; past a reload's
+        // point of no return, they are kept for the next xvipd instead, as on a restart.
         tracking_.reset();
-        for (auto& up : interfaces_) up->release();
+        for (auto& up : interfaces_) {
+            if (keep_adopted) {
+                up->keep_for_restart();
+            } else {
+                up->release();
+            }
+        }
         interfaces_.clear();
         throw;
     }
@@ -236,39 +252,66 @@ void Daemon::exit_for_restart() {
 }
 
 void Daemon::reload() {
+    if (stopping_) return;
     spdlog::info("reloading {}", options_.config_path.string());
     service_manager_.reloading();
+    auto refuse = [this](const std::string& why) {
+        spdlog::error("reload refused: {}; still running the previous configuration", why);
+        last_reload_ = ReloadOutcome{.refused = true, .error = why, .at = loop_.now()};
+        service_manager_.ready("reload refused: " + why + "; running the previous configuration: " + one_line_status());
+    };
     ReadResult read = read_configuration(options_);
     for (const auto& d : read.diagnostics) spdlog::warn("{}", to_string(d));
     if (!read.ok()) {
-        spdlog::error("reload refused: the configuration has errors; still running the previous one");
-        service_manager_.ready(one_line_status());
+        refuse("the configuration has errors");
         return;
     }
-    // An unchanged instance keeps its role: the new set of interfaces adopts the running data
-    // plane exactly as a restarted xvipd does.
+    // Everything that can refuse the new configuration is asked before the running one is let go.
+    Prepared prepared;
+    try {
+        prepared = prepare(read.config);
+        open_fifo(read.config);
+    } catch (const std::exception& e) {
+        refuse(e.what());
+        return;
+    }
+    // The point of no return. An unchanged instance keeps its role: the new set of interfaces
+    // adopts the running data plane exactly as a restarted xvipd does; so do the track scripts
+    // the new configuration still runs (same name, same command).
+    const CarriedScripts carried = tracking_ ? tracking_->carried_scripts() : CarriedScripts{};
     auto old_interfaces = std::move(interfaces_);
     const auto wanted = by_interface(read.config);
     for (auto& served : old_interfaces) {
-        if (wanted.count(served->name())) {
-            served->keep_for_restart();
-        } else {
-            served->hand_over([] {});
-        }
+        if (wanted.count(served->name())) served->keep_for_restart();
     }
     tracking_.reset();
     config_ = std::move(read.config);
+    hooks_ = std::move(prepared.hooks);
     try {
-        prepare_hooks();
-        start_interfaces();
-        service_manager_.ready(one_line_status());
+        start_interfaces(prepared.scripts, carried, true);
     } catch (const std::exception& e) {
-        spdlog::error("reload failed: {}; stopping", e.what());
+        // What failed cannot be undone: leave as a restart does, and say so with the exit code, so
+        // that Restart=on-failure starts an xvipd that adopts the data plane.
+        spdlog::error(
+            "reload failed after the previous configuration was let go: {}; exiting with status 1, "
+            "the data plane, its leases and the VIPs stay for the next xvipd to adopt",
+            e.what());
+        for (auto& served : old_interfaces) served->keep_for_restart();
+        stopping_ = true;
+        exit_code_ = 1;
+        control_.reset();
+        service_manager_.stopping(std::string("reload failed: ") + e.what());
         loop_.stop();
+        return;
     }
-    // Interfaces dropped from the configuration finish their handover in the background.
+    last_reload_ = ReloadOutcome{.refused = false, .error = {}, .at = loop_.now()};
+    service_manager_.ready(one_line_status());
+    spdlog::info("reloaded {}", options_.config_path.string());
+    // Interfaces dropped from the configuration hand over and finish in the background.
     for (auto& served : old_interfaces) {
-        if (!wanted.count(served->name())) retired_.push_back(std::move(served));
+        if (wanted.count(served->name())) continue;
+        served->hand_over([] {});
+        retired_.push_back(std::move(served));
     }
 }
 
@@ -282,6 +325,13 @@ nlohmann::json Daemon::status() const {
     for (const auto& served : interfaces_) {
         j["interfaces"].push_back(served->status(now));
         for (const auto* instance : served->instances()) j["instances"].push_back(instance->status(now));
+    }
+    j["track_scripts"] = tracking_ ? tracking_->status() : nlohmann::json::array();
+    if (last_reload_) {
+        j["reload"] = {
+            {"result", last_reload_->refused ? "refused" : "done"},
+            {"ms_ago", std::chrono::duration_cast<std::chrono::milliseconds>(now - last_reload_->at).count()}};
+        if (last_reload_->refused) j["reload"]["error"] = last_reload_->error;
     }
     return j;
 }

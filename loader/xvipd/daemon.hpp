@@ -38,14 +38,23 @@ public:
     // Validates against the system, attaches (or adopts) the data plane, holds the VIPs, opens the
     // sockets and starts the election. Throws StartupError, leaving nothing behind.
     void start();
-    // Runs until a signal ends it; returns the exit code.
+    // Runs until a signal ends it; returns the exit code: 0 for a stop or a restart, 1 when a reload
+    // failed after letting go of the running configuration (the data plane is left pinned).
     int run();
 
     nlohmann::json status() const;
 
 private:
-    void start_interfaces();
-    void prepare_hooks();
+    // Everything a configuration needs that can fail, made ready without touching anything: notify
+    // hooks and track scripts (split, found, security-checked, users resolved), the interfaces
+    // checked against the system. Throws StartupError.
+    struct Prepared {
+        std::map<std::string, NotifyScripts> hooks;  // by instance name
+        PreparedScripts scripts;
+    };
+    Prepared prepare(const Config& config);
+    void open_fifo(const Config& config);
+    void start_interfaces(const PreparedScripts& scripts, const CarriedScripts& carried, bool keep_adopted);
     void notify(const VrrpInstance& instance, State to);
     std::string one_line_status() const;
     nlohmann::json handle_request(const nlohmann::json& request);
@@ -74,6 +83,12 @@ private:
     TimePoint started_{};
     bool stopping_ = false;
     int exit_code_ = 0;  // what run() returns: non-zero when the daemon left for a reason of its own
+    struct ReloadOutcome {
+        bool refused = false;
+        std::string error;  // why it was refused
+        TimePoint at{};
+    };
+    std::optional<ReloadOutcome> last_reload_;
 };
 
 }  // namespace xvip

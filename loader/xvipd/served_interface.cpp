@@ -40,49 +40,64 @@ VrrpSocket* ServedInterface::socket_for(AddressFamily family) {
     return s ? &*s : nullptr;
 }
 
-void ServedInterface::start() {
+InterfaceInfo ServedInterface::check(const std::string& ifname, const std::vector<Instance>& instances) {
+    InterfaceInfo info;
+    try {
+        info = read_interface(ifname);
+    } catch (const std::exception& e) {
+        throw StartupError(ifname + ": " + e.what());
+    }
+    std::vector<IpAddress> vips;
+    for (const auto& instance : instances) {
+        for (const auto& vip : instance.vips) vips.push_back(vip.address);
+    }
+    // Never a VIP: after a restart a link-local VIP is on the interface, maybe first.
+    const auto own_link_local = own_ipv6_link_local(info, vips);
+    for (const auto& instance : instances) {
+        // Settings the model has but this xvipd cannot honour yet are refused, not ignored.
+        if (instance.local_traffic_follows_active && instance.family() != AddressFamily::ipv4) {
+            throw StartupError(where(instance) +
+                               ": local_traffic_follows_active is IPv4 only "
+                               "for now: remove it from this IPv6 instance");
+        }
+        if (instance.use_virtual_mac) {
+            throw StartupError(where(instance) +
+                               ": the VRRP virtual MAC (use_vmac) is not "
+                               "supported yet: remove it; GARPs go out from the interface's MAC");
+        }
+        for (const auto& vip : instance.vips) {
+            if (!vip.address.is_link_local() && !on_link(info, vip.address)) {
+                throw StartupError(where(instance) + ": VIP " + vip.address.to_string() +
+                                   " is not inside any subnet of " + ifname +
+                                   " (one subnet per VIP): add the subnet's address to " + ifname +
+                                   " or move the VIP to the interface that has it");
+            }
+        }
+        if (!instance.source_address) {
+            const bool v4 = instance.family() == AddressFamily::ipv4;
+            if ((v4 && !info.primary_ipv4) || (!v4 && !own_link_local)) {
+                throw StartupError(where(instance) + ": " + ifname + " has no " +
+                                   (v4 ? "IPv4 address" : "IPv6 link-local address") +
+                                   " to send adverts from: add one, or set the source address");
+            }
+        }
+    }
+    return info;
+}
+
+void ServedInterface::start(bool keep_adopted) {
     try {
         // Subscribed before the interface is read: a re-creation from here on is seen.
         identity_.emplace(std::vector<std::string>{ifname_});
-        info_ = read_interface(ifname_);
+        // Checks that need the system, before anything is touched.
+        info_ = check(ifname_, configs_);
+        attach_or_adopt();
+        bind_vips();
         std::vector<IpAddress> vips;
         for (const auto& instance : configs_) {
             for (const auto& vip : instance.vips) vips.push_back(vip.address);
         }
-        // Never a VIP: after a restart a link-local VIP is on the interface, maybe first.
-        const auto own_link_local = own_ipv6_link_local(info_, vips);
-        // Checks that need the system, before anything is touched.
-        for (const auto& instance : configs_) {
-            // Settings the model has but this xvipd cannot honour yet are refused, not ignored.
-            if (instance.local_traffic_follows_active && instance.family() != AddressFamily::ipv4) {
-                throw StartupError(where(instance) +
-                                   ": local_traffic_follows_active is IPv4 only "
-                                   "for now: remove it from this IPv6 instance");
-            }
-            if (instance.use_virtual_mac) {
-                throw StartupError(where(instance) +
-                                   ": the VRRP virtual MAC (use_vmac) is not "
-                                   "supported yet: remove it; GARPs go out from the interface's MAC");
-            }
-            for (const auto& vip : instance.vips) {
-                if (!vip.address.is_link_local() && !on_link(info_, vip.address)) {
-                    throw StartupError(where(instance) + ": VIP " + vip.address.to_string() +
-                                       " is not inside any subnet of " + ifname_ +
-                                       " (one subnet per VIP): add the subnet's address to " + ifname_ +
-                                       " or move the VIP to the interface that has it");
-                }
-            }
-            if (!instance.source_address) {
-                const bool v4 = instance.family() == AddressFamily::ipv4;
-                if ((v4 && !info_.primary_ipv4) || (!v4 && !own_link_local)) {
-                    throw StartupError(where(instance) + ": " + ifname_ + " has no " +
-                                       (v4 ? "IPv4 address" : "IPv6 link-local address") +
-                                       " to send adverts from: add one, or set the source address");
-                }
-            }
-        }
-        attach_or_adopt();
-        bind_vips();
+        const auto own_link_local = own_ipv6_link_local(info_, vips);  // check() made sure there is one
         // Addresses only after XDP is attached with every new instance standby (ARCHITECTURE.md).
         vip_holder_.emplace(VipHolderOptions{.ifname = ifname_, .vips = vips, .state_dir = settings_.state_dir});
         vip_holder_->hold();
@@ -128,10 +143,10 @@ void ServedInterface::start() {
                         }));
         }
     } catch (const StartupError&) {
-        release_everything();
+        give_up(keep_adopted);
         throw;
     } catch (const std::exception& e) {
-        release_everything();
+        give_up(keep_adopted);
         throw StartupError(ifname_ + ": " + e.what());
     }
     loop_.watch(identity_->fd(), [this] { check_identity(); });
@@ -346,6 +361,14 @@ void ServedInterface::release_everything() {
             spdlog::error("{}: detaching XDP: {}", ifname_, e.what());
         }
         dataplane_.reset();
+    }
+}
+
+void ServedInterface::give_up(bool keep_adopted) {
+    if (keep_adopted && adopted_) {
+        keep_for_restart();
+    } else {
+        release_everything();
     }
 }
 

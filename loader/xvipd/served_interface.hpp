@@ -40,8 +40,15 @@ public:
     ServedInterface(EventLoop& loop, std::string ifname, std::vector<Instance> instances, ServeSettings settings);
     ~ServedInterface();
 
-    // All or nothing: on failure whatever this interface set up is undone, then StartupError.
-    void start();
+    // The checks that need the system, touching nothing: the interface exists, every VIP is inside
+    // one of its subnets, there is an address to send adverts from, no setting this xvipd cannot
+    // honour yet. Throws StartupError saying what and how to fix it. start() makes them again.
+    static InterfaceInfo check(const std::string& ifname, const std::vector<Instance>& instances);
+
+    // All or nothing: on failure whatever this interface set up is undone, then StartupError. With
+    // keep_adopted, a data plane it adopted is kept as for a restart instead (a reload past the
+    // point of no return: the next xvipd adopts it).
+    void start(bool keep_adopted = false);
     // Planned stop: every instance hands over; then the VIPs leave the kernel, the sysctls are
     // restored and the data plane is detached; then done().
     void hand_over(std::function<void()> done);
@@ -51,6 +58,8 @@ public:
     void keep_for_restart();
 
     const std::string& name() const { return ifname_; }
+    // start() found this interface's data plane pinned and took it over (restart, reload).
+    bool adopted() const { return adopted_; }
     std::vector<VrrpInstance*> instances() const;
     const Dataplane* dataplane() const { return dataplane_ ? &*dataplane_ : nullptr; }  // for counters
     nlohmann::json status(TimePoint now) const;
@@ -65,6 +74,7 @@ private:
     void drain(AddressFamily family);
     void count_discard(DiscardReason reason);
     void release_everything();
+    void give_up(bool keep_adopted);  // a failed start()
     void route_local_traffic(const std::string& instance, const std::optional<IpAddress>& active_router);
     VrrpSocket* socket_for(AddressFamily family);
 

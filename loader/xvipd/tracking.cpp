@@ -7,29 +7,22 @@
 
 namespace xvip {
 
-Tracking::Tracking(EventLoop& loop, ChildProcesses& children, const Config& config,
-                   std::vector<VrrpInstance*> instances, const ScriptPolicy& policy)
-    : loop_(loop) {
-    std::vector<std::string> interfaces;
-    auto watch_interface = [&](const std::string& name) {
-        if (std::find(interfaces.begin(), interfaces.end(), name) == interfaces.end()) interfaces.push_back(name);
-    };
-    for (auto* instance : instances) {
-        const Instance& c = instance->config();
-        Tracked t{instance, {}};
-        // The instance's own interface: down is FAULT (keepalived does the same).
-        t.items.push_back({false, c.interface, 0, false});
-        watch_interface(c.interface);
-        for (const auto& ti : c.tracked_interfaces) {
-            t.items.push_back({false, ti.name, ti.weight, ti.weight_reversed});
-            watch_interface(ti.name);
-        }
-        for (const auto& ref : c.tracked_scripts) {
+namespace {
+
+bool same_user(const std::optional<RunAs>& a, const std::optional<RunAs>& b) {
+    if (!a || !b) return !a && !b;
+    return a->uid == b->uid && a->gid == b->gid && a->groups == b->groups;
+}
+
+}  // namespace
+
+PreparedScripts Tracking::prepare(const Config& config, const ScriptPolicy& policy) {
+    PreparedScripts out;
+    for (const auto& instance : config.instances) {
+        for (const auto& ref : instance.tracked_scripts) {
             const TrackScript* script = config.find_script(ref.name);
-            if (!script) throw StartupError(c.name + ": tracks unknown script '" + ref.name + "'");
-            t.items.push_back({true, ref.name, ref.weight ? *ref.weight : script->weight,
-                               ref.weight ? ref.weight_reversed : script->weight_reversed});
-            if (scripts_.count(ref.name)) continue;
+            if (!script) throw StartupError(instance.name + ": tracks unknown script '" + ref.name + "'");
+            if (out.count(ref.name)) continue;
             std::optional<RunAs> run_as;
             const std::string user = script->user.empty() ? config.global.script_user : script->user;
             if (!user.empty()) {
@@ -43,12 +36,44 @@ Tracking::Tracking(EventLoop& loop, ChildProcesses& children, const Config& conf
             if (!prepared.has_value()) {
                 throw StartupError("script " + ref.name + ": " + prepared.error().message);
             }
+            out.emplace(ref.name, *prepared);
+        }
+    }
+    return out;
+}
+
+Tracking::Tracking(EventLoop& loop, ChildProcesses& children, const Config& config, const PreparedScripts& scripts,
+                   std::vector<TrackedInstance> instances, const CarriedScripts& carried)
+    : loop_(loop) {
+    std::vector<std::string> interfaces;
+    auto watch_interface = [&](const std::string& name) {
+        if (std::find(interfaces.begin(), interfaces.end(), name) == interfaces.end()) interfaces.push_back(name);
+    };
+    for (const auto& [instance, adopted] : instances) {
+        const Instance& c = instance->config();
+        Tracked t{instance, adopted, {}};
+        // The instance's own interface: down is FAULT (keepalived does the same).
+        t.items.push_back({false, c.interface, 0, false});
+        watch_interface(c.interface);
+        for (const auto& ti : c.tracked_interfaces) {
+            t.items.push_back({false, ti.name, ti.weight, ti.weight_reversed});
+            watch_interface(ti.name);
+        }
+        for (const auto& ref : c.tracked_scripts) {
+            const TrackScript* script = config.find_script(ref.name);
+            const auto prepared = scripts.find(ref.name);
+            if (!script || prepared == scripts.end()) {
+                throw StartupError(c.name + ": tracks unknown script '" + ref.name + "'");
+            }
+            t.items.push_back({true, ref.name, ref.weight ? *ref.weight : script->weight,
+                               ref.weight ? ref.weight_reversed : script->weight_reversed});
+            if (scripts_.count(ref.name)) continue;
             const std::string name = ref.name;
-            scripts_[name] = std::make_unique<ScriptTracker>(
+            auto tracker = std::make_unique<ScriptTracker>(
                 loop_, children,
                 TrackScriptSettings{
                     .name = name,
-                    .script = *prepared,
+                    .script = prepared->second,
                     .interval = script->interval,
                     .timeout = script->timeout ? std::optional<Duration>(*script->timeout) : std::nullopt,
                     .rise = script->rise,
@@ -58,12 +83,40 @@ Tracking::Tracking(EventLoop& loop, ChildProcesses& children, const Config& conf
                     spdlog::info("track script {} is now {}", name, healthy ? "healthy" : "failing");
                     apply_all_depending_on(true, name, "track script " + name + (healthy ? " healthy" : " failing"));
                 });
+            // Reload: the same script keeps what it had found (keepalived does the same).
+            const auto before = carried.find(name);
+            if (before != carried.end() && before->second.script.argv == prepared->second.argv &&
+                same_user(before->second.script.run_as, prepared->second.run_as)) {
+                tracker->carry(before->second.verdict);
+                const auto healthy = tracker->healthy();
+                spdlog::info("track script {}: unchanged by the reload, keeps its verdict ({})", name,
+                             healthy ? (*healthy ? "healthy" : "failing") : "none yet");
+            }
+            scripts_[name] = std::move(tracker);
         }
         tracked_.push_back(std::move(t));
     }
     links_.emplace(interfaces);
     for (const auto& state : links_->snapshot()) links_up_[state.ifname] = state.healthy();
     loop_.watch(links_->fd(), [this] { on_links(); });
+}
+
+CarriedScripts Tracking::carried_scripts() const {
+    CarriedScripts out;
+    for (const auto& [name, tracker] : scripts_)
+        out.emplace(name, CarriedScript{tracker->script(), tracker->verdict()});
+    return out;
+}
+
+nlohmann::json Tracking::status() const {
+    auto out = nlohmann::json::array();
+    for (const auto& [name, tracker] : scripts_) {
+        const auto healthy = tracker->healthy();
+        out.push_back({{"name", name},
+                       {"state", healthy ? (*healthy ? "healthy" : "failing") : "unknown"},
+                       {"runs", tracker->runs()}});
+    }
+    return out;
 }
 
 Tracking::~Tracking() {
@@ -105,10 +158,14 @@ void Tracking::apply(Tracked& t, const std::string& cause) {
         } else {
             up = links_up_[item.name];
         }
-        states.push_back({item.weight, item.reversed, up});
+        states.push_back({.weight = item.weight,
+                          .reversed = item.reversed,
+                          .up = up,
+                          .unknown_keeps_role = item.is_script && t.adopted});
     }
     const auto effective = effective_priority(t.instance->config().priority, states);
-    // keepalived keeps an instance that waits for its first script verdict out of the election.
+    // keepalived keeps an instance that waits for its first script verdict out of the election;
+    // one that resumed on an adopted data plane keeps its role instead (effective_priority.hpp).
     t.instance->set_fault(effective.fault || effective.waiting, cause);
     t.instance->set_priority(effective.priority, cause);
 }

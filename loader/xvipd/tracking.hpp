@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,20 +20,48 @@
 
 namespace xvip {
 
+// Every script some instance tracks, made ready to run (split, found, security-checked, its user
+// resolved), by name.
+using PreparedScripts = std::map<std::string, Script>;
+
+// What a reload carries from the running tracking into the next: each script's verdict, with the
+// command that earned it.
+struct CarriedScript {
+    Script script;
+    RiseFall verdict;
+};
+using CarriedScripts = std::map<std::string, CarriedScript>;
+
+struct TrackedInstance {
+    VrrpInstance* instance;
+    // Its data plane was adopted (a restart or a reload): until a weight-0 script's first result
+    // the instance keeps the role it resumed in, rather than leaving the election to wait for it.
+    bool adopted = false;
+};
+
 class Tracking {
 public:
-    // Prepares every tracked script (refusing insecure ones) and subscribes to link changes.
-    // Throws StartupError naming the script or interface.
-    Tracking(EventLoop& loop, ChildProcesses& children, const Config& config, std::vector<VrrpInstance*> instances,
-             const ScriptPolicy& policy);
+    // Prepares every script the configuration's instances track, touching nothing: a reload calls
+    // it before it lets go of the running configuration. Throws StartupError naming the script.
+    static PreparedScripts prepare(const Config& config, const ScriptPolicy& policy);
+
+    // Subscribes to link changes. A script in `carried` under the same name and with the same
+    // command (argv and user) keeps its verdict and rise/fall state; any other starts unknown.
+    Tracking(EventLoop& loop, ChildProcesses& children, const Config& config, const PreparedScripts& scripts,
+             std::vector<TrackedInstance> instances, const CarriedScripts& carried = {});
     ~Tracking();
 
     // Applies the current states and starts the scripts.
     void start();
 
+    CarriedScripts carried_scripts() const;
+    // Each script: name, "healthy" / "failing" / "unknown", runs since this tracking started.
+    nlohmann::json status() const;
+
 private:
     struct Tracked {
         VrrpInstance* instance;
+        bool adopted;
         // What it depends on: an interface by name, or a script by name, with the weight it has.
         struct Item {
             bool is_script;

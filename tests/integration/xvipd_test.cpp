@@ -7,6 +7,7 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <thread>
@@ -330,6 +331,256 @@ TEST(Xvipd, ReloadKeepsAnUnchangedInstanceInItsRole) {
         << "VI_1 resumed from its own live lease:\n"
         << after.dump(2);
     EXPECT_NE(c.log(0).find("reloading"), std::string::npos);
+}
+
+// A track script that writes a line to `runs` each time it starts, takes `takes` (a shell sleep
+// argument, or empty) and succeeds unless `fail` exists.
+struct CountedScript {
+    std::filesystem::path dir;
+    std::filesystem::path path;
+
+    CountedScript(XvipdCluster& c, const std::string& name, const std::string& takes = "")
+        : dir(c.topology().run_dir() / name) {
+        std::filesystem::create_directories(dir);
+        std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+        path = dir / "check.sh";
+        std::ofstream(path) << "#!/bin/sh\necho run >> " << (dir / "runs").string() << "\n"
+                            << (takes.empty() ? "" : "sleep " + takes + "\n") << "[ ! -e " << (dir / "fail").string()
+                            << " ]\n";
+        std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+    }
+    void set_failing(bool failing) {
+        if (failing) {
+            std::ofstream(dir / "fail") << "fail\n";
+        } else {
+            std::filesystem::remove(dir / "fail");
+        }
+    }
+    std::size_t runs() const {
+        std::ifstream in(dir / "runs");
+        std::size_t n = 0;
+        for (std::string line; std::getline(in, line);) ++n;
+        return n;
+    }
+    // Waits until the script has started `more` runs beyond `since`: the daemon has acted on the
+    // results of all but the last.
+    bool wait_for_runs(std::size_t since, std::size_t more, std::chrono::milliseconds timeout) const {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (runs() < since + more) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            std::this_thread::sleep_for(20ms);
+        }
+        return true;
+    }
+    // keepalived's vrrp_script block, run every second.
+    std::string block(int weight) const {
+        return "vrrp_script chk {\n    script \"" + path.string() + "\"\n    interval 1\n    weight " +
+               std::to_string(weight) + "\n}\n";
+    }
+};
+
+const std::string tracks_chk = "    track_script {\n        chk\n    }\n";
+
+// keepalived's default weight 0: a failing script puts the instance in FAULT. A restart or a reload
+// must not take the instance out of its role before the script has run: the peer sees nothing.
+// (Before the fix, each sent priority 0 at start-up: the peer took over, then gave the VIP back.)
+TEST(Xvipd, RestartAndReloadWithAnUnweightedScriptAreHitless) {
+    require_root();
+    XvipdCluster c({.nodes = 2, .advert_int = "1"}, {{.priority = 150, .extra = tracks_chk}, {.priority = 100}});
+    CountedScript script(c, "weight0");
+    c.write_config(0, script.block(0) + c.keepalived_conf(0));
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 8s)) << c.log(0);
+    const auto peer_before = c.status(1)["instances"][0]["transitions"];
+
+    EXPECT_EQ(c.stop(0, SIGUSR2).code, 0) << c.log(0);
+    auto runs = script.runs();
+    c.start(0);
+    ASSERT_TRUE(script.wait_for_runs(runs, 2, 5s)) << "the restarted daemon runs the script:\n" << c.log(0);
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{0});
+    EXPECT_EQ(c.status(1)["instances"][0]["transitions"], peer_before) << "the peer saw nothing of the restart\n"
+                                                                       << c.log(1);
+    auto status = c.status(0);
+    EXPECT_EQ(status["instances"][0]["state"], "MASTER") << status.dump(2);
+    EXPECT_EQ(status["instances"][0]["transitions"], 1) << "resumed as master, and stayed\n" << status.dump(2);
+
+    runs = script.runs();
+    c.daemon(0)->send_signal(SIGHUP);
+    ASSERT_TRUE(script.wait_for_runs(runs, 2, 5s)) << c.log(0);
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{0});
+    EXPECT_EQ(c.status(1)["instances"][0]["transitions"], peer_before) << "the peer saw nothing of the reload\n"
+                                                                       << c.log(1);
+    status = c.status(0);
+    EXPECT_EQ(status["instances"][0]["state"], "MASTER") << status.dump(2);
+    EXPECT_EQ(status["instances"][0]["transitions"], 1) << status.dump(2);
+
+    // The script still decides: failing, the instance goes to FAULT and the peer takes over.
+    script.set_failing(true);
+    EXPECT_TRUE(c.wait_for_sole_active(1, 5s)) << c.log(0);
+    EXPECT_EQ(c.status(0)["instances"][0]["state"], "FAULT");
+}
+
+// A weighted script that is failing still counts as failing after a reload: the node stays below
+// its peer. (Before the fix, the reloaded script started unknown, so the node took the VIP with its
+// full priority, Master_Down_Interval (341 ms) after the reload, until the script, which takes
+// 500 ms, failed again.)
+TEST(Xvipd, ReloadKeepsAFailingWeightedScriptFailing) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150, .extra = tracks_chk}, {.priority = 100}});
+    CountedScript script(c, "weighted", "0.5");
+    script.set_failing(true);
+    c.write_config(0, script.block(-60) + c.keepalived_conf(0));
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(1, 8s)) << c.log(1);
+    c.start(0);
+    ASSERT_TRUE(script.wait_for_runs(0, 2, 5s)) << c.log(0);
+    ASSERT_TRUE(c.wait_for_sole_active(1, 3s)) << "150 - 60 = 90 < 100\n" << c.log(0);
+    ASSERT_EQ(c.status(0)["instances"][0]["priority"], 90);
+    const auto peer_before = c.status(1)["instances"][0]["transitions"];
+
+    const auto runs = script.runs();
+    c.daemon(0)->send_signal(SIGHUP);
+    ASSERT_TRUE(script.wait_for_runs(runs, 2, 5s)) << c.log(0);
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{1});
+    EXPECT_EQ(c.status(1)["instances"][0]["transitions"], peer_before) << "the peer kept the VIP\n" << c.log(0);
+    const auto status = c.status(0);
+    EXPECT_EQ(status["instances"][0]["priority"], 90) << status.dump(2);
+    EXPECT_EQ(status["instances"][0]["state"], "BACKUP") << status.dump(2);
+}
+
+// A reload that passes validation but cannot start (what only the system can refuse) is refused
+// before the running configuration is let go: xvipd keeps serving, the peer sees nothing, and the
+// status says why. (Before the fix, the interfaces were let go first, and xvipd exited 0.)
+struct FailingReload {
+    std::string name;
+    // The configuration node 0 is reloaded with, written from the cluster and a private directory.
+    std::function<std::string(XvipdCluster&, const std::filesystem::path&)> config;
+    std::string reason;  // in the log and the status
+};
+
+void PrintTo(const FailingReload& reload, std::ostream* os) {
+    *os << reload.name;
+}
+
+class XvipdFailingReload : public ::testing::TestWithParam<FailingReload> {};
+
+TEST_P(XvipdFailingReload, KeepsTheRunningConfiguration) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    const auto dir = c.topology().run_dir() / "reload";
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0);
+    const auto peer_before = c.status(1)["instances"][0]["transitions"];
+    const auto before = c.status(0)["instances"][0];
+
+    c.write_config(0, GetParam().config(c, dir));
+    c.daemon(0)->send_signal(SIGHUP);
+    // The reload's outcome is logged either way: refused (kept running) or failed (let go).
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    auto outcome_logged = [&] {
+        const auto log = c.log(0);
+        return log.find("reload refused") != std::string::npos || log.find("reload failed") != std::string::npos;
+    };
+    while (!outcome_logged() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    const auto log = c.log(0);
+    EXPECT_NE(log.find("reload refused"), std::string::npos) << log;
+    EXPECT_NE(log.find(GetParam().reason), std::string::npos) << log;
+    // Five more adverts: a node gone or at priority 0 would have lost the VIP by then (MDI 341 ms).
+    const auto sent = before["counters"]["adverts_sent"].get<std::uint64_t>();
+    for (int i = 0; i < 40 && c.daemon(0)->running(); ++i) {
+        const auto now = c.status(0);
+        if (now.contains("instances") &&
+            now["instances"][0]["counters"]["adverts_sent"].get<std::uint64_t>() >= sent + 5) {
+            break;
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+    if (!c.daemon(0)->running()) (void)c.wait_for_sole_active(1, 2s);  // gone: the peer takes over
+    EXPECT_EQ(c.status(1)["instances"][0]["transitions"], peer_before) << "the peer saw nothing";
+    ASSERT_TRUE(c.daemon(0)->running()) << "xvipd still runs\n" << log;
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{0});
+    const auto status = c.status(0);
+    ASSERT_FALSE(status.contains("error")) << status.dump();
+    EXPECT_EQ(status["instances"][0]["state"], "MASTER");
+    EXPECT_EQ(status["instances"][0]["transitions"], before["transitions"]) << "the same instance, still serving";
+    EXPECT_GT(status["instances"][0]["counters"]["adverts_sent"].get<std::uint64_t>(), sent + 4);
+    EXPECT_EQ(status["reload"]["result"], "refused") << status.dump(2);
+    EXPECT_NE(status["reload"]["error"].get<std::string>().find(GetParam().reason), std::string::npos)
+        << status.dump(2);
+    const auto table = c.topology().run(
+        c.node(0).netns,
+        {XVIPCTL, "status", "--socket", (c.topology().run_dir() / "node0-state" / "xvipd.sock").string()});
+    EXPECT_NE(table.out.find("last reload refused"), std::string::npos) << table.out << table.err;
+}
+
+// Each configuration is valid on paper: what refuses it is the system.
+INSTANTIATE_TEST_SUITE_P(
+    Xvipd, XvipdFailingReload,
+    ::testing::Values(FailingReload{"NotifyScriptGroupWritable",
+                                    [](XvipdCluster& c, const std::filesystem::path& dir) {
+                                        const auto hook = dir / "notify.sh";
+                                        std::ofstream(hook) << "#!/bin/sh\nexit 0\n";
+                                        std::filesystem::permissions(hook, std::filesystem::perms::owner_all |
+                                                                               std::filesystem::perms::group_all);
+                                        // Writable by a group other than root's: script security refuses it.
+                                        EXPECT_EQ(::chown(hook.c_str(), 0, 65534), 0);
+                                        auto conf = c.keepalived_conf(0);
+                                        return conf.replace(conf.find("    virtual_ipaddress"), 0,
+                                                            "    notify " + hook.string() + "\n");
+                                    },
+                                    "writable by"},
+                      FailingReload{"UnknownScriptUser",
+                                    [](XvipdCluster& c, const std::filesystem::path&) {
+                                        auto conf = c.keepalived_conf(0);
+                                        return conf.replace(conf.find("global_defs {\n") + 14, 0,
+                                                            "    script_user xvip-no-such-user\n");
+                                    },
+                                    "xvip-no-such-user"},
+                      FailingReload{"VipOutsideTheInterfacesSubnets",
+                                    [](XvipdCluster& c, const std::filesystem::path&) {
+                                        auto conf = c.keepalived_conf(0);
+                                        return conf.replace(conf.find("    }\n}\n"), 0, "        198.51.100.7/24\n");
+                                    },
+                                    "not inside any subnet"},
+                      FailingReload{"MissingInterface",
+                                    [](XvipdCluster& c, const std::filesystem::path&) {
+                                        auto conf = c.keepalived_conf(0);
+                                        return conf.replace(conf.find("interface eth0"), 14, "interface eth7");
+                                    },
+                                    "eth7"}),
+    [](const ::testing::TestParamInfo<FailingReload>& p) { return p.param.name; });
+
+// What fails after the running configuration was let go cannot be undone: xvipd exits 1 (so that
+// systemd's Restart=on-failure starts it again) and leaves the data plane pinned, as the restart
+// path does, for the next xvipd to adopt. A state file that is not xvipd's fails only there.
+TEST(Xvipd, ReloadFailingAfterLettingGoExitsNonZeroWithTheDataPlanePinned) {
+    require_root();
+    XvipdCluster c({.nodes = 2, .advert_int = "1"}, {{.priority = 150}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 8s)) << c.log(0);
+    const auto state_file = c.topology().run_dir() / "node0-state" / "eth0.state";
+    std::string saved;
+    {
+        std::ifstream in(state_file);
+        saved.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    ASSERT_FALSE(saved.empty());
+    std::ofstream(state_file) << "not a state file\n";
+    c.daemon(0)->send_signal(SIGHUP);
+    const auto exit = c.daemon(0)->wait(10s);
+    EXPECT_EQ(exit.code, 1) << c.log(0);
+    EXPECT_NE(c.log(0).find("is not one xvipd wrote"), std::string::npos) << c.log(0);
+    EXPECT_TRUE(c.role(0).has_value()) << "the data plane stays pinned";
+    // The next xvipd adopts it.
+    std::ofstream(state_file) << saved;
+    c.start(0);
+    EXPECT_TRUE(c.wait_for_sole_active(0, 8s)) << c.log(0);
+    EXPECT_NE(c.log(0).find("adopted the data plane"), std::string::npos) << c.log(0);
 }
 
 TEST(Xvipd, BadConfigurationStartsNothing) {

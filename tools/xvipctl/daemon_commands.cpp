@@ -82,6 +82,11 @@ int cmd_status(const std::vector<std::string>& args) {
                     format_duration(std::chrono::milliseconds(i.value("advert_interval_ms", 0))).c_str(), lease.c_str(),
                     last.c_str());
     }
+    if (status.contains("reload") && status["reload"].value("result", "") == "refused") {
+        std::printf("last reload refused %s ago, still running the previous configuration: %s\n",
+                    format_duration(std::chrono::milliseconds(status["reload"].value("ms_ago", 0))).c_str(),
+                    text(status["reload"], "error").c_str());
+    }
     return exit_ok;
 }
 

@@ -56,5 +56,34 @@ TEST(RiseFall, InitFailStartsFailedAndNeedsRiseSuccesses) {
     EXPECT_EQ(feed(verdict, "++"), ".H");
 }
 
+// Reload: the same script keeps its verdict and its place between rise and fall (keepalived's
+// mapping onto the new rise and fall).
+TEST(RiseFall, CarriedIntoKeepsTheVerdictAndItsCounts) {
+    RiseFall unknown(2, 2, false);
+    EXPECT_EQ(unknown.carried_into(2, 2).healthy(), std::nullopt) << "no verdict yet stays none";
+
+    RiseFall failing(2, 3, false);
+    EXPECT_EQ(feed(failing, "-"), "U");
+    RiseFall carried = failing.carried_into(2, 3);
+    EXPECT_EQ(carried.healthy(), false) << "failing before its next run";
+    EXPECT_EQ(feed(carried, "+"), ".") << "rise 2 still needs two successes";
+    EXPECT_EQ(feed(carried, "+"), "H");
+
+    RiseFall one_up(3, 1, false);
+    EXPECT_EQ(feed(one_up, "-+"), "U.");
+    RiseFall one_up_carried = one_up.carried_into(3, 1);
+    EXPECT_EQ(feed(one_up_carried, "++"), ".H") << "the success already counted is kept";
+
+    RiseFall healthy(2, 3, false);
+    EXPECT_EQ(feed(healthy, "+-"), "H.");
+    RiseFall healthy_carried = healthy.carried_into(2, 3);
+    EXPECT_EQ(healthy_carried.healthy(), true);
+    EXPECT_EQ(feed(healthy_carried, "--"), ".U") << "one failure already counted against fall 3";
+
+    RiseFall to_narrower = healthy.carried_into(1, 1);
+    EXPECT_EQ(to_narrower.healthy(), true);
+    EXPECT_EQ(feed(to_narrower, "-"), "U") << "fall 1 now";
+}
+
 }  // namespace
 }  // namespace xvip

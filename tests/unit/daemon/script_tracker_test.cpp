@@ -97,6 +97,29 @@ TEST(ScriptTracker, InitFailStartsUnhealthyAndNeedsRiseSuccesses) {
     EXPECT_GE(tracker.runs(), 3u);
 }
 
+// Reload: a carried verdict holds from the start and a result that agrees with it reports nothing.
+TEST(ScriptTracker, ACarriedVerdictHoldsUntilAResultChangesIt) {
+    FlagScript check;
+    check.set(true);
+    RiseFall before(1, 1, false);
+    ASSERT_EQ(before.record(true), std::optional<bool>(true));
+    EventLoop loop;
+    ChildProcesses children(loop, 50ms);
+    std::vector<bool> changes;
+    // A generous timeout: a run cut short by a loaded machine would count as a failure.
+    ScriptTracker tracker(loop, children,
+                          {.name = "chk", .script = script_at(check.path), .interval = 10ms, .timeout = 2s},
+                          [&](bool healthy) { changes.push_back(healthy); });
+    tracker.carry(before);
+    EXPECT_EQ(tracker.healthy(), true) << "before its first run";
+    tracker.start();
+    ASSERT_TRUE(test::run_until(loop, [&] { return tracker.runs() >= 3; }));
+    EXPECT_TRUE(changes.empty()) << "still healthy: nothing to report";
+    check.set(false);
+    ASSERT_TRUE(test::run_until(loop, [&] { return !changes.empty(); }));
+    EXPECT_EQ(changes, std::vector<bool>{false});
+}
+
 TEST(ScriptTracker, DestroyingTheTrackerKillsItsRun) {
     TempDir dir;
     const auto hang = test::write_script(dir / "hang.sh", "exec sleep 30");
