@@ -42,6 +42,9 @@ public:
     int run();
 
     nlohmann::json status() const;
+    // What --metrics exposes, typed, taken now from the instances and interfaces (and their data
+    // planes' counters, which can throw when a handover detached one).
+    MetricsSnapshot metrics_snapshot() const;
 
 private:
     void start_interfaces();
