@@ -47,17 +47,28 @@ void Daemon::start() {
     refresh_metrics_periodically();
 }
 
+MetricsSnapshot Daemon::metrics_snapshot() const {
+    const auto now = loop_.now();
+    MetricsSnapshot snapshot{
+        .version = XVIP_VERSION,
+        .uptime = std::chrono::duration_cast<std::chrono::milliseconds>(now - started_),
+        .instances = {},
+        .interfaces = {},
+    };
+    for (const auto& served : interfaces_) {
+        auto interface = served->metrics();
+        if (const auto* dataplane = served->dataplane()) interface.dataplane = dataplane->counters();
+        snapshot.interfaces.push_back(std::move(interface));
+        for (const auto* instance : served->instances()) snapshot.instances.push_back(instance->metrics(now));
+    }
+    return snapshot;
+}
+
 // The snapshot the metrics server hands out: every 250 ms and at each transition.
 void Daemon::publish_metrics() {
     if (!metrics_) return;
     try {
-        std::vector<InterfaceCounters> dataplanes;
-        for (const auto& served : interfaces_) {
-            if (const auto* dataplane = served->dataplane()) {
-                dataplanes.push_back({served->name(), dataplane->counters()});
-            }
-        }
-        metrics_->publish(render_metrics(status(), dataplanes));
+        metrics_->publish(render_metrics(metrics_snapshot()));
     } catch (const std::exception& e) {  // a data plane detached by a handover: keep the last one
         spdlog::debug("metrics: snapshot not refreshed: {}", e.what());
     }

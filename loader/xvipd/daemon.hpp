@@ -43,6 +43,9 @@ public:
     int run();
 
     nlohmann::json status() const;
+    // What --metrics exposes, typed, taken now from the instances and interfaces (and their data
+    // planes' counters, which can throw when a handover detached one).
+    MetricsSnapshot metrics_snapshot() const;
 
 private:
     // Everything a configuration needs that can fail, made ready without touching anything: notify

@@ -393,4 +393,10 @@ nlohmann::json ServedInterface::status(TimePoint now) const {
     return j;
 }
 
+InterfaceMetrics ServedInterface::metrics() const {
+    InterfaceMetrics m{.name = ifname_, .discards = {}, .dataplane = std::nullopt};
+    for (const auto& [reason, n] : interface_discards_) m.discards[static_cast<std::size_t>(reason)] = n;
+    return m;
+}
+
 }  // namespace xvip

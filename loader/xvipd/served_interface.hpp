@@ -63,6 +63,9 @@ public:
     std::vector<VrrpInstance*> instances() const;
     const Dataplane* dataplane() const { return dataplane_ ? &*dataplane_ : nullptr; }  // for counters
     nlohmann::json status(TimePoint now) const;
+    // The interface's own metrics, typed: the adverts discarded before an instance claimed them.
+    // The data plane's counters are read by the caller (dataplane()->counters() can throw).
+    InterfaceMetrics metrics() const;
 
 private:
     // Whether the served interface is still the one started on (ifindex, MAC); on_replaced if not.

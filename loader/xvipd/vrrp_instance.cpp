@@ -429,4 +429,36 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
     return j;
 }
 
+InstanceMetrics VrrpInstance::metrics(TimePoint now) const {
+    const auto word = wiring_.read_state();
+    InstanceMetrics m{
+        .name = name(),
+        .interface = config_.interface,
+        .family = key_.family,
+        .vrid = static_cast<std::uint8_t>(config_.vrid),
+        .state = state(),
+        .role = word.effective_role(now.time_since_epoch()),
+        .priority = priority(),
+        .configured_priority = static_cast<std::uint8_t>(config_.priority),
+        .maintenance = maintenance_.has_value(),
+        .transitions = counters_.transitions,
+        .adverts_sent = counters_.adverts_sent,
+        .adverts_received = counters_.adverts_received,
+        .advert_send_failures = counters_.send_failures,
+        .announcements = counters_.announcements,
+        .frames_sent = counters_.frames_sent,
+        .frame_failures = counters_.frame_failures,
+        .lease_renewals = counters_.lease_renewals,
+        .stalls = counters_.stalls,
+    };
+    if (word.role != XdpRole::standby) {
+        m.lease_remaining =
+            std::max<std::chrono::nanoseconds>(std::chrono::nanoseconds(0), word.deadline - now.time_since_epoch());
+    }
+    if (!transitions_.empty()) m.last_transition = transitions_.back().when;
+    runner_.discards().for_each(
+        [&](DiscardReason reason, std::uint64_t n) { m.discards[static_cast<std::size_t>(reason)] = n; });
+    return m;
+}
+
 }  // namespace xvip

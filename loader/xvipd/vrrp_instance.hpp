@@ -18,6 +18,7 @@
 #include "daemon/timers.hpp"
 #include "dataplane/dataplane.hpp"
 #include "election/instance_runner.hpp"
+#include "xvipd/metrics_snapshot.hpp"
 
 namespace xvip {
 
@@ -89,6 +90,8 @@ public:
     std::uint8_t priority() const { return runner_.election().priority(); }
     const std::string& name() const { return config_.name; }
     nlohmann::json status(TimePoint now) const;
+    // What the metrics expose of this instance at `now`, typed, from the same members as status().
+    InstanceMetrics metrics(TimePoint now) const;
 
 private:
     void send(const Advert& advert, TimePoint now) override;

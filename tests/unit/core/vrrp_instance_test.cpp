@@ -71,12 +71,12 @@ public:
                                     adverts.push_back({timers_.now(), decoded->advert.priority});
                                     if (link) link(decoded->advert, s);
                                 }
-                                return true;
+                                return sends_succeed;
                             },
                         .send_frame =
                             [this](std::span<const std::uint8_t>) {
                                 frames.push_back(timers_.now());
-                                return true;
+                                return sends_succeed;
                             },
                         .drain_socket =
                             [this] {
@@ -111,6 +111,7 @@ public:
     std::vector<TimePoint> frames;
     std::vector<Transition> transitions;
     int drains = 0;
+    bool sends_succeed = true;      // false: the kernel refuses every advert and frame (still recorded)
     std::function<void()> waiting;  // what the socket holds the next time it is drained
 
 private:
@@ -428,6 +429,180 @@ TEST_F(VrrpInstanceTest, AnExpiredLeaseIsNotAdopted) {
     timers.stall(3s);  // the lease the old one wrote has run out
     EXPECT_FALSE(VrrpInstance::resumes_as_active(word, timers.now()));
     EXPECT_FALSE(VrrpInstance::resumes_as_active(StateWord::standby(), timers.now()));
+}
+
+const char* keepalived_name(State s) {
+    switch (s) {
+        case State::master: return "MASTER";
+        case State::backup: return "BACKUP";
+        case State::fault: return "FAULT";
+        case State::initialize: return "INIT";
+    }
+    return "UNKNOWN";
+}
+
+std::uint64_t discarded(const InstanceMetrics& m, DiscardReason reason) {
+    return m.discards[static_cast<std::size_t>(reason)];
+}
+
+// issue 13 point 7: the metrics come from the instance's own members, typed, at each step of its
+// life: start, taking over, refused sends, a discarded and an accepted advert, maintenance, a stall.
+TEST_F(VrrpInstanceTest, MetricsFollowTheInstanceThroughItsEvents) {
+    auto& instance = node.make(instance_config(200));
+    instance.start(false);
+    auto m = instance.metrics(timers.now());
+    EXPECT_EQ(m.name, "vi_51");
+    EXPECT_EQ(m.interface, "eth0");
+    EXPECT_EQ(m.family, AddressFamily::ipv4);
+    EXPECT_EQ(m.vrid, 51);
+    EXPECT_EQ(m.configured_priority, 200);
+    EXPECT_EQ(m.priority, 200);
+    EXPECT_EQ(m.state, State::backup);
+    EXPECT_EQ(m.role, XdpRole::standby);
+    EXPECT_EQ(m.lease_remaining, 0ns);
+    EXPECT_FALSE(m.maintenance);
+    EXPECT_EQ(m.transitions, 1u);
+    ASSERT_EQ(node.transitions.size(), 1u);
+    EXPECT_EQ(m.last_transition, node.transitions.back().when);
+    EXPECT_EQ(m.adverts_sent, 0u);
+
+    // Alone: master after Master_Down_Interval, renewing its lease with every advert.
+    timers.run_for(5s);
+    timers.run_for(300ms);  // between two adverts
+    m = instance.metrics(timers.now());
+    ASSERT_EQ(m.state, State::master);
+    EXPECT_EQ(m.role, XdpRole::active);
+    EXPECT_EQ(m.transitions, 2u);
+    EXPECT_EQ(m.last_transition, node.transitions.back().when);
+    EXPECT_EQ(m.lease_remaining, word.deadline - timers.now().time_since_epoch());
+    EXPECT_GT(m.lease_remaining, 0ns);
+    EXPECT_LT(m.lease_remaining, 3s);
+    EXPECT_EQ(m.adverts_sent, node.adverts.size());
+    EXPECT_GE(m.adverts_sent, 2u);
+    EXPECT_EQ(m.lease_renewals, static_cast<std::uint64_t>(std::count_if(
+                                    node.writes.begin(), node.writes.end(),
+                                    [](const WrittenWord& w) { return w.word.role == XdpRole::active; })));
+    EXPECT_EQ(m.announcements, 1u);
+    EXPECT_EQ(m.frames_sent, 1u) << "one VIP, one frame a burst";
+    EXPECT_EQ(m.advert_send_failures, 0u);
+    EXPECT_EQ(m.frame_failures, 0u);
+
+    // The kernel refuses the next two adverts (sent, not counted as sent).
+    const auto sent = m.adverts_sent;
+    node.sends_succeed = false;
+    timers.run_for(2s);
+    node.sends_succeed = true;
+    m = instance.metrics(timers.now());
+    EXPECT_EQ(m.advert_send_failures, 2u);
+    EXPECT_EQ(m.adverts_sent, sent);
+
+    // A peer with other addresses is discarded; then one with a higher priority is heard and wins.
+    node.hear(Advert{.version = VrrpVersion::v3,
+                     .vrid = 51,
+                     .priority = 250,
+                     .interval_cs = 100,
+                     .addresses = {*IpAddress::parse("10.0.0.200")}},
+              peer);
+    m = instance.metrics(timers.now());
+    EXPECT_EQ(discarded(m, DiscardReason::address_mismatch), 1u);
+    EXPECT_EQ(m.adverts_received, 0u);
+    EXPECT_EQ(m.state, State::master);
+    node.hear(250);
+    m = instance.metrics(timers.now());
+    EXPECT_EQ(m.adverts_received, 1u);
+    EXPECT_EQ(m.state, State::backup);
+    EXPECT_EQ(m.role, XdpRole::standby);
+    EXPECT_EQ(m.lease_remaining, 0ns);
+    EXPECT_EQ(m.transitions, 3u);
+    EXPECT_EQ(m.last_transition, node.transitions.back().when);
+
+    // Maintenance: out of the election, and shown as such.
+    ASSERT_TRUE(instance.enter_maintenance("disk swap"));
+    m = instance.metrics(timers.now());
+    EXPECT_TRUE(m.maintenance);
+    EXPECT_EQ(m.priority, instance.priority());
+    EXPECT_EQ(m.configured_priority, 200);
+    ASSERT_TRUE(instance.leave_maintenance());
+    EXPECT_FALSE(instance.metrics(timers.now()).maintenance);
+
+    // Master again, then stalled past its lease: a stall, and a lease shown as ended.
+    timers.run_for(5s);
+    ASSERT_EQ(instance.state(), State::master);
+    timers.stall(4s);
+    m = instance.metrics(timers.now());
+    EXPECT_EQ(m.role, XdpRole::standby) << "an expired lease is standby";
+    EXPECT_EQ(m.lease_remaining, 0ns) << "never negative";
+    EXPECT_EQ(m.stalls, 0u);
+    timers.run_for(0s);
+    EXPECT_EQ(instance.metrics(timers.now()).stalls, 1u);
+}
+
+// The status JSON (xvipctl status) and the metrics are two views of the same members: wherever they
+// show the same thing, they agree.
+TEST_F(VrrpInstanceTest, StatusAndMetricsAgree) {
+    auto check = [&](const char* when) {
+        SCOPED_TRACE(when);
+        const auto now = timers.now();
+        const auto m = node.instance().metrics(now);
+        const auto j = node.instance().status(now);
+        EXPECT_EQ(j["name"], m.name);
+        EXPECT_EQ(j["interface"], m.interface);
+        EXPECT_EQ(j["vrid"], m.vrid);
+        EXPECT_EQ(j["state"], keepalived_name(m.state));
+        EXPECT_EQ(j["role"], to_string(m.role));
+        EXPECT_EQ(j["priority"], m.priority);
+        EXPECT_EQ(j["configured_priority"], m.configured_priority);
+        EXPECT_EQ(j["maintenance"].is_string(), m.maintenance);
+        EXPECT_EQ(j.value("deadline_left_ms", std::int64_t{0}),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(m.lease_remaining).count());
+        EXPECT_EQ(j["transitions"], m.transitions);
+        if (m.last_transition) {
+            EXPECT_EQ(
+                j["last_transition"]["unix_time_ms"],
+                std::chrono::duration_cast<std::chrono::milliseconds>(m.last_transition->time_since_epoch()).count());
+        } else {
+            EXPECT_FALSE(j.contains("last_transition"));
+        }
+        const auto& c = j["counters"];
+        EXPECT_EQ(c["adverts_sent"], m.adverts_sent);
+        EXPECT_EQ(c["adverts_received"], m.adverts_received);
+        EXPECT_EQ(c["send_failures"], m.advert_send_failures);
+        EXPECT_EQ(c["announcements"], m.announcements);
+        EXPECT_EQ(c["frames_sent"], m.frames_sent);
+        EXPECT_EQ(c["frame_failures"], m.frame_failures);
+        EXPECT_EQ(c["lease_renewals"], m.lease_renewals);
+        EXPECT_EQ(c["stalls"], m.stalls);
+        for (std::size_t r = 0; r < discard_reason_count; ++r) {
+            const std::string reason(to_string(static_cast<DiscardReason>(r)));
+            EXPECT_EQ(j["discards"].value(reason, std::uint64_t{0}), m.discards[r]) << reason;
+        }
+    };
+    auto& instance = node.make(instance_config(200));
+    check("before start");
+    instance.start(false);
+    check("backup");
+    timers.run_for(5300ms);
+    check("master");
+    node.hear(Advert{.version = VrrpVersion::v3,
+                     .vrid = 51,
+                     .priority = 250,
+                     .interval_cs = 100,
+                     .addresses = {*IpAddress::parse("10.0.0.200")}},
+              peer);
+    node.hear(250);
+    check("outvoted");
+    ASSERT_TRUE(instance.enter_maintenance("disk swap"));
+    check("maintenance");
+    ASSERT_TRUE(instance.leave_maintenance());
+    timers.run_for(5s);
+    node.sends_succeed = false;
+    timers.run_for(2s);
+    node.sends_succeed = true;
+    check("sends refused");
+    timers.stall(4s);
+    check("stalled past the lease");
+    timers.run_for(0s);
+    check("after the stall");
 }
 
 }  // namespace
