@@ -87,7 +87,9 @@ void VrrpInstance::start(bool resume_as_active) {
     const auto now = wiring_.timers.now();
     cause_ = resume_as_active ? "restart: adopted an active data plane with a live lease" : "startup";
     if (resume_as_active) lease_end_ = now + lease_length();  // what the previous xvipd left
-    runner_.start(now, resume_as_active);
+    resuming_ = resume_as_active;
+    runner_.start(now, resume_as_active);  // an advert, then BecomeActive
+    resuming_ = false;
     rearm();
 }
 
@@ -324,6 +326,12 @@ void VrrpInstance::send(const Advert& advert, TimePoint now) {
 void VrrpInstance::set_role(Role role, TimePoint now) {
     if (role == Role::active) {
         active_router_ = wiring_.source;
+        if (resuming_ && sends_failing_) {
+            // A restart whose first advert was refused: keep the lease the previous xvipd left
+            // rather than extend it with nothing sent (a restart storm would renew it for ever).
+            lease_end_ = TimePoint(std::chrono::duration_cast<Duration>(wiring_.read_state().deadline));
+            return;
+        }
         write_lease(now);
         return;
     }

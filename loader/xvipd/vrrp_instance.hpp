@@ -130,6 +130,7 @@ private:
     std::optional<IpAddress> active_router_;
     bool released_ = false;                   // the latest accepted advert had priority 0
     bool sends_failing_ = false;              // the latest advert did not leave for every destination
+    bool resuming_ = false;                   // within start(true): adopting a live lease
     std::optional<std::string> maintenance_;  // the operator's reason, while out of the election
     std::vector<Transition> transitions_;     // the latest few, newest last
     std::set<std::pair<IpAddress, DiscardReason>> logged_discards_;

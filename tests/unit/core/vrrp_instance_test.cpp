@@ -521,6 +521,26 @@ TEST_F(VrrpInstanceTest, ReloadAdoptionKeepsTheRoleOfAnUnchangedInstance) {
     EXPECT_TRUE(successor.frames.empty()) << "nothing moved, so nothing to announce";
 }
 
+// A restart that adopts a live lease while adverts are refused (a restart storm under an nftables
+// rule) must not extend it: each restart would otherwise add a lease that no advert backs.
+TEST_F(VrrpInstanceTest, ARestartWhoseAdvertIsRefusedDoesNotExtendTheLease) {
+    start_master();
+    node.instance().abandon();
+    node.destroy();
+    const auto left = word;
+    timers.run_for(200ms);
+    ASSERT_TRUE(VrrpInstance::resumes_as_active(word, timers.now()));
+    Node successor{timers, word};
+    successor.refuse_sends_to = [](const IpAddress&) { return true; };
+    auto& adopted = successor.make(instance_config(200));
+    adopted.start(true);
+    EXPECT_EQ(successor.refused.size(), 1u) << "speaks at once, and is refused";
+    EXPECT_EQ(word, left) << "the lease the previous xvipd left, not extended";
+    timers.run_until(TimePoint(left.deadline));
+    EXPECT_EQ(word.effective_role(timers.now().time_since_epoch()), XdpRole::standby);
+    EXPECT_EQ(adopted.status(timers.now())["counters"]["stalls"], 0);
+}
+
 TEST_F(VrrpInstanceTest, AnExpiredLeaseIsNotAdopted) {
     start_master();
     node.instance().abandon();
