@@ -385,6 +385,10 @@ TEST(XvipdMetrics, AFloodOfIdleConnectionsNeitherExhaustsDescriptorsNorMovesTheV
     // systemd's DefaultLimitNOFILE=1024:524288, which xvipd's unit keeps.
     rlimit saved{};
     ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    struct RestoreLimit {
+        rlimit limit;
+        ~RestoreLimit() { ::setrlimit(RLIMIT_NOFILE, &limit); }
+    } restore{saved};  // however the test ends
     rlimit systemd_default{std::min<rlim_t>(1024, saved.rlim_max), saved.rlim_max};
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &systemd_default), 0);
     c.start(0, {"--metrics", std::to_string(metrics_port)});
