@@ -58,6 +58,15 @@ int send_signal_to_pidfd(int pidfd, int signal_number) {
     ::_exit(127);  // not reached: fail() exits
 }
 
+bool is_resource_shortage(int error_number) {
+    return error_number == EMFILE || error_number == ENFILE || error_number == ENOMEM || error_number == EAGAIN ||
+           error_number == ENOBUFS;
+}
+
+SpawnError spawn_error(const std::string& what, int error_number) {
+    return SpawnError{what + ": " + std::strerror(error_number), is_resource_shortage(error_number)};
+}
+
 std::string signal_text(int signal_number) {
     const char* name = ::strsignal(signal_number);
     return "signal " + std::to_string(signal_number) + (name != nullptr ? std::string(" (") + name + ")" : "");
@@ -107,17 +116,15 @@ ValueOrError<ChildProcesses::Id, SpawnError> ChildProcesses::start(const std::ve
     args.push_back(nullptr);
 
     UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    if (!devnull) return SpawnError{"cannot run " + argv[0] + ": open /dev/null: " + std::strerror(errno)};
+    if (!devnull) return spawn_error("cannot run " + argv[0] + ": open /dev/null", errno);
     int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-        return SpawnError{"cannot run " + argv[0] + ": pipe2: " + std::strerror(errno)};
-    }
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return spawn_error("cannot run " + argv[0] + ": pipe2", errno);
     UniqueFd error_read(pipe_fds[0]);
     UniqueFd error_write(pipe_fds[1]);
 
     const RunAs* run_as = options.run_as ? &*options.run_as : nullptr;
     const pid_t pid = ::fork();
-    if (pid < 0) return SpawnError{"cannot run " + argv[0] + ": fork: " + std::strerror(errno)};
+    if (pid < 0) return spawn_error("cannot run " + argv[0] + ": fork", errno);
     if (pid == 0) exec_child(args.data(), devnull.get(), error_write.get(), options.output, run_as);
 
     error_write.reset();
@@ -135,9 +142,9 @@ ValueOrError<ChildProcesses::Id, SpawnError> ChildProcesses::start(const std::ve
         while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
         if (got == static_cast<ssize_t>(sizeof child_errno)) {
-            return SpawnError{"cannot run " + argv[0] + ": " + std::strerror(child_errno)};
+            return spawn_error("cannot run " + argv[0], child_errno);
         }
-        return SpawnError{"cannot run " + argv[0] + ": pidfd_open: " + std::strerror(pidfd_errno)};
+        return spawn_error("cannot run " + argv[0] + ": pidfd_open", pidfd_errno);
     }
 
     const Id id = next_id_++;

@@ -52,6 +52,10 @@ std::string describe(const ChildExit& exit);
 
 struct SpawnError {
     std::string message;
+    // The host could not start it (no descriptor, memory or process left: EMFILE, ENFILE, ENOMEM,
+    // EAGAIN), as opposed to the program itself not running (ENOENT, EACCES, ENOEXEC): the program
+    // never ran, so it neither failed nor succeeded.
+    bool no_resources = false;
 };
 
 class ChildProcesses {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <exception>
 #include <stdexcept>
+#include <utility>
 
 #include "system/private_directory.hpp"
 
@@ -156,6 +157,7 @@ ControlServer::ControlServer(EventLoop& loop, ControlServerSettings settings, Ha
 }
 
 ControlServer::~ControlServer() {
+    if (resume_accepting_) loop_.cancel(*resume_accepting_);
     while (!connections_.empty()) close_connection(connections_.begin()->first);
     loop_.unwatch(listener_.get());
     loop_.unwatch(writable_.get());
@@ -168,10 +170,17 @@ void ControlServer::accept_all() {
         UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!fd) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                pause_accepting(errno);
+                return;
+            }
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 log_line(log_, "control socket " + settings_.path + ": accept: " + std::strerror(errno));
             }
             return;
+        }
+        if (std::exchange(accept_starved_, false)) {
+            log_line(log_, "control socket " + settings_.path + ": accepting again");
         }
         std::string refusal;
         ucred peer{};
@@ -197,6 +206,20 @@ void ControlServer::accept_all() {
         loop_.watch(raw, [this, id] { on_readable(id); });
         arm_idle(id, connection);
     }
+}
+
+void ControlServer::pause_accepting(int error_number) {
+    constexpr auto pause = std::chrono::milliseconds(100);
+    if (!std::exchange(accept_starved_, true)) {
+        log_line(log_, "control socket " + settings_.path + ": accept: " + std::strerror(error_number) +
+                           "; retrying every " + std::to_string(pause.count()) +
+                           " ms (logged once until a connection is accepted)");
+    }
+    loop_.unwatch(listener_.get());
+    resume_accepting_ = loop_.schedule(loop_.now() + pause, [this] {
+        resume_accepting_.reset();
+        loop_.watch(listener_.get(), [this] { accept_all(); });
+    });
 }
 
 void ControlServer::arm_idle(std::uint64_t id, Connection& connection) {

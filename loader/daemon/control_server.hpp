@@ -80,6 +80,9 @@ private:
     };
 
     void accept_all();
+    // accept failed for want of descriptors or memory: stop watching the listener for a while
+    // (it stays readable, and the loop would spin), then try again.
+    void pause_accepting(int error_number);
     void on_readable(std::uint64_t id);
     void on_writable_ready();
     void on_idle(std::uint64_t id);
@@ -94,6 +97,8 @@ private:
     LogSink log_;
     UniqueFd listener_;
     UniqueFd writable_;  // an epoll set of connections with pending output, watched by the loop
+    std::optional<EventLoop::TimerId> resume_accepting_;  // set while accepting is paused
+    bool accept_starved_ = false;                         // logged; cleared by the next accept
     std::uint64_t next_id_ = 1;
     std::map<std::uint64_t, Connection> connections_;
 };

@@ -1,6 +1,7 @@
 #include "daemon/script_tracker.hpp"
 
 #include <exception>
+#include <utility>
 
 namespace xvip {
 
@@ -44,9 +45,18 @@ void ScriptTracker::tick() {
                          .output = settings_.output};
     auto started = children_.start(settings_.script.argv, options, [this](const ChildExit& exit) { finished(exit); });
     if (!started) {
+        if (started.error().no_resources) {
+            ++spawn_failures_;
+            if (!std::exchange(starved_, true)) {
+                log_line(log_, "track script " + settings_.name + " could not be started (" + started.error().message +
+                                   "); keeping its last result until it runs again");
+            }
+            return;
+        }
         record(false, started.error().message);
         return;
     }
+    if (std::exchange(starved_, false)) log_line(log_, "track script " + settings_.name + " runs again");
     running_ = started.value();
 }
 

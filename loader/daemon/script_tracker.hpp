@@ -2,6 +2,8 @@
 // that outlives its timeout is killed and counts as a failure, and the rise/fall verdict
 // (rise_fall.hpp) is reported through the callback when it changes, the first verdict included.
 // A run still going when the next is due is not doubled up: that tick is skipped, as in keepalived.
+// A run the host could not start (no descriptor, memory or process left) is no result at all: the
+// verdict stays as it was, and the shortage is logged once while it lasts and counted.
 // What a verdict does to an instance (weight, fault) is the caller's: see effective_priority.hpp.
 #pragma once
 
@@ -51,6 +53,8 @@ public:
     const Script& script() const { return settings_.script; }
     const std::string& name() const { return settings_.name; }
     std::uint64_t runs() const { return runs_; }
+    // Runs that could not be started for want of descriptors, memory or processes.
+    std::uint64_t spawn_failures() const { return spawn_failures_; }
 
 private:
     void tick();
@@ -67,6 +71,8 @@ private:
     std::optional<ChildProcesses::Id> running_;
     TimePoint next_due_{};
     std::uint64_t runs_ = 0;
+    std::uint64_t spawn_failures_ = 0;
+    bool starved_ = false;  // the latest run could not be started
 };
 
 }  // namespace xvip

@@ -13,7 +13,11 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <cstddef>
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <stdexcept>
 
 namespace xvip {
@@ -32,10 +36,69 @@ void drop_every_capability_of_this_thread() {
 
 constexpr auto content_type = "text/plain; version=0.0.4; charset=utf-8";
 
+// The connections the server holds at once, being served or waiting for a worker. cpp-httplib
+// 0.11.4 accepts every connection and queues it without limit (its ThreadPool takes no maximum),
+// so a thousand idle ones took every descriptor of the daemon: scripts could no longer be
+// started, nor the control socket's clients accepted.
+constexpr std::size_t workers = 2;
+constexpr std::size_t max_connections = 8;
+
+// Counts the connections held; the listener waits in acquire() while max_connections are, so
+// that the rest wait in the kernel's listen backlog (httplib's is 5) or are not accepted at all,
+// holding no descriptor of ours. stop() lets a waiting listener go (its connection is then closed
+// at once: the server socket is gone).
+class ConnectionGate {
+public:
+    void acquire() {
+        std::unique_lock lock(mutex_);
+        freed_.wait(lock, [this] { return held_ < max_connections || stopping_; });
+        ++held_;
+    }
+    void release() {
+        {
+            const std::lock_guard lock(mutex_);
+            --held_;
+        }
+        freed_.notify_one();
+    }
+    void stop() {
+        {
+            const std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        freed_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable freed_;
+    std::size_t held_ = 0;
+    bool stopping_ = false;
+};
+
+class BoundedTaskQueue final : public httplib::TaskQueue {
+public:
+    explicit BoundedTaskQueue(ConnectionGate& gate) : gate_(gate), pool_(workers) {}
+    // On the listener thread, with the accepted connection: blocks while the gate is full.
+    void enqueue(std::function<void()> serve) override {
+        gate_.acquire();
+        pool_.enqueue([&gate = gate_, serve = std::move(serve)] {
+            serve();  // closes the connection
+            gate.release();
+        });
+    }
+    void shutdown() override { pool_.shutdown(); }
+
+private:
+    ConnectionGate& gate_;
+    httplib::ThreadPool pool_;
+};
+
 }  // namespace
 
 struct MetricsServer::Http {
     httplib::Server server;
+    ConnectionGate gate;
     std::atomic<bool> finished{false};
 };
 
@@ -47,9 +110,12 @@ MetricsServer::MetricsServer(const MetricsAddress& address) : address_(address),
         int yes = 1;
         ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     });
-    server.new_task_queue = [] { return new httplib::ThreadPool(2); };
+    server.new_task_queue = [gate = &http_->gate] { return new BoundedTaskQueue(*gate); };
     server.set_keep_alive_max_count(1);  // one request per connection: nothing idles in a worker
-    server.set_read_timeout(2, 0);
+    // A connection that sends nothing is closed after 1 s (httplib's default is 5 s), one that
+    // stalls within a request after 1 s without a byte.
+    server.set_keep_alive_timeout(1);
+    server.set_read_timeout(1, 0);
     server.set_write_timeout(2, 0);
     server.set_payload_max_length(4096);
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
@@ -88,6 +154,7 @@ MetricsServer::~MetricsServer() {
 
 void MetricsServer::stop() {
     if (!thread_.joinable()) return;
+    http_->gate.stop();  // a listener waiting for room must see the server socket close
     // httplib's stop() only acts once the thread is listening; until then, wait for it (briefly).
     while (!http_->finished) {
         if (http_->server.is_running()) {

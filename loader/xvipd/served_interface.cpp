@@ -129,7 +129,7 @@ void ServedInterface::start(bool keep_adopted) {
                             .source = source,
                             .send_advert = [socket, ttl = config.advert_ttl()](
                                                std::span<const std::uint8_t> m, const IpAddress& s,
-                                               const IpAddress& d) { return socket->send(m, s, d, ttl).ok(); },
+                                               const IpAddress& d) { return socket->send(m, s, d, ttl); },
                             .send_frame = [&frames](std::span<const std::uint8_t> f) { return frames.send(f).ok(); },
                             .drain_socket = [this, family = *config.family()] { drain(family); },
                             .on_transition = settings_.on_transition,

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "codec/advert_codec.hpp"
 #include "codec/frames.hpp"
@@ -86,7 +87,9 @@ void VrrpInstance::start(bool resume_as_active, bool announce) {
     const auto now = wiring_.timers.now();
     cause_ = resume_as_active ? "restart: adopted an active data plane with a live lease" : "startup";
     if (resume_as_active) lease_end_ = now + lease_length();  // what the previous xvipd left
-    runner_.start(now, resume_as_active);
+    resuming_ = resume_as_active;
+    runner_.start(now, resume_as_active);  // an advert, then BecomeActive
+    resuming_ = false;
     rearm();
     if (resume_as_active && announce && state() == State::master) this->announce(now);
 }
@@ -231,11 +234,14 @@ void VrrpInstance::rearm() {
 void VrrpInstance::on_timer() {
     const auto now = wiring_.timers.now();
     if (state() == State::master && now >= lease_end_) {
-        // We were stalled past our own lease (SIGSTOP, a hung host): the data plane has gone
-        // quiet by itself. Before anything renews it, run the election on what we missed.
-        ++counters_.stalls;
-        spdlog::warn("{}: woke {} after the lease ended; reading missed adverts before renewing", name(),
-                     format_duration(now - lease_end_));
+        // We were stalled past our own lease (SIGSTOP, a hung host), or our adverts have not been
+        // leaving: the data plane has gone quiet by itself. Before anything renews it, run the
+        // election on what we missed.
+        if (!sends_failing_) {
+            ++counters_.stalls;
+            spdlog::warn("{}: woke {} after the lease ended; reading missed adverts before renewing", name(),
+                         format_duration(now - lease_end_));
+        }
         wiring_.drain_socket();
         if (state() != State::master) {
             rearm();
@@ -266,34 +272,73 @@ void VrrpInstance::write_lease(TimePoint from) {
 }
 
 void VrrpInstance::send(const Advert& advert, TimePoint now) {
+    // The first destination the advert did not leave for, and why.
+    std::optional<std::string> failure;
     for (const auto& destination : destinations_) {
         const IpEnvelope envelope{key_.family, wiring_.source, destination};
         const auto bytes = encode_advert(advert, envelope, checksum_form_);
         if (!bytes.has_value()) {
             ++counters_.send_failures;
             spdlog::error("{}: cannot encode advert: {}", name(), to_string(bytes.error()));
+            if (!failure) failure = "cannot encode it: " + std::string(to_string(bytes.error()));
             continue;
         }
-        if (wiring_.send_advert(*bytes, wiring_.source, destination)) {
+        const auto sent = wiring_.send_advert(*bytes, wiring_.source, destination);
+        if (sent) {
             ++counters_.adverts_sent;
         } else {
             ++counters_.send_failures;
+            if (!failure) failure = destination.to_string() + ": " + std::strerror(sent.error_number);
         }
     }
-    // The lease runs from the send time of our latest advert; priority 0 renews nothing.
-    if (advert.priority > 0 && state() == State::master && handover_ == Handover::none) {
-        write_lease(now);
+    // The lease follows what left the host: it runs from the send time of our latest advert that
+    // left for every destination. An advert the kernel refused (an nftables rule: EPERM; the route
+    // to a unicast peer gone: ENETUNREACH) tells a backup nothing, and a backup that hears nothing
+    // takes over at its Master_Down_Interval; the lease of the last advert that did leave ends
+    // before that. So one peer that did not get it is enough to withhold the renewal. Priority 0
+    // renews nothing.
+    const bool renews = advert.priority > 0 && state() == State::master && handover_ == Handover::none;
+    if (failure) {
+        if (!sends_failing_) {
+            sends_failing_ = true;
+            if (renews) {
+                spdlog::warn(
+                    "{}: an advert did not leave ({}); the lease is not renewed, and unless an advert leaves "
+                    "before, the data plane stops answering in {} (logged once until adverts leave again)",
+                    name(), *failure, format_duration(std::max(Duration::zero(), lease_end_ - now)));
+            } else {
+                spdlog::warn("{}: an advert did not leave ({}) (logged once until adverts leave again)", name(),
+                             *failure);
+            }
+        }
+        return;
     }
+    const bool recovering = std::exchange(sends_failing_, false);
+    if (recovering) spdlog::info("{}: adverts leave again", name());
+    if (!renews) return;
+    const bool lapsed = now >= lease_end_;
+    write_lease(now);
+    // While the lease was out a backup took over and told clients where the VIP is: tell them
+    // again, now that this node answers (it outranks that backup, which steps down on this advert
+    // and would not send the lower-priority advert that asks for an announcement).
+    if (recovering && lapsed) announce(now);
 }
 
 void VrrpInstance::set_role(Role role, TimePoint now) {
     if (role == Role::active) {
         active_router_ = wiring_.source;
+        if (resuming_ && sends_failing_) {
+            // A restart whose first advert was refused: keep the lease the previous xvipd left
+            // rather than extend it with nothing sent (a restart storm would renew it for ever).
+            lease_end_ = TimePoint(std::chrono::duration_cast<Duration>(wiring_.read_state().deadline));
+            return;
+        }
         write_lease(now);
         return;
     }
-    if (handover_ == Handover::waiting_for_successor) {
-        // Still fully active while the successor takes over, bounded like any lease.
+    if (handover_ == Handover::waiting_for_successor && now < lease_end_) {
+        // Still fully active while the successor takes over, bounded like any lease. Not when the
+        // lease has already run out (adverts that did not leave): a backup may be active by now.
         wiring_.write_state(StateWord::active_until((now + handover_timeout()).time_since_epoch()));
         return;
     }
@@ -301,10 +346,18 @@ void VrrpInstance::set_role(Role role, TimePoint now) {
     wiring_.write_state(StateWord::standby());
 }
 
+bool VrrpInstance::answering(TimePoint now) const {
+    return wiring_.read_state().effective_role(now.time_since_epoch()) == XdpRole::active;
+}
+
 void VrrpInstance::announce(TimePoint now) {
     // A new announcement replaces the one under way: announce() comes again for every
     // lower-priority advert heard while master, and must not start another refresh chain each time.
     cancel_announcements();
+    // Never point clients at a node whose data plane does not answer for the VIP: a master whose
+    // lease ran out (its adverts did not leave) hears the lower-priority adverts of the backup
+    // that took over, and each asks for an announcement.
+    if (!answering(now)) return;
     ++counters_.announcements;
     send_burst(config_.garp.repeat);
     if (config_.garp.second_burst_delay.count() > 0) {
@@ -334,6 +387,7 @@ void VrrpInstance::announce_at(TimePoint when, Timers::Callback callback) {
 void VrrpInstance::send_burst(int repeat) {
     const auto gap = key_.family == AddressFamily::ipv4 ? config_.garp.interval : config_.garp.na_interval;
     auto send_all = [this] {
+        if (!answering(wiring_.timers.now())) return;  // the lease ran out since the burst began
         for (const auto& vip : config_.vips) {
             bool sent = false;
             if (vip.address.is_v4()) {

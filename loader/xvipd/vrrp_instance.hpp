@@ -18,6 +18,7 @@
 #include "daemon/timers.hpp"
 #include "dataplane/dataplane.hpp"
 #include "election/instance_runner.hpp"
+#include "system/send_result.hpp"
 #include "xvipd/metrics_snapshot.hpp"
 
 namespace xvip {
@@ -41,8 +42,10 @@ public:
         std::function<StateWord()> read_state;
         MacAddress mac;
         IpAddress source;  // advert source: unicast_src / the interface's primary or link-local
-        std::function<bool(std::span<const std::uint8_t> message, const IpAddress& source,
-                           const IpAddress& destination)>
+        // Success, or the errno the kernel refused the advert with (an nftables rule: EPERM; no
+        // route to a unicast peer: ENETUNREACH).
+        std::function<SendResult(std::span<const std::uint8_t> message, const IpAddress& source,
+                                 const IpAddress& destination)>
             send_advert;
         std::function<bool(std::span<const std::uint8_t> frame)> send_frame;
         // Reads every advert waiting on the instance's socket, through the election. Called before
@@ -103,6 +106,8 @@ private:
     void update_local_route();
     void on_timer();
     void write_lease(TimePoint from);
+    // The data plane answers ARP/NS for the VIPs: the state word is active and its lease live.
+    bool answering(TimePoint now) const;
     void send_burst(int repeat);
     void schedule_refresh(TimePoint now);
     void announce_at(TimePoint when, Timers::Callback callback);
@@ -129,6 +134,8 @@ private:
     std::string cause_ = "startup";
     std::optional<IpAddress> active_router_;
     bool released_ = false;                   // the latest accepted advert had priority 0
+    bool sends_failing_ = false;              // the latest advert did not leave for every destination
+    bool resuming_ = false;                   // within start(true): adopting a live lease
     std::optional<std::string> maintenance_;  // the operator's reason, while out of the election
     std::vector<Transition> transitions_;     // the latest few, newest last
     std::set<std::pair<IpAddress, DiscardReason>> logged_discards_;

@@ -6,20 +6,26 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "common/unique_fd.hpp"
 #include "xvipd_cluster.hpp"
@@ -338,6 +344,132 @@ TEST(XvipdMetrics, ServesWellFormedMetricsThatAgreeWithStatus) {
     c.daemon(1)->send_signal(SIGHUP);
     std::this_thread::sleep_for(300ms);
     EXPECT_EQ(scrape(c.topology(), c.node(1).netns, "::1").status, 200) << c.log(1);
+}
+
+std::size_t open_descriptors(pid_t pid) {
+    std::size_t n = 0;
+    std::error_code ignored;
+    for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ignored);
+         it != std::filesystem::directory_iterator(); it.increment(ignored)) {
+        ++n;
+    }
+    return n;
+}
+
+// Sockets opened by the test, closed however it ends.
+struct OpenSockets {
+    std::vector<int> fds;
+    ~OpenSockets() {
+        for (const int fd : fds) ::close(fd);
+    }
+};
+
+// 1200 idle connections to the metrics port (nothing sent on them), against an xvipd with
+// systemd's default soft limit of 1024 descriptors: xvipd's descriptors stay bounded, its control
+// socket answers, and a track script of weight 0 (a failure would be FAULT, a failover) keeps
+// running and passing, so nothing moves.
+TEST(XvipdMetrics, AFloodOfIdleConnectionsNeitherExhaustsDescriptorsNorMovesTheVip) {
+    require_root();
+    XvipdCluster c({.nodes = 2},
+                   {{.priority = 150, .extra = "    track_script {\n        chk_ok\n    }\n"}, {.priority = 100}});
+    const auto dir = c.topology().run_dir() / "scripts";
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+    const auto script = dir / "ok.sh";
+    std::ofstream(script) << "#!/bin/sh\nexit 0\n";
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+    auto conf = c.keepalived_conf(0);
+    conf.insert(conf.find("vrrp_instance"),
+                "vrrp_script chk_ok {\n    script \"" + script.string() + "\"\n    interval 1\n    weight 0\n}\n");
+    c.write_config(0, conf);
+    // systemd's DefaultLimitNOFILE=1024:524288, which xvipd's unit keeps.
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    struct RestoreLimit {
+        rlimit limit;
+        ~RestoreLimit() { ::setrlimit(RLIMIT_NOFILE, &limit); }
+    } restore{saved};  // however the test ends
+    rlimit systemd_default{std::min<rlim_t>(1024, saved.rlim_max), saved.rlim_max};
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &systemd_default), 0);
+    c.start(0, {"--metrics", std::to_string(metrics_port)});
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0) << c.log(1);
+    std::this_thread::sleep_for(1500ms);  // the script has run and passed
+    const pid_t pid = c.daemon(0)->pid();
+    const auto baseline = open_descriptors(pid);
+    const auto before = c.status(0);
+    ASSERT_EQ(before["instances"][0]["state"], "MASTER") << before.dump(2);
+
+    constexpr int flood = 1200;
+    rlimit own = saved;
+    own.rlim_cur = std::max<rlim_t>(saved.rlim_cur, std::min<rlim_t>(saved.rlim_max, 4096));
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &own), 0);
+    OpenSockets sockets;
+    sockets.fds = c.topology().run_in(
+        c.node(0).netns,
+        [] {
+            std::vector<int> fds;
+            sockaddr_in to{};
+            to.sin_family = AF_INET;
+            to.sin_port = htons(metrics_port);
+            to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            // Each connection waits up to 100 ms for its handshake, as long as the server keeps
+            // taking them; once 20 in a row wait in vain (its backlog is full), the rest are fired
+            // without waiting.
+            int unanswered = 0;
+            for (int i = 0; i < flood; ++i) {
+                const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                if (fd < 0) break;
+                fds.push_back(fd);
+                if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0 || errno != EINPROGRESS ||
+                    unanswered >= 20) {
+                    continue;
+                }
+                pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
+                unanswered = ::poll(&p, 1, 100) == 1 ? 0 : unanswered + 1;
+            }
+            return fds;
+        },
+        30s);
+    ASSERT_EQ(sockets.fds.size(), static_cast<std::size_t>(flood));
+
+    // Three script intervals under the flood.
+    std::size_t most = 0;
+    int answered = 0, asked = 0;
+    const auto flooded = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - flooded < 3s) {
+        most = std::max(most, open_descriptors(pid));
+        const auto status = c.status(0);
+        ++asked;
+        if (!status.contains("error")) ++answered;
+        EXPECT_EQ(c.role(0), "active");
+        std::this_thread::sleep_for(200ms);
+    }
+    std::printf("under the flood: %zu descriptors at most (%zu before), control socket answered %d of %d\n", most,
+                baseline, answered, asked);
+    // 8 connections held, one more waiting for room, and room for a script being started (3) and
+    // the control socket's clients.
+    EXPECT_LE(most, baseline + 16) << "the metrics server holds a bounded number of connections";
+    EXPECT_EQ(answered, asked) << "the control socket answers under the flood\n" << c.log(0);
+    const auto after = c.status(0);
+    ASSERT_FALSE(after.contains("error")) << after.dump();
+    EXPECT_EQ(after["instances"][0]["transitions"], before["instances"][0]["transitions"])
+        << "the track script failed for want of descriptors\n"
+        << c.log(0);
+    EXPECT_EQ(after["instances"][0]["state"], "MASTER");
+    EXPECT_EQ(c.active_nodes(), std::vector<std::size_t>{0});
+
+    for (const int fd : sockets.fds) ::close(fd);
+    sockets.fds.clear();
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+    // The idle connections gone, scrapes are served again.
+    Scrape s;
+    const auto closed = std::chrono::steady_clock::now();
+    while ((s = scrape(c.topology(), c.node(0).netns, "127.0.0.1")).status != 200 &&
+           std::chrono::steady_clock::now() - closed < 5s) {
+    }
+    EXPECT_EQ(s.status, 200) << s.error;
 }
 
 TEST(XvipdMetrics, PortInUseIsRefusedWithNothingAttached) {

@@ -149,6 +149,62 @@ TEST(Xvipd, StalledDaemonDoesNotComeBackAsASecondActive) {
     EXPECT_GE(status["instances"][0]["counters"]["stalls"].get<int>(), 1) << status.dump(2);
 }
 
+// An nftables rule on the active node dropping VRRP on output: the kernel refuses every advert
+// (EPERM), the backup hears nothing and takes over at its Master_Down_Interval. The lease follows
+// what left the host, so the old active node's data plane has stopped answering by then, though
+// its daemon runs and still counts itself master; when the rule goes, it takes the VIP back.
+TEST(Xvipd, AdvertsDroppedOnOutputEndTheLeaseBeforeTheBackupTakesOver) {
+    require_root();
+    ASSERT_EQ(::system("command -v nft >/dev/null"), 0) << "needs nft (tools/install-deps installs nftables)";
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0);
+    std::this_thread::sleep_for(300ms);  // node1 settled as backup
+    // The rule lives in node0's namespace, which the topology deletes, also on failure.
+    c.topology().run_checked(c.node(0).netns, {"nft",
+                                               "add table inet xvip_test; "
+                                               "add chain inet xvip_test out { type filter hook output priority 0; }; "
+                                               "add rule inet xvip_test out meta l4proto 112 counter drop"});
+    const auto dropped = std::chrono::steady_clock::now();
+    // Lease = 3 × 100 ms from the last advert that left (before the rule), ending up to one jiffy
+    // early; 20 ms for xvipctl to read it.
+    constexpr auto lease = 300ms;
+    std::this_thread::sleep_until(dropped + lease + 20ms);
+    EXPECT_EQ(c.role(0), "standby") << "the lease of an advert that never left was renewed\n" << c.log(0);
+    ASSERT_TRUE(c.wait_for_sole_active(1, 2s)) << "the backup heard nothing and took over\n" << c.log(1);
+    const auto took_over = std::chrono::steady_clock::now();
+    // The client learns node1's MAC for the VIP (more than ARP's locktime, 1 s, before the rule
+    // goes, so that node0's announcement may replace it).
+    const auto ping = c.topology().run(c.client().netns, {"ping", "-c", "2", "-i", "0.2", "-W", "1", c.vip()});
+    EXPECT_TRUE(ping.success()) << ping.out;
+    std::size_t samples = 0;
+    while (std::chrono::steady_clock::now() - took_over < 1s) {
+        EXPECT_LE(c.active_nodes().size(), 1u) << "two nodes active";
+        ++samples;
+    }
+    EXPECT_GT(samples, 5u);
+    const auto arping = c.topology().run(c.client().netns, {"arping", "-c", "2", "-w", "3", "-I", "eth0", c.vip()});
+    EXPECT_NE(arping.out.find(c.node(1).mac), std::string::npos) << arping.out;
+    EXPECT_EQ(arping.out.find(c.node(0).mac), std::string::npos) << "only the new active node answers\n" << arping.out;
+    const auto status = c.status(0);
+    ASSERT_FALSE(status.contains("error")) << status.dump();
+    EXPECT_EQ(status["instances"][0]["state"], "MASTER") << "it outranks node1, whose adverts it hears";
+    EXPECT_EQ(status["instances"][0]["role"], "standby");
+    EXPECT_GT(status["instances"][0]["counters"]["send_failures"].get<int>(), 5) << status.dump(2);
+    EXPECT_EQ(status["instances"][0]["counters"]["stalls"], 0) << status.dump(2);
+
+    // The rule goes: node0's next advert leaves, renews its lease, and node1 steps down; node0
+    // tells the clients again, so the client, which had node1's MAC, reaches the VIP at once.
+    c.topology().run_checked(c.node(0).netns, {"nft", "delete table inet xvip_test"});
+    ASSERT_TRUE(c.wait_for_sole_active(0, 2s)) << c.log(0);
+    // The client's kernel, which had node1's MAC for the VIP (the lab's probe resolves for
+    // itself, so it would not see a stale entry): with that entry every ping would be lost, since
+    // node1 stands by. (One may be lost to a scheduling hiccup on a loaded host.)
+    const auto after = c.topology().run(c.client().netns, {"ping", "-c", "5", "-i", "0.1", "-W", "1", c.vip()});
+    EXPECT_TRUE(after.success()) << "the client was not pointed back at node0\n" << after.out << c.log(0);
+}
+
 // A lease has one writer: while xvipd serves the interface, `xvipctl debug state` refuses to write
 // or renew its state words, names the daemon, and changes nothing.
 TEST(Xvipd, DebugStateRefusesWhileXvipdServesTheInterface) {

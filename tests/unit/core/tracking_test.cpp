@@ -49,12 +49,12 @@ struct Fixture {
                    .read_state = [this] { return word; },
                    .mac = MacAddress{0x02, 0, 0, 0, 0, 1},
                    .source = self,
-                   .send_advert =
-                       [this](std::span<const std::uint8_t> m, const IpAddress& s, const IpAddress& d) {
-                           const auto decoded = decode_advert(m, IpEnvelope{AddressFamily::ipv4, s, d});
-                           if (decoded.has_value()) priorities_sent.push_back(decoded->advert.priority);
-                           return true;
-                       },
+                   .send_advert = [this](std::span<const std::uint8_t> m, const IpAddress& s,
+                                         const IpAddress& d) -> SendResult {
+                       const auto decoded = decode_advert(m, IpEnvelope{AddressFamily::ipv4, s, d});
+                       if (decoded.has_value()) priorities_sent.push_back(decoded->advert.priority);
+                       return {};
+                   },
                    .send_frame = [](std::span<const std::uint8_t>) { return true; },
                    .drain_socket = [] {},
                    .on_transition = nullptr,

@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <memory>
 #include <vector>
 
 #include "codec/advert_codec.hpp"
+#include "common/duration.hpp"
 #include "sim_timers.hpp"
 
 namespace xvip {
@@ -63,16 +65,20 @@ public:
                         .read_state = [this] { return word_; },
                         .mac = MacAddress{0x02, 0, 0, 0, 0, 1},
                         .source = source_,
-                        .send_advert =
-                            [this](std::span<const std::uint8_t> m, const IpAddress& s, const IpAddress& d) {
-                                const auto decoded = decode_advert(m, IpEnvelope{AddressFamily::ipv4, s, d});
-                                EXPECT_TRUE(decoded.has_value()) << "the instance sent an advert it cannot read back";
-                                if (decoded.has_value()) {
-                                    adverts.push_back({timers_.now(), decoded->advert.priority});
-                                    if (link) link(decoded->advert, s);
-                                }
-                                return sends_succeed;
-                            },
+                        .send_advert = [this](std::span<const std::uint8_t> m, const IpAddress& s,
+                                              const IpAddress& d) -> SendResult {
+                            if (!sends_succeed || (refuse_sends_to && refuse_sends_to(d))) {
+                                refused.push_back(timers_.now());
+                                return {refuse_errno};
+                            }
+                            const auto decoded = decode_advert(m, IpEnvelope{AddressFamily::ipv4, s, d});
+                            EXPECT_TRUE(decoded.has_value()) << "the instance sent an advert it cannot read back";
+                            if (decoded.has_value()) {
+                                adverts.push_back({timers_.now(), decoded->advert.priority});
+                                if (link) link(decoded->advert, s);
+                            }
+                            return {};
+                        },
                         .send_frame =
                             [this](std::span<const std::uint8_t>) {
                                 frames.push_back(timers_.now());
@@ -106,8 +112,14 @@ public:
     // Where this node's adverts go besides the record (another Node, through a delay).
     std::function<void(const Advert&, const IpAddress& source)> link;
 
+    // The kernel refusing adverts to these destinations (an nftables rule, a route gone), with
+    // this errno; unset: every advert leaves.
+    std::function<bool(const IpAddress& destination)> refuse_sends_to;
+    int refuse_errno = EPERM;
+
     std::vector<WrittenWord> writes;
     std::vector<SentAdvert> adverts;
+    std::vector<TimePoint> refused;  // when a send was refused
     std::vector<TimePoint> frames;
     std::vector<Transition> transitions;
     int drains = 0;
@@ -327,6 +339,94 @@ TEST_F(VrrpInstanceTest, AStallShorterThanTheLeaseNeedsNoReading) {
     EXPECT_EQ(word.role, XdpRole::active);
 }
 
+// An advert the kernel refuses (an nftables rule dropping VRRP on output: EPERM) tells no backup
+// that this node is alive, so it must not renew the lease: the backups take over at their
+// Master_Down_Interval, and this node's data plane must have gone standby by then.
+TEST_F(VrrpInstanceTest, AnAdvertThatDidNotLeaveRenewsNoLeaseAndTheRoleEndsWithTheLease) {
+    auto& instance = start_master();
+    const auto last_sent = node.adverts.back().at;
+    ASSERT_EQ(word, StateWord::active_until((last_sent + 3s).time_since_epoch()));
+    const auto writes_before = node.writes.size();
+    node.refuse_sends_to = [](const IpAddress&) { return true; };
+
+    timers.run_for(10s);
+    EXPECT_EQ(node.refused.size(), 10u) << "the advert timer keeps trying";
+    for (std::size_t i = writes_before; i < node.writes.size(); ++i) {
+        EXPECT_NE(node.writes[i].word.role, XdpRole::active)
+            << "renewed the lease at +" << format_duration(node.writes[i].at - last_sent)
+            << " though no advert had left since";
+    }
+    EXPECT_EQ(word.deadline, (last_sent + 3s).time_since_epoch()) << "the lease of the last advert that left";
+    EXPECT_EQ(word.effective_role((last_sent + 3s - 1ms).time_since_epoch()), XdpRole::active);
+    EXPECT_EQ(word.effective_role((last_sent + 3s).time_since_epoch()), XdpRole::standby)
+        << "standby at the end of the lease, before any backup's Master_Down_Interval";
+    const auto status = instance.status(timers.now());
+    EXPECT_EQ(status["role"], "standby");
+    EXPECT_EQ(status["counters"]["send_failures"], 10);
+    EXPECT_EQ(status["counters"]["stalls"], 0) << "a lease that ran out for want of adverts is no stall";
+
+    // The rule goes: the next advert that leaves renews the lease from its send time, and the
+    // VIP is announced again (a backup took over meanwhile and pointed clients at itself).
+    EXPECT_EQ(frames_between(last_sent, timers.now() + 1ns), 0u);
+    node.refuse_sends_to = nullptr;
+    timers.run_for(1s);
+    ASSERT_FALSE(node.adverts.empty());
+    const auto renewed = node.adverts.back().at;
+    EXPECT_GT(renewed, last_sent);
+    EXPECT_EQ(word, StateWord::active_until((renewed + 3s).time_since_epoch()));
+    EXPECT_EQ(frames_between(renewed, renewed + 1ns), 1u) << "one GARP for the one VIP, when the lease resumed";
+}
+
+// A planned stop keeps the data plane answering until a successor speaks, but only on a live
+// lease: one that ran out for want of adverts is not revived, since a backup may be active.
+TEST_F(VrrpInstanceTest, APlannedStopDoesNotReviveALeaseThatRanOut) {
+    auto& instance = start_master();
+    node.refuse_sends_to = [](const IpAddress&) { return true; };
+    timers.run_for(4s);
+    ASSERT_EQ(word.effective_role(timers.now().time_since_epoch()), XdpRole::standby);
+    instance.hand_over([] {});
+    EXPECT_EQ(word.effective_role(timers.now().time_since_epoch()), XdpRole::standby);
+}
+
+// Unicast: each peer that does not get the advert takes over at its own Master_Down_Interval, so
+// the lease is renewed only when the advert left for every peer.
+TEST_F(VrrpInstanceTest, AUnicastAdvertRenewsTheLeaseOnlyWhenItLeftForEveryPeer) {
+    const IpAddress second_peer = *IpAddress::parse("10.0.0.3");
+    auto config = instance_config(200);
+    config.unicast_peers = {UnicastPeer{.address = peer}, UnicastPeer{.address = second_peer}};
+    auto& instance = start_master(config);
+    const auto last_sent = node.adverts.back().at;
+    const auto writes_before = node.writes.size();
+    node.refuse_errno = ENETUNREACH;  // the route to one peer is gone
+    node.refuse_sends_to = [second_peer](const IpAddress& d) { return d == second_peer; };
+
+    timers.run_for(10s);
+    EXPECT_EQ(node.refused.size(), 10u);
+    EXPECT_GE(node.adverts.size(), 10u) << "the other peer still gets every advert";
+    for (std::size_t i = writes_before; i < node.writes.size(); ++i) {
+        EXPECT_NE(node.writes[i].word.role, XdpRole::active)
+            << "renewed the lease at +" << format_duration(node.writes[i].at - last_sent)
+            << " though one peer got no advert";
+    }
+    EXPECT_EQ(word.effective_role(timers.now().time_since_epoch()), XdpRole::standby);
+    EXPECT_EQ(instance.status(timers.now())["counters"]["send_failures"], 10);
+}
+
+// A node whose lease ran out does not answer for the VIP, so it must not tell clients to come to
+// it: the lower-priority adverts of the backup that took over ask for an announcement each time.
+TEST_F(VrrpInstanceTest, ANodeWhoseLeaseRanOutAnnouncesNothing) {
+    start_master();
+    node.refuse_sends_to = [](const IpAddress&) { return true; };
+    timers.run_for(4s);
+    ASSERT_EQ(word.effective_role(timers.now().time_since_epoch()), XdpRole::standby);
+    const auto from = timers.now();
+    for (int i = 0; i < 5; ++i) {
+        node.hear(100);  // the backup took over; it cannot hear us
+        timers.run_for(1s);
+    }
+    EXPECT_EQ(frames_between(from, timers.now() + 1ns), 0u) << "GARPs for a VIP this node does not answer for";
+}
+
 TEST_F(VrrpInstanceTest, GarpBurstsHaveTheirCountAndSpacing) {
     auto config = instance_config(200);
     config.garp.repeat = 3;
@@ -420,6 +520,26 @@ TEST_F(VrrpInstanceTest, ReloadAdoptionKeepsTheRoleOfAnUnchangedInstance) {
     timers.run_for(10s);
     EXPECT_EQ(adopted.state(), State::master);
     EXPECT_TRUE(successor.frames.empty()) << "nothing moved, so nothing to announce";
+}
+
+// A restart that adopts a live lease while adverts are refused (a restart storm under an nftables
+// rule) must not extend it: each restart would otherwise add a lease that no advert backs.
+TEST_F(VrrpInstanceTest, ARestartWhoseAdvertIsRefusedDoesNotExtendTheLease) {
+    start_master();
+    node.instance().abandon();
+    node.destroy();
+    const auto left = word;
+    timers.run_for(200ms);
+    ASSERT_TRUE(VrrpInstance::resumes_as_active(word, timers.now()));
+    Node successor{timers, word};
+    successor.refuse_sends_to = [](const IpAddress&) { return true; };
+    auto& adopted = successor.make(instance_config(200));
+    adopted.start(true);
+    EXPECT_EQ(successor.refused.size(), 1u) << "speaks at once, and is refused";
+    EXPECT_EQ(word, left) << "the lease the previous xvipd left, not extended";
+    timers.run_until(TimePoint(left.deadline));
+    EXPECT_EQ(word.effective_role(timers.now().time_since_epoch()), XdpRole::standby);
+    EXPECT_EQ(adopted.status(timers.now())["counters"]["stalls"], 0);
 }
 
 TEST_F(VrrpInstanceTest, AnExpiredLeaseIsNotAdopted) {

@@ -6,10 +6,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon/control_client.hpp"
 #include "daemon_test_support.hpp"
@@ -167,6 +169,33 @@ TEST(ControlServer, LimitsConnectionsAndClosesIdleOnes) {
             return first.closed();
         },
         1000ms));
+}
+
+// Out of descriptors, accept fails with EMFILE while the connection waits in the backlog, so the
+// listener stays readable: the server must pause accepting (log once) rather than spin the loop,
+// and serve the waiting client once descriptors are back.
+TEST(ControlServer, OutOfDescriptorsItPausesAcceptingInsteadOfSpinning) {
+    TempDir dir;
+    const auto path = dir / "xvipd.sock";
+    EventLoop loop;
+    std::vector<std::string> log;
+    ControlServer server(loop, {.path = path}, status_handler(),
+                         [&](std::string_view line) { log.emplace_back(line); });
+    RawClient waiting(path);
+    ASSERT_TRUE(waiting.connected());
+    waiting.send("{\"command\": \"status\"}\n");
+    {
+        test::DescriptorExhaustion exhaustion;
+        EXPECT_FALSE(test::run_until(
+            loop, [] { return false; }, 300ms));
+    }
+    const auto accept_lines = std::count_if(
+        log.begin(), log.end(), [](const std::string& line) { return line.find("accept") != std::string::npos; });
+    EXPECT_EQ(accept_lines, 1) << "logged once, not once per turn of a spinning loop (" << log.size() << " lines)";
+    ASSERT_TRUE(test::run_until(
+        loop, [&] { return waiting.has_lines(1); }, 1000ms))
+        << "served once descriptors are back";
+    EXPECT_EQ(waiting.line(0), (json{{"instances", json::array({"VI_1"})}}));
 }
 
 TEST(ControlServer, ReplacesAStaleSocketButNotALiveOne) {

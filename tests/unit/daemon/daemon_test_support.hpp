@@ -1,13 +1,17 @@
 // Shared by the daemon tests: private temporary directories, scripts written into them, and a
-// bounded way to run the event loop until something has happened.
+// bounded way to run the event loop until something has happened, and descriptor exhaustion.
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +19,7 @@
 #include <functional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "daemon/event_loop.hpp"
 
@@ -63,6 +68,33 @@ inline bool exists(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
 }
+
+// Every descriptor of this process taken (RLIMIT_NOFILE lowered to 256 and filled with copies of
+// /dev/null) until released or destroyed: what a flood of connections does to the daemon.
+class DescriptorExhaustion {
+public:
+    DescriptorExhaustion() {
+        ::getrlimit(RLIMIT_NOFILE, &saved_);
+        rlimit low = saved_;
+        low.rlim_cur = std::min<rlim_t>(saved_.rlim_cur, 256);
+        EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+        const int seed = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        EXPECT_GE(seed, 0);
+        if (seed >= 0) held_.push_back(seed);
+        for (int fd = 0; seed >= 0 && (fd = ::fcntl(seed, F_DUPFD_CLOEXEC, 0)) >= 0;) held_.push_back(fd);
+        EXPECT_EQ(errno, EMFILE);
+    }
+    ~DescriptorExhaustion() { release(); }
+    void release() {
+        for (const int fd : held_) ::close(fd);
+        held_.clear();
+        ::setrlimit(RLIMIT_NOFILE, &saved_);
+    }
+
+private:
+    rlimit saved_{};
+    std::vector<int> held_;
+};
 
 // Runs the loop until `done()` holds or `limit` passes; returns done().
 inline bool run_until(EventLoop& loop, const std::function<bool()>& done,

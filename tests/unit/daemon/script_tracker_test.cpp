@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -61,6 +62,44 @@ TEST(ScriptTracker, ReportsRiseAndFallOfARealScript) {
     ASSERT_TRUE(test::run_until(loop, [&] { return changes.size() == 3; }));
     EXPECT_EQ(changes.back(), true);
     EXPECT_GE(tracker.runs() - runs_down, 2u) << "rise 2";
+}
+
+// A script that cannot be started (no descriptor, no memory, no process left) has not run, so it
+// has not failed: the tracker keeps its last verdict, and nothing moves the VIP for the daemon's
+// own trouble. It says so and counts it.
+TEST(ScriptTracker, AScriptThatCouldNotBeStartedIsNoFailedCheck) {
+    FlagScript check;
+    check.set(true);
+    EventLoop loop;
+    ChildProcesses children(loop, 50ms);
+    std::vector<bool> changes;
+    std::vector<std::string> log;
+    ScriptTracker tracker(
+        loop, children, {.name = "chk", .script = script_at(check.path), .interval = 20ms, .rise = 1, .fall = 1},
+        [&](bool healthy) { changes.push_back(healthy); }, [&](std::string_view line) { log.emplace_back(line); });
+    tracker.start();
+    ASSERT_TRUE(test::run_until(loop, [&] { return changes.size() == 1; }));
+    ASSERT_EQ(changes, std::vector<bool>{true});
+
+    test::DescriptorExhaustion exhaustion;
+    const auto runs_before = tracker.runs();
+    ASSERT_TRUE(test::run_until(loop, [&] { return tracker.runs() >= runs_before + 3; }));
+    exhaustion.release();
+    EXPECT_EQ(changes, std::vector<bool>{true}) << "fall 1: a spawn failure was taken for a failed check";
+    EXPECT_EQ(tracker.healthy(), true);
+    EXPECT_GE(tracker.spawn_failures(), 3u);
+    const auto said = std::count_if(log.begin(), log.end(), [](const std::string& line) {
+        return line.find("could not be started") != std::string::npos;
+    });
+    EXPECT_EQ(said, 1) << "logged once while it lasts";
+
+    // The host recovers: the script runs again, and its result counts as before.
+    const auto runs_after = tracker.runs();
+    ASSERT_TRUE(test::run_until(loop, [&] { return tracker.runs() >= runs_after + 2 && children.running() == 0; }));
+    EXPECT_EQ(changes, std::vector<bool>{true});
+    check.set(false);
+    ASSERT_TRUE(test::run_until(loop, [&] { return changes.size() == 2; }));
+    EXPECT_EQ(changes.back(), false);
 }
 
 TEST(ScriptTracker, ATimeoutIsAFailure) {
