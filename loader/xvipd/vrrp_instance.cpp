@@ -91,7 +91,7 @@ void VrrpInstance::start(bool resume_as_active) {
 }
 
 bool VrrpInstance::resumes_as_active(const StateWord& left, TimePoint now) {
-    return left.effective_role(now.time_since_epoch()) == XdpRole::active;
+    return left.effective_role(now) == XdpRole::active;
 }
 
 void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
@@ -129,7 +129,7 @@ void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
     // Make-before-break: the successor has spoken, so clients are being told where the VIP is.
     if (handover_ == Handover::waiting_for_successor && advert.priority > 0) {
         handover_ = Handover::draining;
-        wiring_.write_state(StateWord::draining_until((now + config_.drain_deadline).time_since_epoch()));
+        wiring_.write_state(StateWord::draining_until(now + config_.drain_deadline));
         spdlog::info("{}: {} is active now; draining for {}", name(), meta.source.to_string(),
                      format_duration(config_.drain_deadline));
         if (handover_timer_) wiring_.timers.cancel(*handover_timer_);
@@ -260,7 +260,7 @@ void VrrpInstance::update_local_route() {
 
 void VrrpInstance::write_lease(TimePoint from) {
     lease_end_ = from + lease_length();
-    wiring_.write_state(StateWord::active_until(lease_end_.time_since_epoch()));
+    wiring_.write_state(StateWord::active_until(lease_end_));
     ++counters_.lease_renewals;
 }
 
@@ -293,7 +293,7 @@ void VrrpInstance::set_role(Role role, TimePoint now) {
     }
     if (handover_ == Handover::waiting_for_successor) {
         // Still fully active while the successor takes over, bounded like any lease.
-        wiring_.write_state(StateWord::active_until((now + handover_timeout()).time_since_epoch()));
+        wiring_.write_state(StateWord::active_until(now + handover_timeout()));
         return;
     }
     cancel_announcements();
@@ -383,7 +383,7 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
         {"vrid", config_.vrid},
         {"version", config_.version == VrrpVersion::v2 ? 2 : 3},
         {"state", keepalived_state(state())},
-        {"role", to_string(word.effective_role(now.time_since_epoch()))},
+        {"role", to_string(word.effective_role(now))},
         {"priority", priority()},
         {"configured_priority", config_.priority},
         {"advert_interval_ms", std::chrono::duration_cast<std::chrono::milliseconds>(advert_interval_).count()},
@@ -404,7 +404,7 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
     j["active_router"] = active_router_ ? nlohmann::json(active_router_->to_string()) : nlohmann::json();
     if (word.role != XdpRole::standby) {
         j["deadline_left_ms"] = std::max<std::int64_t>(
-            0, std::chrono::duration_cast<std::chrono::milliseconds>(word.deadline - now.time_since_epoch()).count());
+            0, std::chrono::duration_cast<std::chrono::milliseconds>(word.deadline - now).count());
     }
     nlohmann::json discards = nlohmann::json::object();
     runner_.discards().for_each([&](DiscardReason reason, std::uint64_t n) {
@@ -420,8 +420,7 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
             {"unix_time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(t.when.time_since_epoch()).count()},
             // To the nanosecond, on the host's CLOCK_MONOTONIC: for lining it up with captures and
             // traces (the failover benchmark dates the decision with it).
-            {"monotonic_ns",
-             std::chrono::duration_cast<std::chrono::nanoseconds>(t.decided.time_since_epoch()).count()}};
+            {"monotonic_ns", to_ns(t.decided)}};
     }
     j["transitions"] = counters_.transitions;
     j["maintenance"] = maintenance_ ? nlohmann::json(*maintenance_) : nlohmann::json();

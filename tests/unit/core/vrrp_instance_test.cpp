@@ -153,7 +153,7 @@ TEST_F(VrrpInstanceTest, HandoverStaysActiveUntilTheSuccessorSpeaksThenDrainsThe
     EXPECT_EQ(node.adverts.back().priority, 0) << "the planned stop tells the backups at once";
     EXPECT_EQ(node.adverts.back().at, stopped);
     EXPECT_EQ(word.role, XdpRole::active) << "make before break: still answering for the VIP";
-    EXPECT_GT(word.deadline, (stopped + 3s).time_since_epoch()) << "bounded by Master_Down_Interval";
+    EXPECT_GT(word.deadline, stopped + 3s) << "bounded by Master_Down_Interval";
 
     // The backups take over after Skew_Time; until one speaks, this node keeps the VIP working.
     timers.run_for(800ms);
@@ -162,7 +162,7 @@ TEST_F(VrrpInstanceTest, HandoverStaysActiveUntilTheSuccessorSpeaksThenDrainsThe
 
     node.hear(100);
     const auto successor_spoke = timers.now();
-    EXPECT_EQ(word, StateWord::draining_until((successor_spoke + 2000ms).time_since_epoch()));
+    EXPECT_EQ(word, StateWord::draining_until(successor_spoke + 2000ms));
     EXPECT_FALSE(done);
 
     timers.run_until(successor_spoke + 2000ms - 1ns);
@@ -206,8 +206,8 @@ TEST_F(VrrpInstanceTest, PlannedStopBetweenTwoNodesIsMakeBeforeBreak) {
     TimePoint b_active{}, a_draining{};
     for (auto t = stopped; t < stopped + 5s; t += 1ms) {
         timers.run_until(t);
-        const bool a_answers = word.effective_role(t.time_since_epoch()) != XdpRole::standby;
-        const bool b_answers = word_b.effective_role(t.time_since_epoch()) == XdpRole::active;
+        const bool a_answers = word.effective_role(t) != XdpRole::standby;
+        const bool b_answers = word_b.effective_role(t) == XdpRole::active;
         ASSERT_TRUE(a_answers || b_answers) << "nobody answered at +" << (t - stopped).count() << " ns";
         if (b_answers && b_active == TimePoint{}) b_active = t;
         if (word.role == XdpRole::draining && a_draining == TimePoint{}) a_draining = t;
@@ -282,8 +282,7 @@ TEST_F(VrrpInstanceTest, EveryAdvertSentRenewsTheLeaseFromItsSendTime) {
     for (const auto& w : node.writes) {
         if (w.at <= from) continue;
         renewed.push_back(w.at);
-        EXPECT_EQ(w.word, StateWord::active_until((w.at + 3s).time_since_epoch()))
-            << "lease = 3 × advert interval from the send";
+        EXPECT_EQ(w.word, StateWord::active_until(w.at + 3s)) << "lease = 3 × advert interval from the send";
     }
     EXPECT_EQ(sent.size(), 10u);
     EXPECT_EQ(renewed, sent);
@@ -296,7 +295,7 @@ TEST_F(VrrpInstanceTest, AStallPastTheLeaseReadsMissedAdvertsAndDoesNotRenewWhen
     // While this node was stopped, a peer with a higher priority took over.
     node.waiting = [this] { node.hear(250); };
     timers.stall(4s);
-    ASSERT_GE(timers.now().time_since_epoch(), lease_end);
+    ASSERT_GE(timers.now(), lease_end);
     timers.run_for(0s);
 
     EXPECT_EQ(node.drains, 1) << "the socket is read before anything is renewed";
@@ -315,7 +314,7 @@ TEST_F(VrrpInstanceTest, AStallPastTheLeaseWithNothingMissedRenewsAfterReading) 
     timers.run_for(0s);
     EXPECT_EQ(node.drains, 1);
     EXPECT_EQ(node.instance().state(), State::master);
-    EXPECT_EQ(word, StateWord::active_until((woke + 3s).time_since_epoch()));
+    EXPECT_EQ(word, StateWord::active_until(woke + 3s));
 }
 
 TEST_F(VrrpInstanceTest, AStallShorterThanTheLeaseNeedsNoReading) {
