@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "bench/failover/watch.hpp"
+#include "common/monotonic_clock.hpp"
 #include "daemon/control_client.hpp"
 #include "dataplane/dataplane.hpp"
 #include "lab/keepalived_text.hpp"
@@ -130,7 +131,7 @@ public:
                 duration + 5s);
         });
         const auto t0 = monotonic_now();
-        std::this_thread::sleep_until(steady_clock::time_point(duration_cast<steady_clock::duration>(t0 + kFaultAt)));
+        std::this_thread::sleep_until(t0 + kFaultAt);
         check_daemons();
         const auto t_fault = monotonic_now();
         fault();
@@ -150,7 +151,7 @@ public:
             return;
         }
         // The new active node's decision, and its first GARP on client0's segment.
-        std::optional<nanoseconds> decision, word_seen;
+        std::optional<TimePoint> decision, word_seen;
         const auto log_line = stamper_.first(winner, master_line(), t_fault);
         if (s_.daemon == Daemon::xvipd) {
             decision = decided_master(winner, t_fault);
@@ -163,7 +164,7 @@ public:
         } else if (log_line) {
             decision = log_line->at;
         }
-        std::optional<nanoseconds> garp;
+        std::optional<TimePoint> garp;
         for (const auto& a : seen) {
             if (a.gratuitous && a.at >= t_fault && a.sender_mac == topo_.node(winner).mac) {
                 garp = a.at;
@@ -214,7 +215,7 @@ private:
     // xvipd: when node i decided to become master, from its own status (the event loop's
     // CLOCK_MONOTONIC time of the event that caused the transition); nullopt if its latest
     // transition is not to master since `since`.
-    std::optional<nanoseconds> decided_master(std::size_t i, nanoseconds since) const {
+    std::optional<TimePoint> decided_master(std::size_t i, TimePoint since) const {
         const auto socket = topo_.run_dir() / (topo_.node(i).name + "-state") / "xvipd.sock";
         nlohmann::json status;
         try {
@@ -225,7 +226,7 @@ private:
         if (!status.contains("instances") || status["instances"].empty()) return std::nullopt;
         const auto& t = status["instances"][0].value("last_transition", nlohmann::json::object());
         if (t.value("to", "") != "MASTER" || !t.contains("monotonic_ns")) return std::nullopt;
-        const nanoseconds at(t["monotonic_ns"].get<std::int64_t>());
+        const TimePoint at = from_ns(t["monotonic_ns"].get<std::int64_t>());
         return at >= since ? std::optional(at) : std::nullopt;
     }
 
@@ -345,7 +346,7 @@ private:
         }
     }
 
-    void analyse_arp(const ArpSamples& a, nanoseconds t_fault, RunResult& r) const {
+    void analyse_arp(const ArpSamples& a, TimePoint t_fault, RunResult& r) const {
         const auto kill_slot = static_cast<std::size_t>(std::max<nanoseconds>(0ns, t_fault - a.started_at) / 1ms);
         std::size_t both = 0;
         std::optional<std::size_t> last_dead;

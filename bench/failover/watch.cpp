@@ -46,7 +46,7 @@ std::vector<StampedLine> LogStamper::lines() const {
     return lines_;
 }
 
-std::optional<StampedLine> LogStamper::first(std::size_t node, const std::string& needle, nanoseconds after) const {
+std::optional<StampedLine> LogStamper::first(std::size_t node, const std::string& needle, TimePoint after) const {
     std::lock_guard lock(mutex_);
     for (const auto& line : lines_) {
         if (line.node == node && line.at >= after && line.text.find(needle) != std::string::npos) return line;

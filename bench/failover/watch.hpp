@@ -16,12 +16,13 @@
 #include <thread>
 #include <vector>
 
+#include "common/monotonic_clock.hpp"
 #include "dataplane/state_word.hpp"
 
 namespace xvip::bench_failover {
 
 struct StampedLine {
-    std::chrono::nanoseconds at{0};  // CLOCK_MONOTONIC when the line was read
+    TimePoint at{};  // when the line was read
     std::size_t node = 0;
     std::string text;
 };
@@ -38,7 +39,7 @@ public:
     // Every line read so far, in arrival order.
     std::vector<StampedLine> lines() const;
     // The first line of `node` at or after `after` containing `needle`.
-    std::optional<StampedLine> first(std::size_t node, const std::string& needle, std::chrono::nanoseconds after) const;
+    std::optional<StampedLine> first(std::size_t node, const std::string& needle, TimePoint after) const;
     void stop();
 
 private:
@@ -60,7 +61,7 @@ private:
 };
 
 struct RoleChange {
-    std::chrono::nanoseconds at{0};  // when the poller saw it
+    TimePoint at{};  // when the poller saw it
     std::size_t node = 0;
     std::optional<XdpRole> role;  // nullopt: nothing pinned
 };

@@ -72,7 +72,7 @@ void EventLoop::arm_timerfd() {
     if (next == armed_for_) return;
     itimerspec spec{};  // all zero disarms
     if (next != TimePoint::max()) {
-        const auto ns = next.time_since_epoch().count();
+        const auto ns = to_ns(next);
         // A deadline of exactly zero would disarm the timer: use 1 ns, which is long past.
         spec.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
         spec.it_value.tv_nsec = std::max<long>(static_cast<long>(ns % 1'000'000'000), ns > 0 ? 0 : 1);

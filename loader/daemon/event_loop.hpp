@@ -7,15 +7,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <type_traits>
 #include <unordered_map>
 
 #include "common/unique_fd.hpp"
 #include "daemon/timers.hpp"
 
 namespace xvip {
-
-static_assert(std::is_same_v<Clock::duration, Duration>, "steady_clock reads TimePoint as it is");
 
 class EventLoop final : public Timers {
 public:
@@ -29,7 +26,7 @@ public:
     void unwatch(int fd);
 
     // Timers: due timers run earliest first, each at or after its deadline.
-    TimePoint now() const override { return Clock::now(); }  // steady_clock is CLOCK_MONOTONIC
+    TimePoint now() const override { return monotonic_now(); }
     TimerId schedule(TimePoint when, Callback callback) override;
     void cancel(TimerId id) override;
 

@@ -19,20 +19,18 @@ namespace xvip {
 
 namespace {
 
-using std::chrono::nanoseconds;
-
 // A pair that straddles a move by one this close dates the jiffy well enough: stop there. (The
 // tick that moves the count interrupts the sampling CPU itself, so the closest pairs are tens of
 // microseconds apart.)
-constexpr nanoseconds good_enough{250'000};
+constexpr Duration good_enough{250'000};
 
-nanoseconds coarse_tick() {
+Duration coarse_tick() {
     timespec resolution{};
     if (clock_getres(CLOCK_MONOTONIC_COARSE, &resolution) != 0) {
         throw DataplaneError("reading the resolution of CLOCK_MONOTONIC_COARSE", errno);
     }
-    const nanoseconds tick = std::chrono::seconds(resolution.tv_sec) + nanoseconds(resolution.tv_nsec);
-    if (tick <= nanoseconds::zero()) throw DataplaneError("CLOCK_MONOTONIC_COARSE reports no resolution");
+    const Duration tick = std::chrono::seconds(resolution.tv_sec) + Duration(resolution.tv_nsec);
+    if (tick <= Duration::zero()) throw DataplaneError("CLOCK_MONOTONIC_COARSE reports no resolution");
     return tick;
 }
 
@@ -42,12 +40,12 @@ LeaseClock::Sample sample(int program_fd) {
     if (bpf_prog_test_run_opts(program_fd, &run) != 0) {
         throw DataplaneError("running the lease clock program", errno);
     }
-    return {s.jiffies, nanoseconds(s.monotonic_ns)};
+    return {s.jiffies, from_ns(static_cast<std::int64_t>(s.monotonic_ns))};
 }
 
 }  // namespace
 
-LeaseClock::LeaseClock(std::uint64_t jiffy, nanoseconds began_by, nanoseconds tick)
+LeaseClock::LeaseClock(std::uint64_t jiffy, TimePoint began_by, Duration tick)
     : jiffy_(jiffy), began_by_(began_by), tick_(tick) {}
 
 const LeaseClock& LeaseClock::system() {
@@ -56,7 +54,7 @@ const LeaseClock& LeaseClock::system() {
 }
 
 LeaseClock LeaseClock::calibrate() {
-    const nanoseconds tick = coarse_tick();
+    const Duration tick = coarse_tick();
     std::unique_ptr<xvip_lease_clock_bpf, void (*)(xvip_lease_clock_bpf*)> skel(nullptr, xvip_lease_clock_bpf__destroy);
     {
         const LibbpfMessages messages;
@@ -67,13 +65,13 @@ LeaseClock LeaseClock::calibrate() {
     return date([fd] { return sample(fd); }, tick, 8 * tick + std::chrono::milliseconds(20));
 }
 
-LeaseClock LeaseClock::date(const Sampler& sample, nanoseconds tick, nanoseconds patience) {
+LeaseClock LeaseClock::date(const Sampler& sample, Duration tick, Duration patience) {
     std::optional<LeaseClock> best;
     Sample before = sample();
-    const nanoseconds give_up = before.monotonic + patience;
+    const TimePoint give_up = before.monotonic + patience;
     while (before.monotonic < give_up) {
         const Sample after = sample();
-        const nanoseconds gap = after.monotonic - before.monotonic;
+        const Duration gap = after.monotonic - before.monotonic;
         if (after.jiffies == before.jiffies + 1 && (!best || gap < best->uncertainty_)) {
             best = LeaseClock(after.jiffies, after.monotonic, tick);
             best->uncertainty_ = gap;
@@ -88,7 +86,7 @@ LeaseClock LeaseClock::date(const Sampler& sample, nanoseconds tick, nanoseconds
     return one;
 }
 
-std::uint64_t LeaseClock::last_jiffy_by(nanoseconds t) const {
+std::uint64_t LeaseClock::last_jiffy_by(TimePoint t) const {
     const std::int64_t since = (t - began_by_).count();
     const std::int64_t tick = tick_.count();
     // Floor division: a time before the dated jiffy maps to an earlier one.
@@ -97,7 +95,7 @@ std::uint64_t LeaseClock::last_jiffy_by(nanoseconds t) const {
     return jiffy_ + static_cast<std::uint64_t>(ticks);
 }
 
-nanoseconds LeaseClock::start_of(std::uint64_t jiffy) const {
+TimePoint LeaseClock::start_of(std::uint64_t jiffy) const {
     const auto ticks = static_cast<std::int64_t>(jiffy - jiffy_);  // wraps to negative before jiffy_
     return began_by_ + ticks * tick_;
 }

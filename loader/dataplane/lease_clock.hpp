@@ -1,12 +1,13 @@
-// Maps CLOCK_MONOTONIC onto jiffies, the clock the XDP program compares a lease's deadline with
-// (see xvip_abi.h): jiffy j begins one tick after jiffy j - 1, so one dated jiffy and the tick
-// length map any time. The daemon keeps its deadlines in CLOCK_MONOTONIC; only the state word's
-// encoding speaks jiffies.
+// Maps CLOCK_MONOTONIC (TimePoint) onto jiffies, the clock the XDP program compares a lease's
+// deadline with (see xvip_abi.h): jiffy j begins one tick after jiffy j - 1, so one dated jiffy and
+// the tick length map any time. The daemon keeps its deadlines as TimePoints; only the state
+// word's encoding speaks jiffies.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
+
+#include "common/monotonic_clock.hpp"
 
 namespace xvip {
 
@@ -22,7 +23,7 @@ public:
     // The jiffy count and CLOCK_MONOTONIC, read together.
     struct Sample {
         std::uint64_t jiffies;
-        std::chrono::nanoseconds monotonic;
+        TimePoint monotonic;
     };
     using Sampler = std::function<Sample()>;
 
@@ -33,21 +34,21 @@ public:
     // (an overcommitted or emulated VM) may show no such pair; then the last sample dates its own
     // jiffy, which began no later than it was read and, when the tick runs on time, at most a
     // tick before: uncertainty one tick, and dated_from_one_sample() says so. Never fails.
-    static LeaseClock date(const Sampler& sample, std::chrono::nanoseconds tick, std::chrono::nanoseconds patience);
+    static LeaseClock date(const Sampler& sample, Duration tick, Duration patience);
 
-    // Jiffy `jiffy` began no later than `began_by` (CLOCK_MONOTONIC); ticks last `tick`.
-    LeaseClock(std::uint64_t jiffy, std::chrono::nanoseconds began_by, std::chrono::nanoseconds tick);
+    // Jiffy `jiffy` began no later than `began_by`; ticks last `tick`.
+    LeaseClock(std::uint64_t jiffy, TimePoint began_by, Duration tick);
 
     // The last jiffy that begins no later than `t`: a deadline of that jiffy ends a role no later
     // than t, and at most one tick plus the uncertainty before it.
-    std::uint64_t last_jiffy_by(std::chrono::nanoseconds t) const;
+    std::uint64_t last_jiffy_by(TimePoint t) const;
     // When `jiffy` begins, as dated: never early, late by at most the uncertainty.
-    std::chrono::nanoseconds start_of(std::uint64_t jiffy) const;
+    TimePoint start_of(std::uint64_t jiffy) const;
 
-    std::chrono::nanoseconds tick() const { return tick_; }
+    Duration tick() const { return tick_; }
     // How late the dated start may be (the gap between the samples that dated it, a tick when
     // one sample did; 0 when given).
-    std::chrono::nanoseconds uncertainty() const { return uncertainty_; }
+    Duration uncertainty() const { return uncertainty_; }
     // No pair of samples saw the count move by one: see date().
     bool dated_from_one_sample() const { return from_one_sample_; }
 
@@ -55,9 +56,9 @@ private:
     static LeaseClock calibrate();
 
     std::uint64_t jiffy_;
-    std::chrono::nanoseconds began_by_;
-    std::chrono::nanoseconds tick_;
-    std::chrono::nanoseconds uncertainty_{0};
+    TimePoint began_by_;
+    Duration tick_;
+    Duration uncertainty_{0};
     bool from_one_sample_ = false;
 };
 

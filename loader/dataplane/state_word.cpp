@@ -1,7 +1,5 @@
 #include "dataplane/state_word.hpp"
 
-#include <time.h>
-
 namespace xvip {
 
 std::string_view to_string(XdpRole role) {
@@ -20,12 +18,6 @@ std::optional<XdpRole> parse_role(std::string_view text) {
     return std::nullopt;
 }
 
-std::chrono::nanoseconds monotonic_now() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
-}
-
 std::uint64_t StateWord::encode(const LeaseClock& clock) const {
     const std::uint64_t jiffy = role == XdpRole::standby ? 0 : clock.last_jiffy_by(deadline);
     return xvip_state_word(static_cast<xvip_role>(role), jiffy);
@@ -37,7 +29,7 @@ StateWord StateWord::decode(std::uint64_t word, const LeaseClock& clock) {
     return {role, clock.start_of(xvip_word_deadline(word))};
 }
 
-XdpRole StateWord::effective_role(std::chrono::nanoseconds now) const {
+XdpRole StateWord::effective_role(TimePoint now) const {
     if (role == XdpRole::standby || now >= deadline) return XdpRole::standby;
     return role;
 }

@@ -2,7 +2,8 @@
 
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
+
+#include "common/monotonic_clock.hpp"
 
 namespace xvip {
 
@@ -16,12 +17,8 @@ void ServiceManager::ready(const std::string& status) {
 }
 
 void ServiceManager::reloading() {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
     // MONOTONIC_USEC lets newer systemd (Type=notify-reload) match the reload; older ones ignore it.
-    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-               static_cast<unsigned long long>(now.tv_sec) * 1'000'000ull +
-                   static_cast<unsigned long long>(now.tv_nsec / 1000));
+    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", static_cast<unsigned long long>(to_ns(monotonic_now()) / 1000));
 }
 
 void ServiceManager::stopping(const std::string& status) {

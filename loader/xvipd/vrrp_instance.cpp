@@ -95,7 +95,7 @@ void VrrpInstance::start(bool resume_as_active, bool announce) {
 }
 
 bool VrrpInstance::resumes_as_active(const StateWord& left, TimePoint now) {
-    return left.effective_role(now.time_since_epoch()) == XdpRole::active;
+    return left.effective_role(now) == XdpRole::active;
 }
 
 void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
@@ -133,7 +133,7 @@ void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
     // Make-before-break: the successor has spoken, so clients are being told where the VIP is.
     if (handover_ == Handover::waiting_for_successor && advert.priority > 0) {
         handover_ = Handover::draining;
-        wiring_.write_state(StateWord::draining_until((now + config_.drain_deadline).time_since_epoch()));
+        wiring_.write_state(StateWord::draining_until(now + config_.drain_deadline));
         spdlog::info("{}: {} is active now; draining for {}", name(), meta.source.to_string(),
                      format_duration(config_.drain_deadline));
         if (handover_timer_) wiring_.timers.cancel(*handover_timer_);
@@ -267,7 +267,7 @@ void VrrpInstance::update_local_route() {
 
 void VrrpInstance::write_lease(TimePoint from) {
     lease_end_ = from + lease_length();
-    wiring_.write_state(StateWord::active_until(lease_end_.time_since_epoch()));
+    wiring_.write_state(StateWord::active_until(lease_end_));
     ++counters_.lease_renewals;
 }
 
@@ -330,7 +330,7 @@ void VrrpInstance::set_role(Role role, TimePoint now) {
         if (resuming_ && sends_failing_) {
             // A restart whose first advert was refused: keep the lease the previous xvipd left
             // rather than extend it with nothing sent (a restart storm would renew it for ever).
-            lease_end_ = TimePoint(std::chrono::duration_cast<Duration>(wiring_.read_state().deadline));
+            lease_end_ = wiring_.read_state().deadline;
             return;
         }
         write_lease(now);
@@ -339,7 +339,7 @@ void VrrpInstance::set_role(Role role, TimePoint now) {
     if (handover_ == Handover::waiting_for_successor && now < lease_end_) {
         // Still fully active while the successor takes over, bounded like any lease. Not when the
         // lease has already run out (adverts that did not leave): a backup may be active by now.
-        wiring_.write_state(StateWord::active_until((now + handover_timeout()).time_since_epoch()));
+        wiring_.write_state(StateWord::active_until(now + handover_timeout()));
         return;
     }
     cancel_announcements();
@@ -347,7 +347,7 @@ void VrrpInstance::set_role(Role role, TimePoint now) {
 }
 
 bool VrrpInstance::answering(TimePoint now) const {
-    return wiring_.read_state().effective_role(now.time_since_epoch()) == XdpRole::active;
+    return wiring_.read_state().effective_role(now) == XdpRole::active;
 }
 
 void VrrpInstance::announce(TimePoint now) {
@@ -438,7 +438,7 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
         {"vrid", config_.vrid},
         {"version", config_.version == VrrpVersion::v2 ? 2 : 3},
         {"state", keepalived_state(state())},
-        {"role", to_string(word.effective_role(now.time_since_epoch()))},
+        {"role", to_string(word.effective_role(now))},
         {"priority", priority()},
         {"configured_priority", config_.priority},
         {"advert_interval_ms", std::chrono::duration_cast<std::chrono::milliseconds>(advert_interval_).count()},
@@ -459,7 +459,7 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
     j["active_router"] = active_router_ ? nlohmann::json(active_router_->to_string()) : nlohmann::json();
     if (word.role != XdpRole::standby) {
         j["deadline_left_ms"] = std::max<std::int64_t>(
-            0, std::chrono::duration_cast<std::chrono::milliseconds>(word.deadline - now.time_since_epoch()).count());
+            0, std::chrono::duration_cast<std::chrono::milliseconds>(word.deadline - now).count());
     }
     nlohmann::json discards = nlohmann::json::object();
     runner_.discards().for_each([&](DiscardReason reason, std::uint64_t n) {
@@ -475,8 +475,7 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
             {"unix_time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(t.when.time_since_epoch()).count()},
             // To the nanosecond, on the host's CLOCK_MONOTONIC: for lining it up with captures and
             // traces (the failover benchmark dates the decision with it).
-            {"monotonic_ns",
-             std::chrono::duration_cast<std::chrono::nanoseconds>(t.decided.time_since_epoch()).count()}};
+            {"monotonic_ns", to_ns(t.decided)}};
     }
     j["transitions"] = counters_.transitions;
     j["maintenance"] = maintenance_ ? nlohmann::json(*maintenance_) : nlohmann::json();
@@ -491,7 +490,7 @@ InstanceMetrics VrrpInstance::metrics(TimePoint now) const {
         .family = key_.family,
         .vrid = static_cast<std::uint8_t>(config_.vrid),
         .state = state(),
-        .role = word.effective_role(now.time_since_epoch()),
+        .role = word.effective_role(now),
         .priority = priority(),
         .configured_priority = static_cast<std::uint8_t>(config_.priority),
         .maintenance = maintenance_.has_value(),
@@ -506,8 +505,7 @@ InstanceMetrics VrrpInstance::metrics(TimePoint now) const {
         .stalls = counters_.stalls,
     };
     if (word.role != XdpRole::standby) {
-        m.lease_remaining =
-            std::max<std::chrono::nanoseconds>(std::chrono::nanoseconds(0), word.deadline - now.time_since_epoch());
+        m.lease_remaining = std::max<Duration>(Duration(0), word.deadline - now);
     }
     if (!transitions_.empty()) m.last_transition = transitions_.back().when;
     runner_.discards().for_each(

@@ -167,7 +167,7 @@ TEST(XdpLease, LeaseEndsByItsDeadlineAndAtMostATickEarly) {
     const auto deadline = monotonic_now() + 50ms + clock.tick();
     xdp.write_state(instance4, StateWord::active_until(deadline));
 
-    std::chrono::nanoseconds last_answer_began{0}, first_silence_ended{0};
+    TimePoint last_answer_began{}, first_silence_ended{};
     while (monotonic_now() < deadline + clock.tick() + 50ms) {
         const auto began = monotonic_now();
         const auto verdict = xdp.run(request).verdict;
@@ -180,8 +180,8 @@ TEST(XdpLease, LeaseEndsByItsDeadlineAndAtMostATickEarly) {
             break;
         }
     }
-    ASSERT_NE(last_answer_began.count(), 0) << "the program never answered under a live lease";
-    ASSERT_NE(first_silence_ended.count(), 0) << "the program still answered 50 ms past the deadline";
+    ASSERT_NE(last_answer_began, TimePoint{}) << "the program never answered under a live lease";
+    ASSERT_NE(first_silence_ended, TimePoint{}) << "the program still answered 50 ms past the deadline";
     EXPECT_LE(last_answer_began, deadline + slack)
         << "answered " << (last_answer_began - deadline).count() << " ns after the deadline";
     EXPECT_GE(first_silence_ended, deadline - clock.tick() - slack)

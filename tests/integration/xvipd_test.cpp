@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "common/duration.hpp"
-#include "dataplane/state_word.hpp"
+#include "common/monotonic_clock.hpp"
 #include "xvipd_cluster.hpp"
 
 namespace xvip::test {
@@ -293,7 +293,7 @@ TEST(Xvipd, StatusSaysWhoIsActiveAndWhy) {
     EXPECT_LE(a["deadline_left_ms"].get<int>(), 300);
     EXPECT_EQ(a["last_transition"]["to"], "MASTER");
     // The decision on this host's CLOCK_MONOTONIC, to the nanosecond (tools line it up with captures).
-    const std::chrono::nanoseconds decided(a["last_transition"]["monotonic_ns"].get<std::int64_t>());
+    const TimePoint decided = from_ns(a["last_transition"]["monotonic_ns"].get<std::int64_t>());
     EXPECT_GT(decided, started);
     EXPECT_LT(decided, asked);
     const auto backup = c.status(1)["instances"][0];

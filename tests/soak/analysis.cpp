@@ -44,7 +44,7 @@ bool active_fails(const Fault& f) {
 }
 
 // Where the two-at-once bound starts counting, for the faults it applies to.
-std::optional<nanoseconds> both_answer_from(const Fault& f) {
+std::optional<TimePoint> both_answer_from(const Fault& f) {
     switch (f.kind) {
         case FaultKind::kill:
         case FaultKind::stall: return f.injected;
@@ -68,7 +68,7 @@ Limits limits_for(const Fault& fault, const Timing& t) {
     return limits;
 }
 
-Span longest_run(const ClientView& view, nanoseconds from, nanoseconds to, int min_nodes) {
+Span longest_run(const ClientView& view, TimePoint from, TimePoint to, int min_nodes) {
     if (view.arp_slots.empty() || to <= from) return {};
     const auto slot_count = static_cast<std::int64_t>(view.arp_slots.size());
     const auto first = std::max<std::int64_t>(0, (from - view.arp_start) / view.slot);
@@ -92,11 +92,12 @@ Span longest_run(const ClientView& view, nanoseconds from, nanoseconds to, int m
     return best;
 }
 
-nanoseconds longest_reply_gap(const ClientView& view, nanoseconds from, nanoseconds to) {
+nanoseconds longest_reply_gap(const ClientView& view, TimePoint from, TimePoint to) {
     if (to <= from) return nanoseconds(0);
     const auto& r = view.echo_replies;
     auto it = std::lower_bound(r.begin(), r.end(), from);
-    nanoseconds previous = from, longest{0};
+    TimePoint previous = from;
+    nanoseconds longest{0};
     for (; it != r.end() && *it < to; ++it) {
         longest = std::max(longest, *it - previous);
         previous = *it;
@@ -104,13 +105,13 @@ nanoseconds longest_reply_gap(const ClientView& view, nanoseconds from, nanoseco
     return std::max(longest, to - previous);
 }
 
-std::size_t count_within(const std::vector<nanoseconds>& times, nanoseconds from, nanoseconds to) {
+std::size_t count_within(const std::vector<TimePoint>& times, TimePoint from, TimePoint to) {
     return static_cast<std::size_t>(
-        std::count_if(times.begin(), times.end(), [&](nanoseconds t) { return t >= from && t < to; }));
+        std::count_if(times.begin(), times.end(), [&](TimePoint t) { return t >= from && t < to; }));
 }
 
 FaultFindings assess(const Fault& f, const Timing& timing, const ClientView& view,
-                     const std::vector<nanoseconds>& role_changes) {
+                     const std::vector<TimePoint>& role_changes) {
     FaultFindings out;
     out.limits = limits_for(f, timing);
     const std::string what = "fault " + std::to_string(f.number) + " (" + to_string(f.kind) + ")";

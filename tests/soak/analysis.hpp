@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/monotonic_clock.hpp"
+
 namespace xvip::soak {
 
 using std::chrono::nanoseconds;
@@ -32,7 +34,7 @@ inline constexpr std::array kFaultKinds{FaultKind::kill,        FaultKind::stall
 const char* to_string(FaultKind kind);
 std::optional<FaultKind> parse_fault_kind(std::string_view text);
 
-// One injected fault and the windows it defines (CLOCK_MONOTONIC).
+// One injected fault and the windows it defines.
 struct Fault {
     std::size_t number = 0;  // 1, 2, ...
     FaultKind kind = FaultKind::kill;
@@ -40,10 +42,10 @@ struct Fault {
     bool target_active = false;       // the target was the active node when the fault began
     bool client_with_target = false;  // partition: the client stayed on the target's side
     std::string detail;               // "for 740 ms", "loss 23 % for 2.1 s", ...
-    nanoseconds injected{0};          // the fault began
-    nanoseconds healed{0};            // it was undone (the daemon started again, SIGCONT, link up...)
-    nanoseconds settled{0};           // one active node again, every backup following it
-    nanoseconds quiet_end{0};         // end of the fault-free window after settling
+    TimePoint injected{};             // the fault began
+    TimePoint healed{};               // it was undone (the daemon started again, SIGCONT, link up...)
+    TimePoint settled{};              // one active node again, every backup following it
+    TimePoint quiet_end{};            // end of the fault-free window after settling
     bool settled_in_time = true;
     // VRRP transitions the daemons counted in that window (their `transitions` counters, read at
     // both ends of it): exact, whatever their logs' timestamps say.
@@ -72,26 +74,26 @@ Limits limits_for(const Fault& fault, const Timing& timing);
 
 // The client's view.
 struct ClientView {
-    nanoseconds arp_start{0};  // CLOCK_MONOTONIC of ARP slot 0
+    TimePoint arp_start{};  // ARP slot 0 begins
     nanoseconds slot{std::chrono::milliseconds(1)};
-    std::vector<std::uint8_t> arp_slots;    // bit i: node i answered in that slot
-    std::vector<nanoseconds> echo_replies;  // CLOCK_MONOTONIC arrival of each echo reply, sorted
+    std::vector<std::uint8_t> arp_slots;  // bit i: node i answered in that slot
+    std::vector<TimePoint> echo_replies;  // arrival of each echo reply, sorted
 };
 
-// A span of time, begin (CLOCK_MONOTONIC) and length.
+// A span of time, begin and length.
 struct Span {
-    nanoseconds begin{0};
+    TimePoint begin{};
     nanoseconds length{0};
 };
 
 // The longest run of consecutive slots within [from, to) in which at least `min_nodes` nodes
 // answered (min_nodes = 2: two at once), or in which none did (min_nodes = 0). Slots only partly in
 // the window count; slots outside the recording do not.
-Span longest_run(const ClientView& view, nanoseconds from, nanoseconds to, int min_nodes);
+Span longest_run(const ClientView& view, TimePoint from, TimePoint to, int min_nodes);
 // The longest time without an echo reply within [from, to), the window's edges included.
-nanoseconds longest_reply_gap(const ClientView& view, nanoseconds from, nanoseconds to);
+nanoseconds longest_reply_gap(const ClientView& view, TimePoint from, TimePoint to);
 // How many of `times` fall in [from, to).
-std::size_t count_within(const std::vector<nanoseconds>& times, nanoseconds from, nanoseconds to);
+std::size_t count_within(const std::vector<TimePoint>& times, TimePoint from, TimePoint to);
 
 struct FaultFindings {
     Limits limits;
@@ -106,11 +108,11 @@ struct FaultFindings {
 // Everything the soak asserts about one fault. `role_changes`: when any node's data-plane role
 // changed (active, standby, not attached), sorted.
 FaultFindings assess(const Fault& fault, const Timing& timing, const ClientView& view,
-                     const std::vector<nanoseconds>& role_changes);
+                     const std::vector<TimePoint>& role_changes);
 
 // A daemon's descriptors and memory, read at the end of each fault-free window it lived through.
 struct Usage {
-    nanoseconds at{0};
+    TimePoint at{};
     int pid = 0;
     std::size_t node = 0;
     std::size_t fds = 0;

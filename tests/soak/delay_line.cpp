@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "dataplane/state_word.hpp"
+#include "common/monotonic_clock.hpp"
 
 namespace xvip::soak {
 
@@ -44,7 +44,7 @@ UniqueFd open_port_socket(const std::string& ifname) {
 }
 
 struct Held {
-    nanoseconds due;
+    TimePoint due;
     std::vector<std::uint8_t> frame;
 };
 

@@ -22,6 +22,7 @@
 #include "common/duration.hpp"
 #include "common/ip_address.hpp"
 #include "common/mac_address.hpp"
+#include "common/monotonic_clock.hpp"
 #include "dataplane/dataplane.hpp"
 #include "lab/keepalived_text.hpp"
 #include "lab/log_text.hpp"
@@ -194,7 +195,7 @@ public:
 
 private:
     struct QuietWindow {
-        nanoseconds from, to;
+        TimePoint from, to;
         std::string what;
         std::size_t vrrp_transitions = 0;
     };
@@ -216,7 +217,7 @@ private:
         std::fflush(out_);
     }
 
-    void progress(nanoseconds t0, const std::string& text) {
+    void progress(TimePoint t0, const std::string& text) {
         std::fprintf(out_, "[%7.1f s] %s\n", duration<double>(monotonic_now() - t0).count(), text.c_str());
         std::fflush(out_);
     }
@@ -350,7 +351,7 @@ private:
         }
     }
 
-    void run_fault(nanoseconds t0) {
+    void run_fault(TimePoint t0) {
         Fault f;
         f.number = faults_.size() + 1;
         f.kind = kinds_[pick<std::size_t>(0, kinds_.size() - 1)];
@@ -479,8 +480,8 @@ private:
     }
 
     // When a data-plane role changed, as the watcher saw it (within a quarter millisecond).
-    std::vector<nanoseconds> role_changes() const {
-        std::vector<nanoseconds> times;
+    std::vector<TimePoint> role_changes() const {
+        std::vector<TimePoint> times;
         for (const auto& e : timeline_.events()) {
             if (e.text.rfind("data plane: ", 0) == 0 && e.text.find(" -> ") != std::string::npos) times.push_back(e.at);
         }
@@ -495,7 +496,7 @@ private:
         return f.target == 0 ? 1 : 0;
     }
 
-    int conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::EchoProbeResult& echo);
+    int conclude(TimePoint t0, const probe::ArpSamples& arp, const probe::EchoProbeResult& echo);
     void write_report(const std::string& body) const;
 
     SoakOptions o_;
@@ -521,13 +522,13 @@ private:
 
 namespace {
 
-int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::EchoProbeResult& echo) {
+int Soak::conclude(TimePoint t0, const probe::ArpSamples& arp, const probe::EchoProbeResult& echo) {
     ClientView view{.arp_start = arp.started_at, .slot = 1ms, .arp_slots = arp.slots, .echo_replies = {}};
     // The round trip of the bounds is the fault-free one: requests sent in fault-free windows.
-    std::vector<std::pair<nanoseconds, nanoseconds>> calm;
+    std::vector<std::pair<TimePoint, TimePoint>> calm;
     for (const auto& f : faults_) calm.emplace_back(f.settled, f.quiet_end);
     for (const auto& w : quiet_windows_) calm.emplace_back(w.from, w.to);
-    const auto in_calm = [&](nanoseconds t) {
+    const auto in_calm = [&](TimePoint t) {
         return std::any_of(calm.begin(), calm.end(), [t](const auto& w) { return t >= w.first && t < w.second; });
     };
     std::vector<nanoseconds> round_trips;
@@ -617,7 +618,7 @@ int Soak::conclude(nanoseconds t0, const probe::ArpSamples& arp, const probe::Ec
        << "daemons' own counters, read at both ends of each window).\n";
     // What changed where nothing should have, for the operator to read.
     const auto events = timeline_.events();
-    const auto list_changes = [&](nanoseconds from, nanoseconds to, const std::string& what) {
+    const auto list_changes = [&](TimePoint from, TimePoint to, const std::string& what) {
         for (const auto& e : events) {
             if (e.at >= from && e.at < to && e.text.find(" -> ") != std::string::npos) {
                 md << "- " << what << ", +" << seconds_text(e.at - t0) << " s, " << e.source << ": " << e.text << "\n";

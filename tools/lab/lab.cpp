@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/duration.hpp"
+#include "common/monotonic_clock.hpp"
 #include "dataplane/dataplane.hpp"
 #include "lab/keepalived_text.hpp"
 #include "lab/log_text.hpp"
@@ -105,7 +106,7 @@ public:
             result.failure = e.what();
         }
         if (watcher_) watcher_->stop();
-        if (timeline_.start().count() != 0) {
+        if (timeline_.start() != TimePoint{}) {
             std::fprintf(out_, "timeline (ms after the scenario start; xvipd lines carry the log's ms timestamps):\n");
             timeline_.print(out_);
         }
@@ -208,8 +209,7 @@ private:
                 duration + 5s);
         });
 
-        std::this_thread::sleep_until(
-            steady_clock::time_point(duration_cast<steady_clock::duration>(t0 + o_.fault_at)));
+        std::this_thread::sleep_until(t0 + o_.fault_at);
         check_daemons();
         std::size_t expected = 1;
         const std::string& n0 = topo_.node(0).name;
@@ -330,9 +330,7 @@ private:
         }
     }
 
-    void event_at(nanoseconds at, const std::string& source, const std::string& text) {
-        timeline_.add(at, source, text);
-    }
+    void event_at(TimePoint at, const std::string& source, const std::string& text) { timeline_.add(at, source, text); }
 
     // The operator's view must agree: `xvipctl show` on the expected node says active, and its
     // daemon's status says MASTER and why.

@@ -5,7 +5,7 @@
 
 namespace xvip::lab {
 
-void Timeline::add(std::chrono::nanoseconds at, std::string source, std::string text) {
+void Timeline::add(TimePoint at, std::string source, std::string text) {
     std::lock_guard lock(mutex_);
     events_.push_back({at, std::move(source), std::move(text)});
 }

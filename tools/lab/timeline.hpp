@@ -1,5 +1,6 @@
 // The lab's timeline: events from several threads (role watcher, log tailer, ARP watcher, the
-// scenario itself), each stamped with CLOCK_MONOTONIC, printed in order relative to the start.
+// scenario itself), each stamped with CLOCK_MONOTONIC (TimePoint), printed in order relative to the
+// start.
 #pragma once
 
 #include <chrono>
@@ -8,27 +9,29 @@
 #include <string>
 #include <vector>
 
+#include "common/monotonic_clock.hpp"
+
 namespace xvip::lab {
 
 struct Event {
-    std::chrono::nanoseconds at{0};  // CLOCK_MONOTONIC
-    std::string source;              // "node0", "client", "lab"
+    TimePoint at{};
+    std::string source;  // "node0", "client", "lab"
     std::string text;
 };
 
 class Timeline {
 public:
-    std::chrono::nanoseconds start() const { return start_; }
+    TimePoint start() const { return start_; }
     // Times print relative to `start`; earlier events (the set-up) are not printed.
-    void set_start(std::chrono::nanoseconds start) { start_ = start; }
-    void add(std::chrono::nanoseconds at, std::string source, std::string text);
+    void set_start(TimePoint start) { start_ = start; }
+    void add(TimePoint at, std::string source, std::string text);
     // Every event so far, in time order (stable for equal stamps).
     std::vector<Event> events() const;
     // Events in time order (stable for equal stamps), as "  +512.345 ms  node0   text".
     void print(std::FILE* out) const;
 
 private:
-    std::chrono::nanoseconds start_{0};
+    TimePoint start_{};
     mutable std::mutex mutex_;
     std::vector<Event> events_;
 };

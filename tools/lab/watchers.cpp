@@ -38,7 +38,7 @@ namespace {
 // "2025-06-01 12:34:56.789 info VI_1: BACKUP -> MASTER (...)": the time (CLOCK_REALTIME, local
 // time as spdlog writes it), the level and the message; nullopt for anything else.
 struct LogLine {
-    nanoseconds wall;
+    system_clock::time_point wall;
     std::string level;
     std::string message;
 };
@@ -56,7 +56,7 @@ std::optional<LogLine> parse_log_line(const std::string& line) {
     const std::string tail(end + 1);
     const auto space = tail.find(' ');
     if (space == std::string::npos) return std::nullopt;
-    return LogLine{seconds(t) + milliseconds(millis), tail.substr(0, space), tail.substr(space + 1)};
+    return LogLine{system_clock::from_time_t(t) + milliseconds(millis), tail.substr(0, space), tail.substr(space + 1)};
 }
 
 }  // namespace
@@ -67,7 +67,8 @@ NodeWatcher::NodeWatcher(Timeline& timeline, std::vector<WatchedNode> nodes, std
       state_index_(state_index),
       lease_clock_(LeaseClock::system()),
       verbose_(verbose),
-      wall_minus_monotonic_(duration_cast<nanoseconds>(system_clock::now().time_since_epoch()) - monotonic_now()),
+      wall_at_start_(system_clock::now()),
+      monotonic_at_start_(monotonic_now()),
       roles_(nodes_.size()),
       seen_(nodes_.size(), false),
       thread_([this](std::stop_token token) { run(token); }) {}
@@ -95,7 +96,7 @@ std::optional<XdpRole> NodeWatcher::role(std::size_t index) const {
     return roles_.at(index);
 }
 
-void NodeWatcher::mark_roles(std::chrono::nanoseconds at) {
+void NodeWatcher::mark_roles(TimePoint at) {
     std::lock_guard lock(mutex_);
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
         timeline_.add(at, nodes_[i].name,
@@ -172,7 +173,8 @@ void NodeWatcher::poll_logs() {
             const bool notable = parsed->level == "warning" || parsed->level == "error" || parsed->level == "critical";
             if (!(transition || notable || verbose_)) continue;
             const std::string prefix = parsed->level == "info" ? "xvipd: " : "xvipd " + parsed->level + ": ";
-            timeline_.add(parsed->wall - wall_minus_monotonic_, nodes_[log.node].name, prefix + parsed->message);
+            const TimePoint at = monotonic_at_start_ + duration_cast<Duration>(parsed->wall - wall_at_start_);
+            timeline_.add(at, nodes_[log.node].name, prefix + parsed->message);
         }
     }
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/ip_address.hpp"
+#include "common/monotonic_clock.hpp"
 #include "dataplane/state_word.hpp"
 #include "lab/timeline.hpp"
 #include "topology/topology.hpp"
@@ -47,7 +48,7 @@ public:
     // The last effective role seen; nullopt when nothing is pinned.
     std::optional<XdpRole> role(std::size_t index) const;
     // Every node's current role as an event at `at` (the scenario's start).
-    void mark_roles(std::chrono::nanoseconds at);
+    void mark_roles(TimePoint at);
     void stop();
 
 private:
@@ -66,7 +67,9 @@ private:
     std::uint32_t state_index_;
     LeaseClock lease_clock_;  // to read the state words' deadlines
     bool verbose_;
-    std::chrono::nanoseconds wall_minus_monotonic_;
+    // One instant on both clocks, to place the logs' wall-clock times on the timeline.
+    std::chrono::system_clock::time_point wall_at_start_;
+    TimePoint monotonic_at_start_;
     mutable std::mutex mutex_;
     std::vector<std::optional<XdpRole>> roles_;
     std::vector<bool> seen_;
@@ -75,7 +78,7 @@ private:
 };
 
 struct ArpSeen {
-    std::chrono::nanoseconds at{0};
+    TimePoint at{};
     std::string sender_mac;
     std::string sender_ip;
     std::string target_ip;

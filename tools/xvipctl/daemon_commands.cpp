@@ -65,8 +65,9 @@ int cmd_status(const std::vector<std::string>& args) {
         std::string last = "-";
         if (i.contains("last_transition")) {
             const auto& t = i["last_transition"];
-            const auto ago = std::chrono::system_clock::now().time_since_epoch() -
-                             std::chrono::milliseconds(t["unix_time_ms"].get<std::int64_t>());
+            const auto ago =
+                std::chrono::system_clock::now() -
+                std::chrono::system_clock::time_point(std::chrono::milliseconds(t["unix_time_ms"].get<std::int64_t>()));
             last = t["from"].get<std::string>() + "->" + t["to"].get<std::string>() + " " +
                    format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(ago)) +
                    " ago: " + t["cause"].get<std::string>();

@@ -14,6 +14,7 @@
 
 #include "common/duration.hpp"
 #include "common/ip_address.hpp"
+#include "common/monotonic_clock.hpp"
 #include "daemon/control_client.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/dataplane.hpp"
@@ -228,7 +229,7 @@ int write_state(const std::vector<std::string>& args, bool debug) {
     return exit_ok;
 }
 
-nlohmann::json instance_json(const Dataplane& dp, InstanceKey instance, std::chrono::nanoseconds now) {
+nlohmann::json instance_json(const Dataplane& dp, InstanceKey instance, TimePoint now) {
     const auto word = dp.read_state(instance);
     const auto effective = word.effective_role(now);
     nlohmann::json j{

@@ -1,17 +1,15 @@
-// VRRP timer arithmetic (RFC 5798 §6.1, RFC 3768 §6.1). Time is a steady_clock value handed in by
-// the caller, so the daemon passes CLOCK_MONOTONIC and the simulation passes its own clock.
+// VRRP timer arithmetic (RFC 5798 §6.1, RFC 3768 §6.1). Time is a TimePoint
+// (common/monotonic_clock.hpp) handed in by the caller, so the daemon passes CLOCK_MONOTONIC and the
+// simulation its own time.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 
 #include "codec/advert.hpp"
+#include "common/monotonic_clock.hpp"
 
 namespace xvip {
-
-using Clock = std::chrono::steady_clock;
-using Duration = std::chrono::nanoseconds;
-using TimePoint = std::chrono::time_point<Clock, Duration>;
 
 // The wire carries intervals in centiseconds (v2: whole seconds, already scaled by the decoder).
 constexpr Duration from_centiseconds(std::uint16_t cs) {

@@ -166,7 +166,7 @@ TEST_F(VrrpInstanceTest, HandoverStaysActiveUntilTheSuccessorSpeaksThenDrainsThe
     EXPECT_EQ(node.adverts.back().priority, 0) << "the planned stop tells the backups at once";
     EXPECT_EQ(node.adverts.back().at, stopped);
     EXPECT_EQ(word.role, XdpRole::active) << "make before break: still answering for the VIP";
-    EXPECT_GT(word.deadline, (stopped + 3s).time_since_epoch()) << "bounded by Master_Down_Interval";
+    EXPECT_GT(word.deadline, stopped + 3s) << "bounded by Master_Down_Interval";
 
     // The backups take over after Skew_Time; until one speaks, this node keeps the VIP working.
     timers.run_for(800ms);
@@ -175,7 +175,7 @@ TEST_F(VrrpInstanceTest, HandoverStaysActiveUntilTheSuccessorSpeaksThenDrainsThe
 
     node.hear(100);
     const auto successor_spoke = timers.now();
-    EXPECT_EQ(word, StateWord::draining_until((successor_spoke + 2000ms).time_since_epoch()));
+    EXPECT_EQ(word, StateWord::draining_until(successor_spoke + 2000ms));
     EXPECT_FALSE(done);
 
     timers.run_until(successor_spoke + 2000ms - 1ns);
@@ -219,8 +219,8 @@ TEST_F(VrrpInstanceTest, PlannedStopBetweenTwoNodesIsMakeBeforeBreak) {
     TimePoint b_active{}, a_draining{};
     for (auto t = stopped; t < stopped + 5s; t += 1ms) {
         timers.run_until(t);
-        const bool a_answers = word.effective_role(t.time_since_epoch()) != XdpRole::standby;
-        const bool b_answers = word_b.effective_role(t.time_since_epoch()) == XdpRole::active;
+        const bool a_answers = word.effective_role(t) != XdpRole::standby;
+        const bool b_answers = word_b.effective_role(t) == XdpRole::active;
         ASSERT_TRUE(a_answers || b_answers) << "nobody answered at +" << (t - stopped).count() << " ns";
         if (b_answers && b_active == TimePoint{}) b_active = t;
         if (word.role == XdpRole::draining && a_draining == TimePoint{}) a_draining = t;
@@ -295,8 +295,7 @@ TEST_F(VrrpInstanceTest, EveryAdvertSentRenewsTheLeaseFromItsSendTime) {
     for (const auto& w : node.writes) {
         if (w.at <= from) continue;
         renewed.push_back(w.at);
-        EXPECT_EQ(w.word, StateWord::active_until((w.at + 3s).time_since_epoch()))
-            << "lease = 3 × advert interval from the send";
+        EXPECT_EQ(w.word, StateWord::active_until(w.at + 3s)) << "lease = 3 × advert interval from the send";
     }
     EXPECT_EQ(sent.size(), 10u);
     EXPECT_EQ(renewed, sent);
@@ -309,7 +308,7 @@ TEST_F(VrrpInstanceTest, AStallPastTheLeaseReadsMissedAdvertsAndDoesNotRenewWhen
     // While this node was stopped, a peer with a higher priority took over.
     node.waiting = [this] { node.hear(250); };
     timers.stall(4s);
-    ASSERT_GE(timers.now().time_since_epoch(), lease_end);
+    ASSERT_GE(timers.now(), lease_end);
     timers.run_for(0s);
 
     EXPECT_EQ(node.drains, 1) << "the socket is read before anything is renewed";
@@ -328,7 +327,7 @@ TEST_F(VrrpInstanceTest, AStallPastTheLeaseWithNothingMissedRenewsAfterReading) 
     timers.run_for(0s);
     EXPECT_EQ(node.drains, 1);
     EXPECT_EQ(node.instance().state(), State::master);
-    EXPECT_EQ(word, StateWord::active_until((woke + 3s).time_since_epoch()));
+    EXPECT_EQ(word, StateWord::active_until(woke + 3s));
 }
 
 TEST_F(VrrpInstanceTest, AStallShorterThanTheLeaseNeedsNoReading) {
@@ -345,7 +344,7 @@ TEST_F(VrrpInstanceTest, AStallShorterThanTheLeaseNeedsNoReading) {
 TEST_F(VrrpInstanceTest, AnAdvertThatDidNotLeaveRenewsNoLeaseAndTheRoleEndsWithTheLease) {
     auto& instance = start_master();
     const auto last_sent = node.adverts.back().at;
-    ASSERT_EQ(word, StateWord::active_until((last_sent + 3s).time_since_epoch()));
+    ASSERT_EQ(word, StateWord::active_until(last_sent + 3s));
     const auto writes_before = node.writes.size();
     node.refuse_sends_to = [](const IpAddress&) { return true; };
 
@@ -356,9 +355,9 @@ TEST_F(VrrpInstanceTest, AnAdvertThatDidNotLeaveRenewsNoLeaseAndTheRoleEndsWithT
             << "renewed the lease at +" << format_duration(node.writes[i].at - last_sent)
             << " though no advert had left since";
     }
-    EXPECT_EQ(word.deadline, (last_sent + 3s).time_since_epoch()) << "the lease of the last advert that left";
-    EXPECT_EQ(word.effective_role((last_sent + 3s - 1ms).time_since_epoch()), XdpRole::active);
-    EXPECT_EQ(word.effective_role((last_sent + 3s).time_since_epoch()), XdpRole::standby)
+    EXPECT_EQ(word.deadline, last_sent + 3s) << "the lease of the last advert that left";
+    EXPECT_EQ(word.effective_role(last_sent + 3s - 1ms), XdpRole::active);
+    EXPECT_EQ(word.effective_role(last_sent + 3s), XdpRole::standby)
         << "standby at the end of the lease, before any backup's Master_Down_Interval";
     const auto status = instance.status(timers.now());
     EXPECT_EQ(status["role"], "standby");
@@ -373,7 +372,7 @@ TEST_F(VrrpInstanceTest, AnAdvertThatDidNotLeaveRenewsNoLeaseAndTheRoleEndsWithT
     ASSERT_FALSE(node.adverts.empty());
     const auto renewed = node.adverts.back().at;
     EXPECT_GT(renewed, last_sent);
-    EXPECT_EQ(word, StateWord::active_until((renewed + 3s).time_since_epoch()));
+    EXPECT_EQ(word, StateWord::active_until(renewed + 3s));
     EXPECT_EQ(frames_between(renewed, renewed + 1ns), 1u) << "one GARP for the one VIP, when the lease resumed";
 }
 
@@ -383,9 +382,9 @@ TEST_F(VrrpInstanceTest, APlannedStopDoesNotReviveALeaseThatRanOut) {
     auto& instance = start_master();
     node.refuse_sends_to = [](const IpAddress&) { return true; };
     timers.run_for(4s);
-    ASSERT_EQ(word.effective_role(timers.now().time_since_epoch()), XdpRole::standby);
+    ASSERT_EQ(word.effective_role(timers.now()), XdpRole::standby);
     instance.hand_over([] {});
-    EXPECT_EQ(word.effective_role(timers.now().time_since_epoch()), XdpRole::standby);
+    EXPECT_EQ(word.effective_role(timers.now()), XdpRole::standby);
 }
 
 // Unicast: each peer that does not get the advert takes over at its own Master_Down_Interval, so
@@ -408,7 +407,7 @@ TEST_F(VrrpInstanceTest, AUnicastAdvertRenewsTheLeaseOnlyWhenItLeftForEveryPeer)
             << "renewed the lease at +" << format_duration(node.writes[i].at - last_sent)
             << " though one peer got no advert";
     }
-    EXPECT_EQ(word.effective_role(timers.now().time_since_epoch()), XdpRole::standby);
+    EXPECT_EQ(word.effective_role(timers.now()), XdpRole::standby);
     EXPECT_EQ(instance.status(timers.now())["counters"]["send_failures"], 10);
 }
 
@@ -418,7 +417,7 @@ TEST_F(VrrpInstanceTest, ANodeWhoseLeaseRanOutAnnouncesNothing) {
     start_master();
     node.refuse_sends_to = [](const IpAddress&) { return true; };
     timers.run_for(4s);
-    ASSERT_EQ(word.effective_role(timers.now().time_since_epoch()), XdpRole::standby);
+    ASSERT_EQ(word.effective_role(timers.now()), XdpRole::standby);
     const auto from = timers.now();
     for (int i = 0; i < 5; ++i) {
         node.hear(100);  // the backup took over; it cannot hear us
@@ -538,7 +537,7 @@ TEST_F(VrrpInstanceTest, ARestartWhoseAdvertIsRefusedDoesNotExtendTheLease) {
     EXPECT_EQ(successor.refused.size(), 1u) << "speaks at once, and is refused";
     EXPECT_EQ(word, left) << "the lease the previous xvipd left, not extended";
     timers.run_until(TimePoint(left.deadline));
-    EXPECT_EQ(word.effective_role(timers.now().time_since_epoch()), XdpRole::standby);
+    EXPECT_EQ(word.effective_role(timers.now()), XdpRole::standby);
     EXPECT_EQ(adopted.status(timers.now())["counters"]["stalls"], 0);
 }
 
@@ -594,7 +593,7 @@ TEST_F(VrrpInstanceTest, MetricsFollowTheInstanceThroughItsEvents) {
     EXPECT_EQ(m.role, XdpRole::active);
     EXPECT_EQ(m.transitions, 2u);
     EXPECT_EQ(m.last_transition, node.transitions.back().when);
-    EXPECT_EQ(m.lease_remaining, word.deadline - timers.now().time_since_epoch());
+    EXPECT_EQ(m.lease_remaining, word.deadline - timers.now());
     EXPECT_GT(m.lease_remaining, 0ns);
     EXPECT_LT(m.lease_remaining, 3s);
     EXPECT_EQ(m.adverts_sent, node.adverts.size());

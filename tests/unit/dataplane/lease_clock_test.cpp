@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "common/monotonic_clock.hpp"
 #include "dataplane/state_word.hpp"
 #include "xvip_abi.h"
 
@@ -14,31 +15,34 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// CLOCK_MONOTONIC's zero: the times below are since boot.
+constexpr TimePoint boot{};
+
 // Jiffy 1000 began by t = 10 s; ticks of 4 ms (HZ = 250).
-const LeaseClock clock(1000, 10s, 4ms);
+const LeaseClock clock(1000, boot + 10s, 4ms);
 
 TEST(LeaseClock, ATimeMapsToTheLastJiffyBegunByIt) {
-    EXPECT_EQ(clock.last_jiffy_by(10s), 1000u);
-    EXPECT_EQ(clock.last_jiffy_by(10s + 3999us), 1000u);
-    EXPECT_EQ(clock.last_jiffy_by(10s + 4ms), 1001u);
-    EXPECT_EQ(clock.last_jiffy_by(10s + 90ms + 1ns), 1022u);
+    EXPECT_EQ(clock.last_jiffy_by(boot + 10s), 1000u);
+    EXPECT_EQ(clock.last_jiffy_by(boot + 10s + 3999us), 1000u);
+    EXPECT_EQ(clock.last_jiffy_by(boot + 10s + 4ms), 1001u);
+    EXPECT_EQ(clock.last_jiffy_by(boot + 10s + 90ms + 1ns), 1022u);
 }
 
 TEST(LeaseClock, TimesBeforeTheDatedJiffyRoundDownToo) {
-    EXPECT_EQ(clock.last_jiffy_by(10s - 1ns), 999u);
-    EXPECT_EQ(clock.last_jiffy_by(10s - 4ms), 999u);
-    EXPECT_EQ(clock.last_jiffy_by(10s - 4ms - 1ns), 998u);
-    EXPECT_EQ(clock.last_jiffy_by(0s), 0u) << "jiffy 0 would begin at 6 s: before it, nothing";
+    EXPECT_EQ(clock.last_jiffy_by(boot + 10s - 1ns), 999u);
+    EXPECT_EQ(clock.last_jiffy_by(boot + 10s - 4ms), 999u);
+    EXPECT_EQ(clock.last_jiffy_by(boot + 10s - 4ms - 1ns), 998u);
+    EXPECT_EQ(clock.last_jiffy_by(boot), 0u) << "jiffy 0 would begin at 6 s: before it, nothing";
 }
 
 TEST(LeaseClock, AJiffyStartsAWholeNumberOfTicksFromTheDatedOne) {
-    EXPECT_EQ(clock.start_of(1000), 10s);
-    EXPECT_EQ(clock.start_of(1025), 10s + 100ms);
-    EXPECT_EQ(clock.start_of(990), 10s - 40ms);
+    EXPECT_EQ(clock.start_of(1000), boot + 10s);
+    EXPECT_EQ(clock.start_of(1025), boot + 10s + 100ms);
+    EXPECT_EQ(clock.start_of(990), boot + 10s - 40ms);
 }
 
 TEST(LeaseClock, ADeadlineEndsNoLaterThanMeantAndAtMostATickEarly) {
-    for (std::chrono::nanoseconds meant = 10s - 7ms; meant < 10s + 9ms; meant += 333us) {
+    for (TimePoint meant = boot + 10s - 7ms; meant < boot + 10s + 9ms; meant += 333us) {
         const auto ends = clock.start_of(clock.last_jiffy_by(meant));
         EXPECT_LE(ends, meant);
         EXPECT_GT(ends, meant - clock.tick());
@@ -49,16 +53,16 @@ TEST(LeaseClock, ADeadlineEndsNoLaterThanMeantAndAtMostATickEarly) {
 // and the time together, and the next one comes `step` later. `frozen`: the tick never runs (a
 // stalled vCPU), so the count never moves.
 struct SimulatedKernel {
-    std::chrono::nanoseconds tick = 4ms;
-    std::chrono::nanoseconds now = 10s + 1ms;
-    std::chrono::nanoseconds step = 50us;
+    Duration tick = 4ms;
+    TimePoint now = boot + 10s + 1ms;
+    Duration step = 50us;
     bool frozen = false;
     int samples = 0;
 
-    std::uint64_t jiffy_at(std::chrono::nanoseconds t) const { return static_cast<std::uint64_t>(t / tick); }
-    std::chrono::nanoseconds start_of(std::uint64_t jiffy) const { return static_cast<std::int64_t>(jiffy) * tick; }
+    std::uint64_t jiffy_at(TimePoint t) const { return static_cast<std::uint64_t>((t - boot) / tick); }
+    TimePoint start_of(std::uint64_t jiffy) const { return boot + static_cast<std::int64_t>(jiffy) * tick; }
     LeaseClock::Sample operator()() {
-        const std::uint64_t jiffies = frozen ? jiffy_at(10s) : jiffy_at(now);
+        const std::uint64_t jiffies = frozen ? jiffy_at(boot + 10s) : jiffy_at(now);
         const LeaseClock::Sample sample{jiffies, now};
         now += step;
         ++samples;
@@ -75,7 +79,7 @@ TEST(LeaseClockDating, APairAcrossAMoveDatesTheJiffyWithinItsGap) {
     const LeaseClock dated = date_on(kernel);
     EXPECT_FALSE(dated.dated_from_one_sample());
     EXPECT_LE(dated.uncertainty(), kernel.step);
-    const std::uint64_t jiffy = kernel.jiffy_at(10s + 4ms);
+    const std::uint64_t jiffy = kernel.jiffy_at(boot + 10s + 4ms);
     EXPECT_GE(dated.start_of(jiffy), kernel.start_of(jiffy)) << "never early";
     EXPECT_LE(dated.start_of(jiffy), kernel.start_of(jiffy) + kernel.step);
     EXPECT_LT(kernel.samples, 200) << "a close pair ends the sampling";
@@ -88,7 +92,7 @@ TEST(LeaseClockDating, AStalledMachineIsDatedFromOneSampleNeverEarly) {
     const LeaseClock dated = date_on(kernel);
     EXPECT_TRUE(dated.dated_from_one_sample());
     EXPECT_EQ(dated.uncertainty(), kernel.tick);
-    for (std::uint64_t jiffy = kernel.jiffy_at(10s); jiffy < kernel.jiffy_at(11s); ++jiffy) {
+    for (std::uint64_t jiffy = kernel.jiffy_at(boot + 10s); jiffy < kernel.jiffy_at(boot + 11s); ++jiffy) {
         ASSERT_GE(dated.start_of(jiffy), kernel.start_of(jiffy)) << "jiffy " << jiffy;
         ASSERT_LE(dated.start_of(jiffy), kernel.start_of(jiffy) + dated.uncertainty()) << jiffy;
     }
@@ -99,7 +103,7 @@ TEST(LeaseClockDating, ACountThatNeverMovesStillDatesAndStopsInTime) {
     SimulatedKernel kernel{.frozen = true};
     const LeaseClock dated = date_on(kernel);
     EXPECT_TRUE(dated.dated_from_one_sample());
-    EXPECT_GE(dated.start_of(kernel.jiffy_at(10s)), kernel.start_of(kernel.jiffy_at(10s)));
+    EXPECT_GE(dated.start_of(kernel.jiffy_at(boot + 10s)), kernel.start_of(kernel.jiffy_at(boot + 10s)));
     EXPECT_LE(kernel.samples, (8 * 4ms + 20ms) / kernel.step + 2);
 }
 
@@ -107,7 +111,7 @@ TEST(LeaseClockDating, ACountThatNeverMovesStillDatesAndStopsInTime) {
 TEST(LeaseClockDating, ALeaseThroughAOneSampleDatingEndsNoLaterThanMeant) {
     SimulatedKernel kernel{.step = 60ms};
     const LeaseClock dated = date_on(kernel);
-    for (std::chrono::nanoseconds meant = 11s; meant < 11s + 20ms; meant += 333us) {
+    for (TimePoint meant = boot + 11s; meant < boot + 11s + 20ms; meant += 333us) {
         const std::uint64_t deadline = dated.last_jiffy_by(meant);
         EXPECT_LE(kernel.start_of(deadline), meant) << "the program sees the deadline jiffy begin";
         EXPECT_GT(kernel.start_of(deadline), meant - dated.tick() - dated.uncertainty());
@@ -115,7 +119,7 @@ TEST(LeaseClockDating, ALeaseThroughAOneSampleDatingEndsNoLaterThanMeant) {
 }
 
 TEST(StateWordEncoding, AnActiveWordCarriesTheJiffyOfItsDeadline) {
-    const std::uint64_t word = StateWord::active_until(10s + 30ms + 1us).encode(clock);
+    const std::uint64_t word = StateWord::active_until(boot + 10s + 30ms + 1us).encode(clock);
     EXPECT_EQ(xvip_word_role(word), XVIP_ROLE_ACTIVE);
     EXPECT_EQ(xvip_word_deadline(word), 1007u);
     EXPECT_EQ(xvip_effective_role(word, 1006), XVIP_ROLE_ACTIVE);
@@ -123,16 +127,16 @@ TEST(StateWordEncoding, AnActiveWordCarriesTheJiffyOfItsDeadline) {
 }
 
 TEST(StateWordEncoding, ReadBackTheDeadlineIsWhenItsJiffyBegins) {
-    const StateWord draining = StateWord::draining_until(10s + 30ms + 1us);
+    const StateWord draining = StateWord::draining_until(boot + 10s + 30ms + 1us);
     const StateWord back = StateWord::decode(draining.encode(clock), clock);
     EXPECT_EQ(back.role, XdpRole::draining);
-    EXPECT_EQ(back.deadline, 10s + 28ms);
-    EXPECT_EQ(back.effective_role(10s + 28ms - 1ns), XdpRole::draining);
-    EXPECT_EQ(back.effective_role(10s + 28ms), XdpRole::standby);
+    EXPECT_EQ(back.deadline, boot + 10s + 28ms);
+    EXPECT_EQ(back.effective_role(boot + 10s + 28ms - 1ns), XdpRole::draining);
+    EXPECT_EQ(back.effective_role(boot + 10s + 28ms), XdpRole::standby);
 }
 
 TEST(StateWordEncoding, StandbyIgnoresAnyDeadline) {
-    const std::uint64_t word = StateWord{XdpRole::standby, 10s + 1h}.encode(clock);
+    const std::uint64_t word = StateWord{XdpRole::standby, boot + 10s + 1h}.encode(clock);
     EXPECT_EQ(word, 0u);
     EXPECT_EQ(StateWord::decode(word, clock), StateWord::standby());
 }

@@ -12,7 +12,7 @@ namespace {
 using namespace std::chrono;
 
 constexpr std::uint8_t kNode0 = 1, kNode1 = 2;
-constexpr nanoseconds kStart = seconds(100);  // the ARP recording's slot 0
+constexpr TimePoint kStart{seconds(100)};  // the ARP recording's slot 0
 
 // A recording of `total` ms in which node0 answers, then node1 from `handover_ms` on, with
 // `both_ms` of overlap before it and `none_ms` of silence instead (one of the two is zero).
@@ -64,10 +64,11 @@ TEST(SoakRuns, WindowClipsTheRunAndTheRecording) {
 
 TEST(SoakRuns, ReplyGapIncludesTheWindowEdges) {
     ClientView v;
-    v.echo_replies = {milliseconds(10), milliseconds(11), milliseconds(50), milliseconds(51)};
-    EXPECT_EQ(longest_reply_gap(v, milliseconds(0), milliseconds(60)), milliseconds(39));
-    EXPECT_EQ(longest_reply_gap(v, milliseconds(0), milliseconds(200)), milliseconds(149));
-    EXPECT_EQ(longest_reply_gap(v, milliseconds(60), milliseconds(70)), milliseconds(10));
+    v.echo_replies = {kStart + milliseconds(10), kStart + milliseconds(11), kStart + milliseconds(50),
+                      kStart + milliseconds(51)};
+    EXPECT_EQ(longest_reply_gap(v, kStart, kStart + milliseconds(60)), milliseconds(39));
+    EXPECT_EQ(longest_reply_gap(v, kStart, kStart + milliseconds(200)), milliseconds(149));
+    EXPECT_EQ(longest_reply_gap(v, kStart + milliseconds(60), kStart + milliseconds(70)), milliseconds(10));
 }
 
 TEST(SoakBounds, KillOfTheActiveNodeBoundsBothTwoAnsweringAndSilence) {
@@ -116,11 +117,11 @@ TEST(SoakBounds, FaultsOnABackupOrLossAreReportedNotBounded) {
 
 TEST(SoakBounds, AnyTransitionInTheFaultFreeWindowIsAViolation) {
     const auto f = fault(FaultKind::restart, true);
-    const std::vector<nanoseconds> during_fault{kStart + milliseconds(700)};
+    const std::vector<TimePoint> during_fault{kStart + milliseconds(700)};
     const auto calm = assess(f, kTiming, handover(3000, 3000, 0, 0), during_fault);
     EXPECT_TRUE(calm.violations.empty());
     EXPECT_EQ(calm.fault_transitions, 1u);
-    const std::vector<nanoseconds> in_quiet{kStart + milliseconds(700), kStart + milliseconds(2000)};
+    const std::vector<TimePoint> in_quiet{kStart + milliseconds(700), kStart + milliseconds(2000)};
     const auto flap = assess(f, kTiming, handover(3000, 3000, 0, 0), in_quiet);
     ASSERT_EQ(flap.violations.size(), 1u);
     EXPECT_EQ(flap.quiet_transitions, 1u);
@@ -140,13 +141,13 @@ TEST(SoakBounds, NotSettlingIsAViolation) {
 
 TEST(SoakUsage, SameDescriptorsAndBoundedMemoryPerDaemon) {
     const std::vector<Usage> readings{
-        {.at = seconds(1), .pid = 10, .node = 0, .fds = 14, .rss_kib = 5000},
-        {.at = seconds(50), .pid = 10, .node = 0, .fds = 14, .rss_kib = 5100},
-        {.at = seconds(2), .pid = 11, .node = 1, .fds = 14, .rss_kib = 5000},
-        {.at = seconds(60), .pid = 11, .node = 1, .fds = 15, .rss_kib = 5000},
-        {.at = seconds(3), .pid = 12, .node = 2, .fds = 14, .rss_kib = 5000},
-        {.at = seconds(70), .pid = 12, .node = 2, .fds = 14, .rss_kib = 6000},
-        {.at = seconds(4), .pid = 13, .node = 2, .fds = 99, .rss_kib = 1},  // read once: not compared
+        {.at = kStart + seconds(1), .pid = 10, .node = 0, .fds = 14, .rss_kib = 5000},
+        {.at = kStart + seconds(50), .pid = 10, .node = 0, .fds = 14, .rss_kib = 5100},
+        {.at = kStart + seconds(2), .pid = 11, .node = 1, .fds = 14, .rss_kib = 5000},
+        {.at = kStart + seconds(60), .pid = 11, .node = 1, .fds = 15, .rss_kib = 5000},
+        {.at = kStart + seconds(3), .pid = 12, .node = 2, .fds = 14, .rss_kib = 5000},
+        {.at = kStart + seconds(70), .pid = 12, .node = 2, .fds = 14, .rss_kib = 6000},
+        {.at = kStart + seconds(4), .pid = 13, .node = 2, .fds = 99, .rss_kib = 1},  // read once: not compared
     };
     const auto found = assess_usage(readings, 256);
     EXPECT_EQ(found.daemons_compared, 3u);

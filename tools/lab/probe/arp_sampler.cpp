@@ -14,8 +14,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "common/monotonic_clock.hpp"
 #include "common/unique_fd.hpp"
-#include "dataplane/state_word.hpp"
 
 namespace xvip::probe {
 

@@ -10,6 +10,7 @@
 
 #include "common/ip_address.hpp"
 #include "common/mac_address.hpp"
+#include "common/monotonic_clock.hpp"
 
 namespace xvip::probe {
 
@@ -21,7 +22,7 @@ struct ArpSamplerOptions {
 };
 
 struct ArpSamples {
-    std::chrono::nanoseconds started_at{0};  // CLOCK_MONOTONIC of slot 0
+    TimePoint started_at{};  // slot 0 begins
     std::uint32_t sent = 0;
     // One mask per millisecond slot (a reply falls in the slot of its arrival); bit 7: a MAC that
     // is no node's.

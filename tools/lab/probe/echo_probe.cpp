@@ -6,7 +6,6 @@
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,12 +23,6 @@ namespace xvip::probe {
 namespace {
 
 using namespace std::chrono;
-
-nanoseconds monotonic() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return seconds(ts.tv_sec) + nanoseconds(ts.tv_nsec);
-}
 
 std::uint16_t checksum(const std::uint8_t* data, std::size_t len) {
     std::uint32_t sum = 0;
@@ -70,16 +63,16 @@ EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
 
     EchoProbeResult result;
     std::map<std::uint32_t, nanoseconds> in_flight;
-    const nanoseconds start = monotonic();
+    const TimePoint start = monotonic_now();
     result.started_at = start;
-    const nanoseconds end = start + options.duration;
+    const TimePoint end = start + options.duration;
     // The last requests get time to be answered before the probe stops listening.
-    const nanoseconds send_end = end - std::min<nanoseconds>(options.reply_timeout, milliseconds(20));
-    nanoseconds next_send = start;
+    const TimePoint send_end = end - std::min<nanoseconds>(options.reply_timeout, milliseconds(20));
+    TimePoint next_send = start;
     std::array<std::uint8_t, 1500> buffer{};
 
     while (true) {
-        const nanoseconds now = monotonic();
+        const TimePoint now = monotonic_now();
         if (now >= end) break;
         if (now >= next_send && now < send_end) {
             std::array<std::uint8_t, 16> request{};
@@ -110,7 +103,7 @@ EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
         while (true) {
             const ssize_t n = recv(fd.get(), buffer.data(), buffer.size(), 0);
             if (n <= 0) break;
-            const nanoseconds at = monotonic() - start;
+            const nanoseconds at = monotonic_now() - start;
             std::size_t offset = 0;
             if (v4) offset = static_cast<std::size_t>(buffer[0] & 0x0f) * 4;  // raw IPv4 includes the header
             if (static_cast<std::size_t>(n) < offset + 8) continue;
@@ -129,7 +122,7 @@ EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
             }
         }
     }
-    result.duration = std::min(monotonic(), send_end) - start;
+    result.duration = std::min(monotonic_now(), send_end) - start;
     return result;
 }
 

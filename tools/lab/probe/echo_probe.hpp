@@ -10,6 +10,7 @@
 
 #include "common/ip_address.hpp"
 #include "common/mac_address.hpp"
+#include "common/monotonic_clock.hpp"
 
 namespace xvip::probe {
 
@@ -28,8 +29,8 @@ struct EchoReply {
 
 struct EchoProbeResult {
     std::uint32_t sent = 0;
-    std::vector<EchoReply> replies;          // in arrival order
-    std::chrono::nanoseconds started_at{0};  // CLOCK_MONOTONIC when the first request left
+    std::vector<EchoReply> replies;  // in arrival order
+    TimePoint started_at{};          // when the first request left
 
     std::uint32_t lost() const;
     // The longest time without a reply: between two consecutive replies, or from the start to the
