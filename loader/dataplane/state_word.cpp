@@ -19,7 +19,9 @@ std::optional<XdpRole> parse_role(std::string_view text) {
 }
 
 std::uint64_t StateWord::encode(const LeaseClock& clock) const {
-    const std::uint64_t jiffy = role == XdpRole::standby ? 0 : clock.last_jiffy_by(deadline);
+    // One tick of margin: a jiffy count that runs up to a tick late (a VM whose timer interrupt
+    // comes late) still ends the role by `deadline`.
+    const std::uint64_t jiffy = role == XdpRole::standby ? 0 : clock.last_jiffy_by(deadline - clock.tick());
     return xvip_state_word(static_cast<xvip_role>(role), jiffy);
 }
 

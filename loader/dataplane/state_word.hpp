@@ -31,7 +31,9 @@ struct StateWord {
     static StateWord active_until(TimePoint lease_end) { return {XdpRole::active, lease_end}; }
     static StateWord draining_until(TimePoint drain_end) { return {XdpRole::draining, drain_end}; }
 
-    // The word ends the role at the start of the last jiffy that begins no later than `deadline`.
+    // The word ends the role at the start of the last jiffy that begins no later than `deadline`
+    // minus one tick: by `deadline` even when the jiffy count runs up to a tick late (a VM's late
+    // timer interrupt), and at most two ticks plus the clock's uncertainty before it.
     std::uint64_t encode(const LeaseClock& clock) const;
     // The deadline read back is when the word's jiffy begins (standby: TimePoint{}).
     static StateWord decode(std::uint64_t word, const LeaseClock& clock);

@@ -118,21 +118,35 @@ TEST(LeaseClockDating, ALeaseThroughAOneSampleDatingEndsNoLaterThanMeant) {
     }
 }
 
-TEST(StateWordEncoding, AnActiveWordCarriesTheJiffyOfItsDeadline) {
+// Jiffy 1007 begins at boot + 10 s + 28 ms; a deadline just after it is written a tick early.
+TEST(StateWordEncoding, AnActiveWordCarriesTheJiffyATickBeforeItsDeadline) {
     const std::uint64_t word = StateWord::active_until(boot + 10s + 30ms + 1us).encode(clock);
     EXPECT_EQ(xvip_word_role(word), XVIP_ROLE_ACTIVE);
-    EXPECT_EQ(xvip_word_deadline(word), 1007u);
-    EXPECT_EQ(xvip_effective_role(word, 1006), XVIP_ROLE_ACTIVE);
-    EXPECT_EQ(xvip_effective_role(word, 1007), XVIP_ROLE_STANDBY);
+    EXPECT_EQ(xvip_word_deadline(word), 1006u);
+    EXPECT_EQ(xvip_effective_role(word, 1005), XVIP_ROLE_ACTIVE);
+    EXPECT_EQ(xvip_effective_role(word, 1006), XVIP_ROLE_STANDBY);
+}
+
+// The program sees jiffy j when the count has moved to it. In a VM the count may move up to a tick
+// after jiffy j began; the role must still end by the deadline meant.
+TEST(StateWordEncoding, ARoleEndsByItsDeadlineWhenTheJiffyCountRunsATickLate) {
+    const TimePoint jiffy_1000 = boot + 10s;
+    for (TimePoint meant = boot + 10s + 20ms; meant < boot + 10s + 40ms; meant += 250us) {
+        const std::uint64_t deadline = xvip_word_deadline(StateWord::active_until(meant).encode(clock));
+        const TimePoint count_moves_late = jiffy_1000 + (deadline - 1000) * 4ms + 4ms;
+        EXPECT_LE(count_moves_late, meant)
+            << "the role would outlive its deadline by " << (count_moves_late - meant).count() << " ns";
+        EXPECT_GT(jiffy_1000 + (deadline - 1000) * 4ms, meant - 2 * 4ms) << "at most two ticks early";
+    }
 }
 
 TEST(StateWordEncoding, ReadBackTheDeadlineIsWhenItsJiffyBegins) {
     const StateWord draining = StateWord::draining_until(boot + 10s + 30ms + 1us);
     const StateWord back = StateWord::decode(draining.encode(clock), clock);
     EXPECT_EQ(back.role, XdpRole::draining);
-    EXPECT_EQ(back.deadline, boot + 10s + 28ms);
-    EXPECT_EQ(back.effective_role(boot + 10s + 28ms - 1ns), XdpRole::draining);
-    EXPECT_EQ(back.effective_role(boot + 10s + 28ms), XdpRole::standby);
+    EXPECT_EQ(back.deadline, boot + 10s + 24ms) << "jiffy 1006, a tick before the one of 30 ms";
+    EXPECT_EQ(back.effective_role(boot + 10s + 24ms - 1ns), XdpRole::draining);
+    EXPECT_EQ(back.effective_role(boot + 10s + 24ms), XdpRole::standby);
 }
 
 TEST(StateWordEncoding, StandbyIgnoresAnyDeadline) {
