@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <system_error>
@@ -36,6 +37,16 @@ EventLoop::EventLoop()
     if (!signalfd_) fail("signalfd");
     epoll_add(epoll_.get(), timerfd_.get());
     epoll_add(epoll_.get(), signalfd_.get());
+}
+
+Duration EventLoop::suspended() const {
+    timespec boot{}, monotonic{};
+    // Read around the monotonic clock and take the smaller difference: two reads are not one
+    // instant, and the error must not look like a sleep.
+    clock_gettime(CLOCK_BOOTTIME, &boot);
+    clock_gettime(CLOCK_MONOTONIC, &monotonic);
+    const auto ns = [](const timespec& t) { return Duration(std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec); };
+    return std::max(Duration(0), ns(boot) - ns(monotonic));
 }
 
 void EventLoop::watch(int fd, Callback on_readable) {

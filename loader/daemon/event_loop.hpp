@@ -29,6 +29,7 @@ public:
     TimePoint now() const override { return monotonic_now(); }
     TimerId schedule(TimePoint when, Callback callback) override;
     void cancel(TimerId id) override;
+    Duration suspended() const override;
 
     // Blocks the signal for the process and delivers it here, in the loop, as an event.
     void on_signal(int signal_number, Callback callback);

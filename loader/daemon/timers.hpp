@@ -21,6 +21,10 @@ public:
     virtual TimerId schedule(TimePoint when, Callback callback) = 0;
     // A no-op for a timer that ran or was cancelled.
     virtual void cancel(TimerId id) = 0;
+    // How long the system has been suspended since boot (CLOCK_BOOTTIME − CLOCK_MONOTONIC). While
+    // it sleeps (suspend, a paused VM that is suspended by its host) CLOCK_MONOTONIC and jiffies
+    // stand still and the peers do not: a lease looks as live afterwards as before.
+    virtual Duration suspended() const = 0;
 
 protected:
     ~Timers() = default;

@@ -13,6 +13,9 @@ namespace xvip {
 
 namespace {
 
+// Two clock reads are not one instant: a "sleep" shorter than this is their jitter.
+constexpr Duration suspend_tolerance = std::chrono::milliseconds(1);
+
 constexpr std::size_t transitions_kept = 16;
 
 const IpAddress vrrp_group_v4 = *IpAddress::parse("224.0.0.18");
@@ -85,6 +88,7 @@ VrrpInstance::~VrrpInstance() {
 
 void VrrpInstance::start(bool resume_as_active, bool announce) {
     const auto now = wiring_.timers.now();
+    suspended_at_renewal_ = wiring_.timers.suspended();  // sleeps before this process are not ours
     cause_ = resume_as_active ? "restart: adopted an active data plane with a live lease" : "startup";
     if (resume_as_active) lease_end_ = now + lease_length();  // what the previous xvipd left
     resuming_ = resume_as_active;
@@ -233,7 +237,26 @@ void VrrpInstance::rearm() {
 
 void VrrpInstance::on_timer() {
     const auto now = wiring_.timers.now();
-    if (state() == State::master && now >= lease_end_) {
+    // The system slept since the lease was written (suspend, a VM paused by its host): the
+    // monotonic clock and jiffies stood still, so the lease still looks live to the data plane,
+    // but for the peers a Master_Down_Interval may have passed and a backup be active. The data
+    // plane goes quiet at once and the missed adverts are read before anything renews it.
+    const Duration slept = wiring_.timers.suspended() - suspended_at_renewal_;
+    if (state() == State::master && slept > suspend_tolerance) {
+        ++counters_.stalls;
+        spdlog::warn(
+            "{}: the system slept {} since the lease was written; standing by and reading missed adverts "
+            "before renewing",
+            name(), format_duration(slept));
+        lease_end_ = now;
+        suspended_at_renewal_ = wiring_.timers.suspended();
+        wiring_.write_state(StateWord::standby());
+        wiring_.drain_socket();
+        if (state() != State::master) {
+            rearm();
+            return;
+        }
+    } else if (state() == State::master && now >= lease_end_) {
         // We were stalled past our own lease (SIGSTOP, a hung host), or our adverts have not been
         // leaving: the data plane has gone quiet by itself. Before anything renews it, run the
         // election on what we missed.
@@ -266,6 +289,7 @@ void VrrpInstance::update_local_route() {
 }
 
 void VrrpInstance::write_lease(TimePoint from) {
+    suspended_at_renewal_ = wiring_.timers.suspended();
     lease_end_ = from + lease_length();
     wiring_.write_state(StateWord::active_until(lease_end_));
     ++counters_.lease_renewals;

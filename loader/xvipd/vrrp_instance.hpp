@@ -131,6 +131,7 @@ private:
     std::optional<Timers::TimerId> refresh_timer_;
     std::optional<Timers::TimerId> handover_timer_;
     TimePoint lease_end_{};
+    Duration suspended_at_renewal_{0};  // Timers::suspended() when the lease was last written
     std::string cause_ = "startup";
     std::optional<IpAddress> active_router_;
     bool released_ = false;                   // the latest accepted advert had priority 0

@@ -45,11 +45,15 @@ public:
 
     // The process did not run for `d`: the clock moves on, no timer fires until the next run.
     void stall(Duration d) { now_ += d; }
+    // The system slept for `d` (suspend): CLOCK_MONOTONIC stands still, CLOCK_BOOTTIME moves on.
+    void suspend(Duration d) { suspended_ += d; }
+    Duration suspended() const override { return suspended_; }
 
     std::size_t pending() const { return queue_.size(); }
 
 private:
     TimePoint now_;
+    Duration suspended_{0};
     TimerId next_id_ = 1;
     std::multimap<TimePoint, std::pair<TimerId, Callback>> queue_;
     std::unordered_map<TimerId, decltype(queue_)::iterator> index_;

@@ -338,6 +338,44 @@ TEST_F(VrrpInstanceTest, AStallShorterThanTheLeaseNeedsNoReading) {
     EXPECT_EQ(word.role, XdpRole::active);
 }
 
+// A suspend (or a VM paused by its host) stops CLOCK_MONOTONIC and jiffies: afterwards the lease
+// looks as live as before, but the peers went on and a backup may have taken over.
+TEST_F(VrrpInstanceTest, AfterASuspendTheDataPlaneStandsByAndMissedAdvertsAreReadFirst) {
+    start_master();
+    const auto writes_before = node.writes.size();
+    node.waiting = [this] { node.hear(250); };  // the peer that took over while we slept
+    timers.suspend(10s);
+    timers.run_for(1s);  // the next advert timer, well inside the lease by CLOCK_MONOTONIC
+
+    EXPECT_EQ(node.drains, 1) << "the socket is read before anything is renewed";
+    ASSERT_GT(node.writes.size(), writes_before);
+    EXPECT_EQ(node.writes[writes_before].word, StateWord::standby()) << "the data plane goes quiet first";
+    for (auto i = writes_before; i < node.writes.size(); ++i) {
+        EXPECT_NE(node.writes[i].word.role, XdpRole::active) << "renewed a lease after the suspend";
+    }
+    EXPECT_EQ(node.instance().state(), State::backup);
+    EXPECT_EQ(node.instance().status(timers.now())["counters"]["stalls"], 1);
+}
+
+TEST_F(VrrpInstanceTest, AfterASuspendWithNothingMissedTheLeaseIsRenewedAfterReading) {
+    start_master();
+    timers.suspend(10s);
+    timers.run_for(1s);
+    EXPECT_EQ(node.drains, 1);
+    EXPECT_EQ(node.instance().state(), State::master);
+    EXPECT_EQ(word.role, XdpRole::active) << "renewed by the advert that followed";
+    timers.run_for(5s);
+    EXPECT_EQ(node.drains, 1) << "one suspend, one reading";
+}
+
+TEST_F(VrrpInstanceTest, ASleepBeforeTheStartIsNotASuspendOfOurs) {
+    timers.suspend(1h);  // a laptop that slept before xvipd started
+    start_master();
+    timers.run_for(5s);
+    EXPECT_EQ(node.drains, 0);
+    EXPECT_EQ(node.instance().status(timers.now())["counters"]["stalls"], 0);
+}
+
 // An advert the kernel refuses (an nftables rule dropping VRRP on output: EPERM) tells no backup
 // that this node is alive, so it must not renew the lease: the backups take over at their
 // Master_Down_Interval, and this node's data plane must have gone standby by then.
