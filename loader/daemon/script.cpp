@@ -16,11 +16,9 @@ namespace xvip {
 
 namespace {
 
-constexpr const char* default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 std::optional<std::string> find_on_path(const std::string& name) {
     const char* env = std::getenv("PATH");
-    const std::string path = env != nullptr && *env != '\0' ? env : default_path;
+    const std::string path = env != nullptr && *env != '\0' ? env : script_search_path;
     std::size_t start = 0;
     while (start <= path.size()) {
         const std::size_t end = path.find(':', start);

@@ -14,6 +14,10 @@
 
 namespace xvip {
 
+// The PATH every script runs with (its whole environment is this one variable; see
+// ChildProcesses), and the one a bare script name is looked up on when the daemon has no PATH.
+inline constexpr const char* script_search_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 struct ScriptError {
     std::string message;
 };
