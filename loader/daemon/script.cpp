@@ -76,6 +76,21 @@ ValueOrError<RunAs, ScriptError> resolve_run_as(std::string_view spec) {
     return run_as;
 }
 
+ValueOrError<std::optional<RunAs>, ScriptError> script_run_as(std::string_view own_user, std::string_view global_user,
+                                                              std::string_view default_user) {
+    const std::string_view named = !own_user.empty() ? own_user : global_user;
+    if (named.empty()) {
+        // keepalived_script if the host has it (a lookup that fails for another reason counts as
+        // absent, as in keepalived).
+        auto fallback = resolve_run_as(default_user);
+        if (!fallback) return std::optional<RunAs>{};
+        return std::optional<RunAs>{std::move(fallback).value()};
+    }
+    auto resolved = resolve_run_as(named);
+    if (!resolved) return resolved.error();
+    return std::optional<RunAs>{std::move(resolved).value()};
+}
+
 ValueOrError<Script, ScriptError> prepare_script(std::string_view command_line, std::optional<RunAs> run_as,
                                                  const ScriptPolicy& policy) {
     auto words = split_command_words(command_line);

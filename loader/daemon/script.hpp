@@ -33,6 +33,15 @@ struct RunAs {
 
 ValueOrError<RunAs, ScriptError> resolve_run_as(std::string_view spec);
 
+// The user keepalived runs scripts as when neither the script's `user` nor `script_user` names one.
+inline constexpr const char* default_script_user = "keepalived_script";
+
+// Who a script runs as, keepalived's rule: the script's own `user`, else the global `script_user`,
+// else `default_user` if that user exists, else the daemon's own user (unset: root, for xvipd run
+// by systemd). A named user that does not exist is an error; a missing default is not.
+ValueOrError<std::optional<RunAs>, ScriptError> script_run_as(std::string_view own_user, std::string_view global_user,
+                                                              std::string_view default_user = default_script_user);
+
 struct Script {
     std::string command;            // as configured, for messages
     std::vector<std::string> argv;  // argv[0] is an absolute path

@@ -13,6 +13,16 @@ Daemon::Daemon(DaemonOptions options, Config config) : options_(std::move(option
 
 Daemon::~Daemon() = default;
 
+void warn_if_running_as_root(const std::optional<RunAs>& run_as) {
+    static bool warned = false;
+    if (run_as || warned || ::geteuid() != 0) return;
+    warned = true;
+    spdlog::warn(
+        "scripts run as root: neither script_user nor a script's user is set and user {} does not "
+        "exist; fix: create it, or set script_user",
+        default_script_user);
+}
+
 namespace {
 
 std::map<std::string, std::vector<Instance>> by_interface(const Config& config) {
@@ -96,12 +106,9 @@ std::string Daemon::one_line_status() const {
 Daemon::Prepared Daemon::prepare(const Config& config) {
     const ScriptPolicy policy{.enforce_security = true, .daemon_uid = geteuid()};
     Prepared out;
-    std::optional<RunAs> run_as;
-    if (!config.global.script_user.empty()) {
-        auto resolved = resolve_run_as(config.global.script_user);
-        if (!resolved.has_value()) throw StartupError("script_user: " + resolved.error().message);
-        run_as = *resolved;
-    }
+    auto hook_user = script_run_as({}, config.global.script_user);
+    if (!hook_user.has_value()) throw StartupError("script_user: " + hook_user.error().message);
+    const std::optional<RunAs> run_as = *hook_user;
     for (const auto& instance : config.instances) {
         NotifyScripts scripts;
         for (auto [command, slot] : {std::pair{&instance.notify.any, &scripts.any},
@@ -110,6 +117,7 @@ Daemon::Prepared Daemon::prepare(const Config& config) {
                                      {&instance.notify.fault, &scripts.fault},
                                      {&instance.notify.stop, &scripts.stop}}) {
             if (command->empty()) continue;
+            warn_if_running_as_root(run_as);
             auto prepared = prepare_script(*command, run_as, policy);
             if (!prepared.has_value()) {
                 throw StartupError(instance.name + ": notify script: " + prepared.error().message);

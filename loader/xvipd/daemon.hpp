@@ -30,6 +30,11 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A script about to run as the daemon's own user (no `user`, no `script_user`, no
+// keepalived_script user on the host) while the daemon is root: logs keepalived's warning, once
+// per process.
+void warn_if_running_as_root(const std::optional<RunAs>& run_as);
+
 class Daemon {
 public:
     Daemon(DaemonOptions options, Config config);
