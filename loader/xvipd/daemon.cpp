@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include "xvipd/served_interface.hpp"
@@ -42,6 +43,7 @@ void Daemon::start() {
     }
     Prepared prepared = prepare(config_);
     hooks_ = std::move(prepared.hooks);
+    scripts_change_user_ = prepared.changes_user;
     open_fifo(config_);
     start_interfaces(prepared.scripts, {}, false);
     control_.emplace(loop_, ControlServerSettings{.path = (options_.state_dir / "xvipd.sock").string()},
@@ -127,6 +129,21 @@ Daemon::Prepared Daemon::prepare(const Config& config) {
         out.hooks[instance.name] = std::move(scripts);
     }
     out.scripts = Tracking::prepare(config, policy);
+    const auto named_user = [](const std::optional<Script>& script) { return script && script->run_as; };
+    out.changes_user = std::any_of(out.hooks.begin(), out.hooks.end(),
+                                   [&](const auto& hooks) {
+                                       const NotifyScripts& s = hooks.second;
+                                       return named_user(s.any) || named_user(s.master) || named_user(s.backup) ||
+                                              named_user(s.fault) || named_user(s.stop);
+                                   }) ||
+                       std::any_of(out.scripts.begin(), out.scripts.end(),
+                                   [](const auto& named) { return named.second.run_as.has_value(); });
+    if (out.changes_user && !can_change_user_) {
+        throw StartupError("a script runs as a named user (script_user, a script's user, or " +
+                           std::string(default_script_user) +
+                           "), but xvipd gave up CAP_SETUID and CAP_SETGID after start, when none did; fix: "
+                           "restart xvipd");
+    }
     for (const auto& [ifname, configured] : by_interface(config)) ServedInterface::check(ifname, configured);
     return out;
 }
@@ -306,6 +323,7 @@ void Daemon::reload() {
     tracking_.reset();
     config_ = std::move(read.config);
     hooks_ = std::move(prepared.hooks);
+    scripts_change_user_ = prepared.changes_user;
     try {
         start_interfaces(prepared.scripts, carried, true);
     } catch (const std::exception& e) {
