@@ -11,11 +11,14 @@
 #include <cstring>
 #include <exception>
 
-extern char** environ;
-
 namespace xvip {
 
 namespace {
+
+// A script's whole environment: a fixed PATH, nothing of the daemon's (whatever systemd or the
+// shell that started xvipd exported: credentials, LD_PRELOAD, proxies, locale).
+const std::string script_path_variable = std::string("PATH=") + script_search_path;
+char* const script_environment[] = {const_cast<char*>(script_path_variable.c_str()), nullptr};
 
 // Direct system calls: glibc 2.36's <sys/pidfd.h> declares these without C linkage.
 int open_pidfd(pid_t pid) {
@@ -53,7 +56,7 @@ int send_signal_to_pidfd(int pidfd, int signal_number) {
         if (::setgid(run_as->gid) != 0) fail(errno);
         if (::setuid(run_as->uid) != 0) fail(errno);
     }
-    ::execve(argv[0], argv, environ);
+    ::execve(argv[0], argv, script_environment);
     fail(errno);
     ::_exit(127);  // not reached: fail() exits
 }

@@ -1,7 +1,8 @@
 // Every program xvipd runs (notify hooks, track scripts) starts and ends here, driven by the event
 // loop. A child gets its own process group, an empty signal mask and default signal dispositions
 // (the loop blocks the signals it handles), stdin from /dev/null, and stdout/stderr either
-// discarded (the default, as keepalived does) or shared with the daemon's stderr.
+// discarded (the default, as keepalived does) or shared with the daemon's stderr. Its environment
+// is fixed: PATH=script_search_path and nothing else, never the daemon's own.
 //
 // Its end is seen through a pidfd the loop watches and reaped with waitid(P_PIDFD): never a
 // waitpid(-1), so another component's children are never taken, and no zombie is left. A child

@@ -16,11 +16,9 @@ namespace xvip {
 
 namespace {
 
-constexpr const char* default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 std::optional<std::string> find_on_path(const std::string& name) {
     const char* env = std::getenv("PATH");
-    const std::string path = env != nullptr && *env != '\0' ? env : default_path;
+    const std::string path = env != nullptr && *env != '\0' ? env : script_search_path;
     std::size_t start = 0;
     while (start <= path.size()) {
         const std::size_t end = path.find(':', start);
@@ -76,6 +74,21 @@ ValueOrError<RunAs, ScriptError> resolve_run_as(std::string_view spec) {
         run_as.groups = groups.empty() ? std::vector<gid_t>{run_as.gid} : std::move(groups);
     }
     return run_as;
+}
+
+ValueOrError<std::optional<RunAs>, ScriptError> script_run_as(std::string_view own_user, std::string_view global_user,
+                                                              std::string_view default_user) {
+    const std::string_view named = !own_user.empty() ? own_user : global_user;
+    if (named.empty()) {
+        // keepalived_script if the host has it (a lookup that fails for another reason counts as
+        // absent, as in keepalived).
+        auto fallback = resolve_run_as(default_user);
+        if (!fallback) return std::optional<RunAs>{};
+        return std::optional<RunAs>{std::move(fallback).value()};
+    }
+    auto resolved = resolve_run_as(named);
+    if (!resolved) return resolved.error();
+    return std::optional<RunAs>{std::move(resolved).value()};
 }
 
 ValueOrError<Script, ScriptError> prepare_script(std::string_view command_line, std::optional<RunAs> run_as,

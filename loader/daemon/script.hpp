@@ -14,6 +14,10 @@
 
 namespace xvip {
 
+// The PATH every script runs with (its whole environment is this one variable; see
+// ChildProcesses), and the one a bare script name is looked up on when the daemon has no PATH.
+inline constexpr const char* script_search_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 struct ScriptError {
     std::string message;
 };
@@ -28,6 +32,15 @@ struct RunAs {
 };
 
 ValueOrError<RunAs, ScriptError> resolve_run_as(std::string_view spec);
+
+// The user keepalived runs scripts as when neither the script's `user` nor `script_user` names one.
+inline constexpr const char* default_script_user = "keepalived_script";
+
+// Who a script runs as, keepalived's rule: the script's own `user`, else the global `script_user`,
+// else `default_user` if that user exists, else the daemon's own user (unset: root, for xvipd run
+// by systemd). A named user that does not exist is an error; a missing default is not.
+ValueOrError<std::optional<RunAs>, ScriptError> script_run_as(std::string_view own_user, std::string_view global_user,
+                                                              std::string_view default_user = default_script_user);
 
 struct Script {
     std::string command;            // as configured, for messages

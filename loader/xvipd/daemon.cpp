@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include "xvipd/served_interface.hpp"
@@ -12,6 +13,16 @@ namespace xvip {
 Daemon::Daemon(DaemonOptions options, Config config) : options_(std::move(options)), config_(std::move(config)) {}
 
 Daemon::~Daemon() = default;
+
+void warn_if_running_as_root(const std::optional<RunAs>& run_as) {
+    static bool warned = false;
+    if (run_as || warned || ::geteuid() != 0) return;
+    warned = true;
+    spdlog::warn(
+        "scripts run as root: neither script_user nor a script's user is set and user {} does not "
+        "exist; fix: create it, or set script_user",
+        default_script_user);
+}
 
 namespace {
 
@@ -32,6 +43,7 @@ void Daemon::start() {
     }
     Prepared prepared = prepare(config_);
     hooks_ = std::move(prepared.hooks);
+    scripts_change_user_ = prepared.changes_user;
     open_fifo(config_);
     start_interfaces(prepared.scripts, {}, false);
     control_.emplace(loop_, ControlServerSettings{.path = (options_.state_dir / "xvipd.sock").string()},
@@ -96,12 +108,9 @@ std::string Daemon::one_line_status() const {
 Daemon::Prepared Daemon::prepare(const Config& config) {
     const ScriptPolicy policy{.enforce_security = true, .daemon_uid = geteuid()};
     Prepared out;
-    std::optional<RunAs> run_as;
-    if (!config.global.script_user.empty()) {
-        auto resolved = resolve_run_as(config.global.script_user);
-        if (!resolved.has_value()) throw StartupError("script_user: " + resolved.error().message);
-        run_as = *resolved;
-    }
+    auto hook_user = script_run_as({}, config.global.script_user);
+    if (!hook_user.has_value()) throw StartupError("script_user: " + hook_user.error().message);
+    const std::optional<RunAs> run_as = *hook_user;
     for (const auto& instance : config.instances) {
         NotifyScripts scripts;
         for (auto [command, slot] : {std::pair{&instance.notify.any, &scripts.any},
@@ -110,6 +119,7 @@ Daemon::Prepared Daemon::prepare(const Config& config) {
                                      {&instance.notify.fault, &scripts.fault},
                                      {&instance.notify.stop, &scripts.stop}}) {
             if (command->empty()) continue;
+            warn_if_running_as_root(run_as);
             auto prepared = prepare_script(*command, run_as, policy);
             if (!prepared.has_value()) {
                 throw StartupError(instance.name + ": notify script: " + prepared.error().message);
@@ -119,6 +129,21 @@ Daemon::Prepared Daemon::prepare(const Config& config) {
         out.hooks[instance.name] = std::move(scripts);
     }
     out.scripts = Tracking::prepare(config, policy);
+    const auto named_user = [](const std::optional<Script>& script) { return script && script->run_as; };
+    out.changes_user = std::any_of(out.hooks.begin(), out.hooks.end(),
+                                   [&](const auto& hooks) {
+                                       const NotifyScripts& s = hooks.second;
+                                       return named_user(s.any) || named_user(s.master) || named_user(s.backup) ||
+                                              named_user(s.fault) || named_user(s.stop);
+                                   }) ||
+                       std::any_of(out.scripts.begin(), out.scripts.end(),
+                                   [](const auto& named) { return named.second.run_as.has_value(); });
+    if (out.changes_user && !can_change_user_) {
+        throw StartupError("a script runs as a named user (script_user, a script's user, or " +
+                           std::string(default_script_user) +
+                           "), but xvipd gave up CAP_SETUID and CAP_SETGID after start, when none did; fix: "
+                           "restart xvipd");
+    }
     for (const auto& [ifname, configured] : by_interface(config)) ServedInterface::check(ifname, configured);
     return out;
 }
@@ -298,6 +323,7 @@ void Daemon::reload() {
     tracking_.reset();
     config_ = std::move(read.config);
     hooks_ = std::move(prepared.hooks);
+    scripts_change_user_ = prepared.changes_user;
     try {
         start_interfaces(prepared.scripts, carried, true);
     } catch (const std::exception& e) {

@@ -30,6 +30,11 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A script about to run as the daemon's own user (no `user`, no `script_user`, no
+// keepalived_script user on the host) while the daemon is root: logs keepalived's warning, once
+// per process.
+void warn_if_running_as_root(const std::optional<RunAs>& run_as);
+
 class Daemon {
 public:
     Daemon(DaemonOptions options, Config config);
@@ -43,6 +48,12 @@ public:
     int run();
 
     nlohmann::json status() const;
+
+    // Whether some hook or track script of the running configuration runs as a named user (its
+    // `user`, `script_user` or keepalived_script): then xvipd needs CAP_SETUID and CAP_SETGID.
+    bool scripts_change_user() const { return scripts_change_user_; }
+    // Those capabilities are gone (dropped after start): a reload whose scripts need them is refused.
+    void cannot_change_user() { can_change_user_ = false; }
     // What --metrics exposes, typed, taken now from the instances and interfaces (and their data
     // planes' counters, which can throw when a handover detached one).
     MetricsSnapshot metrics_snapshot() const;
@@ -54,6 +65,7 @@ private:
     struct Prepared {
         std::map<std::string, NotifyScripts> hooks;  // by instance name
         PreparedScripts scripts;
+        bool changes_user = false;  // some script runs as a named user
     };
     Prepared prepare(const Config& config);
     void open_fifo(const Config& config);
@@ -85,6 +97,8 @@ private:
     std::optional<MetricsServer> metrics_;
     TimePoint started_{};
     bool stopping_ = false;
+    bool scripts_change_user_ = false;
+    bool can_change_user_ = true;
     int exit_code_ = 0;  // what run() returns: non-zero when the daemon left for a reason of its own
     struct ReloadOutcome {
         bool refused = false;

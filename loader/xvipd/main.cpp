@@ -64,7 +64,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     try {
-        spdlog::info("capabilities now {} (everything else dropped)", drop_unneeded_capabilities());
+        const bool change_user = daemon.scripts_change_user();
+        spdlog::info("capabilities now {} (everything else dropped)", drop_unneeded_capabilities(change_user));
+        if (!change_user) daemon.cannot_change_user();
     } catch (const std::exception& e) {
         spdlog::warn("could not drop capabilities: {}", e.what());
     }

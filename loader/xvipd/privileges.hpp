@@ -3,11 +3,12 @@
 //   CAP_NET_ADMIN  netlink (addresses at stop, local-traffic routes), net sysctls, XDP links
 //   CAP_NET_RAW    raw VRRP and AF_PACKET sockets opened again by a reload
 //   CAP_BPF        the pinned maps and the program, opened again by a reload
-//   CAP_SETUID, CAP_SETGID  running hooks and track scripts as script_user
+//   CAP_SETUID, CAP_SETGID  running hooks and track scripts as a named user (script_user, a
+//                           script's user, keepalived_script); dropped too when no script does
 //   CAP_KILL       ending a script that runs as another user when it times out
 // Everything else (CAP_SYS_ADMIN first of all) leaves the effective and permitted sets. The
-// bounding set stays, so that hooks, which run as root like keepalived's, keep what an operator's
-// script expects.
+// bounding set stays, so that hooks that run as root, as keepalived's do without a script user,
+// keep what an operator's script expects (su, runuser).
 #pragma once
 
 #include <string>
@@ -15,6 +16,6 @@
 namespace xvip {
 
 // Throws std::system_error when the kernel refuses. Returns the kept set as text, for the log.
-std::string drop_unneeded_capabilities();
+std::string drop_unneeded_capabilities(bool scripts_change_user);
 
 }  // namespace xvip

@@ -23,16 +23,10 @@ PreparedScripts Tracking::prepare(const Config& config, const ScriptPolicy& poli
             const TrackScript* script = config.find_script(ref.name);
             if (!script) throw StartupError(instance.name + ": tracks unknown script '" + ref.name + "'");
             if (out.count(ref.name)) continue;
-            std::optional<RunAs> run_as;
-            const std::string user = script->user.empty() ? config.global.script_user : script->user;
-            if (!user.empty()) {
-                auto resolved = resolve_run_as(user);
-                if (!resolved.has_value()) {
-                    throw StartupError("script " + ref.name + ": " + resolved.error().message);
-                }
-                run_as = *resolved;
-            }
-            auto prepared = prepare_script(script->command, run_as, policy);
+            auto run_as = script_run_as(script->user, config.global.script_user);
+            if (!run_as.has_value()) throw StartupError("script " + ref.name + ": " + run_as.error().message);
+            warn_if_running_as_root(*run_as);
+            auto prepared = prepare_script(script->command, *run_as, policy);
             if (!prepared.has_value()) {
                 throw StartupError("script " + ref.name + ": " + prepared.error().message);
             }

@@ -596,6 +596,19 @@ INSTANTIATE_TEST_SUITE_P(
                                                             "    script_user xvip-no-such-user\n");
                                     },
                                     "xvip-no-such-user"},
+                      // Started with no script run as a named user, xvipd gave up CAP_SETUID and
+                      // CAP_SETGID: a reload whose hook would need them is refused, naming the fix.
+                      FailingReload{"ScriptUserAfterSetuidWasDropped",
+                                    [](XvipdCluster& c, const std::filesystem::path& dir) {
+                                        const auto hook = dir / "notify.sh";
+                                        std::ofstream(hook) << "#!/bin/sh\nexit 0\n";
+                                        std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
+                                        auto conf = c.keepalived_conf(0);
+                                        conf.replace(conf.find("global_defs {\n") + 14, 0, "    script_user nobody\n");
+                                        return conf.replace(conf.find("    virtual_ipaddress"), 0,
+                                                            "    notify " + hook.string() + "\n");
+                                    },
+                                    "restart xvipd"},
                       FailingReload{"VipOutsideTheInterfacesSubnets",
                                     [](XvipdCluster& c, const std::filesystem::path&) {
                                         auto conf = c.keepalived_conf(0);
@@ -671,23 +684,32 @@ TEST(Xvipd, BadConfigurationStartsNothing) {
     EXPECT_NE(usage.err.find("--config"), std::string::npos) << usage.err;
 }
 
-// Once set up, xvipd keeps only the capabilities it still uses: CAP_SYS_ADMIN is gone.
-TEST(Xvipd, DropsCapabilitiesItNoLongerNeeds) {
-    require_root();
-    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
-    auto& daemon = c.start(0);
-    c.start(1);
-    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
-    std::ifstream status("/proc/" + std::to_string(daemon.pid()) + "/status");
+std::map<std::string, std::uint64_t> capabilities_of(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     std::map<std::string, std::uint64_t> caps;
     for (std::string line; std::getline(status, line);) {
         for (const char* key : {"CapEff:", "CapPrm:"}) {
             if (line.rfind(key, 0) == 0) caps[key] = std::stoull(line.substr(std::string(key).size()), nullptr, 16);
         }
     }
+    return caps;
+}
+
+// CAP_KILL 5, CAP_SETGID 6, CAP_SETUID 7, CAP_NET_ADMIN 12, CAP_NET_RAW 13, CAP_BPF 39.
+constexpr std::uint64_t kept_always = 1ull << 5 | 1ull << 12 | 1ull << 13 | 1ull << 39;
+constexpr std::uint64_t setuid_setgid = 1ull << 6 | 1ull << 7;
+
+// Once set up, xvipd keeps only the capabilities it still uses: CAP_SYS_ADMIN is gone, and with no
+// script run as a named user, CAP_SETUID and CAP_SETGID too.
+TEST(Xvipd, DropsCapabilitiesItNoLongerNeeds) {
+    require_root();
+    XvipdCluster c({.nodes = 2}, {{.priority = 150}, {.priority = 100}});
+    auto& daemon = c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s));
+    auto caps = capabilities_of(daemon.pid());
     ASSERT_EQ(caps.size(), 2u) << "read CapEff and CapPrm of pid " << daemon.pid();
-    // CAP_KILL 5, CAP_SETGID 6, CAP_SETUID 7, CAP_NET_ADMIN 12, CAP_NET_RAW 13, CAP_BPF 39.
-    const std::uint64_t kept = 1ull << 5 | 1ull << 6 | 1ull << 7 | 1ull << 12 | 1ull << 13 | 1ull << 39;
+    const std::uint64_t kept = kept_always;
     EXPECT_EQ(caps["CapEff:"], kept) << std::hex << caps["CapEff:"];
     EXPECT_EQ(caps["CapPrm:"], kept) << std::hex << caps["CapPrm:"];
     // And it still does what it kept them for: a planned stop removes everything.
@@ -698,6 +720,27 @@ TEST(Xvipd, DropsCapabilitiesItNoLongerNeeds) {
     EXPECT_EQ(lo.out.find(c.vip()), std::string::npos) << "the VIP left lo";
     const auto sysctl = c.topology().run_checked(c.node(0).netns, {"sysctl", "-n", "net.ipv4.conf.eth0.arp_ignore"});
     EXPECT_EQ(sysctl.out, "0\n") << "arp_ignore restored";
+}
+
+// A script that runs as a named user (script_user) needs CAP_SETUID and CAP_SETGID: they stay.
+TEST(Xvipd, KeepsSetuidAndSetgidForScriptsRunAsAnotherUser) {
+    require_root();
+    XvipdCluster c({.nodes = 1}, {{.priority = 150}});
+    const auto hook = c.topology().run_dir() / "notify.sh";
+    std::ofstream(hook) << "#!/bin/sh\nexit 0\n";
+    std::filesystem::permissions(hook, std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
+                                           std::filesystem::perms::group_read | std::filesystem::perms::others_exec |
+                                           std::filesystem::perms::others_read);
+    auto conf = c.keepalived_conf(0);
+    conf.replace(conf.find("global_defs {\n") + 14, 0, "    script_user nobody\n");
+    conf.replace(conf.find("    virtual_ipaddress"), 0, "    notify " + hook.string() + "\n");
+    c.write_config(0, conf);
+    auto& daemon = c.start(0);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0);
+    auto caps = capabilities_of(daemon.pid());
+    ASSERT_EQ(caps.size(), 2u) << "read CapEff and CapPrm of pid " << daemon.pid();
+    EXPECT_EQ(caps["CapPrm:"], kept_always | setuid_setgid) << std::hex << caps["CapPrm:"];
+    EXPECT_EQ(caps["CapEff:"], kept_always | setuid_setgid) << std::hex << caps["CapEff:"];
 }
 
 // An operator takes the active node out for maintenance without editing its configuration: the

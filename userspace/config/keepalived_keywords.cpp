@@ -199,9 +199,10 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(global_defs, "enable_dbus", ignored, no_snmp),
     value(global_defs, "dbus_service_name", ignored, no_snmp),
     value(global_defs, "dbus_no_interface_name", ignored, no_snmp),
-    value(global_defs, "script_user", supported, "global.script_user"),
-    value(global_defs, "enable_script_security", ignored,
-          "xvipd never runs scripts as root unless script_user says so"),
+    value(global_defs, "script_user", supported,
+          "global.script_user; as in keepalived, a script runs as its own user, else script_user, else "
+          "keepalived_script if that user exists, else root (with a warning)"),
+    value(global_defs, "enable_script_security", ignored, "always on in xvipd: scripts writable by others are refused"),
     value(global_defs, "vrrp_netlink_cmd_rcv_bufs", ignored, netlink_buffers),
     value(global_defs, "vrrp_netlink_cmd_rcv_bufs_force", ignored, netlink_buffers),
     value(global_defs, "vrrp_netlink_monitor_rcv_bufs", ignored, netlink_buffers),

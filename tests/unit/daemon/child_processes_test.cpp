@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -161,6 +162,30 @@ TEST(ChildProcesses, RunsAsTheGivenUser) {
     ASSERT_TRUE(test::run_until(loop, [&] { return as_nobody.exit && as_us.exit; }));
     EXPECT_TRUE(as_nobody.exit->succeeded()) << describe(*as_nobody.exit);
     EXPECT_FALSE(as_us.exit->succeeded()) << "the check can fail";
+}
+
+// A script sees a fixed environment, not the daemon's: nothing systemd, a shell or a test harness
+// exported reaches it (here a variable set in this process just before the spawn).
+TEST(ChildProcesses, AChildGetsOnlyTheFixedEnvironment) {
+    TempDir dir;
+    const std::string out = dir / "env.out";
+    const auto script = test::write_script(dir / "env.sh", "exec /usr/bin/env > " + out);
+    ASSERT_EQ(::setenv("XVIP_TEST_LEAK", "secret", 1), 0);
+    EventLoop loop;
+    ChildProcesses children(loop, 50ms);
+    Outcome outcome;
+    const auto started = children.start({script}, {.timeout = 2s}, record(outcome));
+    ::unsetenv("XVIP_TEST_LEAK");
+    ASSERT_TRUE(started) << started.error().message;
+    ASSERT_TRUE(test::run_until(loop, [&] { return outcome.exit.has_value(); }));
+    ASSERT_TRUE(outcome.exit->succeeded()) << describe(*outcome.exit);
+    std::vector<std::string> seen;
+    std::istringstream lines(test::read_file(out));
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("PWD=", 0) == 0) continue;  // /bin/sh (dash) sets PWD itself
+        seen.push_back(line);
+    }
+    EXPECT_EQ(seen, std::vector<std::string>{std::string("PATH=") + script_search_path});
 }
 
 TEST(ChildProcesses, DescribesHowAChildEnded) {
