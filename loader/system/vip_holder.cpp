@@ -98,6 +98,23 @@ void VipHolder::require_own_namespace(const char* doing) const {
     }
 }
 
+std::vector<IpAddress> VipHolder::restore_flushed() {
+    require_own_namespace("restore the VIPs");
+    std::vector<IpAddress> restored;
+    if (!held_) return restored;
+    NetlinkSocket netlink;
+    const int if_index = query_link(netlink, options_.ifname).index;
+    const std::vector<InterfacePrefix> on_if = query_addresses(netlink, if_index);
+    for (const auto& held : state_.added_addresses) {
+        if (held.ifname != options_.ifname || contains_address(on_if, held.address)) continue;
+        const int error = change_address(netlink, AddressChange::add, if_index, held.address, held.prefix_length,
+                                         held.address.is_v6() ? ipv6_vip_flags : AddressFlags{});
+        if (error != 0 && error != EEXIST) throw_system_error("add back VIP " + describe(held), error);
+        restored.push_back(held.address);
+    }
+    return restored;
+}
+
 void VipHolder::hold() {
     require_own_namespace("hold the VIPs");
     if (held_) return;

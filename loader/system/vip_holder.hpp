@@ -1,7 +1,8 @@
 // Holds the VIPs in the kernel from start to stop (docs/architecture.md): IPv4 VIPs on `lo`
 // as /32 with arp_ignore=1 and arp_announce=2 (all and the interface) and arp_notify=0 (the
-// interface), so that the kernel never answers or announces ARP for them; IPv6 VIPs on the
-// interface as /128 with IFA_F_NODAD, and ndisc_notify=0. XDP is then the only ARP/ND authority.
+// interface), so that the kernel never answers or announces ARP for them; IPv6 VIPs on `lo` as
+// /128 (a link-local one on the interface), without DAD and deprecated, and ndisc_notify=0. XDP is
+// then the only ARP/ND authority.
 //
 // It remembers what it found (sysctl values, which addresses it added) in a state file, so that:
 //  - release() puts back exactly the values found and removes only the addresses it added (an
@@ -54,6 +55,10 @@ public:
     void release();
     // The restart path: leaves addresses, sysctls and the state file as they are.
     void keep();
+    // After the interface went down and up, which flushes its IPv6 addresses: adds back every
+    // address this holder added on the interface (link-local VIPs; the others live on `lo`) that is
+    // missing, and returns them. Throws std::system_error naming the address it could not add.
+    std::vector<IpAddress> restore_flushed();
 
     bool held() const { return held_; }
     bool adopted() const { return adopted_; }  // hold() found a state file and took it over

@@ -166,6 +166,16 @@ void ServedInterface::check_identity() {
     std::string what;
     for (const auto& state : identity_->read().changes) {
         if (!state.exists) continue;  // gone: the instances are in FAULT (Tracking), nothing to do yet
+        if (state.index == info_.index && state.healthy() && vip_holder_) {
+            // Up again: a down flushed the interface's IPv6 addresses, link-local VIPs among them.
+            try {
+                for (const auto& vip : vip_holder_->restore_flushed()) {
+                    spdlog::warn("{}: VIP {} was flushed from it (down and up); added back", ifname_, vip.to_string());
+                }
+            } catch (const std::exception& e) {
+                spdlog::error("{}: {}", ifname_, e.what());
+            }
+        }
         if (state.index != info_.index) {
             what = "re-created (ifindex " + std::to_string(info_.index) + " -> " + std::to_string(state.index) + ")";
         } else if (state.mac && *state.mac != info_.mac) {

@@ -83,5 +83,33 @@ TEST_F(HostChanges, AMacChangeEndsTheDaemonAndTheNextStartAnswersAndAnnouncesFro
     EXPECT_NE(neighbour.find(new_mac), std::string::npos) << "the client's cache holds the new MAC: " << neighbour;
 }
 
+// A down flushes the interface's IPv6 addresses; global VIPs live on `lo` and stay, a link-local
+// VIP lives on the interface and is added back when it comes up.
+TEST(HostChangesIpv6, ALinkLocalVipFlushedByADownAndUpIsAddedBack) {
+    ASSERT_EQ(geteuid(), 0u) << "xvipd's integration tests need root";
+    XvipdCluster c({.nodes = 2, .ipv6 = true, .extra_vips = {"fe80::1:51/64"}}, {{.priority = 200}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 10s)) << c.log(0) << c.log(1);
+    const auto holds = [&](const char* dev, const std::string& vip) {
+        return c.topology()
+                   .run_checked(c.node(1).netns, {"ip", "-6", "-o", "addr", "show", "dev", dev})
+                   .out.find(" " + vip + "/128 ") != std::string::npos;
+    };
+    ASSERT_TRUE(holds("eth0", "fe80::1:51"));
+    ASSERT_TRUE(holds("lo", c.vip()));
+
+    c.topology().run_checked(c.node(1).netns, {"ip", "link", "set", "eth0", "down"});
+    c.topology().run_checked(c.node(1).netns, {"ip", "link", "set", "eth0", "up"});
+    bool back = false;
+    for (int i = 0; i < 30 && !back; ++i) {
+        std::this_thread::sleep_for(100ms);
+        back = holds("eth0", "fe80::1:51");
+    }
+    EXPECT_TRUE(back) << "the link-local VIP is back on eth0\n" << c.log(1);
+    EXPECT_TRUE(holds("lo", c.vip())) << "the global VIP never left lo";
+    EXPECT_TRUE(c.daemon(1)->running()) << c.log(1);
+}
+
 }  // namespace
 }  // namespace xvip::test
