@@ -18,6 +18,11 @@ const char* to_string(FaultKind kind) {
         case FaultKind::partition: return "partition";
         case FaultKind::restart: return "restart";
         case FaultKind::planned_stop: return "planned-stop";
+        case FaultKind::restart_storm: return "restart-storm";
+        case FaultKind::reload_storm: return "reload-storm";
+        case FaultKind::bad_reload: return "bad-reload";
+        case FaultKind::nft_drop: return "nft-drop";
+        case FaultKind::metrics_flood: return "metrics-flood";
     }
     return "?";
 }
@@ -26,7 +31,24 @@ std::optional<FaultKind> parse_fault_kind(std::string_view text) {
     for (const auto kind : kFaultKinds) {
         if (text == to_string(kind)) return kind;
     }
+    for (const auto kind : kOperationsFaultKinds) {
+        if (text == to_string(kind)) return kind;
+    }
     return std::nullopt;
+}
+
+bool hitless(FaultKind kind) {
+    switch (kind) {
+        case FaultKind::restart_storm:
+        case FaultKind::reload_storm:
+        case FaultKind::bad_reload:
+        case FaultKind::metrics_flood: return true;
+        default: return false;
+    }
+}
+
+bool operational(FaultKind kind) {
+    return hitless(kind) || kind == FaultKind::nft_drop;
 }
 
 namespace {
@@ -37,7 +59,8 @@ bool active_fails(const Fault& f) {
     switch (f.kind) {
         case FaultKind::kill:
         case FaultKind::stall:
-        case FaultKind::link_down: return f.target_active;
+        case FaultKind::link_down:
+        case FaultKind::nft_drop: return f.target_active;
         case FaultKind::partition: return f.target_active != f.client_with_target;
         default: return false;
     }
@@ -47,7 +70,8 @@ bool active_fails(const Fault& f) {
 std::optional<TimePoint> both_answer_from(const Fault& f) {
     switch (f.kind) {
         case FaultKind::kill:
-        case FaultKind::stall: return f.injected;
+        case FaultKind::stall:
+        case FaultKind::nft_drop: return f.injected;
         case FaultKind::partition: return f.healed;
         default: return std::nullopt;
     }
@@ -120,6 +144,7 @@ FaultFindings assess(const Fault& f, const Timing& timing, const ClientView& vie
     out.silence = longest_run(view, f.injected, f.settled, 0);
     out.echo_gap = longest_reply_gap(view, f.injected, f.settled);
     out.fault_transitions = count_within(role_changes, f.injected, f.settled);
+    if (hitless(f.kind)) out.fault_transitions += f.fault_vrrp_transitions;
     out.quiet_transitions = count_within(role_changes, f.settled, f.quiet_end) + f.quiet_vrrp_transitions;
 
     if (!f.settled_in_time) out.violations.push_back(what + ": did not settle (see the log)");
@@ -131,6 +156,10 @@ FaultFindings assess(const Fault& f, const Timing& timing, const ClientView& vie
     if (out.limits.silence && out.silence.length > *out.limits.silence) {
         out.violations.push_back(what + ": no node answered ARP for " + ms(out.silence.length) +
                                  ", more than Master_Down_Interval + 5 ms (" + ms(*out.limits.silence) + ")");
+    }
+    if (hitless(f.kind) && out.fault_transitions != 0) {
+        out.violations.push_back(what + ": " + std::to_string(out.fault_transitions) +
+                                 " role change(s) or VRRP transition(s) during a fault that must change nothing");
     }
     if (out.quiet_transitions != 0) {
         out.violations.push_back(what + ": " + std::to_string(out.quiet_transitions) +

@@ -27,10 +27,26 @@ enum class FaultKind {
     partition,     // the node cut off from the others (the client on one side or the other), healed
     restart,       // SIGUSR2: the restart path, started again at once (what systemd does)
     planned_stop,  // SIGTERM: the planned stop, started again after a while
+    // What operators do (the operations soak, --operations):
+    restart_storm,  // SIGUSR2 and a new start, several times in a row
+    reload_storm,   // SIGHUP several times, the same configuration
+    bad_reload,     // a reload refused at start-up (a VIP outside the subnets), then the good one
+    nft_drop,       // an nftables rule dropping VRRP on the node's output, removed after 1-2 s
+    metrics_flood,  // ~500 idle connections to the node's metrics port for 2 s
 };
+// The chaos soak's faults (its default).
 inline constexpr std::array kFaultKinds{FaultKind::kill,        FaultKind::stall,     FaultKind::link_down,
                                         FaultKind::loss,        FaultKind::partition, FaultKind::restart,
                                         FaultKind::planned_stop};
+// The operations soak's (--operations): what operators and hosts do; link-down is the chaos soak's
+// interface admin down/up.
+inline constexpr std::array kOperationsFaultKinds{FaultKind::restart_storm, FaultKind::reload_storm,
+                                                  FaultKind::bad_reload,    FaultKind::nft_drop,
+                                                  FaultKind::link_down,     FaultKind::metrics_flood};
+// Faults after which no node may change its role at all: hitless by design.
+bool hitless(FaultKind kind);
+// Faults that need the operations set-up (track scripts, a metrics port).
+bool operational(FaultKind kind);
 const char* to_string(FaultKind kind);
 std::optional<FaultKind> parse_fault_kind(std::string_view text);
 
@@ -50,6 +66,9 @@ struct Fault {
     // VRRP transitions the daemons counted in that window (their `transitions` counters, read at
     // both ends of it): exact, whatever their logs' timestamps say.
     std::size_t quiet_vrrp_transitions = 0;
+    // Hitless faults: VRRP transitions the daemons that lived through the fault counted between its
+    // injection and the settling.
+    std::size_t fault_vrrp_transitions = 0;
 };
 
 // The bounds the issue sets, for one fault (nullopt: not asserted for this kind of fault).
@@ -101,6 +120,7 @@ struct FaultFindings {
     Span silence;      // from the injection until settled
     nanoseconds echo_gap{0};
     std::size_t fault_transitions = 0;  // data-plane role changes between the injection and settling
+    // (plus, for a hitless fault, the VRRP transitions of the daemons that lived through it)
     std::size_t quiet_transitions = 0;  // role changes and VRRP transitions in the fault-free window
     std::vector<std::string> violations;
 };

@@ -1,10 +1,15 @@
 #include "soak/soak.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -52,14 +57,64 @@ class Abort : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-std::string node_config(std::size_t i, milliseconds advert) {
+// The operations soak's metrics port, inside each node's namespace (127.0.0.1 there).
+constexpr std::uint16_t kMetricsPort = 9650;
+// Its connection flood: idle connections held open for a while.
+constexpr int kFloodConnections = 500;
+constexpr milliseconds kFloodHold{2000};
+// The nftables table the nft-drop fault adds in a node's namespace (and removes).
+constexpr const char* kNftTable = "xvip_soak";
+
+// `operations`: two track scripts that always pass, one unweighted (keepalived's default: a failure
+// would mean FAULT) and one weighted (-60): the restart and reload paths must keep both verdicts.
+// `vip`: the VIP with its prefix (a bad reload writes one outside the interface's subnets).
+std::string node_config(std::size_t i, milliseconds advert, bool operations, const std::string& vip) {
     std::ostringstream c;
     c << "# xvip-soak: node" << i << "\n"
-      << "[global]\nlog_level = \"info\"\n\n"
-      << "[[instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = " << int{kVrid} << "\n"
+      << "[global]\nlog_level = \"info\"\n\n";
+    if (operations) {
+        c << "[[script]]\nname = \"unweighted\"\ncommand = \"/bin/true\"\ninterval = \"500ms\"\n\n"
+          << "[[script]]\nname = \"weighted\"\ncommand = \"/bin/true\"\ninterval = \"500ms\"\nweight = -60\n\n";
+    }
+    c << "[[instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = " << int{kVrid} << "\n"
       << "priority = " << kPriority.at(i) << "\nadvert_interval = \"" << advert.count() << "ms\"\n"
-      << "vips = [\"" << plan::vip_ipv4(0) << "/" << plan::kIpv4PrefixLength << "\"]\n";
+      << "vips = [\"" << vip << "\"]\n";
+    if (operations) c << "track_scripts = [{ name = \"unweighted\" }, { name = \"weighted\" }]\n";
     return c.str();
+}
+
+std::string good_vip() {
+    return std::string(plan::vip_ipv4(0)) + "/" + std::to_string(plan::kIpv4PrefixLength);
+}
+
+// Opens `count` TCP connections to 127.0.0.1:`port` (non-blocking: those the server's backlog has
+// no room for stay half-open), holds them all for `hold`, closes them. Runs in the caller's
+// namespace; returns how many connected.
+int connection_flood(std::uint16_t port, int count, milliseconds hold) {
+    std::vector<int> fds;
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int n = 0; n < count; ++n) {
+        const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) break;
+        fds.push_back(fd);
+        connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);  // EINPROGRESS
+    }
+    std::this_thread::sleep_for(hold);
+    int connected = 0;
+    for (const int fd : fds) {
+        int error = 0;
+        socklen_t length = sizeof error;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) {
+            sockaddr_in peer{};
+            socklen_t peer_length = sizeof peer;
+            if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0) ++connected;
+        }
+        close(fd);
+    }
+    return connected;
 }
 
 std::size_t count_fds(int pid) {
@@ -121,15 +176,28 @@ public:
           segment_(topo_),
           vip_(*IpAddress::parse(plan::vip_ipv4(0))) {
         std::vector<lab::WatchedNode> watched;
+        kinds_ = o_.faults.empty() ? std::vector<FaultKind>(kFaultKinds.begin(), kFaultKinds.end()) : o_.faults;
+        operations_ = std::any_of(kinds_.begin(), kinds_.end(), operational);
+        if (operations_) {
+            // The flood holds hundreds of descriptors of this process for a while.
+            rlimit limit{};
+            if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+                limit.rlim_cur = limit.rlim_max;
+                setrlimit(RLIMIT_NOFILE, &limit);
+            }
+        }
         for (std::size_t i = 0; i < kNodes; ++i) {
-            std::ofstream(config_path(i)) << node_config(i, o_.advert);
+            write_config(i, good_vip());
             watched.push_back({topo_.node(i).name, lab::state_pin_path(topo_.node(i).pin_dir, topo_.node(i).netns)});
         }
         watcher_.emplace(timeline_, std::move(watched), InstanceKey{AddressFamily::ipv4, kVrid}.index(), false);
-        kinds_ = o_.faults.empty() ? std::vector<FaultKind>(kFaultKinds.begin(), kFaultKinds.end()) : o_.faults;
     }
 
     ~Soak() {
+        // An nft-drop fault cut short: its table goes (the namespaces go with the topology as well).
+        for (const auto i : nft_tables_) {
+            topo_.run(topo_.node(i).netns, {"nft", "delete", "table", "inet", kNftTable});
+        }
         for (auto& d : daemons_) {
             if (d.process && d.stopped) d.process->send_signal(SIGCONT);
         }
@@ -201,19 +269,30 @@ private:
     };
 
     std::filesystem::path config_path(std::size_t i) const { return topo_.run_dir() / (topo_.node(i).name + ".toml"); }
+    void write_config(std::size_t i, const std::string& vip) const {
+        std::ofstream out(config_path(i));
+        out << node_config(i, o_.advert, operations_, vip);
+        if (!out.flush()) throw std::runtime_error("cannot write " + config_path(i).string());
+    }
     std::filesystem::path state_dir(std::size_t i) const { return topo_.run_dir() / (topo_.node(i).name + "-state"); }
 
     nanoseconds master_down(std::size_t i) const { return lab::master_down(o_.advert, kPriority.at(i)); }
 
     void print_header() {
         std::fprintf(out_,
-                     "== chaos soak: %zu xvipd nodes (priorities 150/100/50, preempt) + client, VRRPv3, adverts "
+                     "== %s soak: %zu xvipd nodes (priorities 150/100/50, preempt) + client, VRRPv3, adverts "
                      "every %s, faults for %s, seed %llu\n",
-                     kNodes, format_duration(o_.advert).c_str(), format_duration(o_.duration).c_str(),
-                     static_cast<unsigned long long>(o_.seed));
+                     operations_ ? "operations" : "chaos", kNodes, format_duration(o_.advert).c_str(),
+                     format_duration(o_.duration).c_str(), static_cast<unsigned long long>(o_.seed));
         std::string kinds;
         for (const auto k : kinds_) kinds += std::string(kinds.empty() ? "" : ", ") + to_string(k);
         std::fprintf(out_, "   faults: %s; loss by %s\n", kinds.c_str(), segment_.loss_method().c_str());
+        if (operations_) {
+            std::fprintf(out_,
+                         "   operations set-up: two track scripts that pass (weight 0 and -60), --metrics %u in each "
+                         "node's namespace\n",
+                         unsigned{kMetricsPort});
+        }
         std::fflush(out_);
     }
 
@@ -223,9 +302,14 @@ private:
     }
 
     void start(std::size_t i) {
-        auto& p =
-            topo_.spawn(topo_.node(i).netns, {o_.xvipd, "--config", config_path(i).string(), "--pin-dir",
-                                              topo_.node(i).pin_dir.string(), "--state-dir", state_dir(i).string()});
+        std::vector<std::string> argv{
+            o_.xvipd,      "--config",           config_path(i).string(), "--pin-dir", topo_.node(i).pin_dir.string(),
+            "--state-dir", state_dir(i).string()};
+        if (operations_) {
+            argv.push_back("--metrics");
+            argv.push_back(std::to_string(kMetricsPort));
+        }
+        auto& p = topo_.spawn(topo_.node(i).netns, argv);
         if (daemons_.size() < kNodes) daemons_.resize(kNodes);
         daemons_[i] = Daemon{.process = &p};
         watcher_->add_log(i, p.stderr_path(), true);
@@ -243,13 +327,67 @@ private:
         }
     }
 
-    std::optional<nlohmann::json> status_of(std::size_t i) const {
+    // The daemon's whole status, or nullopt when it does not answer.
+    std::optional<nlohmann::json> daemon_status(std::size_t i) const {
         const auto r = topo_.run(topo_.node(i).netns,
                                  {o_.xvipctl, "status", "--json", "--socket", (state_dir(i) / "xvipd.sock").string()});
         if (!r.success()) return std::nullopt;
         auto j = nlohmann::json::parse(r.out, nullptr, false);
         if (j.is_discarded() || !j.contains("instances") || j["instances"].empty()) return std::nullopt;
-        return j["instances"][0];
+        return j;
+    }
+
+    std::optional<nlohmann::json> status_of(std::size_t i) const {
+        auto j = daemon_status(i);
+        if (!j) return std::nullopt;
+        return (*j)["instances"][0];
+    }
+
+    // Waits until node i's daemon answers with its instance out of INIT: its signal handlers are
+    // in place, so that the next signal of a storm takes the path it names.
+    void await_running(std::size_t i, const std::string& after) {
+        const auto deadline = steady_clock::now() + 5s;
+        for (;;) {
+            check_daemons();
+            if (const auto s = status_of(i);
+                s && s->value("state", std::string()) != "INIT" && s->value("state", std::string()) != "") {
+                return;
+            }
+            if (steady_clock::now() >= deadline) {
+                throw Abort(topo_.node(i).name + "'s xvipd did not answer within 5 s " + after);
+            }
+            std::this_thread::sleep_for(5ms);
+        }
+    }
+
+    // Sends SIGHUP to node i and waits for the reload's outcome in its status: `refused` or not.
+    // Returns the error of a refused reload.
+    std::string reload_and_wait(std::size_t i, bool expect_refused) {
+        // The outcome is told apart from the previous one by its age (ms_ago, as xvipctl's answer
+        // arrives a few ms later): keep reloads this far apart.
+        std::this_thread::sleep_for(20ms);
+        const auto sent = steady_clock::now();
+        daemons_[i].process->send_signal(SIGHUP);
+        const auto deadline = sent + 5s;
+        for (;;) {
+            check_daemons();
+            if (const auto s = daemon_status(i); s && s->contains("reload")) {
+                const auto& r = (*s)["reload"];
+                const auto ago = milliseconds(r.value("ms_ago", std::int64_t{1} << 40));
+                if (steady_clock::now() - ago >= sent - 1ms) {
+                    const bool refused = r.value("result", std::string()) == "refused";
+                    if (refused != expect_refused) {
+                        throw Abort(topo_.node(i).name + "'s reload was " + (refused ? "refused" : "done") +
+                                    ", expected " + (expect_refused ? "refused" : "done") + ": " + r.dump());
+                    }
+                    return r.value("error", std::string());
+                }
+            }
+            if (steady_clock::now() >= deadline) {
+                throw Abort(topo_.node(i).name + "'s xvipd showed no reload within 5 s of SIGHUP");
+            }
+            std::this_thread::sleep_for(5ms);
+        }
     }
 
     // node0 (the highest priority) alone active in the data plane and MASTER, every other node
@@ -417,6 +555,62 @@ private:
                 });
                 break;
             }
+            case FaultKind::restart_storm: {
+                const int n = pick(3, 5);
+                for (int k = 0; k < n; ++k) {
+                    signal_and_wait(f.target, SIGUSR2, 5s, true);
+                    if (k == n - 1) f.healed = monotonic_now();
+                    start(f.target);
+                    await_running(f.target, "after restart " + std::to_string(k + 1) + " of a storm");
+                }
+                f.detail = std::to_string(n) + " x (SIGUSR2, started again at once, answering)";
+                break;
+            }
+            case FaultKind::reload_storm: {
+                const int n = pick(3, 6);
+                for (int k = 0; k < n; ++k) {
+                    if (k == n - 1) f.healed = monotonic_now();
+                    reload_and_wait(f.target, false);
+                    std::this_thread::sleep_for(pick_ms(0, 100));
+                }
+                f.detail = std::to_string(n) + " x SIGHUP, the same configuration";
+                break;
+            }
+            case FaultKind::bad_reload: {
+                // A VIP no subnet of eth0 holds: a valid configuration the system refuses.
+                write_config(f.target, "203.0.113.10/24");
+                const auto error = reload_and_wait(f.target, true);
+                write_config(f.target, good_vip());
+                f.healed = monotonic_now();
+                reload_and_wait(f.target, false);
+                f.detail = "SIGHUP with a VIP outside eth0's subnets (refused: " + error.substr(0, 60) +
+                           "), then the good configuration and SIGHUP";
+                break;
+            }
+            case FaultKind::nft_drop: {
+                const auto hold = pick_ms(1000, 2000);
+                const auto& ns = node.netns;
+                nft_tables_.push_back(f.target);
+                topo_.run_checked(ns, {"nft", "add", "table", "inet", kNftTable});
+                topo_.run_checked(
+                    ns, {"nft", "add chain inet", kNftTable, "output { type filter hook output priority 0 ; }"});
+                topo_.run_checked(ns, {"nft", "add rule inet", kNftTable, "output meta l4proto 112 drop"});
+                f.detail = "nftables dropping VRRP on output, removed after " + format_duration(hold);
+                hold_then(hold, [&] {
+                    topo_.run_checked(ns, {"nft", "delete", "table", "inet", kNftTable});
+                    nft_tables_.pop_back();
+                });
+                break;
+            }
+            case FaultKind::metrics_flood: {
+                const int connected = topo_.run_in(
+                    node.netns, [] { return connection_flood(kMetricsPort, kFloodConnections, kFloodHold); },
+                    kFloodHold + 10s);
+                f.healed = monotonic_now();
+                f.detail = std::to_string(kFloodConnections) + " idle connections to the metrics port for " +
+                           format_duration(kFloodHold) + " (" + std::to_string(connected) + " accepted or queued)";
+                break;
+            }
             case FaultKind::partition: {
                 const auto hold = pick_ms(400, 2000);
                 f.client_with_target = pick(0, 1) == 1;
@@ -431,6 +625,17 @@ private:
         }
         f.settled_in_time = wait_settled(kSettleTimeout, "fault " + std::to_string(f.number));
         f.settled = monotonic_now();
+        // A hitless fault: the other daemons made no transition. The target's count starts afresh
+        // on a restart and on a reload too (a new instance): then it may count its resume alone.
+        if (hitless(f.kind) && f.settled_in_time) {
+            for (std::size_t i = 0; i < kNodes; ++i) {
+                if (i == f.target && f.kind != FaultKind::metrics_flood) {
+                    f.fault_vrrp_transitions += settle_counters_.at(i) > 1 ? settle_counters_.at(i) - 1 : 0;
+                    continue;
+                }
+                f.fault_vrrp_transitions += settle_counters_.at(i) - window_counters_.at(i);
+            }
+        }
         std::this_thread::sleep_for(o_.quiet);
         f.quiet_end = monotonic_now();
         check_daemons();
@@ -445,6 +650,18 @@ private:
         faults_.push_back(f);
     }
 
+    // A daemon's descriptors. Its track scripts (the operations soak's, every 500 ms) hold a few
+    // for the millisecond or two each run takes (a pipe, /dev/null, the child's pidfd): the least
+    // of a few readings 7 ms apart is the steady count.
+    std::size_t steady_fds(int pid) const {
+        auto fewest = count_fds(pid);
+        for (int k = 1; operations_ && k < 6; ++k) {
+            std::this_thread::sleep_for(7ms);
+            fewest = std::min(fewest, count_fds(pid));
+        }
+        return fewest;
+    }
+
     // Descriptors and memory of every daemon, at the end of a fault-free window (no xvipctl
     // connection is open then).
     void read_usage() {
@@ -455,7 +672,7 @@ private:
             usage_.push_back({.at = now,
                               .pid = d.process->pid(),
                               .node = i,
-                              .fds = count_fds(d.process->pid()),
+                              .fds = steady_fds(d.process->pid()),
                               .rss_kib = rss_kib(d.process->pid())});
         }
     }
@@ -496,6 +713,14 @@ private:
         return f.target == 0 ? 1 : 0;
     }
 
+    // The --faults of this run, to replay it ("" for the chaos soak's default).
+    std::string faults_option() const {
+        if (o_.faults.empty()) return {};
+        std::string text = " --faults ";
+        for (std::size_t k = 0; k < o_.faults.size(); ++k) text += std::string(k ? "," : "") + to_string(o_.faults[k]);
+        return text;
+    }
+
     int conclude(TimePoint t0, const probe::ArpSamples& arp, const probe::EchoProbeResult& echo);
     void write_report(const std::string& body) const;
 
@@ -507,6 +732,8 @@ private:
     SegmentFaults segment_;
     IpAddress vip_;
     std::vector<FaultKind> kinds_;
+    bool operations_ = false;              // track scripts and a metrics port (the operations soak)
+    std::vector<std::size_t> nft_tables_;  // nodes with the nft-drop table in place
     std::optional<lab::NodeWatcher> watcher_;
     std::vector<Daemon> daemons_;
     std::vector<Fault> faults_;
@@ -660,10 +887,10 @@ void Soak::write_report(const std::string& body) const {
     char date[32];
     std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
     std::ofstream out(o_.report);
-    out << "# xvip chaos soak\n\nWritten by `xvip-soak` (`tests/soak/`) on " << date << ", Linux " << host.release
-        << " (" << host.machine << "), " << std::thread::hardware_concurrency()
+    out << "# xvip " << (operations_ ? "operations" : "chaos") << " soak\n\nWritten by `xvip-soak` (`tests/soak/`) on "
+        << date << ", Linux " << host.release << " (" << host.machine << "), " << std::thread::hardware_concurrency()
         << " CPUs; replay with `xvip-soak --seed " << o_.seed << " --duration " << format_duration(o_.duration)
-        << "`.\n\n"
+        << faults_option() << "`.\n\n"
         << body;
     if (!out) throw std::runtime_error("cannot write " + o_.report.string());
 }

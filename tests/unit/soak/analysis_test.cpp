@@ -133,6 +133,36 @@ TEST(SoakBounds, AnyTransitionInTheFaultFreeWindowIsAViolation) {
     EXPECT_EQ(unseen.quiet_transitions, 2u);
 }
 
+TEST(SoakBounds, NftDropOnTheActiveNodeIsBoundedAsAKill) {
+    const auto limits = limits_for(fault(FaultKind::nft_drop, true), kTiming);
+    ASSERT_TRUE(limits.both_answer && limits.silence);
+    EXPECT_EQ(*limits.both_answer, milliseconds(100) + microseconds(200) + milliseconds(1));
+    EXPECT_EQ(*limits.silence, microseconds(360'938) + milliseconds(5) + milliseconds(1));
+    EXPECT_EQ(assess(fault(FaultKind::nft_drop, true), kTiming, handover(3000, 800, 150, 0), {}).violations.size(), 1u);
+    // On a backup (which sends no adverts) it changes nothing a client sees: no silence bound.
+    EXPECT_FALSE(limits_for(fault(FaultKind::nft_drop, false), kTiming).silence);
+}
+
+TEST(SoakBounds, AnyChangeDuringAHitlessFaultIsAViolation) {
+    const std::vector<TimePoint> during_fault{kStart + milliseconds(700)};
+    for (const auto kind :
+         {FaultKind::restart_storm, FaultKind::reload_storm, FaultKind::bad_reload, FaultKind::metrics_flood}) {
+        SCOPED_TRACE(to_string(kind));
+        const auto f = fault(kind, true);
+        EXPECT_TRUE(assess(f, kTiming, handover(3000, 3000, 0, 0), {}).violations.empty());
+        const auto moved = assess(f, kTiming, handover(3000, 3000, 0, 0), during_fault);
+        ASSERT_EQ(moved.violations.size(), 1u);
+        EXPECT_NE(moved.violations[0].find("must change nothing"), std::string::npos);
+        // A VRRP transition counted by a daemon that lived through it, with no role change, too.
+        auto counted = f;
+        counted.fault_vrrp_transitions = 1;
+        EXPECT_EQ(assess(counted, kTiming, handover(3000, 3000, 0, 0), {}).violations.size(), 1u);
+    }
+    // The chaos soak's restart is reported, not asserted (a restart storm is).
+    EXPECT_TRUE(
+        assess(fault(FaultKind::restart, true), kTiming, handover(3000, 3000, 0, 0), during_fault).violations.empty());
+}
+
 TEST(SoakBounds, NotSettlingIsAViolation) {
     auto f = fault(FaultKind::stall, false);
     f.settled_in_time = false;
@@ -160,6 +190,7 @@ TEST(SoakUsage, SameDescriptorsAndBoundedMemoryPerDaemon) {
 
 TEST(SoakFaults, NamesRoundTrip) {
     for (const auto kind : kFaultKinds) EXPECT_EQ(parse_fault_kind(to_string(kind)), kind);
+    for (const auto kind : kOperationsFaultKinds) EXPECT_EQ(parse_fault_kind(to_string(kind)), kind);
     EXPECT_FALSE(parse_fault_kind("meteor"));
 }
 
