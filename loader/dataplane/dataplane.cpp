@@ -168,6 +168,34 @@ struct SkeletonDeleter {
     void operator()(xvip_bpf* skel) const { xvip_bpf__destroy(skel); }
 };
 
+// The interface map's single entry, if it is of this build's ABI. Its layout begins with the ABI
+// version in every version, so it is read before any other pin, whose names and layouts another
+// version may not share. nullopt with `abi_seen` set to what it says when it is another's.
+std::optional<xvip_iface> read_own_abi_iface(int iface_map, std::uint32_t& abi_seen) {
+    bpf_map_info info{};
+    std::uint32_t info_len = sizeof info;
+    if (bpf_obj_get_info_by_fd(iface_map, &info, &info_len) != 0) {
+        throw DataplaneError("reading the interface map's info", errno);
+    }
+    xvip_iface iface{};
+    const std::uint32_t key = 0;
+    const bool read = info.value_size == sizeof iface && bpf_map_lookup_elem(iface_map, &key, &iface) == 0;
+    abi_seen = iface.abi_version;
+    if (!read || iface.abi_version != XVIP_ABI_VERSION) return std::nullopt;
+    return iface;
+}
+
+// The ifindex a pinned XDP link is attached to (0: to nothing, its interface gone); nullopt when
+// the pin is not an XDP link.
+std::optional<std::uint32_t> xdp_link_ifindex(int link) {
+    bpf_link_info link_info{};
+    std::uint32_t link_len = sizeof link_info;
+    if (bpf_obj_get_info_by_fd(link, &link_info, &link_len) != 0 || link_info.type != BPF_LINK_TYPE_XDP) {
+        return std::nullopt;
+    }
+    return link_info.xdp.ifindex;
+}
+
 }  // namespace
 
 const std::array<Dataplane::Maps::Entry, 7> Dataplane::Maps::table{{
@@ -287,27 +315,18 @@ std::optional<std::string> Dataplane::remove_orphaned_pins(std::string_view ifna
     UniqueFd iface_map(bpf_obj_get((pin_dir / XVIP_MAP_IFACE).c_str()));
     UniqueFd link(bpf_obj_get((pin_dir / XVIP_PIN_LINK).c_str()));
     if (!iface_map || !link) return std::nullopt;  // adopt() says what is wrong
-    bpf_map_info info{};
-    std::uint32_t info_len = sizeof info;
-    xvip_iface iface{};
-    const std::uint32_t key = 0;
-    if (bpf_obj_get_info_by_fd(iface_map.get(), &info, &info_len) != 0 || info.value_size != sizeof iface ||
-        bpf_map_lookup_elem(iface_map.get(), &key, &iface) != 0 || iface.abi_version != XVIP_ABI_VERSION) {
-        return std::nullopt;
-    }
-    bpf_link_info link_info{};
-    std::uint32_t link_len = sizeof link_info;
-    if (bpf_obj_get_info_by_fd(link.get(), &link_info, &link_len) != 0 || link_info.type != BPF_LINK_TYPE_XDP) {
-        return std::nullopt;
-    }
+    std::uint32_t abi_seen = 0;
+    const auto iface = read_own_abi_iface(iface_map.get(), abi_seen);
+    const auto link_ifindex = xdp_link_ifindex(link.get());
+    if (!iface || !link_ifindex) return std::nullopt;
     const int ifindex = interface_index(ifname);
     std::string reason;
-    if (iface.ifindex != static_cast<std::uint32_t>(ifindex)) {
-        reason = "they served ifindex " + std::to_string(iface.ifindex) + ", " + std::string(ifname) + " is now " +
+    if (iface->ifindex != static_cast<std::uint32_t>(ifindex)) {
+        reason = "they served ifindex " + std::to_string(iface->ifindex) + ", " + std::string(ifname) + " is now " +
                  std::to_string(ifindex);
-    } else if (link_info.xdp.ifindex != static_cast<std::uint32_t>(ifindex)) {
+    } else if (*link_ifindex != static_cast<std::uint32_t>(ifindex)) {
         reason = "their XDP link is attached to " +
-                 (link_info.xdp.ifindex ? "ifindex " + std::to_string(link_info.xdp.ifindex) : std::string("nothing"));
+                 (*link_ifindex ? "ifindex " + std::to_string(*link_ifindex) : std::string("nothing"));
     } else {
         return std::nullopt;
     }
@@ -323,22 +342,15 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
         throw DataplaneError("xvip is not attached to " + std::string(ifname) + " (nothing pinned at " +
                              pin_dir.string() + ")");
     }
-    // The interface map's layout begins with the ABI version in every version: read it first,
-    // before the other pins, whose names and layouts another version may not share.
     UniqueFd iface_map = open_pin(pin_dir / XVIP_MAP_IFACE);
-    bpf_map_info info{};
-    std::uint32_t info_len = sizeof info;
-    if (bpf_obj_get_info_by_fd(iface_map.get(), &info, &info_len) != 0) {
-        throw DataplaneError("reading the interface map's info", errno);
-    }
-    xvip_iface iface{};
-    const std::uint32_t key = 0;
-    if (info.value_size != sizeof iface || bpf_map_lookup_elem(iface_map.get(), &key, &iface) != 0 ||
-        iface.abi_version != XVIP_ABI_VERSION) {
+    std::uint32_t abi_seen = 0;
+    const auto own = read_own_abi_iface(iface_map.get(), abi_seen);
+    if (!own) {
         throw DataplaneError("the data plane pinned at " + pin_dir.string() + " speaks another ABI version (" +
-                             std::to_string(iface.abi_version) + ", this build speaks " +
-                             std::to_string(XVIP_ABI_VERSION) + "): detach it with the xvipctl that attached it");
+                             std::to_string(abi_seen) + ", this build speaks " + std::to_string(XVIP_ABI_VERSION) +
+                             "): detach it with the xvipctl that attached it");
     }
+    xvip_iface iface = *own;
     Maps maps;
     maps.iface = std::move(iface_map);
     for (const auto& [name, fd] : Maps::table) {
@@ -351,10 +363,7 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
                              " belongs to another interface (ifindex " + std::to_string(iface.ifindex) + ", now " +
                              std::to_string(ifindex) + "): the interface was re-created; detach and attach again");
     }
-    bpf_link_info link_info{};
-    std::uint32_t link_len = sizeof link_info;
-    if (bpf_obj_get_info_by_fd(link.get(), &link_info, &link_len) != 0 || link_info.type != BPF_LINK_TYPE_XDP ||
-        link_info.xdp.ifindex != static_cast<std::uint32_t>(ifindex)) {
+    if (xdp_link_ifindex(link.get()) != static_cast<std::uint32_t>(ifindex)) {
         throw DataplaneError("the XDP link pinned at " + pin_dir.string() + " is no longer attached to " +
                              std::string(ifname));
     }

@@ -40,6 +40,18 @@ VrrpSocket* ServedInterface::socket_for(AddressFamily family) {
     return s ? &*s : nullptr;
 }
 
+namespace {
+
+std::vector<IpAddress> vips_of(const std::vector<Instance>& instances) {
+    std::vector<IpAddress> vips;
+    for (const auto& instance : instances) {
+        for (const auto& vip : instance.vips) vips.push_back(vip.address);
+    }
+    return vips;
+}
+
+}  // namespace
+
 InterfaceInfo ServedInterface::check(const std::string& ifname, const std::vector<Instance>& instances) {
     InterfaceInfo info;
     try {
@@ -47,12 +59,8 @@ InterfaceInfo ServedInterface::check(const std::string& ifname, const std::vecto
     } catch (const std::exception& e) {
         throw StartupError(ifname + ": " + e.what());
     }
-    std::vector<IpAddress> vips;
-    for (const auto& instance : instances) {
-        for (const auto& vip : instance.vips) vips.push_back(vip.address);
-    }
     // Never a VIP: after a restart a link-local VIP is on the interface, maybe first.
-    const auto own_link_local = own_ipv6_link_local(info, vips);
+    const auto own_link_local = own_ipv6_link_local(info, vips_of(instances));
     for (const auto& instance : instances) {
         // Settings the model has but this xvipd cannot honour yet are refused, not ignored.
         if (instance.local_traffic_follows_active && instance.family() != AddressFamily::ipv4) {
@@ -93,10 +101,7 @@ void ServedInterface::start(bool keep_adopted) {
         info_ = check(ifname_, configs_);
         attach_or_adopt();
         bind_vips();
-        std::vector<IpAddress> vips;
-        for (const auto& instance : configs_) {
-            for (const auto& vip : instance.vips) vips.push_back(vip.address);
-        }
+        const std::vector<IpAddress> vips = vips_of(configs_);
         const auto own_link_local = own_ipv6_link_local(info_, vips);  // check() made sure there is one
         // Addresses only after XDP is attached with every new instance standby (ARCHITECTURE.md).
         vip_holder_.emplace(VipHolderOptions{.ifname = ifname_, .vips = vips, .state_dir = settings_.state_dir});
