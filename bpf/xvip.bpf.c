@@ -129,6 +129,25 @@ static __always_inline int arp_sender_unreachable(__be32 spa)
 	return (a >> 29) == 7 || (a >> 24) == 127;
 }
 
+/* Whether a sender may be answered as on-link: inside one of the interface's IPv4 subnets, or an
+ * RFC 5227 probe (0.0.0.0), or IPv4 link-local (169.254/16, on every link: RFC 3927). Anyone else
+ * would not find the VIP on-link; answering would teach a router or a host of another subnet our
+ * MAC for it. */
+static __always_inline int arp_sender_on_link(const struct xvip_iface *iface, __be32 spa)
+{
+	__u32 count = iface->subnet4_count;
+	__u32 i;
+
+	if (count == 0 || spa == 0 || (spa & bpf_htonl(0xffff0000)) == bpf_htonl(0xa9fe0000))
+		return 1;
+#pragma unroll
+	for (i = 0; i < XVIP_MAX_SUBNETS4; i++) {
+		if (i < count && (spa & iface->subnet4[i].mask) == iface->subnet4[i].network)
+			return 1;
+	}
+	return 0;
+}
+
 static __always_inline int handle_arp(struct eth_frame *eth, struct cursor *c)
 {
 	struct arp_eth_ipv4 *arp = parse_arp(c);
@@ -159,7 +178,7 @@ static __always_inline int handle_arp(struct eth_frame *eth, struct cursor *c)
 
 	iface = iface_config();
 	if (!iface || is_multicast_mac(eth->src) || is_multicast_mac(arp->sha) ||
-	    arp_sender_unreachable(arp->spa) ||
+	    arp_sender_unreachable(arp->spa) || !arp_sender_on_link(iface, arp->spa) ||
 	    !(is_broadcast_mac(eth->dst) || mac_equal(eth->dst, iface->mac)))
 		return verdict(XDP_PASS, COUNTER(arp_pass_other));
 

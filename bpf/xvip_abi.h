@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 4
+#define XVIP_ABI_VERSION 5
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -196,22 +196,38 @@ struct xvip_vip6_key {
 	__u8 addr[16];
 };
 
-/* The interface the program serves; written once by the loader before the program is attached. */
+/* An IPv4 subnet of the interface, both words in network byte order: addresses a with
+ * (a & mask) == network lie in it. */
+struct xvip_subnet4 {
+	__be32 network;
+	__be32 mask;
+};
+#define XVIP_MAX_SUBNETS4 16
+
+/*
+ * The interface the program serves; written by the loader before the program is attached, again
+ * by each xvipd that adopts it (its MAC, its subnets as they are at that start).
+ * ARP requests are answered only for senders inside one of subnet4[0 .. subnet4_count) (and for
+ * 0.0.0.0, an RFC 5227 probe, and IPv4 link-local senders, 169.254/16, which are on every link);
+ * subnet4_count 0 means the senders are not checked (an interface with more subnets than fit).
+ */
 struct xvip_iface {
 	__u32 abi_version;
 	__u32 ifindex;
 	__u8 mac[6];
 	__u8 pad[2];
 	__u32 xdp_flags; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE: how it was attached */
-	__u32 pad2;
+	__u32 subnet4_count;
 	__u64 netns_ino; /* inode of the network namespace the interface lives in */
+	struct xvip_subnet4 subnet4[XVIP_MAX_SUBNETS4];
 };
 
 /* One counter per verdict reason; every frame the program sees lands in exactly one. */
 struct xvip_counters {
 	__u64 pass_unparsed;	 /* too short, VLAN-tagged, unknown ethertype, bad IP header */
 	__u64 pass_not_vip;	 /* parsed, not addressed to a VIP */
-	__u64 arp_pass_other;	 /* ARP we do not answer: not a request, odd lengths, not for us */
+	__u64 arp_pass_other;	 /* ARP we do not answer: not a request, odd lengths, not for us,
+				  * from a sender off the interface's subnets */
 	__u64 arp_pass_from_vip; /* sender IP is a VIP (gratuitous ARP, another host's reply) */
 	__u64 arp_conflict;	 /* ... and we are active for that VIP: a split brain shows here */
 	__u64 arp_reply;	 /* request for an active VIP answered, XDP_TX */

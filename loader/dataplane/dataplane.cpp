@@ -1,5 +1,6 @@
 #include "dataplane/dataplane.hpp"
 
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -238,6 +240,31 @@ Dataplane::Loaded Dataplane::load_program() {
     return loaded;
 }
 
+bool fill_subnets4(xvip_iface& iface, std::span<const Subnet4> subnets) {
+    std::size_t count = 0;
+    xvip_subnet4 table[XVIP_MAX_SUBNETS4]{};
+    for (const auto& subnet : subnets) {
+        if (!subnet.address.is_v4() || subnet.prefix_length == 0 || subnet.prefix_length >= 32) continue;
+        std::uint32_t address = 0;
+        std::memcpy(&address, subnet.address.bytes().data(), sizeof address);
+        const xvip_subnet4 entry{.network = address & htonl(~std::uint32_t{0} << (32 - subnet.prefix_length)),
+                                 .mask = htonl(~std::uint32_t{0} << (32 - subnet.prefix_length))};
+        const auto same = [&entry](const xvip_subnet4& s) {
+            return s.network == entry.network && s.mask == entry.mask;
+        };
+        if (std::any_of(table, table + count, same)) continue;  // a secondary address of a subnet
+        if (count == XVIP_MAX_SUBNETS4) {
+            iface.subnet4_count = 0;
+            std::memset(iface.subnet4, 0, sizeof iface.subnet4);
+            return false;
+        }
+        table[count++] = entry;
+    }
+    std::memcpy(iface.subnet4, table, sizeof table);
+    iface.subnet4_count = static_cast<std::uint32_t>(count);
+    return true;
+}
+
 void Dataplane::write_iface(const Maps& maps, const xvip_iface& iface) {
     const std::uint32_t key = 0;
     if (bpf_map_update_elem(maps.iface.get(), &key, &iface, BPF_ANY) != 0) {
@@ -384,6 +411,7 @@ Dataplane Dataplane::load(const LoadOptions& options) {
     iface.abi_version = XVIP_ABI_VERSION;
     iface.ifindex = static_cast<std::uint32_t>(options.ifindex);
     std::memcpy(iface.mac, options.mac.data(), options.mac.size());
+    fill_subnets4(iface, options.subnets);
     write_iface(loaded.maps, iface);
     return Dataplane(options.ifname, {}, std::move(loaded.maps), UniqueFd{}, std::move(loaded.program));
 }
@@ -411,6 +439,17 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
 Dataplane::Dataplane(Dataplane&& other) noexcept = default;
 Dataplane& Dataplane::operator=(Dataplane&& other) noexcept = default;
 Dataplane::~Dataplane() = default;
+
+bool Dataplane::write_subnets(std::span<const Subnet4> subnets) {
+    xvip_iface iface{};
+    const std::uint32_t key = 0;
+    if (bpf_map_lookup_elem(maps_.iface.get(), &key, &iface) != 0) {
+        throw DataplaneError("reading the interface map", errno);
+    }
+    const bool checked = fill_subnets4(iface, subnets);
+    write_iface(maps_, iface);
+    return checked;
+}
 
 void Dataplane::detach() {
     if (!link_) return;

@@ -60,6 +60,17 @@ struct VipIndex {
 };
 VipIndex build_vip_index(std::span<const VipBinding> vips);
 
+// An IPv4 subnet of the served interface (address and prefix length, as `ip addr` shows it).
+struct Subnet4 {
+    IpAddress address;
+    std::uint8_t prefix_length = 0;
+};
+
+// The interface map's subnet table (see xvip_iface) for `subnets`: host prefixes (/32) are no
+// subnet and skipped, a subnet given twice (secondary addresses) counts once. More subnets than
+// fit leave the table empty, which checks no sender: then false.
+bool fill_subnets4(xvip_iface& iface, std::span<const Subnet4> subnets);
+
 struct AttachOptions {
     std::string ifname;
     XdpMode mode = XdpMode::auto_select;
@@ -74,6 +85,7 @@ struct LoadOptions {
     std::string ifname;
     int ifindex = 0;
     MacAddress mac{};
+    std::vector<Subnet4> subnets;  // ARP senders answered; none: every sender
 };
 
 class Dataplane {
@@ -141,6 +153,11 @@ public:
     // How the state words count time: this boot's lease clock, dated by the time the object is made
     // (so that no transition waits for it).
     const LeaseClock& lease_clock() const { return lease_clock_; }
+
+    // Which ARP senders the program answers: those inside `subnets` (see fill_subnets4). Written
+    // whole into the interface map; a request racing the write may be judged by either table.
+    // False when there are more subnets than the map holds: then no sender is checked.
+    bool write_subnets(std::span<const Subnet4> subnets);
 
     // Verdict counters summed over every possible CPU.
     xvip_counters counters() const;

@@ -100,6 +100,7 @@ void ServedInterface::start(bool keep_adopted) {
         // Checks that need the system, before anything is touched.
         info_ = check(ifname_, configs_);
         attach_or_adopt();
+        write_arp_subnets();
         bind_vips();
         const std::vector<IpAddress> vips = vips_of(configs_);
         const auto own_link_local = own_ipv6_link_local(info_, vips);  // check() made sure there is one
@@ -232,6 +233,21 @@ void ServedInterface::attach_or_adopt() {
     } else {
         spdlog::debug("{}: leases counted in ticks of {} us, a jiffy dated to within {} us", ifname_,
                       clock.tick().count() / 1000, clock.uncertainty().count() / 1000);
+    }
+}
+
+// ARP requests are answered for senders of the interface's subnets as they are at this start (a
+// restart or reload reads them again).
+void ServedInterface::write_arp_subnets() {
+    std::vector<Subnet4> subnets;
+    for (const auto& prefix : info_.prefixes) {
+        if (prefix.address.is_v4()) subnets.push_back({prefix.address, prefix.prefix_length});
+    }
+    if (!dataplane_->write_subnets(subnets)) {
+        spdlog::warn(
+            "{}: more than {} IPv4 subnets: ARP requests for its VIPs are answered whatever subnet the "
+            "sender is in",
+            ifname_, XVIP_MAX_SUBNETS4);
     }
 }
 

@@ -72,6 +72,7 @@ private:
     void check_identity();
     void stop_watching_identity();
     void attach_or_adopt();
+    void write_arp_subnets();
     void bind_vips();
     void open_sockets();
     void drain(AddressFamily family);

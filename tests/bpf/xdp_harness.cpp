@@ -14,7 +14,7 @@ namespace {
 
 Dataplane load_for_tests() {
     try {
-        return Dataplane::load({.ifname = "test-run", .ifindex = 1, .mac = node_mac});
+        return Dataplane::load({.ifname = "test-run", .ifindex = 1, .mac = node_mac, .subnets = node_subnets});
     } catch (const DataplaneError& e) {
         // The error already carries the kernel's words (the verifier's tail, what it lacks).
         throw std::runtime_error(std::string(e.what()) + "\n(these tests need root)");

@@ -18,6 +18,12 @@ namespace xvip::test {
 
 // The MAC of the interface the program is loaded for: the source of every reply it builds.
 inline const Mac node_mac{0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+// The interface's IPv4 subnets: the VIPs' and the client's, a second one split at /25, and the
+// last unicast /24 below 224/3 (so that the class boundary is tested apart from the subnets).
+inline const std::vector<Subnet4> node_subnets{{ip("192.0.2.1"), 24},
+                                               {ip("198.51.100.1"), 25},
+                                               {ip("223.255.255.1"), 24},
+                                               {ip("192.0.3.7"), 32}};  // a host prefix: no subnet
 
 struct RunResult {
     int error = 0;              // errno of the test run itself (0: it ran)
@@ -27,7 +33,7 @@ struct RunResult {
 
 class XdpHarness {
 public:
-    // Loads the program for an interface with node_mac. Throws with the reason when the kernel
+    // Loads the program for an interface with node_mac and node_subnets. Throws with the reason when the kernel
     // refuses (not root, no BPF).
     XdpHarness();
 

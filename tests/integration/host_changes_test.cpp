@@ -83,6 +83,25 @@ TEST_F(HostChanges, AMacChangeEndsTheDaemonAndTheNextStartAnswersAndAnnouncesFro
     EXPECT_NE(neighbour.find(new_mac), std::string::npos) << "the client's cache holds the new MAC: " << neighbour;
 }
 
+// A sender outside every subnet of the interface would not find the VIP on-link; answering would
+// teach it (a router, a host of another subnet sharing the segment) the VIP at our MAC.
+TEST_F(HostChanges, AnArpRequestFromASenderOutsideTheInterfacesSubnetsIsNotAnswered) {
+    const std::string foreign = "203.0.113.9";  // a TEST-NET-3 address, never on the nodes' subnets
+    c->topology().run_checked(c->client().netns, {"ip", "addr", "add", foreign + "/32", "dev", "eth0"});
+    const auto asked = [&](const std::vector<std::string>& source) {
+        std::vector<std::string> argv{"arping", "-c", "2", "-w", "3", "-I", "eth0"};
+        argv.insert(argv.end(), source.begin(), source.end());
+        argv.push_back(c->vip());
+        return c->topology().run(c->client().netns, argv).out;
+    };
+    const auto from_foreign = asked({"-S", foreign});
+    ASSERT_NE(from_foreign.find("2 packets transmitted"), std::string::npos)
+        << "arping asked as " << foreign << ": " << from_foreign;
+    EXPECT_NE(from_foreign.find(" 0 packets received"), std::string::npos) << from_foreign;
+    EXPECT_EQ(from_foreign.find(c->node(0).mac), std::string::npos) << "answered a foreign sender: " << from_foreign;
+    EXPECT_NE(asked({}).find(c->node(0).mac), std::string::npos) << "the subnet's own sender is answered";
+}
+
 // A down flushes the interface's IPv6 addresses; global VIPs live on `lo` and stay, a link-local
 // VIP lives on the interface and is added back when it comes up.
 TEST(HostChangesIpv6, ALinkLocalVipFlushedByADownAndUpIsAddedBack) {
