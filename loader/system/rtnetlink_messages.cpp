@@ -3,6 +3,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -37,6 +38,18 @@ void for_each_attribute(const nlmsghdr& message, std::size_t fixed_size, Visit&&
 
 std::span<const std::uint8_t> payload_of(const nlattr& attribute) {
     return {static_cast<const std::uint8_t*>(mnl_attr_get_payload(&attribute)), mnl_attr_get_payload_len(&attribute)};
+}
+
+// The attributes nested in `outer` (mnl_attr_for_each_nested, spelled out as above).
+template <typename Visit>
+void for_each_nested(const nlattr& outer, Visit&& visit) {
+    const auto payload = payload_of(outer);
+    const auto* end = reinterpret_cast<const char*>(payload.data() + payload.size());
+    for (auto* attribute = reinterpret_cast<const nlattr*>(payload.data());
+         mnl_attr_ok(attribute, static_cast<int>(end - reinterpret_cast<const char*>(attribute)));
+         attribute = mnl_attr_next(attribute)) {
+        visit(*attribute);
+    }
 }
 
 nlmsghdr& start_request(std::span<char> buffer, std::uint16_t type, std::uint16_t flags) {
@@ -74,6 +87,30 @@ std::optional<LinkMessage> parse_link_message(const nlmsghdr& message) {
                     std::copy(bytes.begin(), bytes.end(), mac.begin());
                     link.mac = mac;
                 }
+                break;
+            case IFLA_LINK:
+                if (bytes.size() >= sizeof(std::uint32_t))
+                    link.peer_index = static_cast<int>(mnl_attr_get_u32(&attribute));
+                break;
+            case IFLA_LINK_NETNSID:
+                if (bytes.size() >= sizeof(std::int32_t)) {
+                    link.peer_netnsid = static_cast<std::int32_t>(mnl_attr_get_u32(&attribute));
+                }
+                break;
+            case IFLA_LINKINFO:
+                for_each_nested(attribute, [&](const nlattr& nested) {
+                    if (mnl_attr_get_type(&nested) != IFLA_INFO_KIND) return;
+                    const auto kind = payload_of(nested);
+                    link.kind.assign(reinterpret_cast<const char*>(kind.data()),
+                                     strnlen(reinterpret_cast<const char*>(kind.data()), kind.size()));
+                });
+                break;
+            case IFLA_XDP:
+                for_each_nested(attribute, [&](const nlattr& nested) {
+                    if (mnl_attr_get_type(&nested) == IFLA_XDP_ATTACHED && payload_of(nested).size() >= 1) {
+                        link.xdp_attached = mnl_attr_get_u8(&nested) != XDP_ATTACHED_NONE;
+                    }
+                });
                 break;
             default: break;
         }
@@ -128,6 +165,15 @@ nlmsghdr& build_get_link_request(std::span<char> buffer, const std::string& ifna
     auto* info = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ifinfomsg)));
     info->ifi_family = AF_UNSPEC;
     mnl_attr_put_strz(&header, IFLA_IFNAME, ifname.c_str());
+    return header;
+}
+
+nlmsghdr& build_get_link_by_index_request(std::span<char> buffer, int index, std::optional<std::int32_t> netnsid) {
+    nlmsghdr& header = start_request(buffer, RTM_GETLINK, 0);
+    auto* info = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ifinfomsg)));
+    info->ifi_family = AF_UNSPEC;
+    info->ifi_index = index;
+    if (netnsid) mnl_attr_put_u32(&header, IFLA_TARGET_NETNSID, static_cast<std::uint32_t>(*netnsid));
     return header;
 }
 

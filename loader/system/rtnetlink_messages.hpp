@@ -24,7 +24,11 @@ struct LinkMessage {
     bool up = false;
     bool running = false;
     std::uint32_t mtu = 0;
-    std::optional<MacAddress> mac;  // IFLA_ADDRESS, when it is 6 bytes
+    std::optional<MacAddress> mac;             // IFLA_ADDRESS, when it is 6 bytes
+    std::string kind;                          // IFLA_LINKINFO's IFLA_INFO_KIND ("veth", "bond", ...); empty: none
+    int peer_index = 0;                        // IFLA_LINK: a veth's peer (0: none given)
+    std::optional<std::int32_t> peer_netnsid;  // IFLA_LINK_NETNSID: the peer is in that namespace
+    bool xdp_attached = false;                 // IFLA_XDP: some XDP program runs on the link
 };
 
 // An RTM_NEWADDR / RTM_DELADDR message for IPv4 or IPv6.
@@ -43,6 +47,9 @@ std::optional<AddressMessage> parse_address_message(const nlmsghdr& message);
 inline constexpr std::size_t request_buffer_size = 256;
 nlmsghdr& build_get_link_request(std::span<char> buffer, const std::string& ifname);
 nlmsghdr& build_link_dump_request(std::span<char> buffer);
+// RTM_GETLINK for one interface by index, in the namespace whose id (as this one numbers it) is
+// `netnsid` (IFLA_TARGET_NETNSID), or in this one.
+nlmsghdr& build_get_link_by_index_request(std::span<char> buffer, int index, std::optional<std::int32_t> netnsid);
 nlmsghdr& build_address_dump_request(std::span<char> buffer, std::uint8_t family);
 
 // How an added address is held (IPv6 only; ignored for removal).

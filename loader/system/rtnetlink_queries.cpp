@@ -22,6 +22,21 @@ LinkMessage query_link(NetlinkSocket& socket, const std::string& ifname) {
     return *link;
 }
 
+LinkMessage query_link(NetlinkSocket& socket, int index, std::optional<std::int32_t> netnsid) {
+    std::array<char, request_buffer_size> buffer{};
+    nlmsghdr& request = build_get_link_by_index_request(buffer, index, netnsid);
+    request.nlmsg_flags |= NLM_F_ACK;
+    std::optional<LinkMessage> link;
+    const int error = socket.request(request, [&](const nlmsghdr& message) {
+        if (auto parsed = parse_link_message(message); parsed && parsed->index == index) link = parsed;
+    });
+    const std::string what = "look up interface index " + std::to_string(index) +
+                             (netnsid ? " in namespace id " + std::to_string(*netnsid) : std::string());
+    if (error != 0) throw_system_error(what + " (RTM_GETLINK)", error);
+    if (!link) throw_system_error(what + " (RTM_GETLINK: no answer)", ENODEV);
+    return *link;
+}
+
 std::vector<InterfacePrefix> query_addresses(NetlinkSocket& socket, int index) {
     std::array<char, request_buffer_size> buffer{};
     nlmsghdr& request = build_address_dump_request(buffer, AF_UNSPEC);

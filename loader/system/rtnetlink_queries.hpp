@@ -16,6 +16,10 @@ namespace xvip {
 // Throws std::system_error naming the interface (ENODEV when there is none of that name).
 LinkMessage query_link(NetlinkSocket& socket, const std::string& ifname);
 
+// The link with `index` in the namespace `netnsid` names (as this one numbers it), or in this one.
+// Throws std::system_error.
+LinkMessage query_link(NetlinkSocket& socket, int index, std::optional<std::int32_t> netnsid);
+
 // Every IPv4 and IPv6 address on interface `index`, in the kernel's order. Throws std::system_error.
 std::vector<InterfacePrefix> query_addresses(NetlinkSocket& socket, int index);
 

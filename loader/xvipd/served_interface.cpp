@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "codec/advert_codec.hpp"
+#include "system/veth_peer.hpp"
 #include "xvipd/daemon.hpp"
 
 namespace xvip {
@@ -216,10 +217,11 @@ void ServedInterface::attach_or_adopt() {
         spdlog::info("{}: adopted the data plane pinned at {} ({} mode)", ifname_, pin_dir.string(),
                      to_string(dataplane_->mode()));
     } else {
+        const auto warn = [](const std::string& w) { spdlog::warn("{}", w); };
         dataplane_.emplace(Dataplane::attach({.ifname = ifname_,
-                                              .mode = settings_.xdp_mode,
+                                              .mode = xdp_mode_for(ifname_, settings_.xdp_mode, warn),
                                               .pin_root = settings_.pin_root,
-                                              .warn = [](const std::string& w) { spdlog::warn("{}", w); }}));
+                                              .warn = warn}));
         spdlog::info("{}: XDP attached in {} mode, every instance standby; pinned at {}", ifname_,
                      to_string(dataplane_->mode()), dataplane_->pin_dir().string());
     }

@@ -271,5 +271,31 @@ TEST_F(DataplaneOnInterface, BadCommandsChangeNothing) {
     EXPECT_EQ(unknown_dev.status.code, 1);
 }
 
+// A veth whose peer runs no XDP program drops the frames a native XDP program bounces back to it:
+// attached natively there, every ARP reply would vanish. Asked for auto, xvipctl (as xvipd) sees
+// the peer and attaches in generic mode, saying why; the client gets its replies.
+TEST_F(DataplaneOnInterface, OnAVethWhosePeerRunsNoXdpAutoAttachesGenericallyAndSaysWhy) {
+    xvipctl_ok({"detach", "--dev", "eth0"});
+    topo->run_checked(topo->bridge_netns(), {"ip", "link", "set", "dev", node().bridge_port, "xdp", "off"});
+
+    const auto attached = xvipctl({"attach", "--dev", "eth0", "--json"});
+    ASSERT_TRUE(attached.success()) << attached.err;
+    EXPECT_EQ(nlohmann::json::parse(attached.out).at("xdp_mode"), "generic") << attached.out;
+    EXPECT_NE(attached.err.find("runs no XDP program"), std::string::npos) << attached.err;
+    EXPECT_NE(attached.err.find("gro on"), std::string::npos) << "names a fix: " << attached.err;
+
+    xvipctl_ok({"vip", "add", "--dev", "eth0", "--vrid", "51", vip4, vip6});
+    set_both({"active", "--lease", "60s"});
+    const auto arp = arping(2);
+    EXPECT_NE(arp.out.find(node().mac), std::string::npos) << "the replies reach the client:\n" << arp.out;
+
+    // Native, asked for explicitly, is done as asked but not silently.
+    xvipctl_ok({"detach", "--dev", "eth0"});
+    const auto native = xvipctl({"attach", "--dev", "eth0", "--xdp-mode", "native", "--json"});
+    ASSERT_TRUE(native.success()) << native.err;
+    EXPECT_EQ(nlohmann::json::parse(native.out).at("xdp_mode"), "native") << native.out;
+    EXPECT_NE(native.err.find("are dropped on their way"), std::string::npos) << native.err;
+}
+
 }  // namespace
 }  // namespace xvip::topo

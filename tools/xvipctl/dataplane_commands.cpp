@@ -18,6 +18,7 @@
 #include "daemon/control_client.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/dataplane.hpp"
+#include "system/veth_peer.hpp"
 #include "xvipctl/command_line.hpp"
 #include "xvipctl/commands.hpp"
 #include "xvipctl/link_holders.hpp"
@@ -84,10 +85,9 @@ int cmd_attach(const std::vector<std::string>& args) {
     const auto p = parse("attach", args, o);
     const auto mode = parse_xdp_mode(p.vm["xdp-mode"].as<std::string>());
     if (!mode) throw UsageError("--xdp-mode takes auto, native or generic");
-    auto dp =
-        Dataplane::attach({.ifname = dev(p), .mode = *mode, .pin_root = pin_root(p), .warn = [](const std::string& w) {
-                               std::fprintf(stderr, "xvipctl attach: warning: %s\n", w.c_str());
-                           }});
+    const auto warn = [](const std::string& w) { std::fprintf(stderr, "xvipctl attach: warning: %s\n", w.c_str()); };
+    auto dp = Dataplane::attach(
+        {.ifname = dev(p), .mode = xdp_mode_for(dev(p), *mode, warn), .pin_root = pin_root(p), .warn = warn});
     say(p,
         {{"attached", dp.ifname()},
          {"ifindex", dp.ifindex()},

@@ -4,6 +4,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -34,6 +35,9 @@ public:
     void attribute(std::uint16_t type, const IpAddress& address) { attribute(type, address.bytes()); }
     void attribute_u32(std::uint16_t type, std::uint32_t value) { mnl_attr_put_u32(header_, type, value); }
     void attribute_string(std::uint16_t type, const char* text) { mnl_attr_put_strz(header_, type, text); }
+    nlattr* begin_nested(std::uint16_t type) { return mnl_attr_nest_start(header_, type); }
+    void end_nested(nlattr* nest) { mnl_attr_nest_end(header_, nest); }
+    void attribute_u8(std::uint16_t type, std::uint8_t value) { mnl_attr_put_u8(header_, type, value); }
     nlmsghdr& header() { return *header_; }
 
 private:
@@ -65,6 +69,52 @@ TEST(ParseLinkMessage, ReadsIndexNameFlagsMtuAndMac) {
     EXPECT_EQ(link->mtu, 1500u);
     ASSERT_TRUE(link->mac);
     EXPECT_EQ(*link->mac, mac);
+}
+
+TEST(ParseLinkMessage, ReadsAVethsKindPeerAndXdp) {
+    Message m = link_message(RTM_NEWLINK, 9, IFF_UP, "veth0");
+    m.attribute_u32(IFLA_LINK, 12);
+    m.attribute_u32(IFLA_LINK_NETNSID, 3);
+    nlattr* info = m.begin_nested(IFLA_LINKINFO);
+    m.attribute_string(IFLA_INFO_KIND, "veth");
+    m.end_nested(info);
+    nlattr* xdp = m.begin_nested(IFLA_XDP);
+    m.attribute_u8(IFLA_XDP_ATTACHED, XDP_ATTACHED_DRV);
+    m.end_nested(xdp);
+    const auto link = parse_link_message(m.header());
+    ASSERT_TRUE(link);
+    EXPECT_EQ(link->kind, "veth");
+    EXPECT_EQ(link->peer_index, 12);
+    ASSERT_TRUE(link->peer_netnsid);
+    EXPECT_EQ(*link->peer_netnsid, 3);
+    EXPECT_TRUE(link->xdp_attached);
+
+    Message plain = link_message(RTM_NEWLINK, 2, IFF_UP, "eth0");
+    nlattr* none = plain.begin_nested(IFLA_XDP);
+    plain.attribute_u8(IFLA_XDP_ATTACHED, XDP_ATTACHED_NONE);
+    plain.end_nested(none);
+    const auto eth = parse_link_message(plain.header());
+    ASSERT_TRUE(eth);
+    EXPECT_EQ(eth->kind, "");
+    EXPECT_EQ(eth->peer_index, 0);
+    EXPECT_FALSE(eth->peer_netnsid);
+    EXPECT_FALSE(eth->xdp_attached);
+}
+
+TEST(BuildGetLinkByIndexRequest, NamesTheIndexAndTheTargetNamespace) {
+    alignas(nlmsghdr) std::array<char, request_buffer_size> buffer{};
+    const nlmsghdr& request = build_get_link_by_index_request(buffer, 12, 3);
+    EXPECT_EQ(request.nlmsg_type, RTM_GETLINK);
+    const auto* info = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(&request));
+    EXPECT_EQ(info->ifi_index, 12);
+    const auto* attribute = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(&request, sizeof(ifinfomsg)));
+    ASSERT_TRUE(
+        mnl_attr_ok(attribute, static_cast<int>(request.nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(sizeof(ifinfomsg)))));
+    EXPECT_EQ(mnl_attr_get_type(attribute), IFLA_TARGET_NETNSID);
+    EXPECT_EQ(mnl_attr_get_u32(attribute), 3u);
+
+    const nlmsghdr& here = build_get_link_by_index_request(buffer, 12, std::nullopt);
+    EXPECT_EQ(here.nlmsg_len, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(ifinfomsg))) << "no target namespace";
 }
 
 TEST(ParseLinkMessage, DownAndDeletedAndNoMac) {
