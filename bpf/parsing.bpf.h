@@ -101,4 +101,27 @@ PARSE_HEADER(parse_nd_lladdr_opt, struct nd_lladdr_opt)
 /* The fixed 20 bytes of an IPv4 header; options, if any, are not parsed (nothing here needs them). */
 PARSE_HEADER(parse_iphdr, struct iphdr)
 
+/* UDP (RFC 768). Defined here: <linux/udp.h> is fine, but the field names differ between libcs. */
+struct udp_header {
+	__be16 source;
+	__be16 dest;
+	__be16 len;
+	__be16 check;
+};
+PARSE_HEADER(parse_udp, struct udp_header)
+
+/* A BFD control packet without authentication (RFC 5880 §4.1). */
+struct bfd_control {
+	__u8 version_diag;	/* version in the top 3 bits */
+	__u8 state_flags;	/* state in the top 2 bits, then P F C A D M */
+	__u8 detect_multiplier;
+	__u8 length;
+	__be32 my_discriminator;
+	__be32 your_discriminator;
+	__be32 desired_min_tx_us;
+	__be32 required_min_rx_us;
+	__be32 required_min_echo_rx_us;
+};
+PARSE_HEADER(parse_bfd_control, struct bfd_control)
+
 #endif /* XVIP_PARSING_BPF_H */

@@ -413,14 +413,111 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 	return vip_traffic(vip6_instance(filter, ip6->daddr.in6_u.u6_addr8));
 }
 
-static __always_inline int handle_ipv4(struct cursor *c)
+#define BFD_VERSION 1
+#define BFD_FLAG_POLL 0x20
+#define BFD_FLAG_FINAL 0x10
+#define BFD_FLAG_AUTH 0x04
+#define BFD_FLAG_MULTIPOINT 0x01
+#define BFD_STATE_ADMIN_DOWN 0
+#define BFD_STATE_DOWN 1
+#define BFD_STATE_INIT 2
+#define BFD_STATE_UP 3
+#define IP_FRAGMENT_BITS 0x3fff /* more fragments, and the offset */
+
+/* RFC 5880 §6.8.6's discard rules, and RFC 5881 §5's TTL of 255, for a packet to instance. */
+static __always_inline int bfd_acceptable(const struct iphdr *ip, const struct udp_header *udp,
+					  const struct bfd_control *bfd, __u32 instance)
+{
+	__u8 state = bfd->state_flags >> 6;
+
+	if (ip->ttl != 255 || bpf_ntohs(udp->len) != sizeof(*udp) + sizeof(*bfd))
+		return 0;
+	if (bfd->version_diag >> 5 != BFD_VERSION || bfd->length != sizeof(*bfd) ||
+	    bfd->detect_multiplier == 0 || bfd->my_discriminator == 0 ||
+	    (bfd->state_flags & (BFD_FLAG_AUTH | BFD_FLAG_MULTIPOINT)))
+		return 0;
+	if (bfd->your_discriminator == 0)
+		return state == BFD_STATE_DOWN || state == BFD_STATE_ADMIN_DOWN;
+	return bfd->your_discriminator == bpf_htonl(xvip_bfd_discriminator(instance));
+}
+
+/*
+ * A BFD control packet to a VIP, on the node active for it: answered in place, one packet back per
+ * packet received, as a session that follows the peer's (RFC 5880 §6.8.6: Down -> Init, Init or
+ * Up -> Up, AdminDown -> Down), at the peer's own rate and multiplier; a Poll is answered with
+ * Final. Addresses swap; the TTL stays 255, so the IP checksum holds; the UDP checksum is 0
+ * (none, which IPv4 allows).
+ */
+static __always_inline int answer_bfd4(struct eth_frame *eth, struct iphdr *ip,
+				       struct udp_header *udp, struct bfd_control *bfd,
+				       __u32 instance)
+{
+	static const __u8 next_state[4] = {BFD_STATE_DOWN, BFD_STATE_INIT, BFD_STATE_UP,
+					   BFD_STATE_UP};
+	const struct xvip_iface *iface = iface_config();
+	__u8 state = bfd->state_flags >> 6;
+	__u8 final = bfd->state_flags & BFD_FLAG_POLL ? BFD_FLAG_FINAL : 0;
+	__be32 addr;
+
+	if (!iface)
+		return verdict(XDP_PASS, COUNTER(tx_aborted));
+	__builtin_memcpy(eth->dst, eth->src, ETH_ALEN);
+	__builtin_memcpy(eth->src, iface->mac, ETH_ALEN);
+	addr = ip->saddr;
+	ip->saddr = ip->daddr;
+	ip->daddr = addr;
+	/* From a source port of the range RFC 5881 §4 sets, one per instance; to the control port
+	 * (both ends of a BFD session send to 3784). */
+	udp->source = bpf_htons(XVIP_BFD_SOURCE_PORT_BASE + (instance & XVIP_BFD_SOURCE_PORT_MASK));
+	udp->dest = bpf_htons(XVIP_BFD_PORT);
+	udp->check = 0;
+
+	bfd->version_diag = BFD_VERSION << 5; /* diag 0: no diagnostic */
+	bfd->state_flags = (__u8)(next_state[state & 3] << 6) | final;
+	bfd->your_discriminator = bfd->my_discriminator;
+	bfd->my_discriminator = bpf_htonl(xvip_bfd_discriminator(instance));
+	bfd->required_min_rx_us = bfd->desired_min_tx_us; /* the rate it sends at is taken */
+	bfd->required_min_echo_rx_us = 0;
+	return verdict(XDP_TX, COUNTER(bfd_reply));
+}
+
+/* UDP to port 3784 of a VIP, unfragmented: a BFD control packet for the instance. Returns -1 when
+ * the frame is not one (it goes the way of other traffic to the VIP). */
+static __always_inline int handle_bfd4(struct eth_frame *eth, struct iphdr *ip, struct cursor *c,
+				       __u32 instance)
+{
+	struct udp_header *udp;
+	struct bfd_control *bfd;
+
+	if (ip->protocol != IPPROTO_UDP || ip->ihl != 5 ||
+	    (ip->frag_off & bpf_htons(IP_FRAGMENT_BITS)))
+		return -1;
+	udp = parse_udp(c);
+	if (!udp || udp->dest != bpf_htons(XVIP_BFD_PORT))
+		return -1;
+	if (instance_role(instance) != XVIP_ROLE_ACTIVE)
+		return verdict(XDP_DROP, COUNTER(bfd_drop_inactive));
+	bfd = parse_bfd_control(c);
+	if (!bfd)
+		return -1; /* too short to be one: nothing is answered from a partial header */
+	if (!bfd_acceptable(ip, udp, bfd, instance))
+		return verdict(XDP_DROP, COUNTER(bfd_invalid));
+	return answer_bfd4(eth, ip, udp, bfd, instance);
+}
+
+static __always_inline int handle_ipv4(struct eth_frame *eth, struct cursor *c)
 {
 	struct iphdr *ip = parse_iphdr(c);
+	__u32 instance;
+	int action;
 
 	/* Options and fragments need no special case: the destination is in the fixed header. */
 	if (!ip || ip->version != 4 || ip->ihl < 5)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
-	return vip_traffic(vip4_instance(ip->daddr));
+	instance = vip4_instance(ip->daddr);
+	if (instance && (action = handle_bfd4(eth, ip, c, instance)) >= 0)
+		return action;
+	return vip_traffic(instance);
 }
 
 SEC("xdp")
@@ -438,7 +535,7 @@ int xvip_xdp(struct xdp_md *ctx)
 	case bpf_htons(ETH_P_ARP):
 		return handle_arp(eth, &c);
 	case bpf_htons(ETH_P_IP):
-		return handle_ipv4(&c);
+		return handle_ipv4(eth, &c);
 	case bpf_htons(ETH_P_IPV6):
 		return handle_ipv6(ctx, eth, &c);
 	default: /* VLAN-tagged frames included: xvip serves the untagged interface */

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 5
+#define XVIP_ABI_VERSION 6
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -222,6 +222,23 @@ struct xvip_iface {
 	struct xvip_subnet4 subnet4[XVIP_MAX_SUBNETS4];
 };
 
+/*
+ * BFD to a VIP (RFC 5880/5881, single hop, UDP port 3784): the node active for the VIP's instance
+ * answers in its XDP program, one control packet back per packet received, while its lease holds;
+ * so a peer's session with the VIP is Up exactly while some node's data plane serves it. The
+ * answer's My Discriminator names the instance, so that the peer's packets after the first can be
+ * checked against it (Your Discriminator).
+ */
+#define XVIP_BFD_PORT 3784
+#define XVIP_BFD_SOURCE_PORT_BASE 49152 /* RFC 5881 §4: answers leave from 49152 + instance */
+#define XVIP_BFD_SOURCE_PORT_MASK 0x3fff
+#define XVIP_BFD_DISCRIMINATOR_BASE 0x58560000u /* "XV" above the instance index */
+
+static inline __u32 xvip_bfd_discriminator(__u32 instance)
+{
+	return XVIP_BFD_DISCRIMINATOR_BASE | instance;
+}
+
 /* One counter per verdict reason; every frame the program sees lands in exactly one. */
 struct xvip_counters {
 	__u64 pass_unparsed;	 /* too short, VLAN-tagged, unknown ethertype, bad IP header */
@@ -239,6 +256,9 @@ struct xvip_counters {
 	__u64 vip_pass_draining; /* other traffic to a VIP, draining */
 	__u64 vip_drop_standby;	 /* other traffic to a VIP, standby (or lease expired) */
 	__u64 tx_aborted; /* a reply could not be built (frame could not be resized): passed */
+	__u64 bfd_reply;	 /* BFD control packet to an active VIP answered, XDP_TX */
+	__u64 bfd_invalid;	 /* BFD to an active VIP that RFC 5880 §6.8.6 / 5881 §5 discard: dropped */
+	__u64 bfd_drop_inactive; /* BFD to a VIP we are not active for: dropped, never answered */
 };
 
 #endif /* XVIP_ABI_H */

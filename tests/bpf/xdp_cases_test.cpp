@@ -340,9 +340,137 @@ std::vector<XdpCase> ipv6_cases() {
     // clang-format on
 }
 
+// BFD control packets (RFC 5880 §4.1), spelled out byte by byte.
+struct BfdFields {
+    std::uint8_t version = 1;
+    std::uint8_t diag = 0;
+    std::uint8_t state = 1;  // Down
+    std::uint8_t flags = 0;  // P F C A D M in the low 6 bits
+    std::uint8_t multiplier = 3;
+    std::uint8_t length = 24;
+    std::uint32_t my = 0x11;
+    std::uint32_t your = 0;
+    std::uint32_t desired_tx = 10'000;
+    std::uint32_t required_rx = 20'000;
+    std::uint32_t echo_rx = 0;
+};
+
+Bytes bfd_bytes(const BfdFields& f) {
+    Bytes b{static_cast<std::uint8_t>(f.version << 5 | f.diag), static_cast<std::uint8_t>(f.state << 6 | f.flags),
+            f.multiplier, f.length};
+    for (const std::uint32_t word : {f.my, f.your, f.desired_tx, f.required_rx, f.echo_rx}) {
+        for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(word >> shift));
+    }
+    return b;
+}
+
+Bytes udp(std::uint16_t source, std::uint16_t dest, const Bytes& payload, std::int32_t length_change = 0) {
+    const auto length = static_cast<std::uint16_t>(8 + payload.size() + length_change);
+    Bytes b{static_cast<std::uint8_t>(source >> 8),
+            static_cast<std::uint8_t>(source),
+            static_cast<std::uint8_t>(dest >> 8),
+            static_cast<std::uint8_t>(dest),
+            static_cast<std::uint8_t>(length >> 8),
+            static_cast<std::uint8_t>(length),
+            0,
+            0};  // no checksum
+    b.insert(b.end(), payload.begin(), payload.end());
+    return b;
+}
+
+constexpr std::uint16_t bfd_port = 3784;
+constexpr std::uint32_t our_discriminator = 0x58560000u | instance4;
+constexpr std::uint16_t our_bfd_source_port = 49152 + instance4;
+
+Bytes bfd_to(const IpAddress& dst, const BfdFields& f, std::uint8_t ttl = 255, std::uint16_t frag = 0,
+             std::int32_t udp_length_change = 0) {
+    return ethernet(node_mac, client_mac, ethertype_ipv4,
+                    ipv4({.src = client4, .dst = dst, .protocol = 17, .ttl = ttl, .frag = frag},
+                         udp(50000, bfd_port, bfd_bytes(f), udp_length_change)));
+}
+
+// The answer the active node's program sends back for a packet from the client.
+Bytes bfd_answer(const BfdFields& f) {
+    return ethernet(client_mac, node_mac, ethertype_ipv4,
+                    ipv4({.src = vip4, .dst = client4, .protocol = 17, .ttl = 255},
+                         udp(our_bfd_source_port, bfd_port, bfd_bytes(f))));
+}
+
+std::vector<XdpCase> bfd_cases() {
+    using S = Situation;
+    const BfdFields down{};
+    BfdFields init{.state = 2, .your = our_discriminator};
+    BfdFields up{.state = 3, .your = our_discriminator};
+    BfdFields up_poll = up;
+    up_poll.flags = 0x20;
+    const auto change = [&](auto edit) {
+        BfdFields f = up;
+        edit(f);
+        return bfd_to(vip4, f);
+    };
+    // The answer follows the client's state one step (Down -> Init -> Up), at its rate.
+    const auto answer = [](std::uint8_t state, std::uint8_t flags = 0) {
+        return bfd_answer({.state = state,
+                           .flags = flags,
+                           .my = our_discriminator,
+                           .your = 0x11,
+                           .desired_tx = 10'000,
+                           .required_rx = 10'000});
+    };
+    const Bytes udp_other_port =
+        ethernet(node_mac, client_mac, ethertype_ipv4,
+                 ipv4({.src = client4, .dst = vip4, .protocol = 17, .ttl = 255}, udp(50000, 53, Bytes(24, 0))));
+    // clang-format off
+    return {
+        {"bfd_down_to_vip_active", S::active, bfd_to(vip4, down), XDP_TX, answer(2), &xvip_counters::bfd_reply},
+        {"bfd_init_to_vip_active", S::active, bfd_to(vip4, init), XDP_TX, answer(3), &xvip_counters::bfd_reply},
+        {"bfd_up_to_vip_active", S::active, bfd_to(vip4, up), XDP_TX, answer(3), &xvip_counters::bfd_reply},
+        {"bfd_poll_is_answered_with_final", S::active, bfd_to(vip4, up_poll), XDP_TX, answer(3, 0x10),
+         &xvip_counters::bfd_reply},
+        {"bfd_admin_down_is_answered_down", S::active, change([](BfdFields& f) { f.state = 0; f.your = 0; }), XDP_TX,
+         answer(1), &xvip_counters::bfd_reply},
+        {"bfd_to_vip_standby", S::standby, bfd_to(vip4, up), XDP_DROP, {}, &xvip_counters::bfd_drop_inactive},
+        {"bfd_to_vip_draining", S::draining, bfd_to(vip4, up), XDP_DROP, {}, &xvip_counters::bfd_drop_inactive},
+        {"bfd_to_vip_lease_expired", S::active_lease_expired, bfd_to(vip4, up), XDP_DROP, {},
+         &xvip_counters::bfd_drop_inactive},
+        {"bfd_ttl_254", S::active, bfd_to(vip4, up, 254), XDP_DROP, {}, &xvip_counters::bfd_invalid},
+        {"bfd_version_0", S::active, change([](BfdFields& f) { f.version = 0; }), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
+        {"bfd_length_23", S::active, change([](BfdFields& f) { f.length = 23; }), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
+        {"bfd_length_26", S::active, change([](BfdFields& f) { f.length = 26; }), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
+        {"bfd_detect_multiplier_0", S::active, change([](BfdFields& f) { f.multiplier = 0; }), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
+        {"bfd_my_discriminator_0", S::active, change([](BfdFields& f) { f.my = 0; }), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
+        {"bfd_your_discriminator_0_while_up", S::active, change([](BfdFields& f) { f.your = 0; }), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
+        {"bfd_your_discriminator_of_another_session", S::active, change([](BfdFields& f) { f.your = 0x58560000u | 52; }),
+         XDP_DROP, {}, &xvip_counters::bfd_invalid},
+        {"bfd_authentication_bit", S::active, change([](BfdFields& f) { f.flags = 0x04; }), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
+        {"bfd_multipoint_bit", S::active, change([](BfdFields& f) { f.flags = 0x01; }), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
+        {"bfd_udp_length_past_the_packet", S::active, bfd_to(vip4, up, 255, 0, 8), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
+        {"bfd_udp_length_short_of_the_packet", S::active, bfd_to(vip4, up, 255, 0, -4), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
+        {"bfd_fragment_is_vip_traffic", S::active, bfd_to(vip4, up, 255, 0x2000), XDP_PASS, {},
+         &xvip_counters::vip_pass_active},
+        {"udp_to_another_port_of_vip_active", S::active, udp_other_port, XDP_PASS, {},
+         &xvip_counters::vip_pass_active},
+        {"udp_to_another_port_of_vip_standby", S::standby, udp_other_port, XDP_DROP, {},
+         &xvip_counters::vip_drop_standby},
+        {"bfd_to_an_address_that_is_no_vip", S::active, bfd_to(ip("192.0.2.1"), up), XDP_PASS, {},
+         &xvip_counters::pass_not_vip},
+    };
+    // clang-format on
+}
+
 std::vector<XdpCase> all_cases() {
     std::vector<XdpCase> all;
-    for (auto part : {arp_cases, ipv4_cases, ipv6_cases}) {
+    for (auto part : {arp_cases, ipv4_cases, ipv6_cases, bfd_cases}) {
         auto cases = part();
         all.insert(all.end(), cases.begin(), cases.end());
     }
