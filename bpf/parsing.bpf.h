@@ -112,8 +112,8 @@ PARSE_HEADER(parse_udp, struct udp_header)
 
 /* A BFD control packet without authentication (RFC 5880 §4.1). */
 struct bfd_control {
-	__u8 version_diag;	/* version in the top 3 bits */
-	__u8 state_flags;	/* state in the top 2 bits, then P F C A D M */
+	__u8 version_diag; /* version in the top 3 bits */
+	__u8 state_flags;  /* state in the top 2 bits, then P F C A D M */
 	__u8 detect_multiplier;
 	__u8 length;
 	__be32 my_discriminator;

@@ -384,6 +384,158 @@ static __always_inline int skip_ext_headers(struct cursor *c, __u8 nexthdr)
 	return nexthdr;
 }
 
+#define BFD_VERSION 1
+#define BFD_FLAG_POLL 0x20
+#define BFD_FLAG_FINAL 0x10
+#define BFD_FLAG_AUTH 0x04
+#define BFD_FLAG_MULTIPOINT 0x01
+#define BFD_STATE_ADMIN_DOWN 0
+#define BFD_STATE_DOWN 1
+#define BFD_STATE_INIT 2
+#define BFD_STATE_UP 3
+#define BFD_UDP_LEN (sizeof(struct udp_header) + sizeof(struct bfd_control))
+#define IP_FRAGMENT_BITS 0x3fff /* more fragments, and the offset */
+
+/* The UDP header and control packet at the cursor when the datagram is one to the BFD port, whole;
+ * 0 when it is, -1 when it is not (then it goes the way of other traffic to the VIP: a frame too
+ * short to hold a control packet is never answered from a partial header). */
+static __always_inline int parse_bfd(struct cursor *c, struct udp_header **udp,
+				     struct bfd_control **bfd)
+{
+	*udp = parse_udp(c);
+	if (!*udp || (*udp)->dest != bpf_htons(XVIP_BFD_PORT))
+		return -1;
+	*bfd = parse_bfd_control(c);
+	return *bfd ? 0 : -1;
+}
+
+/* RFC 5880 §6.8.6's discard rules, and RFC 5881 §5's TTL (hop limit) of 255, for a packet to
+ * instance. */
+static __always_inline int bfd_acceptable(__u8 ttl, const struct udp_header *udp,
+					  const struct bfd_control *bfd, __u32 instance)
+{
+	__u8 state = bfd->state_flags >> 6;
+
+	if (ttl != 255 || udp->len != bpf_htons(BFD_UDP_LEN))
+		return 0;
+	if (bfd->version_diag >> 5 != BFD_VERSION || bfd->length != sizeof(*bfd) ||
+	    bfd->detect_multiplier == 0 || bfd->my_discriminator == 0 ||
+	    (bfd->state_flags & (BFD_FLAG_AUTH | BFD_FLAG_MULTIPOINT)))
+		return 0;
+	if (bfd->your_discriminator == 0)
+		return state == BFD_STATE_DOWN || state == BFD_STATE_ADMIN_DOWN;
+	return bfd->your_discriminator == bpf_htonl(xvip_bfd_discriminator(instance));
+}
+
+/*
+ * The answer to a control packet, in place: a session that follows the sender's (RFC 5880 §6.8.6:
+ * Down -> Init, Init or Up -> Up, AdminDown -> Down), one packet back per packet received, at the
+ * sender's own rate and multiplier; a Poll is answered with Final. To the sender's port 3784 from
+ * a source port of the range RFC 5881 §4 sets, one per instance.
+ */
+static __always_inline void bfd_answer(struct udp_header *udp, struct bfd_control *bfd,
+				       __u32 instance)
+{
+	static const __u8 next_state[4] = {BFD_STATE_DOWN, BFD_STATE_INIT, BFD_STATE_UP,
+					   BFD_STATE_UP};
+	__u8 state = bfd->state_flags >> 6;
+	__u8 final = bfd->state_flags & BFD_FLAG_POLL ? BFD_FLAG_FINAL : 0;
+
+	udp->source = bpf_htons(XVIP_BFD_SOURCE_PORT_BASE + (instance & XVIP_BFD_SOURCE_PORT_MASK));
+	udp->dest = bpf_htons(XVIP_BFD_PORT);
+	udp->check = 0;
+	bfd->version_diag = BFD_VERSION << 5; /* diag 0: no diagnostic */
+	bfd->state_flags = (__u8)(next_state[state & 3] << 6) | final;
+	bfd->your_discriminator = bfd->my_discriminator;
+	bfd->my_discriminator = bpf_htonl(xvip_bfd_discriminator(instance));
+	bfd->required_min_rx_us = bfd->desired_min_tx_us; /* the rate it sends at is taken */
+	bfd->required_min_echo_rx_us = 0;
+}
+
+/* A node not active for the instance answers nothing; the active one answers a valid packet. */
+static __always_inline int bfd_verdict(__u32 instance, __u8 ttl, const struct udp_header *udp,
+				       const struct bfd_control *bfd)
+{
+	if (instance_role(instance) != XVIP_ROLE_ACTIVE)
+		return verdict(XDP_DROP, COUNTER(bfd_drop_inactive));
+	if (!bfd_acceptable(ttl, udp, bfd, instance))
+		return verdict(XDP_DROP, COUNTER(bfd_invalid));
+	return XDP_TX;
+}
+
+/* BFD to an IPv4 VIP (unfragmented, no options): -1 when the frame is not that. The IP addresses
+ * swap and the TTL stays 255, so the header checksum holds; the UDP checksum is 0 (none, which
+ * IPv4 allows). */
+static __always_inline int handle_bfd4(struct eth_frame *eth, struct iphdr *ip, struct cursor *c,
+				       __u32 instance)
+{
+	const struct xvip_iface *iface;
+	struct udp_header *udp;
+	struct bfd_control *bfd;
+	__be32 addr;
+	int action;
+
+	if (ip->protocol != IPPROTO_UDP || ip->ihl != 5 ||
+	    (ip->frag_off & bpf_htons(IP_FRAGMENT_BITS)) || parse_bfd(c, &udp, &bfd))
+		return -1;
+	action = bfd_verdict(instance, ip->ttl, udp, bfd);
+	if (action != XDP_TX)
+		return action;
+	if (is_multicast_mac(eth->src) || ip->saddr == 0 || arp_sender_unreachable(ip->saddr))
+		return verdict(XDP_DROP, COUNTER(bfd_invalid)); /* no answer to a non-host */
+	iface = iface_config();
+	if (!iface)
+		return verdict(XDP_PASS, COUNTER(tx_aborted));
+	__builtin_memcpy(eth->dst, eth->src, ETH_ALEN);
+	__builtin_memcpy(eth->src, iface->mac, ETH_ALEN);
+	addr = ip->saddr;
+	ip->saddr = ip->daddr;
+	ip->daddr = addr;
+	bfd_answer(udp, bfd, instance);
+	return verdict(XDP_TX, COUNTER(bfd_reply));
+}
+
+/* BFD to an IPv6 VIP (no extension headers): -1 when the frame is not that. The UDP checksum,
+ * which IPv6 requires, is computed afresh over the pseudo-header and the datagram. */
+static __always_inline int handle_bfd6(struct eth_frame *eth, struct ipv6hdr *ip6, struct cursor *c,
+				       __u32 instance)
+{
+	const struct xvip_iface *iface;
+	struct udp_header *udp;
+	struct bfd_control *bfd;
+	struct in6_addr addr;
+	__s64 sum;
+	int action;
+
+	if (ip6->nexthdr != IPPROTO_UDP || parse_bfd(c, &udp, &bfd))
+		return -1;
+	action = bfd_verdict(instance, ip6->hop_limit, udp, bfd);
+	if (action != XDP_TX)
+		return action;
+	if (is_multicast_mac(eth->src) || ip6->saddr.in6_u.u6_addr8[0] == 0xff ||
+	    ipv6_is_unspecified(&ip6->saddr))
+		return verdict(XDP_DROP, COUNTER(bfd_invalid)); /* no answer to a non-host */
+	iface = iface_config();
+	if (!iface)
+		return verdict(XDP_PASS, COUNTER(tx_aborted));
+	__builtin_memcpy(eth->dst, eth->src, ETH_ALEN);
+	__builtin_memcpy(eth->src, iface->mac, ETH_ALEN);
+	__builtin_memcpy(&addr, &ip6->saddr, sizeof(addr));
+	__builtin_memcpy(&ip6->saddr, &ip6->daddr, sizeof(addr));
+	__builtin_memcpy(&ip6->daddr, &addr, sizeof(addr));
+	bfd_answer(udp, bfd, instance);
+	/* RFC 8200 §8.1: source and destination (contiguous in the header), the upper-layer length
+	 * and next header, then the datagram. */
+	sum = bpf_csum_diff(0, 0, (__be32 *)&ip6->saddr, 32, 0);
+	sum = bpf_csum_diff(0, 0, (__be32 *)udp, BFD_UDP_LEN, (__u32)sum);
+	if (sum < 0)
+		return verdict(XDP_PASS, COUNTER(tx_aborted));
+	udp->check = csum_fold((__u64)sum + bpf_htons(BFD_UDP_LEN + IPPROTO_UDP));
+	if (!udp->check)
+		udp->check = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
+	return verdict(XDP_TX, COUNTER(bfd_reply));
+}
+
 static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth, struct cursor *c)
 {
 	struct ipv6hdr *ip6 = parse_ipv6hdr(c);
@@ -392,6 +544,7 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 	struct ns_origin origin;
 	const struct xvip_vip_filter *filter = vip_filter();
 	__u32 instance;
+	int action;
 
 	if (!ip6 || ip6->version != 6)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
@@ -410,99 +563,10 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 			return verdict(XDP_PASS, COUNTER(ns_invalid));
 		return send_na(ctx, &origin);
 	}
-	return vip_traffic(vip6_instance(filter, ip6->daddr.in6_u.u6_addr8));
-}
-
-#define BFD_VERSION 1
-#define BFD_FLAG_POLL 0x20
-#define BFD_FLAG_FINAL 0x10
-#define BFD_FLAG_AUTH 0x04
-#define BFD_FLAG_MULTIPOINT 0x01
-#define BFD_STATE_ADMIN_DOWN 0
-#define BFD_STATE_DOWN 1
-#define BFD_STATE_INIT 2
-#define BFD_STATE_UP 3
-#define IP_FRAGMENT_BITS 0x3fff /* more fragments, and the offset */
-
-/* RFC 5880 §6.8.6's discard rules, and RFC 5881 §5's TTL of 255, for a packet to instance. */
-static __always_inline int bfd_acceptable(const struct iphdr *ip, const struct udp_header *udp,
-					  const struct bfd_control *bfd, __u32 instance)
-{
-	__u8 state = bfd->state_flags >> 6;
-
-	if (ip->ttl != 255 || bpf_ntohs(udp->len) != sizeof(*udp) + sizeof(*bfd))
-		return 0;
-	if (bfd->version_diag >> 5 != BFD_VERSION || bfd->length != sizeof(*bfd) ||
-	    bfd->detect_multiplier == 0 || bfd->my_discriminator == 0 ||
-	    (bfd->state_flags & (BFD_FLAG_AUTH | BFD_FLAG_MULTIPOINT)))
-		return 0;
-	if (bfd->your_discriminator == 0)
-		return state == BFD_STATE_DOWN || state == BFD_STATE_ADMIN_DOWN;
-	return bfd->your_discriminator == bpf_htonl(xvip_bfd_discriminator(instance));
-}
-
-/*
- * A BFD control packet to a VIP, on the node active for it: answered in place, one packet back per
- * packet received, as a session that follows the peer's (RFC 5880 §6.8.6: Down -> Init, Init or
- * Up -> Up, AdminDown -> Down), at the peer's own rate and multiplier; a Poll is answered with
- * Final. Addresses swap; the TTL stays 255, so the IP checksum holds; the UDP checksum is 0
- * (none, which IPv4 allows).
- */
-static __always_inline int answer_bfd4(struct eth_frame *eth, struct iphdr *ip,
-				       struct udp_header *udp, struct bfd_control *bfd,
-				       __u32 instance)
-{
-	static const __u8 next_state[4] = {BFD_STATE_DOWN, BFD_STATE_INIT, BFD_STATE_UP,
-					   BFD_STATE_UP};
-	const struct xvip_iface *iface = iface_config();
-	__u8 state = bfd->state_flags >> 6;
-	__u8 final = bfd->state_flags & BFD_FLAG_POLL ? BFD_FLAG_FINAL : 0;
-	__be32 addr;
-
-	if (!iface)
-		return verdict(XDP_PASS, COUNTER(tx_aborted));
-	__builtin_memcpy(eth->dst, eth->src, ETH_ALEN);
-	__builtin_memcpy(eth->src, iface->mac, ETH_ALEN);
-	addr = ip->saddr;
-	ip->saddr = ip->daddr;
-	ip->daddr = addr;
-	/* From a source port of the range RFC 5881 §4 sets, one per instance; to the control port
-	 * (both ends of a BFD session send to 3784). */
-	udp->source = bpf_htons(XVIP_BFD_SOURCE_PORT_BASE + (instance & XVIP_BFD_SOURCE_PORT_MASK));
-	udp->dest = bpf_htons(XVIP_BFD_PORT);
-	udp->check = 0;
-
-	bfd->version_diag = BFD_VERSION << 5; /* diag 0: no diagnostic */
-	bfd->state_flags = (__u8)(next_state[state & 3] << 6) | final;
-	bfd->your_discriminator = bfd->my_discriminator;
-	bfd->my_discriminator = bpf_htonl(xvip_bfd_discriminator(instance));
-	bfd->required_min_rx_us = bfd->desired_min_tx_us; /* the rate it sends at is taken */
-	bfd->required_min_echo_rx_us = 0;
-	return verdict(XDP_TX, COUNTER(bfd_reply));
-}
-
-/* UDP to port 3784 of a VIP, unfragmented: a BFD control packet for the instance. Returns -1 when
- * the frame is not one (it goes the way of other traffic to the VIP). */
-static __always_inline int handle_bfd4(struct eth_frame *eth, struct iphdr *ip, struct cursor *c,
-				       __u32 instance)
-{
-	struct udp_header *udp;
-	struct bfd_control *bfd;
-
-	if (ip->protocol != IPPROTO_UDP || ip->ihl != 5 ||
-	    (ip->frag_off & bpf_htons(IP_FRAGMENT_BITS)))
-		return -1;
-	udp = parse_udp(c);
-	if (!udp || udp->dest != bpf_htons(XVIP_BFD_PORT))
-		return -1;
-	if (instance_role(instance) != XVIP_ROLE_ACTIVE)
-		return verdict(XDP_DROP, COUNTER(bfd_drop_inactive));
-	bfd = parse_bfd_control(c);
-	if (!bfd)
-		return -1; /* too short to be one: nothing is answered from a partial header */
-	if (!bfd_acceptable(ip, udp, bfd, instance))
-		return verdict(XDP_DROP, COUNTER(bfd_invalid));
-	return answer_bfd4(eth, ip, udp, bfd, instance);
+	instance = vip6_instance(filter, ip6->daddr.in6_u.u6_addr8);
+	if (instance && (action = handle_bfd6(eth, ip6, c, instance)) >= 0)
+		return action;
+	return vip_traffic(instance);
 }
 
 static __always_inline int handle_ipv4(struct eth_frame *eth, struct cursor *c)

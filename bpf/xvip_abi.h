@@ -256,8 +256,8 @@ struct xvip_counters {
 	__u64 vip_pass_draining; /* other traffic to a VIP, draining */
 	__u64 vip_drop_standby;	 /* other traffic to a VIP, standby (or lease expired) */
 	__u64 tx_aborted; /* a reply could not be built (frame could not be resized): passed */
-	__u64 bfd_reply;	 /* BFD control packet to an active VIP answered, XDP_TX */
-	__u64 bfd_invalid;	 /* BFD to an active VIP that RFC 5880 §6.8.6 / 5881 §5 discard: dropped */
+	__u64 bfd_reply;  /* BFD control packet to an active VIP answered, XDP_TX */
+	__u64 bfd_invalid; /* BFD to an active VIP that RFC 5880 §6.8.6 / 5881 §5 discard: dropped */
 	__u64 bfd_drop_inactive; /* BFD to a VIP we are not active for: dropped, never answered */
 };
 

@@ -396,6 +396,65 @@ Bytes bfd_answer(const BfdFields& f) {
                          udp(our_bfd_source_port, bfd_port, bfd_bytes(f))));
 }
 
+// A UDP datagram over IPv6 with its checksum (RFC 8200 §8.1), computed by the reference oracle.
+Bytes udp6(const IpAddress& src, const IpAddress& dst, std::uint16_t source, std::uint16_t dest, const Bytes& payload) {
+    Bytes datagram = udp(source, dest, payload);
+    Bytes pseudo;
+    for (const auto& a : {src, dst}) pseudo.insert(pseudo.end(), a.bytes().begin(), a.bytes().end());
+    const auto length = static_cast<std::uint32_t>(datagram.size());
+    for (const std::uint32_t word : {length, std::uint32_t{17}}) {
+        for (int shift = 24; shift >= 0; shift -= 8) pseudo.push_back(static_cast<std::uint8_t>(word >> shift));
+    }
+    pseudo.insert(pseudo.end(), datagram.begin(), datagram.end());
+    std::uint16_t sum = reference_checksum(pseudo);
+    if (sum == 0) sum = 0xffff;
+    datagram[6] = static_cast<std::uint8_t>(sum >> 8);
+    datagram[7] = static_cast<std::uint8_t>(sum);
+    return datagram;
+}
+
+constexpr std::uint32_t our_discriminator6 = 0x58560000u | instance6;
+
+Bytes bfd6_to(const IpAddress& dst, const BfdFields& f, std::uint8_t hop_limit = 255, const IpAddress& src = client6) {
+    return ethernet(node_mac, client_mac, ethertype_ipv6,
+                    ipv6(src, dst, 17, hop_limit, udp6(src, dst, 50000, bfd_port, bfd_bytes(f))));
+}
+
+std::vector<XdpCase> bfd6_cases() {
+    using S = Situation;
+    const BfdFields down{};
+    const BfdFields up{.state = 3, .your = our_discriminator6};
+    const auto answer = [](std::uint8_t state) {
+        const std::uint16_t source = 49152 + (instance6 & 0x3fff);
+        return ethernet(client_mac, node_mac, ethertype_ipv6,
+                        ipv6(vip6, client6, 17, 255,
+                             udp6(vip6, client6, source, bfd_port,
+                                  bfd_bytes({.state = state,
+                                             .my = our_discriminator6,
+                                             .your = 0x11,
+                                             .desired_tx = 10'000,
+                                             .required_rx = 10'000}))));
+    };
+    Bytes behind_options = ethernet(node_mac, client_mac, ethertype_ipv6, ipv6(client6, vip6, 60, 255, [&] {
+                                        Bytes b{17, 0, 1, 4, 0, 0, 0, 0};  // destination options: PadN
+                                        const Bytes d = udp6(client6, vip6, 50000, bfd_port, bfd_bytes(up));
+                                        b.insert(b.end(), d.begin(), d.end());
+                                        return b;
+                                    }()));
+    // clang-format off
+    return {
+        {"bfd6_down_to_vip_active", S::active, bfd6_to(vip6, down), XDP_TX, answer(2), &xvip_counters::bfd_reply},
+        {"bfd6_up_to_vip_active", S::active, bfd6_to(vip6, up), XDP_TX, answer(3), &xvip_counters::bfd_reply},
+        {"bfd6_to_vip_standby", S::standby, bfd6_to(vip6, up), XDP_DROP, {}, &xvip_counters::bfd_drop_inactive},
+        {"bfd6_hop_limit_64", S::active, bfd6_to(vip6, up, 64), XDP_DROP, {}, &xvip_counters::bfd_invalid},
+        {"bfd6_from_unspecified_address", S::active, bfd6_to(vip6, down, 255, ip("::")), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
+        {"bfd6_behind_an_extension_header_is_vip_traffic", S::active, behind_options, XDP_PASS, {},
+         &xvip_counters::vip_pass_active},
+    };
+    // clang-format on
+}
+
 std::vector<XdpCase> bfd_cases() {
     using S = Situation;
     const BfdFields down{};
@@ -464,13 +523,15 @@ std::vector<XdpCase> bfd_cases() {
          &xvip_counters::vip_drop_standby},
         {"bfd_to_an_address_that_is_no_vip", S::active, bfd_to(ip("192.0.2.1"), up), XDP_PASS, {},
          &xvip_counters::pass_not_vip},
+        {"bfd_from_a_multicast_mac", S::active, with_byte(bfd_to(vip4, up), 6, 0x01), XDP_DROP, {},
+         &xvip_counters::bfd_invalid},
     };
     // clang-format on
 }
 
 std::vector<XdpCase> all_cases() {
     std::vector<XdpCase> all;
-    for (auto part : {arp_cases, ipv4_cases, ipv6_cases, bfd_cases}) {
+    for (auto part : {arp_cases, ipv4_cases, ipv6_cases, bfd_cases, bfd6_cases}) {
         auto cases = part();
         all.insert(all.end(), cases.begin(), cases.end());
     }
