@@ -406,6 +406,27 @@ TEST_F(VrrpInstanceTest, ADemotionEventReadsTheAdvertAtOnce) {
     EXPECT_EQ(word, StateWord::standby());
 }
 
+// The ring buffer's event can come a moment before the advert reaches the socket. An advert timer
+// that fires in between (within the 10 ms grace) must not take the word back.
+TEST_F(VrrpInstanceTest, ADemotionEventAheadOfItsAdvertIsNotTakenBackByATimerInTheGrace) {
+    start_master();
+    ASSERT_FALSE(node.adverts.empty());
+    const auto next_advert = node.adverts.back().at + 1s;
+    timers.run_until(next_advert - 2ms);
+    node.kernel_demotes();
+    const auto demoted_at = timers.now();
+    node.instance().data_plane_demoted();  // the socket is still empty
+    timers.run_until(next_advert + 1ms);   // the advert timer fires, 2 ms after the demotion
+    EXPECT_EQ(word.role, XdpRole::standby) << "taken back before the advert could arrive";
+    node.hear(250);  // here it is
+    EXPECT_EQ(node.instance().state(), State::backup);
+    for (const auto& w : node.writes) {
+        if (w.at >= demoted_at) {
+            EXPECT_NE(w.word.role, XdpRole::active);
+        }
+    }
+}
+
 // An event about a word the daemon has written again since (a stale one) changes nothing.
 TEST_F(VrrpInstanceTest, AStaleDemotionEventChangesNothing) {
     start_master();
