@@ -81,6 +81,22 @@ struct ipv6_ext_start {
 #define ND_OPT_SOURCE_LLADDR 1
 #define ND_OPT_TARGET_LLADDR 2
 
+/* The VRRP header shared by v2 and v3 (RFC 3768 §5.1, RFC 5798 §5.1); the addresses follow, then,
+ * in v2 only, 8 bytes of authentication data. */
+struct vrrp_hdr {
+	__u8 version_type; /* version << 4 | type */
+	__u8 vrid;
+	__u8 priority;
+	__u8 count;
+	__u8 v2_auth_type; /* v3: 4 reserved bits and the top of the 12-bit interval */
+	__u8 v2_interval;  /* v3: the rest of the interval, in centiseconds */
+	__be16 checksum;
+};
+
+#define VRRP_PROTOCOL 112
+#define VRRP_TYPE_ADVERT 1
+#define VRRP_V2_AUTH_DATA 8
+
 #define PARSE_HEADER(name, type)                            \
 	static __always_inline type *name(struct cursor *c) \
 	{                                                   \
@@ -97,6 +113,7 @@ PARSE_HEADER(parse_ipv6hdr, struct ipv6hdr)
 PARSE_HEADER(parse_icmp6_base, struct icmp6_base)
 PARSE_HEADER(parse_nd_body, struct nd_msg_body)
 PARSE_HEADER(parse_nd_lladdr_opt, struct nd_lladdr_opt)
+PARSE_HEADER(parse_vrrp, struct vrrp_hdr)
 
 /* The fixed 20 bytes of an IPv4 header; options, if any, are not parsed (nothing here needs them). */
 PARSE_HEADER(parse_iphdr, struct iphdr)

@@ -105,6 +105,28 @@ static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) == 0;
 }
 
+/* Tells xvipd (ring buffer xvip_events). A full ring loses the event, never the frame: xvipd still
+ * learns of a demotion when its renewal of the word fails, and of a conflict at the next one. */
+static __always_inline void report(__u32 kind, __u32 instance)
+{
+	struct xvip_event event = {.kind = kind, .instance = instance};
+
+	bpf_ringbuf_output(&xvip_events, &event, sizeof(event), 0);
+}
+
+/* Another MAC claims a VIP of an instance we are active for: xvipd re-announces at once. At most
+ * one event per instance per XVIP_CONFLICT_INTERVAL_NS, however many claims arrive. */
+static __always_inline void report_conflict(__u32 instance)
+{
+	struct xvip_guard *guard = bpf_map_lookup_elem(&xvip_guard, &instance);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!guard || now - guard->conflict_ns < XVIP_CONFLICT_INTERVAL_NS)
+		return;
+	guard->conflict_ns = now;
+	report(XVIP_EVENT_CONFLICT, instance);
+}
+
 /* Traffic addressed to a VIP (instance 0: to none) that is not ARP/ND: only a standby stops it. */
 static __always_inline int vip_traffic(__u32 instance)
 {
@@ -165,8 +187,12 @@ static __always_inline int handle_arp(struct eth_frame *eth, struct cursor *c)
 	 * active for that VIP it means someone else claims it too. */
 	instance = vip4_instance(arp->spa);
 	if (instance) {
-		if (instance_role(instance) == XVIP_ROLE_ACTIVE)
+		iface = iface_config();
+		if (instance_role(instance) == XVIP_ROLE_ACTIVE && iface &&
+		    !mac_equal(arp->sha, iface->mac)) {
+			report_conflict(instance);
 			return verdict(XDP_PASS, COUNTER(arp_conflict));
+		}
 		return verdict(XDP_PASS, COUNTER(arp_pass_from_vip));
 	}
 
@@ -536,6 +562,121 @@ static __always_inline int handle_bfd6(struct eth_frame *eth, struct ipv6hdr *ip
 	return verdict(XDP_TX, COUNTER(bfd_reply));
 }
 
+/* Whether `theirs` is the higher address, both in network byte order, `words` 32-bit words long
+ * (RFC 5798 §6.4.3: at equal priority the higher primary address wins). */
+static __always_inline int address_higher(const __u8 *theirs, const __u8 *ours, int words)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		__u32 a, b;
+
+		if (i >= words)
+			break;
+		a = bpf_ntohl(((const __u32 *)theirs)[i]);
+		b = bpf_ntohl(((const __u32 *)ours)[i]);
+		if (a != b)
+			return a > b;
+	}
+	return 0;
+}
+
+/* The instance's word goes from active to standby, by compare-and-swap: a renewal that user space
+ * stores meanwhile makes the swap fail, and it is tried again on the renewed word (user space's
+ * own renewal is a compare-and-swap against the word it last wrote, so it never overwrites this
+ * one unseen). Returns 1 when this advert demoted it. */
+static __always_inline int demote(__u32 instance)
+{
+	__u64 *word = bpf_map_lookup_elem(&xvip_state, &instance);
+	int i;
+
+	if (!word)
+		return 0;
+#pragma unroll
+	for (i = 0; i < 2; i++) {
+		__u64 old = *(volatile __u64 *)word;
+
+		if (xvip_effective_role(old, bpf_jiffies64()) != XVIP_ROLE_ACTIVE)
+			return 0;
+		if (__sync_val_compare_and_swap(word, old, xvip_state_word(XVIP_ROLE_STANDBY, 0)) ==
+		    old) {
+			report(XVIP_EVENT_OUTRANKED, instance);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A VRRP message (cursor on it, `length` bytes by its IP header) from `source`. When it is an
+ * advert for an instance this node is active for, one the daemon would accept as far as is cheap
+ * to check here (hop limit 255, version, type, lengths, and for v2 the authentication and the
+ * interval), and it outranks us as RFC 5798 §6.4.3 says a master must yield to (a higher
+ * priority, or the same one from a higher primary address; priority 0 is a resignation), the
+ * instance goes standby now, in the kernel, not when the daemon next runs. The advert always
+ * passes: the daemon must read it. */
+static __always_inline int handle_vrrp(enum xvip_family_slot slot, __u8 ttl, const __u8 *source,
+				       struct cursor *c, __u32 length)
+{
+	struct vrrp_hdr *v = parse_vrrp(c);
+	const struct xvip_guard *guard;
+	__u32 addr_len = slot == XVIP_SLOT_IPV4 ? 4 : 16;
+	__u32 instance, expected;
+	__u8 version;
+
+	if (!v || ttl != 255 || (v->version_type & 0xf) != VRRP_TYPE_ADVERT || v->vrid == 0 ||
+	    v->count == 0)
+		return verdict(XDP_PASS, COUNTER(pass_not_vip));
+	version = v->version_type >> 4;
+	instance = xvip_instance_index(slot, v->vrid);
+	guard = bpf_map_lookup_elem(&xvip_guard, &instance);
+	if (!guard || guard->priority == 0 || guard->version != version ||
+	    (version == 2 && slot != XVIP_SLOT_IPV4))
+		return verdict(XDP_PASS, COUNTER(pass_not_vip));
+	expected = sizeof(*v) + (__u32)v->count * addr_len + (version == 2 ? VRRP_V2_AUTH_DATA : 0);
+	if (length != expected || (void *)v + expected > c->end)
+		return verdict(XDP_PASS, COUNTER(pass_not_vip));
+	if (version == 2) {
+		const __u8 *auth = (const __u8 *)(v + 1) + (__u32)v->count * 4;
+		int i;
+
+		if (v->v2_auth_type != guard->auth_type || v->v2_interval != guard->interval_s ||
+		    (void *)(auth + VRRP_V2_AUTH_DATA) > c->end)
+			return verdict(XDP_PASS, COUNTER(pass_not_vip));
+		if (guard->auth_type == 1) {
+#pragma unroll
+			for (i = 0; i < VRRP_V2_AUTH_DATA; i++) {
+				if (auth[i] != guard->auth_data[i])
+					return verdict(XDP_PASS, COUNTER(pass_not_vip));
+			}
+		}
+	} else if (((v->v2_auth_type & 0xf) | v->v2_interval) == 0) {
+		return verdict(XDP_PASS, COUNTER(pass_not_vip)); /* interval 0 */
+	}
+	if (v->priority == 0 || v->priority < guard->priority ||
+	    (v->priority == guard->priority &&
+	     !address_higher(source, guard->primary, (int)addr_len / 4)))
+		return verdict(XDP_PASS, COUNTER(pass_not_vip));
+	if (!demote(instance))
+		return verdict(XDP_PASS, COUNTER(pass_not_vip));
+	return verdict(XDP_PASS, COUNTER(vrrp_outranked));
+}
+
+/* A neighbour advertisement for a VIP: from another MAC, while we are active for it, another node
+ * claims it (the IPv6 counterpart of a gratuitous ARP); xvipd re-announces. */
+static __always_inline int handle_na(struct eth_frame *eth, struct ipv6hdr *ip6, __u32 instance,
+				     const struct xvip_vip_filter *filter)
+{
+	const struct xvip_iface *iface = iface_config();
+
+	if (ip6->nexthdr == IPPROTO_ICMPV6 && ip6->hop_limit == 255 && iface &&
+	    !mac_equal(eth->src, iface->mac) && instance_role(instance) == XVIP_ROLE_ACTIVE) {
+		report_conflict(instance);
+		return verdict(XDP_PASS, COUNTER(na_conflict));
+	}
+	return vip_traffic(vip6_instance(filter, ip6->daddr.in6_u.u6_addr8));
+}
+
 static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth, struct cursor *c)
 {
 	struct ipv6hdr *ip6 = parse_ipv6hdr(c);
@@ -548,13 +689,19 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 
 	if (!ip6 || ip6->version != 6)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
+	/* VRRP adverts carry no extension headers and never go to a VIP. */
+	if (ip6->nexthdr == VRRP_PROTOCOL && !vip6_instance(filter, ip6->daddr.in6_u.u6_addr8))
+		return handle_vrrp(XVIP_SLOT_IPV6, ip6->hop_limit, ip6->saddr.in6_u.u6_addr8, c,
+				   bpf_ntohs(ip6->payload_len));
 
 	/* Solicitations for a VIP behind extension headers are found too: on a node that is not
 	 * active every solicitation for the VIP is dropped, whether the program could answer it or
 	 * not, so the kernel never judges one (docs/architecture.md). */
 	if (skip_ext_headers(c, ip6->nexthdr) == IPPROTO_ICMPV6 && (icmp = parse_icmp6_base(c)) &&
-	    icmp->type == ICMP6_NEIGHBOR_SOLICIT && (ns = parse_nd_body(c)) &&
-	    (instance = vip6_instance(filter, ns->target))) {
+	    (icmp->type == ICMP6_NEIGHBOR_SOLICIT || icmp->type == ICMP6_NEIGHBOR_ADVERT) &&
+	    (ns = parse_nd_body(c)) && (instance = vip6_instance(filter, ns->target))) {
+		if (icmp->type == ICMP6_NEIGHBOR_ADVERT)
+			return handle_na(eth, ip6, instance, filter);
 		if (instance_role(instance) != XVIP_ROLE_ACTIVE)
 			return verdict(XDP_DROP, COUNTER(ns_drop_inactive));
 		/* Answered only when read whole: no extension headers, valid (the active node's
@@ -572,13 +719,21 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 static __always_inline int handle_ipv4(struct eth_frame *eth, struct cursor *c)
 {
 	struct iphdr *ip = parse_iphdr(c);
-	__u32 instance;
+	__u32 instance, header_len;
 	int action;
 
 	/* Options and fragments need no special case: the destination is in the fixed header. */
 	if (!ip || ip->version != 4 || ip->ihl < 5)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
 	instance = vip4_instance(ip->daddr);
+	/* A VRRP advert (never to a VIP, never fragmented), read past the header's options. */
+	if (!instance && ip->protocol == VRRP_PROTOCOL &&
+	    !(ip->frag_off & bpf_htons(IP_FRAGMENT_BITS))) {
+		header_len = (__u32)ip->ihl * 4;
+		c->pos = (void *)ip + header_len;
+		return handle_vrrp(XVIP_SLOT_IPV4, ip->ttl, (const __u8 *)&ip->saddr, c,
+				   bpf_ntohs(ip->tot_len) - header_len);
+	}
 	if (instance && (action = handle_bfd4(eth, ip, c, instance)) >= 0)
 		return action;
 	return vip_traffic(instance);

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 6
+#define XVIP_ABI_VERSION 7
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -19,6 +19,8 @@
 #define XVIP_MAP_COUNTERS "xvip_counters"
 #define XVIP_MAP_VIP4_BUCKETS "xvip_vip4_buckets"
 #define XVIP_MAP_VIP_FILTER "xvip_vip_filter"
+#define XVIP_MAP_GUARD "xvip_guard"
+#define XVIP_MAP_EVENTS "xvip_events"
 #define XVIP_PIN_LINK "xdp_link"
 
 #define XVIP_MAX_VIPS 1024
@@ -259,6 +261,42 @@ struct xvip_counters {
 	__u64 bfd_reply;  /* BFD control packet to an active VIP answered, XDP_TX */
 	__u64 bfd_invalid; /* BFD to an active VIP that RFC 5880 §6.8.6 / 5881 §5 discard: dropped */
 	__u64 bfd_drop_inactive; /* BFD to a VIP we are not active for: dropped, never answered */
+	__u64 vrrp_outranked;	 /* an advert outranking an active instance: demoted it, passed */
+	__u64 na_conflict;	 /* a neighbour advertisement for an active VIP from another MAC */
+};
+
+/*
+ * What the program needs to judge a VRRP advert for an instance the way its master would (RFC 5798
+ * §6.4.3): our own priority and primary address (the advert source we use), and the checks the
+ * daemon makes that are cheap here (version; for v2, the authentication and the advert interval).
+ * Written by xvipd per instance (bpf_map_update_elem) when it starts and whenever its priority
+ * changes; priority 0 turns the guard off (unicast instances, a planned stop, a peer whose adverts
+ * the daemon discards). conflict_ns is the program's own: when it last reported a conflict for the
+ * instance (one event per instance per XVIP_CONFLICT_INTERVAL_NS at most).
+ */
+struct xvip_guard {
+	__u8 primary[16]; /* network byte order; an IPv4 address in the first 4 bytes */
+	__u8 priority;	  /* ours, as our adverts carry it; 0: the guard is off */
+	__u8 version;	  /* 2 or 3: the VRRP version the instance speaks */
+	__u8 auth_type;	  /* v2: 0 none, 1 simple password (then auth_data must match) */
+	__u8 interval_s;  /* v2: the advert interval in seconds, as the advert carries it */
+	__u8 pad[4];
+	__u8 auth_data[8];
+	__u64 conflict_ns; /* bpf_ktime_get_ns() of the latest conflict event (rate limit) */
+};
+
+#define XVIP_CONFLICT_INTERVAL_NS 1000000ULL
+
+/* What the program tells xvipd through the ring buffer xvip_events. */
+enum xvip_event_kind {
+	XVIP_EVENT_OUTRANKED =
+		1,		 /* an advert outranked an active instance: its word went standby */
+	XVIP_EVENT_CONFLICT = 2, /* another MAC claimed a VIP of an active instance */
+};
+
+struct xvip_event {
+	__u32 kind;	/* enum xvip_event_kind */
+	__u32 instance; /* state index */
 };
 
 #endif /* XVIP_ABI_H */

@@ -61,4 +61,18 @@ struct {
 	__type(value, struct xvip_counters);
 } xvip_counters SEC(".maps");
 
+/* Per instance: what an advert is judged against, and the conflict rate limit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XVIP_STATE_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct xvip_guard);
+} xvip_guard SEC(".maps");
+
+/* Events for xvipd (struct xvip_event): demotions and conflicts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16384); /* a multiple of the page size; events are 16 bytes each */
+} xvip_events SEC(".maps");
+
 #endif /* XVIP_MAPS_BPF_H */

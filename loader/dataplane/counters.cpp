@@ -16,7 +16,8 @@ constexpr std::array fields{
     XVIP_COUNTER(arp_drop_inactive), XVIP_COUNTER(ns_invalid),        XVIP_COUNTER(na_reply),
     XVIP_COUNTER(ns_drop_inactive),  XVIP_COUNTER(vip_pass_active),   XVIP_COUNTER(vip_pass_draining),
     XVIP_COUNTER(vip_drop_standby),  XVIP_COUNTER(tx_aborted),        XVIP_COUNTER(bfd_reply),
-    XVIP_COUNTER(bfd_invalid),       XVIP_COUNTER(bfd_drop_inactive),
+    XVIP_COUNTER(bfd_invalid),       XVIP_COUNTER(bfd_drop_inactive), XVIP_COUNTER(vrrp_outranked),
+    XVIP_COUNTER(na_conflict),
 };
 #undef XVIP_COUNTER
 

@@ -200,7 +200,7 @@ std::optional<std::uint32_t> xdp_link_ifindex(int link) {
 
 }  // namespace
 
-const std::array<Dataplane::Maps::Entry, 7> Dataplane::Maps::table{{
+const std::array<Dataplane::Maps::Entry, 9> Dataplane::Maps::table{{
     {XVIP_MAP_STATE, &Maps::state},
     {XVIP_MAP_VIP4_BUCKETS, &Maps::vip4_buckets},
     {XVIP_MAP_VIP4, &Maps::vip4},
@@ -208,6 +208,8 @@ const std::array<Dataplane::Maps::Entry, 7> Dataplane::Maps::table{{
     {XVIP_MAP_IFACE, &Maps::iface},
     {XVIP_MAP_COUNTERS, &Maps::counters},
     {XVIP_MAP_VIP_FILTER, &Maps::vip_filter},
+    {XVIP_MAP_GUARD, &Maps::guard},
+    {XVIP_MAP_EVENTS, &Maps::events},
 }};
 
 void Dataplane::remove_pins(const fs::path& pin_dir) {
@@ -433,6 +435,8 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
     std::memcpy(mac_.data(), iface.mac, mac_.size());
 
     states_ = MappedWords(maps_.state.get(), XVIP_STATE_ENTRIES, "the state array");
+    expected_.resize(XVIP_STATE_ENTRIES);
+    for (std::size_t i = 0; i < expected_.size(); ++i) expected_[i] = states_.load(i);
     vip4_buckets_ = MappedWords(maps_.vip4_buckets.get(), XVIP_VIP4_BUCKETS, "the IPv4 VIP buckets");
 }
 
@@ -480,7 +484,69 @@ std::uint32_t Dataplane::state_index(InstanceKey instance) const {
 }
 
 void Dataplane::write_state(InstanceKey instance, StateWord state) {
-    states_.store(state_index(instance), state.encode(lease_clock_));
+    const std::uint32_t index = state_index(instance);
+    expected_[index] = state.encode(lease_clock_);
+    states_.store(index, expected_[index]);
+}
+
+bool Dataplane::replace_state(InstanceKey instance, StateWord state) {
+    const std::uint32_t index = state_index(instance);
+    const std::uint64_t desired = state.encode(lease_clock_);
+    if (!states_.compare_exchange(index, expected_[index], desired)) return false;
+    expected_[index] = desired;
+    return true;
+}
+
+void Dataplane::accept_state(InstanceKey instance) {
+    const std::uint32_t index = state_index(instance);
+    expected_[index] = states_.load(index);
+}
+
+void Dataplane::write_guard(InstanceKey instance, const AdvertGuard& guard) {
+    const std::uint32_t index = state_index(instance);
+    xvip_guard value{};
+    const auto bytes = guard.primary.bytes();
+    std::memcpy(value.primary, bytes.data(), std::min(bytes.size(), sizeof value.primary));
+    value.priority = guard.priority;
+    value.version = guard.version;
+    value.auth_type = guard.auth_type;
+    value.interval_s = guard.interval_s;
+    std::memcpy(value.auth_data, guard.auth_data.data(), sizeof value.auth_data);
+    if (bpf_map_update_elem(maps_.guard.get(), &index, &value, BPF_ANY) != 0) {
+        throw DataplaneError("writing the advert guard of " + instance.to_string(), errno);
+    }
+}
+
+std::unique_ptr<DataplaneEvents> Dataplane::open_events(DataplaneEvents::Callback callback) const {
+    return std::make_unique<DataplaneEvents>(maps_.events.get(), std::move(callback));
+}
+
+DataplaneEvents::DataplaneEvents(int map_fd, Callback callback) : callback_(std::move(callback)) {
+    ring_ = ring_buffer__new(
+        map_fd,
+        [](void* self, void* data, std::size_t size) {
+            xvip_event event{};
+            if (size < sizeof event) return 0;
+            std::memcpy(&event, data, sizeof event);
+            static_cast<DataplaneEvents*>(self)->callback_(event);
+            return 0;
+        },
+        this, nullptr);
+    if (ring_ == nullptr) throw DataplaneError("opening the data plane's event ring buffer", errno);
+}
+
+DataplaneEvents::~DataplaneEvents() {
+    ring_buffer__free(ring_);
+}
+
+int DataplaneEvents::fd() const {
+    return ring_buffer__epoll_fd(ring_);
+}
+
+int DataplaneEvents::consume() {
+    const int n = ring_buffer__consume(ring_);
+    if (n < 0) throw DataplaneError("reading the data plane's events", -n);
+    return n;
 }
 
 StateWord Dataplane::read_state(InstanceKey instance) const {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,6 +24,8 @@
 #include "dataplane/mapped_words.hpp"
 #include "dataplane/state_word.hpp"
 #include "xvip_abi.h"
+
+struct ring_buffer;  // libbpf's
 
 namespace xvip {
 
@@ -88,6 +91,35 @@ struct LoadOptions {
     std::vector<Subnet4> subnets;  // ARP senders answered; none: every sender
 };
 
+// What the program judges a VRRP advert for an instance against (struct xvip_guard): the advert
+// guard. priority 0 turns it off.
+struct AdvertGuard {
+    std::uint8_t priority = 0;
+    std::uint8_t version = 3;    // 2 or 3
+    IpAddress primary;           // our advert source
+    std::uint8_t auth_type = 0;  // v2: 0 none, 1 simple password
+    std::array<std::uint8_t, 8> auth_data{};
+    std::uint8_t interval_s = 0;  // v2: the advert interval in seconds
+};
+
+// The program's events (ring buffer xvip_events), read on the daemon's loop: fd() becomes
+// readable when events wait; consume() hands each to the callback.
+class DataplaneEvents {
+public:
+    using Callback = std::function<void(const xvip_event&)>;
+    DataplaneEvents(int map_fd, Callback callback);
+    DataplaneEvents(const DataplaneEvents&) = delete;
+    DataplaneEvents& operator=(const DataplaneEvents&) = delete;
+    ~DataplaneEvents();
+    int fd() const;
+    // Reads every event waiting; returns how many.
+    int consume();
+
+private:
+    Callback callback_;
+    ::ring_buffer* ring_ = nullptr;
+};
+
 class Dataplane {
 public:
     static constexpr std::string_view default_pin_root = "/sys/fs/bpf/xvip";
@@ -149,7 +181,18 @@ public:
     // The deadline is written in jiffies (see LeaseClock): the role ends no later than
     // `state.deadline`, and at most one tick before it.
     void write_state(InstanceKey instance, StateWord state);
+    // The same store, made only if the word still holds what this object last stored for the
+    // instance (or found there when it was made, or accepted): a compare-and-swap. False, and
+    // nothing stored, when something else changed the word meanwhile: the program's advert guard
+    // demoted the instance, and the caller must learn why before it writes again.
+    bool replace_state(InstanceKey instance, StateWord state);
+    // Takes the word as it is now as the one last stored: replace_state() succeeds on it again.
+    void accept_state(InstanceKey instance);
     StateWord read_state(InstanceKey instance) const;
+    // What the program judges adverts for the instance against (one bpf_map_update_elem).
+    void write_guard(InstanceKey instance, const AdvertGuard& guard);
+    // The program's events; one reader at a time.
+    std::unique_ptr<DataplaneEvents> open_events(DataplaneEvents::Callback callback) const;
     // How the state words count time: this boot's lease clock, dated by the time the object is made
     // (so that no transition waits for it).
     const LeaseClock& lease_clock() const { return lease_clock_; }
@@ -164,14 +207,14 @@ public:
 
 private:
     struct Maps {
-        UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter;
+        UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter, guard, events;
         // Every map once: its name (the program's, and its pin's) and where its fd is kept. Load,
         // pin, adopt and pin removal all go through this table.
         struct Entry {
             const char* name;
             UniqueFd Maps::*fd;
         };
-        static const std::array<Entry, 7> table;
+        static const std::array<Entry, 9> table;
     };
     struct Loaded {
         Maps maps;
@@ -194,9 +237,10 @@ private:
     Maps maps_;
     UniqueFd link_;
     bool adopted_new_mac_ = false;
-    UniqueFd program_;          // only when loaded without a link
-    MappedWords states_;        // XVIP_STATE_ENTRIES state words
-    MappedWords vip4_buckets_;  // XVIP_VIP4_BUCKETS bucket words
+    UniqueFd program_;                     // only when loaded without a link
+    MappedWords states_;                   // XVIP_STATE_ENTRIES state words
+    std::vector<std::uint64_t> expected_;  // per state word: what replace_state() swaps from
+    MappedWords vip4_buckets_;             // XVIP_VIP4_BUCKETS bucket words
     LeaseClock lease_clock_;
 };
 

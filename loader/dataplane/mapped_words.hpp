@@ -55,6 +55,13 @@ public:
         std::atomic_ref<std::uint64_t>(words_[index]).store(word, std::memory_order_release);
     }
 
+    // Stores `desired` only if the word still holds `expected`; false (and nothing stored) otherwise.
+    // The XDP program swaps words the same way (BPF_CMPXCHG), so neither overwrites the other unseen.
+    bool compare_exchange(std::size_t index, std::uint64_t expected, std::uint64_t desired) {
+        return std::atomic_ref<std::uint64_t>(words_[index])
+            .compare_exchange_strong(expected, desired, std::memory_order_acq_rel);
+    }
+
     void reset() {
         if (words_) munmap(words_, length_);
         words_ = nullptr;

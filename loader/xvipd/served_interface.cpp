@@ -25,6 +25,7 @@ ServedInterface::ServedInterface(EventLoop& loop, std::string ifname, std::vecto
 
 ServedInterface::~ServedInterface() {
     stop_watching_identity();
+    stop_watching_events();
     for (auto family : {AddressFamily::ipv4, AddressFamily::ipv6}) {
         if (auto* s = socket_for(family)) loop_.unwatch(s->fd());
     }
@@ -42,6 +43,25 @@ VrrpSocket* ServedInterface::socket_for(AddressFamily family) {
 }
 
 namespace {
+
+// What the data plane judges this instance's adverts against, but for the priority (the
+// instance's own, written as it changes). Unicast instances have none: their peers' adverts need
+// not carry TTL 255, and only the daemon knows the peer list.
+AdvertGuard advert_guard(const Instance& config, const IpAddress& source) {
+    AdvertGuard guard;
+    guard.version = config.version == VrrpVersion::v2 ? 2 : 3;
+    guard.primary = source;
+    if (config.version == VrrpVersion::v2) {
+        guard.interval_s =
+            static_cast<std::uint8_t>(std::chrono::duration_cast<std::chrono::seconds>(config.advert_interval).count());
+        if (config.auth) {
+            guard.auth_type = 1;
+            std::copy_n(config.auth->password.begin(), std::min<std::size_t>(8, config.auth->password.size()),
+                        guard.auth_data.begin());
+        }
+    }
+    return guard;
+}
 
 std::vector<IpAddress> vips_of(const std::vector<Instance>& instances) {
     std::vector<IpAddress> vips;
@@ -131,7 +151,20 @@ void ServedInterface::start(bool keep_adopted) {
                 config, VrrpInstance::Wiring{
                             .timers = loop_,
                             .write_state = [dataplane, key](StateWord word) { dataplane->write_state(key, word); },
+                            .replace_state = [dataplane, key](StateWord word) { return dataplane->replace_state(key, word); },
+                            .accept_state = [dataplane, key] { dataplane->accept_state(key); },
                             .read_state = [dataplane, key] { return dataplane->read_state(key); },
+                            .write_guard = config.is_unicast()
+                                               ? std::function<void(std::uint8_t)>()
+                                               : [this, dataplane, key, guard = advert_guard(config, source)](
+                                                     std::uint8_t priority) mutable {
+                                                     guard.priority = priority;
+                                                     try {
+                                                         dataplane->write_guard(key, guard);
+                                                     } catch (const std::exception& e) {
+                                                         spdlog::error("{}: {}", ifname_, e.what());
+                                                     }
+                                                 },
                             .mac = info_.mac,
                             .source = source,
                             .send_advert = [socket, ttl = config.advert_ttl()](
@@ -158,6 +191,7 @@ void ServedInterface::start(bool keep_adopted) {
     }
     loop_.watch(identity_->fd(), [this] { check_identity(); });
     check_identity();  // a change during start-up, already queued
+    watch_events();
 
     const auto now = loop_.now();
     for (auto& instance : instances_) {
@@ -165,6 +199,38 @@ void ServedInterface::start(bool keep_adopted) {
         // live lease resumes as active and speaks at once, so no peer notices the restart.
         instance->start(adopted_ && VrrpInstance::resumes_as_active(dataplane_->read_state(instance->key()), now),
                         dataplane_->adopted_new_mac());
+    }
+}
+
+void ServedInterface::watch_events() {
+    try {
+        events_ = dataplane_->open_events([this](const xvip_event& event) { on_event(event); });
+    } catch (const std::exception& e) {
+        // Without them the daemon still learns of a demotion when its next renewal fails.
+        spdlog::error("{}: {}; the data plane's demotions are noticed at the next renewal, conflicts not at all",
+                      ifname_, e.what());
+        return;
+    }
+    loop_.watch(events_->fd(), [this] {
+        try {
+            events_->consume();
+        } catch (const std::exception& e) {
+            spdlog::error("{}: {}", ifname_, e.what());
+        }
+    });
+}
+
+void ServedInterface::stop_watching_events() {
+    if (!events_) return;
+    loop_.unwatch(events_->fd());
+    events_.reset();
+}
+
+void ServedInterface::on_event(const xvip_event& event) {
+    for (auto& instance : instances_) {
+        if (instance->key().index() != event.instance) continue;
+        if (event.kind == XVIP_EVENT_OUTRANKED) instance->data_plane_demoted();
+        if (event.kind == XVIP_EVENT_CONFLICT) instance->data_plane_conflict();
     }
 }
 
@@ -364,6 +430,7 @@ void ServedInterface::route_local_traffic(const std::string& instance, const std
 
 void ServedInterface::release_everything() {
     stop_watching_identity();
+    stop_watching_events();
     for (auto& instance : instances_) instance->abandon();
     // The kernel's own local routes come back before the addresses go, so it can remove them.
     for (auto& [name, routes] : local_routes_) {
@@ -407,6 +474,7 @@ void ServedInterface::give_up(bool keep_adopted) {
 
 void ServedInterface::keep_for_restart() {
     stop_watching_identity();
+    stop_watching_events();
     for (auto& instance : instances_) instance->abandon();
     if (vip_holder_) vip_holder_->keep();
     vip_holder_.reset();

@@ -71,6 +71,10 @@ private:
     // Whether the served interface is still the one started on (ifindex, MAC); on_replaced if not.
     void check_identity();
     void stop_watching_identity();
+    // The data plane's events (demotions, conflicts), read on the loop.
+    void watch_events();
+    void stop_watching_events();
+    void on_event(const xvip_event& event);
     void attach_or_adopt();
     void write_arp_subnets();
     void bind_vips();
@@ -89,6 +93,7 @@ private:
     InterfaceInfo info_;
     std::optional<Dataplane> dataplane_;
     std::optional<LinkMonitor> identity_;  // ifindex and MAC of the interface, while served
+    std::unique_ptr<DataplaneEvents> events_;
     bool adopted_ = false;
     std::optional<VipHolder> vip_holder_;
     std::optional<VrrpSocket> socket4_, socket6_;

@@ -18,6 +18,11 @@ constexpr Duration suspend_tolerance = std::chrono::milliseconds(1);
 
 constexpr std::size_t transitions_kept = 16;
 
+// After the data plane demoted an instance, how long the daemon waits for the advert that did it
+// before it concludes, at its next advert timer, that it refused that advert (the event can come a
+// moment before the advert reaches the socket).
+constexpr Duration demotion_grace = std::chrono::milliseconds(10);
+
 const IpAddress vrrp_group_v4 = *IpAddress::parse("224.0.0.18");
 const IpAddress vrrp_group_v6 = *IpAddress::parse("ff02::12");
 
@@ -137,7 +142,7 @@ void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
     // Make-before-break: the successor has spoken, so clients are being told where the VIP is.
     if (handover_ == Handover::waiting_for_successor && advert.priority > 0) {
         handover_ = Handover::draining;
-        wiring_.write_state(StateWord::draining_until(now + config_.drain_deadline));
+        (void)store_word(StateWord::draining_until(now + config_.drain_deadline));
         spdlog::info("{}: {} is active now; draining for {}", name(), meta.source.to_string(),
                      format_duration(config_.drain_deadline));
         if (handover_timer_) wiring_.timers.cancel(*handover_timer_);
@@ -150,7 +155,92 @@ void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
 void VrrpInstance::set_priority(std::uint8_t priority, const std::string& cause) {
     cause_ = cause;
     runner_.set_priority(priority, wiring_.timers.now());
+    update_guard();
     rearm();
+}
+
+void VrrpInstance::data_plane_demoted() {
+    // Stale when the word still answers: the guard only ever writes standby, and the daemon's own
+    // writes since (backup, then master again) have settled what the event was about.
+    if (state() != State::master || answering(wiring_.timers.now())) return;
+    noticed_demotion();
+}
+
+void VrrpInstance::data_plane_conflict() {
+    const auto now = wiring_.timers.now();
+    ++counters_.conflicts;
+    if (state() != State::master || handover_ != Handover::none || !answering(now)) return;
+    if (now - last_conflict_log_ >= std::chrono::seconds(1)) {
+        spdlog::warn("{}: another MAC claims one of its VIPs; announcing them again (logged once a second)", name());
+        last_conflict_log_ = now;
+    }
+    // One round at once, not a new burst with its refresh: the kernel reports a conflict once a
+    // millisecond at most, and a claimant that keeps claiming gets a round for each claim.
+    ++counters_.announcements;
+    send_burst(1);
+}
+
+bool VrrpInstance::store_word(StateWord word) {
+    if (word.role == XdpRole::standby) {
+        // Standby is what the guard writes too: it never needs a swap, and settles a demotion.
+        wiring_.write_state(word);
+        demoted_ = false;
+        if (demotion_timer_) wiring_.timers.cancel(*demotion_timer_);
+        demotion_timer_.reset();
+        return true;
+    }
+    if (demoted_) return false;  // never rewrite before the advert that demoted it is read
+    if (!wiring_.replace_state) {
+        wiring_.write_state(word);
+        return true;
+    }
+    if (wiring_.replace_state(word)) return true;
+    noticed_demotion();
+    return false;
+}
+
+void VrrpInstance::noticed_demotion() {
+    if (demoted_) return;
+    demoted_ = true;
+    demoted_at_ = wiring_.timers.now();
+    ++counters_.demotions;
+    spdlog::warn("{}: an advert outranked this node and its data plane stopped answering at once; reading it", name());
+    // Read outside whatever the election is doing now (a renewal can notice it mid-action).
+    demotion_timer_ = wiring_.timers.schedule(wiring_.timers.now(), [this] {
+        demotion_timer_.reset();
+        settle_demotion(false);
+    });
+}
+
+void VrrpInstance::settle_demotion(bool final) {
+    if (!demoted_) return;
+    wiring_.drain_socket();  // the advert, through the election: as backup, standby settles it
+    if (demoted_ && state() != State::master) (void)store_word(StateWord::standby());
+    if (!demoted_ || !final) {
+        rearm();
+        return;
+    }
+    // A whole advert interval later this node is still master: it refused the advert the data
+    // plane acted on (a mismatch the program does not check: another VIP list, a bad checksum),
+    // or it never arrived. Take the word back; the guard stays off until the next time this
+    // instance becomes master, so that such a peer cannot silence it again every interval.
+    spdlog::warn(
+        "{}: the advert that demoted the data plane was not accepted here; answering again, the advert guard is "
+        "off until this node next becomes master",
+        name());
+    demoted_ = false;
+    guard_suspended_ = true;
+    if (wiring_.accept_state) wiring_.accept_state();
+    update_guard();
+}
+
+void VrrpInstance::update_guard() {
+    if (!wiring_.write_guard) return;
+    const bool on = state() == State::master && handover_ == Handover::none && !guard_suspended_;
+    const std::uint8_t priority = on ? this->priority() : 0;
+    if (guard_written_ == priority) return;
+    wiring_.write_guard(priority);
+    guard_written_ = priority;
 }
 
 void VrrpInstance::set_fault(bool fault, const std::string& cause) {
@@ -172,6 +262,7 @@ void VrrpInstance::hand_over(std::function<void()> done) {
     handover_ = was_master ? Handover::waiting_for_successor : Handover::done;
     cause_ = maintenance_ ? "maintenance: " + *maintenance_ : "planned stop";
     runner_.stop(now);  // priority 0 if master; the data plane stays active (see set_role)
+    update_guard();     // off: the successor's advert makes this node drain, not go standby
     if (election_timer_) wiring_.timers.cancel(*election_timer_);
     election_timer_.reset();
     if (!was_master) {
@@ -210,7 +301,7 @@ void VrrpInstance::finish_handover() {
     if (handover_timer_) wiring_.timers.cancel(*handover_timer_);
     handover_timer_.reset();
     cancel_announcements();
-    wiring_.write_state(StateWord::standby());
+    (void)store_word(StateWord::standby());
     handover_ = Handover::done;
     if (auto done = std::exchange(handover_done_, nullptr)) done();
 }
@@ -218,8 +309,10 @@ void VrrpInstance::finish_handover() {
 void VrrpInstance::abandon() {
     if (election_timer_) wiring_.timers.cancel(*election_timer_);
     if (handover_timer_) wiring_.timers.cancel(*handover_timer_);
+    if (demotion_timer_) wiring_.timers.cancel(*demotion_timer_);
     election_timer_.reset();
     handover_timer_.reset();
+    demotion_timer_.reset();
     cancel_announcements();
 }
 
@@ -242,6 +335,16 @@ void VrrpInstance::on_timer() {
     // but for the peers a Master_Down_Interval may have passed and a backup be active. The data
     // plane goes quiet at once and the missed adverts are read before anything renews it.
     const Duration slept = wiring_.timers.suspended() - suspended_at_renewal_;
+    if (demoted_ && state() == State::master) {
+        // The data plane demoted this instance and no advert has explained it. Read again; past
+        // the grace (the ring buffer's event can come a moment before the advert reaches the
+        // socket), what is still unexplained was refused here.
+        settle_demotion(now - demoted_at_ >= demotion_grace);
+        if (state() != State::master) {
+            rearm();
+            return;
+        }
+    }
     if (state() == State::master && slept > suspend_tolerance) {
         ++counters_.stalls;
         spdlog::warn(
@@ -250,7 +353,7 @@ void VrrpInstance::on_timer() {
             name(), format_duration(slept));
         lease_end_ = now;
         suspended_at_renewal_ = wiring_.timers.suspended();
-        wiring_.write_state(StateWord::standby());
+        (void)store_word(StateWord::standby());
         wiring_.drain_socket();
         if (state() != State::master) {
             rearm();
@@ -290,9 +393,10 @@ void VrrpInstance::update_local_route() {
 
 void VrrpInstance::write_lease(TimePoint from) {
     suspended_at_renewal_ = wiring_.timers.suspended();
+    if (!store_word(StateWord::active_until(from + lease_length()))) return;
     lease_end_ = from + lease_length();
-    wiring_.write_state(StateWord::active_until(lease_end_));
     ++counters_.lease_renewals;
+    update_guard();
 }
 
 void VrrpInstance::send(const Advert& advert, TimePoint now) {
@@ -351,6 +455,7 @@ void VrrpInstance::send(const Advert& advert, TimePoint now) {
 void VrrpInstance::set_role(Role role, TimePoint now) {
     if (role == Role::active) {
         active_router_ = wiring_.source;
+        guard_suspended_ = false;
         if (resuming_ && sends_failing_) {
             // A restart whose first advert was refused: keep the lease the previous xvipd left
             // rather than extend it with nothing sent (a restart storm would renew it for ever).
@@ -363,11 +468,11 @@ void VrrpInstance::set_role(Role role, TimePoint now) {
     if (handover_ == Handover::waiting_for_successor && now < lease_end_) {
         // Still fully active while the successor takes over, bounded like any lease. Not when the
         // lease has already run out (adverts that did not leave): a backup may be active by now.
-        wiring_.write_state(StateWord::active_until(now + handover_timeout()));
+        (void)store_word(StateWord::active_until(now + handover_timeout()));
         return;
     }
     cancel_announcements();
-    wiring_.write_state(StateWord::standby());
+    (void)store_word(StateWord::standby());
 }
 
 bool VrrpInstance::answering(TimePoint now) const {
@@ -477,7 +582,9 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
           {"frames_sent", counters_.frames_sent},
           {"frame_failures", counters_.frame_failures},
           {"lease_renewals", counters_.lease_renewals},
-          {"stalls", counters_.stalls}}},
+          {"stalls", counters_.stalls},
+          {"data_plane_demotions", counters_.demotions},
+          {"conflicts_heard", counters_.conflicts}}},
     };
     for (const auto& vip : config_.vips) j["vips"].push_back(vip.address.to_string());
     j["active_router"] = active_router_ ? nlohmann::json(active_router_->to_string()) : nlohmann::json();

@@ -39,7 +39,16 @@ public:
         Timers& timers;
         // The instance's state word in the data plane: one aligned store, seen on the next packet.
         std::function<void(StateWord)> write_state;
+        // The same store as a compare-and-swap against the word this instance last stored (or
+        // accepted): false, nothing stored, when the data plane's advert guard demoted the
+        // instance meanwhile. Unset: write_state.
+        std::function<bool(StateWord)> replace_state;
+        // Takes the word as it is now as the one last stored.
+        std::function<void()> accept_state;
         std::function<StateWord()> read_state;
+        // The priority the data plane judges adverts against while this instance is active (its
+        // advert guard); 0 turns the guard off. Unset: no guard.
+        std::function<void(std::uint8_t priority)> write_guard;
         MacAddress mac;
         IpAddress source;  // advert source: unicast_src / the interface's primary or link-local
         // Success, or the errno the kernel refused the advert with (an nftables rule: EPERM; no
@@ -73,6 +82,11 @@ public:
     void receive(const Advert& advert, const ReceiveMetadata& meta);
     void set_priority(std::uint8_t priority, const std::string& cause);
     void set_fault(bool fault, const std::string& cause);
+    // The data plane's events. demoted: an advert outranked this instance and the XDP program put
+    // its word standby; the advert is read before the word is written again. conflict: another
+    // MAC claimed one of its VIPs; if active, the VIPs are announced again at once.
+    void data_plane_demoted();
+    void data_plane_conflict();
 
     // Planned stop, make-before-break: priority 0 goes out, the node keeps answering until the
     // new active router speaks, then drains until the drain deadline, then goes standby; then done.
@@ -106,6 +120,15 @@ private:
     void update_local_route();
     void on_timer();
     void write_lease(TimePoint from);
+    // Every state word but standby goes through here: a compare-and-swap against the word last
+    // stored. False when the data plane demoted the instance (then it is read before any rewrite).
+    bool store_word(StateWord word);
+    void noticed_demotion();
+    // After a demotion: read the adverts waiting. `final` (an advert timer past the grace): an
+    // instance still master then refused that advert (or never got it), takes the word back and
+    // turns the guard off until it next becomes master.
+    void settle_demotion(bool final);
+    void update_guard();
     // The data plane answers ARP/NS for the VIPs: the state word is active and its lease live.
     bool answering(TimePoint now) const;
     void send_burst(int repeat);
@@ -130,6 +153,12 @@ private:
     // garp_master_refresh: one chain at most, however often announce() is called.
     std::optional<Timers::TimerId> refresh_timer_;
     std::optional<Timers::TimerId> handover_timer_;
+    std::optional<Timers::TimerId> demotion_timer_;
+    TimePoint demoted_at_{};        // when the latest demotion was noticed
+    bool demoted_ = false;          // the data plane demoted the instance and no advert has explained it yet
+    bool guard_suspended_ = false;  // a demoting advert was refused here: no guard until next master
+    std::optional<std::uint8_t> guard_written_;
+    TimePoint last_conflict_log_{};
     TimePoint lease_end_{};
     Duration suspended_at_renewal_{0};  // Timers::suspended() when the lease was last written
     std::string cause_ = "startup";
@@ -148,7 +177,7 @@ private:
     struct Counters {
         std::uint64_t adverts_sent = 0, adverts_received = 0, send_failures = 0;
         std::uint64_t announcements = 0, frames_sent = 0, frame_failures = 0, lease_renewals = 0;
-        std::uint64_t stalls = 0, transitions = 0;
+        std::uint64_t stalls = 0, transitions = 0, demotions = 0, conflicts = 0;
     } counters_;
 };
 

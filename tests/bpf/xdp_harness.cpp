@@ -23,7 +23,22 @@ Dataplane load_for_tests() {
 
 }  // namespace
 
-XdpHarness::XdpHarness() : dataplane_(load_for_tests()) {}
+XdpHarness::XdpHarness()
+    : dataplane_(load_for_tests()),
+      events_(dataplane_.open_events([this](const xvip_event& e) { received_.push_back(e); })) {}
+
+void XdpHarness::write_guard(std::uint32_t instance, const AdvertGuard& guard) {
+    dataplane_.write_guard(InstanceKey::from_index(instance), guard);
+}
+
+XdpRole XdpHarness::role(std::uint32_t instance) const {
+    return dataplane_.read_state(InstanceKey::from_index(instance)).effective_role(monotonic_now());
+}
+
+std::vector<xvip_event> XdpHarness::events() {
+    events_->consume();
+    return std::exchange(received_, {});
+}
 
 void XdpHarness::bind_vip(const IpAddress& vip, std::uint32_t instance) {
     dataplane_.add_vip(vip, InstanceKey::from_index(instance));

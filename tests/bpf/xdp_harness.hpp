@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/ip_address.hpp"
 #include "dataplane/dataplane.hpp"
@@ -43,12 +45,20 @@ public:
     // lease clock.
     void write_state(std::uint32_t instance, const StateWord& state);
 
+    // What the program judges adverts for the instance against (Dataplane::write_guard).
+    void write_guard(std::uint32_t instance, const AdvertGuard& guard);
+    XdpRole role(std::uint32_t instance) const;
+    // The program's events since the last call, in order.
+    std::vector<xvip_event> events();
+
     RunResult run(std::span<const std::uint8_t> frame);
     xvip_counters counters() const { return dataplane_.counters(); }
     int program_fd() const { return dataplane_.program_fd(); }
 
 private:
     Dataplane dataplane_;
+    std::vector<xvip_event> received_;
+    std::unique_ptr<DataplaneEvents> events_;
 };
 
 }  // namespace xvip::test

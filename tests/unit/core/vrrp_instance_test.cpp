@@ -54,15 +54,34 @@ public:
         : timers_(timers), word_(word), source_(source) {}
 
     VrrpInstance& make(const Instance& config) {
+        stored_ = word_;  // as a Dataplane made now finds the word (adopted or not)
         instance_ = std::make_unique<VrrpInstance>(
             config, VrrpInstance::Wiring{
                         .timers = timers_,
                         .write_state =
                             [this](StateWord w) {
                                 word_ = w;
+                                stored_ = w;
                                 writes.push_back({timers_.now(), w});
                             },
+                        // The data plane's compare-and-swap: only over the word last stored.
+                        .replace_state =
+                            [this](StateWord w) {
+                                if (!(word_ == stored_)) {
+                                    refused_words.push_back({timers_.now(), w});
+                                    return false;
+                                }
+                                word_ = w;
+                                stored_ = w;
+                                writes.push_back({timers_.now(), w});
+                                return true;
+                            },
+                        .accept_state = [this] { stored_ = word_; },
                         .read_state = [this] { return word_; },
+                        .write_guard =
+                            [this](std::uint8_t p) {
+                                guards.push_back({timers_.now(), p});
+                            },
                         .mac = MacAddress{0x02, 0, 0, 0, 0, 1},
                         .source = source_,
                         .send_advert = [this](std::span<const std::uint8_t> m, const IpAddress& s,
@@ -117,7 +136,13 @@ public:
     std::function<bool(const IpAddress& destination)> refuse_sends_to;
     int refuse_errno = EPERM;
 
+    // The XDP program's advert guard demoting the instance: the word goes standby under the
+    // daemon's feet, as the kernel's compare-and-swap does.
+    void kernel_demotes() { word_ = StateWord::standby(); }
+
     std::vector<WrittenWord> writes;
+    std::vector<WrittenWord> refused_words;                  // swaps refused: the word was not the one last stored
+    std::vector<std::pair<TimePoint, std::uint8_t>> guards;  // the guard's priority, as written
     std::vector<SentAdvert> adverts;
     std::vector<TimePoint> refused;  // when a send was refused
     std::vector<TimePoint> frames;
@@ -129,6 +154,7 @@ public:
 private:
     sim::SimTimers& timers_;
     StateWord& word_;
+    StateWord stored_;  // what the daemon last stored (the data plane's expected word)
     IpAddress source_;
     std::unique_ptr<VrrpInstance> instance_;
 };
@@ -336,6 +362,142 @@ TEST_F(VrrpInstanceTest, AStallShorterThanTheLeaseNeedsNoReading) {
     timers.run_for(0s);
     EXPECT_EQ(node.drains, 0);
     EXPECT_EQ(word.role, XdpRole::active);
+}
+
+// --- the data plane's advert guard -----------------------------------------------------------
+// The XDP program puts the word standby the moment an outranking advert arrives (a kernel
+// compare-and-swap). The daemon's renewals are compare-and-swaps against the word it last stored,
+// so it never writes "active" over that demotion before it has read the advert.
+
+// SIGSTOP, a higher-priority node starts, the kernel demotes; SIGCONT: the advert timer is overdue
+// and fires before the socket is read. Its renewal must fail, and the advert be read first.
+TEST_F(VrrpInstanceTest, AKernelDemotionWhileStoppedIsNeverOverwrittenByTheNextRenewal) {
+    start_master();
+    timers.stall(1500ms);  // stopped, within the 3 s lease
+    node.kernel_demotes();
+    const auto demoted_at = timers.now();
+    node.waiting = [this] { node.hear(250); };  // the advert that demoted it, waiting on the socket
+    timers.run_for(0s);                         // SIGCONT: the overdue advert timer runs first
+
+    for (const auto& w : node.writes) {
+        if (w.at >= demoted_at) {
+            EXPECT_NE(w.word.role, XdpRole::active) << "rewrote active over the demotion";
+        }
+    }
+    EXPECT_FALSE(node.refused_words.empty()) << "the renewal was a compare-and-swap, and it failed";
+    EXPECT_EQ(node.drains, 1) << "the advert is read at once, not an interval later";
+    EXPECT_EQ(node.instance().state(), State::backup);
+    EXPECT_EQ(word, StateWord::standby());
+    EXPECT_EQ(node.instance().status(timers.now())["counters"]["data_plane_demotions"], 1);
+}
+
+// Between two renewals of a running daemon: the ring buffer's event reads the advert at once.
+TEST_F(VrrpInstanceTest, ADemotionEventReadsTheAdvertAtOnce) {
+    start_master();
+    node.kernel_demotes();
+    const auto demoted_at = timers.now();
+    node.waiting = [this] { node.hear(250); };
+    node.instance().data_plane_demoted();
+    timers.run_for(0s);
+    EXPECT_EQ(node.drains, 1);
+    EXPECT_EQ(node.instance().state(), State::backup);
+    ASSERT_FALSE(node.transitions.empty());
+    EXPECT_EQ(node.transitions.back().decided, demoted_at);
+    EXPECT_EQ(word, StateWord::standby());
+}
+
+// The ring buffer's event can come a moment before the advert reaches the socket. An advert timer
+// that fires in between (within the 10 ms grace) must not take the word back.
+TEST_F(VrrpInstanceTest, ADemotionEventAheadOfItsAdvertIsNotTakenBackByATimerInTheGrace) {
+    start_master();
+    ASSERT_FALSE(node.adverts.empty());
+    const auto next_advert = node.adverts.back().at + 1s;
+    timers.run_until(next_advert - 2ms);
+    node.kernel_demotes();
+    const auto demoted_at = timers.now();
+    node.instance().data_plane_demoted();  // the socket is still empty
+    timers.run_until(next_advert + 1ms);   // the advert timer fires, 2 ms after the demotion
+    EXPECT_EQ(word.role, XdpRole::standby) << "taken back before the advert could arrive";
+    node.hear(250);  // here it is
+    EXPECT_EQ(node.instance().state(), State::backup);
+    for (const auto& w : node.writes) {
+        if (w.at >= demoted_at) {
+            EXPECT_NE(w.word.role, XdpRole::active);
+        }
+    }
+}
+
+// An event about a word the daemon has written again since (a stale one) changes nothing.
+TEST_F(VrrpInstanceTest, AStaleDemotionEventChangesNothing) {
+    start_master();
+    const auto writes = node.writes.size();
+    node.instance().data_plane_demoted();
+    timers.run_for(0s);
+    EXPECT_EQ(node.drains, 0);
+    EXPECT_EQ(node.instance().state(), State::master);
+    timers.run_for(1s);
+    EXPECT_GT(node.writes.size(), writes) << "renewals go on";
+    EXPECT_EQ(word.role, XdpRole::active);
+}
+
+// The daemon refuses the advert the kernel acted on (a VIP list the program does not compare):
+// at its first advert timer past the grace (10 ms) it takes the word back and turns the guard off
+// until next master.
+TEST_F(VrrpInstanceTest, AnAdvertTheDaemonRefusesSilencesTheNodeOneIntervalAtMost) {
+    start_master();
+    node.kernel_demotes();
+    const auto demoted_at = timers.now();
+    node.instance().data_plane_demoted();  // nothing on the socket that explains it
+    timers.run_for(0s);
+    EXPECT_EQ(node.instance().state(), State::master);
+    EXPECT_EQ(word.role, XdpRole::standby) << "not before the advert could be read";
+    timers.run_for(1010ms);
+    EXPECT_EQ(word.role, XdpRole::active) << "answering again one advert interval later";
+    ASSERT_FALSE(node.writes.empty());
+    EXPECT_LE(node.writes.back().at, demoted_at + 1010ms);
+    EXPECT_GE(node.writes.back().at, demoted_at + 10ms) << "not within the grace";
+    ASSERT_FALSE(node.guards.empty());
+    EXPECT_EQ(node.guards.back().second, 0) << "the guard is off";
+}
+
+TEST_F(VrrpInstanceTest, TheGuardCarriesThePriorityWhileMasterAndIsOffDuringAHandover) {
+    auto& instance = start_master();
+    ASSERT_FALSE(node.guards.empty());
+    EXPECT_EQ(node.guards.back().second, 200);
+    instance.set_priority(180, "tracked interface down");
+    EXPECT_EQ(node.guards.back().second, 180);
+    const auto written = node.guards.size();
+    timers.run_for(5s);
+    EXPECT_EQ(node.guards.size(), written) << "written when it changes, not at every renewal";
+    instance.hand_over([] {});
+    EXPECT_EQ(node.guards.back().second, 0) << "the successor's advert makes this node drain, not go standby";
+}
+
+// --- conflicts: another MAC claims a VIP -------------------------------------------------------
+
+TEST_F(VrrpInstanceTest, AConflictSendsOneAnnouncementRoundAtOnce) {
+    auto config = instance_config(200);
+    config.garp.repeat = 3;
+    config.garp.interval = 10ms;
+    auto& instance = start_master(config);
+    const auto frames = node.frames.size();
+    const auto pending = timers.pending();
+    const auto at = timers.now();
+    instance.data_plane_conflict();
+    ASSERT_EQ(node.frames.size(), frames + 1) << "one GARP per VIP, at once";
+    EXPECT_EQ(node.frames.back(), at);
+    EXPECT_EQ(timers.pending(), pending) << "no burst rounds or refresh chain started";
+    EXPECT_EQ(instance.status(timers.now())["counters"]["conflicts_heard"], 1);
+}
+
+TEST_F(VrrpInstanceTest, AConflictHeardWhileBackupSendsNothing) {
+    auto& instance = node.make(instance_config(100));
+    instance.start(false);
+    node.hear(200);
+    timers.run_for(1s);
+    ASSERT_EQ(instance.state(), State::backup);
+    instance.data_plane_conflict();
+    EXPECT_TRUE(node.frames.empty());
 }
 
 // A suspend (or a VM paused by its host) stops CLOCK_MONOTONIC and jiffies: afterwards the lease
