@@ -453,6 +453,21 @@ static __always_inline int bfd_acceptable(__u8 ttl, const struct udp_header *udp
 	return bfd->your_discriminator == bpf_htonl(xvip_bfd_discriminator(instance));
 }
 
+/* The state a session following the sender's answers with. A switch, not a static table: a
+ * second static array in .rodata gave BTF the kernel refused (EINVAL), after which libbpf creates
+ * the maps without their types (the BPF suite's XdpBtf test catches that). */
+static __always_inline __u8 bfd_next_state(__u8 state)
+{
+	switch (state) {
+	case BFD_STATE_ADMIN_DOWN:
+		return BFD_STATE_DOWN;
+	case BFD_STATE_DOWN:
+		return BFD_STATE_INIT;
+	default:
+		return BFD_STATE_UP;
+	}
+}
+
 /*
  * The answer to a control packet, in place: a session that follows the sender's (RFC 5880 §6.8.6:
  * Down -> Init, Init or Up -> Up, AdminDown -> Down), one packet back per packet received, at the
@@ -462,8 +477,6 @@ static __always_inline int bfd_acceptable(__u8 ttl, const struct udp_header *udp
 static __always_inline void bfd_answer(struct udp_header *udp, struct bfd_control *bfd,
 				       __u32 instance)
 {
-	static const __u8 next_state[4] = {BFD_STATE_DOWN, BFD_STATE_INIT, BFD_STATE_UP,
-					   BFD_STATE_UP};
 	__u8 state = bfd->state_flags >> 6;
 	__u8 final = bfd->state_flags & BFD_FLAG_POLL ? BFD_FLAG_FINAL : 0;
 
@@ -471,7 +484,7 @@ static __always_inline void bfd_answer(struct udp_header *udp, struct bfd_contro
 	udp->dest = bpf_htons(XVIP_BFD_PORT);
 	udp->check = 0;
 	bfd->version_diag = BFD_VERSION << 5; /* diag 0: no diagnostic */
-	bfd->state_flags = (__u8)(next_state[state & 3] << 6) | final;
+	bfd->state_flags = (__u8)(bfd_next_state(state) << 6) | final;
 	bfd->your_discriminator = bfd->my_discriminator;
 	bfd->my_discriminator = bpf_htonl(xvip_bfd_discriminator(instance));
 	bfd->required_min_rx_us = bfd->desired_min_tx_us; /* the rate it sends at is taken */

@@ -235,6 +235,12 @@ TEST(DataPlaneGuard, AStalledActiveStopsAnsweringAtTheFirstAdvertOfAHigherPriori
     // Adverts every second: node0's lease is 3 s, far longer than node1 takes to start. node1 is
     // the address owner's priority, so it becomes master as it starts and speaks at once.
     XvipdCluster c({.nodes = 2, .advert_int = "1"}, {{.priority = 100}, {.priority = 255}});
+    // The requests' sender addresses (sequence_address) are on the nodes' link: XDP answers ARP
+    // only for senders of the interface's subnets, as they are when xvipd starts.
+    for (std::size_t i = 0; i < 2; ++i) {
+        c.topology().run_checked(c.node(i).netns,
+                                 {"ip", "addr", "add", "198.18." + std::to_string(i) + ".250/15", "dev", "eth0"});
+    }
     c.start(0);
     ASSERT_TRUE(c.wait_for_sole_active(0, 10s)) << c.log(0);
     const auto vip = ipv4_bytes(c.vip());
