@@ -15,7 +15,8 @@ constexpr std::array fields{
     XVIP_COUNTER(arp_pass_from_vip), XVIP_COUNTER(arp_conflict),    XVIP_COUNTER(arp_reply),
     XVIP_COUNTER(arp_drop_inactive), XVIP_COUNTER(ns_invalid),      XVIP_COUNTER(na_reply),
     XVIP_COUNTER(ns_drop_inactive),  XVIP_COUNTER(vip_pass_active), XVIP_COUNTER(vip_pass_draining),
-    XVIP_COUNTER(vip_drop_standby),  XVIP_COUNTER(tx_aborted),
+    XVIP_COUNTER(vip_drop_standby),  XVIP_COUNTER(tx_aborted),      XVIP_COUNTER(fwd4_drop_standby),
+    XVIP_COUNTER(fwd6_drop_standby),
 };
 #undef XVIP_COUNTER
 

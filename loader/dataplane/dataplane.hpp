@@ -142,19 +142,26 @@ public:
     // (so that no transition waits for it).
     const LeaseClock& lease_clock() const { return lease_clock_; }
 
+    // The gateway instances (the instance option `gateway`): while none of a family is active or
+    // draining, the program drops what the kernel would forward to that family. Each family's
+    // list is one atomic store; instances of both families may be given. Refuses more than
+    // XVIP_MAX_GATEWAYS per family, or a VRID 0, and then changes nothing.
+    void set_gateways(std::span<const InstanceKey> gateways);
+    std::vector<InstanceKey> gateways() const;
+
     // Verdict counters summed over every possible CPU.
     xvip_counters counters() const;
 
 private:
     struct Maps {
-        UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter;
+        UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter, gateways;
         // Every map once: its name (the program's, and its pin's) and where its fd is kept. Load,
         // pin, adopt and pin removal all go through this table.
         struct Entry {
             const char* name;
             UniqueFd Maps::*fd;
         };
-        static const std::array<Entry, 7> table;
+        static const std::array<Entry, 8> table;
     };
     struct Loaded {
         Maps maps;
@@ -180,6 +187,7 @@ private:
     UniqueFd program_;          // only when loaded without a link
     MappedWords states_;        // XVIP_STATE_ENTRIES state words
     MappedWords vip4_buckets_;  // XVIP_VIP4_BUCKETS bucket words
+    MappedWords gateways_;      // one word of gateway VRIDs per family slot
     LeaseClock lease_clock_;
 };
 

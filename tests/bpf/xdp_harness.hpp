@@ -36,6 +36,8 @@ public:
     // Through Dataplane::write_state: one store into the mapped state array, with this boot's
     // lease clock.
     void write_state(std::uint32_t instance, const StateWord& state);
+    // Through Dataplane::set_gateways, as xvipd writes the instances with `gateway = true`.
+    void set_gateways(std::span<const InstanceKey> gateways) { dataplane_.set_gateways(gateways); }
 
     RunResult run(std::span<const std::uint8_t> frame);
     xvip_counters counters() const { return dataplane_.counters(); }
