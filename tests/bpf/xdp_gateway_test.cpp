@@ -13,8 +13,12 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
+#include <map>
+#include <optional>
+#include <random>
 #include <system_error>
 #include <thread>
 
@@ -279,6 +283,106 @@ TEST(XdpGatewayRoles, AnyActiveGatewayInstanceOfTheFamilyLetsFramesThrough) {
         EXPECT_EQ(xdp.run(frame).verdict, XDP_PASS) << "no gateway instance any more";
         EXPECT_EQ(xdp.counters().fwd4_drop_standby, 2u);
         EXPECT_EQ(xdp.counters().pass_not_vip, 2u);
+    });
+}
+
+// Mutated forwarded frames through a standby of a gateway instance, both invariants checked on
+// each: nothing the kernel would forward passes (a parseable header to our MAC, routed, not
+// exempt), and nothing local, or not to our MAC, or not routed, is dropped (unless it is VIP
+// traffic). Seeds are fixed: a failure reproduces.
+// Whether the routes above send `a` out through fwd0 (the node's own addresses, the subnet's
+// broadcast and IPv6 subnet-router anycast are local). `strict`: leave out the IPv4 network
+// address, which kernels treat either way.
+bool routed_out(const IpAddress& a, bool strict) {
+    const auto b = a.bytes();
+    if (a.is_v4()) {
+        if (b[0] == 198 && b[1] == 51 && b[2] == 100) return b[3] != 1 && b[3] != 255 && !(strict && b[3] == 0);
+        return b[0] == 203 && b[1] == 0 && b[2] == 113;
+    }
+    const bool prefix = b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8 && b[4] == 0 &&
+                        (b[5] == 0x0f || b[5] == 0x0e) && b[6] == 0 && b[7] == 0;
+    const bool host_zero = std::all_of(b.begin() + 8, b.end() - 1, [](auto x) { return x == 0; });
+    const bool own = b[5] == 0x0f && host_zero && (b[15] == 1 || b[15] == 0);
+    return prefix && !own;
+}
+
+std::uint16_t be16_at(const Bytes& f, std::size_t at) {
+    return static_cast<std::uint16_t>(f[at] << 8 | f[at + 1]);
+}
+
+// The destination of a frame whose IP header the program parses, to our MAC; nullopt otherwise.
+std::optional<IpAddress> forwardable_destination(const Bytes& f) {
+    if (f.size() < 14 || !std::equal(node_mac.begin(), node_mac.end(), f.begin())) return std::nullopt;
+    const auto type = be16_at(f, 12);
+    if (type == ethertype_ipv4 && f.size() >= 34 && (f[14] >> 4) == 4 && (f[14] & 0xf) >= 5) {
+        return IpAddress::from_bytes({f.data() + 30, 4});
+    }
+    if (type == ethertype_ipv6 && f.size() >= 54 && (f[14] >> 4) == 6)
+        return IpAddress::from_bytes({f.data() + 38, 16});
+    return std::nullopt;
+}
+
+bool vip_destination(const Bytes& f) {
+    const auto type = f.size() >= 14 ? be16_at(f, 12) : 0;
+    std::optional<IpAddress> a;
+    if (type == ethertype_ipv4 && f.size() >= 34) a = IpAddress::from_bytes({f.data() + 30, 4});
+    if (type == ethertype_ipv6 && f.size() >= 54) a = IpAddress::from_bytes({f.data() + 38, 16});
+    return a && (*a == vip4 || *a == vip4_b || *a == vip6 || *a == vip6_ll);
+}
+
+// Frames the guard may let through whatever their route: VRRP, and IPv6 with ICMPv6 (it may be
+// ND) or an extension header (ND may be behind it) after the fixed header.
+bool exempt(const Bytes& f) {
+    const auto type = be16_at(f, 12);
+    if (type == ethertype_ipv4) return f[23] == 112;
+    return f[20] == 112 || f[20] == 58 || f[20] == 0 || f[20] == 43 || f[20] == 60 || f[20] == 44;
+}
+
+TEST(XdpGatewayHostile, MutatedForwardedFramesThroughAStandby) {
+    in_routed_namespace([] {
+        XdpHarness xdp;
+        set_up(xdp, Situation::standby);
+        xdp.set_gateways(
+            std::vector<InstanceKey>{InstanceKey::from_index(instance4), InstanceKey::from_index(instance6)});
+        const std::vector<Bytes> seeds{
+            to4(routed4),
+            to4(ip("203.0.113.9"), {.ttl = 1, .options = {0x94, 0x04, 0x00, 0x00}}),
+            to4(ip("198.51.100.1")),
+            to6(routed6),
+            to6(routed6, hbh, ext(udp, udp_payload)),
+            to6(ip("2001:db8:f::1")),
+        };
+        std::mt19937 random(16);
+        std::map<std::uint32_t, std::size_t> verdicts;
+        for (const auto& seed : seeds) {
+            for (int round = 0; round < 600; ++round) {
+                Bytes f = seed;
+                for (int m = 1 + static_cast<int>(random() % 3); m > 0; --m) {
+                    // Mutate the headers mostly (the first 62 bytes), where the decisions are.
+                    const std::size_t at = random() % std::min<std::size_t>(f.size(), 62);
+                    switch (random() % 3) {
+                        case 0: f[at] = static_cast<std::uint8_t>(random()); break;
+                        case 1: f[at] ^= static_cast<std::uint8_t>(1u << (random() % 8)); break;
+                        default: f.resize(f.size() - std::min<std::size_t>(f.size() - 14, random() % 16));
+                    }
+                }
+                const RunResult r = xdp.run(f);
+                ASSERT_EQ(r.error, 0);
+                ++verdicts[r.verdict];
+                const auto dst = forwardable_destination(f);
+                const bool may_drop = dst && routed_out(*dst, false);
+                const bool must_drop = dst && routed_out(*dst, true) && !exempt(f);
+                if (r.verdict == XDP_DROP) {
+                    EXPECT_TRUE(may_drop || vip_destination(f)) << "dropped a frame not forwarded:\n" << hex(f);
+                } else {
+                    EXPECT_EQ(r.verdict, XDP_PASS) << hex(f);
+                    EXPECT_EQ(r.output, f) << "passed, but changed";
+                    EXPECT_FALSE(must_drop) << "a standby passed a frame the kernel forwards:\n" << hex(f);
+                }
+            }
+        }
+        EXPECT_GT(verdicts[XDP_DROP], 500u);
+        EXPECT_GT(verdicts[XDP_PASS], 500u);
     });
 }
 
