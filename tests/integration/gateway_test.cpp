@@ -2,7 +2,8 @@
 // routes a server subnet through the VIP; both nodes forward (ip_forward=1) and reach the server
 // through a second segment. The standby must forward nothing — not even for a client that still
 // holds its MAC, the case the forwarding guard is for — and flows resume through the new active
-// after a crash and after a planned stop.
+// after a crash, a restart that preempts and a planned stop; a long-lived TCP connection
+// through the gateway survives them all.
 //
 //   client 192.0.2.50 ── br0 ── node0 eth0 (VIP 192.0.2.100)  node0 eth1 198.51.100.1 ── br1 ── server
 //                               node1 eth0                    node1 eth1 198.51.100.2 ──┘   198.51.100.100, .101
@@ -13,8 +14,12 @@
 // on a served interface and is not what is measured; what the standby forwarded is read from its
 // kernel (Ip ForwDatagrams), from its XDP counters and, on the server's side, from the frames its
 // eth1 put on the server's segment.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -24,6 +29,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/unique_fd.hpp"
 #include "xvipd_cluster.hpp"
 
 namespace xvip::test {
@@ -182,10 +188,51 @@ public:
         EXPECT_GE(forwarded(new_active) - before, 50);
     }
 
+    // A long-lived TCP connection from the client to the server through the VIP, opened once.
+    void open_flow() {
+        auto& t = cluster_.topology();
+        const UniqueFd listener = t.run_in(server_->name(), [] {
+            UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+            sockaddr_in at{.sin_family = AF_INET, .sin_port = htons(7000), .sin_addr = {}, .sin_zero = {}};
+            inet_pton(AF_INET, server_via_vip.c_str(), &at.sin_addr);
+            if (!fd || bind(fd.get(), reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 || listen(fd.get(), 1) != 0) {
+                throw std::runtime_error("listening on the server");
+            }
+            return fd;
+        });
+        flow_client_ = t.run_in(cluster_.client().netns, [] {
+            UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+            sockaddr_in to{.sin_family = AF_INET, .sin_port = htons(7000), .sin_addr = {}, .sin_zero = {}};
+            inet_pton(AF_INET, server_via_vip.c_str(), &to.sin_addr);
+            if (!fd || connect(fd.get(), reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+                throw std::runtime_error("connecting to the server through the VIP");
+            }
+            return fd;
+        });
+        pollfd ready{.fd = listener.get(), .events = POLLIN, .revents = 0};
+        ASSERT_EQ(poll(&ready, 1, 5000), 1) << "the server saw no connection";
+        flow_server_ = UniqueFd(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        ASSERT_TRUE(flow_server_);
+        const timeval patience{.tv_sec = 5, .tv_usec = 0};  // several retransmissions
+        for (int fd : {flow_client_.get(), flow_server_.get()}) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+        }
+    }
+
+    // One round trip on the long-lived connection: true when it still carries data both ways.
+    bool flow_alive(char tag) {
+        char byte = tag;
+        if (send(flow_client_.get(), &byte, 1, MSG_NOSIGNAL) != 1) return false;
+        if (recv(flow_server_.get(), &byte, 1, 0) != 1 || byte != tag) return false;
+        if (send(flow_server_.get(), &byte, 1, MSG_NOSIGNAL) != 1) return false;
+        return recv(flow_client_.get(), &byte, 1, 0) == 1 && byte == tag;
+    }
+
 private:
     XvipdCluster cluster_;
     std::optional<topo::NetworkNamespace> server_;  // destroyed before the cluster's namespaces
     std::array<topo::Process*, 2> daemons_{};
+    UniqueFd flow_client_, flow_server_;
 };
 
 TEST(Gateway, TheStandbyForwardsNothingAndFlowsFollowTheActiveNode) {
@@ -194,6 +241,8 @@ TEST(Gateway, TheStandbyForwardsNothingAndFlowsFollowTheActiveNode) {
     lab.start(0);
     lab.start(1);
     ASSERT_TRUE(lab.cluster().wait_for_sole_active(0, 5s)) << lab.daemon(0).read_stderr();
+    lab.open_flow();
+    ASSERT_TRUE(lab.flow_alive('a'));
     lab.expect_standby_forwards_nothing(0, 1);
 
     // Crash: the active node's daemon dies (its kernel goes on forwarding the return path).
@@ -204,10 +253,12 @@ TEST(Gateway, TheStandbyForwardsNothingAndFlowsFollowTheActiveNode) {
     // node0's daemon is dead and its lease ran out: its XDP program alone keeps a client that still
     // holds its MAC from being forwarded.
     lab.expect_stale_client_not_forwarded_by(0);
+    EXPECT_TRUE(lab.flow_alive('b')) << "the TCP connection survived the crash";
 
     // Restart: node0 comes back with the higher priority and preempts; node1 is standby again.
     lab.start(0);
     ASSERT_TRUE(lab.cluster().wait_for_sole_active(0, 5s)) << lab.daemon(0).read_stderr();
+    EXPECT_TRUE(lab.flow_alive('c')) << "the TCP connection survived the preemption";
     lab.expect_standby_forwards_nothing(0, 1);
 
     // Planned stop of the active node: make-before-break, then node1 forwards.
@@ -215,6 +266,7 @@ TEST(Gateway, TheStandbyForwardsNothingAndFlowsFollowTheActiveNode) {
         lab.daemon(0).send_signal(SIGTERM);
         EXPECT_TRUE(lab.daemon(0).wait(10s).success());
     });
+    EXPECT_TRUE(lab.flow_alive('d')) << "the TCP connection survived the planned stop";
 }
 
 }  // namespace
