@@ -4,7 +4,9 @@
  * answers ARP and IPv6 neighbour solicitations for the VIP itself (the kernel holds the VIP on
  * every node but never answers for it); on the others it drops traffic addressed to the VIP.
  * Whether "active" holds is read from the instance's state word, whose lease the daemon renews:
- * if the daemon dies, the node falls silent by itself. Everything else passes untouched.
+ * if the daemon dies, the node falls silent by itself. On an interface with gateway instances, a
+ * node active for none of them drops what the kernel would forward (the forwarding guard).
+ * Everything else passes untouched.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -140,6 +142,90 @@ static __always_inline int vip_traffic(__u32 instance)
 	default:
 		return verdict(XDP_DROP, COUNTER(vip_drop_standby));
 	}
+}
+
+/*
+ * The forwarding guard (docs/architecture.md, "Forwarding guard"). The gateway VRIDs of a family:
+ * 0 when the interface has no gateway instance of that family, the common case, which costs this
+ * one inlined array read.
+ */
+static __always_inline __u64 gateway_vrids(enum xvip_family_slot slot)
+{
+	__u32 key = slot;
+	const __u64 *word = bpf_map_lookup_elem(&xvip_gateways, &key);
+
+	return word ? *(const volatile __u64 *)word : 0;
+}
+
+/* Whether this node may forward for the family: some gateway instance listed is active or
+ * draining (a planned handover keeps forwarding what still reaches it, as it passes VIP
+ * traffic). */
+static __always_inline int gateway_forwards(enum xvip_family_slot slot, __u64 vrids)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < XVIP_MAX_GATEWAYS; i++) {
+		__u8 vrid = xvip_gateway_vrid(vrids, i);
+
+		if (!vrid)
+			break;
+		if (instance_role(xvip_instance_index(slot, vrid)) != XVIP_ROLE_STANDBY)
+			return 1;
+	}
+	return 0;
+}
+
+/* The kernel's own decision, as its input path takes it: a route lookup from the ingress
+ * interface (policy rules included; not BPF_FIB_LOOKUP_DIRECT, which reads only the main table).
+ * A local or broadcast destination is not forwarded (NOT_FWDED); neither is one the kernel would
+ * refuse itself (forwarding off, blackhole, unreachable, prohibit). Forwarded: a route out, with
+ * or without a known neighbour, one the frame is too large for (it would be fragmented, or
+ * answered with an ICMP error by a router), or one through a tunnel encapsulation. */
+static __always_inline int kernel_would_forward(struct xdp_md *ctx, struct bpf_fib_lookup *fib)
+{
+	long rc;
+
+	fib->ifindex = ctx->ingress_ifindex;
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	return rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH ||
+	       rc == BPF_FIB_LKUP_RET_FRAG_NEEDED || rc == BPF_FIB_LKUP_RET_UNSUPP_LWT;
+}
+
+#define IPPROTO_VRRP 112
+#define ICMP6_ROUTER_SOLICIT 133
+#define ICMP6_REDIRECT 137
+#define FIB_AF_INET 2
+#define FIB_AF_INET6 10
+
+/* An IPv4 frame that is for no VIP: whether a node not active for any gateway instance must drop
+ * it. Only a frame sent to our MAC can be forwarded by us; multicast, broadcast (224/3 and the
+ * subnet's broadcast, which the lookup finds local), link-local (169.254/16) destinations and
+ * VRRP never are. */
+static __always_inline int standby_must_drop4(struct xdp_md *ctx, const struct eth_frame *eth,
+					      const struct iphdr *ip)
+{
+	__u64 vrids = gateway_vrids(XVIP_SLOT_IPV4);
+	const struct xvip_iface *iface;
+	struct bpf_fib_lookup fib = {};
+	__u32 dst;
+
+	if (!vrids)
+		return 0;
+	iface = iface_config();
+	if (!iface || !mac_equal(eth->dst, iface->mac))
+		return 0;
+	dst = bpf_ntohl(ip->daddr);
+	if ((dst >> 29) == 7 || (dst >> 16) == 0xa9fe || ip->protocol == IPPROTO_VRRP)
+		return 0;
+	if (gateway_forwards(XVIP_SLOT_IPV4, vrids))
+		return 0;
+	fib.family = FIB_AF_INET;
+	fib.tos = ip->tos;
+	fib.l4_protocol = ip->protocol;
+	fib.ipv4_src = ip->saddr;
+	fib.ipv4_dst = ip->daddr;
+	return kernel_would_forward(ctx, &fib);
 }
 
 /* A sender protocol address no reply may go to: the limited broadcast, multicast and class E
@@ -690,15 +776,49 @@ static __always_inline int handle_na(struct eth_frame *eth, struct ipv6hdr *ip6,
 	return vip_traffic(vip6_instance(filter, ip6->daddr.in6_u.u6_addr8));
 }
 
+/* An IPv6 frame that is for no VIP: whether a node not active for any gateway instance must drop
+ * it (as standby_must_drop4). Never: multicast (ff00::/8) and link-local (fe80::/10)
+ * destinations, VRRP, and neighbour discovery (router and neighbour solicitations and
+ * advertisements, redirects: with proxy_ndp the kernel answers some that a lookup would forward).
+ * upper is the upper-layer protocol after the extension headers, icmp_type its ICMPv6 type or
+ * -1. */
+static __always_inline int standby_must_drop6(struct xdp_md *ctx, const struct eth_frame *eth,
+					      const struct ipv6hdr *ip6, int upper, int icmp_type)
+{
+	__u64 vrids = gateway_vrids(XVIP_SLOT_IPV6);
+	const struct xvip_iface *iface;
+	struct bpf_fib_lookup fib = {};
+	const __u8 *dst = ip6->daddr.in6_u.u6_addr8;
+
+	if (!vrids)
+		return 0;
+	iface = iface_config();
+	if (!iface || !mac_equal(eth->dst, iface->mac))
+		return 0;
+	if (dst[0] == 0xff || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) ||
+	    upper == IPPROTO_VRRP ||
+	    (icmp_type >= ICMP6_ROUTER_SOLICIT && icmp_type <= ICMP6_REDIRECT))
+		return 0;
+	if (gateway_forwards(XVIP_SLOT_IPV6, vrids))
+		return 0;
+	fib.family = FIB_AF_INET6;
+	fib.flowinfo = *(const __be32 *)ip6 & bpf_htonl(0x0fffffff);
+	fib.l4_protocol = ip6->nexthdr;
+	__builtin_memcpy(fib.ipv6_src, &ip6->saddr, sizeof(fib.ipv6_src));
+	__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, sizeof(fib.ipv6_dst));
+	return kernel_would_forward(ctx, &fib);
+}
+
 static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth, struct cursor *c)
 {
 	struct ipv6hdr *ip6 = parse_ipv6hdr(c);
-	struct icmp6_base *icmp;
+	struct icmp6_base *icmp = NULL;
 	struct nd_msg_body *ns;
 	struct ns_origin origin;
 	const struct xvip_vip_filter *filter = vip_filter();
 	__u32 instance;
 	int action;
+	int upper;
 
 	if (!ip6 || ip6->version != 6)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
@@ -710,7 +830,8 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 	/* Solicitations for a VIP behind extension headers are found too: on a node that is not
 	 * active every solicitation for the VIP is dropped, whether the program could answer it or
 	 * not, so the kernel never judges one (docs/architecture.md). */
-	if (skip_ext_headers(c, ip6->nexthdr) == IPPROTO_ICMPV6 && (icmp = parse_icmp6_base(c)) &&
+	upper = skip_ext_headers(c, ip6->nexthdr);
+	if (upper == IPPROTO_ICMPV6 && (icmp = parse_icmp6_base(c)) &&
 	    (icmp->type == ICMP6_NEIGHBOR_SOLICIT || icmp->type == ICMP6_NEIGHBOR_ADVERT) &&
 	    (ns = parse_nd_body(c)) && (instance = vip6_instance(filter, ns->target))) {
 		if (icmp->type == ICMP6_NEIGHBOR_ADVERT)
@@ -726,16 +847,19 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 	instance = vip6_instance(filter, ip6->daddr.in6_u.u6_addr8);
 	if (instance && (action = handle_bfd6(eth, ip6, c, instance)) >= 0)
 		return action;
+	if (!instance && standby_must_drop6(ctx, eth, ip6, upper, icmp ? icmp->type : -1))
+		return verdict(XDP_DROP, COUNTER(fwd6_drop_standby));
 	return vip_traffic(instance);
 }
 
-static __always_inline int handle_ipv4(struct eth_frame *eth, struct cursor *c)
+static __always_inline int handle_ipv4(struct xdp_md *ctx, struct eth_frame *eth, struct cursor *c)
 {
 	struct iphdr *ip = parse_iphdr(c);
 	__u32 instance, header_len;
 	int action;
 
-	/* Options and fragments need no special case: the destination is in the fixed header. */
+	/* Options and fragments need no special case: the destination is in the fixed header. A bad
+	 * header passes: the kernel drops it before any route lookup. */
 	if (!ip || ip->version != 4 || ip->ihl < 5)
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
 	instance = vip4_instance(ip->daddr);
@@ -749,6 +873,8 @@ static __always_inline int handle_ipv4(struct eth_frame *eth, struct cursor *c)
 	}
 	if (instance && (action = handle_bfd4(eth, ip, c, instance)) >= 0)
 		return action;
+	if (!instance && standby_must_drop4(ctx, eth, ip))
+		return verdict(XDP_DROP, COUNTER(fwd4_drop_standby));
 	return vip_traffic(instance);
 }
 
@@ -767,7 +893,7 @@ int xvip_xdp(struct xdp_md *ctx)
 	case bpf_htons(ETH_P_ARP):
 		return handle_arp(eth, &c);
 	case bpf_htons(ETH_P_IP):
-		return handle_ipv4(eth, &c);
+		return handle_ipv4(ctx, eth, &c);
 	case bpf_htons(ETH_P_IPV6):
 		return handle_ipv6(ctx, eth, &c);
 	default: /* VLAN-tagged frames included: xvip serves the untagged interface */

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 7
+#define XVIP_ABI_VERSION 8
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -21,6 +21,7 @@
 #define XVIP_MAP_VIP_FILTER "xvip_vip_filter"
 #define XVIP_MAP_GUARD "xvip_guard"
 #define XVIP_MAP_EVENTS "xvip_events"
+#define XVIP_MAP_GATEWAYS "xvip_gateways"
 #define XVIP_PIN_LINK "xdp_link"
 
 #define XVIP_MAX_VIPS 1024
@@ -188,6 +189,27 @@ static inline void xvip_filter_add(__u64 bits[4], __u8 last_byte)
 	bits[last_byte >> 6] |= 1ULL << (last_byte & 63);
 }
 
+/*
+ * The gateway instances of the interface (the instance option `gateway`), one 64-bit word per
+ * family slot (key: enum xvip_family_slot): up to XVIP_MAX_GATEWAYS VRIDs, one per byte from the
+ * lowest, the first 0 ending the list. While no instance listed for a frame's family is active or
+ * draining, the program drops every frame to the interface's MAC that the kernel would forward
+ * (docs/architecture.md, "Forwarding guard"); a family with no word (0) forwards as the kernel
+ * does. The array is mmapable and user space writes each word with one atomic store, so a list
+ * never tears; it is written when the instances are bound (start, reload).
+ */
+#define XVIP_MAX_GATEWAYS 8
+
+/* For bpftool; both sides access the word only whole. */
+struct xvip_gateway_vrids {
+	__u8 vrid[XVIP_MAX_GATEWAYS];
+};
+
+static inline __u8 xvip_gateway_vrid(__u64 word, unsigned int i)
+{
+	return (__u8)(word >> (i * 8));
+}
+
 /* Value of the VIP hash maps: which instance (state index) a VIP belongs to. */
 struct xvip_vip {
 	__u32 instance;
@@ -263,6 +285,8 @@ struct xvip_counters {
 	__u64 bfd_drop_inactive; /* BFD to a VIP we are not active for: dropped, never answered */
 	__u64 vrrp_outranked;	 /* an advert outranking an active instance: demoted it, passed */
 	__u64 na_conflict;	 /* a neighbour advertisement for an active VIP from another MAC */
+	__u64 fwd4_drop_standby; /* IPv4 to our MAC the kernel would forward, no gateway active */
+	__u64 fwd6_drop_standby; /* IPv6 to our MAC the kernel would forward, no gateway active */
 };
 
 /*

@@ -75,4 +75,13 @@ struct {
 	__uint(max_entries, 16384); /* a multiple of the page size; events are 16 bytes each */
 } xvip_events SEC(".maps");
 
+/* Gateway VRIDs per family slot; mmapable so each word is stored whole. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct xvip_gateway_vrids);
+} xvip_gateways SEC(".maps");
+
 #endif /* XVIP_MAPS_BPF_H */

@@ -37,6 +37,7 @@ const IpAddress shared_vip4 = test::ip("192.0.2.60");    // two VIPs ending in t
 const IpAddress shared_other_vip4 = test::ip("198.51.100.60");
 const IpAddress client6 = test::ip("2001:db8::99");
 const IpAddress vip6 = test::ip("2001:db8::50");
+const IpAddress routed4 = test::ip("203.0.113.9");  // beyond the node: a frame it forwards as a gateway
 constexpr std::uint32_t instance4 = XVIP_SLOT_IPV4 * 256 + 51;
 constexpr std::uint32_t instance6 = XVIP_SLOT_IPV6 * 256 + 51;
 
@@ -99,6 +100,14 @@ public:
         }
     }
 
+    // VRID 51 of both families as gateway instances (`gateway = true`), or none.
+    void set_gateways(bool on) {
+        const std::uint64_t word = on ? 51 : 0;
+        for (std::uint32_t slot : {XVIP_SLOT_IPV4, XVIP_SLOT_IPV6}) {
+            update(bpf_map__fd(xvip_->maps.xvip_gateways), &slot, &word, "xvip_gateways");
+        }
+    }
+
     int xvip_fd() const { return bpf_program__fd(xvip_->progs.xvip_xdp); }
     int trivial_fd() const { return bpf_program__fd(trivial_->progs.xdp_pass); }
     const xvip_bench_probes& probes() const { return *probes_; }
@@ -149,6 +158,7 @@ struct Path {
     Bytes frame;
     std::uint32_t verdict;
     bool frame_unchanged;
+    bool gateway = false;  // VRID 51 is a gateway instance
 };
 
 std::vector<Path> paths() {
@@ -172,6 +182,10 @@ std::vector<Path> paths() {
         {"non-VIP pass-through, a VIP's last byte", XdpRole::active, ipv4_to(other_net4), XDP_PASS, true},
         {"VIP pass (active)", XdpRole::active, ipv4_to(vip4), XDP_PASS, true},
         {"VIP drop (standby)", XdpRole::standby, ipv4_to(vip4), XDP_DROP, true},
+        // The forwarding path of the active node of a gateway instance: a frame to its MAC for an
+        // address beyond it. The guard reads the gateway word, compares the MAC and reads the
+        // role; the route lookup runs only on a node active for no gateway instance.
+        {"forwarded (gateway, active)", XdpRole::active, ipv4_to(routed4), XDP_PASS, true, true},
         {"ARP reply", XdpRole::active, arp_request_for(vip4), XDP_TX, false},
         // Worst case for the buckets: two VIPs end in the same byte, so the hash map answers.
         {"ARP reply, a bucket shared by two VIPs", XdpRole::active, arp_request_for(shared_vip4), XDP_TX, false},
@@ -293,6 +307,7 @@ FrameCosts measure_frame_costs(const TestRunSettings& settings, const Progress& 
                      "programs' calls alternating";
     for (const Path& path : paths()) {
         programs.set_role(path.role);
+        programs.set_gateways(path.gateway);
         check_path(programs, path, out);
         PathCost cost{.name = path.name,
                       .verdict = verdict_name(path.verdict),

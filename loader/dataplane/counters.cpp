@@ -17,7 +17,7 @@ constexpr std::array fields{
     XVIP_COUNTER(ns_drop_inactive),  XVIP_COUNTER(vip_pass_active),   XVIP_COUNTER(vip_pass_draining),
     XVIP_COUNTER(vip_drop_standby),  XVIP_COUNTER(tx_aborted),        XVIP_COUNTER(bfd_reply),
     XVIP_COUNTER(bfd_invalid),       XVIP_COUNTER(bfd_drop_inactive), XVIP_COUNTER(vrrp_outranked),
-    XVIP_COUNTER(na_conflict),
+    XVIP_COUNTER(na_conflict),       XVIP_COUNTER(fwd4_drop_standby), XVIP_COUNTER(fwd6_drop_standby),
 };
 #undef XVIP_COUNTER
 

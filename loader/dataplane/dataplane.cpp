@@ -200,7 +200,7 @@ std::optional<std::uint32_t> xdp_link_ifindex(int link) {
 
 }  // namespace
 
-const std::array<Dataplane::Maps::Entry, 9> Dataplane::Maps::table{{
+const std::array<Dataplane::Maps::Entry, 10> Dataplane::Maps::table{{
     {XVIP_MAP_STATE, &Maps::state},
     {XVIP_MAP_VIP4_BUCKETS, &Maps::vip4_buckets},
     {XVIP_MAP_VIP4, &Maps::vip4},
@@ -210,6 +210,7 @@ const std::array<Dataplane::Maps::Entry, 9> Dataplane::Maps::table{{
     {XVIP_MAP_VIP_FILTER, &Maps::vip_filter},
     {XVIP_MAP_GUARD, &Maps::guard},
     {XVIP_MAP_EVENTS, &Maps::events},
+    {XVIP_MAP_GATEWAYS, &Maps::gateways},
 }};
 
 void Dataplane::remove_pins(const fs::path& pin_dir) {
@@ -438,6 +439,7 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
     expected_.resize(XVIP_STATE_ENTRIES);
     for (std::size_t i = 0; i < expected_.size(); ++i) expected_[i] = states_.load(i);
     vip4_buckets_ = MappedWords(maps_.vip4_buckets.get(), XVIP_VIP4_BUCKETS, "the IPv4 VIP buckets");
+    gateways_ = MappedWords(maps_.gateways.get(), 2, "the gateway instances");
 }
 
 Dataplane::Dataplane(Dataplane&& other) noexcept = default;
@@ -462,6 +464,7 @@ void Dataplane::detach() {
     }
     states_.reset();
     vip4_buckets_.reset();
+    gateways_.reset();
     link_.reset();
     program_.reset();
     maps_ = Maps{};
@@ -633,6 +636,37 @@ std::vector<VipBinding> Dataplane::vips() const {
             }
             key = next;
             prev = key.data();
+        }
+    }
+    return out;
+}
+
+void Dataplane::set_gateways(std::span<const InstanceKey> gateways) {
+    if (!gateways_) throw DataplaneError("the data plane of " + ifname_ + " is detached");
+    std::array<std::uint64_t, 2> words{};
+    std::array<unsigned, 2> count{};
+    for (const InstanceKey& key : gateways) {
+        const std::size_t slot = key.family == AddressFamily::ipv4 ? XVIP_SLOT_IPV4 : XVIP_SLOT_IPV6;
+        if (key.vrid == 0) throw DataplaneError("gateway instance " + key.to_string() + " has no VRID");
+        if (count[slot] == XVIP_MAX_GATEWAYS) {
+            throw DataplaneError("more than " + std::to_string(XVIP_MAX_GATEWAYS) + " " +
+                                 (slot == XVIP_SLOT_IPV4 ? "IPv4" : "IPv6") + " gateway instances on " + ifname_);
+        }
+        words[slot] |= std::uint64_t{key.vrid} << (8 * count[slot]++);
+    }
+    for (std::size_t slot = 0; slot < words.size(); ++slot) {
+        if (gateways_.load(slot) != words[slot]) gateways_.store(slot, words[slot]);
+    }
+}
+
+std::vector<InstanceKey> Dataplane::gateways() const {
+    std::vector<InstanceKey> out;
+    if (!gateways_) return out;
+    for (std::size_t slot = 0; slot < 2; ++slot) {
+        const std::uint64_t word = gateways_.load(slot);
+        for (unsigned i = 0; i < XVIP_MAX_GATEWAYS && xvip_gateway_vrid(word, i) != 0; ++i) {
+            out.push_back(
+                {slot == XVIP_SLOT_IPV4 ? AddressFamily::ipv4 : AddressFamily::ipv6, xvip_gateway_vrid(word, i)});
         }
     }
     return out;

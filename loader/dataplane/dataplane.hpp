@@ -202,19 +202,26 @@ public:
     // False when there are more subnets than the map holds: then no sender is checked.
     bool write_subnets(std::span<const Subnet4> subnets);
 
+    // The gateway instances (the instance option `gateway`): while none of a family is active or
+    // draining, the program drops what the kernel would forward to that family. Each family's
+    // list is one atomic store; instances of both families may be given. Refuses more than
+    // XVIP_MAX_GATEWAYS per family, or a VRID 0, and then changes nothing.
+    void set_gateways(std::span<const InstanceKey> gateways);
+    std::vector<InstanceKey> gateways() const;
+
     // Verdict counters summed over every possible CPU.
     xvip_counters counters() const;
 
 private:
     struct Maps {
-        UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter, guard, events;
+        UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter, guard, events, gateways;
         // Every map once: its name (the program's, and its pin's) and where its fd is kept. Load,
         // pin, adopt and pin removal all go through this table.
         struct Entry {
             const char* name;
             UniqueFd Maps::*fd;
         };
-        static const std::array<Entry, 9> table;
+        static const std::array<Entry, 10> table;
     };
     struct Loaded {
         Maps maps;
@@ -241,6 +248,7 @@ private:
     MappedWords states_;                   // XVIP_STATE_ENTRIES state words
     std::vector<std::uint64_t> expected_;  // per state word: what replace_state() swaps from
     MappedWords vip4_buckets_;             // XVIP_VIP4_BUCKETS bucket words
+    MappedWords gateways_;                 // one word of gateway VRIDs per family slot
     LeaseClock lease_clock_;
 };
 

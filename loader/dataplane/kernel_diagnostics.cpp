@@ -128,6 +128,8 @@ const std::vector<FeatureProbe>& feature_probes() {
         {{"XDP programs", "4.8"}, [] { return probe_result(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, nullptr)); }},
         {{"bpf_xdp_adjust_tail() in XDP programs", "4.18"},
          [] { return probe_result(libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_adjust_tail, nullptr)); }},
+        {{"bpf_fib_lookup() in XDP programs", "4.18"},
+         [] { return probe_result(libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_fib_lookup, nullptr)); }},
         {{"memory-mapped BPF arrays (BPF_F_MMAPABLE)", "5.5"}, probe_mmapable_array},
         {{"bpf_jiffies64() in XDP programs", "5.5"},
          [] { return probe_result(libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_jiffies64, nullptr)); }},

@@ -68,6 +68,7 @@ nlohmann::json effective_config(const Config& config) {
               {"na_interval", ms(i.garp.na_interval)}}},
             {"drain_deadline", ms(i.drain_deadline)},
             {"local_traffic_follows_active", i.local_traffic_follows_active},
+            {"gateway", i.gateway},
             {"tracked_interfaces", tracked_interfaces},
             {"tracked_scripts", tracked_scripts},
             {"notify", hooks(i.notify)},

@@ -7,6 +7,7 @@
 #include "codec/advert_codec.hpp"
 #include "system/veth_peer.hpp"
 #include "xvipd/daemon.hpp"
+#include "xvipd/forwarding_check.hpp"
 
 namespace xvip {
 
@@ -120,6 +121,9 @@ void ServedInterface::start(bool keep_adopted) {
         identity_.emplace(std::vector<std::string>{ifname_});
         // Checks that need the system, before anything is touched.
         info_ = check(ifname_, configs_);
+        for (const std::string& warning : forwarding_warnings(ifname_, configs_, system_sysctl_reader())) {
+            spdlog::warn("{}", warning);
+        }
         attach_or_adopt();
         write_arp_subnets();
         bind_vips();
@@ -320,11 +324,13 @@ void ServedInterface::write_arp_subnets() {
 }
 
 // The VIP map says which instance each VIP belongs to; after a restart it may hold VIPs the new
-// configuration dropped.
+// configuration dropped. The gateway instances are written whole, as the configuration has them.
 void ServedInterface::bind_vips() {
     std::vector<IpAddress> wanted;
+    std::vector<InstanceKey> gateways;
     for (const auto& instance : configs_) {
         const InstanceKey key{*instance.family(), static_cast<std::uint8_t>(instance.vrid)};
+        if (instance.gateway) gateways.push_back(key);
         for (const auto& vip : instance.vips) {
             dataplane_->add_vip(vip.address, key);
             wanted.push_back(vip.address);
@@ -335,6 +341,7 @@ void ServedInterface::bind_vips() {
             dataplane_->remove_vip(bound.address);
         }
     }
+    dataplane_->set_gateways(gateways);
 }
 
 void ServedInterface::open_sockets() {

@@ -44,6 +44,8 @@ public:
     // Through Dataplane::write_state: one store into the mapped state array, with this boot's
     // lease clock.
     void write_state(std::uint32_t instance, const StateWord& state);
+    // Through Dataplane::set_gateways, as xvipd writes the instances with `gateway = true`.
+    void set_gateways(std::span<const InstanceKey> gateways) { dataplane_.set_gateways(gateways); }
 
     // What the program judges adverts for the instance against (Dataplane::write_guard).
     void write_guard(std::uint32_t instance, const AdvertGuard& guard);

@@ -59,6 +59,7 @@ enum class Field {
     script_rise,
     script_fall,
     script_weight,
+    gateway,
 };
 
 // Where each field of one object was set; falls back to where the object itself starts.
@@ -213,6 +214,10 @@ struct Instance {
     // Off by default: locally originated traffic to the VIP stays on this host (the VIP is local on
     // every node). On: it is routed to the active node, as with keepalived.
     bool local_traffic_follows_active = false;
+    // The VIPs are a default gateway (xvip's own option, TOML only): a node that is not active for
+    // any gateway instance of the interface and family forwards nothing (docs/architecture.md,
+    // "Forwarding guard"). Forwarding itself stays the operator's sysctl.
+    bool gateway = false;
     std::vector<TrackedInterface> tracked_interfaces;
     std::vector<ScriptReference> tracked_scripts;
     NotifyHooks notify;

@@ -73,6 +73,13 @@ private:
         if (rule == nullptr) {
             const auto candidates = keepalived_keywords_of(section);
             std::string fix = did_you_mean(statement.keyword.text, candidates);
+            // xvip's gateway option has no keepalived keyword (keepalived users toggle
+            // net.ipv4.ip_forward from notify scripts): it is set in xvip's TOML only.
+            if (section == KeywordSection::vrrp_instance && statement.keyword.text == "gateway") {
+                fix =
+                    "gateway is xvip's own option, set in xvip.toml only: convert with `xvipctl "
+                    "import-keepalived` and set `gateway = true` in the instance (docs/config.md)";
+            }
             if (fix.empty()) fix = "remove it; docs/keepalived-keywords.md lists every keyword xvip reads";
             sink_.error(statement.keyword.where,
                         "unknown keyword " + quoted(statement.keyword.text) + " in " + std::string(to_string(section)),

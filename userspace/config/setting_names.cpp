@@ -32,6 +32,7 @@ std::string_view setting_name(Field field, ConfigDialect dialect) {
         case Field::script_rise: return "rise";
         case Field::script_fall: return "fall";
         case Field::script_weight: return "weight";
+        case Field::gateway: return "gateway";  // TOML only: keepalived.conf has no such keyword
     }
     return "?";
 }

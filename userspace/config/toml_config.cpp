@@ -382,6 +382,11 @@ private:
         i.drain_deadline = r.duration("drain_deadline").value_or(i.drain_deadline);
         i.local_traffic_follows_active =
             r.boolean("local_traffic_follows_active").value_or(i.local_traffic_follows_active);
+        read_field(r, "gateway", Field::gateway, o, [&] {
+            const auto v = r.boolean("gateway");
+            if (v) i.gateway = *v;
+            return v.has_value();
+        });
         overrides.v3_ipv4_checksum = checksum(r);
         garp(r, overrides.garp, &o);
         tracked_interfaces(r, i.tracked_interfaces, o);

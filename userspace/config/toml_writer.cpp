@@ -132,7 +132,8 @@ std::string write_toml(const Config& config) {
         out << "v3_ipv4_checksum = " << quoted(to_string(i.v3_ipv4_checksum)) << "\n"
             << "virtual_mac = " << boolean(i.use_virtual_mac) << "\n"
             << "drain_deadline = " << duration(i.drain_deadline) << "\n"
-            << "local_traffic_follows_active = " << boolean(i.local_traffic_follows_active) << "\n";
+            << "local_traffic_follows_active = " << boolean(i.local_traffic_follows_active) << "\n"
+            << "gateway = " << boolean(i.gateway) << "\n";
         if (!i.tracked_interfaces.empty())
             out << "track_interfaces = " << tracked_interfaces(i.tracked_interfaces) << "\n";
         if (!i.tracked_scripts.empty()) out << "track_scripts = " << tracked_scripts(i.tracked_scripts) << "\n";

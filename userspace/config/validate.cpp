@@ -40,6 +40,7 @@ public:
         check_shared_vips();
         check_shared_vrids();
         check_vip_count();
+        check_gateway_count();
         for (const SyncGroup& group : config_.sync_groups) check_sync_group(group);
         check_sync_membership();
     }
@@ -366,6 +367,21 @@ private:
                                 ") both use VRID " + std::to_string(i.vrid) + " for " + family_name(*family) + " on " +
                                 i.interface,
                             "give one of them another " + name(Field::vrid) + " (VRIDs are per interface and family)");
+            }
+        }
+    }
+
+    void check_gateway_count() {
+        std::map<std::pair<std::string, AddressFamily>, std::size_t> count;
+        for (const Instance& i : config_.instances) {
+            const auto family = i.family();
+            if (!i.gateway || !family) continue;
+            if (++count[{i.interface, *family}] == max_gateway_instances + 1) {
+                sink_.error(i.origins.of(Field::gateway),
+                            label(i) + ": more than " + std::to_string(max_gateway_instances) + " " +
+                                family_name(*family) + " gateway instances on " + i.interface,
+                            "keep at most " + std::to_string(max_gateway_instances) +
+                                " gateway instances per interface and family");
             }
         }
     }

@@ -13,6 +13,9 @@ namespace xvip {
 
 // Cloud provider limits (docs/config.md, `cloud`): warnings, errors under the cloud profile.
 inline constexpr std::size_t cloud_max_vips_per_host = 8;
+// Gateway instances per (interface, address family): the data plane keeps their VRIDs in one
+// 64-bit word per family (XVIP_MAX_GATEWAYS in bpf/xvip_abi.h).
+inline constexpr std::size_t max_gateway_instances = 8;
 inline constexpr std::size_t cloud_max_unicast_peers = 9;  // ten routers per VIP
 
 void validate(const Config& config, DiagnosticSink& sink);

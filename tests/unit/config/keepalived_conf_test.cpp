@@ -172,6 +172,18 @@ TEST(KeepalivedConf, UnknownKeywordNamesFileLineAndSuggestion) {
         }));
 }
 
+// keepalived has no gateway keyword: xvip's option is TOML only, and the error says where it is.
+TEST(KeepalivedConf, GatewayIsTomlOnlyAndTheErrorSaysSo) {
+    const ReadResult result = read_text(
+        "vrrp_instance V {\n  interface eth0\n  virtual_router_id 7\n  gateway\n"
+        "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n");
+    EXPECT_EQ(rendered(result.diagnostics),
+              (std::vector<std::string>{
+                  "k.conf:4:3: error: unknown keyword `gateway` in vrrp_instance (fix: gateway is xvip's own option, "
+                  "set in xvip.toml only: convert with `xvipctl import-keepalived` and set `gateway = true` in the "
+                  "instance (docs/config.md))"}));
+}
+
 TEST(KeepalivedConf, RefusedKeywordsAreErrorsWithTheirFix) {
     const ReadResult result = read_text(
         "global_defs {\n  startup_script /bin/true\n}\n"

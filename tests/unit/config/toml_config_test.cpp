@@ -114,6 +114,23 @@ preempt = "yes"
         }));
 }
 
+TEST(TomlConfig, GatewayIsAnInstanceBooleanOffByDefault) {
+    const std::string base = "[[instance]]\nname = \"a\"\ninterface = \"eth0\"\nvrid = 1\nvips = [\"10.0.0.1\"]\n";
+    const ReadResult off = read(base);
+    ASSERT_TRUE(off.ok());
+    EXPECT_FALSE(off.config.instances.at(0).gateway);
+    const ReadResult on = read(base + "gateway = true\n");
+    ASSERT_TRUE(on.ok()) << ::testing::PrintToString(rendered(on.diagnostics));
+    EXPECT_TRUE(on.config.instances.at(0).gateway);
+    EXPECT_EQ(rendered(read(base + "gateway = \"yes\"\n").diagnostics),
+              std::vector<std::string>{
+                  "x.toml:6:11: error: instance.gateway must be true or false (fix: write instance.gateway as true or "
+                  "false)"});
+    EXPECT_EQ(
+        rendered(read(base + "gatway = true\n").diagnostics),
+        std::vector<std::string>{"x.toml:6:1: error: unknown key `instance.gatway` (fix: did you mean `gateway`?)"});
+}
+
 TEST(TomlConfig, DurationsNeedAUnitAndWholeMilliseconds) {
     const std::string base = "[[instance]]\nname = \"a\"\ninterface = \"eth0\"\nvrid = 1\nvips = [\"10.0.0.1\"]\n";
     EXPECT_EQ(read(base + "preempt_delay = \"2m\"\n").config.instances.at(0).preempt_delay, Milliseconds{120000});

@@ -60,6 +60,7 @@ void expect_same_settings(const Config& a, const Config& b) {
         EXPECT_EQ(x.garp, y.garp);
         EXPECT_EQ(x.drain_deadline, y.drain_deadline);
         EXPECT_EQ(x.local_traffic_follows_active, y.local_traffic_follows_active);
+        EXPECT_EQ(x.gateway, y.gateway);
         EXPECT_EQ(x.tracked_interfaces, y.tracked_interfaces);
         EXPECT_EQ(x.tracked_scripts, y.tracked_scripts);
         EXPECT_EQ(x.notify, y.notify);

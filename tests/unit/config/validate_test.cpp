@@ -184,6 +184,25 @@ TEST(Validate, DuplicateInstanceNames) {
 }
 
 // unicast_ttl and the peers' TTL ranges, in TOML: 1-255, and a range that admits something.
+// The data plane keeps the gateway VRIDs of one interface and family in one word: at most eight.
+// The ninth is refused where its `gateway` key is; other families and interfaces count apart.
+TEST(Validate, AtMostEightGatewayInstancesPerInterfaceAndFamily) {
+    std::string text;
+    for (int k = 1; k <= 9; ++k) {
+        text += instance("g" + std::to_string(k), k, "\"10.0.0." + std::to_string(k) + "/24\"", "gateway = true\n");
+    }
+    text += instance("six", 9, "\"fe80::9\", \"2001:db8::9/64\"", "gateway = true\n");
+    text +=
+        "[[instance]]\nname = \"other\"\ninterface = \"eth1\"\nvrid = 10\nvips = [\"10.0.1.10/24\"]\ngateway = true\n";
+    text += instance("plain", 11, "\"10.0.0.11/24\"");
+    EXPECT_EQ(diagnostics_of(text),
+              (std::vector<std::string>{
+                  "v.toml:53:9: warning: more than 8 VIPs on this host (a cloud provider limit; an error with the "
+                  "cloud profile) (fix: keep at most 8 VIPs per host)",
+                  "v.toml:54:11: error: instance g9: more than 8 IPv4 gateway instances on eth0 (fix: keep at most 8 "
+                  "gateway instances per interface and family)"}));
+}
+
 TEST(Validate, UnicastTtlAndPeerTtlRanges) {
     EXPECT_EQ(diagnostics_of(instance("a", 1, "\"10.0.0.1\"",
                                       "unicast_ttl = 64\nunicast_peers = [{ address = \"10.0.0.2\", min_ttl = 250 }, "
