@@ -45,7 +45,10 @@ void Daemon::start() {
     hooks_ = std::move(prepared.hooks);
     scripts_change_user_ = prepared.changes_user;
     open_fifo(config_);
+    open_bfd(config_);
+    apply_bfd(config_);
     start_interfaces(prepared.scripts, {}, false);
+    if (bfd_) bfd_->start();
     control_.emplace(loop_, ControlServerSettings{.path = (options_.state_dir / "xvipd.sock").string()},
                      [this](const nlohmann::json& request) { return handle_request(request); });
     loop_.on_signal(SIGTERM, [this] { stop_gracefully(); });
@@ -66,6 +69,8 @@ MetricsSnapshot Daemon::metrics_snapshot() const {
         .uptime = std::chrono::duration_cast<std::chrono::milliseconds>(now - started_),
         .instances = {},
         .interfaces = {},
+        .bfd_sessions = bfd_ ? bfd_->metrics() : std::vector<BfdSessionMetrics>{},
+        .bfd_drops = bfd_ ? bfd_->drops() : std::array<std::uint64_t, bfd_drop_count>{},
     };
     for (const auto& served : interfaces_) {
         auto interface = served->metrics();
@@ -192,7 +197,8 @@ void Daemon::start_interfaces(const PreparedScripts& scripts, const CarriedScrip
             interfaces_.push_back(std::move(served));
             for (auto* i : interfaces_.back()->instances()) instances.push_back({i, interfaces_.back()->adopted()});
         }
-        tracking_.emplace(loop_, children_, config_, scripts, instances, carried);
+        tracking_.emplace(loop_, children_, config_, scripts, instances, carried,
+                          bfd_ ? bfd_->states() : std::map<std::string, bool>{});
     } catch (...) {
         // The interfaces already up give back what they took, as if never started; past a reload's
         // point of no return, they are kept for the next xvipd instead, as on a restart.
@@ -208,6 +214,49 @@ void Daemon::start_interfaces(const PreparedScripts& scripts, const CarriedScrip
         throw;
     }
     tracking_->start();
+}
+
+void Daemon::open_bfd(const Config& config) {
+    if (config.bfds.empty() || bfd_socket_) return;
+    try {
+        bfd_socket_.emplace();
+    } catch (const std::system_error& e) {
+        throw StartupError(e.what());
+    }
+    loop_.watch(bfd_socket_->fd(), [this] {
+        bfd_socket_->drain([this](const IpAddress& source, int ttl, std::span<const std::uint8_t> payload) {
+            if (bfd_) bfd_->receive(source, ttl, payload);
+        });
+    });
+}
+
+void Daemon::apply_bfd(const Config& config) {
+    if (config.bfds.empty()) {
+        bfd_.reset();
+        if (bfd_socket_) {
+            loop_.unwatch(bfd_socket_->fd());
+            bfd_socket_.reset();
+        }
+        return;
+    }
+    if (bfd_) {
+        bfd_->reconfigure(config.bfds);
+    } else {
+        bfd_.emplace(BfdEndpoint::Wiring{
+                         .timers = loop_,
+                         .send =
+                             [this](const BfdInstance& session, std::span<const std::uint8_t> packet) {
+                                 return bfd_socket_->send(session.name, session.source, *session.neighbor, packet);
+                             },
+                         .on_change =
+                             [this](const std::string& name, bool up) {
+                                 if (tracking_) tracking_->bfd_changed(name, up);
+                                 publish_metrics();
+                             },
+                     },
+                     config.bfds);
+    }
+    bfd_socket_->forget_except([&](const std::string& name) { return config.find_bfd(name) != nullptr; });
 }
 
 nlohmann::json Daemon::handle_request(const nlohmann::json& request) {
@@ -244,6 +293,7 @@ void Daemon::stop_gracefully() {
     spdlog::info("stopping: handing every active instance over before leaving");
     service_manager_.stopping("handing over");
     tracking_.reset();
+    bfd_.reset();
     control_.reset();
     auto pending = std::make_shared<std::size_t>(interfaces_.size());
     auto all_done = [this] {
@@ -278,6 +328,7 @@ void Daemon::exit_for_restart() {
     if (stopping_) return;
     stopping_ = true;
     tracking_.reset();
+    bfd_.reset();
     control_.reset();
     for (auto& served : interfaces_) served->keep_for_restart();
     service_manager_.stopping("exiting for a restart; the data plane stays");
@@ -307,6 +358,7 @@ void Daemon::reload() {
     try {
         prepared = prepare(read.config);
         open_fifo(read.config);
+        open_bfd(read.config);
     } catch (const std::exception& e) {
         refuse(e.what());
         return;
@@ -324,8 +376,10 @@ void Daemon::reload() {
     config_ = std::move(read.config);
     hooks_ = std::move(prepared.hooks);
     scripts_change_user_ = prepared.changes_user;
+    apply_bfd(config_);
     try {
         start_interfaces(prepared.scripts, carried, true);
+        if (bfd_) bfd_->start();
     } catch (const std::exception& e) {
         // What failed cannot be undone: leave as a restart does, and say so with the exit code, so
         // that Restart=on-failure starts an xvipd that adopts the data plane.
@@ -364,6 +418,7 @@ nlohmann::json Daemon::status() const {
         for (const auto* instance : served->instances()) j["instances"].push_back(instance->status(now));
     }
     j["track_scripts"] = tracking_ ? tracking_->status() : nlohmann::json::array();
+    j["bfd_sessions"] = bfd_ ? bfd_->status() : nlohmann::json::array();
     if (last_reload_) {
         j["reload"] = {
             {"result", last_reload_->refused ? "refused" : "done"},

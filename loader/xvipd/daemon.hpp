@@ -16,6 +16,8 @@
 #include "daemon/event_loop.hpp"
 #include "daemon/notify_fifo.hpp"
 #include "daemon/notify_hooks.hpp"
+#include "system/bfd_socket.hpp"
+#include "xvipd/bfd_endpoint.hpp"
 #include "xvipd/options.hpp"
 #include "xvipd/service_manager.hpp"
 #include "xvipd/tracking.hpp"
@@ -70,6 +72,10 @@ private:
     Prepared prepare(const Config& config);
     void open_fifo(const Config& config);
     void start_interfaces(const PreparedScripts& scripts, const CarriedScripts& carried, bool keep_adopted);
+    // The BFD endpoint for the configuration's sessions: opened, kept (a reload keeps unchanged
+    // sessions running) or closed when there are none. Throws StartupError when the port is taken.
+    void open_bfd(const Config& config);
+    void apply_bfd(const Config& config);
     void notify(const VrrpInstance& instance, State to);
     std::string one_line_status() const;
     nlohmann::json handle_request(const nlohmann::json& request);
@@ -91,6 +97,8 @@ private:
     std::vector<std::unique_ptr<ServedInterface>> interfaces_;
     std::vector<std::unique_ptr<ServedInterface>> retired_;  // dropped by a reload, handing over
     ServiceManager service_manager_{loop_};
+    std::optional<BfdSocket> bfd_socket_;
+    std::optional<BfdEndpoint> bfd_;
     std::optional<Tracking> tracking_;
     std::optional<ControlServer> control_;
     // --metrics: serves, on its own thread, the text publish_metrics() renders here in the loop.

@@ -182,6 +182,58 @@ std::string render_metrics(const MetricsSnapshot& snapshot) {
                      static_cast<double>(counters.*field.member));
         }
     }
+
+    // BFD sessions (bfd_instance / [[bfd]]): the families appear with the first session.
+    const auto& bfd = snapshot.bfd_sessions;
+    if (bfd.empty()) return e.take();
+    const auto exact = [](Duration d) { return std::chrono::duration<double>(d).count(); };
+    const auto session_labels = [](const BfdSessionMetrics& s) -> Labels {
+        return {{"session", s.name}, {"neighbor", s.neighbor}};
+    };
+    static constexpr std::array<BfdState, 4> bfd_states{BfdState::admin_down, BfdState::down, BfdState::init,
+                                                        BfdState::up};
+    e.family("xvip_bfd_session_state", "gauge",
+             "State of the BFD session: 1 for the state it is in (admin_down, down, init, up), 0 for the others.");
+    for (const auto& s : bfd) {
+        for (const BfdState state : bfd_states) {
+            e.sample(with(session_labels(s), "state", std::string(to_string(state))), s.state == state ? 1 : 0);
+        }
+    }
+    e.family("xvip_bfd_session_remote_state", "gauge",
+             "State the neighbour last reported: 1 for that state, 0 for the others.");
+    for (const auto& s : bfd) {
+        for (const BfdState state : bfd_states) {
+            e.sample(with(session_labels(s), "state", std::string(to_string(state))), s.remote_state == state ? 1 : 0);
+        }
+    }
+    e.family("xvip_bfd_session_diag", "gauge", "The session's diagnostic code (RFC 5880 §4.1): why it last went down.");
+    for (const auto& s : bfd) e.sample(session_labels(s), static_cast<double>(s.diag));
+    e.family("xvip_bfd_detection_time_seconds", "gauge",
+             "Detection time in force: the neighbour's multiplier times the negotiated receive interval.");
+    for (const auto& s : bfd) e.sample(session_labels(s), exact(s.detection_time));
+    e.family("xvip_bfd_largest_gap_seconds", "gauge",
+             "Largest gap between two packets received from the neighbour while the session was up.");
+    for (const auto& s : bfd) e.sample(session_labels(s), exact(s.largest_gap));
+    const std::array<std::tuple<const char*, std::uint64_t BfdSessionMetrics::*, const char*>, 5> bfd_counters{{
+        {"xvip_bfd_packets_received_total", &BfdSessionMetrics::packets_received,
+         "BFD control packets the session took."},
+        {"xvip_bfd_packets_sent_total", &BfdSessionMetrics::packets_sent, "BFD control packets sent."},
+        {"xvip_bfd_send_failures_total", &BfdSessionMetrics::send_failures,
+         "BFD control packets the kernel refused to send."},
+        {"xvip_bfd_session_ups_total", &BfdSessionMetrics::ups, "Times the session came up."},
+        {"xvip_bfd_session_downs_total", &BfdSessionMetrics::downs, "Times the session went down from up."},
+    }};
+    for (const auto& [name, member, help] : bfd_counters) {
+        e.family(name, "counter", help);
+        for (const auto& s : bfd) e.sample(session_labels(s), static_cast<double>(s.*member));
+    }
+    if (!bfd.empty()) {
+        e.family("xvip_bfd_drops_total", "counter", "BFD datagrams dropped before any session took them, by reason.");
+        for (std::size_t r = 0; r < bfd_drop_count; ++r) {
+            e.sample({{"reason", std::string(to_string(static_cast<BfdDrop>(r)))}},
+                     static_cast<double>(snapshot.bfd_drops[r]));
+        }
+    }
     return e.take();
 }
 

@@ -8,10 +8,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "codec/bfd_control.hpp"
 #include "codec/discard_reason.hpp"
 #include "common/ip_address.hpp"
+#include "common/monotonic_clock.hpp"
 #include "dataplane/state_word.hpp"
 #include "election/state.hpp"
 #include "xvip_abi.h"
@@ -54,11 +57,46 @@ struct InterfaceMetrics {
     std::optional<xvip_counters> dataplane;  // summed over CPUs; none when it could not be read
 };
 
+// Why the endpoint dropped a datagram before any session took it.
+enum class BfdDrop : std::uint8_t {
+    ttl,                  // not 255: it crossed a router (RFC 5881 §5)
+    malformed,            // the codec discarded it (RFC 5880 §6.8.6)
+    no_session,           // no session for its discriminator or its source address
+    wrong_discriminator,  // Your Discriminator names none of ours
+};
+inline constexpr std::size_t bfd_drop_count = 4;
+inline std::string_view to_string(BfdDrop drop) {
+    switch (drop) {
+        case BfdDrop::ttl: return "ttl";
+        case BfdDrop::malformed: return "malformed";
+        case BfdDrop::no_session: return "no_session";
+        case BfdDrop::wrong_discriminator: return "wrong_discriminator";
+    }
+    return "unknown";
+}
+
+struct BfdSessionMetrics {
+    std::string name;
+    std::string neighbor;
+    BfdState state = BfdState::down;
+    BfdState remote_state = BfdState::down;
+    BfdDiag diag = BfdDiag::none;
+    Duration detection_time{0};  // in force; 0 before the first packet
+    Duration largest_gap{0};     // between two packets received while Up
+    std::uint64_t packets_received = 0;
+    std::uint64_t packets_sent = 0;
+    std::uint64_t send_failures = 0;
+    std::uint64_t ups = 0;    // transitions to Up
+    std::uint64_t downs = 0;  // transitions from Up to Down
+};
+
 struct MetricsSnapshot {
     std::string version;
     std::chrono::milliseconds uptime{0};
     std::vector<InstanceMetrics> instances;
     std::vector<InterfaceMetrics> interfaces;
+    std::vector<BfdSessionMetrics> bfd_sessions;
+    std::array<std::uint64_t, bfd_drop_count> bfd_drops{};  // by BfdDrop
 };
 
 }  // namespace xvip

@@ -37,8 +37,10 @@ PreparedScripts Tracking::prepare(const Config& config, const ScriptPolicy& poli
 }
 
 Tracking::Tracking(EventLoop& loop, ChildProcesses& children, const Config& config, const PreparedScripts& scripts,
-                   std::vector<TrackedInstance> instances, const CarriedScripts& carried)
+                   std::vector<TrackedInstance> instances, const CarriedScripts& carried,
+                   const std::map<std::string, bool>& bfd_up)
     : loop_(loop) {
+    using Kind = Tracked::Kind;
     std::vector<std::string> interfaces;
     auto watch_interface = [&](const std::string& name) {
         if (std::find(interfaces.begin(), interfaces.end(), name) == interfaces.end()) interfaces.push_back(name);
@@ -47,10 +49,10 @@ Tracking::Tracking(EventLoop& loop, ChildProcesses& children, const Config& conf
         const Instance& c = instance->config();
         Tracked t{instance, adopted, {}};
         // The instance's own interface: down is FAULT (keepalived does the same).
-        t.items.push_back({false, c.interface, 0, false});
+        t.items.push_back({Kind::interface, c.interface, 0, false});
         watch_interface(c.interface);
         for (const auto& ti : c.tracked_interfaces) {
-            t.items.push_back({false, ti.name, ti.weight, ti.weight_reversed});
+            t.items.push_back({Kind::interface, ti.name, ti.weight, ti.weight_reversed});
             watch_interface(ti.name);
         }
         for (const auto& ref : c.tracked_scripts) {
@@ -59,7 +61,7 @@ Tracking::Tracking(EventLoop& loop, ChildProcesses& children, const Config& conf
             if (!script || prepared == scripts.end()) {
                 throw StartupError(c.name + ": tracks unknown script '" + ref.name + "'");
             }
-            t.items.push_back({true, ref.name, ref.weight ? *ref.weight : script->weight,
+            t.items.push_back({Kind::script, ref.name, ref.weight ? *ref.weight : script->weight,
                                ref.weight ? ref.weight_reversed : script->weight_reversed});
             if (scripts_.count(ref.name)) continue;
             const std::string name = ref.name;
@@ -75,7 +77,8 @@ Tracking::Tracking(EventLoop& loop, ChildProcesses& children, const Config& conf
                     .initially_failed = script->initially_failed},
                 [this, name](bool healthy) {
                     spdlog::info("track script {} is now {}", name, healthy ? "healthy" : "failing");
-                    apply_all_depending_on(true, name, "track script " + name + (healthy ? " healthy" : " failing"));
+                    apply_all_depending_on(Kind::script, name,
+                                           "track script " + name + (healthy ? " healthy" : " failing"));
                 });
             // Reload: the same script keeps what it had found (keepalived does the same).
             const auto before = carried.find(name);
@@ -87,6 +90,14 @@ Tracking::Tracking(EventLoop& loop, ChildProcesses& children, const Config& conf
                              healthy ? (*healthy ? "healthy" : "failing") : "none yet");
             }
             scripts_[name] = std::move(tracker);
+        }
+        for (const auto& ref : c.tracked_bfds) {
+            const BfdInstance* bfd = config.find_bfd(ref.name);
+            if (!bfd) throw StartupError(c.name + ": tracks unknown BFD session '" + ref.name + "'");
+            t.items.push_back({Kind::bfd, ref.name, ref.weight ? *ref.weight : bfd->weight,
+                               ref.weight ? ref.weight_reversed : bfd->weight_reversed});
+            const auto now = bfd_up.find(ref.name);
+            bfd_up_[ref.name] = now != bfd_up.end() ? std::optional<bool>(now->second) : std::nullopt;
         }
         tracked_.push_back(std::move(t));
     }
@@ -128,14 +139,22 @@ void Tracking::on_links() {
         if (links_up_[state.ifname] == state.healthy()) continue;
         links_up_[state.ifname] = state.healthy();
         spdlog::info("interface {} is {}", state.ifname, state.healthy() ? "up" : "down");
-        apply_all_depending_on(false, state.ifname, "interface " + state.ifname + (state.healthy() ? " up" : " down"));
+        apply_all_depending_on(Tracked::Kind::interface, state.ifname,
+                               "interface " + state.ifname + (state.healthy() ? " up" : " down"));
     }
 }
 
-void Tracking::apply_all_depending_on(bool is_script, const std::string& name, const std::string& cause) {
+void Tracking::bfd_changed(const std::string& name, bool up) {
+    const auto found = bfd_up_.find(name);
+    if (found == bfd_up_.end() || found->second == std::optional<bool>(up)) return;
+    found->second = up;
+    apply_all_depending_on(Tracked::Kind::bfd, name, "BFD session " + name + (up ? " up" : " down"));
+}
+
+void Tracking::apply_all_depending_on(Tracked::Kind kind, const std::string& name, const std::string& cause) {
     for (auto& t : tracked_) {
         for (const auto& item : t.items) {
-            if (item.is_script == is_script && item.name == name) {
+            if (item.kind == kind && item.name == name) {
                 apply(t, cause);
                 break;
             }
@@ -147,15 +166,15 @@ void Tracking::apply(Tracked& t, const std::string& cause) {
     std::vector<TrackedState> states;
     for (const auto& item : t.items) {
         std::optional<bool> up;
-        if (item.is_script) {
-            up = scripts_.at(item.name)->healthy();
-        } else {
-            up = links_up_[item.name];
+        switch (item.kind) {
+            case Tracked::Kind::script: up = scripts_.at(item.name)->healthy(); break;
+            case Tracked::Kind::interface: up = links_up_[item.name]; break;
+            case Tracked::Kind::bfd: up = bfd_up_.at(item.name); break;
         }
         states.push_back({.weight = item.weight,
                           .reversed = item.reversed,
                           .up = up,
-                          .unknown_keeps_role = item.is_script && t.adopted});
+                          .unknown_keeps_role = item.kind != Tracked::Kind::interface && t.adopted});
     }
     const auto effective = effective_priority(t.instance->config().priority, states);
     // keepalived keeps an instance that waits for its first script verdict out of the election;

@@ -1,5 +1,6 @@
 // What an instance's priority depends on besides its configuration: its own interface (down is
-// FAULT, as in keepalived), tracked interfaces and tracked scripts, combined by keepalived's
+// FAULT, as in keepalived), tracked interfaces, tracked scripts and tracked BFD sessions (run by
+// BfdEndpoint, which reports each change through bfd_changed), combined by keepalived's
 // rules (daemon/effective_priority.hpp) and applied to the instance whenever one of them changes.
 #pragma once
 
@@ -47,12 +48,19 @@ public:
 
     // Subscribes to link changes. A script in `carried` under the same name and with the same
     // command (argv and user) keeps its verdict and rise/fall state; any other starts unknown.
+    // `bfd_up`: the verdict of each BFD session that has one (a reload keeps the running sessions);
+    // a session not named there has none yet and is waited for as a script's first result is.
     Tracking(EventLoop& loop, ChildProcesses& children, const Config& config, const PreparedScripts& scripts,
-             std::vector<TrackedInstance> instances, const CarriedScripts& carried = {});
+             std::vector<TrackedInstance> instances, const CarriedScripts& carried = {},
+             const std::map<std::string, bool>& bfd_up = {});
     ~Tracking();
 
     // Applies the current states and starts the scripts.
     void start();
+
+    // A BFD session's verdict: it came Up (true), left Up or stayed down through its first
+    // detection time (false). The instances tracking it are applied again.
+    void bfd_changed(const std::string& name, bool up);
 
     CarriedScripts carried_scripts() const;
     // Each script: name, "healthy" / "failing" / "unknown", runs since this tracking started.
@@ -62,9 +70,10 @@ private:
     struct Tracked {
         VrrpInstance* instance;
         bool adopted;
-        // What it depends on: an interface by name, or a script by name, with the weight it has.
+        // What it depends on: an interface, a script or a BFD session by name, with the weight it has.
+        enum class Kind { interface, script, bfd };
         struct Item {
-            bool is_script;
+            Kind kind;
             std::string name;
             int weight;
             bool reversed;
@@ -74,12 +83,13 @@ private:
 
     void on_links();
     void apply(Tracked& tracked, const std::string& cause);
-    void apply_all_depending_on(bool is_script, const std::string& name, const std::string& cause);
+    void apply_all_depending_on(Tracked::Kind kind, const std::string& name, const std::string& cause);
 
     EventLoop& loop_;
     std::vector<Tracked> tracked_;
     std::map<std::string, std::unique_ptr<ScriptTracker>> scripts_;
     std::map<std::string, bool> links_up_;
+    std::map<std::string, std::optional<bool>> bfd_up_;
     std::optional<LinkMonitor> links_;
 };
 

@@ -83,6 +83,16 @@ int cmd_status(const std::vector<std::string>& args) {
                     format_duration(std::chrono::milliseconds(i.value("advert_interval_ms", 0))).c_str(), lease.c_str(),
                     last.c_str());
     }
+    if (status.contains("bfd_sessions") && !status["bfd_sessions"].empty()) {
+        std::printf("\n%-12s %-16s %-6s %-6s %-32s %-10s %s\n", "BFD SESSION", "NEIGHBOR", "STATE", "REMOTE", "DIAG",
+                    "DETECTION", "LARGEST GAP");
+        for (const auto& b : status["bfd_sessions"]) {
+            std::printf("%-12s %-16s %-6s %-6s %-32s %-10s %s\n", text(b, "name").c_str(), text(b, "neighbor").c_str(),
+                        text(b, "state").c_str(), text(b, "remote_state").c_str(), text(b, "diag").c_str(),
+                        (std::to_string(b.value("detection_time_ms", 0.0)).substr(0, 6) + "ms").c_str(),
+                        (std::to_string(b.value("largest_gap_ms", 0.0)).substr(0, 6) + "ms").c_str());
+        }
+    }
     if (status.contains("reload") && status["reload"].value("result", "") == "refused") {
         std::printf("last reload refused %s ago, still running the previous configuration: %s\n",
                     format_duration(std::chrono::milliseconds(status["reload"].value("ms_ago", 0))).c_str(),

@@ -24,6 +24,11 @@ const TrackScript* Config::find_script(std::string_view name) const {
     return found == scripts.end() ? nullptr : &*found;
 }
 
+const BfdInstance* Config::find_bfd(std::string_view name) const {
+    const auto found = std::find_if(bfds.begin(), bfds.end(), [&](const BfdInstance& b) { return b.name == name; });
+    return found == bfds.end() ? nullptr : &*found;
+}
+
 const Instance* Config::find_instance(std::string_view name) const {
     const auto found =
         std::find_if(instances.begin(), instances.end(), [&](const Instance& i) { return i.name == name; });

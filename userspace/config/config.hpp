@@ -60,6 +60,16 @@ enum class Field {
     script_fall,
     script_weight,
     gateway,
+    tracked_bfds,
+    bfd_neighbor,
+    bfd_source,
+    bfd_min_rx,
+    bfd_min_tx,
+    bfd_idle_tx,
+    bfd_multiplier,
+    bfd_outgoing_ttl,
+    bfd_max_hops,
+    bfd_weight,
 };
 
 // Where each field of one object was set; falls back to where the object itself starts.
@@ -182,6 +192,43 @@ struct ScriptReference {
     }
 };
 
+// A single-hop BFD session (RFC 5880 asynchronous mode over RFC 5881 UDP) that xvipd runs to a
+// neighbour, e.g. the upstream gateway, for instances to track (keepalived bfd_instance). Times as
+// keepalived defines them: microsecond resolution, its defaults.
+struct BfdInstance {
+    std::string name;
+    std::optional<IpAddress> neighbor;             // required; IPv4 only
+    std::optional<IpAddress> source;               // unset: the kernel's choice for the neighbour's route
+    std::chrono::microseconds min_rx{10'000};      // Required Min RX Interval
+    std::chrono::microseconds min_tx{10'000};      // Desired Min TX Interval while Up
+    std::chrono::microseconds idle_tx{1'000'000};  // Desired Min TX Interval while not Up (>= 1 s)
+    int multiplier = 5;                            // Detect Mult
+    bool passive = false;                          // send nothing until the neighbour has spoken (RFC 5880 §6.1)
+    int ttl = 255;                                 // read to refuse anything but single hop (RFC 5881 §5)
+    int max_hops = 0;                              // likewise: received packets must carry TTL 255
+    int weight = 0;                                // 0: the instance is FAULT while the session is not Up
+    bool weight_reversed = false;
+    FieldOrigins origins;
+
+    // What makes two sessions the same session across a reload (the weight is the tracker's).
+    bool same_session(const BfdInstance& o) const {
+        return name == o.name && neighbor == o.neighbor && source == o.source && min_rx == o.min_rx &&
+               min_tx == o.min_tx && idle_tx == o.idle_tx && multiplier == o.multiplier && passive == o.passive;
+    }
+};
+
+// An instance's use of a BfdInstance (keepalived track_bfd), optionally overriding its weight.
+struct BfdReference {
+    std::string name;
+    std::optional<int> weight;
+    bool weight_reversed = false;
+    SourceLocation where;
+
+    friend bool operator==(const BfdReference& a, const BfdReference& b) {
+        return a.name == b.name && a.weight == b.weight && a.weight_reversed == b.weight_reversed;
+    }
+};
+
 struct SimplePasswordAuth {
     std::string password;  // up to 8 bytes on the wire
 };
@@ -220,6 +267,7 @@ struct Instance {
     bool gateway = false;
     std::vector<TrackedInterface> tracked_interfaces;
     std::vector<ScriptReference> tracked_scripts;
+    std::vector<BfdReference> tracked_bfds;
     NotifyHooks notify;
     FieldOrigins origins;
 
@@ -247,10 +295,12 @@ struct Config {
     ConfigDialect dialect = ConfigDialect::toml;
     GlobalSettings global;
     std::vector<TrackScript> scripts;
+    std::vector<BfdInstance> bfds;
     std::vector<Instance> instances;
     std::vector<SyncGroup> sync_groups;
 
     const TrackScript* find_script(std::string_view name) const;
+    const BfdInstance* find_bfd(std::string_view name) const;
     const Instance* find_instance(std::string_view name) const;
 };
 

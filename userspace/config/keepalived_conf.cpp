@@ -217,6 +217,8 @@ private:
             script(s);
         } else if (keyword == "vrrp_sync_group") {
             sync_group(s);
+        } else if (keyword == "bfd_instance") {
+            bfd_instance(s);
         } else if (keyword == "include") {
             // Reaching here means the syntax reader saw it mid-line or after a conditional;
             // it only expands `include` at the start of a line.
@@ -384,6 +386,12 @@ private:
         } else if (k == "track_script") {
             instance.origins.set(Field::tracked_scripts, at);
             track_scripts(s, instance.tracked_scripts);
+        } else if (k == "track_bfd") {
+            instance.origins.set(Field::tracked_bfds, at);
+            for (const Statement& line : s.block) {
+                const Weight weight = weight_words(line, 0);
+                instance.tracked_bfds.push_back({line.keyword.text, weight.value, weight.reversed, line.keyword.where});
+            }
         } else if (k == "v3_checksum_as_v2") {
             if (const auto on = flag_argument(s); on && *on) {
                 overrides.v3_ipv4_checksum = V3Ipv4Checksum::message_only;
@@ -586,6 +594,85 @@ private:
         } else if (k == "init_fail") {
             no_arguments(s);
             script.initially_failed = true;
+        }
+    }
+
+    // keepalived's BFD intervals: decimal milliseconds, to the microsecond ("3.312").
+    std::optional<std::chrono::microseconds> milliseconds_argument(const Statement& s) {
+        const Word* word = single_argument(s);
+        if (word == nullptr) return std::nullopt;
+        // Decimal seconds to the millisecond are, read as milliseconds, microseconds.
+        const auto value = parse_seconds(word->text);
+        if (!value) {
+            sink_.error(word->where,
+                        quoted(s.keyword.text) + " must be a number of milliseconds, got " + quoted(word->text),
+                        "write milliseconds with at most 3 decimals, e.g. `10` or `0.5`");
+            return std::nullopt;
+        }
+        return std::chrono::microseconds(value->count());
+    }
+
+    void bfd_instance(const Statement& s) {
+        BfdInstance bfd;
+        bfd.origins.block = s.keyword.where;
+        if (auto name = block_name(s)) bfd.name = std::move(*name);
+        walk(KeywordSection::bfd_instance, s.block, [&](const Statement& k) { bfd_keyword(k, bfd); });
+        config_.bfds.push_back(std::move(bfd));
+    }
+
+    void bfd_keyword(const Statement& s, BfdInstance& bfd) {
+        const std::string& k = s.keyword.text;
+        const SourceLocation& at = s.keyword.where;
+        auto interval = [&](std::chrono::microseconds& into, Field field) {
+            bfd.origins.set(field, at);
+            if (const auto v = milliseconds_argument(s)) {
+                into = *v;
+            } else {
+                bfd.origins.set_unreadable(field);
+            }
+        };
+        auto integer = [&](int& into, Field field) {
+            bfd.origins.set(field, at);
+            if (const auto v = integer_argument(s)) {
+                into = *v;
+            } else {
+                bfd.origins.set_unreadable(field);
+            }
+        };
+        if (k == "neighbor_ip" || k == "neighbour_ip") {
+            bfd.origins.set(Field::bfd_neighbor, at);
+            bfd.neighbor = address_argument(s);
+            if (!bfd.neighbor) bfd.origins.set_unreadable(Field::bfd_neighbor);
+        } else if (k == "source_ip") {
+            bfd.origins.set(Field::bfd_source, at);
+            bfd.source = address_argument(s);
+            if (!bfd.source) bfd.origins.set_unreadable(Field::bfd_source);
+        } else if (k == "min_rx") {
+            interval(bfd.min_rx, Field::bfd_min_rx);
+        } else if (k == "min_tx") {
+            interval(bfd.min_tx, Field::bfd_min_tx);
+        } else if (k == "idle_tx") {
+            interval(bfd.idle_tx, Field::bfd_idle_tx);
+        } else if (k == "multiplier") {
+            integer(bfd.multiplier, Field::bfd_multiplier);
+        } else if (k == "ttl") {
+            integer(bfd.ttl, Field::bfd_outgoing_ttl);
+        } else if (k == "max_hops") {
+            integer(bfd.max_hops, Field::bfd_max_hops);
+        } else if (k == "passive") {
+            no_arguments(s);
+            bfd.passive = true;
+        } else if (k == "weight") {
+            bfd.origins.set(Field::bfd_weight, at);
+            if (s.arguments.empty() || s.arguments.size() > 2 ||
+                (s.arguments.size() == 2 && s.arguments[1].text != "reverse")) {
+                sink_.error(at, "`weight` takes a number and an optional `reverse`", "write e.g. `weight -20`");
+                return;
+            }
+            if (const auto v = integer_word("weight", s.arguments[0])) bfd.weight = *v;
+            bfd.weight_reversed = s.arguments.size() == 2;
+        } else if (k == "vrrp") {
+            no_arguments(s);
         }
     }
 

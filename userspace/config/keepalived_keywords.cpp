@@ -35,8 +35,8 @@ constexpr std::string_view process_tuning = "set scheduling, limits and names of
 constexpr std::string_view no_firewall =
     "xvip installs no firewall rules: its XDP program drops VIP traffic on standby nodes";
 constexpr std::string_view internal = "a keepalived implementation detail with no xvip equivalent";
-constexpr std::string_view no_bfd = "xvip has no BFD";
-constexpr std::string_view inside_bfd = "part of an ignored bfd_instance block";
+constexpr std::string_view single_hop_bfd =
+    "xvip runs single-hop BFD only (RFC 5881): remove it, or run the multihop session elsewhere";
 constexpr std::string_view garp_lower_prio =
     "xvip sends gratuitous ARP only on becoming active and on the periodic refresh";
 constexpr std::string_view advert_policy =
@@ -45,7 +45,7 @@ constexpr std::string_view advert_policy =
 constexpr std::string_view netlink_buffers = "xvip sizes its own socket buffers";
 constexpr std::string_view no_lvs_sync = "xvip has no IPVS connection synchronisation";
 constexpr std::string_view tracker_refused =
-    "xvip cannot track files, processes or BFD sessions yet; use a vrrp_script that tests the same "
+    "xvip cannot track files or processes yet; use a vrrp_script that tests the same "
     "condition (for a process: `pidof NAME`)";
 constexpr std::string_view tracker_unused =
     "xvip has no file or process trackers; a vrrp_instance that uses this one is refused";
@@ -76,7 +76,7 @@ constexpr auto table = std::to_array<KeywordRule>({
     block(top_level, "virtual_server", ignored, virtual_server, no_lvs),
     list(top_level, "virtual_server_group", ignored, no_lvs),
     block(top_level, "SSL", ignored, ssl, no_lvs),
-    block(top_level, "bfd_instance", ignored, bfd_instance, no_bfd),
+    block(top_level, "bfd_instance", supported, bfd_instance, "[[bfd]]"),
     value(top_level, "linkbeat_use_polling", ignored, "xvip follows link state through netlink"),
     value(top_level, "net_namespace", refused, "run xvipd inside the namespace instead (`ip netns exec NS xvipd`)"),
     value(top_level, "net_namespace_ipvs", ignored, no_lvs),
@@ -284,7 +284,7 @@ constexpr auto table = std::to_array<KeywordRule>({
     list(vrrp_instance, "track_script", supported, "instance.track_scripts"),
     list(vrrp_instance, "track_file", refused, tracker_refused),
     list(vrrp_instance, "track_process", refused, tracker_refused),
-    list(vrrp_instance, "track_bfd", refused, tracker_refused),
+    list(vrrp_instance, "track_bfd", supported, "instance.track_bfds"),
     value(vrrp_instance, "dont_track_primary", ignored, "xvip puts an instance in fault when its interface goes down"),
     value(vrrp_instance, "track_src_ip", ignored, "xvip reads the source address when it starts"),
     value(vrrp_instance, "notify", supported, "instance.notify.any"),
@@ -355,7 +355,8 @@ constexpr auto table = std::to_array<KeywordRule>({
     list(vrrp_sync_group, "track_script", supported, "sync_group.track_scripts"),
     list(vrrp_sync_group, "track_file", refused, tracker_refused),
     list(vrrp_sync_group, "track_process", refused, tracker_refused),
-    list(vrrp_sync_group, "track_bfd", refused, tracker_refused),
+    list(vrrp_sync_group, "track_bfd", refused,
+         "xvip tracks BFD sessions per instance: move track_bfd into each vrrp_instance of the group"),
     value(vrrp_sync_group, "notify", supported, "sync_group.notify.any"),
     value(vrrp_sync_group, "notify_master", supported, "sync_group.notify.active"),
     value(vrrp_sync_group, "notify_backup", supported, "sync_group.notify.backup"),
@@ -394,21 +395,21 @@ constexpr auto table = std::to_array<KeywordRule>({
     list(track_group, "group", ignored, "part of an ignored track_group"),
 
     // ---- bfd_instance ----
-    value(bfd_instance, "source_ip", ignored, inside_bfd),
-    value(bfd_instance, "neighbor_ip", ignored, inside_bfd),
-    value(bfd_instance, "neighbour_ip", ignored, inside_bfd),
-    value(bfd_instance, "min_rx", ignored, inside_bfd),
-    value(bfd_instance, "min_tx", ignored, inside_bfd),
-    value(bfd_instance, "idle_tx", ignored, inside_bfd),
-    value(bfd_instance, "multiplier", ignored, inside_bfd),
-    value(bfd_instance, "passive", ignored, inside_bfd),
-    value(bfd_instance, "ttl", ignored, inside_bfd),
-    value(bfd_instance, "hoplimit", ignored, inside_bfd),
-    value(bfd_instance, "max_hops", ignored, inside_bfd),
-    value(bfd_instance, "multihop", ignored, inside_bfd),
-    value(bfd_instance, "weight", ignored, inside_bfd),
-    value(bfd_instance, "vrrp", ignored, inside_bfd),
-    value(bfd_instance, "checker", ignored, inside_bfd),
+    value(bfd_instance, "source_ip", supported, "bfd.source"),
+    value(bfd_instance, "neighbor_ip", supported, "bfd.neighbor (IPv4)"),
+    value(bfd_instance, "neighbour_ip", supported, "bfd.neighbor (IPv4)"),
+    value(bfd_instance, "min_rx", supported, "bfd.min_rx"),
+    value(bfd_instance, "min_tx", supported, "bfd.min_tx"),
+    value(bfd_instance, "idle_tx", supported, "bfd.idle_tx (at least 1000 ms, RFC 5880 §6.8.3)"),
+    value(bfd_instance, "multiplier", supported, "bfd.multiplier"),
+    value(bfd_instance, "passive", supported, "bfd.passive = true"),
+    value(bfd_instance, "ttl", supported, "read: only 255 (single hop) is accepted"),
+    value(bfd_instance, "hoplimit", ignored, "xvip's BFD runs over IPv4 only"),
+    value(bfd_instance, "max_hops", supported, "read: only 0 (single hop, TTL 255 checked) is accepted"),
+    value(bfd_instance, "multihop", refused, single_hop_bfd),
+    value(bfd_instance, "weight", supported, "bfd.weight (and `reverse`)"),
+    value(bfd_instance, "vrrp", supported, "nothing to change: xvipd's sessions feed its VRRP instances"),
+    value(bfd_instance, "checker", ignored, "xvip has no checker process; the session still feeds VRRP instances"),
 
     // ---- virtual_server ----
     value(virtual_server, "ip_family", ignored, inside_lvs),

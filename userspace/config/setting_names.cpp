@@ -33,6 +33,16 @@ std::string_view setting_name(Field field, ConfigDialect dialect) {
         case Field::script_fall: return "fall";
         case Field::script_weight: return "weight";
         case Field::gateway: return "gateway";  // TOML only: keepalived.conf has no such keyword
+        case Field::tracked_bfds: return k ? "track_bfd" : "track_bfds";
+        case Field::bfd_neighbor: return k ? "neighbor_ip" : "neighbor";
+        case Field::bfd_source: return k ? "source_ip" : "source";
+        case Field::bfd_min_rx: return "min_rx";
+        case Field::bfd_min_tx: return "min_tx";
+        case Field::bfd_idle_tx: return "idle_tx";
+        case Field::bfd_multiplier: return "multiplier";
+        case Field::bfd_outgoing_ttl: return "ttl";
+        case Field::bfd_max_hops: return "max_hops";
+        case Field::bfd_weight: return "weight";
     }
     return "?";
 }

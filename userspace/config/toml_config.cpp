@@ -91,6 +91,19 @@ public:
         return parsed;
     }
 
+    // BFD intervals: microsecond resolution ("10ms", "3.312ms", "500us").
+    std::optional<std::chrono::microseconds> fine_duration(std::string_view key) {
+        const auto text = value<std::string>(key, "a duration string such as \"10ms\"");
+        if (!text) return std::nullopt;
+        const auto exact = parse_duration(*text);
+        if (!exact || exact->count() < 0 || exact->count() % 1'000 != 0) {
+            sink_.error(where(key), key_name(key) + " = \"" + *text + "\" is not a duration in whole microseconds",
+                        "write a number with a unit, e.g. \"10ms\" or \"2.5ms\"");
+            return std::nullopt;
+        }
+        return std::chrono::duration_cast<std::chrono::microseconds>(*exact);
+    }
+
     std::optional<IpAddress> address(std::string_view key) {
         const auto text = string(key);
         if (!text) return std::nullopt;
@@ -157,6 +170,7 @@ public:
             if (const toml::table* g = top.table("global")) global(*g);
             if (const toml::table* d = top.table("defaults")) defaults(*d);
             each_table(top, "script", [&](const toml::table& t) { script(t); });
+            each_table(top, "bfd", [&](const toml::table& t) { bfd(t); });
             each_table(top, "instance", [&](const toml::table& t) { instance(t); });
             each_table(top, "sync_group", [&](const toml::table& t) { sync_group(t); });
         }
@@ -297,6 +311,66 @@ private:
         }
     }
 
+    void tracked_bfds(TableReader& parent, std::vector<BfdReference>& into, FieldOrigins& origins) {
+        const toml::array* items = parent.array("track_bfds", "an array of tables");
+        if (items == nullptr) return;
+        origins.set(Field::tracked_bfds, parent.where("track_bfds"));
+        for (const toml::node& item : *items) {
+            const toml::table* t = item.as_table();
+            if (t == nullptr) {
+                sink_.error(parent.at(item.source()), "track_bfds entries must be tables",
+                            "write { name = \"gateway\", weight = -20 }");
+                continue;
+            }
+            TableReader r(*t, parent.key_name("track_bfds"), file_, sink_);
+            BfdReference use;
+            use.where = r.here();
+            use.name = required_string(r, "name");
+            use.weight = r.integer("weight");
+            use.weight_reversed = r.boolean("weight_reversed").value_or(false);
+            into.push_back(std::move(use));
+        }
+    }
+
+    void bfd(const toml::table& t) {
+        TableReader r(t, "bfd", file_, sink_);
+        BfdInstance b;
+        FieldOrigins& o = b.origins;
+        o.block = r.here();
+        b.name = required_string(r, "name");
+        read_field(r, "neighbor", Field::bfd_neighbor, o, [&] {
+            b.neighbor = r.address("neighbor");
+            return b.neighbor.has_value();
+        });
+        read_field(r, "source", Field::bfd_source, o, [&] {
+            b.source = r.address("source");
+            return b.source.has_value();
+        });
+        auto interval = [&](std::string_view key, Field field, std::chrono::microseconds& into) {
+            read_field(r, key, field, o, [&] {
+                const auto v = r.fine_duration(key);
+                if (v) into = *v;
+                return v.has_value();
+            });
+        };
+        interval("min_rx", Field::bfd_min_rx, b.min_rx);
+        interval("min_tx", Field::bfd_min_tx, b.min_tx);
+        interval("idle_tx", Field::bfd_idle_tx, b.idle_tx);
+        read_field(r, "multiplier", Field::bfd_multiplier, o, [&] {
+            const auto v = r.integer("multiplier");
+            if (v) b.multiplier = *v;
+            return v.has_value();
+        });
+        b.passive = r.boolean("passive").value_or(false);
+        read_field(r, "weight", Field::bfd_weight, o, [&] {
+            const auto v = r.integer("weight");
+            if (v) b.weight = *v;
+            return v.has_value();
+        });
+        b.weight_reversed = r.boolean("weight_reversed").value_or(false);
+        config_.bfds.push_back(std::move(b));
+    }
+
     std::string required_string(TableReader& r, std::string_view key) {
         auto text = r.string(key);
         if (!text) {
@@ -391,6 +465,7 @@ private:
         garp(r, overrides.garp, &o);
         tracked_interfaces(r, i.tracked_interfaces, o);
         tracked_scripts(r, i.tracked_scripts, o);
+        tracked_bfds(r, i.tracked_bfds, o);
         notify(r, i.notify, o);
         config_.instances.push_back(std::move(i));
         overrides_.push_back(overrides);

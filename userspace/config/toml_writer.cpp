@@ -74,6 +74,20 @@ std::string tracked_scripts(const std::vector<ScriptReference>& items) {
     });
 }
 
+std::string tracked_bfds(const std::vector<BfdReference>& items) {
+    return list(items, [](const BfdReference& t) {
+        return "{ name = " + quoted(t.name) + (t.weight ? ", weight = " + std::to_string(*t.weight) : "") +
+               (t.weight_reversed ? ", weight_reversed = true" : "") + " }";
+    });
+}
+
+// Whole microseconds, in the largest unit that keeps them exact.
+std::string fine_duration(std::chrono::microseconds d) {
+    const auto us = d.count();
+    if (us % 1000 != 0) return quoted(std::to_string(us) + "us");
+    return duration(std::chrono::duration_cast<Milliseconds>(d));
+}
+
 }  // namespace
 
 std::string write_toml(const Config& config) {
@@ -99,6 +113,17 @@ std::string write_toml(const Config& config) {
         if (s.weight_reversed) out << "weight_reversed = true\n";
         if (!s.user.empty()) out << "user = " << quoted(s.user) << "\n";
         if (s.initially_failed) out << "initially_failed = true\n";
+    }
+
+    for (const auto& b : config.bfds) {
+        out << "\n[[bfd]]\n"
+            << "name = " << quoted(b.name) << "\n";
+        if (b.neighbor) out << "neighbor = " << quoted(b.neighbor->to_string()) << "\n";
+        if (b.source) out << "source = " << quoted(b.source->to_string()) << "\n";
+        out << "min_rx = " << fine_duration(b.min_rx) << "\nmin_tx = " << fine_duration(b.min_tx)
+            << "\nidle_tx = " << fine_duration(b.idle_tx) << "\nmultiplier = " << b.multiplier
+            << "\npassive = " << boolean(b.passive) << "\nweight = " << b.weight << "\n";
+        if (b.weight_reversed) out << "weight_reversed = true\n";
     }
 
     for (const auto& i : config.instances) {
@@ -137,6 +162,7 @@ std::string write_toml(const Config& config) {
         if (!i.tracked_interfaces.empty())
             out << "track_interfaces = " << tracked_interfaces(i.tracked_interfaces) << "\n";
         if (!i.tracked_scripts.empty()) out << "track_scripts = " << tracked_scripts(i.tracked_scripts) << "\n";
+        if (!i.tracked_bfds.empty()) out << "track_bfds = " << tracked_bfds(i.tracked_bfds) << "\n";
         out << "\n[instance.garp]\n"
             << "repeat = " << i.garp.repeat << "\n"
             << "second_burst_delay = " << duration(i.garp.second_burst_delay) << "\n"

@@ -35,6 +35,8 @@ public:
     void run() {
         for (const TrackScript& script : config_.scripts) check_script(script);
         check_unique_scripts();
+        for (const BfdInstance& bfd : config_.bfds) check_bfd(bfd);
+        check_unique_bfds();
         for (const Instance& instance : config_.instances) check_instance(instance);
         check_unique_names();
         check_shared_vips();
@@ -90,6 +92,7 @@ private:
         check_auth(i);
         check_timers(i);
         check_tracking(i.tracked_scripts, i.tracked_interfaces, label(i));
+        check_tracked_bfds(i.tracked_bfds, label(i));
     }
 
     void check_interval(const Instance& i) {
@@ -283,6 +286,90 @@ private:
             if (tracked.weight < -253 || tracked.weight > 253) {
                 sink_.error(tracked.where, owner + ": weight " + std::to_string(tracked.weight) + " out of range",
                             "use a weight from -253 to 253");
+            }
+        }
+    }
+
+    void check_tracked_bfds(const std::vector<BfdReference>& uses, const std::string& owner) {
+        for (const BfdReference& use : uses) {
+            if (config_.find_bfd(use.name) == nullptr) {
+                sink_.error(use.where, owner + " tracks BFD session `" + use.name + "`, which is not defined",
+                            "define it (bfd_instance / [[bfd]]) or remove it from " + name(Field::tracked_bfds));
+            }
+            if (use.weight && (*use.weight < -253 || *use.weight > 253)) {
+                sink_.error(use.where, owner + ": weight " + std::to_string(*use.weight) + " out of range",
+                            "use a weight from -253 to 253");
+            }
+        }
+    }
+
+    void check_bfd(const BfdInstance& b) {
+        const FieldOrigins& at = b.origins;
+        const std::string what = "BFD session " + b.name;
+        using std::chrono::microseconds;
+        if (b.name.empty()) sink_.error(at.block, "BFD session has no name", "give it a unique name");
+        if (!b.neighbor) {
+            if (!at.unreadable(Field::bfd_neighbor)) {
+                sink_.error(at.block, what + " has no neighbour",
+                            "set " + name(Field::bfd_neighbor) + " to its address");
+            }
+        } else if (b.neighbor->family() != AddressFamily::ipv4) {
+            sink_.error(at.of(Field::bfd_neighbor), what + ": xvip runs BFD over IPv4 only",
+                        "use the neighbour's IPv4 address");
+        }
+        if (b.source && b.neighbor && b.source->family() != b.neighbor->family()) {
+            sink_.error(at.of(Field::bfd_source), what + ": the source and the neighbour are of different families",
+                        "use an IPv4 source address");
+        }
+        const auto interval = [&](microseconds value, Field field, microseconds low, const std::string& why) {
+            if (at.unreadable(field)) return;
+            if (value < low || value > microseconds(60'000'000)) {
+                sink_.error(at.of(field), what + ": " + name(field) + " out of range (" + why + ")",
+                            "set " + name(field) + " from " + std::to_string(low.count() / 1000) + " ms to 60 s");
+            }
+        };
+        interval(b.min_rx, Field::bfd_min_rx, microseconds(1000), "xvipd's timers resolve 1 ms");
+        interval(b.min_tx, Field::bfd_min_tx, microseconds(1000), "xvipd's timers resolve 1 ms");
+        interval(b.idle_tx, Field::bfd_idle_tx, microseconds(1'000'000),
+                 "RFC 5880 §6.8.3: at least 1 s while the session is not up");
+        if (!at.unreadable(Field::bfd_multiplier) && (b.multiplier < 1 || b.multiplier > 255)) {
+            sink_.error(at.of(Field::bfd_multiplier), what + ": multiplier must be 1-255", "set multiplier, e.g. 3");
+        }
+        if (!at.unreadable(Field::bfd_outgoing_ttl) && b.ttl != 255) {
+            sink_.error(at.of(Field::bfd_outgoing_ttl),
+                        what + ": xvip runs single-hop BFD only, whose packets leave with TTL 255 (RFC 5881 §5)",
+                        "remove ttl");
+        }
+        if (!at.unreadable(Field::bfd_max_hops) && b.max_hops != 0) {
+            sink_.error(at.of(Field::bfd_max_hops),
+                        what + ": xvip runs single-hop BFD only, which takes packets with TTL 255 alone (RFC 5881 §5)",
+                        "remove max_hops");
+        }
+        if (b.weight < -253 || b.weight > 253) {
+            sink_.error(at.of(Field::bfd_weight), what + ": weight " + std::to_string(b.weight) + " out of range",
+                        "use a weight from -253 to 253");
+        }
+    }
+
+    void check_unique_bfds() {
+        std::map<std::string, const BfdInstance*> names;
+        std::map<std::string, const BfdInstance*> neighbors;
+        for (const BfdInstance& b : config_.bfds) {
+            const auto [it, fresh] = names.emplace(b.name, &b);
+            if (!fresh && !b.name.empty()) {
+                sink_.error(b.origins.block,
+                            "BFD session " + b.name + " is defined twice (first at " +
+                                where_text(it->second->origins.block) + ")",
+                            "rename or remove one of them");
+                continue;
+            }
+            if (!b.neighbor) continue;
+            const auto [other, first] = neighbors.emplace(b.neighbor->to_string(), &b);
+            if (!first) {
+                sink_.error(b.origins.of(Field::bfd_neighbor),
+                            "BFD sessions " + other->second->name + " and " + b.name + " both run to " +
+                                b.neighbor->to_string() + "; a neighbour has one single-hop session",
+                            "track the same session from every instance instead");
             }
         }
     }

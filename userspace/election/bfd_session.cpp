@@ -8,7 +8,7 @@ namespace {
 
 using std::chrono::microseconds;
 
-constexpr Duration slow_tx = std::chrono::seconds(1);  // RFC 5880 §6.8.3, until the session is Up
+constexpr Duration slow_tx = std::chrono::seconds(1);  // RFC 5880 §6.8.3: the least, until the session is Up
 
 std::uint32_t to_us(Duration d) {
     const auto us = std::chrono::duration_cast<microseconds>(d).count();
@@ -84,6 +84,10 @@ BfdSession::Received BfdSession::receive(const BfdControl& packet, TimePoint now
 
 std::optional<BfdStateChange> BfdSession::expire(TimePoint now) {
     if (!detection_deadline_ || now < *detection_deadline_) return std::nullopt;
+    // RFC 5880 §6.8.1: a detection time without a packet zeroes bfd.RemoteDiscr; a restarted peer
+    // has a new discriminator and would discard packets naming the old one.
+    remote_discriminator_ = 0;
+    remote_state_ = BfdState::down;
     return go(BfdState::down, BfdDiag::control_detection_time_expired);
 }
 
@@ -101,8 +105,7 @@ BfdControl BfdSession::next_packet() {
     packet.detect_multiplier = config_.detect_multiplier;
     packet.my_discriminator = config_.local_discriminator;
     packet.your_discriminator = remote_discriminator_;
-    packet.desired_min_tx_us =
-        to_us(state_ == BfdState::up ? config_.desired_min_tx : std::max(config_.desired_min_tx, slow_tx));
+    packet.desired_min_tx_us = to_us(desired_min_tx());
     packet.required_min_rx_us = to_us(config_.required_min_rx);
     packet.required_min_echo_rx_us = 0;
     final_pending_ = false;
@@ -111,9 +114,12 @@ BfdControl BfdSession::next_packet() {
 
 std::optional<Duration> BfdSession::tx_interval() const {
     if (remote_required_min_rx_ == Duration::zero()) return std::nullopt;
-    const Duration desired =
-        state_ == BfdState::up ? config_.desired_min_tx : std::max(config_.desired_min_tx, slow_tx);
-    return std::max(desired, remote_required_min_rx_);
+    return std::max(desired_min_tx(), remote_required_min_rx_);
+}
+
+Duration BfdSession::desired_min_tx() const {
+    return state_ == BfdState::up ? config_.desired_min_tx
+                                  : std::max({config_.desired_min_tx, config_.idle_tx, slow_tx});
 }
 
 Duration BfdSession::detection_time() const {

@@ -19,6 +19,9 @@ struct BfdSessionConfig {
     Duration desired_min_tx = std::chrono::milliseconds(300);
     Duration required_min_rx = std::chrono::milliseconds(300);
     std::uint8_t detect_multiplier = 3;
+    // Desired Min TX while the session is not Up: RFC 5880 §6.8.3 asks for 1 s or more
+    // (keepalived's idle_tx); less is taken as 1 s.
+    Duration idle_tx = std::chrono::seconds(1);
 };
 
 // Why a decoded packet does not belong to this session (RFC 5880 §6.8.6, after the codec's checks).
@@ -76,6 +79,7 @@ public:
 
 private:
     std::optional<BfdStateChange> go(BfdState to, BfdDiag diag);
+    Duration desired_min_tx() const;  // what we ask for now: the configured rate once Up
 
     BfdSessionConfig config_;
     BfdState state_ = BfdState::down;

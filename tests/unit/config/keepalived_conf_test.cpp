@@ -198,8 +198,9 @@ TEST(KeepalivedConf, RefusedKeywordsAreErrorsWithTheirFix) {
         (std::vector<std::string>{
             "k.conf:2:3: error: `startup_script` is not supported by xvip (fix: run it from the xvipd systemd unit "
             "(ExecStartPre=))",
-            "k.conf:10:3: error: `track_process` is not supported by xvip (fix: xvip cannot track files, processes or "
-            "BFD sessions yet; use a vrrp_script that tests the same condition (for a process: `pidof NAME`))",
+            "k.conf:10:3: error: `track_process` is not supported by xvip (fix: xvip cannot track files or processes "
+            "yet; "
+            "use a vrrp_script that tests the same condition (for a process: `pidof NAME`))",
             "k.conf:14:15: error: IPsec AH authentication is not supported (RFC 3768 §5.3.6.2; keepalived dropped it "
             "too) (fix: remove the authentication block, or use `auth_type PASS` if the peers send a password)",
             "k.conf:17:3: error: `virtual_ipaddress_excluded` is not supported by xvip (fix: move these addresses into "

@@ -141,5 +141,36 @@ TEST(BfdSession, APollIsAnsweredAtOnceWithFinal) {
     EXPECT_FALSE(a.next_packet().final) << "one Final per Poll";
 }
 
+// RFC 5880 §6.8.1: after a detection time of silence bfd.RemoteDiscr is zero again. A peer that
+// restarted (bfdd killed and started again) picks a new discriminator and discards packets that
+// still name its old one (§6.8.6); ours must say "your discriminator unknown" until it speaks.
+TEST(BfdSession, SilenceForgetsThePeersDiscriminator) {
+    BfdSession a(fast(1)), b(fast(2));
+    deliver(a, b, t0);
+    deliver(b, a, t0);
+    deliver(a, b, t0);
+    ASSERT_EQ(a.next_packet().your_discriminator, 2u);
+    ASSERT_TRUE(a.expire(t0 + 10s));
+    EXPECT_EQ(a.remote_discriminator(), 0u);
+    EXPECT_EQ(a.next_packet().your_discriminator, 0u);
+    EXPECT_EQ(a.remote_state(), BfdState::down);
+
+    // The restarted peer (discriminator 7) brings the session up again.
+    BfdSession b2(fast(7));
+    deliver(a, b2, t0 + 11s);
+    deliver(b2, a, t0 + 11s);
+    EXPECT_EQ(a.state(), BfdState::up);
+    EXPECT_EQ(a.remote_discriminator(), 7u);
+}
+
+// keepalived's idle_tx: the rate while the session is not Up, 1 s or more (RFC 5880 §6.8.3).
+TEST(BfdSession, SendsAtTheIdleRateUntilUp) {
+    BfdSessionConfig config = fast(1);
+    config.idle_tx = 2s;
+    BfdSession a(config);
+    EXPECT_EQ(a.tx_interval(), std::optional<Duration>(2s));
+    EXPECT_EQ(a.next_packet().desired_min_tx_us, 2'000'000u);
+}
+
 }  // namespace
 }  // namespace xvip

@@ -134,5 +134,45 @@ TEST(MetricsExposition, EveryFamilyHasHelpAndTypeOnce) {
     EXPECT_EQ(help, 21u) << text;
 }
 
+// BFD sessions (track_bfd): state, the neighbour's state, diag, detection time, largest gap and
+// counters, per session; no BFD family at all without a session.
+TEST(MetricsExposition, EachBfdSessionIsASeries) {
+    MetricsSnapshot snapshot = example();
+    EXPECT_EQ(lines_starting(render_metrics(snapshot), "xvip_bfd_"), 0u);
+    snapshot.bfd_sessions.push_back(BfdSessionMetrics{
+        .name = "gw",
+        .neighbor = "10.0.0.1",
+        .state = BfdState::down,
+        .remote_state = BfdState::up,
+        .diag = BfdDiag::control_detection_time_expired,
+        .detection_time = 30ms,
+        .largest_gap = 12500us,
+        .packets_received = 5,
+        .packets_sent = 6,
+        .send_failures = 1,
+        .ups = 2,
+        .downs = 1,
+    });
+    snapshot.bfd_drops[static_cast<std::size_t>(BfdDrop::ttl)] = 3;
+    const std::string text = render_metrics(snapshot);
+    const std::string gw = R"(session="gw",neighbor="10.0.0.1")";
+    for (const std::string& line : std::vector<std::string>{
+             "xvip_bfd_session_state{" + gw + ",state=\"down\"} 1",
+             "xvip_bfd_session_state{" + gw + ",state=\"up\"} 0",
+             "xvip_bfd_session_remote_state{" + gw + ",state=\"up\"} 1",
+             "xvip_bfd_session_diag{" + gw + "} 1",
+             "xvip_bfd_detection_time_seconds{" + gw + "} 0.03",
+             "xvip_bfd_largest_gap_seconds{" + gw + "} 0.0125",
+             "xvip_bfd_packets_received_total{" + gw + "} 5",
+             "xvip_bfd_packets_sent_total{" + gw + "} 6",
+             "xvip_bfd_send_failures_total{" + gw + "} 1",
+             "xvip_bfd_session_ups_total{" + gw + "} 2",
+             "xvip_bfd_session_downs_total{" + gw + "} 1",
+             std::string("xvip_bfd_drops_total{reason=\"ttl\"} 3"),
+         }) {
+        EXPECT_TRUE(has_line(text, line)) << "missing: " << line << "\n" << text;
+    }
+}
+
 }  // namespace
 }  // namespace xvip
