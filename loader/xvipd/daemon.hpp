@@ -69,7 +69,9 @@ private:
     };
     Prepared prepare(const Config& config);
     void open_fifo(const Config& config);
-    void start_interfaces(const PreparedScripts& scripts, const CarriedScripts& carried, bool keep_adopted);
+    // histories: a reload's, each running instance's record of transitions, by name.
+    void start_interfaces(const PreparedScripts& scripts, const CarriedScripts& carried, bool keep_adopted,
+                          std::map<std::string, VrrpInstance::History> histories = {});
     void notify(const VrrpInstance& instance, State to);
     std::string one_line_status() const;
     nlohmann::json handle_request(const nlohmann::json& request);

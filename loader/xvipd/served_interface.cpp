@@ -159,6 +159,9 @@ void ServedInterface::start(bool keep_adopted) {
 
     const auto now = loop_.now();
     for (auto& instance : instances_) {
+        if (const auto h = settings_.histories.find(instance->name()); h != settings_.histories.end()) {
+            instance->continue_history(h->second);
+        }
         // A restarted xvipd finds the previous one's state word: an instance still active with a
         // live lease resumes as active and speaks at once, so no peer notices the restart.
         instance->start(adopted_ && VrrpInstance::resumes_as_active(dataplane_->read_state(instance->key()), now),

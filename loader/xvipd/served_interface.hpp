@@ -33,6 +33,9 @@ struct ServeSettings {
     // program, the sockets and the MAC in the data plane belong to the old one. Called once, with
     // what changed; the daemon exits through the restart path, non-zero, for a new start.
     std::function<void(const std::string& ifname, const std::string& what)> on_replaced;
+    // A reload: the history of each running instance, by name; an instance of the same name and
+    // key continues it (VrrpInstance::continue_history).
+    std::map<std::string, VrrpInstance::History> histories;
 };
 
 class ServedInterface {

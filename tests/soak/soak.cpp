@@ -626,10 +626,10 @@ private:
         f.settled_in_time = wait_settled(kSettleTimeout, "fault " + std::to_string(f.number));
         f.settled = monotonic_now();
         // A hitless fault: the other daemons made no transition. The target's count starts afresh
-        // on a restart and on a reload too (a new instance): then it may count its resume alone.
+        // on a restart (a new process): then it may count its resume alone. A reload carries it.
         if (hitless(f.kind) && f.settled_in_time) {
             for (std::size_t i = 0; i < kNodes; ++i) {
-                if (i == f.target && f.kind != FaultKind::metrics_flood) {
+                if (i == f.target && f.kind == FaultKind::restart_storm) {
                     f.fault_vrrp_transitions += settle_counters_.at(i) > 1 ? settle_counters_.at(i) - 1 : 0;
                     continue;
                 }
