@@ -45,13 +45,13 @@ int main(int argc, char** argv) {
         "seed", po::value(&o.seed), "the random seed of a run to replay (default: a fresh one, printed)")(
         "faults", po::value(&faults),
         "a comma-separated subset of: kill, stall, link-down, loss, partition, restart, planned-stop (the chaos "
-        "soak's, its default); restart-storm, reload-storm, bad-reload, nft-drop, metrics-flood (what operators "
-        "do; any of them runs the nodes with two track scripts and --metrics)")(
-        "operations",
-        "the operations soak: --faults restart-storm,reload-storm,bad-reload,nft-drop,link-down,"
-        "metrics-flood")("advert-interval", po::value(&advert)->default_value(advert),
-                         "VRRP advert interval (10ms steps)")("quiet", po::value(&quiet)->default_value(quiet),
-                                                              "each fault-free window")(
+        "soak's, its default); restart-storm, reload-storm, bad-reload, nft-drop, metrics-flood, iface-recreate, "
+        "mac-change, addr-flush (what operators and hosts do; any of them runs the nodes with two track scripts "
+        "and --metrics)")("operations",
+                          "the operations soak: --faults restart-storm,reload-storm,bad-reload,nft-drop,link-down,"
+                          "metrics-flood,iface-recreate,mac-change,addr-flush")(
+        "advert-interval", po::value(&advert)->default_value(advert), "VRRP advert interval (10ms steps)")(
+        "quiet", po::value(&quiet)->default_value(quiet), "each fault-free window")(
         "rss-slack", po::value(&o.rss_slack_kib)->default_value(o.rss_slack_kib),
         "KiB of resident memory a daemon may gain (512 when a fault of the operations soak runs)")(
         "report", po::value<std::string>(), "also write the findings as a markdown report to this file")(

@@ -64,6 +64,8 @@ constexpr int kFloodConnections = 500;
 constexpr milliseconds kFloodHold{2000};
 // The nftables table the nft-drop fault adds in a node's namespace (and removes).
 constexpr const char* kNftTable = "xvip_soak";
+// systemd's default RestartSec, between an exit 75 and the next start.
+constexpr milliseconds kRestartSec{100};
 
 // `operations`: two track scripts that always pass, one unweighted (keepalived's default: a failure
 // would mean FAULT) and one weighted (-60): the restart and reload paths must keep both verdicts.
@@ -217,8 +219,10 @@ public:
 
         const auto probe_time = duration_cast<milliseconds>(o_.duration) + kTail + o_.quiet;
         auto arp = std::async(std::launch::async, [this, probe_time] {
+            // Each node's own MAC, then the other one a mac-change gives it: folded onto the node.
             std::vector<MacAddress> macs;
             for (const auto& n : topo_.nodes()) macs.push_back(*parse_mac(n.mac));
+            for (std::size_t i = 0; i < kNodes; ++i) macs.push_back(*parse_mac(other_mac(i)));
             const probe::ArpSamplerOptions so{
                 .vip = vip_, .own_ip = *IpAddress::parse(topo_.client(0).ipv4), .nodes = macs, .duration = probe_time};
             return topo_.run_in(
@@ -277,6 +281,51 @@ private:
     std::filesystem::path state_dir(std::size_t i) const { return topo_.run_dir() / (topo_.node(i).name + "-state"); }
 
     nanoseconds master_down(std::size_t i) const { return lab::master_down(o_.advert, kPriority.at(i)); }
+
+    // The MAC a mac-change gives node i (and takes back the next time).
+    static std::string other_mac(std::size_t i) {
+        auto mac = plan::node_mac(i);
+        mac.replace(9, 2, "11");  // 02:78:76:01:00:0i -> 02:78:76:11:00:0i
+        return mac;
+    }
+
+    // What systemd's Restart=on-failure does when xvipd leaves through its restart path because
+    // its interface changed: node i's xvipd must exit 75 within 5 s; it is started again after
+    // RestartSec (100 ms, systemd's default). Returns when it exited.
+    TimePoint restarted_on_failure(std::size_t i, const std::string& after) {
+        auto& d = daemons_[i];
+        const auto status = d.process->wait_for(5s);
+        if (!status || status->signal != 0 || status->code != 75) {
+            throw Abort(topo_.node(i).name + "'s xvipd did not exit 75 " + after + " (" +
+                        (status ? status->describe() : std::string("still running")) + "); its log ends:\n" +
+                        lab::tail_lines(d.process->read_stderr(), 15));
+        }
+        const auto exited = monotonic_now();
+        std::this_thread::sleep_for(kRestartSec);
+        start(i);
+        return exited;
+    }
+
+    // "address/prefix" is one of the configured VIPs.
+    bool is_vip(const std::string& with_prefix) const {
+        const auto address = IpAddress::parse(with_prefix.substr(0, with_prefix.find('/')));
+        return address && *address == vip_;
+    }
+
+    // Node i's eth0 addresses of scope link (its link-local one): a flush takes them.
+    std::vector<std::string> link_local_addresses(std::size_t i) const {
+        const auto r =
+            topo_.run_checked(topo_.node(i).netns, {"ip", "-j", "-6", "addr", "show", "dev", "eth0", "scope", "link"});
+        std::vector<std::string> found;
+        const auto j = nlohmann::json::parse(r.out, nullptr, false);
+        if (j.is_discarded() || !j.is_array()) return found;
+        for (const auto& link : j) {
+            for (const auto& a : link.value("addr_info", nlohmann::json::array())) {
+                found.push_back(a.value("local", std::string()) + "/" + std::to_string(a.value("prefixlen", 64)));
+            }
+        }
+        return found;
+    }
 
     void print_header() {
         std::fprintf(out_,
@@ -611,6 +660,50 @@ private:
                            format_duration(kFloodHold) + " (" + std::to_string(connected) + " accepted or queued)";
                 break;
             }
+            case FaultKind::iface_recreate: {
+                // A VLAN, bond or VF reset: gone for a while, back with another ifindex and no XDP.
+                const auto hold = pick_ms(0, 1000);
+                daemon.expected_exit = true;
+                topo_.delete_link(f.target);
+                f.detail = "eth0 deleted, re-created after " + format_duration(hold);
+                hold_then(hold, [&] { topo_.restore_link(f.target); });
+                const auto exited = restarted_on_failure(f.target, "after eth0 was re-created");
+                f.detail += "; xvipd exited 75 " + ms_text(exited - f.healed) + " ms later, started again after " +
+                            format_duration(kRestartSec);
+                break;
+            }
+            case FaultKind::mac_change: {
+                mac_changed_[f.target] = !mac_changed_[f.target];
+                const auto mac = mac_changed_[f.target] ? other_mac(f.target) : node.mac;
+                daemon.expected_exit = true;
+                f.healed = monotonic_now();
+                topo_.run_checked(node.netns, {"ip", "link", "set", "dev", "eth0", "address", mac});
+                const auto exited = restarted_on_failure(f.target, "after eth0's MAC changed");
+                f.detail = "eth0 given MAC " + mac + "; xvipd exited 75 " + ms_text(exited - f.healed) +
+                           " ms later, started again after " + format_duration(kRestartSec);
+                break;
+            }
+            case FaultKind::addr_flush: {
+                // Every address of eth0 (both families); the node's own ones come back after a while,
+                // as an operator (or DHCP, or networkd) would put them back; the VIPs are xvipd's.
+                const auto hold = pick_ms(200, 1500);
+                const auto link_local = link_local_addresses(f.target);
+                topo_.run_checked(node.netns, {"ip", "addr", "flush", "dev", "eth0"});
+                f.detail = "ip addr flush dev eth0, its own addresses added back after " + format_duration(hold);
+                hold_then(hold, [&] {
+                    topo_.run_checked(node.netns,
+                                      {"ip", "addr", "add", node.ipv4 + "/" + std::to_string(plan::kIpv4PrefixLength),
+                                       "dev", "eth0"});
+                    topo_.run_checked(node.netns,
+                                      {"ip", "addr", "add", node.ipv6 + "/" + std::to_string(plan::kIpv6PrefixLength),
+                                       "dev", "eth0", "nodad"});
+                    for (const auto& a : link_local) {
+                        if (is_vip(a)) continue;
+                        topo_.run(node.netns, {"ip", "addr", "add", a, "dev", "eth0", "nodad"});
+                    }
+                });
+                break;
+            }
             case FaultKind::partition: {
                 const auto hold = pick_ms(400, 2000);
                 f.client_with_target = pick(0, 1) == 1;
@@ -626,10 +719,11 @@ private:
         f.settled_in_time = wait_settled(kSettleTimeout, "fault " + std::to_string(f.number));
         f.settled = monotonic_now();
         // A hitless fault: the other daemons made no transition. The target's count starts afresh
-        // on a restart (a new process): then it may count its resume alone. A reload carries it.
+        // on a restart (a new process, a mac-change's too): then it may count its resume alone. A
+        // reload carries it.
         if (hitless(f.kind) && f.settled_in_time) {
             for (std::size_t i = 0; i < kNodes; ++i) {
-                if (i == f.target && f.kind == FaultKind::restart_storm) {
+                if (i == f.target && (f.kind == FaultKind::restart_storm || f.kind == FaultKind::mac_change)) {
                     f.fault_vrrp_transitions += settle_counters_.at(i) > 1 ? settle_counters_.at(i) - 1 : 0;
                     continue;
                 }
@@ -732,8 +826,9 @@ private:
     SegmentFaults segment_;
     IpAddress vip_;
     std::vector<FaultKind> kinds_;
-    bool operations_ = false;              // track scripts and a metrics port (the operations soak)
-    std::vector<std::size_t> nft_tables_;  // nodes with the nft-drop table in place
+    bool operations_ = false;                 // track scripts and a metrics port (the operations soak)
+    std::vector<std::size_t> nft_tables_;     // nodes with the nft-drop table in place
+    std::array<bool, kNodes> mac_changed_{};  // the node's eth0 has other_mac(i)
     std::optional<lab::NodeWatcher> watcher_;
     std::vector<Daemon> daemons_;
     std::vector<Fault> faults_;
@@ -751,6 +846,8 @@ namespace {
 
 int Soak::conclude(TimePoint t0, const probe::ArpSamples& arp, const probe::EchoProbeResult& echo) {
     ClientView view{.arp_start = arp.started_at, .slot = 1ms, .arp_slots = arp.slots, .echo_replies = {}};
+    // Bits 3-5: a node answering from the other MAC a mac-change gave it.
+    for (auto& slot : view.arp_slots) slot = static_cast<std::uint8_t>((slot & 0x87) | ((slot >> kNodes) & 0x07));
     // The round trip of the bounds is the fault-free one: requests sent in fault-free windows.
     std::vector<std::pair<TimePoint, TimePoint>> calm;
     for (const auto& f : faults_) calm.emplace_back(f.settled, f.quiet_end);
