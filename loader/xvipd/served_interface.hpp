@@ -18,6 +18,7 @@
 #include "system/interface_info.hpp"
 #include "system/link_monitor.hpp"
 #include "system/local_traffic_route.hpp"
+#include "system/netlink_socket.hpp"
 #include "system/vip_holder.hpp"
 #include "system/vrrp_socket.hpp"
 #include "xvipd/vrrp_instance.hpp"
@@ -73,6 +74,8 @@ public:
 private:
     // Whether the served interface is still the one started on (ifindex, MAC); on_replaced if not.
     void check_identity();
+    void check_addresses();
+    void restore_flushed_vips(const char* how);
     void stop_watching_identity();
     void attach_or_adopt();
     void bind_vips();
@@ -91,6 +94,9 @@ private:
     InterfaceInfo info_;
     std::optional<Dataplane> dataplane_;
     std::optional<LinkMonitor> identity_;  // ifindex and MAC of the interface, while served
+    // IPv6 address notifications, while a link-local VIP is held on the interface: a flush or a
+    // deletion takes it off with no link event.
+    std::optional<NetlinkSocket> addresses_;
     bool adopted_ = false;
     std::optional<VipHolder> vip_holder_;
     std::optional<VrrpSocket> socket4_, socket6_;
