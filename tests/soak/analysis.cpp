@@ -70,6 +70,7 @@ bool active_fails(const Fault& f) {
         case FaultKind::stall:
         case FaultKind::link_down:
         case FaultKind::iface_recreate:
+        case FaultKind::addr_flush:  // IPv6: its adverts leave from the link-local address the flush took
         case FaultKind::nft_drop: return f.target_active;
         case FaultKind::partition: return f.target_active != f.client_with_target;
         default: return false;
