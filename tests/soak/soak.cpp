@@ -760,12 +760,22 @@ private:
                 break;
             }
             case FaultKind::metrics_flood: {
+                const int pid = daemon.process->pid();
+                const auto fds_before = steady_fds(pid);
                 const int connected = topo_.run_in(
                     node.netns, [] { return connection_flood(kMetricsPort, kFloodConnections, kFloodHold); },
                     kFloodHold + 10s);
                 f.healed = monotonic_now();
                 f.detail = std::to_string(kFloodConnections) + " idle connections to the metrics port for " +
                            format_duration(kFloodHold) + " (" + std::to_string(connected) + " accepted or queued)";
+                // The server holds up to 8 of them and serves them two at a time, each closed after
+                // 1 s without a request: its descriptors are back within about 4 s, not at once.
+                const auto deadline = steady_clock::now() + 8s;
+                while (count_fds(pid) > fds_before && steady_clock::now() < deadline) {
+                    std::this_thread::sleep_for(10ms);
+                }
+                f.detail += "; its descriptors back to " + std::to_string(fds_before) + " " +
+                            ms_text(monotonic_now() - f.healed) + " ms later";
                 break;
             }
             case FaultKind::iface_recreate: {
@@ -1094,7 +1104,17 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
             }
         }
     };
-    for (const auto& f : faults_) list_changes(f.settled, f.quiet_end, "after fault " + std::to_string(f.number));
+    for (const auto& f : faults_) {
+        list_changes(f.settled, f.quiet_end, "after fault " + std::to_string(f.number));
+        // Transitions the daemons counted there: everything their logs said from the fault on.
+        if (f.quiet_vrrp_transitions == 0) continue;
+        for (const auto& e : events) {
+            if (e.at >= f.injected && e.at < f.quiet_end + 500ms && e.source.rfind("node", 0) == 0) {
+                md << "  - fault " << f.number << ", +" << seconds_text(e.at - t0) << " s, " << e.source << ": "
+                   << e.text << "\n";
+            }
+        }
+    }
     for (const auto& w : quiet_windows_) list_changes(w.from, w.to, w.what);
 
     const auto usage = assess_usage(usage_, o_.rss_slack_kib);
