@@ -183,6 +183,7 @@ void ServedInterface::start(bool keep_adopted) {
 void ServedInterface::check_identity() {
     if (!identity_) return;
     std::string what;
+    bool recreated = false;
     for (const auto& state : identity_->read().changes) {
         if (!state.exists) continue;  // gone: the instances are in FAULT (Tracking), nothing to do yet
         if (state.index == info_.index && state.healthy()) {
@@ -190,12 +191,18 @@ void ServedInterface::check_identity() {
             restore_flushed_vips("down and up");
         }
         if (state.index != info_.index) {
+            recreated = true;
             what = "re-created (ifindex " + std::to_string(info_.index) + " -> " + std::to_string(state.index) + ")";
         } else if (state.mac && *state.mac != info_.mac) {
             what = "given another MAC (" + format_mac(info_.mac) + " -> " + format_mac(*state.mac) + ")";
         }
     }
     if (what.empty()) return;
+    // Another MAC on the same interface: the next start adopts this data plane, if the lease is
+    // still live then. A re-created interface has no program and no socket of ours: nothing to say.
+    if (!recreated) {
+        for (auto& instance : instances_) instance->speak_before_leaving();
+    }
     stop_watching_identity();
     if (settings_.on_replaced) settings_.on_replaced(ifname_, what);
 }

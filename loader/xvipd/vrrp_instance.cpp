@@ -234,6 +234,12 @@ void VrrpInstance::abandon() {
     cancel_announcements();
 }
 
+void VrrpInstance::speak_before_leaving() {
+    const auto now = wiring_.timers.now();
+    if (state() != State::master || handover_ != Handover::none || !answering(now)) return;
+    send(runner_.config().advert(priority()), now);
+}
+
 void VrrpInstance::rearm() {
     if (election_timer_) wiring_.timers.cancel(*election_timer_);
     election_timer_.reset();

@@ -92,6 +92,10 @@ public:
     void hand_over(std::function<void()> done);
     // Restart path: stop every timer and leave the state word exactly as it is.
     void abandon();
+    // Before leaving through the restart path because the interface's MAC changed: a master that
+    // is answering sends one last advert, which renews the lease if it leaves, so that the next
+    // start (systemd's RestartSec later, 100 ms by default) still finds the lease live and resumes.
+    void speak_before_leaving();
 
     // Maintenance: leave the election as a planned stop does (make-before-break), then stay out
     // until leave_maintenance(), which rejoins as at start-up (cutting a drain short). Both return
