@@ -180,6 +180,27 @@ std::size_t count_fds(int pid) {
     return n;
 }
 
+// What a process's descriptors are, by kind ("socket:[...]" counts as socket): "socket 12, pipe 2".
+std::string fd_kinds(int pid) {
+    std::map<std::string, int> kinds;
+    const auto dir = "/proc/" + std::to_string(pid) + "/fd";
+    if (DIR* d = opendir(dir.c_str())) {
+        while (const dirent* entry = readdir(d)) {
+            if (entry->d_name[0] == '.') continue;
+            char target[256] = {};
+            const auto n = readlink((dir + "/" + entry->d_name).c_str(), target, sizeof target - 1);
+            if (n <= 0) continue;
+            std::string kind(target, static_cast<std::size_t>(n));
+            if (const auto colon = kind.find(":["); colon != std::string::npos) kind.resize(colon);
+            ++kinds[kind];
+        }
+        closedir(d);
+    }
+    std::string text;
+    for (const auto& [kind, count] : kinds) text += (text.empty() ? "" : ", ") + kind + " " + std::to_string(count);
+    return text;
+}
+
 long rss_kib(int pid) {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     std::string line;
@@ -887,6 +908,10 @@ private:
         for (std::size_t i = 0; i < daemons_.size(); ++i) {
             const auto& d = daemons_[i];
             if (!d.process || d.expected_exit || !d.process->running()) continue;
+            auto& kinds = fd_kinds_[d.process->pid()];
+            const auto listing = fd_kinds(d.process->pid());
+            if (kinds.first.empty()) kinds.first = listing;
+            kinds.second = listing;
             usage_.push_back({.at = now,
                               .pid = d.process->pid(),
                               .node = i,
@@ -962,6 +987,7 @@ private:
     std::vector<Fault> faults_;
     std::vector<QuietWindow> quiet_windows_;
     std::vector<Usage> usage_;
+    std::map<int, std::pair<std::string, std::string>> fd_kinds_;  // by pid: at its first and last reading
     std::vector<std::string> final_violations_;
     std::vector<std::uint64_t> settle_counters_;                  // at the latest settling
     std::vector<std::optional<std::uint64_t>> received_at_heal_;  // adverts each node had received then
@@ -1123,6 +1149,16 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
           "its first reading against its last (bound: the same descriptors, at most "
        << o_.rss_slack_kib << " KiB more resident memory):\n\n";
     for (const auto& line : usage.lines) md << "- " << line << "\n";
+    // For a daemon whose descriptors changed: which kinds, first and last.
+    for (const auto& v : usage.violations) {
+        const auto pid_at = v.find(" pid ");
+        if (pid_at == std::string::npos || v.find("descriptors changed") == std::string::npos) continue;
+        const int pid = std::atoi(v.c_str() + pid_at + 5);
+        if (const auto k = fd_kinds_.find(pid); k != fd_kinds_.end()) {
+            md << "  - pid " << pid << " descriptors first: " << k->second.first << "; last: " << k->second.second
+               << "\n";
+        }
+    }
     if (usage.daemons_compared == 0) {
         violations.push_back("no daemon lived through two fault-free windows: descriptors and memory unchecked");
     }
