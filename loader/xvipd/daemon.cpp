@@ -173,7 +173,8 @@ void Daemon::notify(const VrrpInstance& instance, State to) {
     }
 }
 
-void Daemon::start_interfaces(const PreparedScripts& scripts, const CarriedScripts& carried, bool keep_adopted) {
+void Daemon::start_interfaces(const PreparedScripts& scripts, const CarriedScripts& carried, bool keep_adopted,
+                              std::map<std::string, VrrpInstance::History> histories) {
     const ServeSettings settings{
         .xdp_mode = options_.xdp_mode,
         .pin_root = options_.pin_root ? *options_.pin_root : std::filesystem::path(config_.global.pin_dir),
@@ -188,6 +189,7 @@ void Daemon::start_interfaces(const PreparedScripts& scripts, const CarriedScrip
                 exit_code_ = 75;  // EX_TEMPFAIL
                 exit_for_restart();
             },
+        .histories = std::move(histories),
     };
     std::vector<TrackedInstance> instances;
     try {
@@ -367,6 +369,10 @@ void Daemon::reload() {
     // adopts the running data plane exactly as a restarted xvipd does; so do the track scripts
     // the new configuration still runs (same name, same command).
     const CarriedScripts carried = tracking_ ? tracking_->carried_scripts() : CarriedScripts{};
+    std::map<std::string, VrrpInstance::History> histories;
+    for (const auto& served : interfaces_) {
+        for (const auto* instance : served->instances()) histories.emplace(instance->name(), instance->history());
+    }
     auto old_interfaces = std::move(interfaces_);
     const auto wanted = by_interface(read.config);
     for (auto& served : old_interfaces) {
@@ -378,7 +384,7 @@ void Daemon::reload() {
     scripts_change_user_ = prepared.changes_user;
     apply_bfd(config_);
     try {
-        start_interfaces(prepared.scripts, carried, true);
+        start_interfaces(prepared.scripts, carried, true, std::move(histories));
         if (bfd_) bfd_->start();
     } catch (const std::exception& e) {
         // What failed cannot be undone: leave as a restart does, and say so with the exit code, so

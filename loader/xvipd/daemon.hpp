@@ -71,7 +71,9 @@ private:
     };
     Prepared prepare(const Config& config);
     void open_fifo(const Config& config);
-    void start_interfaces(const PreparedScripts& scripts, const CarriedScripts& carried, bool keep_adopted);
+    // histories: a reload's, each running instance's record of transitions, by name.
+    void start_interfaces(const PreparedScripts& scripts, const CarriedScripts& carried, bool keep_adopted,
+                          std::map<std::string, VrrpInstance::History> histories = {});
     // The BFD endpoint for the configuration's sessions: opened, kept (a reload keeps unchanged
     // sessions running) or closed when there are none. Throws StartupError when the port is taken.
     void open_bfd(const Config& config);

@@ -1,7 +1,10 @@
 #include "xvipd/served_interface.hpp"
 
+#include <linux/rtnetlink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "codec/advert_codec.hpp"
@@ -129,6 +132,10 @@ void ServedInterface::start(bool keep_adopted) {
         bind_vips();
         const std::vector<IpAddress> vips = vips_of(configs_);
         const auto own_link_local = own_ipv6_link_local(info_, vips);  // check() made sure there is one
+        // Subscribed before the VIPs are added: a deletion from here on is seen.
+        if (std::any_of(vips.begin(), vips.end(), [](const IpAddress& a) { return a.is_v6() && a.is_link_local(); })) {
+            addresses_.emplace(RTMGRP_IPV6_IFADDR);
+        }
         // Addresses only after XDP is attached with every new instance standby (ARCHITECTURE.md).
         vip_holder_.emplace(VipHolderOptions{.ifname = ifname_, .vips = vips, .state_dir = settings_.state_dir});
         vip_holder_->hold();
@@ -196,9 +203,16 @@ void ServedInterface::start(bool keep_adopted) {
     loop_.watch(identity_->fd(), [this] { check_identity(); });
     check_identity();  // a change during start-up, already queued
     watch_events();
+    if (addresses_) {
+        loop_.watch(addresses_->fd(), [this] { check_addresses(); });
+        check_addresses();
+    }
 
     const auto now = loop_.now();
     for (auto& instance : instances_) {
+        if (const auto h = settings_.histories.find(instance->name()); h != settings_.histories.end()) {
+            instance->continue_history(h->second);
+        }
         // A restarted xvipd finds the previous one's state word: an instance still active with a
         // live lease resumes as active and speaks at once, so no peer notices the restart.
         instance->start(adopted_ && VrrpInstance::resumes_as_active(dataplane_->read_state(instance->key()), now),
@@ -241,30 +255,63 @@ void ServedInterface::on_event(const xvip_event& event) {
 void ServedInterface::check_identity() {
     if (!identity_) return;
     std::string what;
+    bool recreated = false;
     for (const auto& state : identity_->read().changes) {
         if (!state.exists) continue;  // gone: the instances are in FAULT (Tracking), nothing to do yet
-        if (state.index == info_.index && state.healthy() && vip_holder_) {
+        if (state.index == info_.index && state.healthy()) {
             // Up again: a down flushed the interface's IPv6 addresses, link-local VIPs among them.
-            try {
-                for (const auto& vip : vip_holder_->restore_flushed()) {
-                    spdlog::warn("{}: VIP {} was flushed from it (down and up); added back", ifname_, vip.to_string());
-                }
-            } catch (const std::exception& e) {
-                spdlog::error("{}: {}", ifname_, e.what());
-            }
+            restore_flushed_vips("down and up");
         }
         if (state.index != info_.index) {
+            recreated = true;
             what = "re-created (ifindex " + std::to_string(info_.index) + " -> " + std::to_string(state.index) + ")";
         } else if (state.mac && *state.mac != info_.mac) {
             what = "given another MAC (" + format_mac(info_.mac) + " -> " + format_mac(*state.mac) + ")";
         }
     }
     if (what.empty()) return;
+    // Another MAC on the same interface: the next start adopts this data plane, if the lease is
+    // still live then. A re-created interface has no program and no socket of ours: nothing to say.
+    if (!recreated) {
+        for (auto& instance : instances_) instance->speak_before_leaving();
+    }
     stop_watching_identity();
     if (settings_.on_replaced) settings_.on_replaced(ifname_, what);
 }
 
+void ServedInterface::restore_flushed_vips(const char* how) {
+    if (!vip_holder_) return;
+    try {
+        for (const auto& vip : vip_holder_->restore_flushed()) {
+            spdlog::warn("{}: VIP {} was taken off it ({}); added back", ifname_, vip.to_string(), how);
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("{}: {}", ifname_, e.what());
+    }
+}
+
+void ServedInterface::check_addresses() {
+    if (!addresses_) return;
+    bool removed = false;
+    const int error = addresses_->read_notifications([&](const nlmsghdr& message) {
+        if (message.nlmsg_type != RTM_DELADDR || message.nlmsg_len < NLMSG_LENGTH(sizeof(ifaddrmsg))) return;
+        ifaddrmsg address{};
+        std::memcpy(&address, NLMSG_DATA(&message), sizeof address);
+        if (static_cast<int>(address.ifa_index) == info_.index) removed = true;
+    });
+    if (error == ENOBUFS) removed = true;  // notifications were lost: look anyway
+    if (!removed || !identity_) return;
+    // An interface that is down or gone has its addresses back through check_identity, or not at all.
+    const auto links = identity_->snapshot();
+    if (links.empty() || links.front().index != info_.index || !links.front().healthy()) return;
+    restore_flushed_vips("deleted or flushed");
+}
+
 void ServedInterface::stop_watching_identity() {
+    if (addresses_) {
+        loop_.unwatch(addresses_->fd());
+        addresses_.reset();
+    }
     if (!identity_) return;
     loop_.unwatch(identity_->fd());
     identity_.reset();

@@ -18,6 +18,7 @@
 #include "system/interface_info.hpp"
 #include "system/link_monitor.hpp"
 #include "system/local_traffic_route.hpp"
+#include "system/netlink_socket.hpp"
 #include "system/vip_holder.hpp"
 #include "system/vrrp_socket.hpp"
 #include "xvipd/vrrp_instance.hpp"
@@ -33,6 +34,9 @@ struct ServeSettings {
     // program, the sockets and the MAC in the data plane belong to the old one. Called once, with
     // what changed; the daemon exits through the restart path, non-zero, for a new start.
     std::function<void(const std::string& ifname, const std::string& what)> on_replaced;
+    // A reload: the history of each running instance, by name; an instance of the same name and
+    // key continues it (VrrpInstance::continue_history).
+    std::map<std::string, VrrpInstance::History> histories;
 };
 
 class ServedInterface {
@@ -70,6 +74,8 @@ public:
 private:
     // Whether the served interface is still the one started on (ifindex, MAC); on_replaced if not.
     void check_identity();
+    void check_addresses();
+    void restore_flushed_vips(const char* how);
     void stop_watching_identity();
     // The data plane's events (demotions, conflicts), read on the loop.
     void watch_events();
@@ -94,6 +100,9 @@ private:
     std::optional<Dataplane> dataplane_;
     std::optional<LinkMonitor> identity_;  // ifindex and MAC of the interface, while served
     std::unique_ptr<DataplaneEvents> events_;
+    // IPv6 address notifications, while a link-local VIP is held on the interface: a flush or a
+    // deletion takes it off with no link event.
+    std::optional<NetlinkSocket> addresses_;
     bool adopted_ = false;
     std::optional<VipHolder> vip_holder_;
     std::optional<VrrpSocket> socket4_, socket6_;

@@ -91,6 +91,17 @@ VrrpInstance::~VrrpInstance() {
     abandon();
 }
 
+VrrpInstance::History VrrpInstance::history() const {
+    return History{.key = key_, .state = state(), .transitions = counters_.transitions, .recent = transitions_};
+}
+
+void VrrpInstance::continue_history(History history) {
+    if (history.key != key_) return;
+    counters_.transitions = history.transitions;
+    transitions_ = std::move(history.recent);
+    carried_state_ = history.state;
+}
+
 void VrrpInstance::start(bool resume_as_active, bool announce) {
     const auto now = wiring_.timers.now();
     suspended_at_renewal_ = wiring_.timers.suspended();  // sleeps before this process are not ours
@@ -314,6 +325,12 @@ void VrrpInstance::abandon() {
     handover_timer_.reset();
     demotion_timer_.reset();
     cancel_announcements();
+}
+
+void VrrpInstance::speak_before_leaving() {
+    const auto now = wiring_.timers.now();
+    if (state() != State::master || handover_ != Handover::none || !answering(now)) return;
+    send(runner_.config().advert(priority()), now);
 }
 
 void VrrpInstance::rearm() {
@@ -552,9 +569,15 @@ void VrrpInstance::state_changed(State from, State to, TimePoint now) {
                  priority());
     if (to == State::master) active_router_ = wiring_.source;
     update_local_route();
-    ++counters_.transitions;
-    transitions_.push_back(t);
-    if (transitions_.size() > transitions_kept) transitions_.erase(transitions_.begin());
+    // After a reload, the first state is a transition only if it differs from the one the
+    // replaced instance was in, and then from that one.
+    const auto carried = std::exchange(carried_state_, std::nullopt);
+    if (carried) t.from = *carried;
+    if (!carried || *carried != to) {
+        ++counters_.transitions;
+        transitions_.push_back(t);
+        if (transitions_.size() > transitions_kept) transitions_.erase(transitions_.begin());
+    }
     if (wiring_.on_transition) wiring_.on_transition(*this, t);
 }
 

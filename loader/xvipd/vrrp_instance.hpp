@@ -79,6 +79,19 @@ public:
     // Restart and reload: whether the state word the previous xvipd (or configuration) left makes
     // this instance resume as active, so that no peer notices the hand-off.
     static bool resumes_as_active(const StateWord& left, TimePoint now);
+
+    // What a reload hands from an instance to the one that replaces it in the same process: its
+    // record of transitions and the state it was in. An instance that continues it counts the
+    // state it resumes in as no transition, since no peer or client saw one.
+    struct History {
+        InstanceKey key;
+        State state = State::initialize;
+        std::uint64_t transitions = 0;
+        std::vector<Transition> recent;  // newest last
+    };
+    History history() const;
+    // Before start(): continue the record of the instance this one replaces (same key).
+    void continue_history(History history);
     void receive(const Advert& advert, const ReceiveMetadata& meta);
     void set_priority(std::uint8_t priority, const std::string& cause);
     void set_fault(bool fault, const std::string& cause);
@@ -93,6 +106,10 @@ public:
     void hand_over(std::function<void()> done);
     // Restart path: stop every timer and leave the state word exactly as it is.
     void abandon();
+    // Before leaving through the restart path because the interface's MAC changed: a master that
+    // is answering sends one last advert, which renews the lease if it leaves, so that the next
+    // start (systemd's RestartSec later, 100 ms by default) still finds the lease live and resumes.
+    void speak_before_leaving();
 
     // Maintenance: leave the election as a planned stop does (make-before-break), then stay out
     // until leave_maintenance(), which rejoins as at start-up (cutting a drain short). Both return
@@ -168,6 +185,8 @@ private:
     bool resuming_ = false;                   // within start(true): adopting a live lease
     std::optional<std::string> maintenance_;  // the operator's reason, while out of the election
     std::vector<Transition> transitions_;     // the latest few, newest last
+    // continue_history(): the state the replaced instance was in, until the first state change.
+    std::optional<State> carried_state_;
     std::set<std::pair<IpAddress, DiscardReason>> logged_discards_;
 
     enum class Handover { none, waiting_for_successor, draining, done };

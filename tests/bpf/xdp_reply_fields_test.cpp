@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 
+#include <iostream>
 #include <thread>
 
 #include "xdp_scenario.hpp"
@@ -159,6 +160,9 @@ TEST(XdpLease, AnswerStopsWhenTheLeaseRunsOut) {
 // count's delay behind the tick, which the lease clock measured (its uncertainty).
 // The word is written a tick early (StateWord::encode), so that a jiffy count running a tick late
 // still ends the lease by its deadline: on time, the answers stop a tick before it, at most two.
+// On a loaded host the jiffy count itself can run late (a delayed tick), which shows as an answer
+// past the bound that no mapping could prevent; such an attempt is repeated, at most three times,
+// and every attempt is reported. A mapping that is wrong fails all three.
 TEST(XdpLease, LeaseEndsATickBeforeItsDeadlineAndAtMostTwoTicksEarly) {
     using namespace std::chrono_literals;
     XdpHarness xdp;
@@ -166,30 +170,41 @@ TEST(XdpLease, LeaseEndsATickBeforeItsDeadlineAndAtMostTwoTicksEarly) {
     const Bytes request = client_asks_for_vip4();
     const LeaseClock& clock = LeaseClock::system();
     const auto slack = clock.uncertainty() + 200us;
-    const auto deadline = monotonic_now() + 50ms + clock.tick();
-    xdp.write_state(instance4, StateWord::active_until(deadline));
+    std::string attempts;
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        const auto deadline = monotonic_now() + 50ms + clock.tick();
+        xdp.write_state(instance4, StateWord::active_until(deadline));
 
-    TimePoint last_answer_began{}, first_silence_ended{};
-    while (monotonic_now() < deadline + clock.tick() + 50ms) {
-        const auto began = monotonic_now();
-        const auto verdict = xdp.run(request).verdict;
-        const auto ended = monotonic_now();
-        if (verdict == XDP_TX) {
-            last_answer_began = began;
-        } else {
-            ASSERT_EQ(verdict, XDP_DROP);
-            first_silence_ended = ended;
-            break;
+        TimePoint last_answer_began{}, first_silence_ended{};
+        while (monotonic_now() < deadline + clock.tick() + 50ms) {
+            const auto began = monotonic_now();
+            const auto verdict = xdp.run(request).verdict;
+            const auto ended = monotonic_now();
+            if (verdict == XDP_TX) {
+                last_answer_began = began;
+            } else {
+                ASSERT_EQ(verdict, XDP_DROP);
+                first_silence_ended = ended;
+                break;
+            }
         }
+        ASSERT_NE(last_answer_began, TimePoint{}) << "the program never answered under a live lease";
+        ASSERT_NE(first_silence_ended, TimePoint{}) << "the program still answered 50 ms past the deadline";
+        const auto late = last_answer_began - (deadline - clock.tick());
+        const auto early = (deadline - 2 * clock.tick()) - first_silence_ended;
+        attempts += "attempt " + std::to_string(attempt) + ": last answer " + std::to_string(late.count()) +
+                    " ns after a tick before the deadline, silence " + std::to_string(-early.count()) +
+                    " ns after two ticks before it (tick " + std::to_string(clock.tick().count()) + " ns, slack " +
+                    std::to_string(slack.count()) + " ns)\n";
+        // Falling silent too early is no matter of load: it fails at once.
+        ASSERT_LE(early, slack) << attempts;
+        if (late <= slack) {
+            if (attempt > 1) std::cout << attempts;
+            return;
+        }
+        xdp.write_state(instance4, StateWord::standby());
     }
-    ASSERT_NE(last_answer_began, TimePoint{}) << "the program never answered under a live lease";
-    ASSERT_NE(first_silence_ended, TimePoint{}) << "the program still answered 50 ms past the deadline";
-    EXPECT_LE(last_answer_began, deadline - clock.tick() + slack)
-        << "answered " << (last_answer_began - (deadline - clock.tick())).count()
-        << " ns after a tick before the deadline";
-    EXPECT_GE(first_silence_ended, deadline - 2 * clock.tick() - slack)
-        << "fell silent " << (deadline - first_silence_ended).count() << " ns before the deadline (tick "
-        << clock.tick().count() << " ns)";
+    FAIL() << "answered past its bound in every attempt:\n" << attempts;
 }
 
 TEST(XdpLease, DrainPassesTrafficUntilItsDeadline) {

@@ -130,5 +130,31 @@ TEST(HostChangesIpv6, ALinkLocalVipFlushedByADownAndUpIsAddedBack) {
     EXPECT_TRUE(c.daemon(1)->running()) << c.log(1);
 }
 
+// An address flush (`ip addr flush dev eth0`, an operator's or a network manager's) takes the
+// link-local VIP off the interface with no link event at all: xvipd hears the address go and adds
+// it back (issue 14: found by the operations soak's addr-flush fault).
+TEST(HostChangesIpv6, ALinkLocalVipFlushedFromTheInterfaceIsAddedBack) {
+    ASSERT_EQ(geteuid(), 0u) << "xvipd's integration tests need root";
+    XvipdCluster c({.nodes = 2, .ipv6 = true, .extra_vips = {"fe80::1:51/64"}}, {{.priority = 200}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 10s)) << c.log(0) << c.log(1);
+    const auto holds = [&](std::size_t node, const std::string& vip) {
+        return c.topology()
+                   .run_checked(c.node(node).netns, {"ip", "-6", "-o", "addr", "show", "dev", "eth0"})
+                   .out.find(" " + vip + "/128 ") != std::string::npos;
+    };
+    ASSERT_TRUE(holds(0, "fe80::1:51"));
+
+    c.topology().run_checked(c.node(0).netns, {"ip", "-6", "addr", "flush", "dev", "eth0"});
+    bool back = false;
+    for (int i = 0; i < 30 && !back; ++i) {
+        std::this_thread::sleep_for(100ms);
+        back = holds(0, "fe80::1:51");
+    }
+    EXPECT_TRUE(back) << "the link-local VIP is back on eth0\n" << c.log(0);
+    EXPECT_TRUE(c.daemon(0)->running()) << c.log(0);
+}
+
 }  // namespace
 }  // namespace xvip::test

@@ -23,6 +23,9 @@ const char* to_string(FaultKind kind) {
         case FaultKind::bad_reload: return "bad-reload";
         case FaultKind::nft_drop: return "nft-drop";
         case FaultKind::metrics_flood: return "metrics-flood";
+        case FaultKind::iface_recreate: return "iface-recreate";
+        case FaultKind::mac_change: return "mac-change";
+        case FaultKind::addr_flush: return "addr-flush";
     }
     return "?";
 }
@@ -42,13 +45,19 @@ bool hitless(FaultKind kind) {
         case FaultKind::restart_storm:
         case FaultKind::reload_storm:
         case FaultKind::bad_reload:
-        case FaultKind::metrics_flood: return true;
+        case FaultKind::metrics_flood:
+        case FaultKind::mac_change: return true;
         default: return false;
     }
 }
 
 bool operational(FaultKind kind) {
-    return hitless(kind) || kind == FaultKind::nft_drop;
+    return hitless(kind) || kind == FaultKind::nft_drop || kind == FaultKind::iface_recreate ||
+           kind == FaultKind::mac_change || kind == FaultKind::addr_flush;
+}
+
+bool exits_for_restart(FaultKind kind) {
+    return kind == FaultKind::iface_recreate || kind == FaultKind::mac_change;
 }
 
 namespace {
@@ -60,6 +69,8 @@ bool active_fails(const Fault& f) {
         case FaultKind::kill:
         case FaultKind::stall:
         case FaultKind::link_down:
+        case FaultKind::iface_recreate:
+        case FaultKind::addr_flush:  // IPv6: its adverts leave from the link-local address the flush took
         case FaultKind::nft_drop: return f.target_active;
         case FaultKind::partition: return f.target_active != f.client_with_target;
         default: return false;
@@ -71,7 +82,10 @@ std::optional<TimePoint> both_answer_from(const Fault& f) {
     switch (f.kind) {
         case FaultKind::kill:
         case FaultKind::stall:
-        case FaultKind::nft_drop: return f.injected;
+        case FaultKind::nft_drop:
+        case FaultKind::iface_recreate:
+        case FaultKind::mac_change:
+        case FaultKind::addr_flush: return f.injected;
         case FaultKind::partition: return f.healed;
         default: return std::nullopt;
     }

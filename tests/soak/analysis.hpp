@@ -33,6 +33,11 @@ enum class FaultKind {
     bad_reload,     // a reload refused at start-up (a VIP outside the subnets), then the good one
     nft_drop,       // an nftables rule dropping VRRP on the node's output, removed after 1-2 s
     metrics_flood,  // ~500 idle connections to the node's metrics port for 2 s
+    // What hosts do to the node's interface (xvipd exits 75 and the soak starts it again, as
+    // systemd's Restart=on-failure would):
+    iface_recreate,  // eth0 deleted, re-created with the same name, MAC and addresses after a while
+    mac_change,      // eth0 given another MAC (and back, the next time); hitless: the next xvipd adopts
+    addr_flush,      // `ip addr flush dev eth0` (both families), the node's own addresses added back later
 };
 // The chaos soak's faults (its default).
 inline constexpr std::array kFaultKinds{FaultKind::kill,        FaultKind::stall,     FaultKind::link_down,
@@ -40,9 +45,12 @@ inline constexpr std::array kFaultKinds{FaultKind::kill,        FaultKind::stall
                                         FaultKind::planned_stop};
 // The operations soak's (--operations): what operators and hosts do; link-down is the chaos soak's
 // interface admin down/up.
-inline constexpr std::array kOperationsFaultKinds{FaultKind::restart_storm, FaultKind::reload_storm,
-                                                  FaultKind::bad_reload,    FaultKind::nft_drop,
-                                                  FaultKind::link_down,     FaultKind::metrics_flood};
+inline constexpr std::array kOperationsFaultKinds{
+    FaultKind::restart_storm,  FaultKind::reload_storm, FaultKind::bad_reload,
+    FaultKind::nft_drop,       FaultKind::link_down,    FaultKind::metrics_flood,
+    FaultKind::iface_recreate, FaultKind::mac_change,   FaultKind::addr_flush};
+// Faults after which the target's xvipd exits 75 by itself, to be started again.
+bool exits_for_restart(FaultKind kind);
 // Faults after which no node may change its role at all: hitless by design.
 bool hitless(FaultKind kind);
 // Faults that need the operations set-up (track scripts, a metrics port).

@@ -38,22 +38,25 @@ std::optional<milliseconds> parse_ms(const std::string& text) {
 
 int main(int argc, char** argv) {
     xvip::soak::SoakOptions o;
-    std::string duration = "3m", advert = "100ms", quiet = "1500ms", faults;
+    std::string duration = "3m", advert = "100ms", quiet = "1500ms", faults, family = "ipv4";
     po::options_description desc("options");
     desc.add_options()("duration", po::value(&duration)->default_value(duration),
                        "how long to inject faults (the probes run ~10 s longer)")(
         "seed", po::value(&o.seed), "the random seed of a run to replay (default: a fresh one, printed)")(
         "faults", po::value(&faults),
         "a comma-separated subset of: kill, stall, link-down, loss, partition, restart, planned-stop (the chaos "
-        "soak's, its default); restart-storm, reload-storm, bad-reload, nft-drop, metrics-flood (what operators "
-        "do; any of them runs the nodes with two track scripts and --metrics)")(
-        "operations",
-        "the operations soak: --faults restart-storm,reload-storm,bad-reload,nft-drop,link-down,"
-        "metrics-flood")("advert-interval", po::value(&advert)->default_value(advert),
-                         "VRRP advert interval (10ms steps)")("quiet", po::value(&quiet)->default_value(quiet),
-                                                              "each fault-free window")(
+        "soak's, its default); restart-storm, reload-storm, bad-reload, nft-drop, metrics-flood, iface-recreate, "
+        "mac-change, addr-flush (what operators and hosts do; any of them runs the nodes with two track scripts "
+        "and --metrics)")("operations",
+                          "the operations soak: --faults restart-storm,reload-storm,bad-reload,nft-drop,link-down,"
+                          "metrics-flood,iface-recreate,mac-change,addr-flush")(
+        "advert-interval", po::value(&advert)->default_value(advert), "VRRP advert interval (10ms steps)")(
+        "quiet", po::value(&quiet)->default_value(quiet), "each fault-free window")(
         "rss-slack", po::value(&o.rss_slack_kib)->default_value(o.rss_slack_kib),
         "KiB of resident memory a daemon may gain (512 when a fault of the operations soak runs)")(
+        "family", po::value(&family)->default_value(family),
+        "ipv4 (one IPv4 instance), ipv6 (one IPv6 instance, a link-local VIP first, probed by neighbour "
+        "solicitations and ICMPv6 echo) or dual (both, the same VRID)")(
         "report", po::value<std::string>(), "also write the findings as a markdown report to this file")(
         "xvipd", po::value(&o.xvipd)->default_value(XVIP_SOAK_XVIPD), "the xvipd to run")(
         "xvipctl", po::value(&o.xvipctl)->default_value(XVIP_SOAK_XVIPCTL), "the xvipctl to ask")(
@@ -84,6 +87,15 @@ int main(int argc, char** argv) {
         return usage_error("--advert-interval takes 10ms steps from 10ms to 40.95s (got '" + advert + "')");
     }
     if (!q || *q < 100ms) return usage_error("--quiet takes a duration of at least 100ms (got '" + quiet + "')");
+    if (family == "ipv4") {
+        o.family = xvip::soak::SoakFamily::ipv4;
+    } else if (family == "ipv6") {
+        o.family = xvip::soak::SoakFamily::ipv6;
+    } else if (family == "dual") {
+        o.family = xvip::soak::SoakFamily::dual;
+    } else {
+        return usage_error("--family takes ipv4, ipv6 or dual (got '" + family + "')");
+    }
     o.duration = duration_cast<seconds>(*d);
     o.advert = *a;
     o.quiet = *q;

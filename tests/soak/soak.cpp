@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <ctime>
 #include <fstream>
 #include <future>
@@ -64,11 +65,53 @@ constexpr int kFloodConnections = 500;
 constexpr milliseconds kFloodHold{2000};
 // The nftables table the nft-drop fault adds in a node's namespace (and removes).
 constexpr const char* kNftTable = "xvip_soak";
+// systemd's default RestartSec, between an exit 75 and the next start.
+constexpr milliseconds kRestartSec{100};
+
+// The IPv6 instance's link-local VIP (RFC 5798 §5.2.9: first in its adverts), on eth0 of every
+// node: an address flush takes it, xvipd must put it back.
+constexpr const char* kLinkLocalVip = "fe80::1:51";
+
+std::vector<AddressFamily> families_of(SoakFamily family) {
+    switch (family) {
+        case SoakFamily::ipv4: return {AddressFamily::ipv4};
+        case SoakFamily::ipv6: return {AddressFamily::ipv6};
+        case SoakFamily::dual: return {AddressFamily::ipv4, AddressFamily::ipv6};
+    }
+    return {};
+}
+
+const char* family_text(SoakFamily family) {
+    switch (family) {
+        case SoakFamily::ipv4: return "IPv4";
+        case SoakFamily::ipv6: return "IPv6";
+        case SoakFamily::dual: return "dual-stack (IPv4 and IPv6)";
+    }
+    return "?";
+}
+
+const char* family_option(SoakFamily family) {
+    switch (family) {
+        case SoakFamily::ipv4: return "ipv4";
+        case SoakFamily::ipv6: return "ipv6";
+        case SoakFamily::dual: return "dual";
+    }
+    return "?";
+}
+
+// The instance of a family: its name and the VIP the client probes.
+std::string instance_name(AddressFamily family) {
+    return family == AddressFamily::ipv4 ? "VI_1" : "VI_6";
+}
+std::string probed_vip(AddressFamily family) {
+    return family == AddressFamily::ipv4 ? plan::vip_ipv4(0) : plan::vip_ipv6(0);
+}
 
 // `operations`: two track scripts that always pass, one unweighted (keepalived's default: a failure
 // would mean FAULT) and one weighted (-60): the restart and reload paths must keep both verdicts.
-// `vip`: the VIP with its prefix (a bad reload writes one outside the interface's subnets).
-std::string node_config(std::size_t i, milliseconds advert, bool operations, const std::string& vip) {
+// One instance per family; `bad`: each with a VIP outside the interface's subnets instead (a
+// configuration that validates and that the system refuses: a bad reload).
+std::string node_config(std::size_t i, milliseconds advert, bool operations, SoakFamily family, bool bad) {
     std::ostringstream c;
     c << "# xvip-soak: node" << i << "\n"
       << "[global]\nlog_level = \"info\"\n\n";
@@ -76,15 +119,24 @@ std::string node_config(std::size_t i, milliseconds advert, bool operations, con
         c << "[[script]]\nname = \"unweighted\"\ncommand = \"/bin/true\"\ninterval = \"500ms\"\n\n"
           << "[[script]]\nname = \"weighted\"\ncommand = \"/bin/true\"\ninterval = \"500ms\"\nweight = -60\n\n";
     }
-    c << "[[instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = " << int{kVrid} << "\n"
-      << "priority = " << kPriority.at(i) << "\nadvert_interval = \"" << advert.count() << "ms\"\n"
-      << "vips = [\"" << vip << "\"]\n";
-    if (operations) c << "track_scripts = [{ name = \"unweighted\" }, { name = \"weighted\" }]\n";
+    for (const auto f : families_of(family)) {
+        const bool v4 = f == AddressFamily::ipv4;
+        std::string vips;
+        if (v4) {
+            vips = "\"" + (bad ? std::string("203.0.113.10") : plan::vip_ipv4(0)) + "/" +
+                   std::to_string(plan::kIpv4PrefixLength) + "\"";
+        } else {
+            vips = "\"" + std::string(kLinkLocalVip) + "/64\", \"" +
+                   (bad ? std::string("2001:db8:99::10") : plan::vip_ipv6(0)) + "/" +
+                   std::to_string(plan::kIpv6PrefixLength) + "\"";
+        }
+        c << "[[instance]]\nname = \"" << instance_name(f) << "\"\ninterface = \"eth0\"\nvrid = " << int{kVrid} << "\n"
+          << "priority = " << kPriority.at(i) << "\nadvert_interval = \"" << advert.count() << "ms\"\n"
+          << "vips = [" << vips << "]\n";
+        if (operations) c << "track_scripts = [{ name = \"unweighted\" }, { name = \"weighted\" }]\n";
+        c << "\n";
+    }
     return c.str();
-}
-
-std::string good_vip() {
-    return std::string(plan::vip_ipv4(0)) + "/" + std::to_string(plan::kIpv4PrefixLength);
 }
 
 // Opens `count` TCP connections to 127.0.0.1:`port` (non-blocking: those the server's backlog has
@@ -126,6 +178,27 @@ std::size_t count_fds(int pid) {
         closedir(dir);
     }
     return n;
+}
+
+// What a process's descriptors are, by kind ("socket:[...]" counts as socket): "socket 12, pipe 2".
+std::string fd_kinds(int pid) {
+    std::map<std::string, int> kinds;
+    const auto dir = "/proc/" + std::to_string(pid) + "/fd";
+    if (DIR* d = opendir(dir.c_str())) {
+        while (const dirent* entry = readdir(d)) {
+            if (entry->d_name[0] == '.') continue;
+            char target[256] = {};
+            const auto n = readlink((dir + "/" + entry->d_name).c_str(), target, sizeof target - 1);
+            if (n <= 0) continue;
+            std::string kind(target, static_cast<std::size_t>(n));
+            if (const auto colon = kind.find(":["); colon != std::string::npos) kind.resize(colon);
+            ++kinds[kind];
+        }
+        closedir(d);
+    }
+    std::string text;
+    for (const auto& [kind, count] : kinds) text += (text.empty() ? "" : ", ") + kind + " " + std::to_string(count);
+    return text;
 }
 
 long rss_kib(int pid) {
@@ -174,8 +247,8 @@ public:
           rng_(o.seed),
           topo_(topo::TopologySpec{.nodes = kNodes, .clients = 1}),
           segment_(topo_),
-          vip_(*IpAddress::parse(plan::vip_ipv4(0))) {
-        std::vector<lab::WatchedNode> watched;
+          families_(families_of(o.family)) {
+        for (const auto f : families_) vips_.push_back(*IpAddress::parse(probed_vip(f)));
         kinds_ = o_.faults.empty() ? std::vector<FaultKind>(kFaultKinds.begin(), kFaultKinds.end()) : o_.faults;
         operations_ = std::any_of(kinds_.begin(), kinds_.end(), operational);
         if (operations_) {
@@ -186,11 +259,16 @@ public:
                 setrlimit(RLIMIT_NOFILE, &limit);
             }
         }
+        std::vector<lab::WatchedNode> watched;
         for (std::size_t i = 0; i < kNodes; ++i) {
-            write_config(i, good_vip());
+            write_config(i, false);
             watched.push_back({topo_.node(i).name, lab::state_pin_path(topo_.node(i).pin_dir, topo_.node(i).netns)});
         }
-        watcher_.emplace(timeline_, std::move(watched), InstanceKey{AddressFamily::ipv4, kVrid}.index(), false);
+        // One watcher per instance (family), on the same timeline.
+        for (const auto f : families_) {
+            watchers_.push_back(
+                std::make_unique<lab::NodeWatcher>(timeline_, watched, InstanceKey{f, kVrid}.index(), false));
+        }
     }
 
     ~Soak() {
@@ -207,7 +285,7 @@ public:
         for (auto& d : daemons_) {
             if (d.process) d.process->wait_for(5s);
         }
-        if (watcher_) watcher_->stop();
+        for (auto& w : watchers_) w->stop();
     }
 
     int run() {
@@ -216,21 +294,42 @@ public:
         wait_settled(kSettleTimeout + duration_cast<milliseconds>(3 * master_down(kNodes - 1)), "the initial election");
 
         const auto probe_time = duration_cast<milliseconds>(o_.duration) + kTail + o_.quiet;
-        auto arp = std::async(std::launch::async, [this, probe_time] {
-            std::vector<MacAddress> macs;
-            for (const auto& n : topo_.nodes()) macs.push_back(*parse_mac(n.mac));
-            const probe::ArpSamplerOptions so{
-                .vip = vip_, .own_ip = *IpAddress::parse(topo_.client(0).ipv4), .nodes = macs, .duration = probe_time};
-            return topo_.run_in(
-                topo_.client(0).netns, [so] { return prioritised([&] { return probe::run_arp_sampler(so); }); },
-                probe_time + 10s);
-        });
-        auto echo = std::async(std::launch::async, [this, probe_time] {
-            const probe::EchoProbeOptions eo{.target = vip_, .duration = probe_time};
-            return topo_.run_in(
-                topo_.client(0).netns, [eo] { return prioritised([&] { return probe::run_echo_probe(eo); }); },
-                probe_time + 10s);
-        });
+        // Per family: who answers ARP (IPv4) or neighbour solicitations (IPv6) for the VIP, and
+        // echo requests to it.
+        std::vector<std::future<probe::ArpSamples>> samplers;
+        std::vector<std::future<probe::EchoProbeResult>> echoes;
+        for (std::size_t k = 0; k < families_.size(); ++k) {
+            const bool v4 = families_[k] == AddressFamily::ipv4;
+            samplers.push_back(std::async(std::launch::async, [this, probe_time, k, v4] {
+                // Each node's own MAC, then the other one a mac-change gives it: folded onto the node.
+                std::vector<MacAddress> macs;
+                for (const auto& n : topo_.nodes()) macs.push_back(*parse_mac(n.mac));
+                for (std::size_t i = 0; i < kNodes; ++i) macs.push_back(*parse_mac(other_mac(i)));
+                const probe::ArpSamplerOptions so{
+                    .vip = vips_[k],
+                    .own_ip = *IpAddress::parse(v4 ? topo_.client(0).ipv4 : topo_.client(0).ipv6),
+                    .nodes = macs,
+                    .duration = probe_time,
+                    .stop = &give_up_};
+                return topo_.run_in(
+                    topo_.client(0).netns,
+                    [so, v4] {
+                        return prioritised([&] { return v4 ? probe::run_arp_sampler(so) : probe::run_ns_sampler(so); });
+                    },
+                    probe_time + 10s);
+            }));
+            echoes.push_back(std::async(std::launch::async, [this, probe_time, k] {
+                const probe::EchoProbeOptions eo{.target = vips_[k], .duration = probe_time, .stop = &give_up_};
+                return topo_.run_in(
+                    topo_.client(0).netns, [eo] { return prioritised([&] { return probe::run_echo_probe(eo); }); },
+                    probe_time + 10s);
+            }));
+        }
+        // Leaving early (an abort), the probes stop before their futures wait for them.
+        struct StopProbes {
+            std::atomic<bool>& flag;
+            ~StopProbes() { flag = true; }
+        } stop_probes{give_up_};
         const auto t0 = monotonic_now();
         timeline_.set_start(t0);
         // The first fault-free window: the run as it starts.
@@ -249,16 +348,18 @@ public:
         const auto last_quiet_begin = faults_.empty() ? monotonic_now() : faults_.back().quiet_end;
         progress(t0, "faults done; the probes run on for " +
                          format_duration(duration_cast<milliseconds>(t0 + probe_time - monotonic_now())));
-        auto samples = arp.get();
-        auto echoes = echo.get();
+        std::vector<probe::ArpSamples> samples;
+        std::vector<probe::EchoProbeResult> echo_results;
+        for (auto& f : samplers) samples.push_back(f.get());
+        for (auto& f : echoes) echo_results.push_back(f.get());
         check_daemons();
         const auto probes_end = monotonic_now();
         read_usage();
         quiet_windows_.push_back(
             {last_quiet_begin, probes_end, "after the last fault", counted_since(window_counters_, vrrp_counters())});
         stop_daemons();
-        watcher_->stop();
-        return conclude(t0, samples, echoes);
+        for (auto& w : watchers_) w->stop();
+        return conclude(t0, samples, echo_results);
     }
 
 private:
@@ -269,21 +370,79 @@ private:
     };
 
     std::filesystem::path config_path(std::size_t i) const { return topo_.run_dir() / (topo_.node(i).name + ".toml"); }
-    void write_config(std::size_t i, const std::string& vip) const {
+    void write_config(std::size_t i, bool bad) const {
         std::ofstream out(config_path(i));
-        out << node_config(i, o_.advert, operations_, vip);
+        out << node_config(i, o_.advert, operations_, o_.family, bad);
         if (!out.flush()) throw std::runtime_error("cannot write " + config_path(i).string());
     }
     std::filesystem::path state_dir(std::size_t i) const { return topo_.run_dir() / (topo_.node(i).name + "-state"); }
 
     nanoseconds master_down(std::size_t i) const { return lab::master_down(o_.advert, kPriority.at(i)); }
 
+    // The MAC a mac-change gives node i (and takes back the next time).
+    static std::string other_mac(std::size_t i) {
+        auto mac = plan::node_mac(i);
+        mac.replace(9, 2, "11");  // 02:78:76:01:00:0i -> 02:78:76:11:00:0i
+        return mac;
+    }
+
+    // What systemd's Restart=on-failure does when xvipd leaves through its restart path because
+    // its interface changed: node i's xvipd must exit 75 within 5 s; it is started again after
+    // RestartSec (100 ms, systemd's default). Returns when it exited.
+    TimePoint restarted_on_failure(std::size_t i, const std::string& after) {
+        auto& d = daemons_[i];
+        const auto status = d.process->wait_for(5s);
+        if (!status || status->signal != 0 || status->code != 75) {
+            throw Abort(topo_.node(i).name + "'s xvipd did not exit 75 " + after + " (" +
+                        (status ? status->describe() : std::string("still running")) + "); its log ends:\n" +
+                        lab::tail_lines(d.process->read_stderr(), 15));
+        }
+        const auto exited = monotonic_now();
+        std::this_thread::sleep_for(kRestartSec);
+        start(i);
+        return exited;
+    }
+
+    // "address/prefix" is one of the configured VIPs.
+    bool is_vip(const std::string& with_prefix) const {
+        const auto address = IpAddress::parse(with_prefix.substr(0, with_prefix.find('/')));
+        return address && (std::find(vips_.begin(), vips_.end(), *address) != vips_.end() ||
+                           *address == *IpAddress::parse(kLinkLocalVip));
+    }
+
+    void add_own_ipv6(const topo::Endpoint& node) const {
+        topo_.run_checked(node.netns,
+                          {"ip", "-6", "addr", "replace", node.ipv6 + "/" + std::to_string(plan::kIpv6PrefixLength),
+                           "dev", "eth0", "nodad"});
+    }
+
+    bool holds_link_local_vip(std::size_t i) const {
+        const auto r = topo_.run(topo_.node(i).netns, {"ip", "-6", "-o", "addr", "show", "dev", "eth0"});
+        return r.out.find(" " + std::string(kLinkLocalVip) + "/128 ") != std::string::npos;
+    }
+
+    // Node i's eth0 addresses of scope link (its link-local one): a flush takes them.
+    std::vector<std::string> link_local_addresses(std::size_t i) const {
+        const auto r =
+            topo_.run_checked(topo_.node(i).netns, {"ip", "-j", "-6", "addr", "show", "dev", "eth0", "scope", "link"});
+        std::vector<std::string> found;
+        const auto j = nlohmann::json::parse(r.out, nullptr, false);
+        if (j.is_discarded() || !j.is_array()) return found;
+        for (const auto& link : j) {
+            for (const auto& a : link.value("addr_info", nlohmann::json::array())) {
+                found.push_back(a.value("local", std::string()) + "/" + std::to_string(a.value("prefixlen", 64)));
+            }
+        }
+        return found;
+    }
+
     void print_header() {
         std::fprintf(out_,
-                     "== %s soak: %zu xvipd nodes (priorities 150/100/50, preempt) + client, VRRPv3, adverts "
+                     "== %s soak: %zu xvipd nodes (priorities 150/100/50, preempt) + client, VRRPv3 %s, adverts "
                      "every %s, faults for %s, seed %llu\n",
-                     operations_ ? "operations" : "chaos", kNodes, format_duration(o_.advert).c_str(),
-                     format_duration(o_.duration).c_str(), static_cast<unsigned long long>(o_.seed));
+                     operations_ ? "operations" : "chaos", kNodes, family_text(o_.family),
+                     format_duration(o_.advert).c_str(), format_duration(o_.duration).c_str(),
+                     static_cast<unsigned long long>(o_.seed));
         std::string kinds;
         for (const auto k : kinds_) kinds += std::string(kinds.empty() ? "" : ", ") + to_string(k);
         std::fprintf(out_, "   faults: %s; loss by %s\n", kinds.c_str(), segment_.loss_method().c_str());
@@ -312,7 +471,7 @@ private:
         auto& p = topo_.spawn(topo_.node(i).netns, argv);
         if (daemons_.size() < kNodes) daemons_.resize(kNodes);
         daemons_[i] = Daemon{.process = &p};
-        watcher_->add_log(i, p.stderr_path(), true);
+        watchers_.front()->add_log(i, p.stderr_path(), true);
     }
 
     // A daemon that ended without being told to is a crash: the soak stops there.
@@ -337,10 +496,11 @@ private:
         return j;
     }
 
-    std::optional<nlohmann::json> status_of(std::size_t i) const {
+    // Every instance's status (one per family), or nullopt when the daemon does not answer.
+    std::optional<nlohmann::json> instances_of(std::size_t i) const {
         auto j = daemon_status(i);
-        if (!j) return std::nullopt;
-        return (*j)["instances"][0];
+        if (!j || j->at("instances").size() != families_.size()) return std::nullopt;
+        return (*j)["instances"];
     }
 
     // Waits until node i's daemon answers with its instance out of INIT: its signal handlers are
@@ -349,8 +509,10 @@ private:
         const auto deadline = steady_clock::now() + 5s;
         for (;;) {
             check_daemons();
-            if (const auto s = status_of(i);
-                s && s->value("state", std::string()) != "INIT" && s->value("state", std::string()) != "") {
+            if (const auto s = instances_of(i); s && std::all_of(s->begin(), s->end(), [](const nlohmann::json& x) {
+                                                    const auto state = x.value("state", std::string());
+                                                    return state != "INIT" && !state.empty();
+                                                })) {
                 return;
             }
             if (steady_clock::now() >= deadline) {
@@ -398,7 +560,9 @@ private:
     bool settled() {
         for (std::size_t i = 0; i < kNodes; ++i) {
             const auto want = i == 0 ? XdpRole::active : XdpRole::standby;
-            if (watcher_->role(i) != want) return false;
+            for (const auto& w : watchers_) {
+                if (w->role(i) != want) return false;
+            }
         }
         // A field that is absent or null reads as "".
         const auto text = [](const nlohmann::json& j, const char* key) {
@@ -406,18 +570,25 @@ private:
         };
         std::vector<std::uint64_t> counters;
         bool heard = true;
+        std::map<std::string, std::string> node0_source;  // by instance: where node0's adverts come from
         for (std::size_t i = 0; i < kNodes; ++i) {
-            const auto s = status_of(i);
-            if (!s) return false;
-            const auto received = s->contains("counters") ? (*s)["counters"].value("adverts_received", std::uint64_t{0})
-                                                          : std::uint64_t{0};
-            if (!received_at_heal_[i]) received_at_heal_[i] = received;
-            if (i == 0 && text(*s, "state") != "MASTER") return false;
-            if (i != 0 && (text(*s, "state") != "BACKUP" || text(*s, "active_router") != topo_.node(0).ipv4)) {
-                return false;
+            const auto all = instances_of(i);
+            if (!all) return false;
+            std::uint64_t received = 0, transitions = 0;
+            for (const auto& s : *all) {
+                received += s.contains("counters") ? s["counters"].value("adverts_received", std::uint64_t{0})
+                                                   : std::uint64_t{0};
+                transitions += s.value("transitions", std::uint64_t{0});
+                if (i == 0) {
+                    if (text(s, "state") != "MASTER") return false;
+                    node0_source[text(s, "name")] = text(s, "source");
+                } else if (text(s, "state") != "BACKUP" || text(s, "active_router") != node0_source[text(s, "name")]) {
+                    return false;
+                }
             }
+            if (!received_at_heal_[i]) received_at_heal_[i] = received;
             if (i != 0 && received <= *received_at_heal_[i]) heard = false;
-            counters.push_back(s->value("transitions", std::uint64_t{0}));
+            counters.push_back(transitions);
         }
         if (!heard) return false;
         settle_counters_ = std::move(counters);
@@ -428,9 +599,11 @@ private:
     std::vector<std::uint64_t> vrrp_counters() const {
         std::vector<std::uint64_t> counters;
         for (std::size_t i = 0; i < kNodes; ++i) {
-            const auto s = status_of(i);
-            if (!s) throw Abort("xvipctl status on " + topo_.node(i).name + " failed in a fault-free window");
-            counters.push_back(s->value("transitions", std::uint64_t{0}));
+            const auto all = instances_of(i);
+            if (!all) throw Abort("xvipctl status on " + topo_.node(i).name + " failed in a fault-free window");
+            std::uint64_t transitions = 0;
+            for (const auto& s : *all) transitions += s.value("transitions", std::uint64_t{0});
+            counters.push_back(transitions);
         }
         return counters;
     }
@@ -445,7 +618,7 @@ private:
     std::string roles_text() const {
         std::string text;
         for (std::size_t i = 0; i < kNodes; ++i) {
-            const auto r = watcher_->role(i);
+            const auto r = watchers_.front()->role(i);
             text += (i ? ", " : "") + topo_.node(i).name + " " + (r ? std::string(to_string(*r)) : "not attached");
         }
         return text;
@@ -473,7 +646,7 @@ private:
 
     std::size_t active_node() const {
         for (std::size_t i = 0; i < kNodes; ++i) {
-            if (watcher_->role(i) == XdpRole::active) return i;
+            if (watchers_.front()->role(i) == XdpRole::active) return i;
         }
         return 0;
     }
@@ -540,7 +713,12 @@ private:
                 const auto hold = pick_ms(200, 1500);
                 segment_.set_link(node, false);
                 f.detail = "eth0 down, up after " + format_duration(hold);
-                hold_then(hold, [&] { segment_.set_link(node, true); });
+                hold_then(hold, [&] {
+                    segment_.set_link(node, true);
+                    // A down takes the node's own IPv6 addresses; its network configuration puts
+                    // them back as it comes up (the kernel makes the link-local one itself).
+                    if (o_.family != SoakFamily::ipv4) add_own_ipv6(node);
+                });
                 break;
             }
             case FaultKind::loss: {
@@ -578,9 +756,9 @@ private:
             }
             case FaultKind::bad_reload: {
                 // A VIP no subnet of eth0 holds: a valid configuration the system refuses.
-                write_config(f.target, "203.0.113.10/24");
+                write_config(f.target, true);
                 const auto error = reload_and_wait(f.target, true);
-                write_config(f.target, good_vip());
+                write_config(f.target, false);
                 f.healed = monotonic_now();
                 reload_and_wait(f.target, false);
                 f.detail = "SIGHUP with a VIP outside eth0's subnets (refused: " + error.substr(0, 60) +
@@ -603,12 +781,65 @@ private:
                 break;
             }
             case FaultKind::metrics_flood: {
+                const int pid = daemon.process->pid();
+                const auto fds_before = steady_fds(pid);
                 const int connected = topo_.run_in(
                     node.netns, [] { return connection_flood(kMetricsPort, kFloodConnections, kFloodHold); },
                     kFloodHold + 10s);
                 f.healed = monotonic_now();
                 f.detail = std::to_string(kFloodConnections) + " idle connections to the metrics port for " +
                            format_duration(kFloodHold) + " (" + std::to_string(connected) + " accepted or queued)";
+                // The server holds up to 8 of them and serves them two at a time, each closed after
+                // 1 s without a request: its descriptors are back within about 4 s, not at once.
+                const auto deadline = steady_clock::now() + 8s;
+                while (count_fds(pid) > fds_before && steady_clock::now() < deadline) {
+                    std::this_thread::sleep_for(10ms);
+                }
+                f.detail += "; its descriptors back to " + std::to_string(fds_before) + " " +
+                            ms_text(monotonic_now() - f.healed) + " ms later";
+                break;
+            }
+            case FaultKind::iface_recreate: {
+                // A VLAN, bond or VF reset: gone for a while, back with another ifindex and no XDP.
+                const auto hold = pick_ms(0, 1000);
+                daemon.expected_exit = true;
+                topo_.delete_link(f.target);
+                f.detail = "eth0 deleted, re-created after " + format_duration(hold);
+                hold_then(hold, [&] { topo_.restore_link(f.target); });
+                mac_changed_[f.target] = false;  // made again with its own MAC
+                const auto exited = restarted_on_failure(f.target, "after eth0 was re-created");
+                f.detail += "; xvipd exited 75 " + ms_text(exited - f.healed) + " ms later, started again after " +
+                            format_duration(kRestartSec);
+                break;
+            }
+            case FaultKind::mac_change: {
+                mac_changed_[f.target] = !mac_changed_[f.target];
+                const auto mac = mac_changed_[f.target] ? other_mac(f.target) : node.mac;
+                daemon.expected_exit = true;
+                f.healed = monotonic_now();
+                topo_.run_checked(node.netns, {"ip", "link", "set", "dev", "eth0", "address", mac});
+                const auto exited = restarted_on_failure(f.target, "after eth0's MAC changed");
+                f.detail = "eth0 given MAC " + mac + "; xvipd exited 75 " + ms_text(exited - f.healed) +
+                           " ms later, started again after " + format_duration(kRestartSec);
+                break;
+            }
+            case FaultKind::addr_flush: {
+                // Every address of eth0 (both families); the node's own ones come back after a while,
+                // as an operator (or DHCP, or networkd) would put them back; the VIPs are xvipd's.
+                const auto hold = pick_ms(200, 1500);
+                const auto link_local = link_local_addresses(f.target);
+                topo_.run_checked(node.netns, {"ip", "addr", "flush", "dev", "eth0"});
+                f.detail = "ip addr flush dev eth0, its own addresses added back after " + format_duration(hold);
+                hold_then(hold, [&] {
+                    topo_.run_checked(node.netns,
+                                      {"ip", "addr", "add", node.ipv4 + "/" + std::to_string(plan::kIpv4PrefixLength),
+                                       "dev", "eth0"});
+                    add_own_ipv6(node);
+                    for (const auto& a : link_local) {
+                        if (is_vip(a)) continue;
+                        topo_.run(node.netns, {"ip", "addr", "add", a, "dev", "eth0", "nodad"});
+                    }
+                });
                 break;
             }
             case FaultKind::partition: {
@@ -625,12 +856,20 @@ private:
         }
         f.settled_in_time = wait_settled(kSettleTimeout, "fault " + std::to_string(f.number));
         f.settled = monotonic_now();
+        // The flush took the link-local VIP off eth0: xvipd must have put it back by now.
+        if (f.kind == FaultKind::addr_flush && o_.family != SoakFamily::ipv4 && !holds_link_local_vip(f.target)) {
+            final_violations_.push_back("fault " + std::to_string(f.number) + " (addr-flush): the link-local VIP " +
+                                        kLinkLocalVip + " was not back on " + node.name + "'s eth0 once it settled");
+        }
         // A hitless fault: the other daemons made no transition. The target's count starts afresh
-        // on a restart and on a reload too (a new instance): then it may count its resume alone.
+        // on a restart (a new process, a mac-change's too): then it may count its resume alone. A
+        // reload carries it.
         if (hitless(f.kind) && f.settled_in_time) {
             for (std::size_t i = 0; i < kNodes; ++i) {
-                if (i == f.target && f.kind != FaultKind::metrics_flood) {
-                    f.fault_vrrp_transitions += settle_counters_.at(i) > 1 ? settle_counters_.at(i) - 1 : 0;
+                if (i == f.target && (f.kind == FaultKind::restart_storm || f.kind == FaultKind::mac_change)) {
+                    // One resume per instance.
+                    const auto resumes = families_.size();
+                    f.fault_vrrp_transitions += settle_counters_.at(i) > resumes ? settle_counters_.at(i) - resumes : 0;
                     continue;
                 }
                 f.fault_vrrp_transitions += settle_counters_.at(i) - window_counters_.at(i);
@@ -669,6 +908,10 @@ private:
         for (std::size_t i = 0; i < daemons_.size(); ++i) {
             const auto& d = daemons_[i];
             if (!d.process || d.expected_exit || !d.process->running()) continue;
+            auto& kinds = fd_kinds_[d.process->pid()];
+            const auto listing = fd_kinds(d.process->pid());
+            if (kinds.first.empty()) kinds.first = listing;
+            kinds.second = listing;
             usage_.push_back({.at = now,
                               .pid = d.process->pid(),
                               .node = i,
@@ -721,7 +964,8 @@ private:
         return text;
     }
 
-    int conclude(TimePoint t0, const probe::ArpSamples& arp, const probe::EchoProbeResult& echo);
+    int conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arp,
+                 const std::vector<probe::EchoProbeResult>& echo);
     void write_report(const std::string& body) const;
 
     SoakOptions o_;
@@ -730,15 +974,20 @@ private:
     lab::Timeline timeline_;
     topo::Topology topo_;
     SegmentFaults segment_;
-    IpAddress vip_;
+    std::vector<AddressFamily> families_;  // one instance each
+    std::vector<IpAddress> vips_;          // the VIP the client probes, per family
     std::vector<FaultKind> kinds_;
-    bool operations_ = false;              // track scripts and a metrics port (the operations soak)
-    std::vector<std::size_t> nft_tables_;  // nodes with the nft-drop table in place
-    std::optional<lab::NodeWatcher> watcher_;
+    bool operations_ = false;                 // track scripts and a metrics port (the operations soak)
+    std::vector<std::size_t> nft_tables_;     // nodes with the nft-drop table in place
+    std::array<bool, kNodes> mac_changed_{};  // the node's eth0 has other_mac(i)
+    std::vector<std::unique_ptr<lab::NodeWatcher>> watchers_;
+    // Set when the run ends early (an abort): the probes stop instead of running their course.
+    std::atomic<bool> give_up_{false};  // per family; the first tails the logs
     std::vector<Daemon> daemons_;
     std::vector<Fault> faults_;
     std::vector<QuietWindow> quiet_windows_;
     std::vector<Usage> usage_;
+    std::map<int, std::pair<std::string, std::string>> fd_kinds_;  // by pid: at its first and last reading
     std::vector<std::string> final_violations_;
     std::vector<std::uint64_t> settle_counters_;                  // at the latest settling
     std::vector<std::optional<std::uint64_t>> received_at_heal_;  // adverts each node had received then
@@ -749,8 +998,8 @@ private:
 
 namespace {
 
-int Soak::conclude(TimePoint t0, const probe::ArpSamples& arp, const probe::EchoProbeResult& echo) {
-    ClientView view{.arp_start = arp.started_at, .slot = 1ms, .arp_slots = arp.slots, .echo_replies = {}};
+int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
+                   const std::vector<probe::EchoProbeResult>& echoes) {
     // The round trip of the bounds is the fault-free one: requests sent in fault-free windows.
     std::vector<std::pair<TimePoint, TimePoint>> calm;
     for (const auto& f : faults_) calm.emplace_back(f.settled, f.quiet_end);
@@ -758,11 +1007,26 @@ int Soak::conclude(TimePoint t0, const probe::ArpSamples& arp, const probe::Echo
     const auto in_calm = [&](TimePoint t) {
         return std::any_of(calm.begin(), calm.end(), [t](const auto& w) { return t >= w.first && t < w.second; });
     };
+    // The client's view of each family's VIP.
+    std::vector<ClientView> views;
     std::vector<nanoseconds> round_trips;
-    for (const auto& r : echo.replies) {
-        view.echo_replies.push_back(echo.started_at + r.received);
-        if (in_calm(echo.started_at + r.sent)) round_trips.push_back(r.received - r.sent);
+    for (std::size_t k = 0; k < families_.size(); ++k) {
+        const auto& arp = arps[k];
+        const auto& echo = echoes[k];
+        ClientView view{.arp_start = arp.started_at, .slot = 1ms, .arp_slots = arp.slots, .echo_replies = {}};
+        // Bits 3-5: a node answering from the other MAC a mac-change gave it.
+        for (auto& slot : view.arp_slots) {
+            slot = static_cast<std::uint8_t>((slot & 0x87) | ((slot >> kNodes) & 0x07));
+        }
+        for (const auto& r : echo.replies) {
+            view.echo_replies.push_back(echo.started_at + r.received);
+            if (in_calm(echo.started_at + r.sent)) round_trips.push_back(r.received - r.sent);
+        }
+        views.push_back(std::move(view));
     }
+    const auto family_name = [&](std::size_t k) {
+        return std::string(families_[k] == AddressFamily::ipv4 ? "IPv4" : "IPv6");
+    };
     std::sort(round_trips.begin(), round_trips.end());
     const nanoseconds rtt_p99 = round_trips.empty() ? 0ns : round_trips[round_trips.size() * 99 / 100];
     const auto changes = role_changes();
@@ -771,23 +1035,32 @@ int Soak::conclude(TimePoint t0, const probe::ArpSamples& arp, const probe::Echo
     std::ostringstream md;
     md << "## Run\n\n"
        << "- " << kNodes << " xvipd nodes (priorities 150, 100, 50; preemption on) and one client on a bridge, "
-       << "VRRPv3 multicast, adverts every " << format_duration(o_.advert) << "; seed " << o_.seed << "\n"
+       << "VRRPv3 multicast, " << family_text(o_.family) << " (" << families_.size()
+       << (families_.size() == 1 ? " instance" : " instances, one per family, VRID 51 each")
+       << (o_.family == SoakFamily::ipv4 ? "" : "; the IPv6 one with the link-local VIP fe80::1:51 first")
+       << "), adverts every " << format_duration(o_.advert) << "; seed " << o_.seed << "\n"
        << "- faults injected for " << format_duration(o_.duration) << ", one at a time, each followed by a "
        << format_duration(o_.quiet) << " fault-free window once one node was active again; loss by "
-       << segment_.loss_method() << "\n"
-       << "- client: " << arp.sent << " ARP requests for the VIP and " << echo.sent << " ICMP echo requests to it, "
-       << "one of each per millisecond; echo " << echo.summary()
-       << "; round trip in the fault-free windows, p99: " << duration_cast<microseconds>(rtt_p99).count() << " us\n\n";
+       << segment_.loss_method() << "\n";
+    for (std::size_t k = 0; k < families_.size(); ++k) {
+        const bool v4 = families_[k] == AddressFamily::ipv4;
+        md << "- client, " << family_name(k) << " VIP " << vips_[k].to_string() << ": " << arps[k].sent
+           << (v4 ? " ARP requests" : " neighbour solicitations") << " for the VIP and " << echoes[k].sent << " ICMP"
+           << (v4 ? "" : "v6") << " echo requests to it, one of each per millisecond; echo " << echoes[k].summary()
+           << "\n";
+    }
+    md << "- round trip in the fault-free windows, p99: " << duration_cast<microseconds>(rtt_p99).count() << " us\n\n";
 
     md << "## Faults\n\n"
        << "Times in ms. *two answer*: the longest run of milliseconds in which two nodes answered ARP for the VIP "
-          "(after a partition: from the heal); *none answers*: the longest run in which no node did; both from "
+          "(IPv6: a neighbour advertisement for it; after a partition: from the heal); *none answers*: the longest run "
+          "in which no node did; both from "
           "the fault until one node was active again, against their bounds where the issue sets one. *echo gap*: "
           "the client's longest time without an echo reply over the same span. *changes*: data-plane role changes "
           "during the fault / role changes and VRRP transitions in the fault-free window after it.\n\n"
-       << "| # | at s | fault | node | detail | two answer (bound) | none answers (bound) | echo gap | settled after "
-          "heal | changes |\n"
-       << "|---|---|---|---|---|---|---|---|---|---|\n";
+       << "| # | at s | fault | node | detail | family | two answer (bound) | none answers (bound) | echo gap | "
+          "settled after heal | changes |\n"
+       << "|---|---|---|---|---|---|---|---|---|---|---|\n";
     struct KindSummary {
         int count = 0;
         int on_active = 0;
@@ -795,42 +1068,47 @@ int Soak::conclude(TimePoint t0, const probe::ArpSamples& arp, const probe::Echo
         std::size_t changes = 0;
         int violations = 0;
     };
-    std::map<FaultKind, KindSummary> by_kind;
+    std::map<std::pair<FaultKind, AddressFamily>, KindSummary> by_kind;
     std::size_t quiet_total = 0;  // over every fault-free window
     nanoseconds quiet_time{0};
     for (const auto& f : faults_) {
-        const Timing timing{
-            .advert = o_.advert, .round_trip = rtt_p99, .successor_master_down = master_down(successor(f))};
-        const auto found = assess(f, timing, view, changes);
-        const auto bound = [](const std::optional<nanoseconds>& b) {
-            return b ? " (" + ms_text(*b) + ")" : std::string();
-        };
-        md << "| " << f.number << " | " << seconds_text(f.injected - t0) << " | " << to_string(f.kind) << " | "
-           << topo_.node(f.target).name << (f.target_active ? " (active)" : "") << " | " << f.detail << " | "
-           << ms_text(found.both_answer.length) << bound(found.limits.both_answer) << " | "
-           << ms_text(found.silence.length) << bound(found.limits.silence) << " | " << ms_text(found.echo_gap) << " | "
-           << (f.settled_in_time ? ms_text(f.settled - f.healed) : std::string("not settled")) << " | "
-           << found.fault_transitions << " / " << found.quiet_transitions << " |\n";
-        auto& k = by_kind[f.kind];
-        ++k.count;
-        k.on_active += f.target_active ? 1 : 0;
-        k.both = std::max(k.both, found.both_answer.length);
-        k.silence = std::max(k.silence, found.silence.length);
-        k.echo_gap = std::max(k.echo_gap, found.echo_gap);
-        k.changes += found.fault_transitions;
-        k.violations += static_cast<int>(found.violations.size());
-        violations.insert(violations.end(), found.violations.begin(), found.violations.end());
-        quiet_total += found.quiet_transitions;
-        quiet_time += f.quiet_end - f.settled;
+        for (std::size_t k = 0; k < views.size(); ++k) {
+            const Timing timing{
+                .advert = o_.advert, .round_trip = rtt_p99, .successor_master_down = master_down(successor(f))};
+            const auto found = assess(f, timing, views[k], changes);
+            const auto bound = [](const std::optional<nanoseconds>& b) {
+                return b ? " (" + ms_text(*b) + ")" : std::string();
+            };
+            md << "| " << f.number << " | " << seconds_text(f.injected - t0) << " | " << to_string(f.kind) << " | "
+               << topo_.node(f.target).name << (f.target_active ? " (active)" : "") << " | " << f.detail << " | "
+               << family_name(k) << " | " << ms_text(found.both_answer.length) << bound(found.limits.both_answer)
+               << " | " << ms_text(found.silence.length) << bound(found.limits.silence) << " | "
+               << ms_text(found.echo_gap) << " | "
+               << (f.settled_in_time ? ms_text(f.settled - f.healed) : std::string("not settled")) << " | "
+               << found.fault_transitions << " / " << found.quiet_transitions << " |\n";
+            auto& s = by_kind[{f.kind, families_[k]}];
+            ++s.count;
+            s.on_active += f.target_active ? 1 : 0;
+            s.both = std::max(s.both, found.both_answer.length);
+            s.silence = std::max(s.silence, found.silence.length);
+            s.echo_gap = std::max(s.echo_gap, found.echo_gap);
+            s.changes += found.fault_transitions;
+            s.violations += static_cast<int>(found.violations.size());
+            for (const auto& v : found.violations) violations.push_back(family_name(k) + ": " + v);
+            // The role changes and transitions are the nodes', not a family's: counted once.
+            if (k == 0) {
+                quiet_total += found.quiet_transitions;
+                quiet_time += f.quiet_end - f.settled;
+            }
+        }
     }
     md << "\n## By kind of fault\n\n"
-       << "| fault | count (on the active node) | longest two answer ms | longest none answers ms | longest echo gap "
-          "ms "
-          "| changes | bounds broken |\n|---|---|---|---|---|---|---|\n";
-    for (const auto& [kind, k] : by_kind) {
-        md << "| " << to_string(kind) << " | " << k.count << " (" << k.on_active << ") | " << ms_text(k.both) << " | "
-           << ms_text(k.silence) << " | " << ms_text(k.echo_gap) << " | " << k.changes << " | " << k.violations
-           << " |\n";
+       << "| fault | family | count (on the active node) | longest two answer ms | longest none answers ms | "
+          "longest echo gap ms | changes | bounds broken |\n|---|---|---|---|---|---|---|---|\n";
+    for (const auto& [key, k] : by_kind) {
+        md << "| " << to_string(key.first) << " | " << (key.second == AddressFamily::ipv4 ? "IPv4" : "IPv6") << " | "
+           << k.count << " (" << k.on_active << ") | " << ms_text(k.both) << " | " << ms_text(k.silence) << " | "
+           << ms_text(k.echo_gap) << " | " << k.changes << " | " << k.violations << " |\n";
     }
 
     md << "\n## Fault-free windows\n\n";
@@ -852,7 +1130,17 @@ int Soak::conclude(TimePoint t0, const probe::ArpSamples& arp, const probe::Echo
             }
         }
     };
-    for (const auto& f : faults_) list_changes(f.settled, f.quiet_end, "after fault " + std::to_string(f.number));
+    for (const auto& f : faults_) {
+        list_changes(f.settled, f.quiet_end, "after fault " + std::to_string(f.number));
+        // Transitions the daemons counted there: everything their logs said from the fault on.
+        if (f.quiet_vrrp_transitions == 0) continue;
+        for (const auto& e : events) {
+            if (e.at >= f.injected && e.at < f.quiet_end + 500ms && e.source.rfind("node", 0) == 0) {
+                md << "  - fault " << f.number << ", +" << seconds_text(e.at - t0) << " s, " << e.source << ": "
+                   << e.text << "\n";
+            }
+        }
+    }
     for (const auto& w : quiet_windows_) list_changes(w.from, w.to, w.what);
 
     const auto usage = assess_usage(usage_, o_.rss_slack_kib);
@@ -861,6 +1149,16 @@ int Soak::conclude(TimePoint t0, const probe::ArpSamples& arp, const probe::Echo
           "its first reading against its last (bound: the same descriptors, at most "
        << o_.rss_slack_kib << " KiB more resident memory):\n\n";
     for (const auto& line : usage.lines) md << "- " << line << "\n";
+    // For a daemon whose descriptors changed: which kinds, first and last.
+    for (const auto& v : usage.violations) {
+        const auto pid_at = v.find(" pid ");
+        if (pid_at == std::string::npos || v.find("descriptors changed") == std::string::npos) continue;
+        const int pid = std::atoi(v.c_str() + pid_at + 5);
+        if (const auto k = fd_kinds_.find(pid); k != fd_kinds_.end()) {
+            md << "  - pid " << pid << " descriptors first: " << k->second.first << "; last: " << k->second.second
+               << "\n";
+        }
+    }
     if (usage.daemons_compared == 0) {
         violations.push_back("no daemon lived through two fault-free windows: descriptors and memory unchecked");
     }
@@ -890,7 +1188,8 @@ void Soak::write_report(const std::string& body) const {
     out << "# xvip " << (operations_ ? "operations" : "chaos") << " soak\n\nWritten by `xvip-soak` (`tests/soak/`) on "
         << date << ", Linux " << host.release << " (" << host.machine << "), " << std::thread::hardware_concurrency()
         << " CPUs; replay with `xvip-soak --seed " << o_.seed << " --duration " << format_duration(o_.duration)
-        << faults_option() << "`.\n\n"
+        << faults_option()
+        << (o_.family == SoakFamily::ipv4 ? "" : std::string(" --family ") + family_option(o_.family)) << "`.\n\n"
         << body;
     if (!out) throw std::runtime_error("cannot write " + o_.report.string());
 }

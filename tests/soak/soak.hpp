@@ -18,13 +18,18 @@
 
 namespace xvip::soak {
 
+// The address families the nodes serve: one IPv4 instance, one IPv6 instance, or both (the same
+// VRID in each family) at once.
+enum class SoakFamily { ipv4, ipv6, dual };
+
 struct SoakOptions {
     std::chrono::seconds duration{180};  // faults are injected for this long
     std::uint64_t seed = 0;              // printed, to replay a run
     std::chrono::milliseconds advert{100};
     std::chrono::milliseconds quiet{1500};  // each fault-free window
     std::vector<FaultKind> faults;          // empty: every kind
-    long rss_slack_kib = 256;               // resident memory a daemon may gain over its life
+    SoakFamily family = SoakFamily::ipv4;
+    long rss_slack_kib = 256;  // resident memory a daemon may gain over its life
     std::string xvipd;
     std::string xvipctl;
     std::filesystem::path report;  // a markdown report, or empty

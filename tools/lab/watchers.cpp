@@ -106,9 +106,10 @@ void NodeWatcher::mark_roles(TimePoint at) {
 
 void NodeWatcher::run(std::stop_token token) {
     std::vector<int> fds(nodes_.size(), -1);
+    std::vector<ino_t> inodes(nodes_.size(), 0);
     unsigned tick = 0;
     while (!token.stop_requested()) {
-        poll_roles(fds);
+        poll_roles(fds, inodes);
         if (tick++ % 20 == 0) poll_logs();
         std::this_thread::sleep_for(250us);
     }
@@ -118,17 +119,22 @@ void NodeWatcher::run(std::stop_token token) {
     }
 }
 
-void NodeWatcher::poll_roles(std::vector<int>& fds) {
+void NodeWatcher::poll_roles(std::vector<int>& fds, std::vector<ino_t>& inodes) {
     const auto now = monotonic_now();
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
         std::optional<XdpRole> role;
-        std::error_code ec;
-        const bool pinned = fs::exists(nodes_[i].state_pin, ec);
-        if (!pinned && fds[i] >= 0) {
+        // The pin's inode tells a map pinned again (an interface re-created: the next xvipd removes
+        // the orphaned pins and attaches afresh) from the one already open.
+        struct stat pin {};
+        const bool pinned = stat(nodes_[i].state_pin.c_str(), &pin) == 0;
+        if ((!pinned || pin.st_ino != inodes[i]) && fds[i] >= 0) {
             close(fds[i]);
             fds[i] = -1;
         }
-        if (pinned && fds[i] < 0) fds[i] = bpf_obj_get(nodes_[i].state_pin.c_str());
+        if (pinned && fds[i] < 0) {
+            fds[i] = bpf_obj_get(nodes_[i].state_pin.c_str());
+            inodes[i] = pin.st_ino;
+        }
         std::uint64_t word = 0;
         if (fds[i] >= 0 && bpf_map_lookup_elem(fds[i], &state_index_, &word) == 0) {
             role = StateWord::decode(word, lease_clock_).effective_role(now);

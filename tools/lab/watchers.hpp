@@ -6,6 +6,8 @@
 //    from a raw AF_PACKET socket opened in the client's namespace.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -59,7 +61,7 @@ private:
         std::string partial;
     };
     void run(std::stop_token token);
-    void poll_roles(std::vector<int>& fds);
+    void poll_roles(std::vector<int>& fds, std::vector<ino_t>& inodes);  // the open pins' inodes
     void poll_logs();
 
     Timeline& timeline_;

@@ -31,6 +31,7 @@ public:
 
     std::optional<TimePoint> next_deadline() const;
     const Election& election() const { return election_; }
+    const InstanceConfig& config() const { return config_; }
     const DiscardCounters& discards() const { return discards_; }
 
 private:

@@ -721,6 +721,72 @@ TEST_F(VrrpInstanceTest, ReloadAdoptionKeepsTheRoleOfAnUnchangedInstance) {
     EXPECT_TRUE(successor.frames.empty()) << "nothing moved, so nothing to announce";
 }
 
+// issue 14, the operations soak: after a MAC change xvipd leaves for a new start, which systemd
+// makes 100 ms later; the lease it left could run out before (2 of 19 MAC changes on the active
+// node in a 10-minute run failed over). One last advert before leaving renews it.
+TEST_F(VrrpInstanceTest, SpeakingBeforeLeavingRenewsTheLeaseForTheNextStart) {
+    start_master();
+    const auto last = node.adverts.back().at;
+    timers.run_until(last + 900ms);  // an advert interval is 1 s here: most of the lease is gone
+    const auto adverts = node.adverts.size();
+    node.instance().speak_before_leaving();
+    ASSERT_EQ(node.adverts.size(), adverts + 1) << "one advert, at once";
+    EXPECT_EQ(node.adverts.back().at, timers.now());
+    EXPECT_EQ(node.adverts.back().priority, 200);
+    node.instance().abandon();
+    node.destroy();
+    timers.run_for(2500ms);  // past the old lease (3 s from `last`), within the renewed one
+    EXPECT_TRUE(VrrpInstance::resumes_as_active(word, timers.now())) << "the next start resumes";
+
+    // A backup, or a master whose adverts are refused, says nothing and renews nothing.
+    Node backup{timers, word};
+    auto& b = backup.make(instance_config(100));
+    b.start(false);
+    ASSERT_EQ(b.state(), State::backup);
+    const auto before = backup.adverts.size();
+    b.speak_before_leaving();
+    EXPECT_EQ(backup.adverts.size(), before);
+}
+
+// issue 14: a reload hands each instance's record to the new VrrpInstance; its `transitions` count
+// (the metric xvip_transitions_total) used to restart at 1, the resume counted as a transition.
+TEST_F(VrrpInstanceTest, AReloadCarriesTheTransitionsCountAndCountsNoResume) {
+    auto& old = start_master();
+    const auto before = old.status(timers.now());
+    ASSERT_EQ(before["transitions"], 2) << "INIT -> BACKUP -> MASTER";
+    auto history = old.history();
+    old.abandon();
+    node.destroy();
+
+    timers.run_for(200ms);
+    Node successor{timers, word};
+    auto& adopted = successor.make(instance_config(200));
+    adopted.continue_history(history);
+    adopted.start(true);
+    ASSERT_EQ(adopted.state(), State::master);
+    auto after = adopted.status(timers.now());
+    EXPECT_EQ(after["transitions"], 2) << "resuming MASTER after a reload is no transition";
+    EXPECT_EQ(adopted.metrics(timers.now()).transitions, 2u);
+    EXPECT_EQ(after["last_transition"], before["last_transition"]);
+
+    // The next reload finds the lease run out (a stall in between): the instance starts as backup,
+    // a transition from MASTER, counted once.
+    history = adopted.history();
+    adopted.abandon();
+    successor.destroy();
+    timers.stall(3500ms);
+    ASSERT_FALSE(VrrpInstance::resumes_as_active(word, timers.now()));
+    Node third{timers, word};
+    auto& restarted = third.make(instance_config(200));
+    restarted.continue_history(history);
+    restarted.start(false);
+    ASSERT_EQ(restarted.state(), State::backup);
+    after = restarted.status(timers.now());
+    EXPECT_EQ(after["transitions"], 3);
+    EXPECT_EQ(after["last_transition"]["from"], "MASTER");
+    EXPECT_EQ(after["last_transition"]["to"], "BACKUP");
+}
+
 // A restart that adopts a live lease while adverts are refused (a restart storm under an nftables
 // rule) must not extend it: each restart would otherwise add a lease that no advert backs.
 TEST_F(VrrpInstanceTest, ARestartWhoseAdvertIsRefusedDoesNotExtendTheLease) {

@@ -143,10 +143,30 @@ TEST(SoakBounds, NftDropOnTheActiveNodeIsBoundedAsAKill) {
     EXPECT_FALSE(limits_for(fault(FaultKind::nft_drop, false), kTiming).silence);
 }
 
+// The host faults: a re-created interface takes the active node off the link (bounded as a link
+// down, and no two may answer beyond a kill's bound); a MAC change must move nothing, and makes
+// xvipd exit for a restart, as a re-creation does.
+TEST(SoakBounds, HostFaultsOnTheInterfaceAreBounded) {
+    const auto recreate = limits_for(fault(FaultKind::iface_recreate, true), kTiming);
+    ASSERT_TRUE(recreate.both_answer && recreate.silence);
+    EXPECT_EQ(*recreate.silence, microseconds(360'938) + milliseconds(5) + milliseconds(1));
+    EXPECT_FALSE(limits_for(fault(FaultKind::iface_recreate, false), kTiming).silence);
+    // A flush takes an IPv6 node's advert source (its link-local address): bounded as a link down.
+    const auto flush = limits_for(fault(FaultKind::addr_flush, true), kTiming);
+    EXPECT_TRUE(flush.both_answer && flush.silence);
+    const auto mac = limits_for(fault(FaultKind::mac_change, true), kTiming);
+    EXPECT_TRUE(mac.both_answer);
+    EXPECT_FALSE(mac.silence);
+    EXPECT_TRUE(exits_for_restart(FaultKind::iface_recreate));
+    EXPECT_TRUE(exits_for_restart(FaultKind::mac_change));
+    EXPECT_FALSE(exits_for_restart(FaultKind::addr_flush));
+    for (const auto kind : kOperationsFaultKinds) EXPECT_EQ(parse_fault_kind(to_string(kind)), kind);
+}
+
 TEST(SoakBounds, AnyChangeDuringAHitlessFaultIsAViolation) {
     const std::vector<TimePoint> during_fault{kStart + milliseconds(700)};
-    for (const auto kind :
-         {FaultKind::restart_storm, FaultKind::reload_storm, FaultKind::bad_reload, FaultKind::metrics_flood}) {
+    for (const auto kind : {FaultKind::restart_storm, FaultKind::reload_storm, FaultKind::bad_reload,
+                            FaultKind::metrics_flood, FaultKind::mac_change}) {
         SCOPED_TRACE(to_string(kind));
         const auto f = fault(kind, true);
         EXPECT_TRUE(assess(f, kTiming, handover(3000, 3000, 0, 0), {}).violations.empty());

@@ -64,7 +64,7 @@ ArpSamples run_arp_sampler(const ArpSamplerOptions& o) {
     std::array<std::uint8_t, 256> frame{};
     while (true) {
         const auto now = monotonic_now();
-        if (now >= end) break;
+        if (now >= end || (o.stop && o.stop->load())) break;
         if (now >= next_send && samples.sent < count) {
             if (sendto(fd.get(), request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) > 0) {
                 ++samples.sent;

@@ -3,6 +3,7 @@
 // dies with its link up. Bounded in count and time; run it on a thread in a client's namespace.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,7 @@ struct ArpSamplerOptions {
     IpAddress own_ip;               // the sampler's sender address (its client's)
     std::vector<MacAddress> nodes;  // bit i of a slot's mask: nodes[i] answered
     std::chrono::milliseconds duration{1000};
+    const std::atomic<bool>* stop = nullptr;  // set: stop early (the caller gave up)
 };
 
 struct ArpSamples {
@@ -30,5 +32,8 @@ struct ArpSamples {
 };
 
 ArpSamples run_arp_sampler(const ArpSamplerOptions& options);
+// The same for an IPv6 VIP (vip and own_ip IPv6): a neighbour solicitation every millisecond to
+// the VIP's solicited-node group, and which MACs sent an advertisement for it back to own_ip.
+ArpSamples run_ns_sampler(const ArpSamplerOptions& options);
 
 }  // namespace xvip::probe

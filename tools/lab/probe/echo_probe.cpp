@@ -73,7 +73,7 @@ EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
 
     while (true) {
         const TimePoint now = monotonic_now();
-        if (now >= end) break;
+        if (now >= end || (options.stop && options.stop->load())) break;
         if (now >= next_send && now < send_end) {
             std::array<std::uint8_t, 16> request{};
             request[0] = v4 ? ICMP_ECHO : ICMP6_ECHO_REQUEST;

@@ -3,6 +3,7 @@
 // time by construction; run it on a thread that has entered the client's network namespace.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,7 @@ struct EchoProbeOptions {
     std::chrono::microseconds interval{1000};      // one request per millisecond
     std::chrono::milliseconds duration{5000};      // then it stops, whatever happens
     std::chrono::milliseconds reply_timeout{200};  // a reply later than this counts as lost
+    const std::atomic<bool>* stop = nullptr;       // set: stop early (the caller gave up)
 };
 
 struct EchoReply {

@@ -117,8 +117,17 @@ Endpoint Topology::plan_endpoint(const std::string& role, std::size_t index) con
 }
 
 void Topology::recreate_link(std::size_t index) {
+    delete_link(index);
+    restore_link(index);
+}
+
+void Topology::delete_link(std::size_t index) {
     const Endpoint& endpoint = nodes_.at(index);
     run_checked(endpoint.netns, {"ip", "link", "del", endpoint.ifname});  // its bridge port goes with it
+}
+
+void Topology::restore_link(std::size_t index) {
+    const Endpoint& endpoint = nodes_.at(index);
     make_link(endpoint, true);
     poll_until(endpoint.bridge_port + " of the re-created " + endpoint.ifname + " to forward", 5s, [&] {
         return output_contains(

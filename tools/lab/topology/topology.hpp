@@ -98,6 +98,9 @@ public:
     // Deletes node `index`'s eth0 (and its bridge port) and makes it again with the same name, MAC
     // and addresses, as a VLAN, bond or VF reset does: another ifindex, no XDP program on it.
     void recreate_link(std::size_t index);
+    // The two halves of recreate_link, for a while without the interface in between.
+    void delete_link(std::size_t index);
+    void restore_link(std::size_t index);
 
     // Waits until no eth0 of the run holds a tentative (DAD not finished) IPv6 address. The
     // constructor already does; call it again after adding IPv6 addresses without `nodad`.
