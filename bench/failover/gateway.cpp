@@ -211,8 +211,9 @@ std::string gateway_markdown(const std::vector<GatewayResult>& results) {
           "Faults in order: crash of the active (SIGKILL of the daemon), preemption back (the crashed node "
           "restarts), planned stop (SIGTERM). Outage: the longest gap of 1 ms probes through the gateway. "
           "Standby forwarded: in the fault-free window after each fault ("
-       << kWindowProbes << " probes through the VIP, then " << kWindowProbes
-       << " from a client holding the standby's MAC for the gateway), the standby's Ip ForwDatagrams delta; "
+       << kWindowProbes
+       << " ms of 1 ms probes through the VIP, then as long from a client holding the standby's MAC for the "
+          "gateway), the standby's Ip ForwDatagrams delta; "
           "stale replies: how many of the stale client's probes were answered (forwarded).\n\n";
     md << "| daemon | rep | fault | outage ms | lost/sent | TCP survived | window after | standby forwarded | "
           "standby frames at server | stale replies | via VIP replies |\n"

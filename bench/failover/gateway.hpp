@@ -40,7 +40,7 @@ struct GatewayResult {
     double elapsed_s = 0;
 };
 
-inline constexpr int kWindowProbes = 200;
+inline constexpr int kWindowProbes = 200;  // ms of probing per half window
 
 GatewayResult run_gateway(Daemon daemon, const Programs& programs, int rep);
 double gateway_estimated_seconds();
