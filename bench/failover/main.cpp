@@ -6,10 +6,12 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/failover/gateway.hpp"
 #include "bench/failover/report.hpp"
 #include "bench/failover/run.hpp"
 
@@ -55,11 +57,28 @@ std::string read_first_line(const std::string& command) {
     return text;
 }
 
+// The gateway scenario, `n` repetitions, xvipd and keepalived alternating; clears `all_ok` on a failure.
+std::vector<bf::GatewayResult> run_gateway_reps(int n, const bf::Programs& programs, bool& all_ok) {
+    std::vector<bf::GatewayResult> results;
+    for (int rep = 1; rep <= n; ++rep) {
+        for (const auto d : {bf::Daemon::xvipd, bf::Daemon::keepalived}) {
+            results.push_back(bf::run_gateway(d, programs, rep));
+            const auto& r = results.back();
+            all_ok = all_ok && r.ok;
+            std::printf("gateway #%d %s: %s (%.1f s)\n", rep, bf::to_string(d), r.ok ? "measured" : r.failure.c_str(),
+                        r.elapsed_s);
+            std::fflush(stdout);
+        }
+    }
+    return results;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string out = "bench/results";
     bool smoke = false;
+    bool gateway_only = false;
     int reps = 0;
     int steady = 60;
     bf::Programs programs{XVIP_BENCH_XVIPD, "/usr/sbin/keepalived"};
@@ -67,6 +86,9 @@ int main(int argc, char** argv) {
     desc.add_options()("out", po::value(&out)->default_value(out),
                        "where failover.md, failover-runs.csv and the plots go")(
         "smoke", po::bool_switch(&smoke), "one failover and one switchover per daemon at 100 ms, no steady minute")(
+        "gateway-only", po::bool_switch(&gateway_only),
+        "only the gateway scenario (crash, preemption, planned stop), into failover-gateway.md; with --smoke "
+        "1 repetition, else --reps (default 3)")(
         "reps", po::value(&reps), "repetitions of every scenario (default: 3 at 1 s, 5 at 100 ms and 10 ms)")(
         "steady", po::value(&steady)->default_value(steady), "seconds of the steady CPU/memory window (0: skip)")(
         "xvipd", po::value(&programs.xvipd)->default_value(programs.xvipd), "the xvipd to run")(
@@ -87,7 +109,9 @@ int main(int argc, char** argv) {
             "usage: xvip-bench-failover [--out DIR] [--smoke] [options]\n\n"
             "Runs xvipd and keepalived alternately in throwaway network-namespace labs and reports the\n"
             "client-observed outage of failover, switchover, preemption, crash and restart, the time\n"
-            "from decision to first GARP, and CPU/memory at 10 ms adverts. Needs root. About 12 minutes.\n\n%s\n"
+            "from decision to first GARP, CPU/memory at 10 ms adverts, and the VIP as a default gateway\n"
+            "(outage, frames forwarded by the standby, TCP survival; left out of --smoke). Needs root.\n"
+            "About 13 minutes.\n\n%s\n"
             "Exit codes: 0 report written, every planned run measured (a run may be retried once);\n"
             "1 a run failed twice or the report could not be written; 2 bad usage.\n",
             text.str().c_str());
@@ -108,6 +132,19 @@ int main(int argc, char** argv) {
                          path.c_str());
             return 1;
         }
+    }
+
+    if (gateway_only) {
+        const int n = smoke ? 1 : (reps > 0 ? reps : 3);
+        bool ok = true;
+        const auto load_before = bf::read_loadavg();
+        const auto results = run_gateway_reps(n, programs, ok);
+        std::filesystem::create_directories(out);
+        std::ofstream(std::filesystem::path(out) / "failover-gateway.md")
+            << bf::gateway_markdown(results) << "\nLoad average before: " << load_before
+            << "; after: " << bf::read_loadavg() << ".\n";
+        std::printf("report: %s\n", (std::filesystem::path(out) / "failover-gateway.md").c_str());
+        return ok ? 0 : 1;
     }
 
     std::vector<Planned> plan;
@@ -137,7 +174,9 @@ int main(int argc, char** argv) {
                    " reps); steady " + std::to_string(steady) + " s at 10 ms";
     }
 
-    const double tail = steady > 0 ? steady + 10.0 : 0.0;  // the steady window and the report
+    const int gateway_reps = smoke ? 0 : r(3);  // the smoke run leaves the gateway scenario out
+    // The steady window, the gateway runs and the report.
+    const double tail = (steady > 0 ? steady + 10.0 : 0.0) + gateway_reps * 2 * bf::gateway_estimated_seconds();
     double estimate = tail;
     for (const auto& p : plan) estimate += bf::estimated_seconds(p.spec);
     std::printf("xvip-bench-failover: %zu runs + %d s steady window, estimated %s; results to %s\n", plan.size(),
@@ -191,6 +230,7 @@ int main(int argc, char** argv) {
             std::printf("  steady window failed: %s\n", input.steady->failure.c_str());
         }
     }
+    const auto gateway = run_gateway_reps(gateway_reps, programs, all_ok);
     input.load_after = bf::read_loadavg();
     input.total_seconds = elapsed();
     try {
@@ -198,6 +238,10 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         std::fprintf(stderr, "xvip-bench-failover: writing the report: %s\n", e.what());
         return 1;
+    }
+    if (!gateway.empty()) {
+        std::ofstream(std::filesystem::path(out) / "failover.md", std::ios::app) << "\n"
+                                                                                 << bf::gateway_markdown(gateway);
     }
     std::printf("report: %s (%s total)\n", (std::filesystem::path(out) / "failover.md").c_str(),
                 clock_text(elapsed()).c_str());

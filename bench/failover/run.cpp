@@ -246,28 +246,7 @@ private:
                     "--log-level",
                     "info"};
         } else {
-            // As the interop tests run it: VRRP only (-P), console log (-l -D), no syslog (-G), no
-            // respawn (-R), every pid file in the run directory.
-            const auto pid = [&](const std::string& what) {
-                return (topo_.run_dir() / (node.name + "-" + what + ".pid")).string();
-            };
-            argv = {p_.keepalived,
-                    "-n",
-                    "-l",
-                    "-D",
-                    "-G",
-                    "-P",
-                    "-R",
-                    "-f",
-                    config_path(i).string(),
-                    "-p",
-                    pid("keepalived"),
-                    "-r",
-                    pid("vrrp"),
-                    "-c",
-                    pid("checkers"),
-                    "-b",
-                    pid("bfd")};
+            argv = keepalived_argv(p_.keepalived, config_path(i), topo_.run_dir(), node.name);
         }
         auto& process = topo_.spawn(node.netns, argv);
         daemons_[i] = &process;
@@ -442,6 +421,28 @@ SteadyResult measure_steady(const Programs& programs, milliseconds advert, secon
         result.failure = e.what();
     }
     return result;
+}
+
+std::vector<std::string> keepalived_argv(const std::string& keepalived, const std::filesystem::path& config,
+                                         const std::filesystem::path& run_dir, const std::string& name) {
+    const auto pid = [&](const std::string& what) { return (run_dir / (name + "-" + what + ".pid")).string(); };
+    return {keepalived,
+            "-n",
+            "-l",
+            "-D",
+            "-G",
+            "-P",
+            "-R",
+            "-f",
+            config.string(),
+            "-p",
+            pid("keepalived"),
+            "-r",
+            pid("vrrp"),
+            "-c",
+            pid("checkers"),
+            "-b",
+            pid("bfd")};
 }
 
 double estimated_seconds(const RunSpec& spec) {

@@ -7,8 +7,10 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace xvip::bench_failover {
 
@@ -74,6 +76,11 @@ struct SteadyResult {
 // Runs an xvipd pair and a keepalived pair at once, each in a topology of its own, and reads
 // /proc/PID/stat (utime + stime) and /proc/PID/status (VmRSS) before and after `duration`.
 SteadyResult measure_steady(const Programs& programs, std::chrono::milliseconds advert, std::chrono::seconds duration);
+
+// keepalived as the benchmark runs it: VRRP only (-P), console log (-l -D), no syslog (-G), no
+// respawn (-R), every pid file in `run_dir` under `name`.
+std::vector<std::string> keepalived_argv(const std::string& keepalived, const std::filesystem::path& config,
+                                         const std::filesystem::path& run_dir, const std::string& name);
 
 // keepalived's advert_int for an interval ("0.01", "0.1", "1").
 std::string advert_int_text(std::chrono::milliseconds interval);

@@ -14,12 +14,8 @@
 // on a served interface and is not what is measured; what the standby forwarded is read from its
 // kernel (Ip ForwDatagrams), from its XDP counters and, on the server's side, from the frames its
 // eth1 put on the server's segment.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -29,52 +25,24 @@
 #include <sstream>
 #include <thread>
 
-#include "common/unique_fd.hpp"
+#include "topology/gateway_segment.hpp"
 #include "xvipd_cluster.hpp"
 
 namespace xvip::test {
 namespace {
 
-const std::string server_via_vip = "198.51.100.100";
-const std::string server_via_stale_mac = "198.51.100.101";
-const std::string stale_gateway = "192.0.2.199";  // an address whose permanent neighbour entry is node1's MAC
+const std::string server_via_vip = topo::GatewaySegment::kServerViaVip;
+const std::string server_via_stale_mac = topo::GatewaySegment::kServerViaStaleMac;
 
 class GatewayLab {
 public:
-    GatewayLab() : cluster_({.nodes = 2}, {{.priority = 150}, {.priority = 100}}) {
-        auto& t = cluster_.topology();
-        server_.emplace(t.netns_prefix() + "server");
-        const std::string& s = server_->name();
-        run({"ip", "-n", s, "link", "set", "lo", "up"});
-        run({"ip", "-n", s, "link", "add", "br1", "type", "bridge"});
-        topo::set_sysctl(s, "net.ipv6.conf.all.disable_ipv6", "1");
-        topo::set_sysctl(s, "net.ipv6.conf.default.disable_ipv6", "1");
-        for (std::size_t i = 0; i < 2; ++i) {
-            const std::string& n = node(i).netns;
-            const std::string port = "n" + std::to_string(i);
-            topo::set_sysctl(n, "net.ipv6.conf.default.disable_ipv6", "1");  // a quiet eth1: no ND, no MLD
-            run({"ip", "-n", n, "link", "add", "eth1", "type", "veth", "peer", "name", port, "netns", s});
-            run({"ip", "-n", n, "addr", "add", "198.51.100." + std::to_string(i + 1) + "/24", "dev", "eth1"});
-            run({"ip", "-n", n, "link", "set", "eth1", "up"});
-            run({"ip", "-n", s, "link", "set", port, "master", "br1", "up"});
-            topo::set_sysctl(n, "net.ipv4.ip_forward", "1");
-        }
-        run({"ip", "-n", s, "link", "set", "br1", "up"});
-        for (const auto& a : {server_via_vip, server_via_stale_mac}) {
-            run({"ip", "-n", s, "addr", "add", a + "/24", "dev", "br1"});
-        }
-        run({"ip", "-n", s, "route", "add", "192.0.2.0/24", "via", "198.51.100.1"});
-        const std::string& c = cluster_.client().netns;
-        run({"ip", "-n", c, "route", "add", "198.51.100.0/24", "via", cluster_.vip()});
-        hold_stale_mac_of(1);
-        run({"ip", "-n", c, "route", "add", server_via_stale_mac + "/32", "via", stale_gateway});
-    }
+    GatewayLab()
+        : cluster_({.nodes = 2}, {{.priority = 150}, {.priority = 100}}),
+          segment_(cluster_.topology(), cluster_.client().netns, cluster_.vip()) {}
 
-    // The client's route to server_via_stale_mac goes to node i's MAC, whoever is active.
-    void hold_stale_mac_of(std::size_t i) {
-        run({"ip", "-n", cluster_.client().netns, "neigh", "replace", stale_gateway, "lladdr", node(i).mac, "dev",
-             "eth0", "nud", "permanent"});
-    }
+    void hold_stale_mac_of(std::size_t i) { segment_.hold_stale_mac_of(i); }
+    long forwarded(std::size_t i) { return segment_.forwarded(i); }
+    long frames_to_server_from(std::size_t i) { return segment_.frames_to_server_from(i); }
 
     // A client holding node i's MAC, node i not active: none of its probes is forwarded.
     void expect_stale_client_not_forwarded_by(std::size_t i) {
@@ -90,7 +58,6 @@ public:
     }
 
     const topo::Endpoint& node(std::size_t i) const { return cluster_.node(i); }
-    void run(const std::vector<std::string>& argv) { topo::run_checked(argv); }
     XvipdCluster& cluster() { return cluster_; }
 
     topo::Process& start(std::size_t i) {
@@ -106,23 +73,6 @@ public:
     }
     topo::Process& daemon(std::size_t i) { return *daemons_.at(i); }
 
-    // The kernel's count of datagrams node i forwarded (Ip: ForwDatagrams in its /proc/net/snmp).
-    long forwarded(std::size_t i) {
-        const auto snmp = cluster_.topology().run_checked(node(i).netns, {"cat", "/proc/net/snmp"}).out;
-        std::istringstream lines(snmp);
-        std::string names, values;
-        while (std::getline(lines, names) && std::getline(lines, values)) {
-            if (names.rfind("Ip: ", 0) != 0) continue;
-            std::istringstream n(names), v(values);
-            std::string name, value;
-            while (n >> name && v >> value) {
-                if (name == "ForwDatagrams") return std::stol(value);
-            }
-        }
-        ADD_FAILURE() << "no Ip ForwDatagrams in\n" << snmp;
-        return -1;
-    }
-
     // A counter of node i's data plane, read from its pins (whether or not its xvipd runs).
     long counter(std::size_t i, const char* name) {
         const auto out = cluster_.topology()
@@ -130,14 +80,6 @@ public:
                                                           node(i).pin_dir.string(), "--json"})
                              .out;
         return nlohmann::json::parse(out)["dataplane"][name].get<long>();
-    }
-
-    // Frames node i's eth1 put on the server's segment: received by its bridge port there.
-    long frames_to_server_from(std::size_t i) {
-        const auto out =
-            topo::run_checked({"ip", "-n", server_->name(), "-s", "-j", "link", "show", "dev", "n" + std::to_string(i)})
-                .out;
-        return nlohmann::json::parse(out)[0]["stats64"]["rx"]["packets"].get<long>();
     }
 
     // `count` echo requests from the client to `to`, `interval_ms` apart; the replies received.
@@ -189,50 +131,14 @@ public:
     }
 
     // A long-lived TCP connection from the client to the server through the VIP, opened once.
-    void open_flow() {
-        auto& t = cluster_.topology();
-        const UniqueFd listener = t.run_in(server_->name(), [] {
-            UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-            sockaddr_in at{.sin_family = AF_INET, .sin_port = htons(7000), .sin_addr = {}, .sin_zero = {}};
-            inet_pton(AF_INET, server_via_vip.c_str(), &at.sin_addr);
-            if (!fd || bind(fd.get(), reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 || listen(fd.get(), 1) != 0) {
-                throw std::runtime_error("listening on the server");
-            }
-            return fd;
-        });
-        flow_client_ = t.run_in(cluster_.client().netns, [] {
-            UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-            sockaddr_in to{.sin_family = AF_INET, .sin_port = htons(7000), .sin_addr = {}, .sin_zero = {}};
-            inet_pton(AF_INET, server_via_vip.c_str(), &to.sin_addr);
-            if (!fd || connect(fd.get(), reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-                throw std::runtime_error("connecting to the server through the VIP");
-            }
-            return fd;
-        });
-        pollfd ready{.fd = listener.get(), .events = POLLIN, .revents = 0};
-        ASSERT_EQ(poll(&ready, 1, 5000), 1) << "the server saw no connection";
-        flow_server_ = UniqueFd(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        ASSERT_TRUE(flow_server_);
-        const timeval patience{.tv_sec = 5, .tv_usec = 0};  // several retransmissions
-        for (int fd : {flow_client_.get(), flow_server_.get()}) {
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
-        }
-    }
-
-    // One round trip on the long-lived connection: true when it still carries data both ways.
-    bool flow_alive(char tag) {
-        char byte = tag;
-        if (send(flow_client_.get(), &byte, 1, MSG_NOSIGNAL) != 1) return false;
-        if (recv(flow_server_.get(), &byte, 1, 0) != 1 || byte != tag) return false;
-        if (send(flow_server_.get(), &byte, 1, MSG_NOSIGNAL) != 1) return false;
-        return recv(flow_client_.get(), &byte, 1, 0) == 1 && byte == tag;
-    }
+    void open_flow() { flow_ = segment_.open_flow(); }
+    bool flow_alive(char tag) { return flow_.alive(tag); }
 
 private:
     XvipdCluster cluster_;
-    std::optional<topo::NetworkNamespace> server_;  // destroyed before the cluster's namespaces
+    topo::GatewaySegment segment_;  // destroyed before the cluster's namespaces
     std::array<topo::Process*, 2> daemons_{};
-    UniqueFd flow_client_, flow_server_;
+    topo::GatewaySegment::TcpFlow flow_;
 };
 
 TEST(Gateway, TheStandbyForwardsNothingAndFlowsFollowTheActiveNode) {
