@@ -588,13 +588,24 @@ static __always_inline int bfd_verdict(__u32 instance, __u8 ttl, const struct ud
 	return XDP_TX;
 }
 
+/* The Ethernet header turned back to its sender, from our MAC; -1 when the interface is unknown. */
+static __always_inline int return_to_sender(struct eth_frame *eth)
+{
+	const struct xvip_iface *iface = iface_config();
+
+	if (!iface)
+		return -1;
+	__builtin_memcpy(eth->dst, eth->src, ETH_ALEN);
+	__builtin_memcpy(eth->src, iface->mac, ETH_ALEN);
+	return 0;
+}
+
 /* BFD to an IPv4 VIP (unfragmented, no options): -1 when the frame is not that. The IP addresses
  * swap and the TTL stays 255, so the header checksum holds; the UDP checksum is 0 (none, which
  * IPv4 allows). */
 static __always_inline int handle_bfd4(struct eth_frame *eth, struct iphdr *ip, struct cursor *c,
 				       __u32 instance)
 {
-	const struct xvip_iface *iface;
 	struct udp_header *udp;
 	struct bfd_control *bfd;
 	__be32 addr;
@@ -608,11 +619,8 @@ static __always_inline int handle_bfd4(struct eth_frame *eth, struct iphdr *ip, 
 		return action;
 	if (is_multicast_mac(eth->src) || ip->saddr == 0 || arp_sender_unreachable(ip->saddr))
 		return verdict(XDP_DROP, COUNTER(bfd_invalid)); /* no answer to a non-host */
-	iface = iface_config();
-	if (!iface)
+	if (return_to_sender(eth))
 		return verdict(XDP_PASS, COUNTER(tx_aborted));
-	__builtin_memcpy(eth->dst, eth->src, ETH_ALEN);
-	__builtin_memcpy(eth->src, iface->mac, ETH_ALEN);
 	addr = ip->saddr;
 	ip->saddr = ip->daddr;
 	ip->daddr = addr;
@@ -625,7 +633,6 @@ static __always_inline int handle_bfd4(struct eth_frame *eth, struct iphdr *ip, 
 static __always_inline int handle_bfd6(struct eth_frame *eth, struct ipv6hdr *ip6, struct cursor *c,
 				       __u32 instance)
 {
-	const struct xvip_iface *iface;
 	struct udp_header *udp;
 	struct bfd_control *bfd;
 	struct in6_addr addr;
@@ -640,11 +647,8 @@ static __always_inline int handle_bfd6(struct eth_frame *eth, struct ipv6hdr *ip
 	if (is_multicast_mac(eth->src) || ip6->saddr.in6_u.u6_addr8[0] == 0xff ||
 	    ipv6_is_unspecified(&ip6->saddr))
 		return verdict(XDP_DROP, COUNTER(bfd_invalid)); /* no answer to a non-host */
-	iface = iface_config();
-	if (!iface)
+	if (return_to_sender(eth))
 		return verdict(XDP_PASS, COUNTER(tx_aborted));
-	__builtin_memcpy(eth->dst, eth->src, ETH_ALEN);
-	__builtin_memcpy(eth->src, iface->mac, ETH_ALEN);
 	__builtin_memcpy(&addr, &ip6->saddr, sizeof(addr));
 	__builtin_memcpy(&ip6->saddr, &ip6->daddr, sizeof(addr));
 	__builtin_memcpy(&ip6->daddr, &addr, sizeof(addr));
