@@ -192,7 +192,6 @@ static __always_inline int kernel_would_forward(struct xdp_md *ctx, struct bpf_f
 	       rc == BPF_FIB_LKUP_RET_FRAG_NEEDED || rc == BPF_FIB_LKUP_RET_UNSUPP_LWT;
 }
 
-#define IPPROTO_VRRP 112
 #define ICMP6_ROUTER_SOLICIT 133
 #define ICMP6_REDIRECT 137
 #define FIB_AF_INET 2
@@ -216,7 +215,7 @@ static __always_inline int standby_must_drop4(struct xdp_md *ctx, const struct e
 	if (!iface || !mac_equal(eth->dst, iface->mac))
 		return 0;
 	dst = bpf_ntohl(ip->daddr);
-	if ((dst >> 29) == 7 || (dst >> 16) == 0xa9fe || ip->protocol == IPPROTO_VRRP)
+	if ((dst >> 29) == 7 || (dst >> 16) == 0xa9fe || ip->protocol == VRRP_PROTOCOL)
 		return 0;
 	if (gateway_forwards(XVIP_SLOT_IPV4, vrids))
 		return 0;
@@ -800,7 +799,7 @@ static __always_inline int standby_must_drop6(struct xdp_md *ctx, const struct e
 	if (!iface || !mac_equal(eth->dst, iface->mac))
 		return 0;
 	if (dst[0] == 0xff || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) ||
-	    upper == IPPROTO_VRRP ||
+	    upper == VRRP_PROTOCOL ||
 	    (icmp_type >= ICMP6_ROUTER_SOLICIT && icmp_type <= ICMP6_REDIRECT))
 		return 0;
 	if (gateway_forwards(XVIP_SLOT_IPV6, vrids))
