@@ -299,7 +299,10 @@ void Daemon::stop_gracefully() {
     control_.reset();
     auto pending = std::make_shared<std::size_t>(interfaces_.size());
     auto all_done = [this] {
-        spdlog::info("stopped: VIPs released, XDP detached, sysctls restored");
+        const bool guards = std::any_of(config_.instances.begin(), config_.instances.end(),
+                                        [](const Instance& i) { return i.gateway; });
+        spdlog::info("stopped: VIPs released, {}, sysctls restored",
+                     guards ? "XDP detached but for the gateway interfaces' forwarding guards" : "XDP detached");
         for (const auto& served : interfaces_) {
             for (const auto* instance : served->instances()) {
                 notifier_->instance_changed(instance->name(), hooks_[instance->name()], NotifyState::stop,

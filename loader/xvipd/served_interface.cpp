@@ -452,8 +452,13 @@ void ServedInterface::drain(AddressFamily family) {
 
 void ServedInterface::hand_over(std::function<void()> done) {
     handovers_pending_ = instances_.size();
-    auto finish = [this, done = std::move(done)] {
-        release_everything();
+    const bool gateway = std::any_of(configs_.begin(), configs_.end(), [](const Instance& c) { return c.gateway; });
+    auto finish = [this, gateway, done = std::move(done)] {
+        if (gateway) {
+            leave_forwarding_guard();
+        } else {
+            release_everything();
+        }
         done();
     };
     if (instances_.empty()) {
@@ -516,6 +521,28 @@ void ServedInterface::release_everything() {
         }
         dataplane_.reset();
     }
+}
+
+void ServedInterface::leave_forwarding_guard() {
+    // Every word standby before anything else goes: a draining word would pass VIP traffic and
+    // forward until its deadline, with no daemon left to end it early.
+    for (const auto& instance : instances_) {
+        try {
+            dataplane_->write_state(instance->key(), StateWord::standby());
+        } catch (const std::exception& e) {
+            spdlog::error("{}: {}: writing standby: {}; detaching instead", ifname_, instance->name(), e.what());
+            release_everything();
+            return;
+        }
+    }
+    std::optional<Dataplane> guard = std::move(dataplane_);
+    dataplane_.reset();
+    release_everything();  // the VIPs and sysctls go: a later `xvipctl detach` leaves the kernel nothing to answer
+    spdlog::info(
+        "{}: the forwarding guard stays attached (gateway instances): this node forwards nothing that "
+        "arrives here until xvipd starts again and adopts it; `xvipctl detach --dev {}` removes it",
+        ifname_, ifname_);
+    guard.reset();  // the pins and the link stay
 }
 
 void ServedInterface::give_up(bool keep_adopted) {

@@ -54,7 +54,9 @@ public:
     // point of no return: the next xvipd adopts it).
     void start(bool keep_adopted = false);
     // Planned stop: every instance hands over; then the VIPs leave the kernel, the sysctls are
-    // restored and the data plane is detached; then done().
+    // restored and the data plane is detached; then done(). An interface with a gateway instance
+    // keeps its data plane attached and pinned, every instance standby: the stopped node goes on
+    // forwarding nothing (its forwarding guard) until an xvipd adopts it or `xvipctl detach`.
     void hand_over(std::function<void()> done);
     // Gives back everything at once, with no handover (a failed start, a fatal error).
     void release() { release_everything(); }
@@ -88,6 +90,9 @@ private:
     void drain(AddressFamily family);
     void count_discard(DiscardReason reason);
     void release_everything();
+    // Planned stop with gateway instances: as release_everything, but the data plane stays as a
+    // standby forwarding guard.
+    void leave_forwarding_guard();
     void give_up(bool keep_adopted);  // a failed start()
     void route_local_traffic(const std::string& instance, const std::optional<IpAddress>& active_router);
     VrrpSocket* socket_for(AddressFamily family);

@@ -2,8 +2,8 @@
 // routes a server subnet through the VIP; both nodes forward (ip_forward=1) and reach the server
 // through a second segment. The standby must forward nothing — not even for a client that still
 // holds its MAC, the case the forwarding guard is for — and flows resume through the new active
-// after a crash, a restart that preempts and a planned stop; a long-lived TCP connection
-// through the gateway survives them all.
+// after a crash, a restart that preempts and a planned stop; a node stopped cleanly keeps its
+// forwarding guard; a long-lived TCP connection through the gateway survives them all.
 //
 //   client 192.0.2.50 ── br0 ── node0 eth0 (VIP 192.0.2.100)  node0 eth1 198.51.100.1 ── br1 ── server
 //                               node1 eth0                    node1 eth1 198.51.100.2 ──┘   198.51.100.100, .101
@@ -173,6 +173,16 @@ TEST(Gateway, TheStandbyForwardsNothingAndFlowsFollowTheActiveNode) {
         EXPECT_TRUE(lab.daemon(0).wait(10s).success());
     });
     EXPECT_TRUE(lab.flow_alive('d')) << "the TCP connection survived the planned stop";
+    // The stopped node keeps its forwarding guard: a client that still holds its MAC is not
+    // forwarded, though no xvipd runs there and its kernel forwards (ip_forward=1).
+    lab.expect_stale_client_not_forwarded_by(0);
+
+    // Started again, node0 adopts the guard it left and preempts.
+    lab.start(0);
+    ASSERT_TRUE(lab.cluster().wait_for_sole_active(0, 5s)) << lab.daemon(0).read_stderr();
+    EXPECT_NE(lab.daemon(0).read_stderr().find("adopted the data plane"), std::string::npos);
+    lab.expect_standby_forwards_nothing(0, 1);
+    EXPECT_TRUE(lab.flow_alive('e')) << "the TCP connection survived the second preemption";
 }
 
 }  // namespace
