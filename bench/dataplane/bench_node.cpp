@@ -1,5 +1,6 @@
 #include "bench/dataplane/bench_node.hpp"
 
+#include <array>
 #include <cstdio>
 #include <stdexcept>
 
@@ -43,7 +44,7 @@ void BenchNode::remove_vip_from_eth0() {
     on_node({"ip", "addr", "del", vip_ + "/32", "dev", "eth0"});
 }
 
-Dataplane& BenchNode::attach_xvip() {
+Dataplane& BenchNode::attach_xvip(bool gateway) {
     if (xvip_) return *xvip_;
     const auto pin_root = node().pin_dir;
     // Attach reads the interface and its MAC in the calling thread's namespace: the node's.
@@ -52,6 +53,10 @@ Dataplane& BenchNode::attach_xvip() {
     }));
     const InstanceKey instance{AddressFamily::ipv4, vrid};
     xvip_->add_vip(*IpAddress::parse(vip_), instance);
+    if (gateway) {
+        const std::array gateways{instance};
+        xvip_->set_gateways(gateways);
+    }
     renew_lease();
     return *xvip_;
 }

@@ -33,8 +33,9 @@ public:
     void add_vip_to_eth0();
     void remove_vip_from_eth0();
 
-    // xvip on eth0 in native mode, the VIP bound and active with a lease of a minute.
-    Dataplane& attach_xvip();
+    // xvip on eth0 in native mode, the VIP bound and active with a lease of a minute; with
+    // `gateway`, its instance a gateway instance (`gateway = true`).
+    Dataplane& attach_xvip(bool gateway = false);
     void renew_lease();
     void detach_xvip();
     Dataplane& xvip();

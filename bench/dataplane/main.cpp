@@ -17,6 +17,7 @@
 #include "bench/dataplane/tcp_bench.hpp"
 #include "bench/dataplane/test_run_bench.hpp"
 #include "bench/dataplane/veth_pair.hpp"
+#include "topology/gateway_segment.hpp"
 #include "topology/topology.hpp"
 
 namespace {
@@ -114,7 +115,17 @@ BenchResults run(const Options& options, const Progress& progress) {
     progress.say("topology " + topology.run_id() + " ready");
 
     progress.say("3/4 TCP client0 -> VIP with iperf3: no XDP, trivial XDP, xvip");
-    results.tcp = measure_tcp(topology, bench, options.tcp, progress);
+    results.tcp = measure_tcp(topology, bench, {.server_netns = bench.node().netns, .server_address = bench.vip()},
+                              options.tcp, progress);
+    {
+        progress.say("    then through node0 as the VIP's gateway to a server behind it");
+        const topo::GatewaySegment segment(topology, bench.client().netns, bench.vip(), "1", /*direct_return=*/true);
+        results.tcp_gateway = measure_tcp(topology, bench,
+                                          {.server_netns = segment.server_netns(),
+                                           .server_address = topo::GatewaySegment::kServerViaVip,
+                                           .gateway = true},
+                                          options.tcp, progress);
+    }
 
     progress.say("4/4 state-word writes: Dataplane::write_state vs bpf_map_update_elem");
     results.state =

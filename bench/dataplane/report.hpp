@@ -19,6 +19,7 @@ struct BenchResults {
     FrameCosts frames;
     ArpRates arp;
     TcpResults tcp;
+    TcpResults tcp_gateway;  // the same, through node0 as the VIP's gateway (issue 16)
     StateWriteResults state;
     double run_seconds = 0;
     std::string load_after;  // load average when the measurements ended

@@ -18,12 +18,17 @@ constexpr const char* kNoXdp = "no XDP";
 constexpr const char* kTrivial = "trivial XDP";
 constexpr const char* kXvip = "xvip";
 
-TcpRound run_iperf(const topo::Topology& topo, BenchNode& bench, const std::string& config, int round,
-                   const TcpSettings& settings, bool pinned) {
+TcpRound run_iperf(const topo::Topology& topo, BenchNode& bench, const TcpTarget& target, const std::string& config,
+                   int round, const TcpSettings& settings, bool pinned) {
     const auto& client = bench.client();
-    std::vector<std::string> command{
-        "iperf3", "--client",          bench.vip(), "--time", std::to_string(settings.seconds),
-        "--json", "--connect-timeout", "2000"};
+    std::vector<std::string> command{"iperf3",
+                                     "--client",
+                                     target.server_address,
+                                     "--time",
+                                     std::to_string(settings.seconds),
+                                     "--json",
+                                     "--connect-timeout",
+                                     "2000"};
     if (pinned) command.insert(command.end(), {"--affinity", "0"});
     const auto run = topo.run(client.netns, command, std::chrono::seconds(settings.seconds + 15));
     nlohmann::json report;
@@ -42,14 +47,19 @@ TcpRound run_iperf(const topo::Topology& topo, BenchNode& bench, const std::stri
             .retransmits = end.at("sum_sent").value("retransmits", std::uint64_t{0})};
 }
 
-TcpRound one_round(const topo::Topology& topo, BenchNode& bench, const std::string& config, int round,
-                   const TcpSettings& settings, bool pinned) {
+std::uint64_t path_frames(const Dataplane& xvip, const TcpTarget& target) {
+    const xvip_counters c = xvip.counters();
+    return target.gateway ? c.pass_not_vip : c.vip_pass_active;
+}
+
+TcpRound one_round(const topo::Topology& topo, BenchNode& bench, const TcpTarget& target, const std::string& config,
+                   int round, const TcpSettings& settings, bool pinned) {
     if (config == kTrivial) bench.attach_trivial();
     std::uint64_t passed_before = 0;
-    if (config == kXvip) passed_before = bench.attach_xvip().counters().vip_pass_active;
-    TcpRound result = run_iperf(topo, bench, config, round, settings, pinned);
+    if (config == kXvip) passed_before = path_frames(bench.attach_xvip(target.gateway), target);
+    TcpRound result = run_iperf(topo, bench, target, config, round, settings, pinned);
     if (config == kXvip) {
-        result.vip_pass_active = bench.xvip().counters().vip_pass_active - passed_before;
+        result.xvip_frames = path_frames(bench.xvip(), target) - passed_before;
         bench.detach_xvip();
     }
     if (config == kTrivial) bench.detach_trivial();
@@ -58,9 +68,15 @@ TcpRound one_round(const topo::Topology& topo, BenchNode& bench, const std::stri
 
 }  // namespace
 
-TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings& settings, const Progress& progress) {
-    TcpResults results{
-        .settings = settings, .iperf_version = {}, .rounds = {}, .no_xdp = {}, .trivial = {}, .xvip = {}};
+TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpTarget& target, const TcpSettings& settings,
+                       const Progress& progress) {
+    TcpResults results{.target = target,
+                       .settings = settings,
+                       .iperf_version = {},
+                       .rounds = {},
+                       .no_xdp = {},
+                       .trivial = {},
+                       .xvip = {}};
     const auto version = topo.run(bench.client().netns, {"iperf3", "--version"});
     results.iperf_version = version.out.substr(0, version.out.find('\n'));
 
@@ -68,11 +84,11 @@ TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings
     topo.run_checked(bench.client().netns, {"ip", "neigh", "replace", bench.vip(), "lladdr", bench.node().mac, "dev",
                                             "eth0", "nud", "permanent"});
     results.pinned = settings.pin_cpus && std::thread::hardware_concurrency() >= 2;
-    std::vector<std::string> server_command{"iperf3", "--server", "--bind", bench.vip()};
+    std::vector<std::string> server_command{"iperf3", "--server", "--bind", target.server_address};
     if (results.pinned) server_command.insert(server_command.end(), {"--affinity", "1"});
-    auto& server = topo.spawn(bench.node().netns, server_command);
-    topo::poll_until("iperf3 to listen on " + bench.vip() + ":5201", 5s, [&] {
-        const auto listening = topo.run(bench.node().netns, {"ss", "-Hltn", "sport", "=", ":5201"});
+    auto& server = topo.spawn(target.server_netns, server_command);
+    topo::poll_until("iperf3 to listen on " + target.server_address + ":5201", 5s, [&] {
+        const auto listening = topo.run(target.server_netns, {"ss", "-Hltn", "sport", "=", ":5201"});
         return listening.success() && !listening.out.empty();
     });
 
@@ -82,7 +98,7 @@ TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings
         // (socket memory, caches, the last attach) weighs on both alike.
         const auto order = round % 2 == 1 ? std::array{kNoXdp, kTrivial, kXvip} : std::array{kNoXdp, kXvip, kTrivial};
         for (const char* config : order) {
-            const TcpRound r = one_round(topo, bench, config, round, settings, results.pinned);
+            const TcpRound r = one_round(topo, bench, target, config, round, settings, results.pinned);
             char line[200];
             std::snprintf(line, sizeof line, "  %-11s round %d: %.2f Gbit/s, %llu retransmits", config, round,
                           r.gbit_per_s, static_cast<unsigned long long>(r.retransmits));
@@ -93,7 +109,7 @@ TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings
         paired.push_back(ratio(xvip.back(), trivial.back()));
         const auto& xvip_round = *std::find_if(results.rounds.rbegin(), results.rounds.rend(),
                                                [](const TcpRound& r) { return r.config == kXvip; });
-        frames.push_back(static_cast<double>(xvip_round.vip_pass_active) / settings.seconds);
+        frames.push_back(static_cast<double>(xvip_round.xvip_frames) / settings.seconds);
     }
     server.stop();
     topo.run(bench.client().netns, {"ip", "neigh", "del", bench.vip(), "dev", "eth0"});

@@ -1,7 +1,9 @@
-// TCP throughput from the client to the VIP on node 0 (iperf3, bounded time), with no XDP on the
-// node's eth0, with the trivial XDP_PASS program, and with xvip attached and active (so every
-// data segment takes xvip's VIP-pass path). The kernel holds the VIP on lo as xvipd does, and the
-// client has a permanent neighbour entry for it, so that every configuration sends the same way.
+// TCP throughput from the client (iperf3, bounded time) with no XDP on node 0's eth0, with the
+// trivial XDP_PASS program, and with xvip attached and active: either to the VIP on node 0 (every
+// data segment takes xvip's VIP-pass path), or through node 0 as the VIP's gateway to a server
+// behind it (`gateway = true`: every data segment is forwarded, past the forwarding guard). The
+// kernel holds the VIP on lo as xvipd does, and the client has a permanent neighbour entry for it,
+// so that every configuration sends the same way.
 #pragma once
 
 #include <string>
@@ -24,15 +26,27 @@ struct TcpSettings {
     bool pin_cpus = true;
 };
 
+// Where the stream goes.
+struct TcpTarget {
+    std::string server_netns;    // where iperf3's server runs
+    std::string server_address;  // what it binds and the client connects to
+    // xvip's instance is a gateway instance and the server is behind node 0: the stream is
+    // forwarded (counted pass_not_vip on the active node), not delivered to the VIP.
+    bool gateway = false;
+};
+
 struct TcpRound {
     std::string config;  // "no XDP", "trivial XDP", "xvip"
     int round = 0;
     double gbit_per_s = 0;  // received by the server
     std::uint64_t retransmits = 0;
-    std::uint64_t vip_pass_active = 0;  // xvip's counter during the run (xvip only)
+    // xvip's counter of the path the stream takes, during the run (xvip only): vip_pass_active,
+    // or pass_not_vip through a gateway.
+    std::uint64_t xvip_frames = 0;
 };
 
 struct TcpResults {
+    TcpTarget target;
     TcpSettings settings;
     std::string iperf_version;
     std::vector<TcpRound> rounds;
@@ -43,6 +57,7 @@ struct TcpResults {
 };
 
 // `bench` is node0 of `topo`.
-TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpSettings& settings, const Progress& progress);
+TcpResults measure_tcp(topo::Topology& topo, BenchNode& bench, const TcpTarget& target, const TcpSettings& settings,
+                       const Progress& progress);
 
 }  // namespace xvip::bench

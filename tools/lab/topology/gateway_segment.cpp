@@ -43,9 +43,11 @@ GatewaySegment::GatewaySegment(const Topology& topology, const std::string& clie
         run_checked({"ip", "-n", s, "route", "add", "192.0.2.0/24", "via", "198.51.100.1"});
     }
     run_checked({"ip", "-n", client_netns_, "route", "add", "198.51.100.0/24", "via", vip});
-    hold_stale_mac_of(1);
-    run_checked(
-        {"ip", "-n", client_netns_, "route", "add", std::string(kServerViaStaleMac) + "/32", "via", kStaleGateway});
+    if (topology.nodes().size() > 1) {  // one node (the data-plane benchmark): no stale gateway to hold
+        hold_stale_mac_of(1);
+        run_checked(
+            {"ip", "-n", client_netns_, "route", "add", std::string(kServerViaStaleMac) + "/32", "via", kStaleGateway});
+    }
 }
 
 void GatewaySegment::hold_stale_mac_of(std::size_t node) const {

@@ -30,7 +30,8 @@ public:
 
     // Builds the server namespace and each node's eth1 (IPv6 off there: no ND, no MLD), sets every
     // node's net.ipv4.ip_forward to `ip_forward`, and routes the client's traffic to the server
-    // through `vip`, to kServerViaStaleMac through node1's MAC. Destroy it before the Topology.
+    // through `vip`, to kServerViaStaleMac through node1's MAC (with two nodes or more). Destroy it
+    // before the Topology.
     GatewaySegment(const Topology& topology, const std::string& client_netns, const std::string& vip,
                    const std::string& ip_forward = "1", bool direct_return = false);
 
