@@ -215,8 +215,16 @@ void ServedInterface::start(bool keep_adopted) {
         }
         // A restarted xvipd finds the previous one's state word: an instance still active with a
         // live lease resumes as active and speaks at once, so no peer notices the restart.
-        instance->start(adopted_ && VrrpInstance::resumes_as_active(dataplane_->read_state(instance->key()), now),
-                        dataplane_->adopted_new_mac());
+        const StateWord left = dataplane_->read_state(instance->key());
+        const bool resume = adopted_ && VrrpInstance::resumes_as_active(left, now);
+        if (adopted_ && !resume && left.role == XdpRole::active) {
+            // Too late for a hitless restart: the backups may have taken over already.
+            spdlog::warn(
+                "{}: the lease the previous xvipd left ran out {} ms before this start adopted it: "
+                "starting as backup (a restart is hitless only within the lease, 3 advert intervals)",
+                instance->name(), std::chrono::duration_cast<std::chrono::milliseconds>(now - left.deadline).count());
+        }
+        instance->start(resume, dataplane_->adopted_new_mac());
     }
 }
 

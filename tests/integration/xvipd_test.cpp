@@ -245,6 +245,23 @@ TEST(Xvipd, RestartThroughTheRestartPathIsHitless) {
         << status.dump(2);
 }
 
+// A restart that comes after the lease ran out cannot be hitless (the backup may be serving
+// already): the new xvipd starts as backup, says why, and takes the VIP back by preemption.
+TEST(Xvipd, ARestartPastTheLeaseStartsAsBackupAndSaysSo) {
+    require_root();
+    XvipdCluster c({.nodes = 2, .advert_int = "0.1"}, {{.priority = 150}, {.priority = 100}});
+    c.start(0);
+    c.start(1);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0);
+    EXPECT_EQ(c.stop(0, SIGUSR2).code, 0) << c.log(0);
+    ASSERT_TRUE(c.wait_for_sole_active(1, 3s)) << "the lease (300 ms) ran out and node1 took over";
+    c.start(0);
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0);
+    const std::string log = c.log(0);
+    EXPECT_NE(log.find("VI_1: the lease the previous xvipd left ran out"), std::string::npos) << log;
+    EXPECT_NE(log.find("starting as backup"), std::string::npos) << log;
+}
+
 // Failover changes no address and no route: `ip monitor` sees the start-up, then nothing.
 TEST(Xvipd, FailoverChangesNoAddressOrRoute) {
     require_root();

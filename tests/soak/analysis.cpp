@@ -51,6 +51,10 @@ bool hitless(FaultKind kind) {
     }
 }
 
+bool expected_hitless(const Fault& f) {
+    return hitless(f.kind) && !f.lease_lapsed;
+}
+
 bool operational(FaultKind kind) {
     return hitless(kind) || kind == FaultKind::nft_drop || kind == FaultKind::iface_recreate ||
            kind == FaultKind::mac_change || kind == FaultKind::addr_flush;
@@ -65,6 +69,7 @@ namespace {
 // The active node stopped serving the client: it is gone, frozen, off the link, or on the other
 // side of a partition (cut off alone, or a backup cut off together with the client).
 bool active_fails(const Fault& f) {
+    if (f.lease_lapsed) return f.target_active;  // as a kill: its lease ran out with no daemon behind it
     switch (f.kind) {
         case FaultKind::kill:
         case FaultKind::stall:
@@ -79,6 +84,7 @@ bool active_fails(const Fault& f) {
 
 // Where the two-at-once bound starts counting, for the faults it applies to.
 std::optional<TimePoint> both_answer_from(const Fault& f) {
+    if (f.lease_lapsed) return f.injected;
     switch (f.kind) {
         case FaultKind::kill:
         case FaultKind::stall:
@@ -158,7 +164,7 @@ FaultFindings assess(const Fault& f, const Timing& timing, const ClientView& vie
     out.silence = longest_run(view, f.injected, f.settled, 0);
     out.echo_gap = longest_reply_gap(view, f.injected, f.settled);
     out.fault_transitions = count_within(role_changes, f.injected, f.settled);
-    if (hitless(f.kind)) out.fault_transitions += f.fault_vrrp_transitions;
+    if (expected_hitless(f)) out.fault_transitions += f.fault_vrrp_transitions;
     out.quiet_transitions = count_within(role_changes, f.settled, f.quiet_end) + f.quiet_vrrp_transitions;
 
     if (!f.settled_in_time) out.violations.push_back(what + ": did not settle (see the log)");
@@ -171,7 +177,7 @@ FaultFindings assess(const Fault& f, const Timing& timing, const ClientView& vie
         out.violations.push_back(what + ": no node answered ARP for " + ms(out.silence.length) +
                                  ", more than Master_Down_Interval + 5 ms (" + ms(*out.limits.silence) + ")");
     }
-    if (hitless(f.kind) && out.fault_transitions != 0) {
+    if (expected_hitless(f) && out.fault_transitions != 0) {
         out.violations.push_back(what + ": " + std::to_string(out.fault_transitions) +
                                  " role change(s) or VRRP transition(s) during a fault that must change nothing");
     }

@@ -77,7 +77,14 @@ struct Fault {
     // Hitless faults: VRRP transitions the daemons that lived through the fault counted between its
     // injection and the settling.
     std::size_t fault_vrrp_transitions = 0;
+    // A restart of the target (storm, MAC change) adopted the data plane after the lease its
+    // predecessor left had run out (xvipd says so): what guarantees.md promises then is a crash's
+    // bounds, not a hitless restart.
+    bool lease_lapsed = false;
 };
+
+// This fault must have changed nothing: a hitless kind whose restarts all came within the lease.
+bool expected_hitless(const Fault& fault);
 
 // The bounds the issue sets, for one fault (nullopt: not asserted for this kind of fault).
 struct Limits {

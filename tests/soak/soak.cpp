@@ -67,6 +67,8 @@ constexpr milliseconds kFloodHold{2000};
 constexpr const char* kNftTable = "xvip_soak";
 // systemd's default RestartSec, between an exit 75 and the next start.
 constexpr milliseconds kRestartSec{100};
+// What xvipd logs when it adopts a data plane whose lease ran out before it came (served_interface.cpp).
+constexpr const char* kLeaseLapsed = "the lease the previous xvipd left ran out";
 
 // The IPv6 instance's link-local VIP (RFC 5798 §5.2.9: first in its adverts), on eth0 of every
 // node: an address flush takes it, xvipd must put it back.
@@ -474,6 +476,17 @@ private:
         watchers_.front()->add_log(i, p.stderr_path(), true);
     }
 
+    // The target's new xvipd adopted a data plane whose lease had run out (it logs it): the restart
+    // was not within the lease, and the fault is judged as a crash (guarantees.md).
+    void note_lease_lapse(Fault& f, const std::string& which) {
+        const auto log = daemons_[f.target].process->read_stderr();
+        const auto at = log.find(kLeaseLapsed);
+        if (at == std::string::npos) return;
+        f.lease_lapsed = true;
+        const auto end = log.find('\n', at);
+        f.detail += "; at " + which + ": " + log.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    }
+
     // A daemon that ended without being told to is a crash: the soak stops there.
     void check_daemons() {
         for (std::size_t i = 0; i < daemons_.size(); ++i) {
@@ -740,8 +753,9 @@ private:
                     if (k == n - 1) f.healed = monotonic_now();
                     start(f.target);
                     await_running(f.target, "after restart " + std::to_string(k + 1) + " of a storm");
+                    note_lease_lapse(f, "restart " + std::to_string(k + 1));
                 }
-                f.detail = std::to_string(n) + " x (SIGUSR2, started again at once, answering)";
+                f.detail = std::to_string(n) + " x (SIGUSR2, started again at once, answering)" + f.detail;
                 break;
             }
             case FaultKind::reload_storm: {
@@ -819,8 +833,9 @@ private:
                 f.healed = monotonic_now();
                 topo_.run_checked(node.netns, {"ip", "link", "set", "dev", "eth0", "address", mac});
                 const auto exited = restarted_on_failure(f.target, "after eth0's MAC changed");
+                note_lease_lapse(f, "the new start");
                 f.detail = "eth0 given MAC " + mac + "; xvipd exited 75 " + ms_text(exited - f.healed) +
-                           " ms later, started again after " + format_duration(kRestartSec);
+                           " ms later, started again after " + format_duration(kRestartSec) + f.detail;
                 break;
             }
             case FaultKind::addr_flush: {
@@ -864,7 +879,7 @@ private:
         // A hitless fault: the other daemons made no transition. The target's count starts afresh
         // on a restart (a new process, a mac-change's too): then it may count its resume alone. A
         // reload carries it.
-        if (hitless(f.kind) && f.settled_in_time) {
+        if (expected_hitless(f) && f.settled_in_time) {
             for (std::size_t i = 0; i < kNodes; ++i) {
                 if (i == f.target && (f.kind == FaultKind::restart_storm || f.kind == FaultKind::mac_change)) {
                     // One resume per instance.

@@ -183,6 +183,28 @@ TEST(SoakBounds, AnyChangeDuringAHitlessFaultIsAViolation) {
         assess(fault(FaultKind::restart, true), kTiming, handover(3000, 3000, 0, 0), during_fault).violations.empty());
 }
 
+// A restart that came after the lease ran out (xvipd says so) is promised a crash's bounds, not a
+// hitless one: the failover is allowed, a silence or an overlap beyond a kill's bounds is not.
+TEST(SoakBounds, ARestartPastTheLeaseIsBoundedAsAKill) {
+    const std::vector<TimePoint> failover{kStart + milliseconds(450), kStart + milliseconds(800)};
+    for (const auto kind : {FaultKind::restart_storm, FaultKind::mac_change}) {
+        SCOPED_TRACE(to_string(kind));
+        auto f = fault(kind, true);
+        f.lease_lapsed = true;
+        EXPECT_FALSE(expected_hitless(f));
+        const auto limits = limits_for(f, kTiming);
+        ASSERT_TRUE(limits.both_answer && limits.silence);
+        EXPECT_EQ(*limits.silence, microseconds(360'938) + milliseconds(5) + milliseconds(1));
+        f.fault_vrrp_transitions = 2;
+        EXPECT_TRUE(assess(f, kTiming, handover(3000, 800, 0, 300), failover).violations.empty());
+        EXPECT_EQ(assess(f, kTiming, handover(3000, 800, 0, 400), failover).violations.size(), 1u) << "silence";
+        EXPECT_EQ(assess(f, kTiming, handover(3000, 800, 150, 0), failover).violations.size(), 1u) << "two answering";
+        f.lease_lapsed = false;
+        EXPECT_TRUE(expected_hitless(f));
+        EXPECT_FALSE(assess(f, kTiming, handover(3000, 800, 0, 300), failover).violations.empty());
+    }
+}
+
 TEST(SoakBounds, NotSettlingIsAViolation) {
     auto f = fault(FaultKind::stall, false);
     f.settled_in_time = false;
