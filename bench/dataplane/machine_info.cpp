@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "topology/command.hpp"
+#include "topology/load_average.hpp"
 
 namespace xvip::bench {
 
@@ -51,13 +52,6 @@ std::string git(const std::vector<std::string>& args) {
 
 }  // namespace
 
-std::string load_average() {
-    std::istringstream fields(first_line("/proc/loadavg"));
-    std::string one, five, fifteen;
-    fields >> one >> five >> fifteen;
-    return one + " / " + five + " / " + fifteen;
-}
-
 MachineInfo read_machine_info() {
     MachineInfo info;
     info.cpu_model = field("/proc/cpuinfo", "model name", ':');
@@ -82,7 +76,7 @@ MachineInfo read_machine_info() {
         head += "+dirty";
     }
     info.commit = head;
-    info.load_before = load_average();
+    info.load_before = topo::load_average();
     return info;
 }
 

@@ -22,7 +22,4 @@ struct MachineInfo {
 
 MachineInfo read_machine_info();
 
-// /proc/loadavg's first three fields.
-std::string load_average();
-
 }  // namespace xvip::bench

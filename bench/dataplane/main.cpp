@@ -18,6 +18,7 @@
 #include "bench/dataplane/test_run_bench.hpp"
 #include "bench/dataplane/veth_pair.hpp"
 #include "topology/gateway_segment.hpp"
+#include "topology/load_average.hpp"
 #include "topology/topology.hpp"
 
 namespace {
@@ -151,7 +152,7 @@ int main(int argc, char** argv) {
         const Progress progress;
         BenchResults results = run(*options, progress);
         results.run_seconds = progress.elapsed_seconds();
-        results.load_after = load_average();
+        results.load_after = topo::load_average();
 
         write_plot_data(results, options->out);
         const std::string plot_note = make_plots(options->out);

@@ -14,6 +14,7 @@
 #include "bench/failover/gateway.hpp"
 #include "bench/failover/report.hpp"
 #include "bench/failover/run.hpp"
+#include "topology/load_average.hpp"
 
 namespace po = boost::program_options;
 namespace bf = xvip::bench_failover;
@@ -137,12 +138,12 @@ int main(int argc, char** argv) {
     if (gateway_only) {
         const int n = smoke ? 1 : (reps > 0 ? reps : 3);
         bool ok = true;
-        const auto load_before = bf::read_loadavg();
+        const auto load_before = xvip::topo::load_average();
         const auto results = run_gateway_reps(n, programs, ok);
         std::filesystem::create_directories(out);
         std::ofstream(std::filesystem::path(out) / "failover-gateway.md")
             << bf::gateway_markdown(results) << "\nLoad average before: " << load_before
-            << "; after: " << bf::read_loadavg() << ".\n";
+            << "; after: " << xvip::topo::load_average() << ".\n";
         std::printf("report: %s\n", (std::filesystem::path(out) / "failover-gateway.md").c_str());
         return ok ? 0 : 1;
     }
@@ -185,7 +186,7 @@ int main(int argc, char** argv) {
 
     bf::ReportInput input;
     input.settings = settings;
-    input.load_before = bf::read_loadavg();
+    input.load_before = xvip::topo::load_average();
     input.xvipd_version = read_first_line(programs.xvipd + " --version 2>/dev/null");
     const auto begun = steady_clock::now();
     const auto elapsed = [&] { return duration<double>(steady_clock::now() - begun).count(); };
@@ -231,7 +232,7 @@ int main(int argc, char** argv) {
         }
     }
     const auto gateway = run_gateway_reps(gateway_reps, programs, all_ok);
-    input.load_after = bf::read_loadavg();
+    input.load_after = xvip::topo::load_average();
     input.total_seconds = elapsed();
     try {
         for (const auto& w : bf::write_report(out, input)) std::printf("warning: %s\n", w.c_str());

@@ -197,13 +197,6 @@ std::optional<std::string> plot(const fs::path& dir, const Groups& g, millisecon
 
 }  // namespace
 
-std::string read_loadavg() {
-    std::ifstream in("/proc/loadavg");
-    std::string a, b, c;
-    in >> a >> b >> c;
-    return a + " " + b + " " + c;
-}
-
 std::vector<std::string> write_report(const fs::path& dir, const ReportInput& in) {
     std::vector<std::string> warnings;
     fs::create_directories(dir);

@@ -31,6 +31,4 @@ struct ReportInput {
 // that could not be drawn) for the caller to print.
 std::vector<std::string> write_report(const std::filesystem::path& dir, const ReportInput& input);
 
-std::string read_loadavg();
-
 }  // namespace xvip::bench_failover

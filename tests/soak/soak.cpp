@@ -37,6 +37,7 @@
 #include "probe/arp_sampler.hpp"
 #include "probe/echo_probe.hpp"
 #include "soak/segment_faults.hpp"
+#include "topology/load_average.hpp"
 #include "topology/topology.hpp"
 
 namespace xvip::soak {
@@ -333,6 +334,7 @@ public:
             ~StopProbes() { flag = true; }
         } stop_probes{give_up_};
         const auto t0 = monotonic_now();
+        load_before_ = topo::load_average();
         timeline_.set_start(t0);
         // The first fault-free window: the run as it starts.
         const auto initial = settle_counters_;
@@ -833,7 +835,6 @@ private:
                 f.healed = monotonic_now();
                 topo_.run_checked(node.netns, {"ip", "link", "set", "dev", "eth0", "address", mac});
                 const auto exited = restarted_on_failure(f.target, "after eth0's MAC changed");
-                note_lease_lapse(f, "the new start");
                 f.detail = "eth0 given MAC " + mac + "; xvipd exited 75 " + ms_text(exited - f.healed) +
                            " ms later, started again after " + format_duration(kRestartSec) + f.detail;
                 break;
@@ -871,6 +872,9 @@ private:
         }
         f.settled_in_time = wait_settled(kSettleTimeout, "fault " + std::to_string(f.number));
         f.settled = monotonic_now();
+        // The new xvipd of a MAC change has started its instances by now (a storm's restarts were
+        // each awaited as they came).
+        if (f.kind == FaultKind::mac_change) note_lease_lapse(f, "the new start");
         // The flush took the link-local VIP off eth0: xvipd must have put it back by now.
         if (f.kind == FaultKind::addr_flush && o_.family != SoakFamily::ipv4 && !holds_link_local_vip(f.target)) {
             final_violations_.push_back("fault " + std::to_string(f.number) + " (addr-flush): the link-local VIP " +
@@ -1004,7 +1008,8 @@ private:
     std::vector<Usage> usage_;
     std::map<int, std::pair<std::string, std::string>> fd_kinds_;  // by pid: at its first and last reading
     std::vector<std::string> final_violations_;
-    std::vector<std::uint64_t> settle_counters_;                  // at the latest settling
+    std::string load_before_;                     // when the faults began (the report reads it again at its end)
+    std::vector<std::uint64_t> settle_counters_;  // at the latest settling
     std::vector<std::optional<std::uint64_t>> received_at_heal_;  // adverts each node had received then
     std::vector<std::uint64_t> window_counters_;                  // at the end of the latest fault-free window
 };
@@ -1056,7 +1061,10 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
        << "), adverts every " << format_duration(o_.advert) << "; seed " << o_.seed << "\n"
        << "- faults injected for " << format_duration(o_.duration) << ", one at a time, each followed by a "
        << format_duration(o_.quiet) << " fault-free window once one node was active again; loss by "
-       << segment_.loss_method() << "\n";
+       << segment_.loss_method() << "\n"
+       << "- load average (1 / 5 / 15 min) when the faults began " << load_before_ << ", at the report "
+       << topo::load_average() << " (on " << std::thread::hardware_concurrency()
+       << " CPUs: beyond that, other work makes the daemons late, and what it costs is counted)\n";
     for (std::size_t k = 0; k < families_.size(); ++k) {
         const bool v4 = families_[k] == AddressFamily::ipv4;
         md << "- client, " << family_name(k) << " VIP " << vips_[k].to_string() << ": " << arps[k].sent
