@@ -59,6 +59,22 @@ const char* yes_no(bool met) {
     return met ? "**yes**" : "**no**";
 }
 
+// A TCP measurement's rounds and medians; `counter` names xvip's counter of the path taken.
+void write_tcp_rounds(std::ostream& md, const TcpResults& t, const char* counter) {
+    md << "| configuration | round | Gbit/s | retransmits | xvip " << counter << " |\n|---|---|---|---|---|\n";
+    for (const auto& round : t.rounds) {
+        md << "| " << round.config << " | " << round.round << " | " << num(round.gbit_per_s, 2) << " | "
+           << round.retransmits << " | "
+           << (round.config == "xvip" ? grouped(static_cast<double>(round.xvip_frames)) : "-") << " |\n";
+    }
+    md << "\nMedians: no XDP " << num(t.no_xdp.median, 2) << ", trivial " << num(t.trivial.median, 2) << ", xvip "
+       << num(t.xvip.median, 2) << " Gbit/s; xvip / trivial = **" << num(ratio(t.xvip.median, t.trivial.median), 3)
+       << "**, xvip / no XDP = " << num(ratio(t.xvip.median, t.no_xdp.median), 3)
+       << ", trivial / no XDP = " << num(ratio(t.trivial.median, t.no_xdp.median), 3)
+       << ". Within each round, xvip / trivial: median " << num(t.paired_ratio.median, 3) << ", min "
+       << num(t.paired_ratio.min, 3) << ", max " << num(t.paired_ratio.max, 3) << ".\n\n";
+}
+
 }  // namespace
 
 std::vector<Target> evaluate_targets(const BenchResults& r) {
@@ -360,21 +376,9 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
           "alike; only node0's eth0 differs: **no XDP**; **trivial XDP** (`bpf/pass.bpf.c`, native); "
           "**xvip** attached and active for the VIP, so every data segment takes xvip's VIP-pass "
           "path (its `vip_pass_active` counter is shown). Each round runs no XDP first, then the two "
-          "programs, which take turns going first.\n\n"
-       << "| configuration | round | Gbit/s | retransmits | xvip vip_pass_active |\n|---|---|---|---|---|\n";
-    for (const auto& round : t.rounds) {
-        md << "| " << round.config << " | " << round.round << " | " << num(round.gbit_per_s, 2) << " | "
-           << round.retransmits << " | "
-           << (round.config == "xvip" ? grouped(static_cast<double>(round.xvip_frames)) : "-") << " |\n";
-    }
-    md << "\nMedians: no XDP " << num(t.no_xdp.median, 2) << ", trivial " << num(t.trivial.median, 2) << ", xvip "
-       << num(t.xvip.median, 2) << " Gbit/s; xvip / trivial = **" << num(ratio(t.xvip.median, t.trivial.median), 3)
-       << "**, xvip / no XDP = " << num(ratio(t.xvip.median, t.no_xdp.median), 3)
-       << ", trivial / no XDP = " << num(ratio(t.trivial.median, t.no_xdp.median), 3)
-       << ". Within each round, xvip / trivial: "
-       << "median " << num(t.paired_ratio.median, 3) << ", min " << num(t.paired_ratio.min, 3) << ", max "
-       << num(t.paired_ratio.max, 3) << ".\n\n"
-       << "What xvip can cost here, from this run's own figures: its VIP-pass path adds "
+          "programs, which take turns going first.\n\n";
+    write_tcp_rounds(md, t, "vip_pass_active");
+    md << "What xvip can cost here, from this run's own figures: its VIP-pass path adds "
        << signed_num(vip_pass.added_ns()) << " ns per frame over the trivial program (section 1), and "
        << grouped(t.xvip_frames_per_s.median)
        << " frames per second took that path (median over the "
@@ -396,18 +400,8 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
           "server answers over a leg of its own on the client's segment, so only the data direction "
           "is forwarded. With xvip, its instance is a gateway instance (`gateway = true`) and active: "
           "every data segment takes the forwarding guard's path for an active node (the gateway "
-          "word, the MAC compare and the role; no route lookup), counted `pass_not_vip`.\n\n"
-       << "| configuration | round | Gbit/s | retransmits | xvip pass_not_vip |\n|---|---|---|---|---|\n";
-    for (const auto& round : g.rounds) {
-        md << "| " << round.config << " | " << round.round << " | " << num(round.gbit_per_s, 2) << " | "
-           << round.retransmits << " | "
-           << (round.config == "xvip" ? grouped(static_cast<double>(round.xvip_frames)) : "-") << " |\n";
-    }
-    md << "\nMedians: no XDP " << num(g.no_xdp.median, 2) << ", trivial " << num(g.trivial.median, 2) << ", xvip "
-       << num(g.xvip.median, 2) << " Gbit/s; xvip / trivial = **" << num(ratio(g.xvip.median, g.trivial.median), 3)
-       << "**, xvip / no XDP = " << num(ratio(g.xvip.median, g.no_xdp.median), 3)
-       << ". Within each round, xvip / trivial: median " << num(g.paired_ratio.median, 3) << ", min "
-       << num(g.paired_ratio.min, 3) << ", max " << num(g.paired_ratio.max, 3) << ".\n\n";
+          "word, the MAC compare and the role; no route lookup), counted `pass_not_vip`.\n\n";
+    write_tcp_rounds(md, g, "pass_not_vip");
 
     const auto& s = r.state;
     md << "## 4. State-word write latency\n\n"
