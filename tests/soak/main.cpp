@@ -1,9 +1,12 @@
 // xvip-soak: the chaos soak (see soak.hpp and docs/guarantees.md). Needs root, like the lab.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <sstream>
 #include <string>
@@ -52,6 +55,8 @@ int main(int argc, char** argv) {
                           "metrics-flood,iface-recreate,mac-change,addr-flush")(
         "advert-interval", po::value(&advert)->default_value(advert), "VRRP advert interval (10ms steps)")(
         "quiet", po::value(&quiet)->default_value(quiet), "each fault-free window")(
+        "nice", po::value(&o.nice)->default_value(o.nice),
+        "the niceness of the soak and the daemons it starts, -20 to 19 (the packaged unit runs xvipd at -10)")(
         "rss-slack", po::value(&o.rss_slack_kib)->default_value(o.rss_slack_kib),
         "KiB of resident memory a daemon may gain (512 when a fault of the operations soak runs)")(
         "family", po::value(&family)->default_value(family),
@@ -121,5 +126,10 @@ int main(int argc, char** argv) {
     if (vm.count("report")) o.report = vm["report"].as<std::string>();
     if (!vm.count("seed")) o.seed = std::random_device{}();
     if (geteuid() != 0) return usage_error("needs root (network namespaces, BPF)");
+    if (o.nice < -20 || o.nice > 19) return usage_error("--nice takes -20 to 19");
+    if (setpriority(PRIO_PROCESS, 0, o.nice) != 0) {
+        std::fprintf(stderr, "xvip-soak: setpriority(%d): %s\n", o.nice, std::strerror(errno));
+        return xvip::soak::kSoakError;
+    }
     return xvip::soak::run_soak(o, stdout);
 }

@@ -1064,7 +1064,9 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
        << segment_.loss_method() << "\n"
        << "- load average (1 / 5 / 15 min) when the faults began " << load_before_ << ", at the report "
        << topo::load_average() << " (on " << std::thread::hardware_concurrency()
-       << " CPUs: beyond that, other work makes the daemons late, and what it costs is counted)\n";
+       << " CPUs: beyond that, other work makes the daemons late, and what it costs is counted); the soak "
+          "and its daemons ran at nice "
+       << o_.nice << (o_.nice == -10 ? ", as the packaged unit runs xvipd" : "") << "\n";
     for (std::size_t k = 0; k < families_.size(); ++k) {
         const bool v4 = families_[k] == AddressFamily::ipv4;
         md << "- client, " << family_name(k) << " VIP " << vips_[k].to_string() << ": " << arps[k].sent

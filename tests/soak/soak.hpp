@@ -30,6 +30,9 @@ struct SoakOptions {
     std::vector<FaultKind> faults;          // empty: every kind
     SoakFamily family = SoakFamily::ipv4;
     long rss_slack_kib = 256;  // resident memory a daemon may gain over its life
+    // The soak's scheduling niceness, which the daemons it starts inherit: the packaged unit runs
+    // xvipd at Nice=-10, so other work on the host does not delay its timers (the report says it).
+    int nice = -10;
     std::string xvipd;
     std::string xvipctl;
     std::filesystem::path report;  // a markdown report, or empty
