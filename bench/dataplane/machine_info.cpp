@@ -1,9 +1,11 @@
 #include "bench/dataplane/machine_info.hpp"
 
 #include <bpf/libbpf.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -77,6 +79,8 @@ MachineInfo read_machine_info() {
     }
     info.commit = head;
     info.load_before = topo::load_average();
+    errno = 0;
+    info.nice = getpriority(PRIO_PROCESS, 0);
     return info;
 }
 

@@ -18,6 +18,7 @@ struct MachineInfo {
     std::string date_utc;     // when the run started, ISO 8601
     std::string commit;       // the source tree's HEAD, "+dirty" when it has changes
     std::string load_before;  // /proc/loadavg's 1, 5, 15 min averages: other work on the machine
+    int nice = 0;             // the benchmark's own (run under `nice -n -10` to go before that work)
 };
 
 MachineInfo read_machine_info();

@@ -192,7 +192,8 @@ void write_report(const BenchResults& r, const fs::path& out_dir, const std::str
        << "| source | commit " << m.commit << " |\n"
        << "| run time | " << num(r.run_seconds) << " s |\n"
        << "| load average (1 / 5 / 15 min) | before " << m.load_before << ", after " << r.load_after
-       << " (the benchmark itself keeps about one CPU busy; more is other work sharing the machine) |\n\n";
+       << " (the benchmark itself keeps about one CPU busy; more is other work sharing the machine) |\n"
+       << "| niceness | " << m.nice << (m.nice < 0 ? " (ahead of the other work at 0)" : "") << " |\n\n";
 
     md << "## Targets (issues 5 and 16)\n\n| target | measured | xvip / baseline | met |\n|---|---|---|---|\n";
     for (const auto& t : evaluate_targets(r)) {
