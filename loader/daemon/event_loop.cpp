@@ -15,6 +15,10 @@ namespace xvip {
 
 namespace {
 
+long long whole_ms(Duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
 [[noreturn]] void fail(const char* what) {
     throw std::system_error(errno, std::generic_category(), what);
 }
@@ -100,7 +104,29 @@ void EventLoop::run_due_timers() {
     while (!timers_.empty() && timers_.begin()->first <= at && running_) {
         auto node = timers_.extract(timers_.begin());
         timer_index_.erase(node.mapped().first);
-        node.mapped().second();
+        if (report_stall_ && at - node.key() > stall_threshold_) {
+            report_stall_("a timer ran " + std::to_string(whole_ms(at - node.key())) + " ms after its deadline");
+        }
+        timed(node.mapped().second, "a timer", -1);
+    }
+}
+
+void EventLoop::report_stalls(Duration threshold, std::function<void(const std::string&)> report) {
+    stall_threshold_ = threshold;
+    report_stall_ = std::move(report);
+}
+
+void EventLoop::timed(const Callback& callback, const char* what, int number) {
+    if (!report_stall_) {
+        callback();
+        return;
+    }
+    const TimePoint began = now();
+    callback();
+    const Duration took = now() - began;
+    if (took > stall_threshold_) {
+        report_stall_(std::string(what) + (number >= 0 ? " " + std::to_string(number) : std::string()) + " ran for " +
+                      std::to_string(whole_ms(took)) + " ms");
     }
 }
 
@@ -130,7 +156,7 @@ void EventLoop::run() {
                 read_signals();
             } else if (auto it = watches_.find(fd); it != watches_.end()) {
                 auto callback = it->second;  // a copy: the callback may unwatch itself
-                callback();
+                timed(callback, "the callback of descriptor", fd);
             }
         }
     }

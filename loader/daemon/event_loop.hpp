@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <string>
 #include <unordered_map>
 
 #include "common/unique_fd.hpp"
@@ -34,6 +35,11 @@ public:
     // Blocks the signal for the process and delivers it here, in the loop, as an event.
     void on_signal(int signal_number, Callback callback);
 
+    // What kept the loop from its timers, said as it happens: a callback that ran longer than
+    // `threshold`, and a timer that ran more than `threshold` after its deadline (with no long
+    // callback before it, the process was not scheduled: other work on the host, a VM stall).
+    void report_stalls(Duration threshold, std::function<void(const std::string&)> report);
+
     // Runs until stop(); returns after the callback that called stop() finishes.
     void run();
     void stop() { running_ = false; }
@@ -42,6 +48,8 @@ private:
     void arm_timerfd();
     void run_due_timers();
     void read_signals();
+    // Runs a callback, timing it when stalls are reported.
+    void timed(const Callback& callback, const char* what, int number);
 
     UniqueFd epoll_;
     UniqueFd timerfd_;
@@ -54,6 +62,8 @@ private:
     std::unordered_map<TimerId, decltype(timers_)::iterator> timer_index_;
     std::unordered_map<int, Callback> signal_handlers_;
     TimePoint armed_for_ = TimePoint::max();
+    Duration stall_threshold_ = Duration::max();
+    std::function<void(const std::string&)> report_stall_;
 };
 
 }  // namespace xvip

@@ -284,6 +284,23 @@ nlohmann::json Daemon::handle_request(const nlohmann::json& request) {
 }
 
 int Daemon::run() {
+    // Adverts and lease renewals are timers: what delays them is worth a line in the log. From the
+    // loop's first turn on, so that the start-up's own work is not counted against it.
+    loop_.schedule(loop_.now(), [this] {
+        loop_.report_stalls(std::chrono::milliseconds(50), [this](const std::string& what) {
+            const TimePoint now = loop_.now();
+            if (now - last_stall_logged_ < std::chrono::seconds(1)) {
+                ++stalls_not_logged_;
+                return;
+            }
+            spdlog::warn("event loop: {}: adverts and lease renewals wait meanwhile{}", what,
+                         stalls_not_logged_ == 0
+                             ? std::string()
+                             : " (" + std::to_string(stalls_not_logged_) + " more in the last second)");
+            last_stall_logged_ = now;
+            stalls_not_logged_ = 0;
+        });
+    });
     loop_.run();
     metrics_.reset();  // every way out of the loop (stop, restart, failed reload) ends the server
     return exit_code_;

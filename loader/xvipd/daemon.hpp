@@ -110,6 +110,9 @@ private:
     bool scripts_change_user_ = false;
     bool can_change_user_ = true;
     int exit_code_ = 0;  // what run() returns: non-zero when the daemon left for a reason of its own
+    // Stalls of the event loop (EventLoop::report_stalls), logged at most once a second.
+    TimePoint last_stall_logged_{};
+    std::size_t stalls_not_logged_ = 0;
     struct ReloadOutcome {
         bool refused = false;
         std::string error;  // why it was refused

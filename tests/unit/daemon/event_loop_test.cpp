@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/unique_fd.hpp"
@@ -29,6 +30,27 @@ TEST(EventLoop, RunsTimersInDeadlineOrderAndSkipsCancelledOnes) {
     loop.run();
     EXPECT_EQ(ran, (std::vector<std::string>{"first", "second", "third"}));
     EXPECT_GE(Clock::now() - t0, 30ms) << "no timer fires early";
+}
+
+// What keeps the loop from its timers is said: a callback that ran too long, and the timer it
+// made late; a prompt loop says nothing.
+TEST(EventLoop, ReportsALongCallbackAndTheTimerItMadeLate) {
+    EventLoop loop;
+    std::vector<std::string> stalls;
+    loop.report_stalls(40ms, [&](const std::string& what) { stalls.push_back(what); });
+    const auto t0 = Clock::now();
+    loop.schedule(t0 + 5ms, [] { std::this_thread::sleep_for(60ms); });
+    loop.schedule(t0 + 10ms, [&] { loop.stop(); });
+    loop.run();
+    ASSERT_EQ(stalls.size(), 2u);
+    EXPECT_EQ(stalls[0].rfind("a timer ran for ", 0), 0u) << stalls[0];
+    EXPECT_EQ(stalls[1].rfind("a timer ran ", 0), 0u) << stalls[1];
+    EXPECT_NE(stalls[1].find("ms after its deadline"), std::string::npos) << stalls[1];
+
+    stalls.clear();
+    loop.schedule(Clock::now() + 5ms, [&] { loop.stop(); });
+    loop.run();
+    EXPECT_TRUE(stalls.empty()) << stalls.front();
 }
 
 TEST(EventLoop, TimersScheduledFromCallbacksAndInThePastRun) {
