@@ -82,6 +82,7 @@ std::string describe(const ChildExit& exit) {
         case ChildExit::Kind::exited: return "exited with status " + std::to_string(exit.code);
         case ChildExit::Kind::killed: return "killed by " + signal_text(exit.code);
         case ChildExit::Kind::timed_out: return "timed out (ended by " + signal_text(exit.code) + ")";
+        case ChildExit::Kind::not_started: return "not started (" + exit.error + ")";
     }
     return "ended";
 }
@@ -92,6 +93,7 @@ ChildProcesses::ChildProcesses(EventLoop& loop, Duration kill_grace, LogSink log
 ChildProcesses::~ChildProcesses() {
     for (auto& [id, child] : children_) {
         loop_.unwatch(child.pidfd.get());
+        if (child.exec_error) loop_.unwatch(child.exec_error.get());
         if (child.timeout_timer) loop_.cancel(*child.timeout_timer);
         if (child.kill_timer) loop_.cancel(*child.kill_timer);
         signal_group(child, SIGKILL);
@@ -118,10 +120,13 @@ ValueOrError<ChildProcesses::Id, SpawnError> ChildProcesses::start(const std::ve
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
 
+    // What the child could only find out after the fork, found out before it: the common mistakes
+    // stay an error of start(), and the loop never waits for an exec.
+    if (::access(args[0], X_OK) != 0) return spawn_error("cannot run " + argv[0], errno);
     UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
     if (!devnull) return spawn_error("cannot run " + argv[0] + ": open /dev/null", errno);
     int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return spawn_error("cannot run " + argv[0] + ": pipe2", errno);
+    if (::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) return spawn_error("cannot run " + argv[0] + ": pipe2", errno);
     UniqueFd error_read(pipe_fds[0]);
     UniqueFd error_write(pipe_fds[1]);
 
@@ -131,21 +136,13 @@ ValueOrError<ChildProcesses::Id, SpawnError> ChildProcesses::start(const std::ve
     if (pid == 0) exec_child(args.data(), devnull.get(), error_write.get(), options.output, run_as);
 
     error_write.reset();
-    // Returns at exec (end of file) or with the child's errno: bounded by the child's set-up.
-    int child_errno = 0;
-    ssize_t got = 0;
-    do {
-        got = ::read(error_read.get(), &child_errno, sizeof child_errno);
-    } while (got < 0 && errno == EINTR);
+    // Not reaped yet, so the pid is still this child's.
     UniqueFd pidfd(open_pidfd(pid));
-    const int pidfd_errno = errno;
-    if (got == static_cast<ssize_t>(sizeof child_errno) || !pidfd) {
-        if (!pidfd) ::kill(pid, SIGKILL);  // unreaped: still our child
+    if (!pidfd) {
+        const int pidfd_errno = errno;
+        ::kill(pid, SIGKILL);  // unreaped: still our child
         int status = 0;
         while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        if (got == static_cast<ssize_t>(sizeof child_errno)) {
-            return spawn_error("cannot run " + argv[0], child_errno);
         }
         return spawn_error("cannot run " + argv[0] + ": pidfd_open", pidfd_errno);
     }
@@ -153,13 +150,34 @@ ValueOrError<ChildProcesses::Id, SpawnError> ChildProcesses::start(const std::ve
     const Id id = next_id_++;
     Child child;
     child.pid = pid;
+    child.program = argv[0];
     child.pidfd = std::move(pidfd);
+    child.exec_error = std::move(error_read);
     child.on_exit = std::move(on_exit);
     child.timeout_timer = loop_.schedule(loop_.now() + options.timeout, [this, id] { on_timeout(id); });
     const int watched_fd = child.pidfd.get();
+    const int exec_fd = child.exec_error.get();
     children_.emplace(id, std::move(child));
     loop_.watch(watched_fd, [this, id] { on_pidfd_readable(id); });
+    loop_.watch(exec_fd, [this, id] {
+        if (auto it = children_.find(id); it != children_.end()) read_exec_result(it->second);
+    });
     return id;
+}
+
+void ChildProcesses::read_exec_result(Child& child) {
+    if (!child.exec_error) return;
+    int child_errno = 0;
+    ssize_t got = 0;
+    do {
+        got = ::read(child.exec_error.get(), &child_errno, sizeof child_errno);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0 && errno == EAGAIN) return;  // not yet: the loop calls again
+    if (got == static_cast<ssize_t>(sizeof child_errno)) {
+        child.not_started = spawn_error("cannot run " + child.program, child_errno);
+    }
+    loop_.unwatch(child.exec_error.get());
+    child.exec_error.reset();
 }
 
 void ChildProcesses::abandon(Id id) {
@@ -202,15 +220,22 @@ void ChildProcesses::on_pidfd_readable(Id id) {
         if (errno == EINTR) return;  // still readable: the loop calls again
         // ECHILD: someone reaped it behind our back (SIGCHLD ignored, or a waitpid(-1)).
         log_line(log_, "child " + std::to_string(child.pid) + ": waitid: " + std::strerror(errno));
-        exit = {ChildExit::Kind::killed, 0};
+        exit = {.kind = ChildExit::Kind::killed};
     } else if (info.si_pid == 0) {
         return;  // not ended yet
     } else if (info.si_code == CLD_EXITED) {
-        exit = {ChildExit::Kind::exited, info.si_status};
+        exit = {.kind = ChildExit::Kind::exited, .code = info.si_status};
     } else {
-        exit = {ChildExit::Kind::killed, info.si_status};
+        exit = {.kind = ChildExit::Kind::killed, .code = info.si_status};
     }
     if (child.timed_out) exit.kind = ChildExit::Kind::timed_out;
+    read_exec_result(child);  // it ended: the pipe holds its errno or is at end of file
+    if (child.not_started) {
+        exit = {.kind = ChildExit::Kind::not_started,
+                .code = 0,
+                .error = child.not_started->message,
+                .no_resources = child.not_started->no_resources};
+    }
 
     loop_.unwatch(child.pidfd.get());
     if (child.timeout_timer) loop_.cancel(*child.timeout_timer);

@@ -41,14 +41,19 @@ struct ChildOptions {
 };
 
 struct ChildExit {
-    enum class Kind { exited, killed, timed_out };
+    // not_started: the child could not exec the program (it never ran: neither failed nor
+    // succeeded); `error` says why.
+    enum class Kind { exited, killed, timed_out, not_started };
     Kind kind = Kind::exited;
-    int code = 0;  // exited: the exit status; killed and timed_out: the signal that ended it
+    int code = 0;               // exited: the exit status; killed and timed_out: the signal that ended it
+    std::string error;          // not_started: "cannot run PROGRAM: REASON"
+    bool no_resources = false;  // not_started for want of memory, descriptors or processes
 
     bool succeeded() const { return kind == Kind::exited && code == 0; }
 };
 
-// "exited with status 1", "killed by signal 9 (Killed)", "timed out (ended by signal 15 ...)".
+// "exited with status 1", "killed by signal 9 (Killed)", "timed out (ended by signal 15 ...)",
+// "not started (cannot run ...)".
 std::string describe(const ChildExit& exit);
 
 struct SpawnError {
@@ -72,9 +77,12 @@ public:
     // callbacks. Must run before the EventLoop is destroyed.
     ~ChildProcesses();
 
-    // argv[0] is the path of the program (no PATH search, no shell). Returns once the child has
-    // exec'd (or failed to: then the error says why and nothing is left running). `on_exit` runs
-    // later, from the loop, exactly once, unless the child is abandoned.
+    // argv[0] is the path of the program (no PATH search, no shell). Returns as soon as the child
+    // is forked, never waiting for it: a program that is missing or not executable is an error
+    // here (nothing is left running); one the child then fails to exec ends with
+    // ChildExit::Kind::not_started. `on_exit` runs later, from the loop, exactly once, unless the
+    // child is abandoned. (Waiting for the exec took up to 700 ms on a loaded host, during which
+    // adverts and lease renewals waited.)
     ValueOrError<Id, SpawnError> start(const std::vector<std::string>& argv, const ChildOptions& options,
                                        OnExit on_exit);
 
@@ -86,12 +94,17 @@ public:
 private:
     struct Child {
         pid_t pid = -1;
+        std::string program;  // argv[0], for messages
         UniqueFd pidfd;
         std::optional<EventLoop::TimerId> timeout_timer;
         std::optional<EventLoop::TimerId> kill_timer;
         bool timed_out = false;
+        UniqueFd exec_error;  // the child's errno pipe, open until it exec'd or failed to
+        std::optional<SpawnError> not_started;
         OnExit on_exit;
     };
+    // Reads what the child said through its errno pipe (end of file: it exec'd) and closes it.
+    void read_exec_result(Child& child);
 
     void on_timeout(Id id);
     void on_kill_deadline(Id id);

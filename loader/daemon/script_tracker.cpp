@@ -45,23 +45,31 @@ void ScriptTracker::tick() {
                          .output = settings_.output};
     auto started = children_.start(settings_.script.argv, options, [this](const ChildExit& exit) { finished(exit); });
     if (!started) {
-        if (started.error().no_resources) {
-            ++spawn_failures_;
-            if (!std::exchange(starved_, true)) {
-                log_line(log_, "track script " + settings_.name + " could not be started (" + started.error().message +
-                                   "); keeping its last result until it runs again");
-            }
-            return;
-        }
-        record(false, started.error().message);
+        not_started(started.error());
         return;
     }
-    if (std::exchange(starved_, false)) log_line(log_, "track script " + settings_.name + " runs again");
     running_ = started.value();
+}
+
+void ScriptTracker::not_started(const SpawnError& error) {
+    if (error.no_resources) {
+        ++spawn_failures_;
+        if (!std::exchange(starved_, true)) {
+            log_line(log_, "track script " + settings_.name + " could not be started (" + error.message +
+                               "); keeping its last result until it runs again");
+        }
+        return;
+    }
+    record(false, error.message);
 }
 
 void ScriptTracker::finished(const ChildExit& exit) {
     running_.reset();
+    if (exit.kind == ChildExit::Kind::not_started) {
+        not_started(SpawnError{exit.error, exit.no_resources});
+        return;
+    }
+    if (std::exchange(starved_, false)) log_line(log_, "track script " + settings_.name + " runs again");
     record(exit.succeeded(), describe(exit));
 }
 

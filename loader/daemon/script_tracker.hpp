@@ -59,6 +59,8 @@ public:
 private:
     void tick();
     void finished(const ChildExit& exit);
+    // A run that never started: no resources keeps the last result; anything else is a failure.
+    void not_started(const SpawnError& error);
     void record(bool success, const std::string& why);
 
     EventLoop& loop_;

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -113,6 +115,27 @@ TEST(ChildProcesses, AProgramThatCannotRunIsAnErrorAndLeavesNothing) {
     ASSERT_FALSE(started);
     EXPECT_NE(started.error().message.find("/nonexistent/xvip-hook"), std::string::npos);
     EXPECT_NE(started.error().message.find("No such file"), std::string::npos);
+    EXPECT_EQ(children.running(), 0u);
+    EXPECT_TRUE(test::no_children_left());
+}
+
+// A program the kernel refuses to exec (here: executable, but neither ELF nor a script) is only
+// found out by the child, after start() returned: it ends as not started, with the reason.
+TEST(ChildProcesses, AProgramTheChildCannotExecEndsAsNotStarted) {
+    TempDir dir;
+    const std::string program = dir / "not-a-program";
+    std::ofstream(program) << std::string(64, '\x01');
+    ASSERT_EQ(::chmod(program.c_str(), 0700), 0);
+    EventLoop loop;
+    ChildProcesses children(loop, 50ms);
+    Outcome outcome;
+    ASSERT_TRUE(children.start({program}, {.timeout = 2s}, record(outcome)));
+    ASSERT_TRUE(test::run_until(loop, [&] { return outcome.exit.has_value(); }));
+    EXPECT_EQ(outcome.exit->kind, ChildExit::Kind::not_started) << describe(*outcome.exit);
+    EXPECT_FALSE(outcome.exit->succeeded());
+    EXPECT_FALSE(outcome.exit->no_resources);
+    EXPECT_NE(outcome.exit->error.find("Exec format error"), std::string::npos) << outcome.exit->error;
+    EXPECT_NE(describe(*outcome.exit).find(program), std::string::npos) << describe(*outcome.exit);
     EXPECT_EQ(children.running(), 0u);
     EXPECT_TRUE(test::no_children_left());
 }
