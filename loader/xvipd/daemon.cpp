@@ -53,7 +53,14 @@ void Daemon::start() {
                      [this](const nlohmann::json& request) { return handle_request(request); });
     loop_.on_signal(SIGTERM, [this] { stop_gracefully(); });
     loop_.on_signal(SIGINT, [this] { stop_gracefully(); });
-    loop_.on_signal(SIGUSR2, [this] { exit_for_restart(); });
+    // The restart path: one last advert first, so that the next xvipd has the whole lease (and the
+    // backups their whole Master_Down_Interval) however long after the last advert this comes.
+    loop_.on_signal(SIGUSR2, [this] {
+        if (!stopping_) {
+            for (auto& served : interfaces_) served->speak_before_leaving();
+        }
+        exit_for_restart();
+    });
     loop_.on_signal(SIGHUP, [this] { reload(); });
     spdlog::info("xvipd {} running: {} instance(s) on {} interface(s), pid {}", XVIP_VERSION, config_.instances.size(),
                  interfaces_.size(), getpid());

@@ -280,9 +280,7 @@ void ServedInterface::check_identity() {
     if (what.empty()) return;
     // Another MAC on the same interface: the next start adopts this data plane, if the lease is
     // still live then. A re-created interface has no program and no socket of ours: nothing to say.
-    if (!recreated) {
-        for (auto& instance : instances_) instance->speak_before_leaving();
-    }
+    if (!recreated) speak_before_leaving();
     stop_watching_identity();
     if (settings_.on_replaced) settings_.on_replaced(ifname_, what);
 }
@@ -559,6 +557,10 @@ void ServedInterface::give_up(bool keep_adopted) {
     } else {
         release_everything();
     }
+}
+
+void ServedInterface::speak_before_leaving() {
+    for (auto& instance : instances_) instance->speak_before_leaving();
 }
 
 void ServedInterface::keep_for_restart() {

@@ -62,6 +62,9 @@ public:
     void release() { release_everything(); }
     // Restart path: leave the data plane, its pins, the VIPs and the sysctls exactly as they are.
     void keep_for_restart();
+    // Each master that is answering sends one advert now, renewing its lease: before xvipd leaves
+    // for a new start, so that the next one has the whole lease to adopt it in.
+    void speak_before_leaving();
 
     const std::string& name() const { return ifname_; }
     // start() found this interface's data plane pinned and took it over (restart, reload).

@@ -70,6 +70,9 @@ for script in conffiles postinst prerm postrm; do
     [ -f "$out/control/$script" ] || { say "no $script in the control archive"; fail=1; }
 done
 grep -qx "$etc/xvip/xvip.toml.example" "$out/control/conffiles" || { say "the example config is not a conffile"; fail=1; }
+# A purge leaves nothing under the bpffs: xvipd removes its pins when prerm stops it, postrm the
+# pin root it created (the VM lab's purge scenario checks this on a real guest).
+grep -q 'rmdir /sys/fs/bpf/xvip' "$out/control/postrm" || { say "postrm does not remove the empty pin root on purge"; fail=1; }
 
 [ $fail -eq 0 ] && say "all expected paths present"
 exit $fail
