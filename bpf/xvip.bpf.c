@@ -587,6 +587,265 @@ static __always_inline int bfd_verdict(__u32 instance, __u8 ttl, const struct ud
 	return XDP_TX;
 }
 
+/* Whether `theirs` is the higher address, both in network byte order, `words` 32-bit words long
+ * (RFC 5798 §6.4.3: at equal priority the higher primary address wins). */
+static __always_inline int address_higher(const __u8 *theirs, const __u8 *ours, int words)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		__u32 a, b;
+
+		if (i >= words)
+			break;
+		a = bpf_ntohl(((const __u32 *)theirs)[i]);
+		b = bpf_ntohl(((const __u32 *)ours)[i]);
+		if (a != b)
+			return a > b;
+	}
+	return 0;
+}
+
+#define BFD_DIAG_ADMIN_DOWN 7
+#define XVIP_CLOCK_MONOTONIC 1
+
+static __always_inline int address_equal16(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+}
+
+/*
+ * Fast failover, the active node's side: whether a successor's request (My Discriminator tagged
+ * with its priority, xvip_bfd_request_discriminator) is to be answered Up. The instance keeps the
+ * successors that asked within their detection time (detect multiplier x their TX interval), up
+ * to XVIP_FAST_REQUESTERS; only the highest of them (priority, then address, as VRRP ranks
+ * routers) is designated, so that exactly one node takes over fast and the others wait for VRRP.
+ * Any other BFD peer (a router) is answered as before: 1. The table is written without a lock:
+ * a successor's requests reach one CPU (one flow), and two new successors racing for one free
+ * slot only delay one of them to its next request.
+ */
+static __always_inline int successor_designated(__u32 instance, const struct bfd_control *bfd,
+						const __u8 *addr)
+{
+	__u32 discriminator = bpf_ntohl(bfd->my_discriminator);
+	struct xvip_fast_timer *t;
+	__u8 priority, lowest = 255;
+	int i, slot = -1, free = -1, lowest_slot = -1, outranked = 0;
+	__u64 now, detect_ns;
+
+	if (!xvip_bfd_is_request(discriminator, instance))
+		return 1;
+	t = bpf_map_lookup_elem(&xvip_fast_timers, &instance);
+	if (!t)
+		return 1;
+	priority = xvip_bfd_request_priority(discriminator);
+	now = bpf_ktime_get_ns();
+	detect_ns = (__u64)bfd->detect_multiplier * bpf_ntohl(bfd->desired_min_tx_us) * 1000;
+#pragma unroll
+	for (i = 0; i < XVIP_FAST_REQUESTERS; i++) {
+		const struct xvip_requester *r = &t->requesters[i];
+
+		if (address_equal16(r->addr, addr)) {
+			slot = i;
+			continue;
+		}
+		if (r->expires_ns <= now) {
+			if (free < 0)
+				free = i;
+			continue;
+		}
+		if (r->priority > priority ||
+		    (r->priority == priority && address_higher(r->addr, addr, 4)))
+			outranked = 1;
+		if (r->priority < lowest) {
+			lowest = r->priority;
+			lowest_slot = i;
+		}
+	}
+	if (slot < 0)
+		slot = free >= 0 ? free : (lowest < priority ? lowest_slot : -1);
+#pragma unroll
+	for (i = 0; i < XVIP_FAST_REQUESTERS; i++) {
+		struct xvip_requester *r = &t->requesters[i];
+
+		if (i != slot)
+			continue;
+		__builtin_memcpy(r->addr, addr, 16);
+		r->priority = priority;
+		r->expires_ns = now + detect_ns;
+	}
+	return !outranked;
+}
+
+/* The answer to a successor that is not designated: AdminDown (diag 7), so that it never arms;
+ * the rest of the answer as built. */
+static __always_inline int bfd_not_designated(struct bfd_control *bfd)
+{
+	bfd->version_diag = BFD_VERSION << 5 | BFD_DIAG_ADMIN_DOWN;
+	bfd->state_flags = (__u8)(BFD_STATE_ADMIN_DOWN << 6) | (bfd->state_flags & BFD_FLAG_FINAL);
+	return verdict(XDP_TX, COUNTER(bfd_reply_not_designated));
+}
+
+/*
+ * Fast failover, the successor's detector, run by the instance's bpf_timer: one interval after the
+ * latest Up answer, and every interval after that while the node stays armed. When `multiplier`
+ * requests have gone unanswered and the first of them left at least multiplier x interval ago,
+ * the active node's data plane has stopped answering (host, link or lease gone): the state word
+ * goes from standby to the word xvipd prepared with its latest request (active, with its lease),
+ * by compare-and-swap, and xvipd is told. A word that is not standby (xvipd made the node master,
+ * or something else changed it) is never swapped; a daemon that stalls sends no requests, so its
+ * node never flips.
+ */
+static int detector_fired(void *map __attribute__((unused)), __u32 *key, struct xvip_fast_timer *t)
+{
+	__u32 instance = *key;
+	struct xvip_fast *f = bpf_map_lookup_elem(&xvip_fast, &instance);
+	__u64 *word = bpf_map_lookup_elem(&xvip_state, &instance);
+	__u64 now, old, takeover, requests, answer, first, multiplier, interval;
+
+	if (!f || !word)
+		return 0;
+	answer = f->answer;
+	interval = f->interval_ns;
+	if (!(answer & XVIP_FAST_ARMED) || interval == 0)
+		return 0; /* disarmed: the timer stops */
+	old = *(volatile __u64 *)word;
+	if (xvip_word_role(old) != XVIP_ROLE_STANDBY)
+		return 0; /* master by VRRP (or draining): nothing to detect */
+	now = bpf_ktime_get_ns();
+	requests = f->requests;
+	first = f->first_unanswered_ns;
+	multiplier = xvip_fast_multiplier(requests);
+	if (first != 0 && first <= now && multiplier != 0 &&
+	    xvip_fast_sent(requests) - xvip_fast_answered_at(answer) >= multiplier &&
+	    now - first >= multiplier * interval) {
+		takeover = f->takeover_word;
+		if (xvip_word_role(takeover) == XVIP_ROLE_ACTIVE &&
+		    xvip_word_deadline(takeover) > bpf_jiffies64() &&
+		    __sync_val_compare_and_swap(word, old, takeover) == old) {
+			f->takeover_ns = now;
+			f->answer = answer & ~XVIP_FAST_ARMED;
+			report(XVIP_EVENT_FAST_TAKEOVER, instance);
+			return 0;
+		}
+	}
+	bpf_timer_start(&t->timer, interval, 0);
+	return 0;
+}
+
+/* The detector fires one interval from now: each Up answer pushes it back. */
+static __always_inline void push_detector(__u32 instance, __u64 interval_ns)
+{
+	struct xvip_fast_timer *t = bpf_map_lookup_elem(&xvip_fast_timers, &instance);
+
+	if (!t)
+		return;
+	if (bpf_timer_init(&t->timer, &xvip_fast_timers, XVIP_CLOCK_MONOTONIC) == 0)
+		bpf_timer_set_callback(&t->timer, detector_fired);
+	bpf_timer_start(&t->timer, interval_ns, 0);
+}
+
+/*
+ * An answer to this node's fast-failover request for `instance` (from the VIP, from port 49152 +
+ * instance, My Discriminator the instance's, Your Discriminator one of our requests): recorded
+ * and dropped. An Up answer arms the detector; any other disarms it (AdminDown: another successor
+ * is designated). While this node is active after a fast takeover, an Up answer means the old
+ * active node is alive after all (a spurious takeover under loss): the word goes back to standby
+ * at once and xvipd is told. -1 when fast failover is off for the instance: the frame is not ours.
+ */
+static __always_inline int record_answer(__u32 instance, const struct bfd_control *bfd)
+{
+	struct xvip_fast *f = bpf_map_lookup_elem(&xvip_fast, &instance);
+	__u64 *word = bpf_map_lookup_elem(&xvip_state, &instance);
+	__u8 state = bfd->state_flags >> 6;
+	__u64 old;
+	int up = state == BFD_STATE_UP;
+
+	if (!f || !word || f->interval_ns == 0)
+		return -1;
+	old = *(volatile __u64 *)word;
+	if (up && f->takeover_ns != 0 &&
+	    xvip_effective_role(old, bpf_jiffies64()) == XVIP_ROLE_ACTIVE &&
+	    __sync_val_compare_and_swap(word, old, xvip_state_word(XVIP_ROLE_STANDBY, 0)) == old) {
+		f->takeover_ns = 0;
+		report(XVIP_EVENT_FAST_REVERTED, instance);
+		old = 0;
+	}
+	f->last_answer_ns = bpf_ktime_get_ns();
+	f->first_unanswered_ns = 0;
+	f->answer = xvip_fast_answer(xvip_fast_sent(f->requests), state, up);
+	__sync_fetch_and_add(&f->answers, 1);
+	if (up && xvip_word_role(old) == XVIP_ROLE_STANDBY)
+		push_detector(instance, f->interval_ns);
+	return verdict(XDP_DROP, COUNTER(bfd_answer));
+}
+
+/* Whether a control packet is an answer to our request for `instance`, as the active node's
+ * program builds them (bfd_answer): single hop, no authentication, the right discriminators. */
+static __always_inline int is_answer(__u8 ttl, const struct udp_header *udp,
+				     const struct bfd_control *bfd, __u32 instance)
+{
+	return ttl == 255 && udp->len == bpf_htons(BFD_UDP_LEN) &&
+	       bfd->version_diag >> 5 == BFD_VERSION && bfd->length == sizeof(*bfd) &&
+	       !(bfd->state_flags & (BFD_FLAG_AUTH | BFD_FLAG_MULTIPOINT)) &&
+	       bfd->my_discriminator == bpf_htonl(xvip_bfd_discriminator(instance)) &&
+	       xvip_bfd_is_request(bpf_ntohl(bfd->your_discriminator), instance);
+}
+
+/* The instance a datagram from a VIP's BFD source port answers for, or 0; the control packet at
+ * *bfd. */
+static __always_inline __u32 answer_instance(struct cursor *c, struct udp_header **udp,
+					     struct bfd_control **bfd)
+{
+	__u32 port;
+
+	*udp = parse_udp(c);
+	if (!*udp || (*udp)->dest != bpf_htons(XVIP_BFD_PORT))
+		return 0;
+	port = bpf_ntohs((*udp)->source);
+	if (port < XVIP_BFD_SOURCE_PORT_BASE ||
+	    port >= XVIP_BFD_SOURCE_PORT_BASE + XVIP_STATE_ENTRIES)
+		return 0;
+	*bfd = parse_bfd_control(c);
+	if (!*bfd)
+		return 0;
+	return port - XVIP_BFD_SOURCE_PORT_BASE;
+}
+
+/* BFD from an IPv4 VIP to this node (not to a VIP): -1 when it is no answer to our request. */
+static __always_inline int handle_answer4(struct iphdr *ip, struct cursor *c)
+{
+	struct udp_header *udp;
+	struct bfd_control *bfd;
+	__u32 instance;
+
+	if (ip->ihl != 5 || (ip->frag_off & bpf_htons(IP_FRAGMENT_BITS)))
+		return -1;
+	instance = answer_instance(c, &udp, &bfd);
+	if (!instance || vip4_instance(ip->saddr) != instance ||
+	    !is_answer(ip->ttl, udp, bfd, instance))
+		return -1;
+	return record_answer(instance, bfd);
+}
+
+/* BFD from an IPv6 VIP to this node: as handle_answer4. */
+static __always_inline int handle_answer6(struct ipv6hdr *ip6, struct cursor *c,
+					  const struct xvip_vip_filter *filter)
+{
+	struct udp_header *udp;
+	struct bfd_control *bfd;
+	__u32 instance;
+
+	instance = answer_instance(c, &udp, &bfd);
+	if (!instance || vip6_instance(filter, ip6->saddr.in6_u.u6_addr8) != instance ||
+	    !is_answer(ip6->hop_limit, udp, bfd, instance))
+		return -1;
+	return record_answer(instance, bfd);
+}
+
 /* The Ethernet header turned back to its sender, from our MAC; -1 when the interface is unknown. */
 static __always_inline int return_to_sender(struct eth_frame *eth)
 {
@@ -607,8 +866,9 @@ static __always_inline int handle_bfd4(struct eth_frame *eth, struct iphdr *ip, 
 {
 	struct udp_header *udp;
 	struct bfd_control *bfd;
+	__u8 requester[16] = {};
+	int action, designated;
 	__be32 addr;
-	int action;
 
 	if (ip->protocol != IPPROTO_UDP || ip->ihl != 5 ||
 	    (ip->frag_off & bpf_htons(IP_FRAGMENT_BITS)) || parse_bfd(c, &udp, &bfd))
@@ -620,10 +880,14 @@ static __always_inline int handle_bfd4(struct eth_frame *eth, struct iphdr *ip, 
 		return verdict(XDP_DROP, COUNTER(bfd_invalid)); /* no answer to a non-host */
 	if (return_to_sender(eth))
 		return verdict(XDP_PASS, COUNTER(tx_aborted));
+	__builtin_memcpy(requester, &ip->saddr, 4);
+	designated = successor_designated(instance, bfd, requester);
 	addr = ip->saddr;
 	ip->saddr = ip->daddr;
 	ip->daddr = addr;
 	bfd_answer(udp, bfd, instance);
+	if (!designated)
+		return bfd_not_designated(bfd);
 	return verdict(XDP_TX, COUNTER(bfd_reply));
 }
 
@@ -635,8 +899,8 @@ static __always_inline int handle_bfd6(struct eth_frame *eth, struct ipv6hdr *ip
 	struct udp_header *udp;
 	struct bfd_control *bfd;
 	struct in6_addr addr;
+	int action, designated;
 	__s64 sum;
-	int action;
 
 	if (ip6->nexthdr != IPPROTO_UDP || parse_bfd(c, &udp, &bfd))
 		return -1;
@@ -649,9 +913,15 @@ static __always_inline int handle_bfd6(struct eth_frame *eth, struct ipv6hdr *ip
 	if (return_to_sender(eth))
 		return verdict(XDP_PASS, COUNTER(tx_aborted));
 	__builtin_memcpy(&addr, &ip6->saddr, sizeof(addr));
+	designated = successor_designated(instance, bfd, (const __u8 *)&addr);
 	__builtin_memcpy(&ip6->saddr, &ip6->daddr, sizeof(addr));
 	__builtin_memcpy(&ip6->daddr, &addr, sizeof(addr));
 	bfd_answer(udp, bfd, instance);
+	if (!designated) {
+		bfd->version_diag = BFD_VERSION << 5 | BFD_DIAG_ADMIN_DOWN;
+		bfd->state_flags =
+			(__u8)(BFD_STATE_ADMIN_DOWN << 6) | (bfd->state_flags & BFD_FLAG_FINAL);
+	}
 	/* RFC 8200 §8.1: source and destination (contiguous in the header), the upper-layer length
 	 * and next header, then the datagram. */
 	sum = bpf_csum_diff(0, 0, (__be32 *)&ip6->saddr, 32, 0);
@@ -661,27 +931,9 @@ static __always_inline int handle_bfd6(struct eth_frame *eth, struct ipv6hdr *ip
 	udp->check = csum_fold((__u64)sum + bpf_htons(BFD_UDP_LEN + IPPROTO_UDP));
 	if (!udp->check)
 		udp->check = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
+	if (!designated)
+		return verdict(XDP_TX, COUNTER(bfd_reply_not_designated));
 	return verdict(XDP_TX, COUNTER(bfd_reply));
-}
-
-/* Whether `theirs` is the higher address, both in network byte order, `words` 32-bit words long
- * (RFC 5798 §6.4.3: at equal priority the higher primary address wins). */
-static __always_inline int address_higher(const __u8 *theirs, const __u8 *ours, int words)
-{
-	int i;
-
-#pragma unroll
-	for (i = 0; i < 4; i++) {
-		__u32 a, b;
-
-		if (i >= words)
-			break;
-		a = bpf_ntohl(((const __u32 *)theirs)[i]);
-		b = bpf_ntohl(((const __u32 *)ours)[i]);
-		if (a != b)
-			return a > b;
-	}
-	return 0;
 }
 
 /* The instance's word goes from active to standby, by compare-and-swap: a renewal that user space
@@ -710,6 +962,27 @@ static __always_inline int demote(__u32 instance)
 	return 0;
 }
 
+/* Fast failover: the source of an advert the daemon would accept is the active node (only a
+ * master sends adverts), so a successor's requests go to its MAC. Recorded only where fast
+ * failover is on for the instance. */
+static __always_inline void learn_active(__u32 instance, const __u8 *mac, const __u8 *source,
+					 __u32 addr_len)
+{
+	struct xvip_fast *f = bpf_map_lookup_elem(&xvip_fast, &instance);
+	__u8 addr[16] = {};
+	__u64 word = 0;
+
+	if (!f || f->interval_ns == 0)
+		return;
+	__builtin_memcpy(&word, mac, ETH_ALEN);
+	if (addr_len == 16)
+		__builtin_memcpy(addr, source, 16);
+	else
+		__builtin_memcpy(addr, source, 4);
+	__builtin_memcpy(f->active_addr, addr, 16);
+	f->active_mac = word;
+}
+
 /* A VRRP message (cursor on it, `length` bytes by its IP header) from `source`. When it is an
  * advert for an instance this node is active for, one the daemon would accept as far as is cheap
  * to check here (hop limit 255, version, type, lengths, and for v2 the authentication and the
@@ -718,7 +991,7 @@ static __always_inline int demote(__u32 instance)
  * instance goes standby now, in the kernel, not when the daemon next runs. The advert always
  * passes: the daemon must read it. */
 static __always_inline int handle_vrrp(enum xvip_family_slot slot, __u8 ttl, const __u8 *source,
-				       struct cursor *c, __u32 length)
+				       const __u8 *mac, struct cursor *c, __u32 length)
 {
 	struct vrrp_hdr *v = parse_vrrp(c);
 	const struct xvip_guard *guard;
@@ -732,8 +1005,7 @@ static __always_inline int handle_vrrp(enum xvip_family_slot slot, __u8 ttl, con
 	version = v->version_type >> 4;
 	instance = xvip_instance_index(slot, v->vrid);
 	guard = bpf_map_lookup_elem(&xvip_guard, &instance);
-	if (!guard || guard->priority == 0 || guard->version != version ||
-	    (version == 2 && slot != XVIP_SLOT_IPV4))
+	if (!guard || guard->version != version || (version == 2 && slot != XVIP_SLOT_IPV4))
 		return verdict(XDP_PASS, COUNTER(pass_not_vip));
 	expected = sizeof(*v) + (__u32)v->count * addr_len + (version == 2 ? VRRP_V2_AUTH_DATA : 0);
 	if (length != expected || (void *)v + expected > c->end)
@@ -755,7 +1027,9 @@ static __always_inline int handle_vrrp(enum xvip_family_slot slot, __u8 ttl, con
 	} else if (((v->v2_auth_type & 0xf) | v->v2_interval) == 0) {
 		return verdict(XDP_PASS, COUNTER(pass_not_vip)); /* interval 0 */
 	}
-	if (v->priority == 0 || v->priority < guard->priority ||
+	if (v->priority != 0)
+		learn_active(instance, mac, source, addr_len);
+	if (guard->priority == 0 || v->priority == 0 || v->priority < guard->priority ||
 	    (v->priority == guard->priority &&
 	     !address_higher(source, guard->primary, (int)addr_len / 4)))
 		return verdict(XDP_PASS, COUNTER(pass_not_vip));
@@ -827,8 +1101,8 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 		return verdict(XDP_PASS, COUNTER(pass_unparsed));
 	/* VRRP adverts carry no extension headers and never go to a VIP. */
 	if (ip6->nexthdr == VRRP_PROTOCOL && !vip6_instance(filter, ip6->daddr.in6_u.u6_addr8))
-		return handle_vrrp(XVIP_SLOT_IPV6, ip6->hop_limit, ip6->saddr.in6_u.u6_addr8, c,
-				   bpf_ntohs(ip6->payload_len));
+		return handle_vrrp(XVIP_SLOT_IPV6, ip6->hop_limit, ip6->saddr.in6_u.u6_addr8,
+				   eth->src, c, bpf_ntohs(ip6->payload_len));
 
 	/* Solicitations for a VIP behind extension headers are found too: on a node that is not
 	 * active every solicitation for the VIP is dropped, whether the program could answer it or
@@ -849,6 +1123,9 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 	}
 	instance = vip6_instance(filter, ip6->daddr.in6_u.u6_addr8);
 	if (instance && (action = handle_bfd6(eth, ip6, c, instance)) >= 0)
+		return action;
+	if (!instance && ip6->nexthdr == IPPROTO_UDP &&
+	    (action = handle_answer6(ip6, c, filter)) >= 0)
 		return action;
 	if (!instance && standby_must_drop6(ctx, eth, ip6, upper, icmp ? icmp->type : -1))
 		return verdict(XDP_DROP, COUNTER(fwd6_drop_standby));
@@ -871,10 +1148,12 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct eth_frame *eth
 	    !(ip->frag_off & bpf_htons(IP_FRAGMENT_BITS))) {
 		header_len = (__u32)ip->ihl * 4;
 		c->pos = (void *)ip + header_len;
-		return handle_vrrp(XVIP_SLOT_IPV4, ip->ttl, (const __u8 *)&ip->saddr, c,
+		return handle_vrrp(XVIP_SLOT_IPV4, ip->ttl, (const __u8 *)&ip->saddr, eth->src, c,
 				   bpf_ntohs(ip->tot_len) - header_len);
 	}
 	if (instance && (action = handle_bfd4(eth, ip, c, instance)) >= 0)
+		return action;
+	if (!instance && ip->protocol == IPPROTO_UDP && (action = handle_answer4(ip, c)) >= 0)
 		return action;
 	if (!instance && standby_must_drop4(ctx, eth, ip))
 		return verdict(XDP_DROP, COUNTER(fwd4_drop_standby));

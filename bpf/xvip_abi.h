@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 8
+#define XVIP_ABI_VERSION 9
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -22,6 +22,8 @@
 #define XVIP_MAP_GUARD "xvip_guard"
 #define XVIP_MAP_EVENTS "xvip_events"
 #define XVIP_MAP_GATEWAYS "xvip_gateways"
+#define XVIP_MAP_FAST "xvip_fast"
+#define XVIP_MAP_FAST_TIMERS "xvip_fast_timers"
 #define XVIP_PIN_LINK "xdp_link"
 
 #define XVIP_MAX_VIPS 1024
@@ -263,6 +265,112 @@ static inline __u32 xvip_bfd_discriminator(__u32 instance)
 	return XVIP_BFD_DISCRIMINATOR_BASE | instance;
 }
 
+/*
+ * Fast failover (issue 15; docs/architecture.md, "Fast failover"). A backup with fast failover on
+ * sends BFD control packets to a VIP of its instance, in frames addressed to the MAC of the active
+ * node (learnt from its adverts), from its primary address; My Discriminator carries its VRRP
+ * priority, so that the active node's program can choose the one successor it answers Up:
+ *   0x53 ('S') << 24 | priority << 16 | instance (a state index, below 512).
+ * The discriminator stays unique per session on the sender (one per instance); a new priority is a
+ * new session, as RFC 5880 allows. Any other discriminator is a plain BFD peer (a router), answered
+ * as before.
+ */
+#define XVIP_BFD_REQUEST_TAG 0x53000000u
+#define XVIP_BFD_REQUEST_TAG_MASK 0xff000000u
+
+static inline __u32 xvip_bfd_request_discriminator(__u32 instance, __u8 priority)
+{
+	return XVIP_BFD_REQUEST_TAG | (__u32)priority << 16 | (instance & 0xffffu);
+}
+
+static inline int xvip_bfd_is_request(__u32 discriminator, __u32 instance)
+{
+	return (discriminator & XVIP_BFD_REQUEST_TAG_MASK) == XVIP_BFD_REQUEST_TAG &&
+	       (discriminator & 0xffffu) == instance;
+}
+
+static inline __u8 xvip_bfd_request_priority(__u32 discriminator)
+{
+	return (__u8)(discriminator >> 16);
+}
+
+/*
+ * Per instance, the successor's side of fast failover (array xvip_fast, mmapable, 64-bit words
+ * only, each stored whole). xvipd writes the first four words before each request; the program
+ * writes the rest when an advert or an answer arrives, and its detector (a bpf_timer in
+ * xvip_fast_timers) reads both:
+ *   armed: the latest answer was Up; then, once `multiplier` requests have gone unanswered and
+ *   the first of them left at least multiplier x interval ago, the timer swaps the state word from
+ *   standby to takeover_word (compare-and-swap) and reports XVIP_EVENT_FAST_TAKEOVER. A daemon
+ *   that stalls sends nothing, so its node never flips.
+ */
+struct xvip_fast {
+	__u64 interval_ns;   /* xvipd: the request interval; 0: fast failover off */
+	__u64 takeover_word; /* xvipd: the active word (with its lease) the detector swaps in */
+	__u64 first_unanswered_ns; /* xvipd: 0 -> now before a request; the program: 0 at each answer */
+	__u64 requests;		   /* xvipd: xvip_fast_requests(sent, multiplier, our priority) */
+	__u64 active_mac;     /* program: source MAC of the latest advert, bytes in order; 0 none */
+	__u8 active_addr[16]; /* program: its source address (IPv4 in the first 4 bytes) */
+	__u64 last_answer_ns; /* program: bpf_ktime_get_ns() of the latest answer */
+	__u64 answer;	      /* program: xvip_fast_answer(answered_at, state, armed) */
+	__u64 answers;	      /* program: answers recorded */
+	__u64 takeover_ns;    /* program: when the detector took over; xvipd clears it */
+};
+
+#define XVIP_FAST_WORDS (sizeof(struct xvip_fast) / sizeof(__u64))
+#define XVIP_FAST_ARMED (1ULL << 40)
+
+static inline __u64 xvip_fast_requests(__u32 sent, __u8 multiplier, __u8 priority)
+{
+	return (__u64)sent | (__u64)multiplier << 32 | (__u64)priority << 40;
+}
+
+static inline __u32 xvip_fast_sent(__u64 requests)
+{
+	return (__u32)requests;
+}
+
+static inline __u8 xvip_fast_multiplier(__u64 requests)
+{
+	return (__u8)(requests >> 32);
+}
+
+static inline __u8 xvip_fast_priority(__u64 requests)
+{
+	return (__u8)(requests >> 40);
+}
+
+/* The answer word: how many requests had been sent when the latest answer came, its BFD state,
+ * and whether it armed the detector (Up). */
+static inline __u64 xvip_fast_answer(__u32 answered_at, __u8 state, int armed)
+{
+	return (__u64)answered_at | (__u64)state << 32 | (armed ? XVIP_FAST_ARMED : 0);
+}
+
+static inline __u32 xvip_fast_answered_at(__u64 answer)
+{
+	return (__u32)answer;
+}
+
+static inline __u8 xvip_fast_answer_state(__u64 answer)
+{
+	return (__u8)(answer >> 32);
+}
+
+/*
+ * On the active node: the successors that asked recently, per instance (in xvip_fast_timers).
+ * Only the highest (priority, then address, as VRRP) among those seen within their detection time
+ * is answered Up; every other gets AdminDown, so exactly one node can take over fast.
+ */
+#define XVIP_FAST_REQUESTERS 4
+
+struct xvip_requester {
+	__u8 addr[16];	  /* network byte order; IPv4 in the first 4 bytes */
+	__u64 expires_ns; /* last request + its detection time (multiplier x its TX interval) */
+	__u8 priority;
+	__u8 pad[7];
+};
+
 /* One counter per verdict reason; every frame the program sees lands in exactly one. */
 struct xvip_counters {
 	__u64 pass_unparsed;	 /* too short, VLAN-tagged, unknown ethertype, bad IP header */
@@ -287,6 +395,10 @@ struct xvip_counters {
 	__u64 na_conflict;	 /* a neighbour advertisement for an active VIP from another MAC */
 	__u64 fwd4_drop_standby; /* IPv4 to our MAC the kernel would forward, no gateway active */
 	__u64 fwd6_drop_standby; /* IPv6 to our MAC the kernel would forward, no gateway active */
+	__u64 bfd_reply_not_designated; /* a successor's request answered AdminDown: another ranks
+					 * higher (fast failover), XDP_TX */
+	__u64 bfd_answer; /* the active's answer to our fast-failover request: recorded,
+					 * dropped */
 };
 
 /*
@@ -316,6 +428,9 @@ enum xvip_event_kind {
 	XVIP_EVENT_OUTRANKED =
 		1,		 /* an advert outranked an active instance: its word went standby */
 	XVIP_EVENT_CONFLICT = 2, /* another MAC claimed a VIP of an active instance */
+	XVIP_EVENT_FAST_TAKEOVER = 3, /* the detector swapped standby for xvip_fast.takeover_word */
+	XVIP_EVENT_FAST_REVERTED =
+		4, /* the old active answered Up after all: the word went standby */
 };
 
 struct xvip_event {

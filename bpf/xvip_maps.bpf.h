@@ -84,4 +84,30 @@ struct {
 	__type(value, struct xvip_gateway_vrids);
 } xvip_gateways SEC(".maps");
 
+/* Per instance: the successor's side of fast failover, shared with xvipd (struct xvip_fast). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XVIP_STATE_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct xvip_fast);
+} xvip_fast SEC(".maps");
+
+/*
+ * Per instance, the program's own: the successor's detector (a bpf_timer cannot live in an
+ * mmapable map, and user space never writes this one: an update from user space would cancel the
+ * timer) and, on the active node, the successors that asked recently.
+ */
+struct xvip_fast_timer {
+	struct bpf_timer timer;
+	struct xvip_requester requesters[XVIP_FAST_REQUESTERS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XVIP_STATE_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct xvip_fast_timer);
+} xvip_fast_timers SEC(".maps");
+
 #endif /* XVIP_MAPS_BPF_H */

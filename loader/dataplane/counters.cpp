@@ -11,13 +11,18 @@ namespace {
 #name, &xvip_counters::name \
     }
 constexpr std::array fields{
-    XVIP_COUNTER(pass_unparsed),     XVIP_COUNTER(pass_not_vip),      XVIP_COUNTER(arp_pass_other),
-    XVIP_COUNTER(arp_pass_from_vip), XVIP_COUNTER(arp_conflict),      XVIP_COUNTER(arp_reply),
-    XVIP_COUNTER(arp_drop_inactive), XVIP_COUNTER(ns_invalid),        XVIP_COUNTER(na_reply),
-    XVIP_COUNTER(ns_drop_inactive),  XVIP_COUNTER(vip_pass_active),   XVIP_COUNTER(vip_pass_draining),
-    XVIP_COUNTER(vip_drop_standby),  XVIP_COUNTER(tx_aborted),        XVIP_COUNTER(bfd_reply),
-    XVIP_COUNTER(bfd_invalid),       XVIP_COUNTER(bfd_drop_inactive), XVIP_COUNTER(vrrp_outranked),
-    XVIP_COUNTER(na_conflict),       XVIP_COUNTER(fwd4_drop_standby), XVIP_COUNTER(fwd6_drop_standby),
+    XVIP_COUNTER(pass_unparsed),     XVIP_COUNTER(pass_not_vip),
+    XVIP_COUNTER(arp_pass_other),    XVIP_COUNTER(arp_pass_from_vip),
+    XVIP_COUNTER(arp_conflict),      XVIP_COUNTER(arp_reply),
+    XVIP_COUNTER(arp_drop_inactive), XVIP_COUNTER(ns_invalid),
+    XVIP_COUNTER(na_reply),          XVIP_COUNTER(ns_drop_inactive),
+    XVIP_COUNTER(vip_pass_active),   XVIP_COUNTER(vip_pass_draining),
+    XVIP_COUNTER(vip_drop_standby),  XVIP_COUNTER(tx_aborted),
+    XVIP_COUNTER(bfd_reply),         XVIP_COUNTER(bfd_invalid),
+    XVIP_COUNTER(bfd_drop_inactive), XVIP_COUNTER(vrrp_outranked),
+    XVIP_COUNTER(na_conflict),       XVIP_COUNTER(fwd4_drop_standby),
+    XVIP_COUNTER(fwd6_drop_standby), XVIP_COUNTER(bfd_reply_not_designated),
+    XVIP_COUNTER(bfd_answer),
 };
 #undef XVIP_COUNTER
 

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <utility>
 
@@ -200,7 +201,7 @@ std::optional<std::uint32_t> xdp_link_ifindex(int link) {
 
 }  // namespace
 
-const std::array<Dataplane::Maps::Entry, 10> Dataplane::Maps::table{{
+const std::array<Dataplane::Maps::Entry, 12> Dataplane::Maps::table{{
     {XVIP_MAP_STATE, &Maps::state},
     {XVIP_MAP_VIP4_BUCKETS, &Maps::vip4_buckets},
     {XVIP_MAP_VIP4, &Maps::vip4},
@@ -211,6 +212,8 @@ const std::array<Dataplane::Maps::Entry, 10> Dataplane::Maps::table{{
     {XVIP_MAP_GUARD, &Maps::guard},
     {XVIP_MAP_EVENTS, &Maps::events},
     {XVIP_MAP_GATEWAYS, &Maps::gateways},
+    {XVIP_MAP_FAST, &Maps::fast},
+    {XVIP_MAP_FAST_TIMERS, &Maps::fast_timers},
 }};
 
 void Dataplane::remove_pins(const fs::path& pin_dir) {
@@ -440,6 +443,7 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
     for (std::size_t i = 0; i < expected_.size(); ++i) expected_[i] = states_.load(i);
     vip4_buckets_ = MappedWords(maps_.vip4_buckets.get(), XVIP_VIP4_BUCKETS, "the IPv4 VIP buckets");
     gateways_ = MappedWords(maps_.gateways.get(), 2, "the gateway instances");
+    fast_ = MappedWords(maps_.fast.get(), XVIP_STATE_ENTRIES * XVIP_FAST_WORDS, "the fast-failover array");
 }
 
 Dataplane::Dataplane(Dataplane&& other) noexcept = default;
@@ -465,6 +469,7 @@ void Dataplane::detach() {
     states_.reset();
     vip4_buckets_.reset();
     gateways_.reset();
+    fast_.reset();
     link_.reset();
     program_.reset();
     maps_ = Maps{};
@@ -518,6 +523,72 @@ void Dataplane::write_guard(InstanceKey instance, const AdvertGuard& guard) {
     if (bpf_map_update_elem(maps_.guard.get(), &index, &value, BPF_ANY) != 0) {
         throw DataplaneError("writing the advert guard of " + instance.to_string(), errno);
     }
+}
+
+namespace {
+
+constexpr std::size_t fast_word(std::uint32_t index, std::size_t offset) {
+    return index * XVIP_FAST_WORDS + offset / sizeof(std::uint64_t);
+}
+
+}  // namespace
+
+void Dataplane::configure_fast_failover(InstanceKey instance, const FastFailoverSettings& settings) {
+    const std::uint32_t index = state_index(instance);
+    const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(settings.interval).count();
+    const std::uint64_t requests = fast_.load(fast_word(index, offsetof(xvip_fast, requests)));
+    fast_.store(fast_word(index, offsetof(xvip_fast, requests)),
+                xvip_fast_requests(xvip_fast_sent(requests), settings.multiplier, settings.priority));
+    fast_.store(fast_word(index, offsetof(xvip_fast, interval_ns)),
+                interval > 0 ? static_cast<std::uint64_t>(interval) : 0);
+}
+
+std::uint32_t Dataplane::prepare_fast_request(InstanceKey instance, StateWord takeover, TimePoint now) {
+    const std::uint32_t index = state_index(instance);
+    fast_.store(fast_word(index, offsetof(xvip_fast, takeover_word)), takeover.encode(lease_clock_));
+    const auto now_ns = static_cast<std::uint64_t>(to_ns(now));
+    // Only the first request after an answer dates the silence; the program sets 0 at each answer.
+    fast_.compare_exchange(fast_word(index, offsetof(xvip_fast, first_unanswered_ns)), 0, now_ns);
+    const std::size_t at = fast_word(index, offsetof(xvip_fast, requests));
+    const std::uint64_t requests = fast_.load(at);
+    fast_.store(at, xvip_fast_requests(xvip_fast_sent(requests) + 1, xvip_fast_multiplier(requests),
+                                       xvip_fast_priority(requests)));
+    return xvip_bfd_request_discriminator(index, xvip_fast_priority(requests));
+}
+
+FastFailoverStatus Dataplane::fast_failover_status(InstanceKey instance) const {
+    const std::uint32_t index = state_index(instance);
+    const auto word = [&](std::size_t offset) { return fast_.load(fast_word(index, offset)); };
+    FastFailoverStatus status;
+    status.enabled = word(offsetof(xvip_fast, interval_ns)) != 0;
+    if (const std::uint64_t mac = word(offsetof(xvip_fast, active_mac)); mac != 0) {
+        MacAddress m{};
+        std::memcpy(m.data(), &mac, m.size());
+        status.active_mac = m;
+        std::array<std::uint8_t, 16> addr{};
+        const std::uint64_t halves[2] = {word(offsetof(xvip_fast, active_addr)),
+                                         word(offsetof(xvip_fast, active_addr) + 8)};
+        std::memcpy(addr.data(), halves, sizeof halves);
+        status.active_address = instance.family == AddressFamily::ipv4
+                                    ? IpAddress::v4({addr[0], addr[1], addr[2], addr[3]})
+                                    : IpAddress::v6(addr);
+    }
+    status.requests_sent = xvip_fast_sent(word(offsetof(xvip_fast, requests)));
+    if (const std::uint64_t at = word(offsetof(xvip_fast, last_answer_ns)); at != 0) {
+        status.last_answer = from_ns(static_cast<std::int64_t>(at));
+    }
+    const std::uint64_t answer = word(offsetof(xvip_fast, answer));
+    status.answer_state = xvip_fast_answer_state(answer);
+    status.armed = (answer & XVIP_FAST_ARMED) != 0;
+    status.answers = word(offsetof(xvip_fast, answers));
+    if (const std::uint64_t at = word(offsetof(xvip_fast, takeover_ns)); at != 0) {
+        status.takeover = from_ns(static_cast<std::int64_t>(at));
+    }
+    return status;
+}
+
+void Dataplane::clear_fast_takeover(InstanceKey instance) {
+    fast_.store(fast_word(state_index(instance), offsetof(xvip_fast, takeover_ns)), 0);
 }
 
 std::unique_ptr<DataplaneEvents> Dataplane::open_events(DataplaneEvents::Callback callback) const {

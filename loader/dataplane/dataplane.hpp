@@ -102,6 +102,26 @@ struct AdvertGuard {
     std::uint8_t interval_s = 0;  // v2: the advert interval in seconds
 };
 
+// Fast failover, the successor's side (struct xvip_fast): what xvipd configures for an instance.
+struct FastFailoverSettings {
+    Duration interval{};  // between requests; zero turns fast failover off for the instance
+    std::uint8_t multiplier = 3;
+    std::uint8_t priority = 0;  // ours, as our requests carry it
+};
+
+// What the program recorded for an instance (struct xvip_fast), read from the mapped array.
+struct FastFailoverStatus {
+    bool enabled = false;                  // interval set
+    std::optional<MacAddress> active_mac;  // the source of the latest advert; none learnt yet
+    IpAddress active_address;              // its source address (meaningful with active_mac)
+    std::uint32_t requests_sent = 0;
+    std::optional<TimePoint> last_answer;
+    std::uint8_t answer_state = 0;  // BFD state of the latest answer (3 Up, 0 AdminDown)
+    bool armed = false;             // the latest answer was Up: the detector may take over
+    std::uint64_t answers = 0;
+    std::optional<TimePoint> takeover;  // when the detector last took over (until cleared)
+};
+
 // The program's events (ring buffer xvip_events), read on the daemon's loop: fd() becomes
 // readable when events wait; consume() hands each to the callback.
 class DataplaneEvents {
@@ -191,6 +211,16 @@ public:
     StateWord read_state(InstanceKey instance) const;
     // What the program judges adverts for the instance against (one bpf_map_update_elem).
     void write_guard(InstanceKey instance, const AdvertGuard& guard);
+    // Fast failover (successor side; see xvip_fast in xvip_abi.h). configure_fast_failover() sets
+    // or clears the interval, multiplier and priority (the request count carries on);
+    // prepare_fast_request() is what xvipd stores before each request: the word the detector
+    // swaps in (active, with the lease it would write), the first unanswered request's time, and
+    // the count. Returns the discriminator the request must carry.
+    void configure_fast_failover(InstanceKey instance, const FastFailoverSettings& settings);
+    std::uint32_t prepare_fast_request(InstanceKey instance, StateWord takeover, TimePoint now);
+    FastFailoverStatus fast_failover_status(InstanceKey instance) const;
+    // Ends the window in which an Up answer from the old active node reverts a fast takeover.
+    void clear_fast_takeover(InstanceKey instance);
     // The program's events; one reader at a time.
     std::unique_ptr<DataplaneEvents> open_events(DataplaneEvents::Callback callback) const;
     // How the state words count time: this boot's lease clock, dated by the time the object is made
@@ -214,14 +244,15 @@ public:
 
 private:
     struct Maps {
-        UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter, guard, events, gateways;
+        UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter, guard, events, gateways, fast,
+            fast_timers;
         // Every map once: its name (the program's, and its pin's) and where its fd is kept. Load,
         // pin, adopt and pin removal all go through this table.
         struct Entry {
             const char* name;
             UniqueFd Maps::*fd;
         };
-        static const std::array<Entry, 10> table;
+        static const std::array<Entry, 12> table;
     };
     struct Loaded {
         Maps maps;
@@ -249,6 +280,7 @@ private:
     std::vector<std::uint64_t> expected_;  // per state word: what replace_state() swaps from
     MappedWords vip4_buckets_;             // XVIP_VIP4_BUCKETS bucket words
     MappedWords gateways_;                 // one word of gateway VRIDs per family slot
+    MappedWords fast_;                     // XVIP_FAST_WORDS words per instance (struct xvip_fast)
     LeaseClock lease_clock_;
 };
 

@@ -140,6 +140,8 @@ const std::vector<FeatureProbe>& feature_probes() {
         {{"BPF links for XDP", "5.9"}, probe_xdp_link},
         {{"BPF_PROG_TYPE_SYSCALL programs (they date the lease clock)", "5.14"},
          [] { return probe_result(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, nullptr)); }},
+        {{"bpf_timer in XDP programs (the fast-failover detector)", "5.15"},
+         [] { return probe_result(libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_timer_init, nullptr)); }},
     };
     return probes;
 }

@@ -69,6 +69,9 @@ nlohmann::json effective_config(const Config& config) {
             {"drain_deadline", ms(i.drain_deadline)},
             {"local_traffic_follows_active", i.local_traffic_follows_active},
             {"gateway", i.gateway},
+            {"fast_failover", i.fast_failover ? nlohmann::json{{"interval_ms", i.fast_failover_interval.count()},
+                                                               {"multiplier", i.fast_failover_multiplier}}
+                                              : nlohmann::json(false)},
             {"tracked_interfaces", tracked_interfaces},
             {"tracked_scripts", tracked_scripts},
             {"notify", hooks(i.notify)},

@@ -191,6 +191,17 @@ void ServedInterface::start(bool keep_adopted) {
                                               route_local_traffic(name, router);
                                           })
                                     : nullptr,
+                            .fast =
+                                VrrpInstance::Wiring::FastFailover{
+                                    .configure = [dataplane, key](const FastFailoverSettings& s) {
+                                        dataplane->configure_fast_failover(key, s);
+                                    },
+                                    .prepare_request = [dataplane, key](StateWord takeover, TimePoint now) {
+                                        return dataplane->prepare_fast_request(key, takeover, now);
+                                    },
+                                    .status = [dataplane, key] { return dataplane->fast_failover_status(key); },
+                                    .clear_takeover = [dataplane, key] { dataplane->clear_fast_takeover(key); },
+                                },
                         }));
         }
     } catch (const StartupError&) {
@@ -257,6 +268,8 @@ void ServedInterface::on_event(const xvip_event& event) {
         if (instance->key().index() != event.instance) continue;
         if (event.kind == XVIP_EVENT_OUTRANKED) instance->data_plane_demoted();
         if (event.kind == XVIP_EVENT_CONFLICT) instance->data_plane_conflict();
+        if (event.kind == XVIP_EVENT_FAST_TAKEOVER) instance->data_plane_fast_takeover();
+        if (event.kind == XVIP_EVENT_FAST_REVERTED) instance->data_plane_fast_reverted();
     }
 }
 

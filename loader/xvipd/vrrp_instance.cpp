@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "codec/advert_codec.hpp"
+#include "codec/bfd_control.hpp"
 #include "codec/frames.hpp"
 #include "common/duration.hpp"
 
@@ -108,9 +109,11 @@ void VrrpInstance::start(bool resume_as_active, bool announce) {
     cause_ = resume_as_active ? "restart: adopted an active data plane with a live lease" : "startup";
     if (resume_as_active) lease_end_ = now + lease_length();  // what the previous xvipd left
     resuming_ = resume_as_active;
+    configure_fast_failover();
     runner_.start(now, resume_as_active);  // an advert, then BecomeActive
     resuming_ = false;
     rearm();
+    update_fast_sender(now);
     if (resume_as_active && announce && state() == State::master) this->announce(now);
 }
 
@@ -167,6 +170,7 @@ void VrrpInstance::set_priority(std::uint8_t priority, const std::string& cause)
     cause_ = cause;
     runner_.set_priority(priority, wiring_.timers.now());
     update_guard();
+    configure_fast_failover();
     rearm();
 }
 
@@ -189,6 +193,107 @@ void VrrpInstance::data_plane_conflict() {
     // millisecond at most, and a claimant that keeps claiming gets a round for each claim.
     ++counters_.announcements;
     send_burst(1);
+}
+
+void VrrpInstance::data_plane_fast_takeover() {
+    const auto now = wiring_.timers.now();
+    // Stale unless this backup's word is what the detector stored (active, live).
+    if (!wiring_.fast || state() != State::backup || !answering(now)) return;
+    const FastFailoverStatus s = wiring_.fast->status();
+    const auto silent = s.takeover && s.last_answer ? *s.takeover - *s.last_answer : Duration{0};
+    const double silent_ms = std::chrono::duration<double, std::milli>(silent).count();
+    ++counters_.fast_takeovers;
+    spdlog::warn("{}: fast failover: the active node's data plane was silent for {:.3f} ms; taking over", name(),
+                 silent_ms);
+    cause_ = fmt::format("fast failover: the active node's data plane silent for {:.3f} ms", silent_ms);
+    wiring_.accept_state();  // the detector's word, with the lease prepared before the last request
+    fast_revert_until_ = now + runner_.election().master_down_interval();
+    runner_.fast_takeover(now);
+    rearm();
+    update_fast_sender(now);
+}
+
+void VrrpInstance::data_plane_fast_reverted() {
+    const auto now = wiring_.timers.now();
+    if (!wiring_.fast || state() != State::master || !fast_revert_until_) return;
+    ++counters_.fast_reverts;
+    spdlog::warn("{}: fast failover undone: the old active node answered again (a takeover under loss)", name());
+    cause_ = "fast failover undone: the old active node answered again";
+    fast_revert_until_.reset();
+    runner_.fast_reverted(now);
+    rearm();
+    update_fast_sender(now);
+}
+
+void VrrpInstance::configure_fast_failover() {
+    if (!wiring_.fast) return;
+    FastFailoverSettings settings;
+    if (config_.fast_failover) {
+        settings.interval = config_.fast_failover_interval;
+        settings.multiplier = static_cast<std::uint8_t>(config_.fast_failover_multiplier);
+        settings.priority = priority();
+    }
+    wiring_.fast->configure(settings);
+}
+
+bool VrrpInstance::fast_sending(TimePoint now) const {
+    if (!wiring_.fast || !config_.fast_failover || config_.vips.empty() || handover_ != Handover::none) return false;
+    return state() == State::backup || (state() == State::master && fast_revert_until_ && now < *fast_revert_until_);
+}
+
+void VrrpInstance::update_fast_sender(TimePoint now) {
+    if (fast_revert_until_ && (state() != State::master || now >= *fast_revert_until_)) {
+        fast_revert_until_.reset();
+        wiring_.fast->clear_takeover();  // VRRP has settled: no answer reverts anything now
+    }
+    if (!fast_sending(now)) {
+        if (fast_timer_) wiring_.timers.cancel(*fast_timer_);
+        fast_timer_.reset();
+        return;
+    }
+    if (fast_timer_) return;
+    fast_due_ = now;
+    fast_timer_ = wiring_.timers.schedule(now, [this] { send_fast_request(); });
+}
+
+void VrrpInstance::send_fast_request() {
+    fast_timer_.reset();
+    const auto now = wiring_.timers.now();
+    update_fast_sender(now);
+    if (!fast_timer_ && !fast_sending(now)) return;
+    if (fast_timer_) wiring_.timers.cancel(*fast_timer_);
+    const Duration interval = config_.fast_failover_interval;
+    const auto multiplier = static_cast<std::uint8_t>(config_.fast_failover_multiplier);
+    const FastFailoverStatus s = wiring_.fast->status();
+    if (s.active_mac) {
+        // Down until the active node has answered within the detection time, then Up (RFC 5880's
+        // three-way handshake, the active node's program following our state).
+        const bool answered = s.last_answer && now - *s.last_answer < interval * multiplier &&
+                              (s.answer_state == static_cast<std::uint8_t>(BfdState::init) ||
+                               s.answer_state == static_cast<std::uint8_t>(BfdState::up));
+        const auto interval_us =
+            static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(interval).count());
+        BfdControl control{.state = answered ? BfdState::up : BfdState::down,
+                           .detect_multiplier = multiplier,
+                           .your_discriminator = answered ? xvip_bfd_discriminator(key_.index()) : 0,
+                           .desired_min_tx_us = interval_us,
+                           .required_min_rx_us = interval_us};
+        // The word the detector swaps in should the active node be silent from now on.
+        control.my_discriminator = wiring_.fast->prepare_request(StateWord::active_until(now + lease_length()), now);
+        const auto frame = build_bfd_frame(
+            *s.active_mac, wiring_.mac, wiring_.source, config_.vips.front().address,
+            static_cast<std::uint16_t>(XVIP_BFD_SOURCE_PORT_BASE + (key_.index() & XVIP_BFD_SOURCE_PORT_MASK)),
+            encode_bfd_control(control));
+        if (frame && wiring_.send_frame(*frame)) {
+            ++counters_.fast_requests;
+        } else {
+            ++counters_.fast_request_failures;
+        }
+    }
+    // Every interval from the first, without drift; a late loop skips the missed ones.
+    fast_due_ += interval;
+    if (fast_due_ <= now) fast_due_ = now + interval;
+    fast_timer_ = wiring_.timers.schedule(fast_due_, [this] { send_fast_request(); });
 }
 
 bool VrrpInstance::store_word(StateWord word) {
@@ -318,6 +423,8 @@ void VrrpInstance::finish_handover() {
 }
 
 void VrrpInstance::abandon() {
+    if (fast_timer_) wiring_.timers.cancel(*fast_timer_);
+    fast_timer_.reset();
     if (election_timer_) wiring_.timers.cancel(*election_timer_);
     if (handover_timer_) wiring_.timers.cancel(*handover_timer_);
     if (demotion_timer_) wiring_.timers.cancel(*demotion_timer_);
@@ -579,6 +686,7 @@ void VrrpInstance::state_changed(State from, State to, TimePoint now) {
         if (transitions_.size() > transitions_kept) transitions_.erase(transitions_.begin());
     }
     if (wiring_.on_transition) wiring_.on_transition(*this, t);
+    update_fast_sender(now);
 }
 
 nlohmann::json VrrpInstance::status(TimePoint now) const {
@@ -632,6 +740,27 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
             {"monotonic_ns", to_ns(t.decided)}};
     }
     j["transitions"] = counters_.transitions;
+    if (config_.fast_failover && wiring_.fast) {
+        const FastFailoverStatus s = wiring_.fast->status();
+        nlohmann::json f{
+            {"interval_ms", config_.fast_failover_interval.count()},
+            {"multiplier", config_.fast_failover_multiplier},
+            {"sending", fast_sending(now)},
+            // armed: the active node answered Up, so this node is its designated successor
+            {"armed", s.armed},
+            {"answer_state", std::string(to_string(static_cast<BfdState>(s.answer_state & 3)))},
+            {"active_mac", s.active_mac ? nlohmann::json(format_mac(*s.active_mac)) : nlohmann::json()},
+            {"requests", counters_.fast_requests},
+            {"request_failures", counters_.fast_request_failures},
+            {"answers", s.answers},
+            {"takeovers", counters_.fast_takeovers},
+            {"reverts", counters_.fast_reverts},
+        };
+        f["last_answer_ms_ago"] =
+            s.last_answer ? nlohmann::json(std::chrono::duration<double, std::milli>(now - *s.last_answer).count())
+                          : nlohmann::json();
+        j["fast_failover"] = f;
+    }
     j["maintenance"] = maintenance_ ? nlohmann::json(*maintenance_) : nlohmann::json();
     return j;
 }

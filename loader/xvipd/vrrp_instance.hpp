@@ -65,6 +65,15 @@ public:
         // local_traffic_follows_active: where this host's own traffic to the VIPs goes (unset:
         // here). Empty when the option is off.
         std::function<void(const std::optional<IpAddress>& active_router)> route_local_traffic;
+        // Fast failover, the successor's side of the data plane (Dataplane::configure_fast_failover
+        // and the rest). Unset: no data plane to ask (unit tests), fast failover stays off.
+        struct FastFailover {
+            std::function<void(const FastFailoverSettings&)> configure;
+            std::function<std::uint32_t(StateWord takeover, TimePoint now)> prepare_request;
+            std::function<FastFailoverStatus()> status;
+            std::function<void()> clear_takeover;
+        };
+        std::optional<FastFailover> fast;
     };
 
     VrrpInstance(const Instance& config, Wiring wiring);
@@ -100,6 +109,10 @@ public:
     // MAC claimed one of its VIPs; if active, the VIPs are announced again at once.
     void data_plane_demoted();
     void data_plane_conflict();
+    // Fast failover: the data plane's detector made this backup active (the active node's data
+    // plane fell silent), or undid that (the old active node answered after all).
+    void data_plane_fast_takeover();
+    void data_plane_fast_reverted();
 
     // Planned stop, make-before-break: priority 0 goes out, the node keeps answering until the
     // new active router speaks, then drains until the drain deadline, then goes standby; then done.
@@ -154,6 +167,12 @@ private:
     void cancel_announcements();
     void finish_handover();
     Duration lease_length() const { return 3 * advert_interval_; }
+    // Fast failover: a backup sends a request every interval, and so does a master within
+    // Master_Down_Interval of a fast takeover (an Up answer then reverts it).
+    bool fast_sending(TimePoint now) const;
+    void configure_fast_failover();
+    void update_fast_sender(TimePoint now);
+    void send_fast_request();
     Duration handover_timeout() const;
 
     Instance config_;
@@ -171,7 +190,10 @@ private:
     std::optional<Timers::TimerId> refresh_timer_;
     std::optional<Timers::TimerId> handover_timer_;
     std::optional<Timers::TimerId> demotion_timer_;
-    TimePoint demoted_at_{};        // when the latest demotion was noticed
+    std::optional<Timers::TimerId> fast_timer_;
+    TimePoint fast_due_{};                        // when the pending request was due
+    std::optional<TimePoint> fast_revert_until_;  // after a fast takeover: the window for a revert
+    TimePoint demoted_at_{};                      // when the latest demotion was noticed
     bool demoted_ = false;          // the data plane demoted the instance and no advert has explained it yet
     bool guard_suspended_ = false;  // a demoting advert was refused here: no guard until next master
     std::optional<std::uint8_t> guard_written_;
@@ -197,6 +219,7 @@ private:
         std::uint64_t adverts_sent = 0, adverts_received = 0, send_failures = 0;
         std::uint64_t announcements = 0, frames_sent = 0, frame_failures = 0, lease_renewals = 0;
         std::uint64_t stalls = 0, transitions = 0, demotions = 0, conflicts = 0;
+        std::uint64_t fast_requests = 0, fast_request_failures = 0, fast_takeovers = 0, fast_reverts = 0;
     } counters_;
 };
 

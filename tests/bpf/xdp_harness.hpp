@@ -56,6 +56,8 @@ public:
     RunResult run(std::span<const std::uint8_t> frame);
     xvip_counters counters() const { return dataplane_.counters(); }
     int program_fd() const { return dataplane_.program_fd(); }
+    // The data plane itself, for the writers the harness does not wrap (fast failover).
+    Dataplane& dataplane() { return dataplane_; }
 
 private:
     Dataplane dataplane_;

@@ -87,6 +87,22 @@ topo::Process& XvipdCluster::start(std::size_t i, const std::vector<std::string>
     return *daemons_[i];
 }
 
+topo::Process& XvipdCluster::start_toml(std::size_t i, const std::string& toml) {
+    const auto path = topo_->run_dir() / (node(i).name + ".toml");
+    std::ofstream(path) << toml;
+    const std::vector<std::string> argv{XVIPD,
+                                        "--config",
+                                        path.string(),
+                                        "--pin-dir",
+                                        node(i).pin_dir.string(),
+                                        "--state-dir",
+                                        (topo_->run_dir() / (node(i).name + "-state")).string(),
+                                        "--log-level",
+                                        "debug"};
+    daemons_.at(i) = &topo_->spawn(node(i).netns, argv);
+    return *daemons_[i];
+}
+
 topo::ExitStatus XvipdCluster::stop(std::size_t i, int signal_number, std::chrono::milliseconds timeout) {
     auto* d = daemons_.at(i);
     d->send_signal(signal_number);

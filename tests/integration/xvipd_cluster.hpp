@@ -50,6 +50,9 @@ public:
     void write_config(std::size_t i, const std::string& text);
 
     topo::Process& start(std::size_t i, const std::vector<std::string>& extra_args = {});
+    // Node i's daemon on an xvip.toml instead (for xvip's own options, which keepalived.conf
+    // lacks): `toml` is the whole file, written next to the keepalived.conf.
+    topo::Process& start_toml(std::size_t i, const std::string& toml);
     topo::Process* daemon(std::size_t i) { return daemons_.at(i); }
     // Ends the daemon with signal and waits for it (bounded).
     topo::ExitStatus stop(std::size_t i, int signal_number, std::chrono::milliseconds timeout = 10s);

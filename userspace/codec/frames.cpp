@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <span>
 
+#include "codec/bfd_control.hpp"
 #include "codec/big_endian.hpp"
 #include "codec/inet_checksum.hpp"
 
@@ -109,6 +110,57 @@ std::optional<UnsolicitedNaFrame> build_unsolicited_na(const MacAddress& interfa
     const std::uint16_t checksum =
         InetChecksum{}.add_pseudo_header(vip, all_nodes_address, ip_protocol_icmpv6, na_size).add(icmp).finish();
     big_endian::store16(frame, checksum_at, checksum);
+    return frame;
+}
+
+std::optional<std::vector<std::uint8_t>> build_bfd_frame(const MacAddress& destination_mac,
+                                                         const MacAddress& source_mac, const IpAddress& source,
+                                                         const IpAddress& destination, std::uint16_t source_port,
+                                                         std::span<const std::uint8_t> control) {
+    if (source.is_v4() != destination.is_v4()) return std::nullopt;
+    constexpr std::uint8_t ip_protocol_udp = 17;
+    constexpr std::uint8_t ttl = 255;
+    const bool v4 = source.is_v4();
+    const auto udp_length = static_cast<std::uint16_t>(8 + control.size());
+    const std::size_t ip_header = v4 ? 20 : 40;
+    std::vector<std::uint8_t> frame(14 + ip_header + udp_length);
+    FrameWriter out(frame);
+    write_ethernet_header(out, destination_mac, source_mac, v4 ? 0x0800 : ethertype_ipv6);
+    const std::size_t ip_at = out.offset();
+    if (v4) {
+        out.u8(0x45);
+        out.u8(0xc0);  // DSCP CS6, network control, as routers send BFD
+        out.u16(static_cast<std::uint16_t>(20 + udp_length));
+        out.u16(0);       // identification
+        out.u16(0x4000);  // DF
+        out.u8(ttl);
+        out.u8(ip_protocol_udp);
+        out.u16(0);  // header checksum, below
+        out.bytes(source.bytes());
+        out.bytes(destination.bytes());
+        big_endian::store16(frame, ip_at + 10, inet_checksum(std::span<const std::uint8_t>(frame).subspan(ip_at, 20)));
+    } else {
+        out.u8(0x6c);  // version 6, traffic class CS6 (0xc0) across the nibbles
+        out.u8(0x00);
+        out.u16(0);
+        out.u16(udp_length);
+        out.u8(ip_protocol_udp);
+        out.u8(ttl);
+        out.bytes(source.bytes());
+        out.bytes(destination.bytes());
+    }
+    const std::size_t udp_at = out.offset();
+    out.u16(source_port);
+    out.u16(bfd_control_port);
+    out.u16(udp_length);
+    out.u16(0);  // checksum, below
+    out.bytes(control);
+    std::uint16_t sum = InetChecksum{}
+                            .add_pseudo_header(source, destination, ip_protocol_udp, udp_length)
+                            .add(std::span<const std::uint8_t>(frame).subspan(udp_at))
+                            .finish();
+    if (sum == 0) sum = 0xffff;  // RFC 768: a computed 0 is sent as all ones
+    big_endian::store16(frame, udp_at + 6, sum);
     return frame;
 }
 

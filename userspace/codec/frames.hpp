@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "common/ip_address.hpp"
 #include "common/mac_address.hpp"
@@ -30,5 +32,15 @@ std::optional<GratuitousArpFrame> build_gratuitous_arp(const MacAddress& interfa
 // option with the MAC. nullopt if `vip` is not IPv6.
 std::optional<UnsolicitedNaFrame> build_unsolicited_na(const MacAddress& interface_mac, const IpAddress& vip,
                                                        bool router = false);
+
+// A BFD control packet (`control`, 24 bytes) in a whole Ethernet frame: the request of fast
+// failover, sent on an AF_PACKET socket because the destination, a VIP, is held by this node's
+// kernel too (a UDP socket would deliver it locally). UDP from `source_port` to 3784, TTL / hop
+// limit 255 (RFC 5881 §5), IPv4 without options and with DF, the UDP checksum computed for both
+// families. nullopt when the addresses are not of one family.
+std::optional<std::vector<std::uint8_t>> build_bfd_frame(const MacAddress& destination_mac,
+                                                         const MacAddress& source_mac, const IpAddress& source,
+                                                         const IpAddress& destination, std::uint16_t source_port,
+                                                         std::span<const std::uint8_t> control);
 
 }  // namespace xvip

@@ -70,6 +70,9 @@ enum class Field {
     bfd_outgoing_ttl,
     bfd_max_hops,
     bfd_weight,
+    fast_failover,
+    fast_failover_interval,
+    fast_failover_multiplier,
 };
 
 // Where each field of one object was set; falls back to where the object itself starts.
@@ -265,6 +268,12 @@ struct Instance {
     // any gateway instance of the interface and family forwards nothing (docs/architecture.md,
     // "Forwarding guard"). Forwarding itself stays the operator's sysctl.
     bool gateway = false;
+    // Fast failover (xvip's own option, TOML only; docs/architecture.md, "Fast failover"): as a
+    // backup, ask the active node's data plane every interval over BFD; when `multiplier`
+    // requests go unanswered, this node's data plane takes over in the kernel. Off by default.
+    bool fast_failover = false;
+    Milliseconds fast_failover_interval{1};
+    int fast_failover_multiplier = 3;
     std::vector<TrackedInterface> tracked_interfaces;
     std::vector<ScriptReference> tracked_scripts;
     std::vector<BfdReference> tracked_bfds;

@@ -80,6 +80,11 @@ private:
                     "gateway is xvip's own option, set in xvip.toml only: convert with `xvipctl "
                     "import-keepalived` and set `gateway = true` in the instance (docs/config.md)";
             }
+            if (section == KeywordSection::vrrp_instance && statement.keyword.text.starts_with("fast_failover")) {
+                fix =
+                    "fast failover is xvip's own option, set in xvip.toml only: convert with `xvipctl "
+                    "import-keepalived` and set `fast_failover = true` in the instance (docs/config.md)";
+            }
             if (fix.empty()) fix = "remove it; docs/keepalived-keywords.md lists every keyword xvip reads";
             sink_.error(statement.keyword.where,
                         "unknown keyword " + quoted(statement.keyword.text) + " in " + std::string(to_string(section)),

@@ -43,6 +43,10 @@ std::string_view setting_name(Field field, ConfigDialect dialect) {
         case Field::bfd_outgoing_ttl: return "ttl";
         case Field::bfd_max_hops: return "max_hops";
         case Field::bfd_weight: return "weight";
+        // TOML only: keepalived.conf has no such keywords
+        case Field::fast_failover: return "fast_failover";
+        case Field::fast_failover_interval: return "fast_failover_interval";
+        case Field::fast_failover_multiplier: return "fast_failover_multiplier";
     }
     return "?";
 }

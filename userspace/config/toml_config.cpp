@@ -461,6 +461,21 @@ private:
             if (v) i.gateway = *v;
             return v.has_value();
         });
+        read_field(r, "fast_failover", Field::fast_failover, o, [&] {
+            const auto v = r.boolean("fast_failover");
+            if (v) i.fast_failover = *v;
+            return v.has_value();
+        });
+        read_field(r, "fast_failover_interval", Field::fast_failover_interval, o, [&] {
+            const auto v = r.duration("fast_failover_interval");
+            if (v) i.fast_failover_interval = *v;
+            return v.has_value();
+        });
+        read_field(r, "fast_failover_multiplier", Field::fast_failover_multiplier, o, [&] {
+            const auto v = r.integer("fast_failover_multiplier");
+            if (v) i.fast_failover_multiplier = *v;
+            return v.has_value();
+        });
         overrides.v3_ipv4_checksum = checksum(r);
         garp(r, overrides.garp, &o);
         tracked_interfaces(r, i.tracked_interfaces, o);

@@ -159,6 +159,11 @@ std::string write_toml(const Config& config) {
             << "drain_deadline = " << duration(i.drain_deadline) << "\n"
             << "local_traffic_follows_active = " << boolean(i.local_traffic_follows_active) << "\n"
             << "gateway = " << boolean(i.gateway) << "\n";
+        if (i.fast_failover) {
+            out << "fast_failover = true\n"
+                << "fast_failover_interval = " << duration(i.fast_failover_interval) << "\n"
+                << "fast_failover_multiplier = " << i.fast_failover_multiplier << "\n";
+        }
         if (!i.tracked_interfaces.empty())
             out << "track_interfaces = " << tracked_interfaces(i.tracked_interfaces) << "\n";
         if (!i.tracked_scripts.empty()) out << "track_scripts = " << tracked_scripts(i.tracked_scripts) << "\n";

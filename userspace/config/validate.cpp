@@ -93,6 +93,52 @@ private:
         check_timers(i);
         check_tracking(i.tracked_scripts, i.tracked_interfaces, label(i));
         check_tracked_bfds(i.tracked_bfds, label(i));
+        check_fast_failover(i);
+    }
+
+    // Fast failover: a backup asks the active node every interval; `multiplier` unanswered requests
+    // take over. It learns the active node's MAC from multicast adverts with TTL 255, and sends from
+    // user space on a millisecond timer.
+    void check_fast_failover(const Instance& i) {
+        const FieldOrigins& at = i.origins;
+        const auto ms = [](Milliseconds value) { return std::to_string(value.count()) + " ms"; };
+        if (!at.unreadable(Field::fast_failover_interval) &&
+            (i.fast_failover_interval < Milliseconds{1} || i.fast_failover_interval > Milliseconds{1000})) {
+            sink_.error(at.of(Field::fast_failover_interval),
+                        label(i) + ": fast_failover_interval " + ms(i.fast_failover_interval) +
+                            " out of range (xvipd's timers resolve 1 ms; beyond 1 s VRRP is as fast)",
+                        "set fast_failover_interval from 1 ms to 1 s, e.g. \"1ms\"");
+        }
+        if (!at.unreadable(Field::fast_failover_multiplier) &&
+            (i.fast_failover_multiplier < 2 || i.fast_failover_multiplier > 255)) {
+            sink_.error(at.of(Field::fast_failover_multiplier),
+                        label(i) + ": fast_failover_multiplier " + std::to_string(i.fast_failover_multiplier) +
+                            " out of range (1 would take over on a single lost packet)",
+                        "set fast_failover_multiplier to 2-255, e.g. 3");
+        }
+        if (!i.fast_failover) return;
+        if (i.is_unicast()) {
+            sink_.error(at.of(Field::fast_failover),
+                        label(i) +
+                            ": fast failover needs multicast adverts (the data plane learns the active "
+                            "node's MAC from adverts it can judge, sent with TTL 255 to the group)",
+                        "remove fast_failover, or use multicast adverts");
+        }
+        if (i.use_virtual_mac) {
+            sink_.error(at.of(Field::fast_failover),
+                        label(i) +
+                            ": fast failover cannot be used with virtual_mac (every master sends from the "
+                            "same virtual MAC, which names no node to ask)",
+                        "remove fast_failover or virtual_mac");
+        }
+        if (!at.unreadable(Field::advert_interval) &&
+            i.fast_failover_interval * i.fast_failover_multiplier >= i.advert_interval) {
+            sink_.error(at.of(Field::fast_failover),
+                        label(i) + ": fast failover would detect in " +
+                            ms(i.fast_failover_interval * i.fast_failover_multiplier) +
+                            ", no faster than one advert interval (" + ms(i.advert_interval) + ")",
+                        "shorten fast_failover_interval or fast_failover_multiplier, or remove fast_failover");
+        }
     }
 
     void check_interval(const Instance& i) {

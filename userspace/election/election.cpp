@@ -155,6 +155,17 @@ void Election::come_up(TimePoint now, Actions& out) {
     become_backup(now, out);
 }
 
+void Election::on(const FastTakeover&, TimePoint now, Actions& out) {
+    if (state_ == State::backup) become_master(now, out);
+}
+
+void Election::on(const FastReverted&, TimePoint now, Actions& out) {
+    if (state_ != State::master) return;
+    cancel(Timer::advert, out);
+    out.push_back(BecomeStandby{});
+    become_backup(now, out);
+}
+
 void Election::become_master(TimePoint now, Actions& out) {
     state_ = State::master;
     cancel(Timer::master_down, out);

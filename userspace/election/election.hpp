@@ -45,6 +45,8 @@ private:
     void on(const PriorityChanged& event, TimePoint now, Actions& out);
     void on(const FaultRaised& event, TimePoint now, Actions& out);
     void on(const FaultCleared& event, TimePoint now, Actions& out);
+    void on(const FastTakeover& event, TimePoint now, Actions& out);
+    void on(const FastReverted& event, TimePoint now, Actions& out);
 
     void backup_receives(const AdvertReceived& advert, TimePoint now, Actions& out);
     void master_receives(const AdvertReceived& advert, TimePoint now, Actions& out);

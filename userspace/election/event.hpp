@@ -37,7 +37,14 @@ struct PriorityChanged {
 // A tracked object failed / recovered. The caller folds several trackers into one flag.
 struct FaultRaised {};
 struct FaultCleared {};
+// Fast failover (xvip's own): the data plane's detector found the master's data plane silent and
+// made this node active in the kernel; a backup becomes master as when Master_Down_Interval ends.
+struct FastTakeover {};
+// ... and the old master answered after all: the data plane put the word back to standby. A master
+// goes back to backup without a word (no priority 0: the old master is serving).
+struct FastReverted {};
 
-using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerExpired, PriorityChanged, FaultRaised, FaultCleared>;
+using Event = std::variant<Startup, Shutdown, AdvertReceived, TimerExpired, PriorityChanged, FaultRaised, FaultCleared,
+                           FastTakeover, FastReverted>;
 
 }  // namespace xvip

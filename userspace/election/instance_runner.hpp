@@ -26,6 +26,10 @@ public:
     ReceiveVerdict receive(const Advert& advert, const ReceiveMetadata& meta, TimePoint now);
     void set_priority(std::uint8_t priority, TimePoint now);
     void set_fault(bool fault, TimePoint now);
+    // Fast failover: the data plane took over (a backup becomes master), or undid it (back to
+    // backup).
+    void fast_takeover(TimePoint now) { dispatch(FastTakeover{}, now); }
+    void fast_reverted(TimePoint now) { dispatch(FastReverted{}, now); }
     // Fires every timer due at `now`, earliest first.
     void on_time(TimePoint now);
 

@@ -6,6 +6,8 @@
 
 #include <set>
 
+#include "codec/bfd_control.hpp"
+#include "codec/inet_checksum.hpp"
 #include "keepalived_captures.hpp"
 
 namespace xvip::test {
@@ -122,3 +124,50 @@ TEST(UnsolicitedNeighbourAdvert, RefusesIpv4) {
 
 }  // namespace
 }  // namespace xvip::test
+
+namespace xvip {
+namespace {
+
+const MacAddress bfd_to_mac{0x02, 0, 0, 0, 0, 0x77};
+const MacAddress bfd_from_mac{0x02, 0, 0, 0, 0, 0x98};
+
+// A fast-failover request: the whole frame, with both checksums right, decodes back.
+TEST(BfdFrame, Ipv4CarriesTheControlPacketToPort3784WithTtl255) {
+    BfdControl control{.state = BfdState::up, .my_discriminator = 0x53640033, .your_discriminator = 0x58560033};
+    const auto payload = encode_bfd_control(control);
+    const auto frame = build_bfd_frame(bfd_to_mac, bfd_from_mac, *IpAddress::parse("192.0.2.98"),
+                                       *IpAddress::parse("192.0.2.50"), 49152 + 51, payload);
+    ASSERT_TRUE(frame);
+    ASSERT_EQ(frame->size(), 14u + 20 + 8 + 24);
+    EXPECT_TRUE(std::equal(bfd_to_mac.begin(), bfd_to_mac.end(), frame->begin()));
+    EXPECT_EQ((*frame)[12], 0x08);
+    EXPECT_EQ((*frame)[14 + 8], 255);  // TTL
+    EXPECT_EQ((*frame)[14 + 9], 17);   // UDP
+    const std::span<const std::uint8_t> bytes(*frame);
+    EXPECT_EQ(inet_checksum(bytes.subspan(14, 20)), 0);  // a header with its checksum sums to 0
+    EXPECT_EQ(InetChecksum{}
+                  .add_pseudo_header(*IpAddress::parse("192.0.2.98"), *IpAddress::parse("192.0.2.50"), 17, 32)
+                  .add(bytes.subspan(34))
+                  .finish(),
+              0);
+    EXPECT_EQ((*frame)[36], 3784 >> 8);
+    EXPECT_EQ((*frame)[37], 3784 & 0xff);
+    const auto decoded = decode_bfd_control(bytes.subspan(42));
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(decoded.value(), control);
+}
+
+TEST(BfdFrame, Ipv6HasHopLimit255AndAChecksumAndFamiliesMustMatch) {
+    const auto payload = encode_bfd_control({.state = BfdState::down, .my_discriminator = 0x53640133});
+    const IpAddress from = *IpAddress::parse("2001:db8::98"), to = *IpAddress::parse("2001:db8::50");
+    const auto frame = build_bfd_frame(bfd_to_mac, bfd_from_mac, from, to, 49152 + 307, payload);
+    ASSERT_TRUE(frame);
+    ASSERT_EQ(frame->size(), 14u + 40 + 8 + 24);
+    EXPECT_EQ((*frame)[14 + 7], 255);
+    const std::span<const std::uint8_t> bytes(*frame);
+    EXPECT_EQ(InetChecksum{}.add_pseudo_header(from, to, 17, 32).add(bytes.subspan(54)).finish(), 0);
+    EXPECT_FALSE(build_bfd_frame(bfd_to_mac, bfd_from_mac, from, *IpAddress::parse("192.0.2.50"), 1, payload));
+}
+
+}  // namespace
+}  // namespace xvip

@@ -184,6 +184,18 @@ TEST(KeepalivedConf, GatewayIsTomlOnlyAndTheErrorSaysSo) {
                   "instance (docs/config.md))"}));
 }
 
+// Nor has it a fast failover keyword.
+TEST(KeepalivedConf, FastFailoverIsTomlOnlyAndTheErrorSaysSo) {
+    const ReadResult result = read_text(
+        "vrrp_instance V {\n  interface eth0\n  virtual_router_id 7\n  fast_failover\n"
+        "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n");
+    EXPECT_EQ(rendered(result.diagnostics),
+              (std::vector<std::string>{
+                  "k.conf:4:3: error: unknown keyword `fast_failover` in vrrp_instance (fix: fast failover is xvip's "
+                  "own option, set in xvip.toml only: convert with `xvipctl import-keepalived` and set "
+                  "`fast_failover = true` in the instance (docs/config.md))"}));
+}
+
 TEST(KeepalivedConf, RefusedKeywordsAreErrorsWithTheirFix) {
     const ReadResult result = read_text(
         "global_defs {\n  startup_script /bin/true\n}\n"

@@ -203,6 +203,59 @@ TEST(Validate, AtMostEightGatewayInstancesPerInterfaceAndFamily) {
                   "gateway instances per interface and family)"}));
 }
 
+TEST(Validate, FastFailoverReadsItsThreeKeys) {
+    const ReadResult result = read_toml_config(
+        instance("a", 1, "\"10.0.0.1/24\"",
+                 "fast_failover = true\nfast_failover_interval = \"2ms\"\nfast_failover_multiplier = 4\n"),
+        "v.toml");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(rendered(result.diagnostics));
+    const Instance& i = result.config.instances.at(0);
+    EXPECT_TRUE(i.fast_failover);
+    EXPECT_EQ(i.fast_failover_interval, Milliseconds{2});
+    EXPECT_EQ(i.fast_failover_multiplier, 4);
+    const Instance off = read_toml_config(instance("a", 1, "\"10.0.0.1/24\""), "v.toml").config.instances.at(0);
+    EXPECT_FALSE(off.fast_failover);
+    EXPECT_EQ(off.fast_failover_interval, Milliseconds{1});
+    EXPECT_EQ(off.fast_failover_multiplier, 3);
+}
+
+TEST(Validate, FastFailoverRangesPointAtTheKey) {
+    EXPECT_EQ(diagnostics_of(instance("a", 1, "\"10.0.0.1/24\"",
+                                      "fast_failover = true\nfast_failover_interval = \"0ms\"\n"
+                                      "fast_failover_multiplier = 1\n")),
+              (std::vector<std::string>{
+                  "v.toml:7:26: error: instance a: fast_failover_interval 0 ms out of range (xvipd's timers resolve 1 "
+                  "ms; beyond 1 s VRRP is as fast) (fix: set fast_failover_interval from 1 ms to 1 s, e.g. \"1ms\")",
+                  "v.toml:8:28: error: instance a: fast_failover_multiplier 1 out of range (1 would take over on a "
+                  "single lost packet) (fix: set fast_failover_multiplier to 2-255, e.g. 3)"}));
+    EXPECT_EQ(diagnostics_of(instance("a", 1, "\"10.0.0.1/24\"", "fast_failover_interval = \"2s\"\n")),
+              (std::vector<std::string>{
+                  "v.toml:6:26: error: instance a: fast_failover_interval 2000 ms out of range (xvipd's timers resolve "
+                  "1 ms; beyond 1 s VRRP is as fast) (fix: set fast_failover_interval from 1 ms to 1 s, e.g. "
+                  "\"1ms\")"}));
+}
+
+TEST(Validate, FastFailoverIsRefusedWhereItCannotWork) {
+    EXPECT_EQ(
+        diagnostics_of(instance("a", 1, "\"10.0.0.1/24\"", "fast_failover = true\nunicast_peers = [\"10.0.0.9\"]\n")),
+        (std::vector<std::string>{
+            "v.toml:6:17: error: instance a: fast failover needs multicast adverts (the data plane learns the "
+            "active node's MAC from adverts it can judge, sent with TTL 255 to the group) (fix: remove "
+            "fast_failover, or use multicast adverts)"}));
+    EXPECT_EQ(diagnostics_of(instance("a", 1, "\"10.0.0.1/24\"", "fast_failover = true\nvirtual_mac = true\n")),
+              (std::vector<std::string>{
+                  "v.toml:6:17: error: instance a: fast failover cannot be used with virtual_mac (every master sends "
+                  "from the same virtual MAC, which names no node to ask) (fix: remove fast_failover or "
+                  "virtual_mac)"}));
+    EXPECT_EQ(diagnostics_of(instance("a", 1, "\"10.0.0.1/24\"",
+                                      "fast_failover = true\nadvert_interval = \"100ms\"\n"
+                                      "fast_failover_interval = \"50ms\"\n")),
+              (std::vector<std::string>{
+                  "v.toml:6:17: error: instance a: fast failover would detect in 150 ms, no faster than one advert "
+                  "interval (100 ms) (fix: shorten fast_failover_interval or fast_failover_multiplier, or remove "
+                  "fast_failover)"}));
+}
+
 TEST(Validate, UnicastTtlAndPeerTtlRanges) {
     EXPECT_EQ(diagnostics_of(instance("a", 1, "\"10.0.0.1\"",
                                       "unicast_ttl = 64\nunicast_peers = [{ address = \"10.0.0.2\", min_ttl = 250 }, "

@@ -91,6 +91,43 @@ TEST(Election, DownTimerMakesBackupMaster) {
     EXPECT_TRUE(has(out.actions, Announce{}));
 }
 
+TEST(Election, AFastTakeoverMakesABackupMasterAtOnce) {
+    Election e(config(100));
+    e.handle(Startup{}, t0);
+    e.handle(advert(150), t0 + 1s);
+    auto out = e.handle(FastTakeover{}, t0 + 1s + 3ms);
+    EXPECT_EQ(out.state, State::master);
+    EXPECT_TRUE(has(out.actions, BecomeActive{}));
+    EXPECT_TRUE(has(out.actions, Announce{}));
+    EXPECT_TRUE(has(out.actions, SendAdvert{100}));
+    EXPECT_FALSE(e.deadline(Timer::master_down));
+}
+
+TEST(Election, AFastTakeoverMeansNothingOutsideBackup) {
+    Election master(config(255));
+    master.handle(Startup{}, t0);
+    EXPECT_TRUE(master.handle(FastTakeover{}, t0).actions.empty());
+    Election faulty(config(100));
+    faulty.handle(Startup{}, t0);
+    faulty.handle(FaultRaised{}, t0);
+    auto out = faulty.handle(FastTakeover{}, t0 + 1ms);
+    EXPECT_EQ(out.state, State::fault);
+    EXPECT_TRUE(out.actions.empty());
+}
+
+TEST(Election, ARevertedFastTakeoverGoesBackToBackupWithoutPriorityZero) {
+    Election e(config(100));
+    e.handle(Startup{}, t0);
+    e.handle(FastTakeover{}, t0 + 1s);
+    auto out = e.handle(FastReverted{}, t0 + 1s + 1ms);
+    EXPECT_EQ(out.state, State::backup);
+    EXPECT_TRUE(has(out.actions, BecomeStandby{}));
+    EXPECT_FALSE(has(out.actions, SendAdvert{0}));
+    EXPECT_FALSE(e.deadline(Timer::advert));
+    EXPECT_TRUE(e.deadline(Timer::master_down));
+    EXPECT_TRUE(e.handle(FastReverted{}, t0 + 2s).actions.empty());  // a backup: nothing
+}
+
 TEST(Election, BackupLearnsV3IntervalFromAcceptedAdvert) {
     Election e(config(100));
     e.handle(Startup{}, t0);
