@@ -545,8 +545,10 @@ void ServedInterface::release_everything() {
 void ServedInterface::leave_forwarding_guard() {
     // Every word standby before anything else goes: a draining word would pass VIP traffic and
     // forward until its deadline, with no daemon left to end it early.
+    // Fast failover off first: with no xvipd behind it, its detector must never swap a word in.
     for (const auto& instance : instances_) {
         try {
+            dataplane_->configure_fast_failover(instance->key(), FastFailoverSettings{});
             dataplane_->write_state(instance->key(), StateWord::standby());
         } catch (const std::exception& e) {
             spdlog::error("{}: {}: writing standby: {}; detaching instead", ifname_, instance->name(), e.what());
