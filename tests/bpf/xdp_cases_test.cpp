@@ -364,20 +364,6 @@ Bytes bfd_bytes(const BfdFields& f) {
     return b;
 }
 
-Bytes udp(std::uint16_t source, std::uint16_t dest, const Bytes& payload, std::int32_t length_change = 0) {
-    const auto length = static_cast<std::uint16_t>(8 + payload.size() + length_change);
-    Bytes b{static_cast<std::uint8_t>(source >> 8),
-            static_cast<std::uint8_t>(source),
-            static_cast<std::uint8_t>(dest >> 8),
-            static_cast<std::uint8_t>(dest),
-            static_cast<std::uint8_t>(length >> 8),
-            static_cast<std::uint8_t>(length),
-            0,
-            0};  // no checksum
-    b.insert(b.end(), payload.begin(), payload.end());
-    return b;
-}
-
 constexpr std::uint16_t bfd_port = 3784;
 constexpr std::uint32_t our_discriminator = 0x58560000u | instance4;
 constexpr std::uint16_t our_bfd_source_port = 49152 + instance4;

@@ -48,20 +48,6 @@ Bytes control(const Bfd& f) {
     return b;
 }
 
-Bytes udp(std::uint16_t source, std::uint16_t dest, const Bytes& payload) {
-    const auto length = static_cast<std::uint16_t>(8 + payload.size());
-    Bytes b{static_cast<std::uint8_t>(source >> 8),
-            static_cast<std::uint8_t>(source),
-            static_cast<std::uint8_t>(dest >> 8),
-            static_cast<std::uint8_t>(dest),
-            static_cast<std::uint8_t>(length >> 8),
-            static_cast<std::uint8_t>(length),
-            0,
-            0};
-    for (const std::uint8_t byte : payload) b.push_back(byte);
-    return b;
-}
-
 // A successor's request to the VIP, addressed to this (the active) node's MAC.
 Bytes request(const IpAddress& from, std::uint8_t priority, Bfd f = {}) {
     f.my = request_discriminator(priority);

@@ -87,15 +87,20 @@ probe::ArpSamples sample_while(XvipdCluster& c, std::size_t nodes, std::chrono::
     return samples;
 }
 
-TEST(FastFailover, TheSuccessorServesWithinMillisecondsOfTheActiveLinkGoingDown) {
-    require_root();
-    XvipdCluster c({.nodes = 2, .advert_int = "1"}, {{.priority = 255}, {.priority = 100}});
+// node0 (priority 255) active, then node1 (100) started and, with fast failover on, armed.
+void start_active_and_armed_successor(XvipdCluster& c) {
     c.start_toml(0, toml(c, 255));
     ASSERT_TRUE(c.wait_for_sole_active(0, 10s)) << c.log(0);
     c.start_toml(1, toml(c, 100));
     if (fast_on()) {
         ASSERT_TRUE(wait_armed(c, 1, 10s)) << c.log(1);
     }
+}
+
+TEST(FastFailover, TheSuccessorServesWithinMillisecondsOfTheActiveLinkGoingDown) {
+    require_root();
+    XvipdCluster c({.nodes = 2, .advert_int = "1"}, {{.priority = 255}, {.priority = 100}});
+    ASSERT_NO_FATAL_FAILURE(start_active_and_armed_successor(c));
     const auto samples = sample_while(c, 2, 1500ms, 300ms, [&] {
         c.topology().run_checked(c.node(0).netns, {"ip", "link", "set", "eth0", "down"});
     });
@@ -115,12 +120,7 @@ TEST(FastFailover, TheSuccessorServesWithinMillisecondsOfTheActiveLinkGoingDown)
 TEST(FastFailover, AKilledDaemonsNodeServesUntilItsLeaseEndsThenTheSuccessorAtOnce) {
     require_root();
     XvipdCluster c({.nodes = 2, .advert_int = "1"}, {{.priority = 255}, {.priority = 100}});
-    c.start_toml(0, toml(c, 255));
-    ASSERT_TRUE(c.wait_for_sole_active(0, 10s)) << c.log(0);
-    c.start_toml(1, toml(c, 100));
-    if (fast_on()) {
-        ASSERT_TRUE(wait_armed(c, 1, 10s)) << c.log(1);
-    }
+    ASSERT_NO_FATAL_FAILURE(start_active_and_armed_successor(c));
     // node0's lease is 3 s from its last advert; VRRP alone would wait 3.6 s from the last one heard.
     const auto samples = sample_while(c, 2, 4500ms, 200ms, [&] { c.stop(0, SIGKILL); });
     const Timeline t = read(samples, 1, 2);

@@ -72,10 +72,11 @@ void XvipdCluster::write_config(std::size_t i, const std::string& text) {
     std::ofstream(config_path(i)) << text;
 }
 
-topo::Process& XvipdCluster::start(std::size_t i, const std::vector<std::string>& extra_args) {
+topo::Process& XvipdCluster::spawn(std::size_t i, const std::string& config_option, const std::filesystem::path& config,
+                                   const std::vector<std::string>& extra_args) {
     std::vector<std::string> argv{XVIPD,
-                                  "--keepalived-conf",
-                                  config_path(i).string(),
+                                  config_option,
+                                  config.string(),
                                   "--pin-dir",
                                   node(i).pin_dir.string(),
                                   "--state-dir",
@@ -87,20 +88,14 @@ topo::Process& XvipdCluster::start(std::size_t i, const std::vector<std::string>
     return *daemons_[i];
 }
 
+topo::Process& XvipdCluster::start(std::size_t i, const std::vector<std::string>& extra_args) {
+    return spawn(i, "--keepalived-conf", config_path(i), extra_args);
+}
+
 topo::Process& XvipdCluster::start_toml(std::size_t i, const std::string& toml) {
     const auto path = topo_->run_dir() / (node(i).name + ".toml");
     std::ofstream(path) << toml;
-    const std::vector<std::string> argv{XVIPD,
-                                        "--config",
-                                        path.string(),
-                                        "--pin-dir",
-                                        node(i).pin_dir.string(),
-                                        "--state-dir",
-                                        (topo_->run_dir() / (node(i).name + "-state")).string(),
-                                        "--log-level",
-                                        "debug"};
-    daemons_.at(i) = &topo_->spawn(node(i).netns, argv);
-    return *daemons_[i];
+    return spawn(i, "--config", path, {});
 }
 
 topo::ExitStatus XvipdCluster::stop(std::size_t i, int signal_number, std::chrono::milliseconds timeout) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -78,6 +79,9 @@ public:
     std::string keepalived_log(std::size_t i);   // what node i's keepalived wrote (stdout and stderr)
 
 private:
+    // Node i's xvipd with `config_option` (--keepalived-conf or --config) naming `config`.
+    topo::Process& spawn(std::size_t i, const std::string& config_option, const std::filesystem::path& config,
+                         const std::vector<std::string>& extra_args);
     ClusterSpec spec_;
     std::vector<NodeSettings> settings_;
     std::unique_ptr<topo::Topology> topo_;

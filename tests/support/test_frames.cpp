@@ -77,6 +77,18 @@ Bytes arp(const ArpFields& f) {
     return b;
 }
 
+Bytes udp(std::uint16_t source, std::uint16_t dest, const Bytes& payload, std::int32_t length_change) {
+    const auto length = static_cast<std::uint16_t>(8 + static_cast<std::int64_t>(payload.size()) + length_change);
+    Bytes b;
+    b.reserve(8 + payload.size());
+    for (const std::uint16_t field : {source, dest, length, std::uint16_t{0}}) {  // the last: no checksum
+        b.push_back(static_cast<std::uint8_t>(field >> 8));
+        b.push_back(static_cast<std::uint8_t>(field));
+    }
+    b.insert(b.end(), payload.begin(), payload.end());
+    return b;
+}
+
 Bytes ipv4(const Ipv4Fields& f, const Bytes& payload) {
     Bytes b;
     const auto header_len = static_cast<std::uint8_t>(20 + f.options.size());

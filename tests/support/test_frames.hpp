@@ -51,6 +51,10 @@ struct Ipv4Fields {
 };
 Bytes ipv4(const Ipv4Fields& f, const Bytes& payload);
 
+// A UDP header and payload with no checksum (0, which IPv4 allows); `length_change` is added to
+// the length field, for malformed datagrams.
+Bytes udp(std::uint16_t source, std::uint16_t dest, const Bytes& payload, std::int32_t length_change = 0);
+
 Bytes ipv6(const IpAddress& src, const IpAddress& dst, std::uint8_t next_header, std::uint8_t hop_limit,
            const Bytes& payload);
 
