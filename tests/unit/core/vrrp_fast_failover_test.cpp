@@ -41,6 +41,18 @@ struct Request {
 
 class FastFailoverInstance : public ::testing::Test {
 protected:
+    // A backup with fast failover that has asked for 5 ms; then its detector swapped in the
+    // prepared word (unseen by the instance's record) and reported the takeover.
+    VrrpInstance& taken_over_by_the_data_plane() {
+        VrrpInstance& i = make(true);
+        i.start(false);
+        status.active_mac = active_mac;
+        timers.run_for(5ms);
+        word = prepared.back();
+        i.data_plane_fast_takeover();
+        return i;
+    }
+
     VrrpInstance& make(bool fast) {
         instance_ = std::make_unique<VrrpInstance>(
             config(fast),
@@ -150,13 +162,7 @@ TEST_F(FastFailoverInstance, OffItConfiguresNothingAndSendsNothing) {
 }
 
 TEST_F(FastFailoverInstance, TheDataPlanesTakeoverMakesItMasterOnTheKernelsWord) {
-    VrrpInstance& i = make(true);
-    i.start(false);
-    status.active_mac = active_mac;
-    timers.run_for(5ms);
-    // The detector swapped in the prepared word, unseen by the instance's record.
-    word = prepared.back();
-    i.data_plane_fast_takeover();
+    VrrpInstance& i = taken_over_by_the_data_plane();
     EXPECT_EQ(i.state(), State::master);
     EXPECT_EQ(adverts.size(), 1u);
     EXPECT_EQ(word.role, XdpRole::active);
@@ -181,12 +187,7 @@ TEST_F(FastFailoverInstance, AStaleTakeoverEventChangesNothing) {
 }
 
 TEST_F(FastFailoverInstance, ARevertMakesItBackupAgainAndItKeepsAsking) {
-    VrrpInstance& i = make(true);
-    i.start(false);
-    status.active_mac = active_mac;
-    timers.run_for(5ms);
-    word = prepared.back();
-    i.data_plane_fast_takeover();
+    VrrpInstance& i = taken_over_by_the_data_plane();
     word = StateWord::standby();  // the program's revert
     i.data_plane_fast_reverted();
     EXPECT_EQ(i.state(), State::backup);
