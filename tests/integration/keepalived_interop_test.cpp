@@ -212,6 +212,9 @@ TEST_P(KeepalivedInterop, XvipdOutranksKeepalived) {
     XvipdCluster c(wire.spec(), {{.priority = high, .extra = wire.extra()}, {.priority = low, .extra = wire.extra()}});
     expect_same_config_but_identity(c, wire);
     c.start(xvip_node);
+    // xvipd serving before keepalived starts: a keepalived that takes over at once must not find
+    // an xvipd whose pins and control socket are not there yet.
+    ASSERT_TRUE(c.wait_serving(xvip_node, 10s)) << c.log(xvip_node);
     c.start_keepalived(keepalived_node);
 
     ASSERT_TRUE(c.wait_for_sole_active(xvip_node, wire.election_timeout()))
@@ -255,6 +258,9 @@ TEST_P(KeepalivedInterop, KeepalivedOutranksXvipd) {
     XvipdCluster c(wire.spec(), {{.priority = low, .extra = wire.extra()}, {.priority = high, .extra = wire.extra()}});
     expect_same_config_but_identity(c, wire);
     c.start(xvip_node);
+    // xvipd serving before keepalived starts: a keepalived that takes over at once must not find
+    // an xvipd whose pins and control socket are not there yet.
+    ASSERT_TRUE(c.wait_serving(xvip_node, 10s)) << c.log(xvip_node);
     c.start_keepalived(keepalived_node);
 
     ASSERT_TRUE(c.wait_for_sole_active(keepalived_node, wire.election_timeout()))
@@ -298,6 +304,9 @@ TEST(KeepalivedInteropKill, KilledKeepalivedLeavesItsVipBehind) {
     const Wire wire{"v3_multicast", 3, false};
     XvipdCluster c(wire.spec(), {{.priority = low}, {.priority = high}});
     c.start(xvip_node);
+    // xvipd serving before keepalived starts: a keepalived that takes over at once must not find
+    // an xvipd whose pins and control socket are not there yet.
+    ASSERT_TRUE(c.wait_serving(xvip_node, 10s)) << c.log(xvip_node);
     c.start_keepalived(keepalived_node);
     ASSERT_TRUE(c.wait_for_sole_active(keepalived_node, wire.election_timeout())) << c.keepalived_log(keepalived_node);
     expect_client_reaches_vip_through(c, keepalived_node);

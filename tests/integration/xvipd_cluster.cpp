@@ -113,6 +113,16 @@ std::optional<std::string> XvipdCluster::role(std::size_t i) {
     return j["instances"][0]["effective_role"].get<std::string>();
 }
 
+bool XvipdCluster::wait_serving(std::size_t i, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto s = status(i);
+        if (!s.contains("error") && s.contains("instances")) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
+
 std::vector<std::size_t> XvipdCluster::active_nodes() {
     std::vector<std::size_t> active;
     for (std::size_t i = 0; i < spec_.nodes; ++i) {

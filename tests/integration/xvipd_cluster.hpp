@@ -61,6 +61,8 @@ public:
     // The effective role of node i's instance, read from its pinned state map with xvipctl.
     // Empty when nothing is pinned (not attached).
     std::optional<std::string> role(std::size_t i);
+    // Node i's xvipd answers on its control socket (it has attached and runs its election).
+    bool wait_serving(std::size_t i, std::chrono::milliseconds timeout);
     std::vector<std::size_t> active_nodes();
     // Waits until exactly `index` is the one active node; false on timeout.
     bool wait_for_sole_active(std::size_t index, std::chrono::milliseconds timeout);
