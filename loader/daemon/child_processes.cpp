@@ -82,7 +82,7 @@ std::string describe(const ChildExit& exit) {
         case ChildExit::Kind::exited: return "exited with status " + std::to_string(exit.code);
         case ChildExit::Kind::killed: return "killed by " + signal_text(exit.code);
         case ChildExit::Kind::timed_out: return "timed out (ended by " + signal_text(exit.code) + ")";
-        case ChildExit::Kind::not_started: return "not started (" + exit.error + ")";
+        case ChildExit::Kind::not_started: return "not started (" + exit.not_started.message + ")";
     }
     return "ended";
 }
@@ -231,10 +231,7 @@ void ChildProcesses::on_pidfd_readable(Id id) {
     if (child.timed_out) exit.kind = ChildExit::Kind::timed_out;
     read_exec_result(child);  // it ended: the pipe holds its errno or is at end of file
     if (child.not_started) {
-        exit = {.kind = ChildExit::Kind::not_started,
-                .code = 0,
-                .error = child.not_started->message,
-                .no_resources = child.not_started->no_resources};
+        exit = {.kind = ChildExit::Kind::not_started, .code = 0, .not_started = *child.not_started};
     }
 
     loop_.unwatch(child.pidfd.get());

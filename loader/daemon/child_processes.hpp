@@ -40,22 +40,6 @@ struct ChildOptions {
     ChildOutput output = ChildOutput::discard;
 };
 
-struct ChildExit {
-    // not_started: the child could not exec the program (it never ran: neither failed nor
-    // succeeded); `error` says why.
-    enum class Kind { exited, killed, timed_out, not_started };
-    Kind kind = Kind::exited;
-    int code = 0;               // exited: the exit status; killed and timed_out: the signal that ended it
-    std::string error;          // not_started: "cannot run PROGRAM: REASON"
-    bool no_resources = false;  // not_started for want of memory, descriptors or processes
-
-    bool succeeded() const { return kind == Kind::exited && code == 0; }
-};
-
-// "exited with status 1", "killed by signal 9 (Killed)", "timed out (ended by signal 15 ...)",
-// "not started (cannot run ...)".
-std::string describe(const ChildExit& exit);
-
 struct SpawnError {
     std::string message;
     // The host could not start it (no descriptor, memory or process left: EMFILE, ENFILE, ENOMEM,
@@ -63,6 +47,21 @@ struct SpawnError {
     // never ran, so it neither failed nor succeeded.
     bool no_resources = false;
 };
+
+struct ChildExit {
+    // not_started: the child could not exec the program (it never ran: neither failed nor
+    // succeeded); `not_started` says why, as start() says it of what it finds out itself.
+    enum class Kind { exited, killed, timed_out, not_started };
+    Kind kind = Kind::exited;
+    int code = 0;  // exited: the exit status; killed and timed_out: the signal that ended it
+    SpawnError not_started;
+
+    bool succeeded() const { return kind == Kind::exited && code == 0; }
+};
+
+// "exited with status 1", "killed by signal 9 (Killed)", "timed out (ended by signal 15 ...)",
+// "not started (cannot run ...)".
+std::string describe(const ChildExit& exit);
 
 class ChildProcesses {
 public:

@@ -66,7 +66,7 @@ void ScriptTracker::not_started(const SpawnError& error) {
 void ScriptTracker::finished(const ChildExit& exit) {
     running_.reset();
     if (exit.kind == ChildExit::Kind::not_started) {
-        not_started(SpawnError{exit.error, exit.no_resources});
+        not_started(exit.not_started);
         return;
     }
     if (std::exchange(starved_, false)) log_line(log_, "track script " + settings_.name + " runs again");

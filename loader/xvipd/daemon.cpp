@@ -323,8 +323,8 @@ void Daemon::stop_gracefully() {
     control_.reset();
     auto pending = std::make_shared<std::size_t>(interfaces_.size());
     auto all_done = [this] {
-        const bool guards = std::any_of(config_.instances.begin(), config_.instances.end(),
-                                        [](const Instance& i) { return i.gateway; });
+        const bool guards = std::any_of(interfaces_.begin(), interfaces_.end(),
+                                        [](const auto& served) { return served->keeps_guard_on_stop(); });
         spdlog::info("stopped: VIPs released, {}, sysctls restored",
                      guards ? "XDP detached but for the gateway interfaces' forwarding guards" : "XDP detached");
         for (const auto& served : interfaces_) {

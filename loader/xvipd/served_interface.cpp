@@ -471,9 +471,8 @@ void ServedInterface::drain(AddressFamily family) {
 
 void ServedInterface::hand_over(std::function<void()> done) {
     handovers_pending_ = instances_.size();
-    const bool gateway = std::any_of(configs_.begin(), configs_.end(), [](const Instance& c) { return c.gateway; });
-    auto finish = [this, gateway, done = std::move(done)] {
-        if (gateway) {
+    auto finish = [this, done = std::move(done)] {
+        if (keeps_guard_on_stop()) {
             leave_forwarding_guard();
         } else {
             release_everything();
@@ -540,6 +539,10 @@ void ServedInterface::release_everything() {
         }
         dataplane_.reset();
     }
+}
+
+bool ServedInterface::keeps_guard_on_stop() const {
+    return std::any_of(configs_.begin(), configs_.end(), [](const Instance& c) { return c.gateway; });
 }
 
 void ServedInterface::leave_forwarding_guard() {

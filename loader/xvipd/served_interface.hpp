@@ -58,6 +58,8 @@ public:
     // keeps its data plane attached and pinned, every instance standby: the stopped node goes on
     // forwarding nothing (its forwarding guard) until an xvipd adopts it or `xvipctl detach`.
     void hand_over(std::function<void()> done);
+    // Whether a planned stop leaves this interface's forwarding guard attached (a gateway instance).
+    bool keeps_guard_on_stop() const;
     // Gives back everything at once, with no handover (a failed start, a fatal error).
     void release() { release_everything(); }
     // Restart path: leave the data plane, its pins, the VIPs and the sysctls exactly as they are.

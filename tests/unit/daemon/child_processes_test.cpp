@@ -133,8 +133,9 @@ TEST(ChildProcesses, AProgramTheChildCannotExecEndsAsNotStarted) {
     ASSERT_TRUE(test::run_until(loop, [&] { return outcome.exit.has_value(); }));
     EXPECT_EQ(outcome.exit->kind, ChildExit::Kind::not_started) << describe(*outcome.exit);
     EXPECT_FALSE(outcome.exit->succeeded());
-    EXPECT_FALSE(outcome.exit->no_resources);
-    EXPECT_NE(outcome.exit->error.find("Exec format error"), std::string::npos) << outcome.exit->error;
+    EXPECT_FALSE(outcome.exit->not_started.no_resources);
+    EXPECT_NE(outcome.exit->not_started.message.find("Exec format error"), std::string::npos)
+        << outcome.exit->not_started.message;
     EXPECT_NE(describe(*outcome.exit).find(program), std::string::npos) << describe(*outcome.exit);
     EXPECT_EQ(children.running(), 0u);
     EXPECT_TRUE(test::no_children_left());
