@@ -553,6 +553,12 @@ static __always_inline __u8 bfd_next_state(__u8 state)
 	}
 }
 
+/* Whether the answer to this control packet is Up (the sender is Init or Up). */
+static __always_inline int answers_up(const struct bfd_control *bfd)
+{
+	return bfd_next_state(bfd->state_flags >> 6) == BFD_STATE_UP;
+}
+
 /*
  * The answer to a control packet, in place: a session that follows the sender's (RFC 5880 §6.8.6:
  * Down -> Init, Init or Up -> Up, AdminDown -> Down), one packet back per packet received, at the
@@ -617,76 +623,126 @@ static __always_inline int address_equal16(const __u8 *a, const __u8 *b)
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
 }
 
+/* How the active node answers a successor's tagged request (successor_designated). */
+enum successor_answer {
+	SUCCESSOR_UP,		  /* designated, or no successor at all: the answer as built */
+	SUCCESSOR_HELD,		  /* designated, but another may still be armed: Init, not Up */
+	SUCCESSOR_NOT_DESIGNATED, /* another ranks higher: AdminDown, diag 7 */
+};
+
 /*
- * Fast failover, the active node's side: whether a successor's request (My Discriminator tagged
- * with its priority, xvip_bfd_request_discriminator) is to be answered Up. The instance keeps the
- * successors that asked within their detection time (detect multiplier x their TX interval), up
- * to XVIP_FAST_REQUESTERS; only the highest of them (priority, then address, as VRRP ranks
- * routers) is designated, so that exactly one node takes over fast and the others wait for VRRP.
- * Any other BFD peer (a router) is answered as before: 1. The table is written without a lock:
- * a successor's requests reach one CPU (one flow), and two new successors racing for one free
- * slot only delay one of them to its next request.
+ * Fast failover, the active node's side: how a successor's request is answered, `up` saying whether
+ * the answer as built is Up. The instance keeps the successors that asked within
+ * XVIP_FAST_REQUESTER_HOLD_NS (or their detection time, if longer), up to XVIP_FAST_REQUESTERS;
+ * only the highest of them (priority, then address, as VRRP ranks routers) is designated, so that
+ * exactly one node takes over fast and the others wait for VRRP. The designated one is answered Up
+ * only once no other successor's latest Up answer can still arm it (its up_until_ns); a slot whose
+ * Up answer may still arm its node is never given to another. The table is written without a
+ * lock: a successor's requests reach one CPU (one flow), and two new successors racing for one
+ * free slot only delay one of them to its next request.
+ *
+ * A global function, verified once on its own: inlined at both call sites its branches multiplied
+ * with theirs past the verifier's limit. So its arguments are scalars: `who` is
+ * instance | priority << 32 | up << 40, the address comes in two halves (network byte order).
  */
-static __always_inline int successor_designated(__u32 instance, const struct bfd_control *bfd,
-						const __u8 *addr)
+__attribute__((noinline)) int xvip_successor_answer(__u64 who, __u64 detect_ns, __u64 addr_lo,
+						    __u64 addr_hi)
 {
-	__u32 discriminator = bpf_ntohl(bfd->my_discriminator);
-	struct xvip_fast_timer *t;
-	__u8 priority, lowest = 255;
-	int i, slot = -1, free = -1, lowest_slot = -1, outranked = 0;
-	__u64 now, detect_ns;
+	__u32 instance = (__u32)who;
+	__u8 priority = (__u8)(who >> 32), lowest = 255, addr[16];
+	int up = (who >> 40) & 1;
+	int i, slot = -1, free = -1, lowest_slot = -1, outranked = 0, other_armed = 0;
+	struct xvip_fast_timer *t = bpf_map_lookup_elem(&xvip_fast_timers, &instance);
+	struct xvip_requester *r;
+	__u64 now, hold_ns;
 
-	if (!xvip_bfd_is_request(discriminator, instance))
-		return 1;
-	t = bpf_map_lookup_elem(&xvip_fast_timers, &instance);
 	if (!t)
-		return 1;
-	priority = xvip_bfd_request_priority(discriminator);
+		return SUCCESSOR_UP;
+	__builtin_memcpy(addr, &addr_lo, 8);
+	__builtin_memcpy(addr + 8, &addr_hi, 8);
 	now = bpf_ktime_get_ns();
-	detect_ns = (__u64)bfd->detect_multiplier * bpf_ntohl(bfd->desired_min_tx_us) * 1000;
-#pragma unroll
+	hold_ns = detect_ns > XVIP_FAST_REQUESTER_HOLD_NS ? detect_ns : XVIP_FAST_REQUESTER_HOLD_NS;
 	for (i = 0; i < XVIP_FAST_REQUESTERS; i++) {
-		const struct xvip_requester *r = &t->requesters[i];
-
+		r = &t->requesters[i];
 		if (address_equal16(r->addr, addr)) {
 			slot = i;
 			continue;
 		}
+		if (r->up_until_ns > now)
+			other_armed = 1;
 		if (r->expires_ns <= now) {
-			if (free < 0)
+			if (free < 0 && r->up_until_ns <= now)
 				free = i;
 			continue;
 		}
 		if (r->priority > priority ||
 		    (r->priority == priority && address_higher(r->addr, addr, 4)))
 			outranked = 1;
-		if (r->priority < lowest) {
+		if (r->priority < lowest && r->up_until_ns <= now) {
 			lowest = r->priority;
 			lowest_slot = i;
 		}
 	}
 	if (slot < 0)
 		slot = free >= 0 ? free : (lowest < priority ? lowest_slot : -1);
-#pragma unroll
-	for (i = 0; i < XVIP_FAST_REQUESTERS; i++) {
-		struct xvip_requester *r = &t->requesters[i];
-
-		if (i != slot)
-			continue;
-		__builtin_memcpy(r->addr, addr, 16);
+	if (slot >= 0) {
+		r = &t->requesters[slot & (XVIP_FAST_REQUESTERS - 1)];
+		if (!address_equal16(r->addr, addr)) {
+			__builtin_memcpy(r->addr, addr, 16);
+			r->up_until_ns = 0;
+		}
 		r->priority = priority;
-		r->expires_ns = now + detect_ns;
+		r->expires_ns = now + hold_ns;
+		if (up && !outranked && !other_armed)
+			r->up_until_ns = now + 2 * xvip_fast_arming_ns(detect_ns);
 	}
-	return !outranked;
+	if (outranked)
+		return SUCCESSOR_NOT_DESIGNATED;
+	if (up && (other_armed || slot < 0))
+		return SUCCESSOR_HELD;
+	return SUCCESSOR_UP;
 }
 
-/* The answer to a successor that is not designated: AdminDown (diag 7), so that it never arms;
- * the rest of the answer as built. */
-static __always_inline int bfd_not_designated(struct bfd_control *bfd)
+/* How a control packet from `addr` is answered: as built unless it is a successor's tagged request
+ * (xvip_bfd_request_discriminator); any other BFD peer (a router) is answered as before. */
+static __always_inline enum successor_answer
+successor_designated(__u32 instance, const struct bfd_control *bfd, const __u8 *addr)
 {
-	bfd->version_diag = BFD_VERSION << 5 | BFD_DIAG_ADMIN_DOWN;
-	bfd->state_flags = (__u8)(BFD_STATE_ADMIN_DOWN << 6) | (bfd->state_flags & BFD_FLAG_FINAL);
-	return verdict(XDP_TX, COUNTER(bfd_reply_not_designated));
+	__u32 discriminator = bpf_ntohl(bfd->my_discriminator);
+	__u64 lo, hi;
+
+	if (!xvip_bfd_is_request(discriminator, instance))
+		return SUCCESSOR_UP;
+	__builtin_memcpy(&lo, addr, 8);
+	__builtin_memcpy(&hi, addr + 8, 8);
+	return (enum successor_answer)xvip_successor_answer(
+		instance | (__u64)xvip_bfd_request_priority(discriminator) << 32 |
+			(__u64)answers_up(bfd) << 40,
+		(__u64)bfd->detect_multiplier * bpf_ntohl(bfd->desired_min_tx_us) * 1000, lo, hi);
+}
+
+/* The answer built for a successor's request made what successor_designated decided: AdminDown
+ * with diag 7 to one that is not designated (it never arms), Init to one held; the rest as built. */
+static __always_inline void shape_successor_answer(struct bfd_control *bfd,
+						   enum successor_answer how)
+{
+	__u8 final = bfd->state_flags & BFD_FLAG_FINAL;
+
+	if (how == SUCCESSOR_NOT_DESIGNATED) {
+		bfd->version_diag = BFD_VERSION << 5 | BFD_DIAG_ADMIN_DOWN;
+		bfd->state_flags = (__u8)(BFD_STATE_ADMIN_DOWN << 6) | final;
+	} else if (how == SUCCESSOR_HELD) {
+		bfd->state_flags = (__u8)(BFD_STATE_INIT << 6) | final;
+	}
+}
+
+static __always_inline int successor_verdict(enum successor_answer how)
+{
+	if (how == SUCCESSOR_NOT_DESIGNATED)
+		return verdict(XDP_TX, COUNTER(bfd_reply_not_designated));
+	if (how == SUCCESSOR_HELD)
+		return verdict(XDP_TX, COUNTER(bfd_reply_held));
+	return verdict(XDP_TX, COUNTER(bfd_reply));
 }
 
 /*
@@ -697,7 +753,8 @@ static __always_inline int bfd_not_designated(struct bfd_control *bfd)
  * goes from standby to the word xvipd prepared with its latest request (active, with its lease),
  * by compare-and-swap, and xvipd is told. A word that is not standby (xvipd made the node master,
  * or something else changed it) is never swapped; a daemon that stalls sends no requests, so its
- * node never flips.
+ * node never flips. Once the latest answer is xvip_fast_arming_ns(multiplier x interval) old the
+ * node disarms without taking over: by then the active node may answer another successor Up.
  */
 static int detector_fired(void *map __attribute__((unused)), __u32 *key, struct xvip_fast_timer *t)
 {
@@ -719,6 +776,12 @@ static int detector_fired(void *map __attribute__((unused)), __u32 *key, struct 
 	requests = f->requests;
 	first = f->first_unanswered_ns;
 	multiplier = xvip_fast_multiplier(requests);
+	if (now - f->last_answer_ns > xvip_fast_arming_ns(multiplier * interval)) {
+		/* The arming lapsed (the active node may have designated another since): disarmed,
+		 * unless an answer came meanwhile. */
+		__sync_val_compare_and_swap(&f->answer, answer, answer & ~XVIP_FAST_ARMED);
+		return 0;
+	}
 	if (first != 0 && first <= now && multiplier != 0 &&
 	    xvip_fast_sent(requests) - xvip_fast_answered_at(answer) >= multiplier &&
 	    now - first >= multiplier * interval) {
@@ -867,8 +930,9 @@ static __always_inline int handle_bfd4(struct eth_frame *eth, struct iphdr *ip, 
 	struct udp_header *udp;
 	struct bfd_control *bfd;
 	__u8 requester[16] = {};
-	int action, designated;
+	enum successor_answer how;
 	__be32 addr;
+	int action;
 
 	if (ip->protocol != IPPROTO_UDP || ip->ihl != 5 ||
 	    (ip->frag_off & bpf_htons(IP_FRAGMENT_BITS)) || parse_bfd(c, &udp, &bfd))
@@ -881,14 +945,13 @@ static __always_inline int handle_bfd4(struct eth_frame *eth, struct iphdr *ip, 
 	if (return_to_sender(eth))
 		return verdict(XDP_PASS, COUNTER(tx_aborted));
 	__builtin_memcpy(requester, &ip->saddr, 4);
-	designated = successor_designated(instance, bfd, requester);
+	how = successor_designated(instance, bfd, requester);
 	addr = ip->saddr;
 	ip->saddr = ip->daddr;
 	ip->daddr = addr;
 	bfd_answer(udp, bfd, instance);
-	if (!designated)
-		return bfd_not_designated(bfd);
-	return verdict(XDP_TX, COUNTER(bfd_reply));
+	shape_successor_answer(bfd, how);
+	return successor_verdict(how);
 }
 
 /* BFD to an IPv6 VIP (no extension headers): -1 when the frame is not that. The UDP checksum,
@@ -898,8 +961,9 @@ static __always_inline int handle_bfd6(struct eth_frame *eth, struct ipv6hdr *ip
 {
 	struct udp_header *udp;
 	struct bfd_control *bfd;
+	enum successor_answer how;
 	struct in6_addr addr;
-	int action, designated;
+	int action;
 	__s64 sum;
 
 	if (ip6->nexthdr != IPPROTO_UDP || parse_bfd(c, &udp, &bfd))
@@ -913,15 +977,11 @@ static __always_inline int handle_bfd6(struct eth_frame *eth, struct ipv6hdr *ip
 	if (return_to_sender(eth))
 		return verdict(XDP_PASS, COUNTER(tx_aborted));
 	__builtin_memcpy(&addr, &ip6->saddr, sizeof(addr));
-	designated = successor_designated(instance, bfd, (const __u8 *)&addr);
+	how = successor_designated(instance, bfd, (const __u8 *)&addr);
 	__builtin_memcpy(&ip6->saddr, &ip6->daddr, sizeof(addr));
 	__builtin_memcpy(&ip6->daddr, &addr, sizeof(addr));
 	bfd_answer(udp, bfd, instance);
-	if (!designated) {
-		bfd->version_diag = BFD_VERSION << 5 | BFD_DIAG_ADMIN_DOWN;
-		bfd->state_flags =
-			(__u8)(BFD_STATE_ADMIN_DOWN << 6) | (bfd->state_flags & BFD_FLAG_FINAL);
-	}
+	shape_successor_answer(bfd, how);
 	/* RFC 8200 §8.1: source and destination (contiguous in the header), the upper-layer length
 	 * and next header, then the datagram. */
 	sum = bpf_csum_diff(0, 0, (__be32 *)&ip6->saddr, 32, 0);
@@ -931,9 +991,7 @@ static __always_inline int handle_bfd6(struct eth_frame *eth, struct ipv6hdr *ip
 	udp->check = csum_fold((__u64)sum + bpf_htons(BFD_UDP_LEN + IPPROTO_UDP));
 	if (!udp->check)
 		udp->check = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
-	if (!designated)
-		return verdict(XDP_TX, COUNTER(bfd_reply_not_designated));
-	return verdict(XDP_TX, COUNTER(bfd_reply));
+	return successor_verdict(how);
 }
 
 /* The instance's word goes from active to standby, by compare-and-swap: a renewal that user space

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 9
+#define XVIP_ABI_VERSION 10
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -302,7 +302,8 @@ static inline __u8 xvip_bfd_request_priority(__u32 discriminator)
  *   armed: the latest answer was Up; then, once `multiplier` requests have gone unanswered and
  *   the first of them left at least multiplier x interval ago, the timer swaps the state word from
  *   standby to takeover_word (compare-and-swap) and reports XVIP_EVENT_FAST_TAKEOVER. A daemon
- *   that stalls sends nothing, so its node never flips.
+ *   that stalls sends nothing, so its node never flips; once the latest answer is
+ *   xvip_fast_arming_ns(multiplier x interval) old the timer disarms instead.
  */
 struct xvip_fast {
 	__u64 interval_ns;   /* xvipd: the request interval; 0: fast failover off */
@@ -358,15 +359,35 @@ static inline __u8 xvip_fast_answer_state(__u64 answer)
 }
 
 /*
+ * A successor's arming lapses when no Up answer came for xvip_fast_arming_ns(its detection time):
+ * its detector neither takes over nor stays armed past that, whatever its daemon's scheduling.
+ * The slack covers a daemon whose requests leave late; a successor that waits longer for its
+ * answers than that waits for VRRP instead.
+ */
+#define XVIP_FAST_ARMING_SLACK_NS (50ULL * 1000 * 1000)
+
+static inline __u64 xvip_fast_arming_ns(__u64 detect_ns)
+{
+	return 2 * detect_ns + XVIP_FAST_ARMING_SLACK_NS;
+}
+
+/*
  * On the active node: the successors that asked recently, per instance (in xvip_fast_timers).
- * Only the highest (priority, then address, as VRRP) among those seen within their detection time
- * is answered Up; every other gets AdminDown, so exactly one node can take over fast.
+ * Only the highest (priority, then address, as VRRP) among those that asked within
+ * XVIP_FAST_REQUESTER_HOLD_NS (or their detection time, if longer) is designated; every other
+ * gets AdminDown, so exactly one node can take over fast. The hold keeps the designation through
+ * a designated successor's scheduling hiccups. A newly designated successor is answered Init, not
+ * Up, until every other successor's last Up answer is 2 x xvip_fast_arming_ns(its detection time)
+ * old: by then that one has disarmed (its arming lapsed) or taken over, so two successors are
+ * never armed at once (for one-way delays under the difference, at least 50 ms).
  */
 #define XVIP_FAST_REQUESTERS 4
+#define XVIP_FAST_REQUESTER_HOLD_NS (1000ULL * 1000 * 1000)
 
 struct xvip_requester {
-	__u8 addr[16];	  /* network byte order; IPv4 in the first 4 bytes */
-	__u64 expires_ns; /* last request + its detection time (multiplier x its TX interval) */
+	__u8 addr[16];	   /* network byte order; IPv4 in the first 4 bytes */
+	__u64 expires_ns;  /* last request + the hold (or its detection time, if longer) */
+	__u64 up_until_ns; /* last Up answer + 2 x xvip_fast_arming_ns(its detection time) */
 	__u8 priority;
 	__u8 pad[7];
 };
@@ -397,8 +418,9 @@ struct xvip_counters {
 	__u64 fwd6_drop_standby; /* IPv6 to our MAC the kernel would forward, no gateway active */
 	__u64 bfd_reply_not_designated; /* a successor's request answered AdminDown: another ranks
 					 * higher (fast failover), XDP_TX */
-	__u64 bfd_answer; /* the active's answer to our fast-failover request: recorded,
-					 * dropped */
+	__u64 bfd_answer; /* the active's answer to our fast-failover request: recorded, dropped */
+	__u64 bfd_reply_held; /* the designated successor's request answered Init, not Up:
+			       * another successor may still be armed (fast failover), XDP_TX */
 };
 
 /*

@@ -22,7 +22,7 @@ constexpr std::array fields{
     XVIP_COUNTER(bfd_drop_inactive), XVIP_COUNTER(vrrp_outranked),
     XVIP_COUNTER(na_conflict),       XVIP_COUNTER(fwd4_drop_standby),
     XVIP_COUNTER(fwd6_drop_standby), XVIP_COUNTER(bfd_reply_not_designated),
-    XVIP_COUNTER(bfd_answer),
+    XVIP_COUNTER(bfd_answer),        XVIP_COUNTER(bfd_reply_held),
 };
 #undef XVIP_COUNTER
 

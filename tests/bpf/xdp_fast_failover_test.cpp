@@ -144,27 +144,60 @@ TEST_F(XdpFastFailover, ALowerSuccessorGetsAdminDownWithDiag7) {
     expect_only(xdp.counters(), {{&xvip_counters::bfd_reply, 2}, {&xvip_counters::bfd_reply_not_designated, 1}});
 }
 
-TEST_F(XdpFastFailover, AHigherSuccessorTakesTheDesignation) {
+// How long after its latest Up answer a successor may still be armed, as the active node counts
+// it: twice its arming time (default request: 3 x 1 ms).
+const auto up_hold = std::chrono::nanoseconds(2 * xvip_fast_arming_ns(3'000'000));
+
+TEST_F(XdpFastFailover, AHigherSuccessorIsHeldAtInitUntilTheOneAnsweredUpCanNoLongerBeArmed) {
     become_active();
     EXPECT_EQ(answered_state(xdp.run(request(successor_b, 100))), 3);
+    // .98 outranks .97 at once, but .97 may still be armed: .98 gets Init, .97 AdminDown.
+    const RunResult held = xdp.run(request(successor_a, 150));
+    EXPECT_EQ(held.verdict, XDP_TX);
+    EXPECT_EQ(answered_state(held), 2);
+    EXPECT_EQ(answered_diag(held), 0);
+    EXPECT_EQ(answered_state(xdp.run(request(successor_b, 100))), 0);
+    std::this_thread::sleep_for(up_hold + 5ms);
     EXPECT_EQ(answered_state(xdp.run(request(successor_a, 150))), 3);
     EXPECT_EQ(answered_state(xdp.run(request(successor_b, 100))), 0);
+    expect_only(xdp.counters(), {{&xvip_counters::bfd_reply, 2},
+                                 {&xvip_counters::bfd_reply_held, 1},
+                                 {&xvip_counters::bfd_reply_not_designated, 2}});
+}
+
+TEST_F(XdpFastFailover, AHeldSuccessorThatIsStillDownIsAnsweredInitAsAnyOther) {
+    become_active();
+    EXPECT_EQ(answered_state(xdp.run(request(successor_b, 100))), 3);
+    // A successor starting its session (Down) is answered Init whether held or not: not counted held.
+    EXPECT_EQ(answered_state(xdp.run(request(successor_a, 150, {.state = 1}))), 2);
+    expect_only(xdp.counters(), {{&xvip_counters::bfd_reply, 2}});
 }
 
 TEST_F(XdpFastFailover, AtEqualPriorityTheHigherAddressIsDesignated) {
     become_active();
-    // .97 asks first; .98, higher, is designated as soon as it asks.
+    // .97 asks first; .98, higher, is designated as soon as it asks, and answered Up once .97 can
+    // no longer be armed.
     EXPECT_EQ(answered_state(xdp.run(request(successor_b, 100))), 3);
+    EXPECT_EQ(answered_state(xdp.run(request(successor_a, 100))), 2);
+    EXPECT_EQ(answered_state(xdp.run(request(successor_b, 100))), 0);
+    std::this_thread::sleep_for(up_hold + 5ms);
     EXPECT_EQ(answered_state(xdp.run(request(successor_a, 100))), 3);
     EXPECT_EQ(answered_state(xdp.run(request(successor_b, 100))), 0);
-    EXPECT_EQ(answered_state(xdp.run(request(successor_a, 100))), 3);
 }
 
-TEST_F(XdpFastFailover, ASuccessorSilentForItsDetectionTimeIsForgotten) {
+TEST_F(XdpFastFailover, ADesignatedSuccessorLateByMoreThanItsDetectionTimeKeepsTheDesignation) {
     become_active();
-    // 1 x 1 ms: the higher successor is forgotten 1 ms after its request.
-    EXPECT_EQ(answered_state(xdp.run(request(successor_a, 150, {.multiplier = 1, .desired_tx = 1000}))), 3);
-    std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(answered_state(xdp.run(request(successor_a, 150))), 3);
+    // 3 x 1 ms detection; its daemon's next request is 20 ms late: a lower one is not designated.
+    std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(answered_state(xdp.run(request(successor_b, 100))), 0);
+    EXPECT_EQ(answered_state(xdp.run(request(successor_a, 150))), 3);
+}
+
+TEST_F(XdpFastFailover, ASuccessorSilentForTheHoldIsForgotten) {
+    become_active();
+    EXPECT_EQ(answered_state(xdp.run(request(successor_a, 150))), 3);
+    std::this_thread::sleep_for(std::chrono::nanoseconds(XVIP_FAST_REQUESTER_HOLD_NS) + 5ms);
     EXPECT_EQ(answered_state(xdp.run(request(successor_b, 100))), 3);
 }
 
@@ -277,6 +310,23 @@ TEST_F(XdpFastFailover, FewerThanMultiplierUnansweredRequestsNeverTakeOver) {
     xdp.run(answer(3));
     send_request();
     send_request();  // two unanswered: a stalled daemon sends no third
+    EXPECT_FALSE(wait_for_role(XdpRole::active, 30ms));
+    EXPECT_TRUE(xdp.events().empty());
+}
+
+TEST_F(XdpFastFailover, AnArmingWithNoAnswerForTheArmingTimeLapsesAndNeverTakesOver) {
+    arm(1ms, 3);
+    send_request();
+    xdp.run(answer(3));
+    ASSERT_TRUE(status().armed);
+    // The daemon stalls past the arming time (2 x 3 ms + 50 ms): by then the active node may have
+    // armed another successor, so this one must not take over when its requests resume.
+    std::this_thread::sleep_for(std::chrono::nanoseconds(xvip_fast_arming_ns(3'000'000)) + 10ms);
+    EXPECT_FALSE(status().armed);
+    for (int i = 0; i < 3; ++i) {
+        send_request();
+        std::this_thread::sleep_for(1ms);
+    }
     EXPECT_FALSE(wait_for_role(XdpRole::active, 30ms));
     EXPECT_TRUE(xdp.events().empty());
 }
