@@ -824,11 +824,21 @@ static __always_inline int record_answer(__u32 instance, const struct bfd_contro
 	struct xvip_fast *f = bpf_map_lookup_elem(&xvip_fast, &instance);
 	__u64 *word = bpf_map_lookup_elem(&xvip_state, &instance);
 	__u8 state = bfd->state_flags >> 6;
-	__u64 old;
+	__u64 old, now, previous, gap, unanswered;
 	int up = state == BFD_STATE_UP;
 
 	if (!f || !word || f->interval_ns == 0)
 		return -1;
+	now = bpf_ktime_get_ns();
+	previous = f->answer;
+	if ((previous & XVIP_FAST_ARMED) && f->last_answer_ns != 0) {
+		gap = now - f->last_answer_ns;
+		unanswered = xvip_fast_sent(f->requests) - xvip_fast_answered_at(previous);
+		if (gap > f->largest_gap_ns)
+			f->largest_gap_ns = gap;
+		if (unanswered > f->most_unanswered)
+			f->most_unanswered = unanswered;
+	}
 	old = *(volatile __u64 *)word;
 	if (up && f->takeover_ns != 0 &&
 	    xvip_effective_role(old, bpf_jiffies64()) == XVIP_ROLE_ACTIVE &&
@@ -837,7 +847,7 @@ static __always_inline int record_answer(__u32 instance, const struct bfd_contro
 		report(XVIP_EVENT_FAST_REVERTED, instance);
 		old = 0;
 	}
-	f->last_answer_ns = bpf_ktime_get_ns();
+	f->last_answer_ns = now;
 	f->first_unanswered_ns = 0;
 	f->answer = xvip_fast_answer(xvip_fast_sent(f->requests), state, up);
 	__sync_fetch_and_add(&f->answers, 1);

@@ -316,6 +316,10 @@ struct xvip_fast {
 	__u64 answer;	      /* program: xvip_fast_answer(answered_at, state, armed) */
 	__u64 answers;	      /* program: answers recorded */
 	__u64 takeover_ns;    /* program: when the detector took over; xvipd clears it */
+	/* program, since the data plane was loaded, while armed: the margin the detector had */
+	__u64 largest_gap_ns;  /* the longest time between two answers */
+	__u64 most_unanswered; /* the most requests out when an answer came (it takes over at
+				* multiplier, once multiplier x interval passed) */
 };
 
 #define XVIP_FAST_WORDS (sizeof(struct xvip_fast) / sizeof(__u64))

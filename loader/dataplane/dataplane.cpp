@@ -584,6 +584,8 @@ FastFailoverStatus Dataplane::fast_failover_status(InstanceKey instance) const {
     if (const std::uint64_t at = word(offsetof(xvip_fast, takeover_ns)); at != 0) {
         status.takeover = from_ns(static_cast<std::int64_t>(at));
     }
+    status.largest_gap = std::chrono::nanoseconds(word(offsetof(xvip_fast, largest_gap_ns)));
+    status.most_unanswered = word(offsetof(xvip_fast, most_unanswered));
     return status;
 }
 

@@ -120,6 +120,9 @@ struct FastFailoverStatus {
     bool armed = false;             // the latest answer was Up: the detector may take over
     std::uint64_t answers = 0;
     std::optional<TimePoint> takeover;  // when the detector last took over (until cleared)
+    // While armed, since the data plane was loaded: the margin the detector had.
+    Duration largest_gap{};             // the longest time between two answers
+    std::uint64_t most_unanswered = 0;  // the most requests out when an answer came
 };
 
 // The program's events (ring buffer xvip_events), read on the daemon's loop: fd() becomes

@@ -755,6 +755,10 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
             {"answers", s.answers},
             {"takeovers", counters_.fast_takeovers},
             {"reverts", counters_.fast_reverts},
+            // the detector's margin while armed, since the data plane was loaded: it takes over
+            // at `multiplier` unanswered requests once multiplier x interval passed
+            {"largest_answer_gap_ms", std::chrono::duration<double, std::milli>(s.largest_gap).count()},
+            {"most_unanswered", s.most_unanswered},
         };
         f["last_answer_ms_ago"] =
             s.last_answer ? nlohmann::json(std::chrono::duration<double, std::milli>(now - *s.last_answer).count())

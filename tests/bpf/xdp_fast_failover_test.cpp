@@ -250,6 +250,28 @@ TEST_F(XdpFastFailover, AnUpAnswerIsRecordedDroppedAndArms) {
     expect_only(xdp.counters(), {{&xvip_counters::bfd_answer, 1}});
 }
 
+TEST_F(XdpFastFailover, TheDetectorsMarginIsRecordedWhileArmed) {
+    arm();
+    send_request();
+    xdp.run(answer(0));  // not armed yet: no margin is taken from this one
+    send_request();
+    xdp.run(answer(3));
+    EXPECT_EQ(status().most_unanswered, 0u);
+    EXPECT_EQ(status().largest_gap, Duration{});
+    send_request();
+    send_request();
+    std::this_thread::sleep_for(5ms);
+    xdp.run(answer(3));
+    const auto s = status();
+    EXPECT_EQ(s.most_unanswered, 2u);
+    EXPECT_GE(s.largest_gap, 5ms);
+    EXPECT_LT(s.largest_gap, 1s);
+    send_request();
+    xdp.run(answer(3));
+    EXPECT_EQ(status().most_unanswered, 2u) << "the most, not the latest";
+    EXPECT_EQ(status().largest_gap, s.largest_gap);
+}
+
 TEST_F(XdpFastFailover, AnAdminDownAnswerDisarms) {
     arm();
     xdp.run(answer(3));

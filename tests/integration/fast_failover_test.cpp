@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "probe/arp_sampler.hpp"
+#include "topology/load_average.hpp"
 #include "xvipd_cluster.hpp"
 
 namespace xvip::test {
@@ -169,6 +170,63 @@ TEST(FastFailover, OnlyTheHighestBackupTakesOverFastTheOtherGetsAdminDown) {
     EXPECT_EQ(t.both, 0u);
     EXPECT_EQ(c.status(2)["instances"][0]["fast_failover"]["takeovers"], 0);
     EXPECT_EQ(c.status(2)["instances"][0]["state"], "BACKUP");
+}
+
+// Fault-free under load (issue 15): a CPU hog at normal priority on every CPU (stress-ng), the
+// daemons at xvipd.service's Nice=-10, fast failover at 1 ms x 3: no transition and no fast
+// takeover on either node, and the detector's margin reported (the longest time between two
+// answers and the most requests out at once, against multiplier x interval and multiplier).
+// XVIP_TEST_HOG_SECONDS sets the length: 20 s in ctest, 600 s for the report
+// (bench/results/fast-failover-load.md).
+TEST(FastFailover, CpuHogsOnEveryCpuMoveNothing) {
+    require_root();
+    if (!fast_on()) GTEST_SKIP() << "SKIPPED LOUDLY: with fast failover off there is no detector to load";
+    const char* env = std::getenv("XVIP_TEST_HOG_SECONDS");
+    const int seconds = env ? std::atoi(env) : 20;
+    ASSERT_TRUE(seconds >= 1 && seconds <= 3600) << "XVIP_TEST_HOG_SECONDS takes 1 to 3600";
+    ASSERT_EQ(std::system("command -v stress-ng >/dev/null"), 0) << "stress-ng is missing (tools/install-deps)";
+    XvipdCluster c({.nodes = 2, .advert_int = "1", .nice = -10}, {{.priority = 255}, {.priority = 100}});
+    ASSERT_NO_FATAL_FAILURE(start_active_and_armed_successor(c));
+    const auto instance = [&](std::size_t i) { return c.status(i)["instances"][0]; };
+    const int transitions0 = instance(0)["transitions"], transitions1 = instance(1)["transitions"];
+    const std::string load_before = topo::load_average();
+
+    auto& hog = c.topology().spawn(c.client().netns,
+                                   {"stress-ng", "--cpu", "0", "--timeout", std::to_string(seconds) + "s", "--quiet"});
+    const auto start = std::chrono::steady_clock::now();
+    int samples = 0, wrong = 0, disarmed = 0;
+    while (!hog.wait_for(1s)) {
+        const auto a = instance(0), b = instance(1);
+        ++samples;
+        if (a["state"] != "MASTER" || b["state"] != "BACKUP") {
+            ++wrong;
+            std::cout << "[ load ] " << a["state"] << " / " << b["state"] << "\n";
+        }
+        // Not armed: its arming lapsed (no answer for 2 x 3 ms + 50 ms), fast failover paused.
+        if (b["fast_failover"]["armed"] != true) ++disarmed;
+        const auto elapsed = std::chrono::steady_clock::now() - start;
+        if (samples % 60 == 0) {
+            std::cout << "[ load ] " << std::chrono::duration_cast<std::chrono::seconds>(elapsed).count() << " s of "
+                      << seconds << ", load average " << topo::load_average() << ", largest gap "
+                      << b["fast_failover"]["largest_answer_gap_ms"] << " ms\n";
+        }
+        ASSERT_LT(elapsed, std::chrono::seconds(seconds + 60)) << "stress-ng outlived its --timeout";
+    }
+    const std::string load_during = topo::load_average();
+    const auto a = instance(0), b = instance(1);
+    const auto f = b["fast_failover"];
+    std::cout << "[ measured ] " << seconds << " s of CPU hogs on every CPU (load average before " << load_before
+              << ", at the end " << load_during << "): transitions " << a["transitions"].get<int>() - transitions0
+              << " / " << b["transitions"].get<int>() - transitions1 << ", fast takeovers " << f["takeovers"]
+              << "; requests " << f["requests"] << ", answers " << f["answers"] << "; largest gap between answers "
+              << f["largest_answer_gap_ms"] << " ms, most requests out at once " << f["most_unanswered"]
+              << " (takeover at 3, after 3 ms); samples with the successor disarmed " << disarmed << " of " << samples
+              << "\n";
+    EXPECT_EQ(a["transitions"].get<int>(), transitions0) << c.log(0);
+    EXPECT_EQ(b["transitions"].get<int>(), transitions1) << c.log(1);
+    EXPECT_EQ(f["takeovers"], 0) << c.log(1);
+    EXPECT_EQ(wrong, 0) << "samples (1 s apart) with another role, of " << samples;
+    EXPECT_GT(f["answers"].get<long>(), seconds * 100L) << "the successor was answered too rarely to have been tested";
 }
 
 }  // namespace

@@ -74,15 +74,11 @@ void XvipdCluster::write_config(std::size_t i, const std::string& text) {
 
 topo::Process& XvipdCluster::spawn(std::size_t i, const std::string& config_option, const std::filesystem::path& config,
                                    const std::vector<std::string>& extra_args) {
-    std::vector<std::string> argv{XVIPD,
-                                  config_option,
-                                  config.string(),
-                                  "--pin-dir",
-                                  node(i).pin_dir.string(),
-                                  "--state-dir",
-                                  (topo_->run_dir() / (node(i).name + "-state")).string(),
-                                  "--log-level",
-                                  "debug"};
+    std::vector<std::string> argv;
+    if (spec_.nice != 0) argv = {"nice", "-n", std::to_string(spec_.nice)};  // nice execs: the pid is xvipd's
+    argv.insert(argv.end(),
+                {XVIPD, config_option, config.string(), "--pin-dir", node(i).pin_dir.string(), "--state-dir",
+                 (topo_->run_dir() / (node(i).name + "-state")).string(), "--log-level", "debug"});
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     daemons_.at(i) = &topo_->spawn(node(i).netns, argv);
     return *daemons_[i];

@@ -33,6 +33,7 @@ struct ClusterSpec {
     bool unicast = false;
     bool ipv6 = false;                    // an IPv6 instance instead of IPv4
     std::vector<std::string> extra_vips;  // with their prefix length, after vip() in virtual_ipaddress
+    int nice = 0;                         // the daemons' niceness (xvipd.service runs them at -10)
 };
 
 class XvipdCluster {
