@@ -108,7 +108,9 @@ std::string ms(nanoseconds d) {
 Limits limits_for(const Fault& fault, const Timing& t) {
     Limits limits;
     if (both_answer_from(fault)) limits.both_answer = t.advert + t.round_trip + t.slot;
-    if (active_fails(fault)) limits.silence = t.successor_master_down + milliseconds(5) + t.slot;
+    if (active_fails(fault)) {
+        limits.silence = t.successor_fast_detection.value_or(t.successor_master_down) + milliseconds(5) + t.slot;
+    }
     return limits;
 }
 

@@ -92,7 +92,8 @@ struct Limits {
     // two nodes answer at once for at most one advert interval plus a round trip.
     std::optional<nanoseconds> both_answer;
     // After the active node fails (killed, stalled, link down, cut off from the client's side of
-    // a partition): no node answers for at most the successor's Master_Down_Interval plus 5 ms.
+    // a partition): no node answers for at most the successor's Master_Down_Interval plus 5 ms (its
+    // fast-failover detection time plus 5 ms, when it is the designated successor).
     std::optional<nanoseconds> silence;
 };
 
@@ -101,6 +102,9 @@ struct Timing {
     nanoseconds round_trip{0};  // the client's echo round trip (p99 of the run)
     // Of the node that takes over for the client: the highest-priority backup on its side.
     nanoseconds successor_master_down{0};
+    // Fast failover's detection time (multiplier x interval), when that node is the designated
+    // successor of a node with fast failover on: it takes over then, not after its MDI.
+    std::optional<nanoseconds> successor_fast_detection;
     nanoseconds slot{std::chrono::milliseconds(1)};  // the ARP sampler's resolution
 };
 // The slot adds to both bounds: a run of n 1-ms slots measures between n - 1 and n ms.

@@ -114,7 +114,8 @@ std::string probed_vip(AddressFamily family) {
 // would mean FAULT) and one weighted (-60): the restart and reload paths must keep both verdicts.
 // One instance per family; `bad`: each with a VIP outside the interface's subnets instead (a
 // configuration that validates and that the system refuses: a bad reload).
-std::string node_config(std::size_t i, milliseconds advert, bool operations, SoakFamily family, bool bad) {
+std::string node_config(std::size_t i, milliseconds advert, bool operations, SoakFamily family, bool bad,
+                        bool fast_failover) {
     std::ostringstream c;
     c << "# xvip-soak: node" << i << "\n"
       << "[global]\nlog_level = \"info\"\n\n";
@@ -137,6 +138,7 @@ std::string node_config(std::size_t i, milliseconds advert, bool operations, Soa
           << "priority = " << kPriority.at(i) << "\nadvert_interval = \"" << advert.count() << "ms\"\n"
           << "vips = [" << vips << "]\n";
         if (operations) c << "track_scripts = [{ name = \"unweighted\" }, { name = \"weighted\" }]\n";
+        if (fast_failover) c << "fast_failover = true\n";  // 1 ms x 3, the defaults
         c << "\n";
     }
     return c.str();
@@ -376,7 +378,7 @@ private:
     std::filesystem::path config_path(std::size_t i) const { return topo_.run_dir() / (topo_.node(i).name + ".toml"); }
     void write_config(std::size_t i, bool bad) const {
         std::ofstream out(config_path(i));
-        out << node_config(i, o_.advert, operations_, o_.family, bad);
+        out << node_config(i, o_.advert, operations_, o_.family, bad, o_.fast_failover);
         if (!out.flush()) throw std::runtime_error("cannot write " + config_path(i).string());
     }
     std::filesystem::path state_dir(std::size_t i) const { return topo_.run_dir() / (topo_.node(i).name + "-state"); }
@@ -980,6 +982,17 @@ private:
         return f.target == 0 ? 1 : 0;
     }
 
+    // With fast failover on, the detection time of the node that takes over for the client when it
+    // is the designated successor: the highest-priority backup of the active node (node0, or node1
+    // when node0 is the active node that failed). Otherwise nullopt: that node waits for VRRP.
+    std::optional<nanoseconds> fast_detection(const Fault& f) const {
+        if (!o_.fast_failover) return std::nullopt;
+        const std::size_t active = f.target_active ? f.target : 0;
+        const std::size_t designated = active == 0 ? 1 : 0;
+        if (successor(f) != designated) return std::nullopt;
+        return 3ms;  // fast_failover_interval x fast_failover_multiplier, the defaults
+    }
+
     // The --faults of this run, to replay it ("" for the chaos soak's default).
     std::string faults_option() const {
         if (o_.faults.empty()) return {};
@@ -1071,7 +1084,11 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
        << topo::load_average() << " (on " << std::thread::hardware_concurrency()
        << " CPUs: beyond that, other work makes the daemons late, and what it costs is counted); the soak "
           "and its daemons ran at nice "
-       << o_.nice << (o_.nice == -10 ? ", as the packaged unit runs xvipd" : "") << "\n";
+       << o_.nice << (o_.nice == -10 ? ", as the packaged unit runs xvipd" : "") << "\n"
+       << (o_.fast_failover ? "- fast failover on in every instance (1 ms x 3): where the node that takes over for "
+                              "the client is the designated successor, the silence bound is its 3 ms detection "
+                              "time + 5 ms, not its MDI\n"
+                            : "");
     for (std::size_t k = 0; k < families_.size(); ++k) {
         const bool v4 = families_[k] == AddressFamily::ipv4;
         md << "- client, " << family_name(k) << " VIP " << vips_[k].to_string() << ": " << arps[k].sent
@@ -1103,8 +1120,10 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
     nanoseconds quiet_time{0};
     for (const auto& f : faults_) {
         for (std::size_t k = 0; k < views.size(); ++k) {
-            const Timing timing{
-                .advert = o_.advert, .round_trip = rtt_p99, .successor_master_down = master_down(successor(f))};
+            const Timing timing{.advert = o_.advert,
+                                .round_trip = rtt_p99,
+                                .successor_master_down = master_down(successor(f)),
+                                .successor_fast_detection = fast_detection(f)};
             const auto found = assess(f, timing, views[k], changes);
             const auto bound = [](const std::optional<nanoseconds>& b) {
                 return b ? " (" + ms_text(*b) + ")" : std::string();
@@ -1219,7 +1238,8 @@ void Soak::write_report(const std::string& body) const {
         << date << ", Linux " << host.release << " (" << host.machine << "), " << std::thread::hardware_concurrency()
         << " CPUs; replay with `xvip-soak --seed " << o_.seed << " --duration " << format_duration(o_.duration)
         << faults_option()
-        << (o_.family == SoakFamily::ipv4 ? "" : std::string(" --family ") + family_option(o_.family)) << "`.\n\n"
+        << (o_.family == SoakFamily::ipv4 ? "" : std::string(" --family ") + family_option(o_.family))
+        << (o_.fast_failover ? " --fast-failover" : "") << "`.\n\n"
         << body;
     if (!out) throw std::runtime_error("cannot write " + o_.report.string());
 }

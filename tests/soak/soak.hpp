@@ -33,6 +33,9 @@ struct SoakOptions {
     // The soak's scheduling niceness, which the daemons it starts inherit: the packaged unit runs
     // xvipd at Nice=-10, so other work on the host does not delay its timers (the report says it).
     int nice = -10;
+    // Every instance with fast_failover = true (1 ms x 3): the designated successor's data plane
+    // takes over in milliseconds, and the silence bound is that detection time, not VRRP's.
+    bool fast_failover = false;
     std::string xvipd;
     std::string xvipctl;
     std::filesystem::path report;  // a markdown report, or empty

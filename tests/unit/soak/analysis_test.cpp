@@ -87,6 +87,18 @@ TEST(SoakBounds, KillOfTheActiveNodeBoundsBothTwoAnsweringAndSilence) {
     EXPECT_NE(both.violations[0].find("two nodes answered ARP at once for 150.0 ms"), std::string::npos);
 }
 
+TEST(SoakBounds, WithFastFailoverTheDesignatedSuccessorsSilenceIsItsDetectionTime) {
+    const auto f = fault(FaultKind::link_down, true);
+    Timing fast = kTiming;
+    fast.successor_fast_detection = milliseconds(3);
+    const auto limits = limits_for(f, fast);
+    ASSERT_TRUE(limits.silence);
+    EXPECT_EQ(*limits.silence, milliseconds(3) + milliseconds(5) + milliseconds(1));
+    EXPECT_TRUE(assess(f, fast, handover(3000, 800, 0, 8), {}).violations.empty());
+    EXPECT_EQ(assess(f, fast, handover(3000, 800, 0, 60), {}).violations.size(), 1u)
+        << "60 ms is within the MDI, not within fast failover's bound";
+}
+
 TEST(SoakBounds, PartitionCountsTwoAnsweringFromTheHealOnly) {
     auto f = fault(FaultKind::partition, true);
     f.client_with_target = true;  // the client kept the active node: no silence bound
