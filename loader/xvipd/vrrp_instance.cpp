@@ -266,9 +266,12 @@ void VrrpInstance::send_fast_request() {
     const auto multiplier = static_cast<std::uint8_t>(config_.fast_failover_multiplier);
     const FastFailoverStatus s = wiring_.fast->status();
     if (s.active_mac) {
-        // Down until the active node has answered within the detection time, then Up (RFC 5880's
-        // three-way handshake, the active node's program following our state).
-        const bool answered = s.last_answer && now - *s.last_answer < interval * multiplier &&
+        // Down until the active node has answered, then Up (RFC 5880's three-way handshake, the
+        // active node's program following our state) for as long as our data plane stays armed by
+        // that answer (xvip_fast_arming_ns): a request this loop sends late is no reason to start
+        // the handshake again, which would disarm the detector until the next Up answer.
+        const Duration arming{xvip_fast_arming_ns(static_cast<std::uint64_t>(Duration(interval * multiplier).count()))};
+        const bool answered = s.last_answer && now - *s.last_answer < arming &&
                               (s.answer_state == static_cast<std::uint8_t>(BfdState::init) ||
                                s.answer_state == static_cast<std::uint8_t>(BfdState::up));
         const auto interval_us =

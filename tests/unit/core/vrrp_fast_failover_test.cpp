@@ -151,6 +151,22 @@ TEST_F(FastFailoverInstance, ABackupAsksTheLearntMacEveryInterval) {
     (void)from;
 }
 
+TEST_F(FastFailoverInstance, ALateRequestStaysUpWhileTheArmingHoldsThenStartsOver) {
+    VrrpInstance& i = make(true);
+    i.start(false);
+    status.active_mac = active_mac;
+    status.last_answer = timers.now();
+    status.answer_state = 3;
+    // The loop ran late: 20 ms since the last answer, far past the 3 ms detection time but within
+    // the data plane's arming (2 x 3 ms + 50 ms). Saying Down would disarm the detector.
+    timers.run_for(20ms);
+    EXPECT_EQ(requests.back().control.state, BfdState::up);
+    // Unanswered past the arming time: the handshake starts over.
+    timers.run_for(40ms);
+    EXPECT_EQ(requests.back().control.state, BfdState::down);
+    EXPECT_EQ(requests.back().control.your_discriminator, 0u);
+}
+
 TEST_F(FastFailoverInstance, OffItConfiguresNothingAndSendsNothing) {
     VrrpInstance& i = make(false);
     i.start(false);
