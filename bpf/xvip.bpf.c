@@ -623,6 +623,9 @@ static __always_inline int address_equal16(const __u8 *a, const __u8 *b)
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
 }
 
+_Static_assert((XVIP_FAST_REQUESTERS & (XVIP_FAST_REQUESTERS - 1)) == 0,
+	       "xvip_successor_answer masks a slot index with XVIP_FAST_REQUESTERS - 1");
+
 /* How the active node answers a successor's tagged request (successor_designated). */
 enum successor_answer {
 	SUCCESSOR_UP,		  /* designated, or no successor at all: the answer as built */

@@ -31,4 +31,8 @@ struct ReportInput {
 // that could not be drawn) for the caller to print.
 std::vector<std::string> write_report(const std::filesystem::path& dir, const ReportInput& input);
 
+// failover-fast.md (--fast-only): per scenario and variant (xvipd with fast failover, keepalived at
+// 1 s and at 10 ms adverts), the client's longest gap and losses, and for a crash who answered ARP.
+std::string fast_markdown(const std::vector<Record>& records);
+
 }  // namespace xvip::bench_failover

@@ -71,7 +71,9 @@ public:
           topo_(topo::TopologySpec{.nodes = 2, .clients = 2}),
           daemons_(2, nullptr),
           expected_exit_(2, false) {
-        for (std::size_t i = 0; i < 2; ++i) std::ofstream(config_path(i)) << keepalived_conf(i);
+        for (std::size_t i = 0; i < 2; ++i) {
+            std::ofstream(config_path(i)) << (s_.fast_failover ? xvip_toml(i) : keepalived_conf(i));
+        }
         if (s_.daemon == Daemon::xvipd) {
             std::vector<std::filesystem::path> pins;
             for (std::size_t i = 0; i < 2; ++i)
@@ -99,6 +101,7 @@ public:
         wait_master(first, true, election_timeout(), "initial election");
         // The backup has heard the new master's adverts (the first goes out at its transition).
         std::this_thread::sleep_for(s_.advert + 30ms);
+        if (s_.fast_failover) wait_armed(1 - first, 5s);
         check_daemons();
         if (!is_master(first)) throw Failure(topo_.node(first).name + " lost the master role after the election");
     }
@@ -196,7 +199,43 @@ public:
     }
 
 private:
-    std::filesystem::path config_path(std::size_t i) const { return topo_.run_dir() / (topo_.node(i).name + ".conf"); }
+    std::filesystem::path config_path(std::size_t i) const {
+        return topo_.run_dir() / (topo_.node(i).name + (s_.fast_failover ? ".toml" : ".conf"));
+    }
+
+    // The keepalived.conf below as xvip.toml, with fast failover on (xvip's own option).
+    std::string xvip_toml(std::size_t i) const {
+        std::ostringstream c;
+        c << "[[instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = " << int{kVrid}
+          << "\npriority = " << kPriority.at(i) << "\nadvert_interval = \"" << s_.advert.count() << "ms\"\n"
+          << "vips = [\"" << plan::vip_ipv4(0) << "/" << plan::kIpv4PrefixLength << "\"]\n"
+          << "fast_failover = true\n";
+        return c.str();
+    }
+
+    nlohmann::json status(std::size_t i) const {
+        const auto socket = topo_.run_dir() / (topo_.node(i).name + "-state") / "xvipd.sock";
+        try {
+            return control_request(socket.string(), {{"command", "status"}}, 2s);
+        } catch (const ControlError& e) {
+            throw Failure("asking " + topo_.node(i).name + "'s xvipd for its status: " + e.what());
+        }
+    }
+
+    // Fast failover: node i's data plane is armed (the active node answers it Up).
+    void wait_armed(std::size_t i, milliseconds timeout) const {
+        const auto deadline = steady_clock::now() + timeout;
+        while (steady_clock::now() < deadline) {
+            const auto s = status(i);
+            if (s.contains("instances") && !s["instances"].empty() &&
+                s["instances"][0].value("fast_failover", nlohmann::json::object()).value("armed", false)) {
+                return;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+        throw Failure(topo_.node(i).name + " was not armed for fast failover within " +
+                      std::to_string(timeout.count()) + " ms");
+    }
 
     std::string keepalived_conf(std::size_t i) const {
         std::ostringstream c;
@@ -216,13 +255,7 @@ private:
     // CLOCK_MONOTONIC time of the event that caused the transition); nullopt if its latest
     // transition is not to master since `since`.
     std::optional<TimePoint> decided_master(std::size_t i, TimePoint since) const {
-        const auto socket = topo_.run_dir() / (topo_.node(i).name + "-state") / "xvipd.sock";
-        nlohmann::json status;
-        try {
-            status = control_request(socket.string(), {{"command", "status"}}, 2s);
-        } catch (const ControlError& e) {
-            throw Failure("asking " + topo_.node(i).name + "'s xvipd for its status: " + e.what());
-        }
+        const nlohmann::json status = this->status(i);
         if (!status.contains("instances") || status["instances"].empty()) return std::nullopt;
         const auto& t = status["instances"][0].value("last_transition", nlohmann::json::object());
         if (t.value("to", "") != "MASTER" || !t.contains("monotonic_ns")) return std::nullopt;
@@ -237,7 +270,7 @@ private:
         std::vector<std::string> argv;
         if (s_.daemon == Daemon::xvipd) {
             argv = {p_.xvipd,
-                    "--keepalived-conf",
+                    s_.fast_failover ? "--config" : "--keepalived-conf",
                     config_path(i).string(),
                     "--pin-dir",
                     node.pin_dir.string(),

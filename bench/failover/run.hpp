@@ -27,6 +27,8 @@ struct RunSpec {
     std::string scenario;  // failover, switchover, preemption, crash, restart
     std::chrono::milliseconds advert{100};
     bool unicast = false;
+    // xvipd with fast_failover = true (1 ms x 3, TOML): the fault waits until node1 is armed.
+    bool fast_failover = false;
 };
 
 struct RunResult {

@@ -107,6 +107,40 @@ constexpr InstanceCounter instance_counters[] = {
     {"xvip_stalls_total", &InstanceMetrics::stalls, "Times the daemon woke up after its lease had ended."},
 };
 
+// Fast failover's session per instance that has it; the families appear with the first.
+void render_fast_failover(Exposition& e, const std::vector<InstanceMetrics>& instances) {
+    std::vector<std::pair<Labels, const InstanceMetrics::FastFailover*>> fast;
+    for (const auto& i : instances) {
+        if (i.fast_failover) fast.emplace_back(instance_labels(i), &*i.fast_failover);
+    }
+    if (fast.empty()) return;
+    const auto exact = [](Duration d) { return std::chrono::duration<double>(d).count(); };
+    using F = InstanceMetrics::FastFailover;
+    e.family("xvip_fast_failover_armed", "gauge",
+             "1 while the active node answers this backup Up: its data plane takes over when the answers stop.");
+    for (const auto& [labels, f] : fast) e.sample(labels, f->armed ? 1 : 0);
+    e.family("xvip_fast_failover_detection_time_seconds", "gauge",
+             "fast_failover_interval times fast_failover_multiplier.");
+    for (const auto& [labels, f] : fast) e.sample(labels, exact(f->detection_time));
+    e.family("xvip_fast_failover_largest_gap_seconds", "gauge",
+             "Longest time between two answers while armed, since the data plane was loaded.");
+    for (const auto& [labels, f] : fast) e.sample(labels, exact(f->largest_gap));
+    e.family("xvip_fast_failover_most_unanswered", "gauge",
+             "Most requests out when an answer came, while armed (the takeover comes at the multiplier).");
+    for (const auto& [labels, f] : fast) e.sample(labels, static_cast<double>(f->most_unanswered));
+    const std::array<std::tuple<const char*, std::uint64_t F::*, const char*>, 4> counters{{
+        {"xvip_fast_failover_requests_total", &F::requests, "Fast-failover requests sent to the active node."},
+        {"xvip_fast_failover_answers_total", &F::answers, "Answers to them recorded by the data plane."},
+        {"xvip_fast_failover_takeovers_total", &F::takeovers, "Takeovers by the data plane's detector."},
+        {"xvip_fast_failover_reverts_total", &F::reverts,
+         "Fast takeovers reverted because the old active node answered after all."},
+    }};
+    for (const auto& [name, member, help] : counters) {
+        e.family(name, "counter", help);
+        for (const auto& [labels, f] : fast) e.sample(labels, static_cast<double>(f->*member));
+    }
+}
+
 }  // namespace
 
 std::string render_metrics(const MetricsSnapshot& snapshot) {
@@ -155,6 +189,8 @@ std::string render_metrics(const MetricsSnapshot& snapshot) {
         e.family(counter.name, "counter", counter.help);
         for (const auto& i : instances) e.sample(instance_labels(i), static_cast<double>(i.*counter.member));
     }
+
+    render_fast_failover(e, instances);
 
     e.family("xvip_advert_discards_total", "counter", "VRRP adverts for the instance discarded, by reason.");
     for (const auto& i : instances) {

@@ -49,6 +49,19 @@ struct InstanceMetrics {
     std::uint64_t lease_renewals = 0;
     std::uint64_t stalls = 0;
     DiscardCounts discards{};  // adverts for this instance
+
+    // Fast failover's session, for an instance with fast_failover = true (none otherwise).
+    struct FastFailover {
+        bool armed = false;         // the active node answered Up: this node may take over fast
+        Duration detection_time{};  // fast_failover_interval x fast_failover_multiplier
+        std::uint64_t requests = 0;
+        std::uint64_t answers = 0;
+        std::uint64_t takeovers = 0;
+        std::uint64_t reverts = 0;
+        Duration largest_gap{};             // between two answers while armed, since the data plane was loaded
+        std::uint64_t most_unanswered = 0;  // requests out when an answer came, at most
+    };
+    std::optional<FastFailover> fast_failover;
 };
 
 struct InterfaceMetrics {

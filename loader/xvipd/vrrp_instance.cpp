@@ -798,6 +798,19 @@ InstanceMetrics VrrpInstance::metrics(TimePoint now) const {
         m.lease_remaining = std::max<Duration>(Duration(0), word.deadline - now);
     }
     if (!transitions_.empty()) m.last_transition = transitions_.back().when;
+    if (config_.fast_failover && wiring_.fast) {
+        const FastFailoverStatus s = wiring_.fast->status();
+        m.fast_failover = InstanceMetrics::FastFailover{
+            .armed = s.armed,
+            .detection_time = config_.fast_failover_interval * config_.fast_failover_multiplier,
+            .requests = counters_.fast_requests,
+            .answers = s.answers,
+            .takeovers = counters_.fast_takeovers,
+            .reverts = counters_.fast_reverts,
+            .largest_gap = s.largest_gap,
+            .most_unanswered = s.most_unanswered,
+        };
+    }
     runner_.discards().for_each(
         [&](DiscardReason reason, std::uint64_t n) { m.discards[static_cast<std::size_t>(reason)] = n; });
     return m;

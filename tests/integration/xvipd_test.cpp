@@ -699,6 +699,8 @@ TEST(Xvipd, ReloadFailingAfterLettingGoExitsNonZeroWithTheDataPlanePinned) {
     // The next xvipd adopts it.
     std::ofstream(state_file) << saved;
     c.start(0);
+    // The pinned word is still active, so node0 is active at once: wait for the daemon itself.
+    ASSERT_TRUE(c.wait_serving(0, 8s)) << c.log(0);
     EXPECT_TRUE(c.wait_for_sole_active(0, 8s)) << c.log(0);
     EXPECT_NE(c.log(0).find("adopted the data plane"), std::string::npos) << c.log(0);
 }

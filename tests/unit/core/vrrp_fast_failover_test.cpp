@@ -167,12 +167,33 @@ TEST_F(FastFailoverInstance, ALateRequestStaysUpWhileTheArmingHoldsThenStartsOve
     EXPECT_EQ(requests.back().control.your_discriminator, 0u);
 }
 
+TEST_F(FastFailoverInstance, ItsMetricsCarryTheSessionAndTheDetectorsMargin) {
+    VrrpInstance& i = make(true);
+    i.start(false);
+    status.active_mac = active_mac;
+    status.armed = true;
+    status.answers = 7;
+    status.largest_gap = 32ms;
+    status.most_unanswered = 2;
+    timers.run_for(5ms);
+    const auto m = i.metrics(timers.now());
+    ASSERT_TRUE(m.fast_failover);
+    EXPECT_TRUE(m.fast_failover->armed);
+    EXPECT_EQ(m.fast_failover->detection_time, 3ms);
+    EXPECT_EQ(m.fast_failover->requests, requests.size());
+    EXPECT_EQ(m.fast_failover->answers, 7u);
+    EXPECT_EQ(m.fast_failover->largest_gap, 32ms);
+    EXPECT_EQ(m.fast_failover->most_unanswered, 2u);
+    EXPECT_EQ(m.fast_failover->takeovers, 0u);
+}
+
 TEST_F(FastFailoverInstance, OffItConfiguresNothingAndSendsNothing) {
     VrrpInstance& i = make(false);
     i.start(false);
     status.active_mac = active_mac;
     timers.run_for(10ms);
     EXPECT_TRUE(requests.empty());
+    EXPECT_FALSE(i.metrics(timers.now()).fast_failover);
     ASSERT_FALSE(settings.empty());
     EXPECT_EQ(settings.back().interval, Duration{0});  // a previous configuration is turned off
 }

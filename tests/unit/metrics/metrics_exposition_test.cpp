@@ -42,6 +42,14 @@ MetricsSnapshot example() {
     i.lease_renewals = 17;
     i.stalls = 18;
     i.discards[static_cast<std::size_t>(DiscardReason::auth_mismatch)] = 7;
+    i.fast_failover = InstanceMetrics::FastFailover{.armed = true,
+                                                    .detection_time = 3ms,
+                                                    .requests = 21,
+                                                    .answers = 22,
+                                                    .takeovers = 23,
+                                                    .reverts = 24,
+                                                    .largest_gap = 32500us,
+                                                    .most_unanswered = 2};
     s.instances.push_back(i);
     InstanceMetrics quiet;  // never transitioned
     quiet.name = "VI \"2\"";
@@ -106,11 +114,20 @@ TEST(MetricsExposition, EveryFieldOfTheSnapshotIsASeries) {
              "xvip_interface_advert_discards_total{interface=\"eth0\",reason=\"" +
                  std::string(to_string(DiscardReason::truncated)) + "\"} 4",
              std::string("xvip_dataplane_frames_total{interface=\"eth0\",verdict=\"arp_reply\"} 99"),
+             "xvip_fast_failover_armed{" + vi1 + "} 1",
+             "xvip_fast_failover_detection_time_seconds{" + vi1 + "} 0.003",
+             "xvip_fast_failover_largest_gap_seconds{" + vi1 + "} 0.0325",
+             "xvip_fast_failover_most_unanswered{" + vi1 + "} 2",
+             "xvip_fast_failover_requests_total{" + vi1 + "} 21",
+             "xvip_fast_failover_answers_total{" + vi1 + "} 22",
+             "xvip_fast_failover_takeovers_total{" + vi1 + "} 23",
+             "xvip_fast_failover_reverts_total{" + vi1 + "} 24",
          }) {
         EXPECT_TRUE(has_line(text, line)) << "missing: " << line << "\n" << text;
     }
     EXPECT_EQ(lines_starting(text, "xvip_instance_last_transition_timestamp_seconds{"), 1u)
         << "absent before the first transition";
+    EXPECT_EQ(lines_starting(text, "xvip_fast_failover_armed{"), 1u) << "only an instance with fast failover";
 }
 
 TEST(MetricsExposition, OneSeriesPerReasonAndVerdictAndOnlyReadableDataPlanes) {
@@ -131,7 +148,7 @@ TEST(MetricsExposition, EveryFamilyHasHelpAndTypeOnce) {
         if (l.rfind("# TYPE ", 0) == 0) ++type;
     }
     EXPECT_EQ(help, type);
-    EXPECT_EQ(help, 21u) << text;
+    EXPECT_EQ(help, 21u + 8u) << "21 families, 8 more with an instance with fast failover\n" << text;
 }
 
 // BFD sessions (track_bfd): state, the neighbour's state, diag, detection time, largest gap and
