@@ -102,8 +102,10 @@ struct Timing {
     nanoseconds round_trip{0};  // the client's echo round trip (p99 of the run)
     // Of the node that takes over for the client: the highest-priority backup on its side.
     nanoseconds successor_master_down{0};
-    // Fast failover's detection time (multiplier x interval), when that node is the designated
-    // successor of a node with fast failover on: it takes over then, not after its MDI.
+    // Fast failover's detection time as its detector reaches it (multiplier x interval, plus one
+    // interval for the first request after the fault and one for the timer's period), when that
+    // node is the designated successor of a node with fast failover on: it takes over then, not
+    // after its MDI.
     std::optional<nanoseconds> successor_fast_detection;
     nanoseconds slot{std::chrono::milliseconds(1)};  // the ARP sampler's resolution
 };

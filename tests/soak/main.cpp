@@ -56,8 +56,8 @@ int main(int argc, char** argv) {
         "advert-interval", po::value(&advert)->default_value(advert), "VRRP advert interval (10ms steps)")(
         "quiet", po::value(&quiet)->default_value(quiet), "each fault-free window")(
         "fast-failover", po::bool_switch(&o.fast_failover),
-        "fast_failover = true in every instance (1 ms x 3); silence is bounded by its detection time where the "
-        "designated successor takes over")(
+        "fast_failover = true in every instance (1 ms x 3); silence is bounded by its detection time (+ two "
+        "intervals) where the designated successor takes over")(
         "nice", po::value(&o.nice)->default_value(o.nice),
         "the niceness of the soak and the daemons it starts, -20 to 19 (the packaged unit runs xvipd at -10)")(
         "rss-slack", po::value(&o.rss_slack_kib)->default_value(o.rss_slack_kib),
