@@ -236,6 +236,21 @@ void VrrpInstance::configure_fast_failover() {
     wiring_.fast->configure(settings);
 }
 
+Duration VrrpInstance::fast_detection_time() const {
+    return config_.fast_failover_interval * config_.fast_failover_multiplier;
+}
+
+InstanceMetrics::FastFailover VrrpInstance::fast_session(const FastFailoverStatus& s) const {
+    return {.armed = s.armed,
+            .detection_time = fast_detection_time(),
+            .requests = counters_.fast_requests,
+            .answers = s.answers,
+            .takeovers = counters_.fast_takeovers,
+            .reverts = counters_.fast_reverts,
+            .largest_gap = s.largest_gap,
+            .most_unanswered = s.most_unanswered};
+}
+
 bool VrrpInstance::fast_sending(TimePoint now) const {
     if (!wiring_.fast || !config_.fast_failover || config_.vips.empty() || handover_ != Handover::none) return false;
     return state() == State::backup || (state() == State::master && fast_revert_until_ && now < *fast_revert_until_);
@@ -270,7 +285,7 @@ void VrrpInstance::send_fast_request() {
         // active node's program following our state) for as long as our data plane stays armed by
         // that answer (xvip_fast_arming_ns): a request this loop sends late is no reason to start
         // the handshake again, which would disarm the detector until the next Up answer.
-        const Duration arming{xvip_fast_arming_ns(static_cast<std::uint64_t>(Duration(interval * multiplier).count()))};
+        const Duration arming{xvip_fast_arming_ns(static_cast<std::uint64_t>(fast_detection_time().count()))};
         const bool answered = s.last_answer && now - *s.last_answer < arming &&
                               (s.answer_state == static_cast<std::uint8_t>(BfdState::init) ||
                                s.answer_state == static_cast<std::uint8_t>(BfdState::up));
@@ -745,23 +760,24 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
     j["transitions"] = counters_.transitions;
     if (config_.fast_failover && wiring_.fast) {
         const FastFailoverStatus s = wiring_.fast->status();
+        const InstanceMetrics::FastFailover session = fast_session(s);
         nlohmann::json f{
             {"interval_ms", config_.fast_failover_interval.count()},
             {"multiplier", config_.fast_failover_multiplier},
             {"sending", fast_sending(now)},
             // armed: the active node answered Up, so this node is its designated successor
-            {"armed", s.armed},
+            {"armed", session.armed},
             {"answer_state", std::string(to_string(static_cast<BfdState>(s.answer_state & 3)))},
             {"active_mac", s.active_mac ? nlohmann::json(format_mac(*s.active_mac)) : nlohmann::json()},
-            {"requests", counters_.fast_requests},
+            {"requests", session.requests},
             {"request_failures", counters_.fast_request_failures},
-            {"answers", s.answers},
-            {"takeovers", counters_.fast_takeovers},
-            {"reverts", counters_.fast_reverts},
+            {"answers", session.answers},
+            {"takeovers", session.takeovers},
+            {"reverts", session.reverts},
             // the detector's margin while armed, since the data plane was loaded: it takes over
             // at `multiplier` unanswered requests once multiplier x interval passed
-            {"largest_answer_gap_ms", std::chrono::duration<double, std::milli>(s.largest_gap).count()},
-            {"most_unanswered", s.most_unanswered},
+            {"largest_answer_gap_ms", std::chrono::duration<double, std::milli>(session.largest_gap).count()},
+            {"most_unanswered", session.most_unanswered},
         };
         f["last_answer_ms_ago"] =
             s.last_answer ? nlohmann::json(std::chrono::duration<double, std::milli>(now - *s.last_answer).count())
@@ -798,19 +814,7 @@ InstanceMetrics VrrpInstance::metrics(TimePoint now) const {
         m.lease_remaining = std::max<Duration>(Duration(0), word.deadline - now);
     }
     if (!transitions_.empty()) m.last_transition = transitions_.back().when;
-    if (config_.fast_failover && wiring_.fast) {
-        const FastFailoverStatus s = wiring_.fast->status();
-        m.fast_failover = InstanceMetrics::FastFailover{
-            .armed = s.armed,
-            .detection_time = config_.fast_failover_interval * config_.fast_failover_multiplier,
-            .requests = counters_.fast_requests,
-            .answers = s.answers,
-            .takeovers = counters_.fast_takeovers,
-            .reverts = counters_.fast_reverts,
-            .largest_gap = s.largest_gap,
-            .most_unanswered = s.most_unanswered,
-        };
-    }
+    if (config_.fast_failover && wiring_.fast) m.fast_failover = fast_session(wiring_.fast->status());
     runner_.discards().for_each(
         [&](DiscardReason reason, std::uint64_t n) { m.discards[static_cast<std::size_t>(reason)] = n; });
     return m;

@@ -170,6 +170,10 @@ private:
     // Fast failover: a backup sends a request every interval, and so does a master within
     // Master_Down_Interval of a fast takeover (an Up answer then reverts it).
     bool fast_sending(TimePoint now) const;
+    // Fast failover's detection time: fast_failover_interval x fast_failover_multiplier.
+    Duration fast_detection_time() const;
+    // The session as status and metrics show it, from the data plane's side of it and ours.
+    InstanceMetrics::FastFailover fast_session(const FastFailoverStatus& s) const;
     void configure_fast_failover();
     void update_fast_sender(TimePoint now);
     void send_fast_request();

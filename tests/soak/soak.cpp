@@ -50,6 +50,9 @@ namespace {
 constexpr std::uint8_t kVrid = 51;
 constexpr std::array<int, 3> kPriority{150, 100, 50};
 constexpr std::size_t kNodes = kPriority.size();
+// --fast-failover: what every instance is configured with, and what the silence bound follows.
+constexpr milliseconds kFastInterval{1};
+constexpr int kFastMultiplier = 3;
 constexpr milliseconds kSettleTimeout{10000};
 // The probes run past the last fault by this much: the final fault-free window.
 constexpr milliseconds kTail{8000};
@@ -138,7 +141,10 @@ std::string node_config(std::size_t i, milliseconds advert, bool operations, Soa
           << "priority = " << kPriority.at(i) << "\nadvert_interval = \"" << advert.count() << "ms\"\n"
           << "vips = [" << vips << "]\n";
         if (operations) c << "track_scripts = [{ name = \"unweighted\" }, { name = \"weighted\" }]\n";
-        if (fast_failover) c << "fast_failover = true\n";  // 1 ms x 3, the defaults
+        if (fast_failover) {
+            c << "fast_failover = true\nfast_failover_interval = \"" << kFastInterval.count()
+              << "ms\"\nfast_failover_multiplier = " << kFastMultiplier << "\n";
+        }
         c << "\n";
     }
     return c.str();
@@ -990,9 +996,9 @@ private:
         const std::size_t active = f.target_active ? f.target : 0;
         const std::size_t designated = active == 0 ? 1 : 0;
         if (successor(f) != designated) return std::nullopt;
-        // The defaults, 1 ms x 3, as the detector reaches them: the first unanswered request leaves
-        // up to one interval after the fault, and the timer checks once per interval.
-        return 3ms + 2 * 1ms;
+        // As the detector reaches it: the first unanswered request leaves up to one interval after
+        // the fault, and the timer checks once per interval.
+        return kFastMultiplier * kFastInterval + 2 * kFastInterval;
     }
 
     // The --faults of this run, to replay it ("" for the chaos soak's default).
