@@ -128,12 +128,17 @@ void render_fast_failover(Exposition& e, const std::vector<InstanceMetrics>& ins
     e.family("xvip_fast_failover_most_unanswered", "gauge",
              "Most requests out when an answer came, while armed (the takeover comes at the multiplier).");
     for (const auto& [labels, f] : fast) e.sample(labels, static_cast<double>(f->most_unanswered));
-    const std::array<std::tuple<const char*, std::uint64_t F::*, const char*>, 4> counters{{
+    e.family("xvip_fast_failover_most_late_request_seconds", "gauge",
+             "The latest request, at most, after it was due: the detection comes that much later.");
+    for (const auto& [labels, f] : fast) e.sample(labels, exact(f->most_late));
+    const std::array<std::tuple<const char*, std::uint64_t F::*, const char*>, 5> counters{{
         {"xvip_fast_failover_requests_total", &F::requests, "Fast-failover requests sent to the active node."},
         {"xvip_fast_failover_answers_total", &F::answers, "Answers to them recorded by the data plane."},
         {"xvip_fast_failover_takeovers_total", &F::takeovers, "Takeovers by the data plane's detector."},
         {"xvip_fast_failover_reverts_total", &F::reverts,
          "Fast takeovers reverted because the old active node answered after all."},
+        {"xvip_fast_failover_late_requests_total", &F::late_requests,
+         "Requests that left an interval or more after they were due (xvipd not scheduled in time)."},
     }};
     for (const auto& [name, member, help] : counters) {
         e.family(name, "counter", help);

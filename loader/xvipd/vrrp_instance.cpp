@@ -248,7 +248,9 @@ InstanceMetrics::FastFailover VrrpInstance::fast_session(const FastFailoverStatu
             .takeovers = counters_.fast_takeovers,
             .reverts = counters_.fast_reverts,
             .largest_gap = s.largest_gap,
-            .most_unanswered = s.most_unanswered};
+            .most_unanswered = s.most_unanswered,
+            .late_requests = counters_.fast_late_requests,
+            .most_late = most_late_};
 }
 
 bool VrrpInstance::fast_sending(TimePoint now) const {
@@ -274,12 +276,14 @@ void VrrpInstance::update_fast_sender(TimePoint now) {
 void VrrpInstance::send_fast_request() {
     fast_timer_.reset();
     const auto now = wiring_.timers.now();
+    const Duration late = now - fast_due_;  // before update_fast_sender() starts a new schedule
     update_fast_sender(now);
     if (!fast_timer_ && !fast_sending(now)) return;
     if (fast_timer_) wiring_.timers.cancel(*fast_timer_);
     const Duration interval = config_.fast_failover_interval;
     const auto multiplier = static_cast<std::uint8_t>(config_.fast_failover_multiplier);
     const FastFailoverStatus s = wiring_.fast->status();
+    if (s.active_mac && late >= interval) note_late_request(now, late);
     if (s.active_mac) {
         // Down until the active node has answered, then Up (RFC 5880's three-way handshake, the
         // active node's program following our state) for as long as our data plane stays armed by
@@ -312,6 +316,21 @@ void VrrpInstance::send_fast_request() {
     fast_due_ += interval;
     if (fast_due_ <= now) fast_due_ = now + interval;
     fast_timer_ = wiring_.timers.schedule(fast_due_, [this] { send_fast_request(); });
+}
+
+void VrrpInstance::note_late_request(TimePoint now, Duration late) {
+    ++counters_.fast_late_requests;
+    most_late_ = std::max(most_late_, late);
+    // One line a second, and any later that says more: a loaded host does not flood the log.
+    const bool quiet = late_logged_at_ && now - *late_logged_at_ < std::chrono::seconds(1);
+    if (quiet && late <= late_logged_most_) return;
+    if (!quiet) late_logged_most_ = Duration{0};
+    late_logged_at_ = now;
+    late_logged_most_ = std::max(late_logged_most_, late);
+    spdlog::warn(
+        "{}: fast failover: a request left {:.3f} ms late (xvipd was not scheduled in time); the active "
+        "node's failure would be detected that much later",
+        name(), std::chrono::duration<double, std::milli>(late).count());
 }
 
 bool VrrpInstance::store_word(StateWord word) {
@@ -778,6 +797,9 @@ nlohmann::json VrrpInstance::status(TimePoint now) const {
             // at `multiplier` unanswered requests once multiplier x interval passed
             {"largest_answer_gap_ms", std::chrono::duration<double, std::milli>(session.largest_gap).count()},
             {"most_unanswered", session.most_unanswered},
+            // requests that left an interval or more late: the detection came that much later
+            {"late_requests", session.late_requests},
+            {"most_late_request_ms", std::chrono::duration<double, std::milli>(session.most_late).count()},
         };
         f["last_answer_ms_ago"] =
             s.last_answer ? nlohmann::json(std::chrono::duration<double, std::milli>(now - *s.last_answer).count())

@@ -177,6 +177,8 @@ private:
     void configure_fast_failover();
     void update_fast_sender(TimePoint now);
     void send_fast_request();
+    // A request that left `late` after it was due (the loop was not scheduled): counted, and said.
+    void note_late_request(TimePoint now, Duration late);
     Duration handover_timeout() const;
 
     Instance config_;
@@ -196,6 +198,9 @@ private:
     std::optional<Timers::TimerId> demotion_timer_;
     std::optional<Timers::TimerId> fast_timer_;
     TimePoint fast_due_{};                        // when the pending request was due
+    Duration most_late_{0};                       // the latest request, at most, after it was due
+    std::optional<TimePoint> late_logged_at_;     // the latest "request left late" line
+    Duration late_logged_most_{0};                // the most late that line and those since a second before said
     std::optional<TimePoint> fast_revert_until_;  // after a fast takeover: the window for a revert
     TimePoint demoted_at_{};                      // when the latest demotion was noticed
     bool demoted_ = false;          // the data plane demoted the instance and no advert has explained it yet
@@ -224,6 +229,7 @@ private:
         std::uint64_t announcements = 0, frames_sent = 0, frame_failures = 0, lease_renewals = 0;
         std::uint64_t stalls = 0, transitions = 0, demotions = 0, conflicts = 0;
         std::uint64_t fast_requests = 0, fast_request_failures = 0, fast_takeovers = 0, fast_reverts = 0;
+        std::uint64_t fast_late_requests = 0;
     } counters_;
 };
 

@@ -109,10 +109,23 @@ Limits limits_for(const Fault& fault, const Timing& t) {
     Limits limits;
     if (both_answer_from(fault)) limits.both_answer = t.advert + t.round_trip + t.slot;
     if (active_fails(fault)) {
-        limits.silence = t.successor_fast_detection.value_or(t.successor_master_down) + milliseconds(5) + t.slot;
+        limits.silence =
+            t.successor_fast_detection ? *t.successor_fast_detection + t.successor_late : t.successor_master_down;
+        *limits.silence += milliseconds(5) + t.slot;
     }
     return limits;
 }
+
+namespace {
+
+// Whether the client asked in slot `i` or the one before (a reply may land in the next slot).
+bool probed(const ClientView& view, std::int64_t i) {
+    const auto& r = view.arp_requests;
+    const auto at = static_cast<std::size_t>(i);
+    return r.empty() || (at < r.size() && r[at] > 0) || (at > 0 && at <= r.size() && r[at - 1] > 0);
+}
+
+}  // namespace
 
 Span longest_run(const ClientView& view, TimePoint from, TimePoint to, int min_nodes) {
     if (view.arp_slots.empty() || to <= from) return {};
@@ -122,20 +135,38 @@ Span longest_run(const ClientView& view, TimePoint from, TimePoint to, int min_n
         std::min<std::int64_t>(slot_count, (to - view.arp_start + view.slot - nanoseconds(1)) / view.slot);
     Span best;
     std::int64_t run_begin = -1;
-    const auto close_run = [&](std::int64_t end) {
+    std::int64_t run_slots = 0;  // probed slots in the run
+    const auto close_run = [&] {
         if (run_begin < 0) return;
-        const auto length = (end - run_begin) * view.slot;
+        const auto length = run_slots * view.slot;
         if (length > best.length) best = {view.arp_start + run_begin * view.slot, length};
         run_begin = -1;
+        run_slots = 0;
     };
     for (auto i = first; i < last; ++i) {
+        if (!probed(view, i)) continue;
         const int answering = std::popcount(view.arp_slots[static_cast<std::size_t>(i)]);
         const bool in_run = min_nodes == 0 ? answering == 0 : answering >= min_nodes;
-        if (in_run && run_begin < 0) run_begin = i;
-        if (!in_run) close_run(i);
+        if (!in_run) {
+            close_run();
+            continue;
+        }
+        if (run_begin < 0) run_begin = i;
+        ++run_slots;
     }
-    close_run(last);
+    close_run();
     return best;
+}
+
+std::size_t unprobed_slots(const ClientView& view, TimePoint from, TimePoint to) {
+    if (view.arp_requests.empty() || to <= from) return 0;
+    const auto count = static_cast<std::int64_t>(view.arp_requests.size());
+    const auto first = std::clamp<std::int64_t>((from - view.arp_start) / view.slot, 0, count);
+    const auto last =
+        std::clamp<std::int64_t>((to - view.arp_start + view.slot - nanoseconds(1)) / view.slot, 0, count);
+    std::size_t n = 0;
+    for (auto i = first; i < last; ++i) n += probed(view, i) ? 0 : 1;
+    return n;
 }
 
 nanoseconds longest_reply_gap(const ClientView& view, TimePoint from, TimePoint to) {
@@ -176,8 +207,10 @@ FaultFindings assess(const Fault& f, const Timing& timing, const ClientView& vie
                                  ")");
     }
     if (out.limits.silence && out.silence.length > *out.limits.silence) {
-        out.violations.push_back(what + ": no node answered ARP for " + ms(out.silence.length) +
-                                 ", more than Master_Down_Interval + 5 ms (" + ms(*out.limits.silence) + ")");
+        out.violations.push_back(
+            what + ": no node answered ARP for " + ms(out.silence.length) + ", more than " +
+            (timing.successor_fast_detection ? "the fast detection time" : "Master_Down_Interval") + " + 5 ms (" +
+            ms(*out.limits.silence) + ")");
     }
     if (expected_hitless(f) && out.fault_transitions != 0) {
         out.violations.push_back(what + ": " + std::to_string(out.fault_transitions) +

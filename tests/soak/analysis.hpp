@@ -107,6 +107,9 @@ struct Timing {
     // node is the designated successor of a node with fast failover on: it takes over then, not
     // after its MDI.
     std::optional<nanoseconds> successor_fast_detection;
+    // How late that node's requests left, at most, from a second before the fault until it
+    // settled (its log says so, a line a second at most): the detection comes that much later.
+    nanoseconds successor_late{0};
     nanoseconds slot{std::chrono::milliseconds(1)};  // the ARP sampler's resolution
 };
 // The slot adds to both bounds: a run of n 1-ms slots measures between n - 1 and n ms.
@@ -117,6 +120,9 @@ struct ClientView {
     TimePoint arp_start{};  // ARP slot 0 begins
     nanoseconds slot{std::chrono::milliseconds(1)};
     std::vector<std::uint8_t> arp_slots;  // bit i: node i answered in that slot
+    // ARP requests the client sent in each slot; empty: one in every slot. A slot with none in it
+    // or the one before was not probed (the sampler was not scheduled): it is left out of runs.
+    std::vector<std::uint8_t> arp_requests;
     std::vector<TimePoint> echo_replies;  // arrival of each echo reply, sorted
 };
 
@@ -128,10 +134,13 @@ struct Span {
 
 // The longest run of consecutive slots within [from, to) in which at least `min_nodes` nodes
 // answered (min_nodes = 2: two at once), or in which none did (min_nodes = 0). Slots only partly in
-// the window count; slots outside the recording do not.
+// the window count; slots outside the recording do not; slots not probed neither extend a run nor
+// end it.
 Span longest_run(const ClientView& view, TimePoint from, TimePoint to, int min_nodes);
 // The longest time without an echo reply within [from, to), the window's edges included.
 nanoseconds longest_reply_gap(const ClientView& view, TimePoint from, TimePoint to);
+// How many slots within [from, to) were not probed.
+std::size_t unprobed_slots(const ClientView& view, TimePoint from, TimePoint to);
 // How many of `times` fall in [from, to).
 std::size_t count_within(const std::vector<TimePoint>& times, TimePoint from, TimePoint to);
 

@@ -1001,6 +1001,31 @@ private:
         return kFastMultiplier * kFastInterval + 2 * kFastInterval;
     }
 
+    // How late node `node`'s fast-failover requests left, at most, from a second before `f` until
+    // the node took over (or the fault settled): xvipd logs a request that leaves an interval or
+    // more late, a line a second at most unless a later one says more, so the second before covers
+    // the lines it held back. What its requests do once it is master delays nothing.
+    nanoseconds requests_late(const Fault& f, std::size_t node, const std::vector<lab::Event>& events) const {
+        static constexpr std::string_view kLine = "fast failover: a request left ";
+        const auto& name = topo_.node(node).name;
+        TimePoint until = f.settled;
+        for (const auto& e : events) {
+            if (e.at >= f.injected && e.at < until && e.source == name &&
+                (e.text.find("taking over") != std::string::npos || e.text.find("-> MASTER") != std::string::npos)) {
+                until = e.at + 1ns;
+            }
+        }
+        nanoseconds most{0};
+        for (const auto& e : events) {
+            if (e.at < f.injected - 1s || e.at >= until || e.source != name) continue;
+            const auto at = e.text.find(kLine);
+            if (at == std::string::npos) continue;
+            const double late_ms = std::strtod(e.text.c_str() + at + kLine.size(), nullptr);
+            most = std::max(most, duration_cast<nanoseconds>(duration<double, std::milli>(late_ms)));
+        }
+        return most;
+    }
+
     // The --faults of this run, to replay it ("" for the chaos soak's default).
     std::string faults_option() const {
         if (o_.faults.empty()) return {};
@@ -1059,7 +1084,11 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
     for (std::size_t k = 0; k < families_.size(); ++k) {
         const auto& arp = arps[k];
         const auto& echo = echoes[k];
-        ClientView view{.arp_start = arp.started_at, .slot = 1ms, .arp_slots = arp.slots, .echo_replies = {}};
+        ClientView view{.arp_start = arp.started_at,
+                        .slot = 1ms,
+                        .arp_slots = arp.slots,
+                        .arp_requests = arp.requests,
+                        .echo_replies = {}};
         // Bits 3-5: a node answering from the other MAC a mac-change gave it.
         for (auto& slot : view.arp_slots) {
             slot = static_cast<std::uint8_t>((slot & 0x87) | ((slot >> kNodes) & 0x07));
@@ -1096,14 +1125,16 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
        << (o_.fast_failover ? "- fast failover on in every instance (1 ms x 3): where the node that takes over for "
                               "the client is the designated successor, the silence bound is its 3 ms detection "
                               "time + two intervals (the first request after the fault, the timer's period) + 5 "
-                              "ms, not its MDI\n"
+                              "ms, not its MDI; plus how late its requests left (xvipd logs one that leaves an "
+                              "interval or more late) from a second before the fault until it settled\n"
                             : "");
     for (std::size_t k = 0; k < families_.size(); ++k) {
         const bool v4 = families_[k] == AddressFamily::ipv4;
         md << "- client, " << family_name(k) << " VIP " << vips_[k].to_string() << ": " << arps[k].sent
            << (v4 ? " ARP requests" : " neighbour solicitations") << " for the VIP and " << echoes[k].sent << " ICMP"
            << (v4 ? "" : "v6") << " echo requests to it, one of each per millisecond; echo " << echoes[k].summary()
-           << "\n";
+           << "; " << unprobed_slots(views[k], views[k].arp_start, views[k].arp_start + views[k].arp_slots.size() * 1ms)
+           << " ms without a request of the client's (it was not scheduled), left out of the runs\n";
     }
     md << "- round trip in the fault-free windows, p99: " << duration_cast<microseconds>(rtt_p99).count() << " us\n\n";
 
@@ -1125,14 +1156,17 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
         int violations = 0;
     };
     std::map<std::pair<FaultKind, AddressFamily>, KindSummary> by_kind;
+    const auto events = timeline_.events();
     std::size_t quiet_total = 0;  // over every fault-free window
     nanoseconds quiet_time{0};
     for (const auto& f : faults_) {
         for (std::size_t k = 0; k < views.size(); ++k) {
-            const Timing timing{.advert = o_.advert,
-                                .round_trip = rtt_p99,
-                                .successor_master_down = master_down(successor(f)),
-                                .successor_fast_detection = fast_detection(f)};
+            const Timing timing{
+                .advert = o_.advert,
+                .round_trip = rtt_p99,
+                .successor_master_down = master_down(successor(f)),
+                .successor_fast_detection = fast_detection(f),
+                .successor_late = fast_detection(f) ? requests_late(f, successor(f), events) : nanoseconds(0)};
             const auto found = assess(f, timing, views[k], changes);
             const auto bound = [](const std::optional<nanoseconds>& b) {
                 return b ? " (" + ms_text(*b) + ")" : std::string();
@@ -1140,8 +1174,11 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
             md << "| " << f.number << " | " << seconds_text(f.injected - t0) << " | " << to_string(f.kind) << " | "
                << topo_.node(f.target).name << (f.target_active ? " (active)" : "") << " | " << f.detail << " | "
                << family_name(k) << " | " << ms_text(found.both_answer.length) << bound(found.limits.both_answer)
-               << " | " << ms_text(found.silence.length) << bound(found.limits.silence) << " | "
-               << ms_text(found.echo_gap) << " | "
+               << " | " << ms_text(found.silence.length) << bound(found.limits.silence)
+               << (found.limits.silence && timing.successor_late > 0ns
+                       ? " incl. " + ms_text(timing.successor_late) + " requests late"
+                       : "")
+               << " | " << ms_text(found.echo_gap) << " | "
                << (f.settled_in_time ? ms_text(f.settled - f.healed) : std::string("not settled")) << " | "
                << found.fault_transitions << " / " << found.quiet_transitions << " |\n";
             auto& s = by_kind[{f.kind, families_[k]}];
@@ -1180,7 +1217,6 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
        << " data-plane role changes and VRRP transitions (bound: none; the transitions are the "
        << "daemons' own counters, read at both ends of each window).\n";
     // What changed where nothing should have, for the operator to read.
-    const auto events = timeline_.events();
     const auto list_changes = [&](TimePoint from, TimePoint to, const std::string& what) {
         for (const auto& e : events) {
             if (e.at >= from && e.at < to && e.text.find(" -> ") != std::string::npos) {

@@ -187,6 +187,31 @@ TEST_F(FastFailoverInstance, ItsMetricsCarryTheSessionAndTheDetectorsMargin) {
     EXPECT_EQ(m.fast_failover->takeovers, 0u);
 }
 
+TEST_F(FastFailoverInstance, ARequestThatLeavesAnIntervalLateIsCountedWithItsDelay) {
+    VrrpInstance& i = make(true);
+    i.start(false);
+    status.active_mac = active_mac;
+    timers.run_for(5ms);  // the request due at +5 ms left; the next is due at +6 ms
+    timers.stall(1500us);
+    timers.run_for(1ms);  // it leaves at +6.5 ms, half an interval late: not counted; +7 ms on time
+    EXPECT_EQ(i.metrics(timers.now()).fast_failover->late_requests, 0u);
+    timers.stall(4500us);  // the next one leaves more than 3 ms late
+    timers.run_for(500us);
+    ASSERT_GE(requests.size(), 2u);
+    const Duration late = requests.back().at - (requests[requests.size() - 2].at + 1ms);
+    EXPECT_GE(late, 3ms);
+    const auto m = i.metrics(timers.now());
+    ASSERT_TRUE(m.fast_failover);
+    EXPECT_EQ(m.fast_failover->late_requests, 1u);
+    EXPECT_EQ(m.fast_failover->most_late, late);
+    const auto status_json = i.status(timers.now())["fast_failover"];
+    EXPECT_EQ(status_json["late_requests"], 1);
+    const double late_ms = std::chrono::duration<double, std::milli>(late).count();
+    EXPECT_DOUBLE_EQ(status_json["most_late_request_ms"].get<double>(), late_ms);
+    timers.run_for(10ms);  // on time again
+    EXPECT_EQ(i.metrics(timers.now()).fast_failover->late_requests, 1u);
+}
+
 TEST_F(FastFailoverInstance, OffItConfiguresNothingAndSendsNothing) {
     VrrpInstance& i = make(false);
     i.start(false);

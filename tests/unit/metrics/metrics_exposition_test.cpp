@@ -49,7 +49,9 @@ MetricsSnapshot example() {
                                                     .takeovers = 23,
                                                     .reverts = 24,
                                                     .largest_gap = 32500us,
-                                                    .most_unanswered = 2};
+                                                    .most_unanswered = 2,
+                                                    .late_requests = 25,
+                                                    .most_late = 4250us};
     s.instances.push_back(i);
     InstanceMetrics quiet;  // never transitioned
     quiet.name = "VI \"2\"";
@@ -122,6 +124,8 @@ TEST(MetricsExposition, EveryFieldOfTheSnapshotIsASeries) {
              "xvip_fast_failover_answers_total{" + vi1 + "} 22",
              "xvip_fast_failover_takeovers_total{" + vi1 + "} 23",
              "xvip_fast_failover_reverts_total{" + vi1 + "} 24",
+             "xvip_fast_failover_late_requests_total{" + vi1 + "} 25",
+             "xvip_fast_failover_most_late_request_seconds{" + vi1 + "} 0.00425",
          }) {
         EXPECT_TRUE(has_line(text, line)) << "missing: " << line << "\n" << text;
     }
@@ -148,7 +152,7 @@ TEST(MetricsExposition, EveryFamilyHasHelpAndTypeOnce) {
         if (l.rfind("# TYPE ", 0) == 0) ++type;
     }
     EXPECT_EQ(help, type);
-    EXPECT_EQ(help, 21u + 8u) << "21 families, 8 more with an instance with fast failover\n" << text;
+    EXPECT_EQ(help, 21u + 10u) << "21 families, 10 more with an instance with fast failover\n" << text;
 }
 
 // BFD sessions (track_bfd): state, the neighbour's state, diag, detection time, largest gap and

@@ -99,6 +99,33 @@ TEST(SoakBounds, WithFastFailoverTheDesignatedSuccessorsSilenceIsItsDetectionTim
         << "60 ms is within the MDI, not within fast failover's bound";
 }
 
+TEST(SoakBounds, RequestsThatLeftLateWidenTheFastBoundByTheirDelayOnly) {
+    const auto f = fault(FaultKind::link_down, true);
+    Timing fast = kTiming;
+    fast.successor_fast_detection = milliseconds(3);
+    fast.successor_late = milliseconds(4);
+    EXPECT_EQ(*limits_for(f, fast).silence, milliseconds(3 + 4 + 5 + 1));
+    EXPECT_TRUE(assess(f, fast, handover(3000, 800, 0, 12), {}).violations.empty());
+    EXPECT_EQ(assess(f, fast, handover(3000, 800, 0, 14), {}).violations.size(), 1u);
+    Timing vrrp = kTiming;  // no fast path: the MDI bound, whatever the requests did
+    vrrp.successor_late = milliseconds(40);
+    EXPECT_EQ(*limits_for(f, vrrp).silence, kTiming.successor_master_down + milliseconds(5) + milliseconds(1));
+}
+
+TEST(SoakRuns, SlotsTheClientDidNotProbeNeitherExtendNorEndARun) {
+    auto v = handover(2000, 798, 0, 8);  // silent from 798 to 805
+    v.arp_requests.assign(v.arp_slots.size(), 1);
+    EXPECT_EQ(longest_run(v, kStart, kStart + seconds(2), 0).length, milliseconds(8));
+    EXPECT_EQ(unprobed_slots(v, kStart, kStart + seconds(2)), 0u);
+    // The client was not scheduled from 798 to 801: no request left then. 798 still counts (a
+    // reply to 797's could have landed there); 799-801 say nothing of the nodes.
+    for (int i = 798; i <= 801; ++i) v.arp_requests[static_cast<std::size_t>(i)] = 0;
+    EXPECT_EQ(unprobed_slots(v, kStart, kStart + seconds(2)), 3u);
+    const auto run = longest_run(v, kStart, kStart + seconds(2), 0);
+    EXPECT_EQ(run.length, milliseconds(5)) << "798 and 802-805, one run";
+    EXPECT_EQ(run.begin, kStart + milliseconds(798));
+}
+
 TEST(SoakBounds, PartitionCountsTwoAnsweringFromTheHealOnly) {
     auto f = fault(FaultKind::partition, true);
     f.client_with_target = true;  // the client kept the active node: no silence bound

@@ -26,9 +26,12 @@ struct ArpSamplerOptions {
 struct ArpSamples {
     TimePoint started_at{};  // slot 0 begins
     std::uint32_t sent = 0;
-    // One mask per millisecond slot (a reply falls in the slot of its arrival); bit 7: a MAC that
-    // is no node's.
+    // One mask per millisecond slot (a reply falls in the slot the kernel received it in, however
+    // late the sampler reads it); bit 7: a MAC that is no node's.
     std::vector<std::uint8_t> slots;
+    // Requests sent in each slot: none in a slot and the one before means the sampler was not
+    // scheduled, and an empty mask there says nothing about the nodes.
+    std::vector<std::uint8_t> requests;
 };
 
 ArpSamples run_arp_sampler(const ArpSamplerOptions& options);

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 #include <cstring>
@@ -36,8 +37,31 @@ SamplerSocket open_sampler_socket(std::uint16_t ethertype, const char* what) {
     s.address.sll_protocol = htons(ethertype);
     s.address.sll_ifindex = ifindex;
     if (bind(s.fd.get(), reinterpret_cast<sockaddr*>(&s.address), sizeof s.address) != 0) fail("bind");
+    // Replies are dated by the kernel as they arrive: a sampler that is scheduled late must not
+    // pile them into the slot it reads them in.
+    const int on = 1;
+    if (setsockopt(s.fd.get(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) fail("SO_TIMESTAMPNS");
     return s;
 }
+
+namespace {
+
+// When the kernel received the frame `m` holds (SO_TIMESTAMPNS, on the realtime clock), on the
+// monotonic clock; now when it carries no stamp.
+TimePoint received_at(const msghdr& m) {
+    const auto now = monotonic_now();
+    for (auto* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&m), c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+        timespec stamp{};
+        std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+        const auto stamped = seconds(stamp.tv_sec) + nanoseconds(stamp.tv_nsec);
+        const auto age = system_clock::now().time_since_epoch() - stamped;
+        return age > nanoseconds(0) ? now - duration_cast<Duration>(age) : now;
+    }
+    return now;
+}
+
+}  // namespace
 
 ArpSamples sample_every_millisecond(const SamplerSocket& socket, std::span<const std::uint8_t> request,
                                     const std::array<std::uint8_t, 6>& destination, const ArpSamplerOptions& o,
@@ -50,6 +74,7 @@ ArpSamples sample_every_millisecond(const SamplerSocket& socket, std::span<const
     ArpSamples samples;
     const auto count = static_cast<std::size_t>(o.duration / 1ms);
     samples.slots.assign(count, 0);
+    samples.requests.assign(count, 0);
     const auto start = monotonic_now();
     samples.started_at = start;
     const auto end = start + duration_cast<nanoseconds>(o.duration);
@@ -61,6 +86,8 @@ ArpSamples sample_every_millisecond(const SamplerSocket& socket, std::span<const
         if (now >= next_send && samples.sent < count) {
             if (sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) > 0) {
                 ++samples.sent;
+                const auto slot = static_cast<std::size_t>((monotonic_now() - start) / 1ms);
+                if (slot < count && samples.requests[slot] < 255) ++samples.requests[slot];
             }
             next_send += 1ms;
         }
@@ -69,9 +96,16 @@ ArpSamples sample_every_millisecond(const SamplerSocket& socket, std::span<const
         const timespec timeout{0, std::max<long>(0, static_cast<long>(wait.count()))};
         if (ppoll(&p, 1, &timeout, nullptr) <= 0) continue;
         while (true) {
-            const auto n = recv(fd, frame.data(), frame.size(), MSG_DONTWAIT);
+            iovec iov{frame.data(), frame.size()};
+            alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
+            msghdr m{};
+            m.msg_iov = &iov;
+            m.msg_iovlen = 1;
+            m.msg_control = control.data();
+            m.msg_controllen = control.size();
+            const auto n = recvmsg(fd, &m, MSG_DONTWAIT);
             if (n < 0) break;
-            const auto at = monotonic_now();
+            const auto at = received_at(m);
             const std::uint8_t* replier = replier_of(frame.data(), static_cast<std::size_t>(n));
             if (replier == nullptr) continue;
             const auto slot = static_cast<std::size_t>((at - start) / 1ms);

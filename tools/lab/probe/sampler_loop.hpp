@@ -1,6 +1,6 @@
 // What the ARP and NS samplers share (arp_sampler.hpp): a raw socket on the client's eth0 for one
 // EtherType, and the loop that sends a request every millisecond for the options' duration and
-// files each reply in the slot of its arrival, by the node whose MAC it names.
+// files each reply in the slot the kernel received it in, by the node whose MAC it names.
 #pragma once
 
 #include <linux/if_packet.h>
