@@ -174,6 +174,9 @@ public:
                 break;
             }
         }
+        if (decision && (s_.scenario == "failover" || s_.scenario == "crash")) {
+            r.takeover_gap_ms = ms(probed.gap_around(*decision));
+        }
         if (decision && garp) r.decision_to_garp_us = us(*garp - *decision);
         if (word_seen && garp) r.word_to_garp_us = us(*garp - *word_seen);
         if (s_.daemon == Daemon::xvipd && log_line && garp) r.log_to_garp_us = us(*garp - log_line->at);

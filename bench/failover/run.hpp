@@ -35,6 +35,10 @@ struct RunResult {
     bool ok = false;
     std::string failure;
     double gap_ms = 0;  // the probe's longest gap
+    // Failover and crash: the gap around the new active node's decision, from the last reply
+    // before it to the first after (what the fault cost, without a loaded host's pauses elsewhere
+    // in the run).
+    std::optional<double> takeover_gap_ms;
     std::uint32_t lost = 0;
     std::uint32_t sent = 0;
     // The new active node: its decision -> the first GARP from it seen by client0, in us.

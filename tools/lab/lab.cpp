@@ -68,6 +68,17 @@ std::string keepalived_conf(const topo::Topology& topo, const LabOptions& o, std
     return c.str();
 }
 
+// With fast failover, which keepalived.conf has no keyword for: the same instance in TOML.
+std::string toml_conf(const topo::Topology& topo, const LabOptions& o, std::size_t i) {
+    std::ostringstream c;
+    c << "# xvip-lab: " << topo.node(i).name << "\n"
+      << "[[instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = " << int{kVrid}
+      << "\nversion = " << o.vrrp_version << "\npriority = " << kPriority.at(i) << "\nadvert_interval = \""
+      << o.advert_interval.count() << "ms\"\n"
+      << "vips = [\"" << plan::vip_ipv4(0) << "/" << plan::kIpv4PrefixLength << "\"]\nfast_failover = true\n";
+    return c.str();
+}
+
 class Run {
 public:
     Run(const std::string& scenario, const LabOptions& o, std::FILE* out)
@@ -78,7 +89,7 @@ public:
           daemons_(o.nodes, nullptr) {
         std::vector<WatchedNode> watched;
         for (std::size_t i = 0; i < o.nodes; ++i) {
-            std::ofstream(config_path(i)) << keepalived_conf(topo_, o, i);
+            std::ofstream(config_path(i)) << (o.fast_failover ? toml_conf(topo_, o, i) : keepalived_conf(topo_, o, i));
             watched.push_back({topo_.node(i).name, state_pin_path(topo_.node(i).pin_dir, topo_.node(i).netns)});
         }
         watcher_.emplace(timeline_, std::move(watched), InstanceKey{AddressFamily::ipv4, kVrid}.index(), o.verbose);
@@ -123,7 +134,9 @@ public:
     }
 
 private:
-    std::filesystem::path config_path(std::size_t i) const { return topo_.run_dir() / (topo_.node(i).name + ".conf"); }
+    std::filesystem::path config_path(std::size_t i) const {
+        return topo_.run_dir() / (topo_.node(i).name + (o_.fast_failover ? ".toml" : ".conf"));
+    }
     std::filesystem::path socket_path(std::size_t i) const {
         return topo_.run_dir() / (topo_.node(i).name + "-state") / "xvipd.sock";
     }
@@ -131,10 +144,10 @@ private:
     void event(const std::string& source, const std::string& text) { timeline_.add(monotonic_now(), source, text); }
 
     void start(std::size_t i) {
-        auto& p = topo_.spawn(
-            topo_.node(i).netns,
-            {o_.xvipd, "--keepalived-conf", config_path(i).string(), "--pin-dir", topo_.node(i).pin_dir.string(),
-             "--state-dir", (topo_.run_dir() / (topo_.node(i).name + "-state")).string(), "--log-level", "info"});
+        auto& p = topo_.spawn(topo_.node(i).netns,
+                              {o_.xvipd, o_.fast_failover ? "--config" : "--keepalived-conf", config_path(i).string(),
+                               "--pin-dir", topo_.node(i).pin_dir.string(), "--state-dir",
+                               (topo_.run_dir() / (topo_.node(i).name + "-state")).string(), "--log-level", "info"});
         daemons_[i] = &p;
         watcher_->add_log(i, p.stderr_path(), true);
         event(topo_.node(i).name, "xvipd started (pid " + std::to_string(p.pid()) + ")");
@@ -409,8 +422,9 @@ private:
 
 ScenarioResult run_scenario(const std::string& name, const LabOptions& options, std::FILE* out) {
     const auto mode = std::string(options.unicast ? "unicast" : "multicast");
-    std::fprintf(out, "== %s: %zu nodes + client, VRRP v%d %s, adverts every %s, probe %s\n", name.c_str(),
+    std::fprintf(out, "== %s: %zu nodes + client, VRRP v%d %s, adverts every %s%s, probe %s\n", name.c_str(),
                  options.nodes, options.vrrp_version, mode.c_str(), format_duration(options.advert_interval).c_str(),
+                 options.fast_failover ? ", fast failover 1ms x 3" : "",
                  format_duration(probe_duration(options)).c_str());
     std::fflush(out);
     const auto begun = steady_clock::now();

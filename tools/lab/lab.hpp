@@ -19,6 +19,7 @@ struct LabOptions {
     std::chrono::milliseconds advert_interval{1000};
     int vrrp_version = 3;
     bool unicast = false;
+    bool fast_failover = false;                         // xvip's own option: the nodes get a TOML configuration
     std::optional<std::chrono::milliseconds> duration;  // of the probe; default: from the interval
     std::chrono::milliseconds fault_at{500};            // after the probe starts
     std::string xvipd;

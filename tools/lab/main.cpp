@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
         "VRRP advert interval: 10ms steps with v3 (100ms, 1s), whole seconds with v2")(
         "vrrp-version", po::value(&version)->default_value(version), "2 or 3")(
         "unicast", po::bool_switch(&options.unicast), "unicast peers instead of multicast")(
+        "fast-failover", po::bool_switch(&options.fast_failover),
+        "fast_failover = true (1 ms x 3, multicast only): the nodes get a TOML configuration")(
         "duration", po::value(&duration), "how long the client probes (default: from the interval, >= 2.5s)")(
         "xvipd", po::value(&options.xvipd)->default_value(XVIP_LAB_XVIPD), "the xvipd to run")(
         "xvipctl", po::value(&options.xvipctl)->default_value(XVIP_LAB_XVIPCTL), "the xvipctl to read roles with")(
@@ -102,6 +104,9 @@ int main(int argc, char** argv) {
                            advert);
     }
     options.advert_interval = duration_cast<milliseconds>(*interval);
+    if (options.fast_failover && options.unicast) {
+        return usage_error("--fast-failover needs multicast adverts: drop --unicast");
+    }
     if (!duration.empty()) {
         const auto d = xvip::parse_duration(duration);
         if (!d || *d < 1s || *d > 10min) return usage_error("--duration: '" + duration + "' is not 1s..10m");

@@ -6,6 +6,7 @@
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 
 #include "common/duration.hpp"
 #include "common/unique_fd.hpp"
+#include "probe/receive_time.hpp"
 
 namespace xvip::probe {
 
@@ -39,6 +41,7 @@ EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
     UniqueFd fd(socket(v4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
                        v4 ? int{IPPROTO_ICMP} : int{IPPROTO_ICMPV6}));
     if (!fd) throw std::system_error(errno, std::generic_category(), "echo probe socket");
+    stamp_receptions(fd.get());  // a reply's arrival is the kernel's, however late the probe reads it
     if (!v4) {
         // Only echo replies; the kernel fills in the ICMPv6 checksum (RFC 3542 §3.1).
         icmp6_filter filter{};
@@ -101,9 +104,16 @@ EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
                                static_cast<long>(wait.count() % 1'000'000'000)};
         ppoll(&p, 1, &timeout, nullptr);
         while (true) {
-            const ssize_t n = recv(fd.get(), buffer.data(), buffer.size(), 0);
+            iovec iov{buffer.data(), buffer.size()};
+            alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
+            msghdr m{};
+            m.msg_iov = &iov;
+            m.msg_iovlen = 1;
+            m.msg_control = control.data();
+            m.msg_controllen = control.size();
+            const ssize_t n = recvmsg(fd.get(), &m, 0);
             if (n <= 0) break;
-            const nanoseconds at = monotonic_now() - start;
+            const nanoseconds at = received_at(m, monotonic_now()) - start;
             std::size_t offset = 0;
             if (v4) offset = static_cast<std::size_t>(buffer[0] & 0x0f) * 4;  // raw IPv4 includes the header
             if (static_cast<std::size_t>(n) < offset + 8) continue;
@@ -137,6 +147,19 @@ std::chrono::nanoseconds EchoProbeResult::longest_gap() const {
         longest = std::max(longest, replies[i].received - replies[i - 1].received);
     }
     return std::max(longest, duration - replies.back().received);
+}
+
+std::chrono::nanoseconds EchoProbeResult::gap_around(TimePoint moment) const {
+    const auto at = moment - started_at;
+    nanoseconds before{0};
+    for (const auto& r : replies) {
+        if (r.received <= at) {
+            before = std::max(before, r.received);
+        } else {
+            return r.received - before;  // replies are in arrival order
+        }
+    }
+    return duration - before;
 }
 
 std::vector<std::uint32_t> EchoProbeResult::lost_sequences() const {

@@ -39,6 +39,10 @@ struct EchoProbeResult {
     // first and from the last to the end, if those are longer. Zero if every request was answered
     // at the rate it was sent.
     std::chrono::nanoseconds longest_gap() const;
+    // The time without a reply around `moment` (a takeover): from the last reply at or before it
+    // (or the start) to the first after it (or the end). What a fault cost, without the pauses of
+    // a loaded host elsewhere in the run.
+    std::chrono::nanoseconds gap_around(TimePoint moment) const;
     // Requests sent whose replies never came (or came after the timeout).
     std::vector<std::uint32_t> lost_sequences() const;
     std::chrono::nanoseconds duration{0};  // from the first request to the last

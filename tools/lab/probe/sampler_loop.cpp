@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "common/monotonic_clock.hpp"
+#include "probe/receive_time.hpp"
 
 namespace xvip::probe {
 
@@ -39,29 +40,9 @@ SamplerSocket open_sampler_socket(std::uint16_t ethertype, const char* what) {
     if (bind(s.fd.get(), reinterpret_cast<sockaddr*>(&s.address), sizeof s.address) != 0) fail("bind");
     // Replies are dated by the kernel as they arrive: a sampler that is scheduled late must not
     // pile them into the slot it reads them in.
-    const int on = 1;
-    if (setsockopt(s.fd.get(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) fail("SO_TIMESTAMPNS");
+    stamp_receptions(s.fd.get());
     return s;
 }
-
-namespace {
-
-// When the kernel received the frame `m` holds (SO_TIMESTAMPNS, on the realtime clock), on the
-// monotonic clock; now when it carries no stamp.
-TimePoint received_at(const msghdr& m) {
-    const auto now = monotonic_now();
-    for (auto* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&m), c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
-        timespec stamp{};
-        std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
-        const auto stamped = seconds(stamp.tv_sec) + nanoseconds(stamp.tv_nsec);
-        const auto age = system_clock::now().time_since_epoch() - stamped;
-        return age > nanoseconds(0) ? now - duration_cast<Duration>(age) : now;
-    }
-    return now;
-}
-
-}  // namespace
 
 ArpSamples sample_every_millisecond(const SamplerSocket& socket, std::span<const std::uint8_t> request,
                                     const std::array<std::uint8_t, 6>& destination, const ArpSamplerOptions& o,
@@ -105,7 +86,7 @@ ArpSamples sample_every_millisecond(const SamplerSocket& socket, std::span<const
             m.msg_controllen = control.size();
             const auto n = recvmsg(fd, &m, MSG_DONTWAIT);
             if (n < 0) break;
-            const auto at = received_at(m);
+            const auto at = received_at(m, monotonic_now());
             const std::uint8_t* replier = replier_of(frame.data(), static_cast<std::size_t>(n));
             if (replier == nullptr) continue;
             const auto slot = static_cast<std::size_t>((at - start) / 1ms);
