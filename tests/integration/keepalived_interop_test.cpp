@@ -344,5 +344,53 @@ TEST(KeepalivedInteropKill, KilledKeepalivedLeavesItsVipBehind) {
     EXPECT_NE(arping.out.find(c.node(keepalived_node).mac), std::string::npos) << arping.out;
 }
 
+// Fast failover is xvip's own, between xvip peers; keepalived on the same segment keeps electing by
+// VRRP as before. node0 and node1 run xvipd with fast_failover (priorities 255 and 150, adverts at
+// keepalived's default 1 s), node2 keepalived (100). node0's link goes down: node1's data plane takes
+// over in milliseconds, and keepalived, hearing node1's adverts outrank it, stays backup past its
+// own Master_Down_Interval; it never holds the VIP.
+TEST(KeepalivedInteropFast, XvipPeersFailOverFastAndKeepalivedKeepsFollowingVrrp) {
+    require_root();
+    constexpr std::size_t active = 0, successor = 1, keepalived = 2;
+    XvipdCluster c({.nodes = 3, .version = 3, .advert_int = "1"},
+                   {{.priority = 255}, {.priority = 150}, {.priority = 100}});
+    const auto toml = [&](int priority) {
+        return "[[instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = 51\npriority = " +
+               std::to_string(priority) + "\nadvert_interval = \"1s\"\nvips = [\"" + c.vip() +
+               "/24\"]\nfast_failover = true\n";
+    };
+    c.start_toml(active, toml(255));
+    ASSERT_TRUE(c.wait_for_sole_active(active, 10s)) << c.log(active);
+    c.start_toml(successor, toml(150));
+    c.start_keepalived(keepalived);
+    const auto armed_by = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < armed_by &&
+           c.status(successor)["instances"][0]["fast_failover"]["armed"] != true) {
+        std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_EQ(c.status(successor)["instances"][0]["fast_failover"]["armed"], true) << c.log(successor);
+    std::this_thread::sleep_for(1500ms);  // keepalived has heard node0 and settled as backup
+    ASSERT_FALSE(c.holds_vip_on_interface(keepalived)) << c.keepalived_log(keepalived);
+    ASSERT_GE(occurrences(c.keepalived_log(keepalived), "Entering BACKUP STATE"), 1u) << c.keepalived_log(keepalived);
+    ASSERT_EQ(occurrences(c.keepalived_log(keepalived), "Entering MASTER STATE"), 0u) << c.keepalived_log(keepalived);
+
+    // keepalived's Master_Down_Interval at 1 s adverts and priority 100: 3 s + 156/256 s.
+    constexpr auto keepalived_master_down = 3609ms;
+    const auto client = c.probe_while(200ms + keepalived_master_down + 1s, [&] {
+        std::this_thread::sleep_for(200ms);
+        c.topology().run_checked(c.node(active).netns, {"ip", "link", "set", "eth0", "down"});
+    });
+    std::printf("[fast failover beside keepalived] node0's link down; client: %s\n", client.summary().c_str());
+    const auto s = c.status(successor)["instances"][0];
+    EXPECT_EQ(s["state"], "MASTER") << s.dump(2);
+    EXPECT_EQ(s["fast_failover"]["takeovers"], 1) << "node1 took over by its detector, not by VRRP\n" << s.dump(2);
+    EXPECT_LT(client.longest_gap(), 100ms) << "VRRP alone would have taken node1's 3.4 s: " << client.summary();
+    EXPECT_FALSE(c.holds_vip_on_interface(keepalived)) << c.keepalived_log(keepalived);
+    EXPECT_EQ(occurrences(c.keepalived_log(keepalived), "Entering MASTER STATE"), 0u)
+        << "keepalived followed node1's adverts past its Master_Down_Interval\n"
+        << c.keepalived_log(keepalived);
+    expect_client_reaches_vip_through(c, successor);
+}
+
 }  // namespace
 }  // namespace xvip::test

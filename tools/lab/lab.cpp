@@ -379,6 +379,15 @@ private:
             if (name_ == "switchover" || name_ == "restart")
                 return "no request lost (make-before-break / adopted lease)";
             if (name_ == "preemption") return "no request lost, or a gap of a few ms while the GARP propagates";
+            if (o_.fast_failover && name_ == "failover") {
+                return "fast failover's 3 ms detection (1 ms x 3) and the GARP, a few ms; VRRP alone: up to node1's "
+                       "Master_Down_Interval, " +
+                       format_ms(master_down(adv, kPriority[1]));
+            }
+            if (o_.fast_failover && name_ == "crash") {
+                return "the lease (3 x " + format_duration(adv) +
+                       ") keeps the killed node serving; once it ends, fast failover's 3 ms detection and the GARP";
+            }
             return "at most node1's Master_Down_Interval, " + format_ms(master_down(adv, kPriority[1])) + " (3 x " +
                    format_duration(adv) + " + skew)";
         }();
