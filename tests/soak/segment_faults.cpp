@@ -1,5 +1,8 @@
 #include "soak/segment_faults.hpp"
 
+#include <fstream>
+#include <sstream>
+
 namespace xvip::soak {
 
 namespace {
@@ -53,19 +56,25 @@ std::string SegmentFaults::clear_loss(const topo::Endpoint& host) {
     return "relayed " + std::to_string(counts.relayed) + ", dropped " + std::to_string(counts.dropped);
 }
 
+void SegmentFaults::move_ports(const std::vector<std::string>& ports, const std::string& bridge) const {
+    // One `ip -batch`, so the ports move microseconds apart: one `ip` a port left the first moved
+    // alone for milliseconds, long enough for a fast-failover successor to take over and a client
+    // about to be cut off with the active node to learn its GARP (then held for the neighbour
+    // table's locktime, 1 s, against the active node's replies).
+    std::ostringstream batch;
+    for (const auto& port : ports) batch << "link set dev " << port << " master " << bridge << "\n";
+    const auto file = topo_.run_dir() / "partition.batch";
+    std::ofstream(file) << batch.str();
+    topo_.run_checked(topo_.bridge_netns(), {"ip", "-batch", file.string()});
+}
+
 void SegmentFaults::partition(const std::vector<const topo::Endpoint*>& cut_off) {
-    for (const auto* host : cut_off) {
-        topo_.run_checked(topo_.bridge_netns(),
-                          {"ip", "link", "set", "dev", host->bridge_port, "master", kSecondBridge});
-        moved_.push_back(host->bridge_port);
-    }
+    for (const auto* host : cut_off) moved_.push_back(host->bridge_port);
+    move_ports(moved_, kSecondBridge);
 }
 
 void SegmentFaults::heal() {
-    for (const auto& port : moved_) {
-        topo_.run_checked(topo_.bridge_netns(),
-                          {"ip", "link", "set", "dev", port, "master", topo::Topology::bridge_name()});
-    }
+    move_ports(moved_, topo::Topology::bridge_name());
     moved_.clear();
 }
 

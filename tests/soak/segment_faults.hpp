@@ -37,6 +37,8 @@ public:
     void heal();
 
 private:
+    // Every port in `ports` to `bridge`, in one `ip -batch`.
+    void move_ports(const std::vector<std::string>& ports, const std::string& bridge) const;
     const topo::Topology& topo_;
     bool netem_ = false;
     std::vector<std::string> moved_;  // bridge ports now on br1
