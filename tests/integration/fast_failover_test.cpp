@@ -15,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/monotonic_clock.hpp"
 #include "probe/arp_sampler.hpp"
 #include "topology/load_average.hpp"
 #include "xvipd_cluster.hpp"
@@ -172,6 +173,54 @@ TEST(FastFailover, OnlyTheHighestBackupTakesOverFastTheOtherGetsAdminDown) {
     EXPECT_EQ(c.status(2)["instances"][0]["state"], "BACKUP");
 }
 
+// A spurious takeover (issue 15): the fast-failover packets are lost for 20 ms and the time two nft
+// commands take (a rule on the bridge, where XDP_TX frames pass netfilter), so the successor takes over though
+// node0 lives. Its GARP draws node0's re-announce at once (the conflict guard), its advert loses
+// to node0's, and node0's next answer reverts it: the client loses at most the detection time
+// plus 5 ms, and node0 ends the only active node.
+TEST(FastFailover, ASpuriousTakeoverUnderLossCostsTheClientAtMostTheDetectionTimePlus5Ms) {
+    require_root();
+    if (!fast_on()) GTEST_SKIP() << "SKIPPED LOUDLY: with fast failover off nothing takes over spuriously";
+    XvipdCluster c({.nodes = 2, .advert_int = "1"}, {{.priority = 255}, {.priority = 100}});
+    ASSERT_NO_FATAL_FAILURE(start_active_and_armed_successor(c));
+    const auto& bridge = c.topology().bridge_netns();
+    const auto nft = [&](const std::string& command) { c.topology().run_checked(bridge, {"nft", command}); };
+    nft("add table bridge xvip_test_loss");
+    nft("add chain bridge xvip_test_loss forward { type filter hook forward priority 0; }");
+    TimePoint cut{}, restored{};
+    const auto client = c.probe_while(1500ms, [&] {
+        std::this_thread::sleep_for(300ms);
+        cut = monotonic_now();
+        nft("add rule bridge xvip_test_loss forward udp dport 3784 drop");  // requests and answers
+        std::this_thread::sleep_for(20ms);
+        nft("flush chain bridge xvip_test_loss forward");
+        restored = monotonic_now();
+    });
+    nft("delete table bridge xvip_test_loss");
+    const auto s1 = c.status(1)["instances"][0];
+    std::cout << "[ measured ] answers lost for "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(restored - cut).count()
+              << " ms: node1 fast takeovers " << s1["fast_failover"]["takeovers"] << ", reverts "
+              << s1["fast_failover"]["reverts"] << "; client: " << client.summary() << "\n";
+    ASSERT_EQ(s1["fast_failover"]["takeovers"], 1) << "the loss did not make node1 take over\n" << c.log(1);
+    EXPECT_EQ(s1["state"], "BACKUP") << s1.dump(2);
+    EXPECT_TRUE(c.wait_for_sole_active(0, 2s)) << c.log(0) << c.log(1);
+    // The client's longest gap from the cut until 200 ms after the answers came back.
+    const TimePoint to = restored + 200ms;
+    std::chrono::nanoseconds longest{0};
+    TimePoint previous = cut;
+    for (const auto& r : client.replies) {
+        const TimePoint at = client.started_at + r.received;
+        if (at < cut) continue;
+        if (at > to) break;
+        longest = std::max(longest, at - previous);
+        previous = at;
+    }
+    std::cout << "[ measured ] the client's longest gap around the spurious takeover: "
+              << std::chrono::duration<double, std::milli>(longest).count() << " ms\n";
+    EXPECT_LE(longest, 3ms + 5ms + 1ms) << "detection time + 5 ms (+ the probe's 1 ms): " << client.summary();
+}
+
 // Fault-free under load (issue 15): a CPU hog at normal priority on every CPU (stress-ng), the
 // daemons at xvipd.service's Nice=-10, fast failover at 1 ms x 3: no transition and no fast
 // takeover on either node, and the detector's margin reported (the longest time between two
@@ -220,8 +269,9 @@ TEST(FastFailover, CpuHogsOnEveryCpuMoveNothing) {
               << " / " << b["transitions"].get<int>() - transitions1 << ", fast takeovers " << f["takeovers"]
               << "; requests " << f["requests"] << ", answers " << f["answers"] << "; largest gap between answers "
               << f["largest_answer_gap_ms"] << " ms, most requests out at once " << f["most_unanswered"]
-              << " (takeover at 3, after 3 ms); samples with the successor disarmed " << disarmed << " of " << samples
-              << "\n";
+              << " (takeover at 3, after 3 ms); requests that left an interval or more late " << f["late_requests"]
+              << ", the latest " << f["most_late_request_ms"] << " ms; samples with the successor disarmed " << disarmed
+              << " of " << samples << "\n";
     EXPECT_EQ(a["transitions"].get<int>(), transitions0) << c.log(0);
     EXPECT_EQ(b["transitions"].get<int>(), transitions1) << c.log(1);
     EXPECT_EQ(f["takeovers"], 0) << c.log(1);
