@@ -6,7 +6,6 @@
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -104,16 +103,10 @@ EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
                                static_cast<long>(wait.count() % 1'000'000'000)};
         ppoll(&p, 1, &timeout, nullptr);
         while (true) {
-            iovec iov{buffer.data(), buffer.size()};
-            alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
-            msghdr m{};
-            m.msg_iov = &iov;
-            m.msg_iovlen = 1;
-            m.msg_control = control.data();
-            m.msg_controllen = control.size();
-            const ssize_t n = recvmsg(fd.get(), &m, 0);
+            const auto received = receive_stamped(fd.get(), buffer);
+            const ssize_t n = received.length;
             if (n <= 0) break;
-            const nanoseconds at = received_at(m, monotonic_now()) - start;
+            const nanoseconds at = received.at - start;
             std::size_t offset = 0;
             if (v4) offset = static_cast<std::size_t>(buffer[0] & 0x0f) * 4;  // raw IPv4 includes the header
             if (static_cast<std::size_t>(n) < offset + 8) continue;

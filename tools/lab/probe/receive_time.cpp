@@ -1,5 +1,8 @@
 #include "probe/receive_time.hpp"
 
+#include <sys/uio.h>
+
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -17,15 +20,25 @@ void stamp_receptions(int fd) {
     }
 }
 
-TimePoint received_at(const msghdr& m, TimePoint now) {
-    for (auto* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&m), c)) {
+Received receive_stamped(int fd, std::span<std::uint8_t> buffer) {
+    iovec iov{buffer.data(), buffer.size()};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control.data();
+    m.msg_controllen = control.size();
+    Received r{.length = recvmsg(fd, &m, MSG_DONTWAIT), .at = monotonic_now()};
+    if (r.length < 0) return r;
+    for (auto* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
         timespec stamp{};
         std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
         const auto age = system_clock::now().time_since_epoch() - (seconds(stamp.tv_sec) + nanoseconds(stamp.tv_nsec));
-        return age > nanoseconds(0) ? now - duration_cast<Duration>(age) : now;
+        if (age > nanoseconds(0)) r.at -= duration_cast<Duration>(age);
+        break;
     }
-    return now;
+    return r;
 }
 
 }  // namespace xvip::probe

@@ -3,6 +3,10 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <span>
 
 #include "common/monotonic_clock.hpp"
 
@@ -11,8 +15,14 @@ namespace xvip::probe {
 // SO_TIMESTAMPNS on `fd`: every message carries its receive time. Throws std::system_error.
 void stamp_receptions(int fd);
 
-// When the kernel received the message recvmsg() put in `m`, on the monotonic clock (the stamp is
-// on the realtime clock: converted by the clocks' distance now); `now` when it carries no stamp.
-TimePoint received_at(const msghdr& m, TimePoint now);
+struct Received {
+    ssize_t length = -1;  // recvmsg()'s result: -1 when nothing was waiting (or it failed)
+    TimePoint at{};       // when the kernel received it, on the monotonic clock
+};
+
+// One message from `fd` into `buffer`, without blocking, with the kernel's receive time (the
+// stamp is on the realtime clock: converted by the clocks' distance now; the time of the call when
+// the message carries no stamp).
+Received receive_stamped(int fd, std::span<std::uint8_t> buffer);
 
 }  // namespace xvip::probe

@@ -6,7 +6,6 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 
 #include <cerrno>
 #include <cstring>
@@ -77,16 +76,8 @@ ArpSamples sample_every_millisecond(const SamplerSocket& socket, std::span<const
         const timespec timeout{0, std::max<long>(0, static_cast<long>(wait.count()))};
         if (ppoll(&p, 1, &timeout, nullptr) <= 0) continue;
         while (true) {
-            iovec iov{frame.data(), frame.size()};
-            alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
-            msghdr m{};
-            m.msg_iov = &iov;
-            m.msg_iovlen = 1;
-            m.msg_control = control.data();
-            m.msg_controllen = control.size();
-            const auto n = recvmsg(fd, &m, MSG_DONTWAIT);
+            const auto [n, at] = receive_stamped(fd, frame);
             if (n < 0) break;
-            const auto at = received_at(m, monotonic_now());
             const std::uint8_t* replier = replier_of(frame.data(), static_cast<std::size_t>(n));
             if (replier == nullptr) continue;
             const auto slot = static_cast<std::size_t>((at - start) / 1ms);
