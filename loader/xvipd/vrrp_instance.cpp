@@ -124,7 +124,9 @@ bool VrrpInstance::resumes_as_active(const StateWord& left, TimePoint now) {
 void VrrpInstance::receive(const Advert& advert, const ReceiveMetadata& meta) {
     const auto now = wiring_.timers.now();
     cause_ = "advert from " + meta.source.to_string() + " priority " + std::to_string(advert.priority);
+    outranked_ = advert.priority > 0;  // a master that leaves on it leaves for that router
     const auto verdict = runner_.receive(advert, meta, now);
+    outranked_ = false;
     if (verdict.new_mismatch) {
         auto list = [](const std::vector<IpAddress>& addresses) {
             std::string out;
@@ -193,6 +195,16 @@ void VrrpInstance::data_plane_conflict() {
     // millisecond at most, and a claimant that keeps claiming gets a round for each claim.
     ++counters_.announcements;
     send_burst(1);
+    // And one more once that millisecond has passed: a claim the kernel did not report, because it
+    // came within the millisecond (the last GARP of a node that the election demoted meanwhile,
+    // as after a partition heals), must not be the last a client hears.
+    if (conflict_timer_) wiring_.timers.cancel(*conflict_timer_);
+    conflict_timer_ = wiring_.timers.schedule(now + 2 * Duration(XVIP_CONFLICT_INTERVAL_NS), [this] {
+        conflict_timer_.reset();
+        if (state() != State::master || handover_ != Handover::none || !answering(wiring_.timers.now())) return;
+        ++counters_.announcements;
+        send_burst(1);
+    });
 }
 
 void VrrpInstance::data_plane_fast_takeover() {
@@ -220,7 +232,9 @@ void VrrpInstance::data_plane_fast_reverted() {
     spdlog::warn("{}: fast failover undone: the old active node answered again (a takeover under loss)", name());
     cause_ = "fast failover undone: the old active node answered again";
     fast_revert_until_.reset();
+    outranked_ = true;
     runner_.fast_reverted(now);
+    outranked_ = false;
     rearm();
     update_fast_sender(now);
 }
@@ -705,6 +719,8 @@ void VrrpInstance::cancel_announcements() {
     announce_timers_.clear();
     if (refresh_timer_) wiring_.timers.cancel(*refresh_timer_);
     refresh_timer_.reset();
+    if (conflict_timer_) wiring_.timers.cancel(*conflict_timer_);
+    conflict_timer_.reset();
 }
 
 void VrrpInstance::state_changed(State from, State to, TimePoint now) {
@@ -724,6 +740,15 @@ void VrrpInstance::state_changed(State from, State to, TimePoint now) {
     }
     if (wiring_.on_transition) wiring_.on_transition(*this, t);
     update_fast_sender(now);
+    // A master that another router outranked (a split brain ending: a partition healed, a fast
+    // takeover undone) may have answered clients last: one whose ARP cache took our reply keeps
+    // it for the neighbour table's locktime (1 s) against the winner's replies, and the winner,
+    // whose adverts demoted us, has no lower-priority advert of ours to announce on. Our data
+    // plane stands by already (set_role ran first): one advert with our priority now makes the
+    // winner announce, after our last answer.
+    if (from == State::master && to == State::backup && outranked_ && handover_ == Handover::none && !released_) {
+        send(runner_.config().advert(priority()), now);
+    }
 }
 
 nlohmann::json VrrpInstance::status(TimePoint now) const {

@@ -194,6 +194,8 @@ private:
     std::vector<std::pair<Timers::TimerId, TimePoint>> announce_timers_;
     // garp_master_refresh: one chain at most, however often announce() is called.
     std::optional<Timers::TimerId> refresh_timer_;
+    // After a reported conflict: one more round once the kernel's rate limit has passed.
+    std::optional<Timers::TimerId> conflict_timer_;
     std::optional<Timers::TimerId> handover_timer_;
     std::optional<Timers::TimerId> demotion_timer_;
     std::optional<Timers::TimerId> fast_timer_;
@@ -212,6 +214,7 @@ private:
     std::string cause_ = "startup";
     std::optional<IpAddress> active_router_;
     bool released_ = false;                   // the latest accepted advert had priority 0
+    bool outranked_ = false;                  // within receive() or a fast revert: another router is master
     bool sends_failing_ = false;              // the latest advert did not leave for every destination
     bool resuming_ = false;                   // within start(true): adopting a live lease
     std::optional<std::string> maintenance_;  // the operator's reason, while out of the election

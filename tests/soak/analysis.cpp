@@ -108,6 +108,7 @@ std::string ms(nanoseconds d) {
 Limits limits_for(const Fault& fault, const Timing& t) {
     Limits limits;
     if (both_answer_from(fault)) limits.both_answer = t.advert + t.round_trip + t.slot;
+    limits.settled_echo_gap = t.advert;
     if (active_fails(fault)) {
         limits.silence =
             t.successor_fast_detection ? *t.successor_fast_detection + t.successor_late : t.successor_master_down;
@@ -196,6 +197,7 @@ FaultFindings assess(const Fault& f, const Timing& timing, const ClientView& vie
     out.both_answer = longest_run(view, both_from, f.settled, 2);
     out.silence = longest_run(view, f.injected, f.settled, 0);
     out.echo_gap = longest_reply_gap(view, f.injected, f.settled);
+    if (!view.echo_replies.empty()) out.settled_echo_gap = longest_reply_gap(view, f.settled, f.quiet_end);
     out.fault_transitions = count_within(role_changes, f.injected, f.settled);
     if (expected_hitless(f)) out.fault_transitions += f.fault_vrrp_transitions;
     out.quiet_transitions = count_within(role_changes, f.settled, f.quiet_end) + f.quiet_vrrp_transitions;
@@ -211,6 +213,11 @@ FaultFindings assess(const Fault& f, const Timing& timing, const ClientView& vie
             what + ": no node answered ARP for " + ms(out.silence.length) + ", more than " +
             (timing.successor_fast_detection ? "the fast detection time" : "Master_Down_Interval") + " + 5 ms (" +
             ms(*out.limits.silence) + ")");
+    }
+    if (f.settled_in_time && out.settled_echo_gap > out.limits.settled_echo_gap) {
+        out.violations.push_back(what + ": the client went " + ms(out.settled_echo_gap) +
+                                 " without an echo reply after it settled, more than one advert interval (" +
+                                 ms(out.limits.settled_echo_gap) + ")");
     }
     if (expected_hitless(f) && out.fault_transitions != 0) {
         out.violations.push_back(what + ": " + std::to_string(out.fault_transitions) +

@@ -95,6 +95,10 @@ struct Limits {
     // a partition): no node answers for at most the successor's Master_Down_Interval plus 5 ms (its
     // fast-failover detection time plus 5 ms, when it is the designated successor).
     std::optional<nanoseconds> silence;
+    // Once settled, the client is served: in the fault-free window after a fault, no echo gap
+    // longer than one advert interval (a client left pointing at a node that stood by, e.g. by the
+    // loser of a healed partition, waits for its neighbour entry to age: a second and more).
+    nanoseconds settled_echo_gap{0};
 };
 
 struct Timing {
@@ -149,6 +153,7 @@ struct FaultFindings {
     Span both_answer;  // in the window the bound applies to (or the whole fault when none does)
     Span silence;      // from the injection until settled
     nanoseconds echo_gap{0};
+    nanoseconds settled_echo_gap{0};    // in the fault-free window after it
     std::size_t fault_transitions = 0;  // data-plane role changes between the injection and settling
     // (plus, for a hitless fault, the VRRP transitions of the daemons that lived through it)
     std::size_t quiet_transitions = 0;  // role changes and VRRP transitions in the fault-free window

@@ -1034,6 +1034,27 @@ private:
         return text;
     }
 
+    // Where the longest time between two echo replies was: "+12.3 s, 970.0 ms, in the fault-free
+    // window after fault 8" (or during a fault, or outside both).
+    std::string where_longest_gap(const std::vector<TimePoint>& replies, TimePoint t0) const {
+        nanoseconds longest{0};
+        TimePoint at{};
+        for (std::size_t i = 1; i < replies.size(); ++i) {
+            if (replies[i] - replies[i - 1] > longest) {
+                longest = replies[i] - replies[i - 1];
+                at = replies[i - 1];
+            }
+        }
+        if (longest == 0ns) return "none";
+        std::string where = "outside the faults and their fault-free windows";
+        for (const auto& f : faults_) {
+            if (at >= f.injected && at < f.settled) where = "during fault " + std::to_string(f.number);
+            if (at >= f.settled && at < f.quiet_end)
+                where = "in the fault-free window after fault " + std::to_string(f.number);
+        }
+        return "between two replies began at +" + seconds_text(at - t0) + " s, " + ms_text(longest) + ", " + where;
+    }
+
     int conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arp,
                  const std::vector<probe::EchoProbeResult>& echo);
     void write_report(const std::string& body) const;
@@ -1134,7 +1155,8 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
            << (v4 ? " ARP requests" : " neighbour solicitations") << " for the VIP and " << echoes[k].sent << " ICMP"
            << (v4 ? "" : "v6") << " echo requests to it, one of each per millisecond; echo " << echoes[k].summary()
            << "; " << unprobed_slots(views[k], views[k].arp_start, views[k].arp_start + views[k].arp_slots.size() * 1ms)
-           << " ms without a request of the client's (it was not scheduled), left out of the runs\n";
+           << " ms without a request of the client's (it was not scheduled), left out of the runs; the longest gap "
+           << where_longest_gap(views[k].echo_replies, t0) << "\n";
     }
     md << "- round trip in the fault-free windows, p99: " << duration_cast<microseconds>(rtt_p99).count() << " us\n\n";
 
@@ -1143,11 +1165,12 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
           "(IPv6: a neighbour advertisement for it; after a partition: from the heal); *none answers*: the longest run "
           "in which no node did; both from "
           "the fault until one node was active again, against their bounds where the issue sets one. *echo gap*: "
-          "the client's longest time without an echo reply over the same span. *changes*: data-plane role changes "
+          "the client's longest time without an echo reply over the same span; *once settled*: in the fault-free "
+          "window after it (bound: one advert interval). *changes*: data-plane role changes "
           "during the fault / role changes and VRRP transitions in the fault-free window after it.\n\n"
        << "| # | at s | fault | node | detail | family | two answer (bound) | none answers (bound) | echo gap | "
-          "settled after heal | changes |\n"
-       << "|---|---|---|---|---|---|---|---|---|---|---|\n";
+          "settled after heal | echo gap once settled (bound) | changes |\n"
+       << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     struct KindSummary {
         int count = 0;
         int on_active = 0;
@@ -1180,6 +1203,7 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
                        : "")
                << " | " << ms_text(found.echo_gap) << " | "
                << (f.settled_in_time ? ms_text(f.settled - f.healed) : std::string("not settled")) << " | "
+               << ms_text(found.settled_echo_gap) << " (" << ms_text(found.limits.settled_echo_gap) << ") | "
                << found.fault_transitions << " / " << found.quiet_transitions << " |\n";
             auto& s = by_kind[{f.kind, families_[k]}];
             ++s.count;

@@ -475,6 +475,33 @@ TEST_F(VrrpInstanceTest, TheGuardCarriesThePriorityWhileMasterAndIsOffDuringAHan
 
 // --- conflicts: another MAC claims a VIP -------------------------------------------------------
 
+// A master outranked by another (a partition healed) may have answered clients last, and the
+// winner heard nothing from it to announce on: it sends one advert with its own priority as it
+// leaves, after its data plane stood by, so the winner's GARP comes after its last answer.
+TEST_F(VrrpInstanceTest, AMasterOutrankedByAnotherSendsOnePartingAdvertAfterStandingBy) {
+    start_master();
+    const auto adverts = node.adverts.size();
+    const auto writes = node.writes.size();
+    node.hear(250);
+    ASSERT_EQ(node.instance().state(), State::backup);
+    ASSERT_EQ(node.adverts.size(), adverts + 1) << "one advert as it leaves";
+    EXPECT_EQ(node.adverts.back().priority, 200) << "its own priority";
+    EXPECT_EQ(node.adverts.back().at, timers.now());
+    ASSERT_GT(node.writes.size(), writes);
+    EXPECT_EQ(node.writes.back().word, StateWord::standby()) << "its data plane stood by";
+    timers.run_for(2s);  // within its Master_Down_Interval
+    EXPECT_EQ(node.adverts.size(), adverts + 1) << "a backup says nothing more";
+}
+
+TEST_F(VrrpInstanceTest, NoPartingAdvertFromABackup) {
+    auto& backup = node.make(instance_config(100));
+    backup.start(false);
+    node.hear(200);
+    timers.run_for(1s);
+    node.hear(250);
+    EXPECT_TRUE(node.adverts.empty()) << "a backup that hears a higher master stays silent";
+}
+
 TEST_F(VrrpInstanceTest, AConflictSendsOneAnnouncementRoundAtOnce) {
     auto config = instance_config(200);
     config.garp.repeat = 3;
@@ -486,8 +513,37 @@ TEST_F(VrrpInstanceTest, AConflictSendsOneAnnouncementRoundAtOnce) {
     instance.data_plane_conflict();
     ASSERT_EQ(node.frames.size(), frames + 1) << "one GARP per VIP, at once";
     EXPECT_EQ(node.frames.back(), at);
-    EXPECT_EQ(timers.pending(), pending) << "no burst rounds or refresh chain started";
+    EXPECT_EQ(timers.pending(), pending + 1) << "one more round pending, no burst rounds or refresh chain";
     EXPECT_EQ(instance.status(timers.now())["counters"]["conflicts_heard"], 1);
+}
+
+// The kernel reports one claim a millisecond: a claim within that millisecond (the last GARP of a
+// node the election demoted meanwhile) gets its answer from one more round once it has passed,
+// 2 ms after the latest report; reports in between move that round, they do not add rounds.
+TEST_F(VrrpInstanceTest, AClaimTheKernelHeldBackIsAnsweredOnceItsMillisecondHasPassed) {
+    auto& instance = start_master(instance_config(200));
+    const auto frames = node.frames.size();
+    const auto at = timers.now();
+    instance.data_plane_conflict();
+    timers.run_for(1500us);
+    instance.data_plane_conflict();  // a claim reported 1.5 ms later
+    timers.run_for(1900us);
+    EXPECT_EQ(node.frames.size(), frames + 2) << "no trailing round before 2 ms after the latest report";
+    timers.run_for(200us);
+    ASSERT_EQ(node.frames.size(), frames + 3);
+    EXPECT_EQ(node.frames.back(), at + 1500us + 2ms);
+    timers.run_for(10ms);
+    EXPECT_EQ(node.frames.size(), frames + 3) << "one trailing round, not a chain";
+}
+
+TEST_F(VrrpInstanceTest, NoTrailingConflictRoundAfterTheInstanceLeftMaster) {
+    auto& instance = start_master(instance_config(200));
+    instance.data_plane_conflict();
+    const auto frames = node.frames.size();
+    node.hear(250);  // an outranking advert: backup
+    ASSERT_EQ(instance.state(), State::backup);
+    timers.run_for(10ms);
+    EXPECT_EQ(node.frames.size(), frames) << "a node that left master announces nothing more";
 }
 
 TEST_F(VrrpInstanceTest, AConflictHeardWhileBackupSendsNothing) {

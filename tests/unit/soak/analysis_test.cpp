@@ -126,6 +126,20 @@ TEST(SoakRuns, SlotsTheClientDidNotProbeNeitherExtendNorEndARun) {
     EXPECT_EQ(run.begin, kStart + milliseconds(798));
 }
 
+TEST(SoakBounds, OnceSettledTheClientIsAnsweredWithinOneAdvertInterval) {
+    const auto f = fault(FaultKind::partition, true);  // settled at 1500 ms, window until 3000 ms
+    auto v = handover(3000, 800, 0, 0);
+    EXPECT_EQ(limits_for(f, kTiming).settled_echo_gap, milliseconds(100));
+    EXPECT_TRUE(assess(f, kTiming, v, {}).violations.empty());
+    // The client left pointing at a node that stood by: no reply from 1490 to 2490 ms.
+    std::erase_if(v.echo_replies,
+                  [](TimePoint t) { return t > kStart + milliseconds(1490) && t < kStart + milliseconds(2490); });
+    const auto found = assess(f, kTiming, v, {});
+    EXPECT_GE(found.settled_echo_gap, milliseconds(989));
+    ASSERT_EQ(found.violations.size(), 1u);
+    EXPECT_NE(found.violations[0].find("without an echo reply after it settled"), std::string::npos);
+}
+
 TEST(SoakBounds, PartitionCountsTwoAnsweringFromTheHealOnly) {
     auto f = fault(FaultKind::partition, true);
     f.client_with_target = true;  // the client kept the active node: no silence bound
