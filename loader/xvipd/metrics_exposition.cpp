@@ -129,7 +129,7 @@ void render_fast_failover(Exposition& e, const std::vector<InstanceMetrics>& ins
              "Most requests out when an answer came, while armed (the takeover comes at the multiplier).");
     for (const auto& [labels, f] : fast) e.sample(labels, static_cast<double>(f->most_unanswered));
     e.family("xvip_fast_failover_most_late_request_seconds", "gauge",
-             "The latest request, at most, after it was due: the detection comes that much later.");
+             "How long after it was due a request left, at most: the detection comes that much later.");
     for (const auto& [labels, f] : fast) e.sample(labels, exact(f->most_late));
     const std::array<std::tuple<const char*, std::uint64_t F::*, const char*>, 5> counters{{
         {"xvip_fast_failover_requests_total", &F::requests, "Fast-failover requests sent to the active node."},

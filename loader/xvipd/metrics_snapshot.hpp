@@ -61,7 +61,7 @@ struct InstanceMetrics {
         Duration largest_gap{};             // between two answers while armed, since the data plane was loaded
         std::uint64_t most_unanswered = 0;  // requests out when an answer came, at most
         // Requests that left one interval or more after they were due (xvipd was not scheduled in
-        // time: the detection comes that much later), and the latest one's delay.
+        // time: the detection comes that much later), and the longest such delay.
         std::uint64_t late_requests = 0;
         Duration most_late{};
     };

@@ -200,7 +200,7 @@ private:
     std::optional<Timers::TimerId> demotion_timer_;
     std::optional<Timers::TimerId> fast_timer_;
     TimePoint fast_due_{};                        // when the pending request was due
-    Duration most_late_{0};                       // the latest request, at most, after it was due
+    Duration most_late_{0};                       // how long after it was due a request left, at most
     std::optional<TimePoint> late_logged_at_;     // the latest "request left late" line
     Duration late_logged_most_{0};                // the most late that line and those since a second before said
     std::optional<TimePoint> fast_revert_until_;  // after a fast takeover: the window for a revert
