@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <linux/net_tstamp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,12 +24,13 @@
 
 #include "common/ip_address.hpp"
 #include "common/unique_fd.hpp"
+#include "probe/receive_time.hpp"
 #include "xvipd_cluster.hpp"
 
 namespace xvip::test {
 namespace {
 
-using Clock = std::chrono::nanoseconds;  // CLOCK_REALTIME of the kernel's timestamps, since the epoch
+using Clock = std::chrono::nanoseconds;  // the kernel's timestamps, on the monotonic clock
 
 void require_root() {
     ASSERT_EQ(geteuid(), 0u) << "xvipd's integration tests need root";
@@ -82,10 +82,7 @@ Capture probe(const ProbeOptions& o, std::atomic<bool>& started) {
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     UniqueFd fd(socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL)));
     if (!fd) throw std::system_error(errno, std::generic_category(), "probe socket");
-    const int on = 1;
-    if (setsockopt(fd.get(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
-        throw std::system_error(errno, std::generic_category(), "SO_TIMESTAMPNS");
-    }
+    probe::stamp_receptions(fd.get());
     const int ifindex = static_cast<int>(if_nametoindex("eth0"));
     ifreq ifr{};
     std::strncpy(ifr.ifr_name, "eth0", IFNAMSIZ - 1);
@@ -152,26 +149,12 @@ Capture probe(const ProbeOptions& o, std::atomic<bool>& started) {
         ppoll(&p, 1, &ts, nullptr);
         for (;;) {
             std::array<std::uint8_t, 2048> buf{};
-            std::array<char, 256> control{};
             sockaddr_ll from{};
-            iovec iov{buf.data(), buf.size()};
-            msghdr msg{};
-            msg.msg_name = &from;
-            msg.msg_namelen = sizeof from;
-            msg.msg_iov = &iov;
-            msg.msg_iovlen = 1;
-            msg.msg_control = control.data();
-            msg.msg_controllen = control.size();
-            const ssize_t n = recvmsg(fd.get(), &msg, 0);
+            const auto received =
+                probe::receive_stamped(fd.get(), buf, reinterpret_cast<sockaddr*>(&from), sizeof from);
+            const ssize_t n = received.length;
             if (n < 0) break;
-            Clock at{0};
-            for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-                    timespec t{};
-                    std::memcpy(&t, CMSG_DATA(c), sizeof t);
-                    at = std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
-                }
-            }
+            const Clock at = received.at.time_since_epoch();
             const std::uint8_t* f = buf.data();
             if (n < 42) continue;
             const std::uint16_t type = static_cast<std::uint16_t>(f[12] << 8 | f[13]);

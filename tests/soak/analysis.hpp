@@ -111,8 +111,8 @@ struct Timing {
     // node is the designated successor of a node with fast failover on: it takes over then, not
     // after its MDI.
     std::optional<nanoseconds> successor_fast_detection;
-    // How late that node's requests left, at most, from a second before the fault until it
-    // settled (its log says so, a line a second at most): the detection comes that much later.
+    // How late that node's requests left, at most, from a second before the fault until it took
+    // over (its log says so, a line a second at most): the detection comes that much later.
     nanoseconds successor_late{0};
     nanoseconds slot{std::chrono::milliseconds(1)};  // the ARP sampler's resolution
 };

@@ -1147,7 +1147,7 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
                               "the client is the designated successor, the silence bound is its 3 ms detection "
                               "time + two intervals (the first request after the fault, the timer's period) + 5 "
                               "ms, not its MDI; plus how late its requests left (xvipd logs one that leaves an "
-                              "interval or more late) from a second before the fault until it settled\n"
+                              "interval or more late) from a second before the fault until it took over\n"
                             : "");
     for (std::size_t k = 0; k < families_.size(); ++k) {
         const bool v4 = families_[k] == AddressFamily::ipv4;

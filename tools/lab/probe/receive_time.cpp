@@ -20,10 +20,12 @@ void stamp_receptions(int fd) {
     }
 }
 
-Received receive_stamped(int fd, std::span<std::uint8_t> buffer) {
+Received receive_stamped(int fd, std::span<std::uint8_t> buffer, sockaddr* from, socklen_t from_length) {
     iovec iov{buffer.data(), buffer.size()};
     alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
     msghdr m{};
+    m.msg_name = from;
+    m.msg_namelen = from ? from_length : 0;
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
     m.msg_control = control.data();

@@ -22,7 +22,8 @@ struct Received {
 
 // One message from `fd` into `buffer`, without blocking, with the kernel's receive time (the
 // stamp is on the realtime clock: converted by the clocks' distance now; the time of the call when
-// the message carries no stamp).
-Received receive_stamped(int fd, std::span<std::uint8_t> buffer);
+// the message carries no stamp). `from`, when given, gets the sender's address (a packet socket's
+// sockaddr_ll: its interface and packet type).
+Received receive_stamped(int fd, std::span<std::uint8_t> buffer, sockaddr* from = nullptr, socklen_t from_length = 0);
 
 }  // namespace xvip::probe
