@@ -749,45 +749,46 @@ static __always_inline int successor_verdict(enum successor_answer how)
 }
 
 /*
- * Fast failover, the successor's detector, run by the instance's bpf_timer: one interval after the
- * latest Up answer, and every interval after that while the node stays armed. When `multiplier`
- * requests have gone unanswered and the first of them left at least multiplier x interval ago,
- * the active node's data plane has stopped answering (host, link or lease gone): the state word
- * goes from standby to the word xvipd prepared with its latest request (active, with its lease),
- * by compare-and-swap, and xvipd is told. A word that is not standby (xvipd made the node master,
- * or something else changed it) is never swapped; a daemon that stalls sends no requests, so its
- * node never flips. Once the latest answer is xvip_fast_arming_ns(multiplier x interval) old the
- * node disarms without taking over: by then the active node may answer another successor Up.
+ * Fast failover, the successor's detector, run by the instance's bpf_timer: when the latest Up
+ * answer is multiplier x interval old (RFC 5880's detection time, counted from the last packet
+ * received), and again every XVIP_FAST_RECHECK_DIVISOR-th of an interval after that while the node
+ * stays armed. When `multiplier` requests have gone unanswered and the latest answer is at least
+ * multiplier x interval old, the active node's data plane has stopped answering (host, link or
+ * lease gone): the state word goes from standby to the word xvipd prepared with its latest
+ * request (active, with its lease), by compare-and-swap, and xvipd is told. A word that is not
+ * standby (xvipd made the node master, or something else changed it) is never swapped; a daemon
+ * that stalls sends no requests, so its node never flips. Once the latest answer is
+ * xvip_fast_arming_ns(multiplier x interval) old the node disarms without taking over: by then the
+ * active node may answer another successor Up.
  */
 static int detector_fired(void *map __attribute__((unused)), __u32 *key, struct xvip_fast_timer *t)
 {
 	__u32 instance = *key;
 	struct xvip_fast *f = bpf_map_lookup_elem(&xvip_fast, &instance);
 	__u64 *word = bpf_map_lookup_elem(&xvip_state, &instance);
-	__u64 now, old, takeover, requests, answer, first, multiplier, interval;
+	__u64 now, old, takeover, requests, answer, silent, detect, interval;
 
 	if (!f || !word)
 		return 0;
 	answer = f->answer;
 	interval = f->interval_ns;
-	if (!(answer & XVIP_FAST_ARMED) || interval == 0)
-		return 0; /* disarmed: the timer stops */
+	requests = f->requests;
+	detect = xvip_fast_multiplier(requests) * interval;
+	if (!(answer & XVIP_FAST_ARMED) || detect == 0)
+		return 0; /* disarmed (or fast failover off): the timer stops */
 	old = *(volatile __u64 *)word;
 	if (xvip_word_role(old) != XVIP_ROLE_STANDBY)
 		return 0; /* master by VRRP (or draining): nothing to detect */
 	now = bpf_ktime_get_ns();
-	requests = f->requests;
-	first = f->first_unanswered_ns;
-	multiplier = xvip_fast_multiplier(requests);
-	if (now - f->last_answer_ns > xvip_fast_arming_ns(multiplier * interval)) {
+	silent = now - f->last_answer_ns;
+	if (silent > xvip_fast_arming_ns(detect)) {
 		/* The arming lapsed (the active node may have designated another since): disarmed,
 		 * unless an answer came meanwhile. */
 		__sync_val_compare_and_swap(&f->answer, answer, answer & ~XVIP_FAST_ARMED);
 		return 0;
 	}
-	if (first != 0 && first <= now && multiplier != 0 &&
-	    xvip_fast_sent(requests) - xvip_fast_answered_at(answer) >= multiplier &&
-	    now - first >= multiplier * interval) {
+	if (silent >= detect && xvip_fast_sent(requests) - xvip_fast_answered_at(answer) >=
+					xvip_fast_multiplier(requests)) {
 		takeover = f->takeover_word;
 		if (xvip_word_role(takeover) == XVIP_ROLE_ACTIVE &&
 		    xvip_word_deadline(takeover) > bpf_jiffies64() &&
@@ -798,12 +799,17 @@ static int detector_fired(void *map __attribute__((unused)), __u32 *key, struct 
 			return 0;
 		}
 	}
-	bpf_timer_start(&t->timer, interval, 0);
+	/* Silent for less than the detection time: fire when it is reached. Silent long enough but
+	 * fewer requests out (the last one is due, or the daemon runs late): look again soon. */
+	bpf_timer_start(&t->timer,
+			silent < detect ? detect - silent : interval / XVIP_FAST_RECHECK_DIVISOR,
+			0);
 	return 0;
 }
 
-/* The detector fires one interval from now: each Up answer pushes it back. */
-static __always_inline void push_detector(__u32 instance, __u64 interval_ns)
+/* The detector fires `detect_ns` (multiplier x interval) from now: each Up answer pushes it back,
+ * so while the active node answers it never runs. */
+static __always_inline void push_detector(__u32 instance, __u64 detect_ns)
 {
 	struct xvip_fast_timer *t = bpf_map_lookup_elem(&xvip_fast_timers, &instance);
 
@@ -811,7 +817,7 @@ static __always_inline void push_detector(__u32 instance, __u64 interval_ns)
 		return;
 	if (bpf_timer_init(&t->timer, &xvip_fast_timers, XVIP_CLOCK_MONOTONIC) == 0)
 		bpf_timer_set_callback(&t->timer, detector_fired);
-	bpf_timer_start(&t->timer, interval_ns, 0);
+	bpf_timer_start(&t->timer, detect_ns, 0);
 }
 
 /*
@@ -851,11 +857,10 @@ static __always_inline int record_answer(__u32 instance, const struct bfd_contro
 		old = 0;
 	}
 	f->last_answer_ns = now;
-	f->first_unanswered_ns = 0;
 	f->answer = xvip_fast_answer(xvip_fast_sent(f->requests), state, up);
 	__sync_fetch_and_add(&f->answers, 1);
 	if (up && xvip_word_role(old) == XVIP_ROLE_STANDBY)
-		push_detector(instance, f->interval_ns);
+		push_detector(instance, xvip_fast_multiplier(f->requests) * f->interval_ns);
 	return verdict(XDP_DROP, COUNTER(bfd_answer));
 }
 

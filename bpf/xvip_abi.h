@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 10
+#define XVIP_ABI_VERSION 11
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -296,20 +296,19 @@ static inline __u8 xvip_bfd_request_priority(__u32 discriminator)
 
 /*
  * Per instance, the successor's side of fast failover (array xvip_fast, mmapable, 64-bit words
- * only, each stored whole). xvipd writes the first four words before each request; the program
+ * only, each stored whole). xvipd writes the first three words before each request; the program
  * writes the rest when an advert or an answer arrives, and its detector (a bpf_timer in
  * xvip_fast_timers) reads both:
  *   armed: the latest answer was Up; then, once `multiplier` requests have gone unanswered and
- *   the first of them left at least multiplier x interval ago, the timer swaps the state word from
- *   standby to takeover_word (compare-and-swap) and reports XVIP_EVENT_FAST_TAKEOVER. A daemon
- *   that stalls sends nothing, so its node never flips; once the latest answer is
- *   xvip_fast_arming_ns(multiplier x interval) old the timer disarms instead.
+ *   the latest answer is at least multiplier x interval old (RFC 5880's detection time), the
+ *   timer swaps the state word from standby to takeover_word (compare-and-swap) and reports
+ *   XVIP_EVENT_FAST_TAKEOVER. A daemon that stalls sends nothing, so its node never flips; once
+ *   the latest answer is xvip_fast_arming_ns(multiplier x interval) old the timer disarms instead.
  */
 struct xvip_fast {
-	__u64 interval_ns;   /* xvipd: the request interval; 0: fast failover off */
-	__u64 takeover_word; /* xvipd: the active word (with its lease) the detector swaps in */
-	__u64 first_unanswered_ns; /* xvipd: 0 -> now before a request; the program: 0 at each answer */
-	__u64 requests;		   /* xvipd: xvip_fast_requests(sent, multiplier, our priority) */
+	__u64 interval_ns;    /* xvipd: the request interval; 0: fast failover off */
+	__u64 takeover_word;  /* xvipd: the active word (with its lease) the detector swaps in */
+	__u64 requests;	      /* xvipd: xvip_fast_requests(sent, multiplier, our priority) */
 	__u64 active_mac;     /* program: source MAC of the latest advert, bytes in order; 0 none */
 	__u8 active_addr[16]; /* program: its source address (IPv4 in the first 4 bytes) */
 	__u64 last_answer_ns; /* program: bpf_ktime_get_ns() of the latest answer */
@@ -319,7 +318,7 @@ struct xvip_fast {
 	/* program, since the data plane was loaded, while armed: the margin the detector had */
 	__u64 largest_gap_ns;  /* the longest time between two answers */
 	__u64 most_unanswered; /* the most requests out when an answer came (it takes over at
-				* multiplier, once multiplier x interval passed) */
+				* multiplier, once multiplier x interval passed since an answer) */
 };
 
 #define XVIP_FAST_WORDS (sizeof(struct xvip_fast) / sizeof(__u64))
@@ -369,6 +368,13 @@ static inline __u8 xvip_fast_answer_state(__u64 answer)
  * answers than that waits for VRRP instead.
  */
 #define XVIP_FAST_ARMING_SLACK_NS (50ULL * 1000 * 1000)
+
+/*
+ * Once the detection time has passed with fewer than `multiplier` requests out (the last one is
+ * due any moment, or the daemon runs late), the detector looks again every interval / this: a
+ * last request that leaves a little late costs an eighth of an interval, not a whole one.
+ */
+#define XVIP_FAST_RECHECK_DIVISOR 8
 
 static inline __u64 xvip_fast_arming_ns(__u64 detect_ns)
 {

@@ -543,12 +543,9 @@ void Dataplane::configure_fast_failover(InstanceKey instance, const FastFailover
                 interval > 0 ? static_cast<std::uint64_t>(interval) : 0);
 }
 
-std::uint32_t Dataplane::prepare_fast_request(InstanceKey instance, StateWord takeover, TimePoint now) {
+std::uint32_t Dataplane::prepare_fast_request(InstanceKey instance, StateWord takeover) {
     const std::uint32_t index = state_index(instance);
     fast_.store(fast_word(index, offsetof(xvip_fast, takeover_word)), takeover.encode(lease_clock_));
-    const auto now_ns = static_cast<std::uint64_t>(to_ns(now));
-    // Only the first request after an answer dates the silence; the program sets 0 at each answer.
-    fast_.compare_exchange(fast_word(index, offsetof(xvip_fast, first_unanswered_ns)), 0, now_ns);
     const std::size_t at = fast_word(index, offsetof(xvip_fast, requests));
     const std::uint64_t requests = fast_.load(at);
     fast_.store(at, xvip_fast_requests(xvip_fast_sent(requests) + 1, xvip_fast_multiplier(requests),

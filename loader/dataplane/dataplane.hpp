@@ -217,10 +217,10 @@ public:
     // Fast failover (successor side; see xvip_fast in xvip_abi.h). configure_fast_failover() sets
     // or clears the interval, multiplier and priority (the request count carries on);
     // prepare_fast_request() is what xvipd stores before each request: the word the detector
-    // swaps in (active, with the lease it would write), the first unanswered request's time, and
-    // the count. Returns the discriminator the request must carry.
+    // swaps in (active, with the lease it would write) and the count. Returns the discriminator
+    // the request must carry.
     void configure_fast_failover(InstanceKey instance, const FastFailoverSettings& settings);
-    std::uint32_t prepare_fast_request(InstanceKey instance, StateWord takeover, TimePoint now);
+    std::uint32_t prepare_fast_request(InstanceKey instance, StateWord takeover);
     FastFailoverStatus fast_failover_status(InstanceKey instance) const;
     // Ends the window in which an Up answer from the old active node reverts a fast takeover.
     void clear_fast_takeover(InstanceKey instance);

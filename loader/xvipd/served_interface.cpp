@@ -196,8 +196,8 @@ void ServedInterface::start(bool keep_adopted) {
                                     .configure = [dataplane, key](const FastFailoverSettings& s) {
                                         dataplane->configure_fast_failover(key, s);
                                     },
-                                    .prepare_request = [dataplane, key](StateWord takeover, TimePoint now) {
-                                        return dataplane->prepare_fast_request(key, takeover, now);
+                                    .prepare_request = [dataplane, key](StateWord takeover) {
+                                        return dataplane->prepare_fast_request(key, takeover);
                                     },
                                     .status = [dataplane, key] { return dataplane->fast_failover_status(key); },
                                     .clear_takeover = [dataplane, key] { dataplane->clear_fast_takeover(key); },

@@ -315,7 +315,7 @@ void VrrpInstance::send_fast_request() {
                            .desired_min_tx_us = interval_us,
                            .required_min_rx_us = interval_us};
         // The word the detector swaps in should the active node be silent from now on.
-        control.my_discriminator = wiring_.fast->prepare_request(StateWord::active_until(now + lease_length()), now);
+        control.my_discriminator = wiring_.fast->prepare_request(StateWord::active_until(now + lease_length()));
         const auto frame = build_bfd_frame(
             *s.active_mac, wiring_.mac, wiring_.source, config_.vips.front().address,
             static_cast<std::uint16_t>(XVIP_BFD_SOURCE_PORT_BASE + (key_.index() & XVIP_BFD_SOURCE_PORT_MASK)),

@@ -69,7 +69,7 @@ public:
         // and the rest). Unset: no data plane to ask (unit tests), fast failover stays off.
         struct FastFailover {
             std::function<void(const FastFailoverSettings&)> configure;
-            std::function<std::uint32_t(StateWord takeover, TimePoint now)> prepare_request;
+            std::function<std::uint32_t(StateWord takeover)> prepare_request;
             std::function<FastFailoverStatus()> status;
             std::function<void()> clear_takeover;
         };

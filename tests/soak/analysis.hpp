@@ -107,9 +107,9 @@ struct Timing {
     // Of the node that takes over for the client: the highest-priority backup on its side.
     nanoseconds successor_master_down{0};
     // Fast failover's detection time as its detector reaches it (multiplier x interval, plus one
-    // interval for the first request after the fault and one for the timer's period), when that
-    // node is the designated successor of a node with fast failover on: it takes over then, not
-    // after its MDI.
+    // interval for a request less than that late, which xvipd does not log, and one for the
+    // detector's recheck), when that node is the designated successor of a node with fast failover
+    // on: it takes over then, not after its MDI.
     std::optional<nanoseconds> successor_fast_detection;
     // How late that node's requests left, at most, from a second before the fault until it took
     // over (its log says so, a line a second at most): the detection comes that much later.

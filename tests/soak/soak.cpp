@@ -996,8 +996,9 @@ private:
         const std::size_t active = f.target_active ? f.target : 0;
         const std::size_t designated = active == 0 ? 1 : 0;
         if (successor(f) != designated) return std::nullopt;
-        // As the detector reaches it: the first unanswered request leaves up to one interval after
-        // the fault, and the timer checks once per interval.
+        // As the detector reaches it: the detection time from the latest answer (before the fault),
+        // plus a request up to an interval late (xvipd logs only later ones) and the detector's
+        // recheck (an eighth of an interval), within two intervals.
         return kFastMultiplier * kFastInterval + 2 * kFastInterval;
     }
 
@@ -1143,12 +1144,13 @@ int Soak::conclude(TimePoint t0, const std::vector<probe::ArpSamples>& arps,
        << " CPUs: beyond that, other work makes the daemons late, and what it costs is counted); the soak "
           "and its daemons ran at nice "
        << o_.nice << (o_.nice == -10 ? ", as the packaged unit runs xvipd" : "") << "\n"
-       << (o_.fast_failover ? "- fast failover on in every instance (1 ms x 3): where the node that takes over for "
-                              "the client is the designated successor, the silence bound is its 3 ms detection "
-                              "time + two intervals (the first request after the fault, the timer's period) + 5 "
-                              "ms, not its MDI; plus how late its requests left (xvipd logs one that leaves an "
-                              "interval or more late) from a second before the fault until it took over\n"
-                            : "");
+       << (o_.fast_failover
+               ? "- fast failover on in every instance (1 ms x 3): where the node that takes over for "
+                 "the client is the designated successor, the silence bound is its 3 ms detection "
+                 "time + two intervals (a request less than an interval late, unlogged; the detector's recheck) + 5 "
+                 "ms, not its MDI; plus how late its requests left (xvipd logs one that leaves an "
+                 "interval or more late) from a second before the fault until it took over\n"
+               : "");
     for (std::size_t k = 0; k < families_.size(); ++k) {
         const bool v4 = families_[k] == AddressFamily::ipv4;
         md << "- client, " << family_name(k) << " VIP " << vips_[k].to_string() << ": " << arps[k].sent

@@ -97,7 +97,7 @@ protected:
                     VrrpInstance::Wiring::FastFailover{
                         .configure = [this](const FastFailoverSettings& s) { settings.push_back(s); },
                         .prepare_request =
-                            [this](StateWord takeover, TimePoint) {
+                            [this](StateWord takeover) {
                                 prepared.push_back(takeover);
                                 ++status.requests_sent;
                                 return xvip_bfd_request_discriminator(51, 100);
