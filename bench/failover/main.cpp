@@ -172,11 +172,18 @@ int main(int argc, char** argv) {
                         std::printf("  run failed, retrying once: %s\n", result.failure.c_str());
                         result = bf::run_once(spec, programs);
                     }
+                    std::string said = "FAILED: " + result.failure;
+                    if (result.ok) {
+                        said = "longest gap " + std::to_string(result.gap_ms) + " ms";
+                        if (result.takeover_gap_ms)
+                            said += ", outage " + std::to_string(*result.takeover_gap_ms) + " ms";
+                        if (spec.fast_failover && !result.cause.starts_with("fast failover:")) {
+                            said += "; taken over by VRRP: " + result.cause;
+                        }
+                    }
                     std::printf("  %s %s%s %lld ms rep %d: %s\n", scenario, bf::to_string(spec.daemon),
                                 spec.fast_failover ? " (fast failover)" : "",
-                                static_cast<long long>(spec.advert.count()), rep,
-                                result.ok ? ("gap " + std::to_string(result.gap_ms) + " ms").c_str()
-                                          : ("FAILED: " + result.failure).c_str());
+                                static_cast<long long>(spec.advert.count()), rep, said.c_str());
                     std::fflush(stdout);
                     ok = ok && result.ok;
                     records.push_back({spec, rep, result});

@@ -462,10 +462,15 @@ std::string fast_markdown(const std::vector<Record>& records) {
            << "outage vs this variant's median |\n|---|---|---|---|---|" << (scenario == "crash" ? "---|---|" : "")
            << "---|\n";
         std::optional<Stat> fast;
+        std::vector<std::string> not_fast;  // xvipd runs the detector did not take over, and why
         for (const auto& l : order) {
             std::vector<double> gaps, longest, lost, both, dead;
             for (const auto* r : by[l]) {
                 if (!r->result.ok || !r->result.takeover_gap_ms) continue;
+                if (r->spec.fast_failover && !r->result.cause.starts_with("fast failover:")) {
+                    not_fast.push_back("run " + std::to_string(r->rep) + ", outage " +
+                                       ms_text(*r->result.takeover_gap_ms) + " ms: " + r->result.cause);
+                }
                 gaps.push_back(*r->result.takeover_gap_ms);
                 longest.push_back(r->result.gap_ms);
                 lost.push_back(r->result.lost);
@@ -483,6 +488,13 @@ std::string fast_markdown(const std::vector<Record>& records) {
             md << (l.find("fast failover") != std::string::npos ? std::string("-") : ratio(fast, g)) << " |\n";
         }
         md << "\n";
+        if (not_fast.empty()) {
+            md << "Every xvipd run: taken over by the detector.\n\n";
+        } else {
+            md << "xvipd runs taken over by VRRP, not the detector (the new active node's transition cause):\n\n";
+            for (const auto& line : not_fast) md << "- " << line << "\n";
+            md << "\n";
+        }
     }
     md << "The last column is the fast-failover row's median outage over this row's: below 1, fast failover's "
           "outage is that much shorter. In a crash, xvipd's old node keeps serving until its lease ends (3 "

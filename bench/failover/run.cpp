@@ -157,7 +157,10 @@ public:
         std::optional<TimePoint> decision, word_seen;
         const auto log_line = stamper_.first(winner, master_line(), t_fault);
         if (s_.daemon == Daemon::xvipd) {
-            decision = decided_master(winner, t_fault);
+            if (const auto decided = decided_master(winner, t_fault)) {
+                decision = decided->first;
+                r.cause = decided->second;
+            }
             for (const auto& c : poller_->changes()) {
                 if (c.node == winner && c.at >= t_fault && c.role == XdpRole::active) {
                     word_seen = c.at;
@@ -257,13 +260,15 @@ private:
     // xvipd: when node i decided to become master, from its own status (the event loop's
     // CLOCK_MONOTONIC time of the event that caused the transition); nullopt if its latest
     // transition is not to master since `since`.
-    std::optional<TimePoint> decided_master(std::size_t i, TimePoint since) const {
+    // When node i became master after `since`, and why (its status's last transition).
+    std::optional<std::pair<TimePoint, std::string>> decided_master(std::size_t i, TimePoint since) const {
         const nlohmann::json status = this->status(i);
         if (!status.contains("instances") || status["instances"].empty()) return std::nullopt;
         const auto& t = status["instances"][0].value("last_transition", nlohmann::json::object());
         if (t.value("to", "") != "MASTER" || !t.contains("monotonic_ns")) return std::nullopt;
         const TimePoint at = from_ns(t["monotonic_ns"].get<std::int64_t>());
-        return at >= since ? std::optional(at) : std::nullopt;
+        if (at < since) return std::nullopt;
+        return std::pair{at, t.value("cause", std::string())};
     }
 
     std::string master_line() const { return s_.daemon == Daemon::xvipd ? "-> MASTER" : "Entering MASTER STATE"; }

@@ -39,6 +39,9 @@ struct RunResult {
     // before it to the first after (what the fault cost, without a loaded host's pauses elsewhere
     // in the run).
     std::optional<double> takeover_gap_ms;
+    // xvipd: the new active node's transition cause, as its status gives it ("fast failover: ..."
+    // when the detector took over, Master_Down_Interval's with why not when VRRP did).
+    std::string cause;
     std::uint32_t lost = 0;
     std::uint32_t sent = 0;
     // The new active node: its decision -> the first GARP from it seen by client0, in us.

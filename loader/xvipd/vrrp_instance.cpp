@@ -551,12 +551,25 @@ void VrrpInstance::on_timer() {
     }
     if (state() == State::backup) {
         cause_ = released_ ? "the active router released the VIP (priority 0); Skew_Time passed"
-                           : "no advert from the active router within Master_Down_Interval";
+                           : "no advert from the active router within Master_Down_Interval" + fast_failover_missed(now);
     } else {
         cause_ = "advert timer";
     }
     runner_.on_time(now);
     rearm();
+}
+
+std::string VrrpInstance::fast_failover_missed(TimePoint now) const {
+    if (!wiring_.fast || !config_.fast_failover) return "";
+    const FastFailoverStatus s = wiring_.fast->status();
+    if (!s.active_mac) return "; fast failover: no active node learnt";
+    const auto ago = [now](TimePoint at) { return std::chrono::duration<double, std::milli>(now - at).count(); };
+    return fmt::format("; fast failover did not take over: {}, latest answer {} ({} requests, {} answers)",
+                       s.armed ? "armed" : "not armed",
+                       s.last_answer ? fmt::format("{:.1f} ms ago, {}", ago(*s.last_answer),
+                                                   to_string(static_cast<BfdState>(s.answer_state)))
+                                     : std::string("none"),
+                       s.requests_sent, s.answers);
 }
 
 // Off the data path's critical path: after the state word and the burst, at the end of a transition.

@@ -172,6 +172,8 @@ private:
     bool fast_sending(TimePoint now) const;
     // Fast failover's detection time: fast_failover_interval x fast_failover_multiplier.
     Duration fast_detection_time() const;
+    // Why fast failover left a takeover to VRRP, for the transition's cause: the detector's state.
+    std::string fast_failover_missed(TimePoint now) const;
     // The session as status and metrics show it, from the data plane's side of it and ours.
     InstanceMetrics::FastFailover fast_session(const FastFailoverStatus& s) const;
     void configure_fast_failover();

@@ -248,6 +248,23 @@ TEST_F(FastFailoverInstance, AStaleTakeoverEventChangesNothing) {
     EXPECT_EQ(i.state(), State::backup);
 }
 
+TEST_F(FastFailoverInstance, AVrrpTakeoverSaysWhyTheDetectorDidNot) {
+    VrrpInstance& i = make(true);
+    i.start(false);
+    status.active_mac = active_mac;
+    status.answer_state = static_cast<std::uint8_t>(BfdState::admin_down);  // another was designated
+    status.last_answer = timers.now();
+    status.answers = 1;
+    timers.run_for(4s);  // no advert: Master_Down_Interval ends
+    ASSERT_EQ(i.state(), State::master);
+    const std::string cause = i.status(timers.now())["last_transition"]["cause"];
+    EXPECT_NE(cause.find("Master_Down_Interval; fast failover did not take over: not armed, latest answer "),
+              std::string::npos)
+        << cause;
+    EXPECT_NE(cause.find(" ms ago, admin_down ("), std::string::npos) << cause;
+    EXPECT_NE(cause.find(" requests, 1 answers)"), std::string::npos) << cause;
+}
+
 TEST_F(FastFailoverInstance, ARevertMakesItBackupAgainAndItKeepsAsking) {
     VrrpInstance& i = taken_over_by_the_data_plane();
     word = StateWord::standby();  // the program's revert
