@@ -96,9 +96,9 @@ private:
         check_fast_failover(i);
     }
 
-    // Fast failover: a backup asks the active node every interval; `multiplier` unanswered requests
-    // take over. It learns the active node's MAC from multicast adverts with TTL 255, and sends from
-    // user space on a millisecond timer.
+    // Fast failover: a backup asks the active node every interval; `multiplier` unanswered
+    // requests, the latest answer multiplier x interval old, take over. It learns the active node's
+    // MAC from multicast adverts with TTL 255, and sends from user space on a millisecond timer.
     void check_fast_failover(const Instance& i) {
         const FieldOrigins& at = i.origins;
         const auto ms = [](Milliseconds value) { return std::to_string(value.count()) + " ms"; };
