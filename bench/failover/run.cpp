@@ -258,9 +258,8 @@ private:
     }
 
     // xvipd: when node i decided to become master, from its own status (the event loop's
-    // CLOCK_MONOTONIC time of the event that caused the transition); nullopt if its latest
-    // transition is not to master since `since`.
-    // When node i became master after `since`, and why (its status's last transition).
+    // CLOCK_MONOTONIC time of the event that caused the transition), and why (the transition's
+    // cause); nullopt if its latest transition is not to master since `since`.
     std::optional<std::pair<TimePoint, std::string>> decided_master(std::size_t i, TimePoint since) const {
         const nlohmann::json status = this->status(i);
         if (!status.contains("instances") || status["instances"].empty()) return std::nullopt;
