@@ -23,7 +23,7 @@ enum class FaultKind {
     kill,          // SIGKILL the daemon, start it again after a while
     stall,         // SIGSTOP, SIGCONT after a while
     link_down,     // the node's eth0 down, up again after a while
-    loss,          // 10-30 % loss (and delay, where the kernel has sch_netem) on the node's link
+    loss,          // 10-30 % loss and 1-20 ms delay on the node's link (netem or the delay line)
     partition,     // the node cut off from the others (the client on one side or the other), healed
     restart,       // SIGUSR2: the restart path, started again at once (what systemd does)
     planned_stop,  // SIGTERM: the planned stop, started again after a while

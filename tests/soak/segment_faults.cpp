@@ -41,7 +41,8 @@ void SegmentFaults::add_loss(const topo::Endpoint& host, int percent, std::chron
                                                  "loss", loss, "delay", d});
         return;
     }
-    delay_line_.emplace(topo_, host, percent, delay, seed);
+    delay_line_.emplace(topo::BridgePort{topo_.bridge_netns(), topo::Topology::bridge_name(), host.bridge_port},
+                        percent, delay, seed);
 }
 
 std::string SegmentFaults::clear_loss(const topo::Endpoint& host) {

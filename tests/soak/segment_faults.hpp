@@ -3,8 +3,8 @@
 //
 // Loss and delay use sch_netem where the kernel has it (on both directions of the node's link:
 // its eth0 and its bridge port). Kernels built without it (the CI machine's among them) get the
-// same fault from a user-space delay line on the bridge port (delay_line.hpp), and the soak says
-// which it used.
+// same fault from a user-space delay line on the bridge port (topology/delay_line.hpp), and the
+// soak says which it used.
 // A partition moves bridge ports from br0 to a second bridge, br1: the hosts keep their links up
 // (carrier and all) and simply stop hearing the other side.
 #pragma once
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "soak/delay_line.hpp"
+#include "topology/delay_line.hpp"
 #include "topology/topology.hpp"
 
 namespace xvip::soak {
@@ -42,7 +42,7 @@ private:
     const topo::Topology& topo_;
     bool netem_ = false;
     std::vector<std::string> moved_;  // bridge ports now on br1
-    std::optional<DelayLine> delay_line_;
+    std::optional<topo::DelayLine> delay_line_;
 };
 
 }  // namespace xvip::soak

@@ -1,4 +1,4 @@
-#include "soak/delay_line.hpp"
+#include "topology/delay_line.hpp"
 
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -11,13 +11,16 @@
 #include <cerrno>
 #include <deque>
 #include <random>
+#include <stdexcept>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include "common/monotonic_clock.hpp"
+#include "topology/command.hpp"
+#include "topology/namespace_thread.hpp"
 
-namespace xvip::soak {
+namespace xvip::topo {
 
 using namespace std::chrono;
 
@@ -50,24 +53,27 @@ struct Held {
 
 }  // namespace
 
-DelayLine::DelayLine(const topo::Topology& topo, const topo::Endpoint& host, int percent, milliseconds delay,
-                     std::uint64_t seed)
-    : topo_(topo),
-      port_(host.bridge_port),
-      inner_(host.bridge_port + "-d"),
-      outer_(host.bridge_port + "-b"),
+DelayLine::DelayLine(BridgePort where, int percent, milliseconds delay, std::uint64_t seed)
+    : where_(std::move(where)),
+      inner_(where_.port + "-d"),
+      outer_(where_.port + "-b"),
       percent_(percent),
       delay_(delay) {
-    const auto& ns = topo_.bridge_netns();
+    if (where_.netns.empty()) throw std::invalid_argument("delay line: no network namespace given");
+    const auto ip = [this](std::vector<std::string> args) {
+        args.insert(args.begin(), {"ip", "-n", where_.netns});
+        return args;
+    };
     try {
-        topo_.run_checked(ns, {"ip", "link", "add", inner_, "type", "veth", "peer", "name", outer_});
-        topo_.run_checked(ns, {"ip", "link", "set", outer_, "master", topo::Topology::bridge_name()});
-        for (const auto& link : {inner_, outer_}) topo_.run_checked(ns, {"ip", "link", "set", link, "up"});
+        run_checked(ip({"link", "add", inner_, "type", "veth", "peer", "name", outer_}));
+        run_checked(ip({"link", "set", outer_, "master", where_.bridge}));
+        for (const auto& link : {inner_, outer_}) run_checked(ip({"link", "set", link, "up"}));
         // Off the bridge first, so that no frame is both bridged and queued for the relay. The
         // sockets stay in the bridge namespace once made there; the relay runs anywhere.
-        topo_.run_checked(ns, {"ip", "link", "set", port_, "nomaster"});
-        auto sockets =
-            topo_.run_in(ns, [this] { return std::pair(open_port_socket(port_), open_port_socket(inner_)); });
+        run_checked(ip({"link", "set", where_.port, "nomaster"}));
+        auto sockets = run_in_netns(where_.netns, 10s, [port = where_.port, inner = inner_] {
+            return std::pair(open_port_socket(port), open_port_socket(inner));
+        });
         port_socket_ = std::move(sockets.first);
         inner_socket_ = std::move(sockets.second);
     } catch (...) {
@@ -84,12 +90,11 @@ DelayLine::~DelayLine() {
 }
 
 void DelayLine::restore() noexcept {
-    const auto& ns = topo_.bridge_netns();
     try {
-        topo_.run(ns, {"ip", "link", "set", port_, "master", topo::Topology::bridge_name()});
-        topo_.run(ns, {"ip", "link", "del", inner_});  // its peer goes with it
+        run_command({"ip", "-n", where_.netns, "link", "set", where_.port, "master", where_.bridge});
+        run_command({"ip", "-n", where_.netns, "link", "del", inner_});  // its peer goes with it
     } catch (...) {
-        // The bridge namespace, and everything in it, goes with the topology anyway.
+        // The bridge namespace, and everything in it, goes with its owner's teardown anyway.
     }
 }
 
@@ -137,4 +142,4 @@ void DelayLine::relay(std::stop_token token, std::uint64_t seed) {
     }
 }
 
-}  // namespace xvip::soak
+}  // namespace xvip::topo

@@ -1,7 +1,9 @@
 // Loss and delay on one bridge port without sch_netem: the port is taken off the bridge and a
 // relay carries its frames to and from a fresh veth on the bridge, dropping a share of them and
 // holding the rest for a fixed delay, each way. The kernel the soak runs on in CI has no netem;
-// this is the same fault made in user space.
+// this is the same fault made in user space. The chaos soak (tests/soak) puts it on a node's
+// bridge port; the VM lab (tools/vmlab) on a guest's tap, through xvip-delay-line, beside sch_netem
+// in the guest.
 //
 //   node0's eth0 ==veth== node0 (bridge ns, off br0) <-relay-> node0-d ==veth== node0-b (on br0)
 #pragma once
@@ -13,9 +15,15 @@
 #include <thread>
 
 #include "common/unique_fd.hpp"
-#include "topology/topology.hpp"
 
-namespace xvip::soak {
+namespace xvip::topo {
+
+// Where the relay goes: `port` on `bridge` in network namespace `netns` (never the root one).
+struct BridgePort {
+    std::string netns;
+    std::string bridge;
+    std::string port;
+};
 
 struct DelayLineCounts {
     std::uint64_t relayed = 0;
@@ -24,10 +32,9 @@ struct DelayLineCounts {
 
 class DelayLine {
 public:
-    // Starts relaying `host`'s link with `percent` % loss and `delay` each way, or throws (and
-    // leaves the port on the bridge).
-    DelayLine(const topo::Topology& topo, const topo::Endpoint& host, int percent, std::chrono::milliseconds delay,
-              std::uint64_t seed);
+    // Starts relaying the port with `percent` % loss and `delay` each way, or throws (and leaves
+    // the port on the bridge).
+    DelayLine(BridgePort where, int percent, std::chrono::milliseconds delay, std::uint64_t seed);
     // Stops the relay, removes its veth and puts the port back on the bridge.
     ~DelayLine();
     DelayLine(const DelayLine&) = delete;
@@ -39,8 +46,7 @@ private:
     void relay(std::stop_token token, std::uint64_t seed);
     void restore() noexcept;
 
-    const topo::Topology& topo_;
-    std::string port_;   // the host's bridge port, "node0"
+    BridgePort where_;   // the port: "node0" on br0 in the soak's bridge namespace
     std::string inner_;  // the relay's end of the new veth, "node0-d"
     std::string outer_;  // the end on the bridge, "node0-b"
     int percent_;
@@ -52,4 +58,4 @@ private:
     std::jthread thread_;
 };
 
-}  // namespace xvip::soak
+}  // namespace xvip::topo
