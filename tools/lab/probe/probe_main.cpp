@@ -4,12 +4,14 @@
 //   xvip-probe --target IP [--duration 10s] [--interval 1ms] [--reply-timeout 200ms]
 //
 // Sends ICMP echo requests to IP at the interval for the duration and prints one line:
-//   sent=N lost=N longest_gap_us=N gap_from_ms=N first_lost_ms=N last_lost_ms=N
+//   sent=N lost=N longest_gap_us=N gap_from_ms=N first_lost_ms=N last_lost_ms=N rtt_median_us=N
 //   lost_runs=AT_MS+COUNT,...
 // (times in ms since the first request, when the request was sent; -1 when nothing was lost;
+// rtt_median_us is the median round trip of the replies that came, -1 when none did;
 // lost_runs lists each run of consecutive lost requests, the first 50), then the summary for
 // people.
 // Exit status 0 when it ran (whatever it lost), 2 for bad usage, 1 when the socket cannot be opened.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/duration.hpp"
 #include "common/ip_address.hpp"
@@ -81,10 +84,22 @@ int main(int argc, char** argv) {
         const auto sent_at_ms = [&options](std::uint32_t seq) {
             return static_cast<long long>(duration_cast<milliseconds>(options.interval * seq).count());
         };
-        std::printf("sent=%u lost=%u longest_gap_us=%lld gap_from_ms=%lld first_lost_ms=%lld last_lost_ms=%lld\n",
-                    result.sent, result.lost(), static_cast<long long>(duration_cast<microseconds>(longest).count()),
-                    static_cast<long long>(duration_cast<milliseconds>(gap_from).count()),
-                    lost.empty() ? -1LL : sent_at_ms(lost.front()), lost.empty() ? -1LL : sent_at_ms(lost.back()));
+        // The median round trip of the replies that came (-1 when none did).
+        std::vector<nanoseconds> rtts;
+        for (const auto& reply : result.replies) rtts.push_back(reply.received - reply.sent);
+        long long rtt_median_us = -1;
+        if (!rtts.empty()) {
+            const auto middle = rtts.begin() + static_cast<std::ptrdiff_t>(rtts.size() / 2);
+            std::nth_element(rtts.begin(), middle, rtts.end());
+            rtt_median_us = duration_cast<microseconds>(*middle).count();
+        }
+        std::printf(
+            "sent=%u lost=%u longest_gap_us=%lld gap_from_ms=%lld first_lost_ms=%lld last_lost_ms=%lld "
+            "rtt_median_us=%lld\n",
+            result.sent, result.lost(), static_cast<long long>(duration_cast<microseconds>(longest).count()),
+            static_cast<long long>(duration_cast<milliseconds>(gap_from).count()),
+            lost.empty() ? -1LL : sent_at_ms(lost.front()), lost.empty() ? -1LL : sent_at_ms(lost.back()),
+            rtt_median_us);
         std::string runs;
         std::size_t listed = 0;
         for (std::size_t i = 0; i < lost.size() && listed < 50;) {
