@@ -132,6 +132,13 @@ TEST(DelayLine, BadInputIsRefusedAndChangesNothing) {
     EXPECT_NE(result.err.find("nosuch"), std::string::npos) << result.err;
     EXPECT_FALSE(link_exists(topo, "nosuch-d"));
     EXPECT_EQ(master_of(topo, node.bridge_port), "br0");
+    // A port of no bridge (or of another): refused, and left as it was, never enslaved to br0.
+    topo.run_checked(ns, {"ip", "link", "add", "loose", "type", "veth", "peer", "name", "loose-p"});
+    const auto loose = topo.run(ns, delay_line(topo, "loose", "20", "1s"));
+    EXPECT_EQ(loose.status.code, 1) << loose.err;
+    EXPECT_NE(loose.err.find("loose is not a port of bridge br0"), std::string::npos) << loose.err;
+    EXPECT_EQ(master_of(topo, "loose"), "");
+    EXPECT_FALSE(link_exists(topo, "loose-d"));
     EXPECT_EQ(ping(topo, topo.client(0), node, 20).received, 20);
 }
 

@@ -64,6 +64,16 @@ DelayLine::DelayLine(BridgePort where, int percent, milliseconds delay, std::uin
         args.insert(args.begin(), {"ip", "-n", where_.netns});
         return args;
     };
+    // Nothing is touched unless the port is on the bridge it will be put back on.
+    const auto shown = run_command(ip({"-o", "link", "show", "dev", where_.port}));
+    if (!shown.success()) {
+        throw std::invalid_argument("delay line: no interface " + where_.port + " in network namespace " +
+                                    where_.netns + ": " + shown.err);
+    }
+    if (shown.out.find(" master " + where_.bridge + " ") == std::string::npos) {
+        throw std::invalid_argument("delay line: " + where_.port + " is not a port of bridge " + where_.bridge +
+                                    " in network namespace " + where_.netns);
+    }
     try {
         run_checked(ip({"link", "add", inner_, "type", "veth", "peer", "name", outer_}));
         run_checked(ip({"link", "set", outer_, "master", where_.bridge}));

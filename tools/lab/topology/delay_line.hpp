@@ -33,7 +33,8 @@ struct DelayLineCounts {
 class DelayLine {
 public:
     // Starts relaying the port with `percent` % loss and `delay` each way, or throws (and leaves
-    // the port on the bridge).
+    // the port on the bridge). Throws std::invalid_argument, touching nothing, when the port is not
+    // on that bridge.
     DelayLine(BridgePort where, int percent, std::chrono::milliseconds delay, std::uint64_t seed);
     // Stops the relay, removes its veth and puts the port back on the bridge.
     ~DelayLine();
