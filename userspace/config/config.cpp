@@ -35,6 +35,23 @@ const Instance* Config::find_instance(std::string_view name) const {
     return found == instances.end() ? nullptr : &*found;
 }
 
+ResolvedCheckTiming resolve_check_timing(const CheckTiming& own, const CheckTiming& defaults) {
+    ResolvedCheckTiming resolved;
+    resolved.interval = own.interval.value_or(defaults.interval.value_or(resolved.interval));
+    resolved.connect_timeout =
+        own.connect_timeout.value_or(defaults.connect_timeout.value_or(resolved.connect_timeout));
+    resolved.retry = own.retry.value_or(defaults.retry.value_or(resolved.retry));
+    resolved.delay_before_retry =
+        own.delay_before_retry.value_or(defaults.delay_before_retry.value_or(resolved.delay_before_retry));
+    resolved.rise = own.rise.value_or(defaults.rise.value_or(resolved.rise));
+    return resolved;
+}
+
+std::string VirtualServer::endpoint() const {
+    const std::string host = address.is_v4() ? address.to_string() : "[" + address.to_string() + "]";
+    return host + ":" + std::to_string(port);
+}
+
 std::string_view to_string(LogLevel level) {
     switch (level) {
         case LogLevel::error: return "error";
@@ -50,6 +67,31 @@ std::string_view to_string(V3Ipv4Checksum form) {
         case V3Ipv4Checksum::pseudo_header_real_destination: return "pseudo-header";
         case V3Ipv4Checksum::pseudo_header_multicast_group: return "pseudo-header-multicast";
         case V3Ipv4Checksum::message_only: return "message-only";
+    }
+    return "?";
+}
+
+std::string_view to_string(ServiceProtocol protocol) {
+    return protocol == ServiceProtocol::tcp ? "tcp" : "udp";
+}
+
+std::string_view to_string(IpvsScheduler scheduler) {
+    switch (scheduler) {
+        case IpvsScheduler::rr: return "rr";
+        case IpvsScheduler::wrr: return "wrr";
+        case IpvsScheduler::lc: return "lc";
+        case IpvsScheduler::wlc: return "wlc";
+        case IpvsScheduler::sh: return "sh";
+        case IpvsScheduler::mh: return "mh";
+    }
+    return "?";
+}
+
+std::string_view to_string(CheckType type) {
+    switch (type) {
+        case CheckType::tcp: return "tcp";
+        case CheckType::http: return "http";
+        case CheckType::script: return "script";
     }
     return "?";
 }

@@ -73,6 +73,39 @@ enum class Field {
     fast_failover,
     fast_failover_interval,
     fast_failover_multiplier,
+    lb_flow_table_entries,
+    // virtual_server (keepalived) / [[virtual_server]] and what it contains
+    vs_address,
+    vs_protocol,
+    vs_forwarding,
+    vs_scheduler,
+    vs_persistence_timeout,
+    vs_persistence_granularity,
+    vs_sorry_server,
+    vs_quorum,
+    vs_hysteresis,
+    vs_quorum_up,
+    vs_quorum_down,
+    rs_address,
+    rs_weight,
+    rs_notify_up,
+    rs_notify_down,
+    check_type,
+    check_interval,
+    check_connect_timeout,
+    check_retry,
+    check_delay_before_retry,
+    check_rise,
+    check_connect_ip,
+    check_connect_port,
+    check_bind_to,
+    check_urls,
+    check_command,
+    check_timeout,
+    check_user,
+    url_path,
+    url_digest,
+    url_status_codes,
 };
 
 // Where each field of one object was set; falls back to where the object itself starts.
@@ -101,7 +134,11 @@ struct GlobalSettings {
     std::string notify_fifo;         // every state change of every instance, one line each
     std::string notify_fifo_script;  // run once with the FIFO's path, to consume it
     std::string script_user;         // track and notify scripts run as this user; empty: the daemon's
+    // Load-balancer mode (xvip's own setting, TOML only): the entries of the flow table the data
+    // plane keeps for virtual servers, 1024-16777216. Sized once, at start.
+    std::uint32_t lb_flow_table_entries = 65536;
     SourceLocation where;
+    SourceLocation lb_flow_table_entries_where;
 };
 
 struct VirtualAddress {
@@ -232,6 +269,172 @@ struct BfdReference {
     }
 };
 
+// ---- Load-balancer mode: keepalived's virtual_server (LVS direct routing) ----
+//
+// A service on a VIP that xvip will forward to real servers in XDP, by rewriting the destination
+// MAC (direct routing), picking the real server with weighted Maglev hashing of the flow
+// (userspace/lb/maglev.hpp). keepalived's names in brackets. Times are xvip's defaults where the
+// file is silent, which differ from keepalived's on purpose (docs/config.md): a dead real server
+// must get no new flow within a second.
+
+enum class ServiceProtocol { tcp, udp };
+
+// keepalived's lb_algo / lvs_sched as written. Whichever it is, xvip serves the weighted Maglev
+// hash of the flow; the keepalived reader warns where that behaves differently.
+enum class IpvsScheduler { rr, wrr, lc, wlc, sh, mh };
+
+// Health check timing. Unset on a check: the virtual server's; unset there: xvip's default.
+struct CheckTiming {
+    std::optional<Milliseconds> interval;            // delay_loop: from one check to the next
+    std::optional<Milliseconds> connect_timeout;     // connect_timeout (TCP and HTTP checks)
+    std::optional<int> retry;                        // retry: further tries before a failure counts
+    std::optional<Milliseconds> delay_before_retry;  // delay_before_retry
+    std::optional<int> rise;                         // successes before a failed server is up again
+
+    friend bool operator==(const CheckTiming&, const CheckTiming&) = default;
+};
+
+// The timing in force. Worst case from a server's death to its removal with the defaults: a check
+// starts within 200 ms, times out after 200 ms, is retried 100 ms later and times out again after
+// 200 ms: 700 ms.
+struct ResolvedCheckTiming {
+    Milliseconds interval{200};
+    Milliseconds connect_timeout{200};
+    int retry = 1;
+    Milliseconds delay_before_retry{100};
+    int rise = 1;  // keepalived puts a server back after one success
+
+    friend bool operator==(const ResolvedCheckTiming&, const ResolvedCheckTiming&) = default;
+};
+
+ResolvedCheckTiming resolve_check_timing(const CheckTiming& own, const CheckTiming& defaults);
+
+// An HTTP status code or a range of them, as keepalived's `status_code 200-299 503`.
+struct StatusCodeRange {
+    int low = 200;
+    int high = 299;
+
+    friend bool operator==(const StatusCodeRange&, const StatusCodeRange&) = default;
+};
+
+// One `url { }` of an HTTP check: all of a check's URLs must answer for the server to be up.
+struct HttpUrl {
+    std::string path;
+    std::string digest;                         // MD5 of the body, 32 hex digits; empty: not compared
+    std::vector<StatusCodeRange> status_codes;  // empty: 200-299, keepalived's default
+    std::string virtualhost;                    // Host header; empty: the check's
+    FieldOrigins origins;
+
+    friend bool operator==(const HttpUrl& a, const HttpUrl& b) {
+        return a.path == b.path && a.digest == b.digest && a.status_codes == b.status_codes &&
+               a.virtualhost == b.virtualhost;
+    }
+};
+
+enum class CheckType {
+    tcp,     // TCP_CHECK: a connection is accepted
+    http,    // HTTP_GET: every URL answers with an accepted status (and digest)
+    script,  // MISC_CHECK: a command exits 0
+};
+
+// A real server's health check. xvip runs at most one per real server; without one the server is
+// always up, as in keepalived.
+struct HealthCheck {
+    CheckType type = CheckType::tcp;
+    CheckTiming timing;
+    // TCP and HTTP
+    std::optional<IpAddress> connect_ip;  // unset: the real server's address
+    std::optional<int> connect_port;      // unset: the real server's port
+    std::optional<IpAddress> bind_to;     // bindto: the source address; unset: the kernel's choice
+    // HTTP
+    std::vector<HttpUrl> urls;
+    std::string virtualhost;  // Host header of URLs that set none; empty: the address
+    // Script (MISC_CHECK): run as track scripts are (docs/config.md, [[script]])
+    std::string command;                  // misc_path
+    std::optional<Milliseconds> timeout;  // misc_timeout; unset: the check interval, as keepalived does
+    bool dynamic = false;                 // misc_dynamic: exit codes 2-255 set the weight to code - 2
+    std::string user;                     // empty: global.script_user
+    FieldOrigins origins;
+
+    friend bool operator==(const HealthCheck& a, const HealthCheck& b) {
+        return a.type == b.type && a.timing == b.timing && a.connect_ip == b.connect_ip &&
+               a.connect_port == b.connect_port && a.bind_to == b.bind_to && a.urls == b.urls &&
+               a.virtualhost == b.virtualhost && a.command == b.command && a.timeout == b.timeout &&
+               a.dynamic == b.dynamic && a.user == b.user;
+    }
+};
+
+struct RealServer {
+    IpAddress address;
+    int port = 0;                            // direct routing cannot translate ports: the virtual server's
+    int weight = 1;                          // share of the service's flows, relative to the others; 0: no new flows
+    std::optional<bool> inhibit_on_failure;  // unset: the virtual server's
+    std::string notify_up;                   // run when the check passes again, as notify scripts are
+    std::string notify_down;                 // run when the check fails
+    std::optional<HealthCheck> check;        // unset: always up
+    FieldOrigins origins;
+
+    friend bool operator==(const RealServer& a, const RealServer& b) {
+        return a.address == b.address && a.port == b.port && a.weight == b.weight &&
+               a.inhibit_on_failure == b.inhibit_on_failure && a.notify_up == b.notify_up &&
+               a.notify_down == b.notify_down && a.check == b.check;
+    }
+};
+
+// The server that takes the flows while no real server is up (keepalived sorry_server).
+struct SorryServer {
+    IpAddress address;
+    int port = 0;
+    SourceLocation where;
+
+    friend bool operator==(const SorryServer& a, const SorryServer& b) {
+        return a.address == b.address && a.port == b.port;
+    }
+};
+
+struct VirtualServer {
+    IpAddress address;  // one of the VIPs of some instance: what the balancer pair owns
+    int port = 0;
+    ServiceProtocol protocol = ServiceProtocol::tcp;
+    // keepalived.conf only (unset in TOML, whose one scheduler is `maglev`); see IpvsScheduler.
+    std::optional<IpvsScheduler> keepalived_scheduler;
+    // Persistence: while set, the flow hash is of the client's address masked to the granularity
+    // alone, so a client keeps its real server while the set of servers is unchanged. The timeout
+    // is for the flow table (later work) to honour.
+    std::optional<Milliseconds> persistence_timeout;  // persistence_timeout
+    std::optional<int> persistence_granularity;       // prefix length; unset with a timeout: 32
+    CheckTiming check_defaults;                       // delay_loop, connect_timeout, ... of the block
+    // A failed server keeps weight 0 (its established flows stay) instead of leaving the table.
+    bool inhibit_on_failure = false;
+    std::optional<SorryServer> sorry_server;
+    // The service is up while the weights of the live servers add up to at least quorum; with
+    // hysteresis, it goes down below quorum - hysteresis and up again at quorum + hysteresis.
+    int quorum = 1;
+    int hysteresis = 0;
+    std::string quorum_up;    // run when the quorum is gained, as notify scripts are
+    std::string quorum_down;  // run when it is lost
+    std::vector<RealServer> real_servers;
+    FieldOrigins origins;  // block: the address in `virtual_server ADDRESS PORT {` / the table
+
+    // "192.0.2.100:80" (IPv6: "[2001:db8::1]:80")
+    std::string endpoint() const;
+    // Every setting but the places they were read from and keepalived's scheduler name.
+    bool same_service(const VirtualServer& o) const {
+        return address == o.address && port == o.port && protocol == o.protocol &&
+               persistence_timeout == o.persistence_timeout && persistence_granularity == o.persistence_granularity &&
+               check_defaults == o.check_defaults && inhibit_on_failure == o.inhibit_on_failure &&
+               sorry_server == o.sorry_server && quorum == o.quorum && hysteresis == o.hysteresis &&
+               quorum_up == o.quorum_up && quorum_down == o.quorum_down && real_servers == o.real_servers;
+    }
+};
+
+// Bounds the daemon's work and the data plane's maps; named so that later code uses the same.
+inline constexpr std::size_t max_virtual_servers = 64;
+inline constexpr std::size_t max_real_servers_per_service = 256;
+inline constexpr int max_real_server_weight = 65535;
+inline constexpr std::uint32_t min_lb_flow_table_entries = 1024;
+inline constexpr std::uint32_t max_lb_flow_table_entries = 16'777'216;
+
 struct SimplePasswordAuth {
     std::string password;  // up to 8 bytes on the wire
 };
@@ -307,6 +510,7 @@ struct Config {
     std::vector<BfdInstance> bfds;
     std::vector<Instance> instances;
     std::vector<SyncGroup> sync_groups;
+    std::vector<VirtualServer> virtual_servers;
 
     const TrackScript* find_script(std::string_view name) const;
     const BfdInstance* find_bfd(std::string_view name) const;
@@ -324,5 +528,8 @@ struct ReadResult {
 
 std::string_view to_string(LogLevel level);
 std::string_view to_string(V3Ipv4Checksum form);
+std::string_view to_string(ServiceProtocol protocol);  // "tcp", "udp"
+std::string_view to_string(IpvsScheduler scheduler);   // "rr", "wrr", ...
+std::string_view to_string(CheckType type);            // "tcp", "http", "script"
 
 }  // namespace xvip

@@ -1,6 +1,9 @@
 #include "config/keepalived_conf.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cctype>
 #include <functional>
 
 #include "config/instance_defaults.hpp"
@@ -224,6 +227,8 @@ private:
             sync_group(s);
         } else if (keyword == "bfd_instance") {
             bfd_instance(s);
+        } else if (keyword == "virtual_server") {
+            virtual_server(s);
         } else if (keyword == "include") {
             // Reaching here means the syntax reader saw it mid-line or after a conditional;
             // it only expands `include` at the start of a line.
@@ -679,6 +684,556 @@ private:
         } else if (k == "vrrp") {
             no_arguments(s);
         }
+    }
+
+    // ---- virtual_server: the load-balancer mode (LVS direct routing) ----
+
+    // What a virtual_server block leaves to its end: keepalived lets real servers take their
+    // weight, and HTTP checks their Host, from keywords that may come after them.
+    struct VirtualServerReading {
+        bool forwarding_seen = false;
+        bool protocol_seen = false;
+        std::optional<int> default_weight;  // the block's `weight`
+        std::string virtualhost;
+        SourceLocation scheduler_at;
+        std::vector<bool> weight_set;  // per real server
+        std::vector<std::string> real_server_virtualhost;
+    };
+
+    std::optional<int> port_word(const Word& word) {
+        const auto value = parse_integer(word.text);
+        if (!value || *value < 0 || *value > 65535) {
+            sink_.error(word.where, quoted(word.text) + " is not a port", "write a port from 1 to 65535");
+            return std::nullopt;
+        }
+        return static_cast<int>(*value);
+    }
+
+    void virtual_server(const Statement& s) {
+        const auto& args = s.arguments;
+        if (!args.empty() && args[0].text == "fwmark") {
+            sink_.error(args[0].where,
+                        "`virtual_server fwmark` is not supported: xvip matches a service by VIP, protocol and "
+                        "port, not by firewall mark",
+                        "write one `virtual_server VIP PORT { ... }` block per address and port the mark covers");
+            return;
+        }
+        if (!args.empty() && args[0].text == "group") {
+            sink_.error(args[0].where,
+                        "`virtual_server group` is not supported: xvip has no virtual_server_group, it matches "
+                        "a service by VIP, protocol and port",
+                        "write one `virtual_server VIP PORT { ... }` block per address and port of the group");
+            return;
+        }
+        if (args.size() != 2) {
+            sink_.error(s.keyword.where,
+                        "`virtual_server` needs an address and a port (xvip matches a service by VIP, protocol "
+                        "and port)",
+                        "write `virtual_server VIP PORT {`");
+            return;
+        }
+        VirtualServer vs;
+        VirtualServerReading reading;
+        vs.origins.block = args[0].where;
+        vs.origins.set(Field::vs_address, args[0].where);
+        const auto address = IpAddress::parse(args[0].text);
+        if (!address) {
+            sink_.error(args[0].where, quoted(args[0].text) + " is not an IP address",
+                        "write the VIP without a prefix length");
+            return;
+        }
+        vs.address = *address;
+        const auto port = port_word(args[1]);
+        if (!port) return;
+        vs.port = *port;
+        walk(KeywordSection::virtual_server, s.block,
+             [&](const Statement& k) { virtual_server_keyword(k, vs, reading); });
+        finish_virtual_server(vs, reading);
+        config_.virtual_servers.push_back(std::move(vs));
+    }
+
+    void finish_virtual_server(VirtualServer& vs, VirtualServerReading& reading) {
+        if (!reading.forwarding_seen) {
+            sink_.error(vs.origins.block,
+                        "virtual_server " + vs.endpoint() +
+                            " has no lb_kind: keepalived's default is NAT, which xvip does not do",
+                        "add `lb_kind DR` once the real servers are set up for direct routing (the VIP on their "
+                        "loopback, arp_ignore); xvip forwards by direct routing only");
+        }
+        if (!reading.protocol_seen) {
+            sink_.error(vs.origins.block,
+                        "virtual_server " + vs.endpoint() +
+                            " has no protocol: keepalived then runs the service as UDP (and says so), which is "
+                            "rarely what was meant",
+                        "add `protocol TCP` (or `protocol UDP`)");
+        }
+        // keepalived's default scheduler (ipvswrapper.h, IPVS_DEF_SCHED); no warning for what the
+        // file does not say.
+        if (!vs.keepalived_scheduler)
+            vs.keepalived_scheduler = IpvsScheduler::wlc;
+        else
+            scheduler_warning(vs, reading.scheduler_at);
+        // keepalived (check_parser.c, pgr_handler): a granularity alone makes the service persistent
+        // for IPVS_SVC_PERSISTENT_TIMEOUT, 6 minutes.
+        if (vs.persistence_granularity && !vs.persistence_timeout) vs.persistence_timeout = Milliseconds{360'000};
+        if (vs.sorry_server && vs.sorry_server->port == 0) vs.sorry_server->port = vs.port;
+        for (std::size_t i = 0; i < vs.real_servers.size(); ++i) {
+            RealServer& rs = vs.real_servers[i];
+            if (!reading.weight_set[i]) rs.weight = reading.default_weight.value_or(1);
+            if (rs.check && rs.check->type == CheckType::http && rs.check->virtualhost.empty()) {
+                rs.check->virtualhost = reading.real_server_virtualhost[i].empty() ? reading.virtualhost
+                                                                                   : reading.real_server_virtualhost[i];
+            }
+        }
+    }
+
+    void scheduler_warning(const VirtualServer& vs, const SourceLocation& at) {
+        const std::string algo = std::string(to_string(*vs.keepalived_scheduler));
+        const std::string head =
+            "virtual_server " + vs.endpoint() + ": `lb_algo " + algo +
+            "` is served by xvip's one scheduler, weighted consistent hashing (Maglev) of the flow: ";
+        const std::string fix =
+            "nothing to change if the shares are what matters; docs/config.md compares the schedulers";
+        switch (*vs.keepalived_scheduler) {
+            case IpvsScheduler::rr:
+            case IpvsScheduler::wrr:
+                sink_.warning(at,
+                              head +
+                                  "each flow is hashed to a real server instead of connections taking turns: the same "
+                                  "shares on average, not a strict rotation",
+                              fix);
+                break;
+            case IpvsScheduler::lc:
+            case IpvsScheduler::wlc:
+                sink_.warning(at,
+                              head +
+                                  "xvip does not count connections, so a real server's share of new flows follows its "
+                                  "weight, not its load",
+                              fix);
+                break;
+            case IpvsScheduler::sh:
+                if (vs.persistence_timeout) {
+                    sink_.warning(
+                        at,
+                        head +
+                            "with persistence it hashes the client's address alone, as sh does, but to other real "
+                            "servers than IPVS picks: clients move once when the service moves from IPVS to xvip",
+                        fix);
+                } else {
+                    sink_.warning(at,
+                                  head +
+                                      "IPVS hashes the client's address alone, xvip the whole 5-tuple, so one client's "
+                                      "connections may reach different real servers",
+                                  "set persistence_timeout to keep each client on one real server");
+                }
+                break;
+            case IpvsScheduler::mh:
+                sink_.warning(
+                    at,
+                    head +
+                        "IPVS's Maglev table is not xvip's (other hash, other table), so IPVS and xvip send the same "
+                        "flow to different real servers: they cannot serve one service side by side during a migration",
+                    fix);
+                break;
+        }
+    }
+
+    // lb_kind, lvs_method, sorry_server_lvs_method: DR or nothing.
+    void forwarding(const Statement& s, FieldOrigins& origins) {
+        origins.set(Field::vs_forwarding, s.keyword.where);
+        if (s.arguments.empty()) {
+            single_argument(s);
+            return;
+        }
+        const Word& method = s.arguments.front();
+        if (method.text == "DR") {
+            if (s.arguments.size() > 1) no_arguments_after(s, 1);
+            return;
+        }
+        if (method.text == "NAT" || method.text == "TUN") {
+            sink_.error(method.where,
+                        quoted(s.keyword.text + " " + method.text) +
+                            " is not supported: xvip forwards by rewriting the destination MAC (direct routing), so "
+                            "it " +
+                            (method.text == "NAT" ? "cannot translate addresses" : "cannot tunnel"),
+                        "use `" + s.keyword.text +
+                            " DR` with the real servers on the VIP's network and the VIP on their loopback, or "
+                            "keep this service on IPVS");
+            return;
+        }
+        sink_.error(method.where, "unknown " + quoted(s.keyword.text) + " " + quoted(method.text),
+                    "write `" + s.keyword.text + " DR`");
+    }
+
+    void no_arguments_after(const Statement& s, std::size_t count) {
+        sink_.error(s.arguments[count].where, quoted(s.keyword.text) + " takes " + std::to_string(count) + " value(s)",
+                    "remove " + quoted(s.arguments[count].text));
+    }
+
+    // delay_loop, connect_timeout, retry (nb_get_retry), delay_before_retry, at any level.
+    bool timing_keyword(const Statement& s, CheckTiming& timing, FieldOrigins& origins) {
+        const std::string& k = s.keyword.text;
+        const SourceLocation& at = s.keyword.where;
+        auto seconds = [&](std::optional<Milliseconds>& into, Field field) {
+            origins.set(field, at);
+            into = seconds_argument(s);
+            if (!into) origins.set_unreadable(field);
+        };
+        if (k == "delay_loop") {
+            seconds(timing.interval, Field::check_interval);
+        } else if (k == "connect_timeout") {
+            seconds(timing.connect_timeout, Field::check_connect_timeout);
+        } else if (k == "delay_before_retry") {
+            seconds(timing.delay_before_retry, Field::check_delay_before_retry);
+        } else if (k == "retry" || k == "nb_get_retry") {
+            origins.set(Field::check_retry, at);
+            timing.retry = integer_argument(s);
+            if (!timing.retry) origins.set_unreadable(Field::check_retry);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    void virtual_server_keyword(const Statement& s, VirtualServer& vs, VirtualServerReading& reading) {
+        const std::string& k = s.keyword.text;
+        const SourceLocation& at = s.keyword.where;
+        FieldOrigins& o = vs.origins;
+        if (timing_keyword(s, vs.check_defaults, o)) return;
+        if (k == "lb_kind" || k == "lvs_method") {
+            reading.forwarding_seen = true;
+            forwarding(s, o);
+        } else if (k == "sorry_server_lvs_method") {
+            forwarding(s, o);
+        } else if (k == "lb_algo" || k == "lvs_sched") {
+            o.set(Field::vs_scheduler, at);
+            if (const Word* w = single_argument(s)) scheduler(*w, vs, reading);
+        } else if (k == "protocol") {
+            reading.protocol_seen = true;
+            o.set(Field::vs_protocol, at);
+            if (const Word* w = single_argument(s)) protocol(*w, vs);
+        } else if (k == "persistence_timeout") {
+            o.set(Field::vs_persistence_timeout, at);
+            if (s.arguments.empty()) {
+                vs.persistence_timeout = Milliseconds{360'000};  // keepalived: 6 minutes
+            } else if (const auto v = integer_argument(s)) {
+                vs.persistence_timeout = Milliseconds{static_cast<long long>(*v) * 1000};
+            } else {
+                o.set_unreadable(Field::vs_persistence_timeout);
+            }
+        } else if (k == "persistence_granularity") {
+            o.set(Field::vs_persistence_granularity, at);
+            if (const Word* w = single_argument(s)) granularity(*w, vs);
+        } else if (k == "inhibit_on_failure") {
+            if (const auto on = flag_argument(s)) vs.inhibit_on_failure = *on;
+        } else if (k == "sorry_server") {
+            o.set(Field::vs_sorry_server, at);
+            if (s.arguments.empty() || s.arguments.size() > 2) {
+                sink_.error(at, "`sorry_server` takes an address and an optional port",
+                            "write `sorry_server ADDRESS PORT`");
+                return;
+            }
+            const auto address = IpAddress::parse(s.arguments[0].text);
+            if (!address) {
+                sink_.error(s.arguments[0].where, quoted(s.arguments[0].text) + " is not an IP address",
+                            "write the sorry server's address");
+                return;
+            }
+            SorryServer sorry{*address, 0, s.arguments[0].where};
+            if (s.arguments.size() == 2) {
+                const auto port = port_word(s.arguments[1]);
+                if (!port) return;
+                sorry.port = *port;
+            }
+            vs.sorry_server = sorry;
+        } else if (k == "quorum") {
+            o.set(Field::vs_quorum, at);
+            if (const auto v = integer_argument(s))
+                vs.quorum = *v;
+            else
+                o.set_unreadable(Field::vs_quorum);
+        } else if (k == "hysteresis") {
+            o.set(Field::vs_hysteresis, at);
+            if (const auto v = integer_argument(s))
+                vs.hysteresis = *v;
+            else
+                o.set_unreadable(Field::vs_hysteresis);
+        } else if (k == "quorum_up") {
+            o.set(Field::vs_quorum_up, at);
+            if (auto text = joined_arguments(s)) vs.quorum_up = std::move(*text);
+        } else if (k == "quorum_down") {
+            o.set(Field::vs_quorum_down, at);
+            if (auto text = joined_arguments(s)) vs.quorum_down = std::move(*text);
+        } else if (k == "weight") {
+            if (const auto v = integer_argument(s)) reading.default_weight = *v;
+        } else if (k == "virtualhost") {
+            if (const Word* w = single_argument(s)) reading.virtualhost = w->text;
+        } else if (k == "ip_family") {
+            if (const Word* w = single_argument(s)) {
+                const bool v6 = w->text == "inet6";
+                if (w->text != "inet" && !v6) {
+                    sink_.error(w->where, "unknown ip_family " + quoted(w->text),
+                                "write `inet` or `inet6`, or remove it");
+                } else if (v6 != !vs.address.is_v4()) {
+                    sink_.error(w->where,
+                                "ip_family " + w->text + " does not match the address " + vs.address.to_string(),
+                                "remove ip_family: the address says the family");
+                }
+            }
+        } else if (k == "real_server") {
+            real_server(s, vs, reading);
+        } else {
+            sink_.error(at, "internal: supported keyword " + quoted(k) + " has no handler", "report this bug");
+        }
+    }
+
+    void scheduler(const Word& w, VirtualServer& vs, VirtualServerReading& reading) {
+        static constexpr std::array<std::pair<std::string_view, IpvsScheduler>, 6> served{{
+            {"rr", IpvsScheduler::rr},
+            {"wrr", IpvsScheduler::wrr},
+            {"lc", IpvsScheduler::lc},
+            {"wlc", IpvsScheduler::wlc},
+            {"sh", IpvsScheduler::sh},
+            {"mh", IpvsScheduler::mh},
+        }};
+        for (const auto& [name, value] : served) {
+            if (w.text == name) {
+                vs.keepalived_scheduler = value;
+                reading.scheduler_at = w.where;
+                return;
+            }
+        }
+        // keepalived's other schedulers (check_parser.c, lvs_schedulers)
+        static constexpr std::array<std::string_view, 8> others{"dh", "lblc", "lblcr", "sed",
+                                                                "nq", "fo",   "ovf",   "twos"};
+        const bool known = std::find(others.begin(), others.end(), w.text) != others.end();
+        std::string message =
+            known ? "`lb_algo " + w.text +
+                        "` is not supported: xvip schedules by weighted consistent hashing (Maglev) of the flow only"
+                  : "unknown lb_algo " + quoted(w.text);
+        sink_.error(w.where, std::move(message),
+                    "use one of rr, wrr, lc, wlc, sh, mh: all are served by weighted Maglev (docs/config.md says how "
+                    "each differs)");
+    }
+
+    void protocol(const Word& w, VirtualServer& vs) {
+        std::string upper;
+        for (const char c : w.text) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (upper == "TCP") {
+            vs.protocol = ServiceProtocol::tcp;
+        } else if (upper == "UDP") {
+            vs.protocol = ServiceProtocol::udp;
+        } else if (upper == "SCTP") {
+            sink_.error(w.where, "protocol SCTP is not supported: xvip forwards TCP and UDP",
+                        "keep this service on IPVS");
+        } else {
+            sink_.error(w.where, "unknown protocol " + quoted(w.text), "write `protocol TCP` or `protocol UDP`");
+        }
+    }
+
+    // keepalived: an IPv4 netmask (255.255.255.0), or a prefix length for IPv6.
+    void granularity(const Word& w, VirtualServer& vs) {
+        if (w.text.find('.') == std::string::npos) {
+            const auto length = parse_integer(w.text);
+            if (!length || *length < 1 || *length > 128) {
+                sink_.error(w.where, quoted(w.text) + " is not a netmask", "write an IPv4 netmask, e.g. 255.255.255.0");
+                vs.origins.set_unreadable(Field::vs_persistence_granularity);
+                return;
+            }
+            vs.persistence_granularity = static_cast<int>(*length);
+            return;
+        }
+        const auto mask = IpAddress::parse(w.text);
+        if (!mask || !mask->is_v4()) {
+            sink_.error(w.where, quoted(w.text) + " is not a netmask", "write an IPv4 netmask, e.g. 255.255.255.0");
+            vs.origins.set_unreadable(Field::vs_persistence_granularity);
+            return;
+        }
+        const auto bytes = mask->bytes();
+        const std::uint32_t bits = (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
+                                   (std::uint32_t{bytes[2]} << 8) | std::uint32_t{bytes[3]};
+        const int length = std::popcount(bits);
+        if (length == 0 || bits != ~std::uint32_t{0} << (32 - length)) {
+            sink_.error(w.where,
+                        "netmask " + w.text + " is not contiguous (xvip masks the client's address to a prefix)",
+                        "write a netmask of leading ones, e.g. 255.255.255.0");
+            vs.origins.set_unreadable(Field::vs_persistence_granularity);
+            return;
+        }
+        vs.persistence_granularity = length;
+    }
+
+    void real_server(const Statement& s, VirtualServer& vs, VirtualServerReading& reading) {
+        const auto& args = s.arguments;
+        if (args.empty() || args.size() > 2) {
+            sink_.error(s.keyword.where, "`real_server` needs an address and a port",
+                        "write `real_server ADDRESS PORT {`");
+            return;
+        }
+        RealServer rs;
+        rs.origins.block = args[0].where;
+        rs.origins.set(Field::rs_address, args[0].where);
+        const auto address = IpAddress::parse(args[0].text);
+        if (!address) {
+            sink_.error(args[0].where, quoted(args[0].text) + " is not an IP address",
+                        "write the real server's address");
+            return;
+        }
+        rs.address = *address;
+        rs.port = vs.port;  // keepalived: without a port, the virtual server's (all DR can do)
+        if (args.size() == 2) {
+            const auto port = port_word(args[1]);
+            if (!port) return;
+            rs.port = *port;
+        }
+        bool weight_set = false;
+        std::string virtualhost;
+        CheckTiming timing;  // the real server's own defaults for its check
+        FieldOrigins timing_origins;
+        walk(KeywordSection::real_server, s.block, [&](const Statement& k) {
+            const std::string& key = k.keyword.text;
+            const SourceLocation& at = k.keyword.where;
+            if (timing_keyword(k, timing, timing_origins)) return;
+            if (key == "weight") {
+                weight_set = true;
+                rs.origins.set(Field::rs_weight, at);
+                if (const auto v = integer_argument(k))
+                    rs.weight = *v;
+                else
+                    rs.origins.set_unreadable(Field::rs_weight);
+            } else if (key == "lvs_method") {
+                forwarding(k, rs.origins);
+            } else if (key == "inhibit_on_failure") {
+                rs.inhibit_on_failure = flag_argument(k);
+            } else if (key == "notify_up") {
+                rs.origins.set(Field::rs_notify_up, at);
+                if (auto text = joined_arguments(k)) rs.notify_up = std::move(*text);
+            } else if (key == "notify_down") {
+                rs.origins.set(Field::rs_notify_down, at);
+                if (auto text = joined_arguments(k)) rs.notify_down = std::move(*text);
+            } else if (key == "virtualhost") {
+                if (const Word* w = single_argument(k)) virtualhost = w->text;
+            } else if (key == "TCP_CHECK" || key == "HTTP_GET" || key == "MISC_CHECK") {
+                if (rs.check) {
+                    sink_.error(
+                        at,
+                        "real_server " + args[0].text + " has a second checker (the first is at line " +
+                            std::to_string(rs.check->origins.block.line) + "); xvip runs one check per real server",
+                        "keep the one that tests what clients use, or test everything in one MISC_CHECK script");
+                    return;
+                }
+                rs.check = checker(k);
+            } else {
+                sink_.error(at, "internal: supported keyword " + quoted(key) + " has no handler", "report this bug");
+            }
+        });
+        if (rs.check) {
+            // The real server's delay_loop, connect_timeout, ... stand for its check's unset ones.
+            CheckTiming& own = rs.check->timing;
+            auto inherit = [&](auto& mine, const auto& theirs, Field field) {
+                if (mine || !theirs) return;
+                mine = theirs;
+                rs.check->origins.set(field, timing_origins.of(field));
+            };
+            inherit(own.interval, timing.interval, Field::check_interval);
+            inherit(own.connect_timeout, timing.connect_timeout, Field::check_connect_timeout);
+            inherit(own.retry, timing.retry, Field::check_retry);
+            inherit(own.delay_before_retry, timing.delay_before_retry, Field::check_delay_before_retry);
+        }
+        vs.real_servers.push_back(std::move(rs));
+        reading.weight_set.push_back(weight_set);
+        reading.real_server_virtualhost.push_back(std::move(virtualhost));
+    }
+
+    HealthCheck checker(const Statement& s) {
+        HealthCheck check;
+        check.origins.block = s.keyword.where;
+        check.origins.set(Field::check_type, s.keyword.where);
+        no_arguments(s);
+        const std::string& kind = s.keyword.text;
+        const KeywordSection section = kind == "TCP_CHECK"  ? KeywordSection::tcp_check
+                                       : kind == "HTTP_GET" ? KeywordSection::http_get
+                                                            : KeywordSection::misc_check;
+        check.type = kind == "TCP_CHECK" ? CheckType::tcp : kind == "HTTP_GET" ? CheckType::http : CheckType::script;
+        walk(section, s.block, [&](const Statement& k) { checker_keyword(k, check); });
+        return check;
+    }
+
+    void checker_keyword(const Statement& s, HealthCheck& check) {
+        const std::string& k = s.keyword.text;
+        const SourceLocation& at = s.keyword.where;
+        FieldOrigins& o = check.origins;
+        if (timing_keyword(s, check.timing, o)) return;
+        if (k == "connect_ip") {
+            o.set(Field::check_connect_ip, at);
+            check.connect_ip = address_argument(s);
+        } else if (k == "connect_port") {
+            o.set(Field::check_connect_port, at);
+            if (const Word* w = single_argument(s)) check.connect_port = port_word(*w);
+        } else if (k == "bindto") {
+            o.set(Field::check_bind_to, at);
+            check.bind_to = address_argument(s);
+        } else if (k == "virtualhost") {
+            if (const Word* w = single_argument(s)) check.virtualhost = w->text;
+        } else if (k == "url") {
+            o.set(Field::check_urls, at);
+            no_arguments(s);
+            check.urls.push_back(url(s));
+        } else if (k == "misc_path") {
+            o.set(Field::check_command, at);
+            if (auto text = joined_arguments(s)) check.command = std::move(*text);
+        } else if (k == "misc_timeout") {
+            o.set(Field::check_timeout, at);
+            check.timeout = seconds_argument(s);
+            if (!check.timeout) o.set_unreadable(Field::check_timeout);
+        } else if (k == "misc_dynamic") {
+            no_arguments(s);
+            check.dynamic = true;
+        } else if (k == "user") {
+            o.set(Field::check_user, at);
+            if (s.arguments.empty() || s.arguments.size() > 2) {
+                single_argument(s);
+                return;
+            }
+            check.user = s.arguments[0].text;
+            if (s.arguments.size() == 2) {
+                sink_.warning(s.arguments[1].where, "the script group is ignored: scripts run with the user's groups",
+                              "write `user " + check.user + "`");
+            }
+        } else {
+            sink_.error(at, "internal: supported keyword " + quoted(k) + " has no handler", "report this bug");
+        }
+    }
+
+    HttpUrl url(const Statement& s) {
+        HttpUrl url;
+        url.origins.block = s.keyword.where;
+        walk(KeywordSection::url, s.block, [&](const Statement& k) {
+            const std::string& key = k.keyword.text;
+            const SourceLocation& at = k.keyword.where;
+            if (key == "path") {
+                url.origins.set(Field::url_path, at);
+                if (const Word* w = single_argument(k)) url.path = w->text;
+            } else if (key == "digest") {
+                url.origins.set(Field::url_digest, at);
+                if (const Word* w = single_argument(k)) url.digest = w->text;
+            } else if (key == "status_code") {
+                url.origins.set(Field::url_status_codes, at);
+                if (k.arguments.empty()) single_argument(k);
+                for (const Word& w : k.arguments) {
+                    if (const auto range = parse_status_code_range(w.text)) {
+                        url.status_codes.push_back(*range);
+                    } else {
+                        sink_.error(w.where, quoted(w.text) + " is not an HTTP status code or range",
+                                    "write codes and ranges such as `200 204 300-399`");
+                        url.origins.set_unreadable(Field::url_status_codes);
+                    }
+                }
+            } else if (key == "virtualhost") {
+                if (const Word* w = single_argument(k)) url.virtualhost = w->text;
+            }
+        });
+        return url;
     }
 
     void sync_group(const Statement& s) {

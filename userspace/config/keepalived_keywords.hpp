@@ -13,7 +13,8 @@
 
 namespace xvip {
 
-// The block a keyword appears in. All checkers (HTTP_GET, TCP_CHECK, ...) share `checker`.
+// The block a keyword appears in. The checkers xvip runs have a section each; those it refuses
+// share `checker`.
 enum class KeywordSection : std::uint8_t {
     top_level,
     global_defs,
@@ -30,6 +31,9 @@ enum class KeywordSection : std::uint8_t {
     virtual_server,
     virtual_server_group,
     real_server,
+    tcp_check,
+    http_get,
+    misc_check,
     checker,
     url,
     ssl,

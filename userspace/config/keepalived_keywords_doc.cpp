@@ -38,7 +38,7 @@ std::string render_keepalived_keywords_markdown() {
         "\n"
         "- **supported**: mapped to xvip's model (the note names the native TOML setting);\n"
         "- **ignored (warning)**: read, reported as a warning naming file and line, without effect;\n"
-        "  an ignored block (e.g. `virtual_server`) gives one warning and its contents are still\n"
+        "  an ignored block (e.g. `garp_group`) gives one warning and its contents are still\n"
         "  checked, so a misspelt keyword inside it is an error;\n"
         "- **error**: the configuration is refused, because running without the keyword would\n"
         "  change behaviour; the note says what to do instead.\n"

@@ -47,6 +47,38 @@ std::string_view setting_name(Field field, ConfigDialect dialect) {
         case Field::fast_failover: return "fast_failover";
         case Field::fast_failover_interval: return "fast_failover_interval";
         case Field::fast_failover_multiplier: return "fast_failover_multiplier";
+        case Field::lb_flow_table_entries: return "lb_flow_table_entries";
+        case Field::vs_address: return k ? "virtual_server ADDRESS PORT" : "address";
+        case Field::vs_protocol: return "protocol";
+        case Field::vs_forwarding: return "lb_kind";  // keepalived.conf only: TOML is always DR
+        case Field::vs_scheduler: return k ? "lb_algo" : "scheduler";
+        case Field::vs_persistence_timeout: return "persistence_timeout";
+        case Field::vs_persistence_granularity: return "persistence_granularity";
+        case Field::vs_sorry_server: return "sorry_server";
+        case Field::vs_quorum: return "quorum";
+        case Field::vs_hysteresis: return "hysteresis";
+        case Field::vs_quorum_up: return "quorum_up";
+        case Field::vs_quorum_down: return "quorum_down";
+        case Field::rs_address: return k ? "real_server ADDRESS PORT" : "address";
+        case Field::rs_weight: return "weight";
+        case Field::rs_notify_up: return "notify_up";
+        case Field::rs_notify_down: return "notify_down";
+        case Field::check_type: return k ? "TCP_CHECK / HTTP_GET / MISC_CHECK" : "check.type";
+        case Field::check_interval: return k ? "delay_loop" : "interval";
+        case Field::check_connect_timeout: return "connect_timeout";
+        case Field::check_retry: return "retry";
+        case Field::check_delay_before_retry: return "delay_before_retry";
+        case Field::check_rise: return "rise";  // TOML only: keepalived always rises after one success
+        case Field::check_connect_ip: return "connect_ip";
+        case Field::check_connect_port: return "connect_port";
+        case Field::check_bind_to: return k ? "bindto" : "bind_to";
+        case Field::check_urls: return k ? "url" : "urls";
+        case Field::check_command: return k ? "misc_path" : "command";
+        case Field::check_timeout: return k ? "misc_timeout" : "timeout";
+        case Field::check_user: return "user";
+        case Field::url_path: return "path";
+        case Field::url_digest: return "digest";
+        case Field::url_status_codes: return k ? "status_code" : "status_codes";
     }
     return "?";
 }

@@ -173,6 +173,7 @@ public:
             each_table(top, "bfd", [&](const toml::table& t) { bfd(t); });
             each_table(top, "instance", [&](const toml::table& t) { instance(t); });
             each_table(top, "sync_group", [&](const toml::table& t) { sync_group(t); });
+            each_table(top, "virtual_server", [&](const toml::table& t) { virtual_server(t); });
         }
         resolve_instance_defaults(config_, defaults_, overrides_);
         return std::move(config_);
@@ -214,6 +215,15 @@ private:
             }
         }
         if (const auto form = checksum(r)) g.v3_ipv4_checksum = *form;
+        if (r.node("lb_flow_table_entries") != nullptr) {
+            g.lb_flow_table_entries_where = r.where("lb_flow_table_entries");
+            const auto v = r.value<std::int64_t>("lb_flow_table_entries", "an integer");
+            if (v) {
+                // Out of range is the validator's to say; keep it out of range, not wrapped.
+                g.lb_flow_table_entries =
+                    *v < 0 ? 0 : static_cast<std::uint32_t>(std::min<std::int64_t>(*v, 0xffffffff));
+            }
+        }
     }
 
     std::optional<V3Ipv4Checksum> checksum(TableReader& r) {
@@ -561,6 +571,232 @@ private:
         tracked_scripts(r, g.tracked_scripts, g.origins);
         notify(r, g.notify, g.origins);
         config_.sync_groups.push_back(std::move(g));
+    }
+
+    // ---- [[virtual_server]]: the load-balancer mode ----
+
+    void virtual_server(const toml::table& t) {
+        TableReader r(t, "virtual_server", file_, sink_);
+        VirtualServer vs;
+        FieldOrigins& o = vs.origins;
+        o.block = r.here();
+        if (r.node("address") == nullptr) {
+            sink_.error(r.here(), "virtual_server.address is missing", "add address = \"VIP\"");
+        } else if (const auto a = r.address("address")) {
+            vs.address = *a;
+            o.block = r.where("address");
+        }
+        o.set(Field::vs_address, o.block);
+        if (r.node("port") == nullptr) {
+            sink_.error(r.here(), "virtual_server.port is missing",
+                        "add port = N (xvip matches a service by VIP, protocol and port)");
+        } else {
+            vs.port = r.integer("port").value_or(0);
+        }
+        read_field(r, "protocol", Field::vs_protocol, o, [&] {
+            const auto text = r.string("protocol");
+            if (!text) return false;
+            if (*text == "tcp")
+                vs.protocol = ServiceProtocol::tcp;
+            else if (*text == "udp")
+                vs.protocol = ServiceProtocol::udp;
+            else {
+                sink_.error(r.where("protocol"), "unknown protocol \"" + *text + "\"",
+                            *text == "sctp" ? "xvip forwards TCP and UDP only: keep SCTP services on IPVS"
+                                            : "use \"tcp\" or \"udp\"");
+                return false;
+            }
+            return true;
+        });
+        read_field(r, "scheduler", Field::vs_scheduler, o, [&] {
+            const auto text = r.string("scheduler");
+            if (text && *text != "maglev") {
+                sink_.error(r.where("scheduler"), "unknown scheduler \"" + *text + "\"",
+                            "write scheduler = \"maglev\" (weighted consistent hashing, xvip's only scheduler), or "
+                            "leave it out");
+                return false;
+            }
+            return text.has_value();
+        });
+        read_field(r, "persistence_timeout", Field::vs_persistence_timeout, o, [&] {
+            vs.persistence_timeout = r.duration("persistence_timeout");
+            return vs.persistence_timeout.has_value();
+        });
+        read_field(r, "persistence_granularity", Field::vs_persistence_granularity, o, [&] {
+            vs.persistence_granularity = r.integer("persistence_granularity");
+            return vs.persistence_granularity.has_value();
+        });
+        timing(r, vs.check_defaults, o, "check_interval");
+        vs.inhibit_on_failure = r.boolean("inhibit_on_failure").value_or(false);
+        if (const toml::table* sorry = r.table("sorry_server")) {
+            TableReader s(*sorry, "virtual_server.sorry_server", file_, sink_);
+            o.set(Field::vs_sorry_server, s.here());
+            if (s.node("address") == nullptr) {
+                sink_.error(s.here(), "virtual_server.sorry_server.address is missing", "add address = \"ADDRESS\"");
+            } else if (const auto a = s.address("address")) {
+                vs.sorry_server = SorryServer{*a, s.integer("port").value_or(vs.port), s.here()};
+            }
+        }
+        read_field(r, "quorum", Field::vs_quorum, o, [&] {
+            const auto v = r.integer("quorum");
+            if (v) vs.quorum = *v;
+            return v.has_value();
+        });
+        read_field(r, "hysteresis", Field::vs_hysteresis, o, [&] {
+            const auto v = r.integer("hysteresis");
+            if (v) vs.hysteresis = *v;
+            return v.has_value();
+        });
+        vs.quorum_up = r.string("quorum_up").value_or("");
+        o.set(Field::vs_quorum_up, r.where("quorum_up"));
+        vs.quorum_down = r.string("quorum_down").value_or("");
+        o.set(Field::vs_quorum_down, r.where("quorum_down"));
+        each_table(r, "real_server", [&](const toml::table& rt) { real_server(rt, vs); });
+        config_.virtual_servers.push_back(std::move(vs));
+    }
+
+    // interval (check_interval on a virtual server), connect_timeout, retry, delay_before_retry, rise.
+    void timing(TableReader& r, CheckTiming& t, FieldOrigins& o, std::string_view interval_key) {
+        auto duration = [&](std::string_view key, Field field, std::optional<Milliseconds>& into) {
+            read_field(r, key, field, o, [&] {
+                into = r.duration(key);
+                return into.has_value();
+            });
+        };
+        auto integer = [&](std::string_view key, Field field, std::optional<int>& into) {
+            read_field(r, key, field, o, [&] {
+                into = r.integer(key);
+                return into.has_value();
+            });
+        };
+        duration(interval_key, Field::check_interval, t.interval);
+        duration("connect_timeout", Field::check_connect_timeout, t.connect_timeout);
+        integer("retry", Field::check_retry, t.retry);
+        duration("delay_before_retry", Field::check_delay_before_retry, t.delay_before_retry);
+        integer("rise", Field::check_rise, t.rise);
+    }
+
+    void real_server(const toml::table& t, VirtualServer& vs) {
+        TableReader r(t, "virtual_server.real_server", file_, sink_);
+        RealServer rs;
+        FieldOrigins& o = rs.origins;
+        o.block = r.here();
+        if (r.node("address") == nullptr) {
+            sink_.error(r.here(), "virtual_server.real_server.address is missing", "add address = \"ADDRESS\"");
+        } else if (const auto a = r.address("address")) {
+            rs.address = *a;
+            o.block = r.where("address");
+        }
+        o.set(Field::rs_address, o.block);
+        rs.port = r.integer("port").value_or(vs.port);
+        read_field(r, "weight", Field::rs_weight, o, [&] {
+            const auto v = r.integer("weight");
+            if (v) rs.weight = *v;
+            return v.has_value();
+        });
+        rs.inhibit_on_failure = r.boolean("inhibit_on_failure");
+        rs.notify_up = r.string("notify_up").value_or("");
+        o.set(Field::rs_notify_up, r.where("notify_up"));
+        rs.notify_down = r.string("notify_down").value_or("");
+        o.set(Field::rs_notify_down, r.where("notify_down"));
+        if (const toml::table* c = r.table("check")) rs.check = health_check(*c);
+        vs.real_servers.push_back(std::move(rs));
+    }
+
+    HealthCheck health_check(const toml::table& t) {
+        TableReader r(t, "virtual_server.real_server.check", file_, sink_);
+        HealthCheck c;
+        FieldOrigins& o = c.origins;
+        o.block = r.here();
+        o.set(Field::check_type, r.where("type"));
+        const auto type = r.string("type");
+        if (!type) {
+            if (r.node("type") == nullptr) {
+                sink_.error(r.here(), "virtual_server.real_server.check.type is missing",
+                            "add type = \"tcp\", \"http\" or \"script\"");
+            }
+            return c;
+        }
+        if (*type == "tcp") {
+            c.type = CheckType::tcp;
+        } else if (*type == "http") {
+            c.type = CheckType::http;
+        } else if (*type == "script") {
+            c.type = CheckType::script;
+        } else {
+            static constexpr std::array<std::string_view, 3> types{"tcp", "http", "script"};
+            std::string fix = did_you_mean(*type, types);
+            sink_.error(r.where("type"), "unknown check type \"" + *type + "\"",
+                        fix.empty()
+                            ? "use \"tcp\", \"http\" or \"script\" (keepalived's TCP_CHECK, HTTP_GET, MISC_CHECK)"
+                            : fix);
+            return c;
+        }
+        timing(r, c.timing, o, "interval");
+        if (c.type != CheckType::script) {
+            read_field(r, "connect_ip", Field::check_connect_ip, o, [&] {
+                c.connect_ip = r.address("connect_ip");
+                return c.connect_ip.has_value();
+            });
+            read_field(r, "connect_port", Field::check_connect_port, o, [&] {
+                c.connect_port = r.integer("connect_port");
+                return c.connect_port.has_value();
+            });
+            read_field(r, "bind_to", Field::check_bind_to, o, [&] {
+                c.bind_to = r.address("bind_to");
+                return c.bind_to.has_value();
+            });
+        }
+        if (c.type == CheckType::http) {
+            c.virtualhost = r.string("virtualhost").value_or("");
+            o.set(Field::check_urls, r.where("urls"));
+            each_table(r, "urls", [&](const toml::table& u) { c.urls.push_back(http_url(u)); });
+        }
+        if (c.type == CheckType::script) {
+            c.command = required_string(r, "command");
+            o.set(Field::check_command, r.where("command"));
+            read_field(r, "timeout", Field::check_timeout, o, [&] {
+                c.timeout = r.duration("timeout");
+                return c.timeout.has_value();
+            });
+            c.dynamic = r.boolean("dynamic").value_or(false);
+            c.user = r.string("user").value_or("");
+            o.set(Field::check_user, r.where("user"));
+        }
+        return c;
+    }
+
+    HttpUrl http_url(const toml::table& t) {
+        TableReader r(t, "virtual_server.real_server.check.urls", file_, sink_);
+        HttpUrl url;
+        FieldOrigins& o = url.origins;
+        o.block = r.here();
+        url.path = required_string(r, "path");
+        o.set(Field::url_path, r.where("path"));
+        url.digest = r.string("digest").value_or("");
+        o.set(Field::url_digest, r.where("digest"));
+        url.virtualhost = r.string("virtualhost").value_or("");
+        // Each entry a code (200) or a range ("200-299"), as keepalived's status_code.
+        o.set(Field::url_status_codes, r.where("status_codes"));
+        const toml::array* codes = r.array("status_codes", "an array of codes and ranges, e.g. [200, \"300-399\"]");
+        if (codes == nullptr) return url;
+        for (const toml::node& item : *codes) {
+            std::optional<StatusCodeRange> range;
+            if (const auto number = item.value_exact<std::int64_t>()) {
+                if (*number >= 0 && *number <= 999)
+                    range = StatusCodeRange{static_cast<int>(*number), static_cast<int>(*number)};
+            } else if (const auto text = item.value_exact<std::string>()) {
+                range = parse_status_code_range(*text);
+            }
+            if (range) {
+                url.status_codes.push_back(*range);
+            } else {
+                sink_.error(r.at(item.source()), "status_codes entries must be codes or ranges",
+                            "write e.g. status_codes = [200, \"300-399\"]");
+                o.set_unreadable(Field::url_status_codes);
+            }
+        }
+        return url;
     }
 
     std::string file_;

@@ -88,6 +88,79 @@ std::string fine_duration(std::chrono::microseconds d) {
     return duration(std::chrono::duration_cast<Milliseconds>(d));
 }
 
+void timing(std::ostringstream& out, const CheckTiming& t, std::string_view interval_key) {
+    if (t.interval) out << interval_key << " = " << duration(*t.interval) << "\n";
+    if (t.connect_timeout) out << "connect_timeout = " << duration(*t.connect_timeout) << "\n";
+    if (t.retry) out << "retry = " << *t.retry << "\n";
+    if (t.delay_before_retry) out << "delay_before_retry = " << duration(*t.delay_before_retry) << "\n";
+    if (t.rise) out << "rise = " << *t.rise << "\n";
+}
+
+std::string status_codes(const std::vector<StatusCodeRange>& codes) {
+    return list(codes, [](const StatusCodeRange& r) {
+        return r.low == r.high ? std::to_string(r.low) : quoted(std::to_string(r.low) + "-" + std::to_string(r.high));
+    });
+}
+
+void health_check(std::ostringstream& out, const HealthCheck& c) {
+    out << "\n[virtual_server.real_server.check]\n"
+        << "type = " << quoted(to_string(c.type)) << "\n";
+    timing(out, c.timing, "interval");
+    if (c.connect_ip) out << "connect_ip = " << quoted(c.connect_ip->to_string()) << "\n";
+    if (c.connect_port) out << "connect_port = " << *c.connect_port << "\n";
+    if (c.bind_to) out << "bind_to = " << quoted(c.bind_to->to_string()) << "\n";
+    if (c.type == CheckType::http) {
+        if (!c.virtualhost.empty()) out << "virtualhost = " << quoted(c.virtualhost) << "\n";
+        out << "urls = " << list(c.urls, [](const HttpUrl& u) {
+            std::string t = "{ path = " + quoted(u.path);
+            if (!u.digest.empty()) t += ", digest = " + quoted(u.digest);
+            if (!u.status_codes.empty()) t += ", status_codes = " + status_codes(u.status_codes);
+            if (!u.virtualhost.empty()) t += ", virtualhost = " + quoted(u.virtualhost);
+            return t + " }";
+        }) << "\n";
+    }
+    if (c.type == CheckType::script) {
+        out << "command = " << quoted(c.command) << "\n";
+        if (c.timeout) out << "timeout = " << duration(*c.timeout) << "\n";
+        if (c.dynamic) out << "dynamic = true\n";
+        if (!c.user.empty()) out << "user = " << quoted(c.user) << "\n";
+    }
+}
+
+void virtual_server(std::ostringstream& out, const VirtualServer& vs) {
+    out << "\n[[virtual_server]]\n";
+    if (vs.keepalived_scheduler) {
+        out << "# keepalived: lb_algo " << to_string(*vs.keepalived_scheduler)
+            << ", lb_kind DR (xvip's only scheduler and forwarding; docs/config.md)\n";
+    }
+    out << "address = " << quoted(vs.address.to_string()) << "\n"
+        << "port = " << vs.port << "\n"
+        << "protocol = " << quoted(to_string(vs.protocol)) << "\n"
+        << "scheduler = \"maglev\"\n";
+    if (vs.persistence_timeout) out << "persistence_timeout = " << duration(*vs.persistence_timeout) << "\n";
+    if (vs.persistence_granularity) out << "persistence_granularity = " << *vs.persistence_granularity << "\n";
+    timing(out, vs.check_defaults, "check_interval");
+    out << "inhibit_on_failure = " << boolean(vs.inhibit_on_failure) << "\n"
+        << "quorum = " << vs.quorum << "\n"
+        << "hysteresis = " << vs.hysteresis << "\n";
+    if (vs.sorry_server) {
+        out << "sorry_server = { address = " << quoted(vs.sorry_server->address.to_string())
+            << ", port = " << vs.sorry_server->port << " }\n";
+    }
+    if (!vs.quorum_up.empty()) out << "quorum_up = " << quoted(vs.quorum_up) << "\n";
+    if (!vs.quorum_down.empty()) out << "quorum_down = " << quoted(vs.quorum_down) << "\n";
+    for (const RealServer& rs : vs.real_servers) {
+        out << "\n[[virtual_server.real_server]]\n"
+            << "address = " << quoted(rs.address.to_string()) << "\n"
+            << "port = " << rs.port << "\n"
+            << "weight = " << rs.weight << "\n";
+        if (rs.inhibit_on_failure) out << "inhibit_on_failure = " << boolean(*rs.inhibit_on_failure) << "\n";
+        if (!rs.notify_up.empty()) out << "notify_up = " << quoted(rs.notify_up) << "\n";
+        if (!rs.notify_down.empty()) out << "notify_down = " << quoted(rs.notify_down) << "\n";
+        if (rs.check) health_check(out, *rs.check);
+    }
+}
+
 }  // namespace
 
 std::string write_toml(const Config& config) {
@@ -102,6 +175,9 @@ std::string write_toml(const Config& config) {
     if (!g.notify_fifo.empty()) out << "notify_fifo = " << quoted(g.notify_fifo) << "\n";
     if (!g.notify_fifo_script.empty()) out << "notify_fifo_script = " << quoted(g.notify_fifo_script) << "\n";
     if (!g.script_user.empty()) out << "script_user = " << quoted(g.script_user) << "\n";
+    if (!config.virtual_servers.empty() || g.lb_flow_table_entries != GlobalSettings{}.lb_flow_table_entries) {
+        out << "lb_flow_table_entries = " << g.lb_flow_table_entries << "\n";
+    }
 
     for (const auto& s : config.scripts) {
         out << "\n[[script]]\n"
@@ -187,6 +263,8 @@ std::string write_toml(const Config& config) {
         if (!g2.tracked_scripts.empty()) out << "track_scripts = " << tracked_scripts(g2.tracked_scripts) << "\n";
         hooks(out, "sync_group", g2.notify);
     }
+
+    for (const auto& vs : config.virtual_servers) virtual_server(out, vs);
     return out.str();
 }
 

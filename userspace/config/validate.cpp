@@ -45,6 +45,8 @@ public:
         check_gateway_count();
         for (const SyncGroup& group : config_.sync_groups) check_sync_group(group);
         check_sync_membership();
+        check_flow_table();
+        check_virtual_servers();
     }
 
 private:
@@ -559,6 +561,258 @@ private:
                                 "instance " + member + " is in sync groups " + it->second->name + " and " + g.name,
                                 "keep each instance in one sync group");
                 }
+            }
+        }
+    }
+
+    // ---- load-balancer mode ----
+
+    void check_flow_table() {
+        const std::uint32_t entries = config_.global.lb_flow_table_entries;
+        if (entries < min_lb_flow_table_entries || entries > max_lb_flow_table_entries) {
+            sink_.error(config_.global.lb_flow_table_entries_where,
+                        "lb_flow_table_entries " + std::to_string(entries) + " is out of range",
+                        "set lb_flow_table_entries from 1024 to 16777216 (default 65536)");
+        }
+    }
+
+    std::string vs_label(const VirtualServer& vs) const { return "virtual_server " + vs.endpoint(); }
+
+    // The names of a timing setting: the keepalived keyword is the same at every level; TOML
+    // calls the virtual server's interval check_interval.
+    std::string timing_name(Field field, bool service_level) const {
+        if (field == Field::check_interval && service_level && config_.dialect == ConfigDialect::toml) {
+            return "check_interval";
+        }
+        return name(field);
+    }
+
+    void check_timing(const CheckTiming& t, const FieldOrigins& at, const std::string& who, bool service_level) {
+        const Milliseconds hour{3'600'000};
+        const auto positive = [&](const std::optional<Milliseconds>& value, Field field, Milliseconds low) {
+            if (!value || at.unreadable(field)) return;
+            if (*value < low || *value > hour) {
+                sink_.error(at.of(field),
+                            who + ": " + timing_name(field, service_level) + " " + ms_text(*value) + " out of range",
+                            "set " + timing_name(field, service_level) + " from " + ms_text(low) + " to 3600 s");
+            }
+        };
+        positive(t.interval, Field::check_interval, Milliseconds{1});
+        positive(t.connect_timeout, Field::check_connect_timeout, Milliseconds{1});
+        positive(t.delay_before_retry, Field::check_delay_before_retry, Milliseconds{0});
+        if (t.retry && !at.unreadable(Field::check_retry) && (*t.retry < 0 || *t.retry > 255)) {
+            sink_.error(at.of(Field::check_retry), who + ": retry " + std::to_string(*t.retry) + " out of range",
+                        "set retry from 0 to 255 (further tries before a failure counts)");
+        }
+        if (t.rise && (*t.rise < 1 || *t.rise > 255)) {
+            sink_.error(at.of(Field::check_rise), who + ": rise " + std::to_string(*t.rise) + " out of range",
+                        "set rise from 1 to 255");
+        }
+    }
+
+    void check_virtual_servers() {
+        std::map<IpAddress, std::vector<const Instance*>> vip_owner;
+        for (const Instance& i : config_.instances) {
+            for (const VirtualAddress& vip : i.vips) vip_owner[vip.address].push_back(&i);
+        }
+        using Key = std::tuple<IpAddress, ServiceProtocol, int>;
+        std::map<Key, const VirtualServer*> seen;
+        std::size_t count = 0;
+        for (const VirtualServer& vs : config_.virtual_servers) {
+            if (++count == max_virtual_servers + 1) {
+                sink_.error(vs.origins.block, "more than " + std::to_string(max_virtual_servers) + " virtual servers",
+                            "keep at most " + std::to_string(max_virtual_servers) + " virtual servers per node pair");
+            }
+            check_virtual_server(vs, vip_owner);
+            const auto [it, fresh] = seen.emplace(Key{vs.address, vs.protocol, vs.port}, &vs);
+            if (!fresh) {
+                sink_.error(vs.origins.block,
+                            vs_label(vs) + " (" + std::string(to_string(vs.protocol)) +
+                                ") is defined twice (first at " + where_text(it->second->origins.block) + ")",
+                            "merge the two into one, or remove one");
+            }
+            // Until the data plane forwards (issue 18), nobody may take a read configuration for a
+            // served one.
+            sink_.warning(vs.origins.block,
+                          vs_label(vs) + " (" + where_text(vs.origins.block) +
+                              "): read and checked, but this version of xvipd does not forward yet: keep IPVS "
+                              "configured elsewhere");
+        }
+    }
+
+    void check_virtual_server(const VirtualServer& vs, const std::map<IpAddress, std::vector<const Instance*>>& vips) {
+        const FieldOrigins& at = vs.origins;
+        const std::string who = vs_label(vs);
+        if (!vs.address.is_v4()) {
+            sink_.error(at.of(Field::vs_address), who + ": forwarding is IPv4 only in this version of xvip",
+                        "keep this IPv6 service on IPVS, or serve it on an IPv4 VIP");
+        }
+        if (vs.port < 1 || vs.port > 65535) {
+            sink_.error(at.of(Field::vs_address), who + ": port " + std::to_string(vs.port) + " is out of range",
+                        "write a port from 1 to 65535 (xvip matches a service by VIP, protocol and port)");
+        }
+        if (vips.find(vs.address) == vips.end()) {
+            std::string known;
+            std::size_t listed = 0;
+            for (const Instance& i : config_.instances) {
+                for (const VirtualAddress& vip : i.vips) {
+                    if (++listed > 8) continue;
+                    known += (known.empty() ? "" : ", ") + vip.address.to_string() + " (" + i.name + ")";
+                }
+            }
+            if (listed > 8) known += ", ...";
+            sink_.error(at.of(Field::vs_address),
+                        who + ": " + vs.address.to_string() +
+                            " is not a VIP of any instance; the VIP is what the balancer pair owns and moves" +
+                            (known.empty() ? std::string(" (no instance has a VIP)") : " (the VIPs: " + known + ")"),
+                        "use one of the instances' VIPs, or add " + vs.address.to_string() + " to an instance's " +
+                            name(Field::vips));
+        }
+        if (vs.persistence_timeout && !at.unreadable(Field::vs_persistence_timeout) &&
+            (*vs.persistence_timeout < Milliseconds{1000} || *vs.persistence_timeout > Milliseconds{2'678'400'000})) {
+            sink_.error(at.of(Field::vs_persistence_timeout),
+                        who + ": persistence_timeout " + ms_text(*vs.persistence_timeout) + " out of range",
+                        "set persistence_timeout from 1 s to 31 days, as IPVS allows");
+        }
+        if (vs.persistence_granularity && !at.unreadable(Field::vs_persistence_granularity) &&
+            (*vs.persistence_granularity < 1 || *vs.persistence_granularity > (vs.address.is_v4() ? 32 : 128))) {
+            sink_.error(
+                at.of(Field::vs_persistence_granularity),
+                who + ": persistence_granularity /" + std::to_string(*vs.persistence_granularity) + " out of range",
+                "set a prefix length from 1 to 32 (keepalived: a netmask such as 255.255.255.0)");
+        }
+        check_timing(vs.check_defaults, at, who, true);
+        if (vs.quorum < 1 && !at.unreadable(Field::vs_quorum)) {
+            sink_.error(at.of(Field::vs_quorum), who + ": quorum must be at least 1", "set quorum to 1 or more");
+        }
+        if (vs.hysteresis < 0 && !at.unreadable(Field::vs_hysteresis)) {
+            sink_.error(at.of(Field::vs_hysteresis), who + ": hysteresis must not be negative",
+                        "set hysteresis to 0 or more");
+        }
+        if (vs.sorry_server)
+            check_server_address(vs, vs.sorry_server->address, vs.sorry_server->port, vs.sorry_server->where,
+                                 "sorry_server");
+        if (vs.real_servers.empty()) {
+            sink_.error(at.block, who + " has no real servers", "add at least one real server");
+        }
+        std::map<std::pair<IpAddress, int>, const RealServer*> servers;
+        long long weights = 0;
+        std::size_t count = 0;
+        for (const RealServer& rs : vs.real_servers) {
+            if (++count == max_real_servers_per_service + 1) {
+                sink_.error(rs.origins.block,
+                            who + " has more than " + std::to_string(max_real_servers_per_service) + " real servers",
+                            "keep at most " + std::to_string(max_real_servers_per_service) + " per virtual server");
+            }
+            check_real_server(vs, rs);
+            const auto [it, fresh] = servers.emplace(std::pair{rs.address, rs.port}, &rs);
+            if (!fresh) {
+                sink_.error(rs.origins.block,
+                            who + ": real server " + rs.address.to_string() + ":" + std::to_string(rs.port) +
+                                " is listed twice (first at " + where_text(it->second->origins.block) + ")",
+                            "remove the second entry");
+            }
+            if (rs.weight > 0) weights += rs.weight;
+        }
+        if (!vs.real_servers.empty() && vs.quorum > weights) {
+            sink_.warning(at.of(Field::vs_quorum),
+                          who + ": quorum " + std::to_string(vs.quorum) +
+                              " is more than the weights of all its real servers (" + std::to_string(weights) +
+                              "): it can never be met, so the service is always down",
+                          "lower quorum to at most " + std::to_string(weights) + ", or raise the weights");
+        }
+    }
+
+    // Direct routing hands the packet on unchanged but for the destination MAC: the server must be
+    // an IPv4 neighbour (its address) listening on the virtual server's port.
+    void check_server_address(const VirtualServer& vs, const IpAddress& address, int port, const SourceLocation& at,
+                              const std::string& what) {
+        const std::string who = vs_label(vs) + ": " + what + " " + address.to_string();
+        if (!address.is_v4()) {
+            sink_.error(at, who + " is not IPv4: forwarding is IPv4 only in this version of xvip",
+                        "use the server's IPv4 address");
+        }
+        if (port != vs.port) {
+            sink_.error(at,
+                        who + " listens on port " + std::to_string(port) + ", not the virtual server's " +
+                            std::to_string(vs.port) +
+                            ": direct routing changes only the destination MAC, so it cannot translate ports",
+                        "make the server listen on " + std::to_string(vs.port) + " and write that port");
+        }
+    }
+
+    void check_real_server(const VirtualServer& vs, const RealServer& rs) {
+        const FieldOrigins& at = rs.origins;
+        check_server_address(vs, rs.address, rs.port, at.block, "real server");
+        const std::string who = vs_label(vs) + ": real server " + rs.address.to_string();
+        if (!at.unreadable(Field::rs_weight) && (rs.weight < 0 || rs.weight > max_real_server_weight)) {
+            sink_.error(at.of(Field::rs_weight), who + ": weight " + std::to_string(rs.weight) + " out of range",
+                        "use a weight from 0 to 65535 (relative shares of a 65537-entry table; keepalived allows "
+                        "more, beyond any share the table can hold)");
+        }
+        if (rs.check) check_health_check(*rs.check, who);
+    }
+
+    void check_health_check(const HealthCheck& c, const std::string& owner) {
+        const FieldOrigins& at = c.origins;
+        const std::string who = owner + ": " + std::string(to_string(c.type)) + " check";
+        check_timing(c.timing, at, who, false);
+        if (c.connect_port && (*c.connect_port < 1 || *c.connect_port > 65535)) {
+            sink_.error(at.of(Field::check_connect_port),
+                        who + ": connect_port " + std::to_string(*c.connect_port) + " out of range",
+                        "write a port from 1 to 65535");
+        }
+        if (c.type == CheckType::http) {
+            if (c.urls.empty()) {
+                sink_.error(at.block,
+                            who + " has no URL to get (keepalived drops such a check, leaving the server always up)",
+                            config_.dialect == ConfigDialect::keepalived ? "add `url { path /health }`"
+                                                                         : "add urls = [{ path = \"/health\" }]");
+            }
+            for (const HttpUrl& url : c.urls) check_url(url, who);
+        }
+        if (c.type == CheckType::script) {
+            // The rules of track script commands (check_script): the daemon splits and checks the
+            // file itself when it prepares the command.
+            if (c.command.empty()) {
+                sink_.error(at.of(Field::check_command), who + " has no command", "set " + name(Field::check_command));
+            }
+            if (c.timeout && !at.unreadable(Field::check_timeout) && *c.timeout <= Milliseconds{0}) {
+                sink_.error(
+                    at.of(Field::check_timeout), who + ": " + name(Field::check_timeout) + " must be positive",
+                    "set " + name(Field::check_timeout) + ", e.g. 1 second, or remove it for the check interval");
+            }
+        }
+    }
+
+    void check_url(const HttpUrl& url, const std::string& owner) {
+        const FieldOrigins& at = url.origins;
+        if (url.path.empty()) {
+            sink_.error(at.block, owner + ": a URL without a path",
+                        config_.dialect == ConfigDialect::keepalived ? "add `path /health` to the url block"
+                                                                     : "add path = \"/health\"");
+        } else if (url.path.front() != '/') {
+            sink_.error(at.of(Field::url_path), owner + ": URL path `" + url.path + "` does not start with /",
+                        "write the path as it goes in the request, e.g. /health");
+        }
+        if (!url.digest.empty()) {
+            const bool hex =
+                url.digest.size() == 32 && std::all_of(url.digest.begin(), url.digest.end(), [](char ch) {
+                    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+                });
+            if (!hex) {
+                sink_.error(at.of(Field::url_digest), owner + ": digest `" + url.digest + "` is not 32 hex digits",
+                            "write the MD5 of the expected body, e.g. from `curl -s URL | md5sum`");
+            }
+        }
+        if (at.unreadable(Field::url_status_codes)) return;
+        for (const StatusCodeRange& r : url.status_codes) {
+            if (r.low < 100 || r.high > 599 || r.low > r.high) {
+                const std::string text =
+                    r.low == r.high ? std::to_string(r.low) : std::to_string(r.low) + "-" + std::to_string(r.high);
+                sink_.error(at.of(Field::url_status_codes),
+                            owner + ": status code " + text + " is not a code or rising range within 100-599",
+                            "write codes and ranges such as 200 or 200-299");
             }
         }
     }

@@ -55,4 +55,21 @@ std::optional<AddressWithPrefix> parse_address_with_prefix(std::string_view text
     return result;
 }
 
+std::optional<StatusCodeRange> parse_status_code_range(std::string_view text) {
+    const auto number = [](std::string_view digits) -> std::optional<int> {
+        if (digits.empty() || digits.size() > 3) return std::nullopt;
+        int value = 0;
+        for (const char c : digits) {
+            if (c < '0' || c > '9') return std::nullopt;
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    };
+    const auto dash = text.find('-');
+    const auto low = number(text.substr(0, dash));
+    const auto high = dash == std::string_view::npos ? low : number(text.substr(dash + 1));
+    if (!low || !high) return std::nullopt;
+    return StatusCodeRange{*low, *high};
+}
+
 }  // namespace xvip

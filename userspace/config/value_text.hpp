@@ -25,4 +25,8 @@ struct AddressWithPrefix {
 // "10.0.0.1", "10.0.0.1/24", "2001:db8::1/64". Without a length: /32 or /128.
 std::optional<AddressWithPrefix> parse_address_with_prefix(std::string_view text);
 
+// An HTTP status code or range as keepalived's status_code writes them: "200", "200-299". Only the
+// form is checked here; the validator checks the codes.
+std::optional<StatusCodeRange> parse_status_code_range(std::string_view text);
+
 }  // namespace xvip

@@ -43,12 +43,38 @@ TEST(KeywordTable, KeyDecisions) {
     auto support = [](KeywordSection s, std::string_view k) { return find_keepalived_keyword(s, k)->support; };
     EXPECT_EQ(support(KeywordSection::vrrp_instance, "virtual_router_id"), KeywordSupport::supported);
     EXPECT_EQ(support(KeywordSection::global_defs, "router_id"), KeywordSupport::ignored);
-    EXPECT_EQ(support(KeywordSection::top_level, "virtual_server"), KeywordSupport::ignored);
+    EXPECT_EQ(support(KeywordSection::top_level, "virtual_server"), KeywordSupport::supported);
     EXPECT_EQ(support(KeywordSection::vrrp_instance, "virtual_routes"), KeywordSupport::refused);
     EXPECT_EQ(find_keepalived_keyword(KeywordSection::vrrp_instance, "no_such_keyword"), nullptr);
     const KeywordCounts counts = count_keepalived_keywords();
     EXPECT_EQ(counts.supported + counts.ignored + counts.refused, keepalived_keyword_table().size());
     EXPECT_GT(counts.supported, 60u);
+}
+
+// virtual_server blocks are read now: no row may still say that LVS is ignored, and what the model
+// holds is supported.
+TEST(KeywordTable, NoRowStillSaysLvsIsIgnored) {
+    for (const KeywordRule& rule : keepalived_keyword_table()) {
+        EXPECT_EQ(rule.note.find("does not do IPVS/LVS"), std::string_view::npos) << rule.keyword;
+        EXPECT_EQ(rule.note.find("ignored LVS block"), std::string_view::npos) << rule.keyword;
+    }
+    auto support = [](KeywordSection s, std::string_view k) { return find_keepalived_keyword(s, k)->support; };
+    for (const std::string_view keyword :
+         {"lb_kind", "lb_algo", "protocol", "delay_loop", "persistence_timeout", "persistence_granularity",
+          "sorry_server", "quorum", "hysteresis", "quorum_up", "quorum_down", "inhibit_on_failure", "real_server"}) {
+        EXPECT_EQ(support(KeywordSection::virtual_server, keyword), KeywordSupport::supported) << keyword;
+    }
+    for (const std::string_view keyword :
+         {"weight", "notify_up", "notify_down", "TCP_CHECK", "HTTP_GET", "MISC_CHECK"}) {
+        EXPECT_EQ(support(KeywordSection::real_server, keyword), KeywordSupport::supported) << keyword;
+    }
+    for (const std::string_view keyword :
+         {"SSL_GET", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK"}) {
+        EXPECT_EQ(support(KeywordSection::real_server, keyword), KeywordSupport::refused) << keyword;
+    }
+    EXPECT_EQ(support(KeywordSection::url, "status_code"), KeywordSupport::supported);
+    EXPECT_EQ(support(KeywordSection::misc_check, "misc_path"), KeywordSupport::supported);
+    EXPECT_EQ(support(KeywordSection::tcp_check, "connect_port"), KeywordSupport::supported);
 }
 
 }  // namespace

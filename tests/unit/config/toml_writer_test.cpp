@@ -71,6 +71,22 @@ void expect_same_settings(const Config& a, const Config& b) {
         EXPECT_EQ(a.sync_groups[k].instances, b.sync_groups[k].instances);
         EXPECT_EQ(a.sync_groups[k].notify, b.sync_groups[k].notify);
     }
+    EXPECT_EQ(a.global.lb_flow_table_entries, b.global.lb_flow_table_entries);
+    ASSERT_EQ(a.virtual_servers.size(), b.virtual_servers.size());
+    for (std::size_t k = 0; k < a.virtual_servers.size(); ++k) {
+        SCOPED_TRACE(a.virtual_servers[k].endpoint());
+        EXPECT_TRUE(a.virtual_servers[k].same_service(b.virtual_servers[k]));
+    }
+}
+
+// Every diagnostic of the reread TOML but the one each virtual server gets until xvipd forwards.
+std::vector<Diagnostic> unexpected(const std::vector<Diagnostic>& diagnostics) {
+    std::vector<Diagnostic> left;
+    for (const Diagnostic& d : diagnostics) {
+        if (d.severity == Severity::warning && d.message.find("does not forward yet") != std::string::npos) continue;
+        left.push_back(d);
+    }
+    return left;
 }
 
 class TomlWriterRoundTrip : public ::testing::TestWithParam<std::string> {};
@@ -81,7 +97,7 @@ TEST_P(TomlWriterRoundTrip, KeepalivedConfReadsBackTheSameFromTheWrittenToml) {
     ASSERT_FALSE(imported.config.instances.empty());
     const std::string text = write_toml(imported.config);
     const auto reread = read_toml_config(text, "imported.toml");
-    for (const auto& d : reread.diagnostics) ADD_FAILURE() << to_string(d) << "\n" << text;
+    for (const auto& d : unexpected(reread.diagnostics)) ADD_FAILURE() << to_string(d) << "\n" << text;
     expect_same_settings(imported.config, reread.config);
 }
 
