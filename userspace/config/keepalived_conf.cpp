@@ -767,15 +767,16 @@ private:
                             "rarely what was meant",
                         "add `protocol TCP` (or `protocol UDP`)");
         }
-        // keepalived's default scheduler (ipvswrapper.h, IPVS_DEF_SCHED); no warning for what the
-        // file does not say.
-        if (!vs.keepalived_scheduler)
-            vs.keepalived_scheduler = IpvsScheduler::wlc;
-        else
-            scheduler_warning(vs, reading.scheduler_at);
         // keepalived (check_parser.c, pgr_handler): a granularity alone makes the service persistent
         // for IPVS_SVC_PERSISTENT_TIMEOUT, 6 minutes.
         if (vs.persistence_granularity && !vs.persistence_timeout) vs.persistence_timeout = Milliseconds{360'000};
+        // keepalived's default scheduler (ipvswrapper.h, IPVS_DEF_SCHED); no warning for what the
+        // file does not say.
+        if (!vs.keepalived_scheduler) {
+            vs.keepalived_scheduler = IpvsScheduler::wlc;
+        } else {
+            scheduler_warning(vs, reading.scheduler_at);
+        }
         if (vs.sorry_server && vs.sorry_server->port == 0) vs.sorry_server->port = vs.port;
         for (std::size_t i = 0; i < vs.real_servers.size(); ++i) {
             RealServer& rs = vs.real_servers[i];

@@ -186,6 +186,7 @@ TEST(VirtualServerConfig, SchedulersAreServedByMaglevWithAWarningWhereBehaviourD
         {"wlc", "", "xvip does not count connections"},
         {"sh", "", "IPVS hashes the client's address alone, xvip the whole 5-tuple"},
         {"sh", "  persistence_timeout 300\n", "to other real servers than IPVS picks"},
+        {"sh", "  persistence_granularity 255.255.255.0\n", "to other real servers than IPVS picks"},
         {"mh", "", "IPVS's Maglev table is not xvip's"},
     };
     for (const Case& c : cases) {
