@@ -693,7 +693,8 @@ private:
             check_server_address(vs, vs.sorry_server->address, vs.sorry_server->port, vs.sorry_server->where,
                                  "sorry_server");
         if (vs.real_servers.empty()) {
-            sink_.error(at.block, who + " has no real servers", "add at least one real server");
+            sink_.error(at.block, who + " has no real servers",
+                        "add at least one real server, or remove the virtual server (keepalived skips it)");
         }
         std::map<std::pair<IpAddress, int>, const RealServer*> servers;
         long long weights = 0;

@@ -278,5 +278,46 @@ TEST(Validate, UnicastTtlAndPeerTtlRanges) {
               }));
 }
 
+// Virtual servers: the fixes name the TOML keys (check_interval on the service, interval on its
+// check), and a model built without a reader is checked as one read from a file.
+TEST(Validate, VirtualServerTimingNamesTheTomlKeys) {
+    EXPECT_EQ(diagnostics_of(instance("a", 1, "\"10.0.0.1\"") +
+                             "[[virtual_server]]\naddress = \"10.0.0.1\"\nport = 80\ncheck_interval = \"0ms\"\n"
+                             "[[virtual_server.real_server]]\naddress = \"10.0.0.21\"\n"
+                             "check = { type = \"tcp\", interval = \"2h\" }\n"),
+              (std::vector<std::string>{
+                  "v.toml:9:18: error: virtual_server 10.0.0.1:80: check_interval 0 s out of range (fix: set "
+                  "check_interval from 0.001 s to 3600 s)",
+                  "v.toml:12:36: error: virtual_server 10.0.0.1:80: real server 10.0.0.21: tcp check: interval 7200 s "
+                  "out of range (fix: set interval from 0.001 s to 3600 s)",
+                  "v.toml:7:11: warning: virtual_server 10.0.0.1:80 (v.toml:7): read and checked, but this version of "
+                  "xvipd does not forward yet: keep IPVS configured elsewhere",
+              }));
+}
+
+TEST(Validate, VirtualServerWithoutAnyVipOrRealServer) {
+    Config config;
+    VirtualServer vs;
+    vs.address = *IpAddress::parse("192.0.2.100");
+    vs.port = 80;
+    vs.origins.block = {"model", 3, 1};
+    config.virtual_servers.push_back(vs);
+    config.global.lb_flow_table_entries = 512;
+    config.global.lb_flow_table_entries_where = {"model", 1, 1};
+    EXPECT_EQ(
+        rendered(validate(config)),
+        (std::vector<std::string>{
+            "model:1:1: error: lb_flow_table_entries 512 is out of range (fix: set lb_flow_table_entries from "
+            "1024 to 16777216 (default 65536))",
+            "model:3:1: error: virtual_server 192.0.2.100:80: 192.0.2.100 is not a VIP of any instance; the VIP is "
+            "what the balancer pair owns and moves (no instance has a VIP) (fix: use one of the instances' VIPs, "
+            "or add 192.0.2.100 to an instance's vips)",
+            "model:3:1: error: virtual_server 192.0.2.100:80 has no real servers (fix: add at least one real "
+            "server, or remove the virtual server (keepalived skips it))",
+            "model:3:1: warning: virtual_server 192.0.2.100:80 (model:3): read and checked, but this version of "
+            "xvipd does not forward yet: keep IPVS configured elsewhere",
+        }));
+}
+
 }  // namespace
 }  // namespace xvip
