@@ -790,9 +790,8 @@ private:
 
     void scheduler_warning(const VirtualServer& vs, const SourceLocation& at) {
         const std::string algo = std::string(to_string(*vs.keepalived_scheduler));
-        const std::string head =
-            "virtual_server " + vs.endpoint() + ": `lb_algo " + algo +
-            "` is served by xvip's one scheduler, weighted consistent hashing (Maglev) of the flow: ";
+        const std::string head = "virtual_server " + vs.endpoint() + ": `lb_algo " + algo +
+                                 "` maps to xvip's one scheduler, weighted consistent hashing (Maglev) of the flow: ";
         const std::string fix =
             "nothing to change if the shares are what matters; docs/config.md compares the schedulers";
         switch (*vs.keepalived_scheduler) {
@@ -1013,7 +1012,7 @@ private:
                         "` is not supported: xvip schedules by weighted consistent hashing (Maglev) of the flow only"
                   : "unknown lb_algo " + quoted(w.text);
         sink_.error(w.where, std::move(message),
-                    "use one of rr, wrr, lc, wlc, sh, mh: all are served by weighted Maglev (docs/config.md says how "
+                    "use one of rr, wrr, lc, wlc, sh, mh: all map to weighted Maglev (docs/config.md says how "
                     "each differs)");
     }
 

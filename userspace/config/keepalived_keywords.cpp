@@ -41,10 +41,10 @@ constexpr std::string_view regex_refused =
     "xvip's HTTP check compares the status code and the digest only; a regex that decides health "
     "cannot be dropped: check the body with a MISC_CHECK script instead";
 constexpr std::string_view no_alpha =
-    "xvip starts every real server as keepalived does without alpha: up until its check fails";
+    "xvip's rule is keepalived's without alpha: a real server counts as up until its check fails";
 constexpr std::string_view no_warmup =
-    "it only staggers the first checks (keepalived spreads them over delay_loop); xvip starts them "
-    "at once, which changes no server's state";
+    "it only staggers the first checks (keepalived spreads them over delay_loop); xvip's checks will "
+    "start at once, which changes no server's state";
 constexpr std::string_view no_snmp = "xvip has no SNMP or D-Bus interface; use `xvipctl status`";
 constexpr std::string_view process_tuning = "set scheduling, limits and names of processes in the xvipd systemd unit";
 constexpr std::string_view no_firewall =
@@ -133,7 +133,8 @@ constexpr auto table = std::to_array<KeywordRule>({
           "run the shutdown script from the xvipd systemd unit (ExecStopPost=, TimeoutStopSec=)"),
     value(global_defs, "max_auto_priority", ignored, process_tuning),
     value(global_defs, "min_auto_priority_delay", ignored, process_tuning),
-    value(global_defs, "checker_log_all_failures", ignored, "xvip logs every change of a real server's state"),
+    value(global_defs, "checker_log_all_failures", ignored,
+          "xvip's checks will log every change of a real server's state"),
     value(global_defs, "dynamic_interfaces", ignored, "xvipd needs its interfaces to exist when it starts"),
     value(global_defs, "default_interface", supported, "global.default_interface"),
     value(global_defs, "disable_local_igmp", ignored, internal),
@@ -234,7 +235,7 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(global_defs, "lvs_netlink_monitor_rcv_bufs", ignored, not_ipvs),
     value(global_defs, "lvs_netlink_monitor_rcv_bufs_force", ignored, not_ipvs),
     value(global_defs, "rs_init_notifies", ignored,
-          "xvip runs notify_up / notify_down on changes of state only, not for the first state"),
+          "xvip will run notify_up / notify_down on changes of state only, not for the first state"),
     value(global_defs, "vrrp_rx_bufs_policy", ignored, netlink_buffers),
     value(global_defs, "vrrp_rx_bufs_multiplier", ignored, netlink_buffers),
     value(global_defs, "vrrp_startup_delay", ignored,
@@ -441,22 +442,22 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(virtual_server, "connect_timeout", supported, "virtual_server.connect_timeout"),
     value(virtual_server, "inhibit_on_failure", supported, "virtual_server.inhibit_on_failure"),
     value(virtual_server, "lb_algo", supported,
-          "rr, wrr, lc, wlc, sh, mh: all served by weighted Maglev (`scheduler = \"maglev\"`), with a "
+          "rr, wrr, lc, wlc, sh, mh: all map to weighted Maglev (`scheduler = \"maglev\"`), with a "
           "warning saying how it differs; other schedulers are errors; absent: keepalived's wlc"),
     value(virtual_server, "lvs_sched", supported, "as lb_algo"),
     value(virtual_server, "hashed", ignored, "an IPVS flag with no effect on xvip, which always hashes"),
     value(virtual_server, "ops", ignored,
-          "xvip sends every packet of a flow to one real server; IPVS's one-packet scheduling spread "
-          "each UDP datagram on its own"),
+          "xvip will send every packet of a flow to one real server; IPVS's one-packet scheduling "
+          "spreads each UDP datagram on its own"),
     value(virtual_server, "flag-1", ignored, "an IPVS scheduler flag (sh-fallback / mh-fallback); see them"),
     value(virtual_server, "flag-2", ignored, "an IPVS scheduler flag (sh-port / mh-port); see them"),
     value(virtual_server, "flag-3", ignored, "an IPVS scheduler flag with no xvip equivalent"),
     value(virtual_server, "sh-port", ignored,
-          "xvip hashes the ports anyway (the whole 5-tuple) unless persistence is set"),
-    value(virtual_server, "sh-fallback", ignored, "xvip's table never holds a real server that is down"),
+          "xvip's flow hash covers the ports (the whole 5-tuple) unless persistence is set"),
+    value(virtual_server, "sh-fallback", ignored, "xvip's table will never hold a real server that is down"),
     value(virtual_server, "mh-port", ignored,
-          "xvip hashes the ports anyway (the whole 5-tuple) unless persistence is set"),
-    value(virtual_server, "mh-fallback", ignored, "xvip's table never holds a real server that is down"),
+          "xvip's flow hash covers the ports (the whole 5-tuple) unless persistence is set"),
+    value(virtual_server, "mh-fallback", ignored, "xvip's table will never hold a real server that is down"),
     value(virtual_server, "lb_kind", supported, only_dr),
     value(virtual_server, "lvs_method", supported, only_dr),
     value(virtual_server, "persistence_engine", refused,
@@ -466,7 +467,8 @@ constexpr auto table = std::to_array<KeywordRule>({
           "virtual_server.persistence_granularity, as a prefix length (a contiguous IPv4 netmask)"),
     value(virtual_server, "protocol", supported, "TCP or UDP; SCTP and a missing protocol are errors"),
     value(virtual_server, "ha_suspend", ignored,
-          "xvip checks real servers on both nodes, so the standby knows their state when it takes over"),
+          "xvip's checks will run on both nodes, so that the standby knows the real servers' state when it "
+          "takes over"),
     value(virtual_server, "smtp_alert", ignored, no_email),
     value(virtual_server, "virtualhost", supported, "the Host of HTTP checks that set none"),
     value(virtual_server, "snmp_name", ignored, no_snmp),
@@ -479,7 +481,7 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(virtual_server, "weight", supported, "the weight of real servers that set none"),
     value(virtual_server, "sorry_server", supported, "virtual_server.sorry_server"),
     value(virtual_server, "sorry_server_inhibit", ignored,
-          "xvip keeps the sorry server out of the table while any real server is up"),
+          "xvip will keep the sorry server out of the table while any real server is up"),
     value(virtual_server, "sorry_server_lvs_method", supported, only_dr),
     block(virtual_server, "real_server", supported, real_server, "[[virtual_server.real_server]]"),
 
@@ -518,40 +520,41 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(tcp_check, "connect_ip", supported, "check.connect_ip"),
     value(tcp_check, "connect_port", supported, "check.connect_port"),
     value(tcp_check, "bindto", supported, "check.bind_to"),
-    value(tcp_check, "bind_port", ignored, "xvip's checks leave from a port the kernel picks"),
-    value(tcp_check, "bind_if", ignored, "xvip's checks leave by the route to the real server"),
+    value(tcp_check, "bind_port", ignored, "xvip's checks will leave from a port the kernel picks"),
+    value(tcp_check, "bind_if", ignored, "xvip's checks will leave by the route to the real server"),
     value(tcp_check, "connect_timeout", supported, "check.connect_timeout"),
-    value(tcp_check, "fwmark", ignored, "xvip marks no check packets"),
+    value(tcp_check, "fwmark", ignored, "xvip will mark no check packets"),
     value(tcp_check, "retry", supported, "check.retry"),
     value(tcp_check, "nb_get_retry", supported, "check.retry (keepalived's old name)"),
     value(tcp_check, "delay_before_retry", supported, "check.delay_before_retry"),
     value(tcp_check, "warmup", ignored, no_warmup),
     value(tcp_check, "delay_loop", supported, "check.interval"),
     value(tcp_check, "alpha", ignored, no_alpha),
-    value(tcp_check, "log_all_failures", ignored, "xvip logs every change of a real server's state"),
+    value(tcp_check, "log_all_failures", ignored, "xvip's checks will log every change of a real server's state"),
 
     // ---- HTTP_GET ----
     value(http_get, "connect_ip", supported, "check.connect_ip"),
     value(http_get, "connect_port", supported, "check.connect_port"),
     value(http_get, "bindto", supported, "check.bind_to"),
-    value(http_get, "bind_port", ignored, "xvip's checks leave from a port the kernel picks"),
-    value(http_get, "bind_if", ignored, "xvip's checks leave by the route to the real server"),
+    value(http_get, "bind_port", ignored, "xvip's checks will leave from a port the kernel picks"),
+    value(http_get, "bind_if", ignored, "xvip's checks will leave by the route to the real server"),
     value(http_get, "connect_timeout", supported, "check.connect_timeout"),
-    value(http_get, "fwmark", ignored, "xvip marks no check packets"),
+    value(http_get, "fwmark", ignored, "xvip will mark no check packets"),
     value(http_get, "retry", supported, "check.retry"),
     value(http_get, "nb_get_retry", supported, "check.retry (keepalived's old name)"),
     value(http_get, "delay_before_retry", supported, "check.delay_before_retry"),
     value(http_get, "warmup", ignored, no_warmup),
     value(http_get, "delay_loop", supported, "check.interval"),
     value(http_get, "alpha", ignored, no_alpha),
-    value(http_get, "log_all_failures", ignored, "xvip logs every change of a real server's state"),
+    value(http_get, "log_all_failures", ignored, "xvip's checks will log every change of a real server's state"),
     value(http_get, "virtualhost", supported, "check.virtualhost"),
     value(http_get, "http_protocol", ignored,
-          "xvip's HTTP check sends HTTP/1.1 requests with `Connection: close`; status and digest are what count"),
+          "xvip's HTTP check will send HTTP/1.1 requests with `Connection: close`; status and digest are "
+          "what count"),
     value(http_get, "enable_sni", ignored, tls_only),
     value(http_get, "sni_name", ignored, tls_only),
     value(http_get, "fast_recovery", ignored,
-          "xvip checks every URL of a check each time, without a delay between them"),
+          "xvip's HTTP check will get every URL each time, without a delay between them"),
     value(http_get, "tls_compliant", ignored, tls_only),
     block(http_get, "url", supported, url, "check.urls (one entry per url block)"),
 
@@ -565,7 +568,7 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(misc_check, "warmup", ignored, no_warmup),
     value(misc_check, "delay_loop", supported, "check.interval"),
     value(misc_check, "alpha", ignored, no_alpha),
-    value(misc_check, "log_all_failures", ignored, "xvip logs every change of a real server's state"),
+    value(misc_check, "log_all_failures", ignored, "xvip's checks will log every change of a real server's state"),
 
     // ---- checkers xvip refuses (SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK,
     //      FILE_CHECK, BFD_CHECK and SMTP_CHECK's host): never read, listed for completeness ----

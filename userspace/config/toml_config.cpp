@@ -580,27 +580,36 @@ private:
         VirtualServer vs;
         FieldOrigins& o = vs.origins;
         o.block = r.here();
+        // Without an address and a port there is no service to check further (already reported).
+        bool readable = true;
         if (r.node("address") == nullptr) {
             sink_.error(r.here(), "virtual_server.address is missing", "add address = \"VIP\"");
+            readable = false;
         } else if (const auto a = r.address("address")) {
             vs.address = *a;
             o.block = r.where("address");
+        } else {
+            readable = false;
         }
-        o.set(Field::vs_address, o.block);
         if (r.node("port") == nullptr) {
             sink_.error(r.here(), "virtual_server.port is missing",
                         "add port = N (xvip matches a service by VIP, protocol and port)");
+            readable = false;
+        } else if (const auto port = r.integer("port")) {
+            vs.port = *port;
         } else {
-            vs.port = r.integer("port").value_or(0);
+            readable = false;
         }
+        o.set(Field::vs_address, o.block);
+        if (!readable) o.set_unreadable(Field::vs_address);
         read_field(r, "protocol", Field::vs_protocol, o, [&] {
             const auto text = r.string("protocol");
             if (!text) return false;
-            if (*text == "tcp")
+            if (*text == "tcp") {
                 vs.protocol = ServiceProtocol::tcp;
-            else if (*text == "udp")
+            } else if (*text == "udp") {
                 vs.protocol = ServiceProtocol::udp;
-            else {
+            } else {
                 sink_.error(r.where("protocol"), "unknown protocol \"" + *text + "\"",
                             *text == "sctp" ? "xvip forwards TCP and UDP only: keep SCTP services on IPVS"
                                             : "use \"tcp\" or \"udp\"");
@@ -626,6 +635,8 @@ private:
             vs.persistence_granularity = r.integer("persistence_granularity");
             return vs.persistence_granularity.has_value();
         });
+        // As in keepalived: a granularity alone makes the service persistent for 6 minutes.
+        if (vs.persistence_granularity && !vs.persistence_timeout) vs.persistence_timeout = Milliseconds{360'000};
         timing(r, vs.check_defaults, o, "check_interval");
         vs.inhibit_on_failure = r.boolean("inhibit_on_failure").value_or(false);
         if (const toml::table* sorry = r.table("sorry_server")) {
@@ -755,6 +766,7 @@ private:
         if (c.type == CheckType::script) {
             c.command = required_string(r, "command");
             o.set(Field::check_command, r.where("command"));
+            if (r.node("command") == nullptr) o.set_unreadable(Field::check_command);  // reported just now
             read_field(r, "timeout", Field::check_timeout, o, [&] {
                 c.timeout = r.duration("timeout");
                 return c.timeout.has_value();

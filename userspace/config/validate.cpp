@@ -643,15 +643,18 @@ private:
     void check_virtual_server(const VirtualServer& vs, const std::map<IpAddress, std::vector<const Instance*>>& vips) {
         const FieldOrigins& at = vs.origins;
         const std::string who = vs_label(vs);
-        if (!vs.address.is_v4()) {
+        if (at.unreadable(Field::vs_address)) {
+            // The address or port could not be read (already reported): checks of the service
+            // itself would only repeat it.
+        } else if (!vs.address.is_v4()) {
             sink_.error(at.of(Field::vs_address), who + ": forwarding is IPv4 only in this version of xvip",
                         "keep this IPv6 service on IPVS, or serve it on an IPv4 VIP");
         }
-        if (vs.port < 1 || vs.port > 65535) {
+        if (!at.unreadable(Field::vs_address) && (vs.port < 1 || vs.port > 65535)) {
             sink_.error(at.of(Field::vs_address), who + ": port " + std::to_string(vs.port) + " is out of range",
                         "write a port from 1 to 65535 (xvip matches a service by VIP, protocol and port)");
         }
-        if (vips.find(vs.address) == vips.end()) {
+        if (!at.unreadable(Field::vs_address) && vips.find(vs.address) == vips.end()) {
             std::string known;
             std::size_t listed = 0;
             for (const Instance& i : config_.instances) {
@@ -775,7 +778,7 @@ private:
         if (c.type == CheckType::script) {
             // The rules of track script commands (check_script): the daemon splits and checks the
             // file itself when it prepares the command.
-            if (c.command.empty()) {
+            if (c.command.empty() && !at.unreadable(Field::check_command)) {
                 sink_.error(at.of(Field::check_command), who + " has no command", "set " + name(Field::check_command));
             }
             if (c.timeout && !at.unreadable(Field::check_timeout) && *c.timeout <= Milliseconds{0}) {

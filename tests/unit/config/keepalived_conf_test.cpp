@@ -36,7 +36,7 @@ TEST(KeepalivedConf, LvsDirectorReadsBothPartsAndSaysItDoesNotForwardYet) {
                       "13:5: warning: `state` is ignored: xvip starts every instance as backup (RFC 5798 §6.4.1); "
                       "priority 255 still becomes active at once" +
                       ignored_fix,
-                  f + "29:13: warning: virtual_server 192.168.200.16:80: `lb_algo rr` is served by xvip's one "
+                  f + "29:13: warning: virtual_server 192.168.200.16:80: `lb_algo rr` maps to xvip's one "
                       "scheduler, weighted consistent hashing (Maglev) of the flow: each flow is hashed to a real "
                       "server instead of connections taking turns: the same shares on average, not a strict "
                       "rotation (fix: nothing to change if the shares are what matters; docs/config.md compares "

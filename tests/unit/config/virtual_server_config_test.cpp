@@ -211,7 +211,7 @@ TEST(VirtualServerConfig, OtherIpvsSchedulersAreRefusedNamingTheAcceptedOnes) {
     EXPECT_EQ(said(result), (std::vector<std::string>{
                                 "k.conf:12:11: error: `lb_algo dh` is not supported: xvip schedules by weighted "
                                 "consistent hashing (Maglev) of the flow only (fix: use one of rr, wrr, lc, wlc, sh, "
-                                "mh: all are served by weighted Maglev (docs/config.md says how each differs))",
+                                "mh: all map to weighted Maglev (docs/config.md says how each differs))",
                             }));
     for (const char* algo : {"lblc", "lblcr", "sed", "nq", "fo", "ovf", "twos"}) {
         EXPECT_FALSE(keepalived(service(std::string("  lb_algo ") + algo + "\n" + one_real_server)).ok()) << algo;
@@ -709,7 +709,11 @@ TEST(VirtualServerConfig, TomlUnknownKeysAndValuesAreNamedWithSuggestions) {
                                    "\n"
                                    "[[virtual_server.real_server]]\n"
                                    "address = \"192.0.2.23\"\n"
-                                   "check = { type = \"http\", urls = [{ path = \"/\", status_code = 200 }] }\n");
+                                   "check = { type = \"http\", urls = [{ path = \"/\", status_code = 200 }] }\n"
+                                   "\n"
+                                   "[[virtual_server.real_server]]\n"
+                                   "address = \"192.0.2.24\"\n"
+                                   "check = { type = \"script\" }\n");
     EXPECT_EQ(
         said(result),
         (std::vector<std::string>{
@@ -725,11 +729,34 @@ TEST(VirtualServerConfig, TomlUnknownKeysAndValuesAreNamedWithSuggestions) {
             "x.toml:22:18: error: unknown check type \"htp\" (fix: did you mean `http`?)",
             "x.toml:26:48: error: unknown key `virtual_server.real_server.check.urls.status_code` (fix: did you "
             "mean `status_codes`?)",
+            "x.toml:30:9: error: virtual_server.real_server.check.command is missing (fix: add command = "
+            "\"...\")",
             "x.toml:12:1: error: unknown key `virtual_server.chek_interval` (fix: did you mean "
             "`check_interval`?)",
             "x.toml:13:1: error: unknown key `virtual_server.lb_kind` (fix: remove it; docs/config.md lists every "
             "key)",
         }));
+}
+
+TEST(VirtualServerConfig, TomlGranularityAloneMakesTheServicePersistentAsInKeepalived) {
+    const ReadResult result = toml(toml_instance +
+                                   "[[virtual_server]]\naddress = \"192.0.2.100\"\nport = 80\n"
+                                   "persistence_granularity = 16\n"
+                                   "[[virtual_server.real_server]]\naddress = \"192.0.2.21\"\n");
+    EXPECT_TRUE(said(result).empty()) << ::testing::PrintToString(said(result));
+    EXPECT_EQ(result.config.virtual_servers.at(0).persistence_timeout, 360s);
+    EXPECT_EQ(result.config.virtual_servers.at(0).persistence_granularity, 16);
+}
+
+TEST(VirtualServerConfig, TomlServiceWithoutAPortGetsOneErrorOnly) {
+    const ReadResult result = toml(toml_instance + "[[virtual_server]]\naddress = \"192.0.2.100\"\n");
+    EXPECT_EQ(said(result),
+              (std::vector<std::string>{
+                  "x.toml:6:1: error: virtual_server.port is missing (fix: add port = N (xvip matches a "
+                  "service by VIP, protocol and port))",
+                  "x.toml:7:11: error: virtual_server 192.0.2.100:0 has no real servers (fix: add at least "
+                  "one real server, or remove the virtual server (keepalived skips it))",
+              }));
 }
 
 TEST(VirtualServerConfig, TomlFlowTableSizeIsChecked) {
