@@ -15,16 +15,9 @@ namespace {
 using namespace std::chrono_literals;
 using test::data_path;
 using test::ip;
+using test::keepalived;
 using test::rendered;
-
-ReadResult keepalived(const std::string& text) {
-    InMemoryIncludeResolver none;
-    return read_keepalived_conf(text, "k.conf", none);
-}
-
-ReadResult toml(const std::string& text) {
-    return read_toml_config(text, "x.toml");
-}
+using test::toml;
 
 bool is_forward_notice(const Diagnostic& d) {
     return d.severity == Severity::warning && d.message.find("does not forward yet") != std::string::npos;

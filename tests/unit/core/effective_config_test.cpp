@@ -9,14 +9,16 @@
 namespace xvip {
 namespace {
 
-constexpr auto kConfig = R"(
+const std::string kInstance = R"(
 [[instance]]
 name = "VI_1"
 interface = "eth0"
 vrid = 51
 priority = 100
 vips = ["192.0.2.100/24"]
+)";
 
+const std::string kServices = R"(
 [[virtual_server]]
 address = "192.0.2.100"
 port = 80
@@ -33,7 +35,7 @@ address = "192.0.2.22"
 weight = 0
 )";
 
-nlohmann::json checked(const char* text) {
+nlohmann::json checked(const std::string& text) {
     const ReadResult read = read_toml_config(text, "lb.toml");
     for (const auto& d : read.diagnostics) {
         if (d.severity == Severity::error) ADD_FAILURE() << d.message;
@@ -42,7 +44,7 @@ nlohmann::json checked(const char* text) {
 }
 
 TEST(EffectiveConfig, VirtualServersWithEveryDefaultFilledInAndNotServed) {
-    const nlohmann::json j = checked(kConfig);
+    const nlohmann::json j = checked(kInstance + kServices);
     EXPECT_EQ(j["global"]["lb_flow_table_entries"], 65536);
     ASSERT_EQ(j["virtual_servers"].size(), 1u);
     const nlohmann::json& vs = j["virtual_servers"][0];
@@ -71,14 +73,7 @@ TEST(EffectiveConfig, VirtualServersWithEveryDefaultFilledInAndNotServed) {
 }
 
 TEST(EffectiveConfig, NoVirtualServersIsAnEmptyList) {
-    const nlohmann::json j = checked(R"(
-[[instance]]
-name = "VI_1"
-interface = "eth0"
-vrid = 51
-priority = 100
-vips = ["192.0.2.100/24"]
-)");
+    const nlohmann::json j = checked(kInstance);
     ASSERT_TRUE(j.contains("virtual_servers"));
     EXPECT_TRUE(j["virtual_servers"].empty());
 }
