@@ -752,6 +752,19 @@ TEST(VirtualServerConfig, TomlServiceWithoutAPortGetsOneErrorOnly) {
               }));
 }
 
+TEST(VirtualServerConfig, TomlEntriesThatAreNotTablesAreNamedByTheirWholePath) {
+    const ReadResult result = toml(toml_instance +
+                                   "[[virtual_server]]\naddress = \"192.0.2.100\"\nport = 80\n"
+                                   "real_server = [\"192.0.2.21\"]\n");
+    EXPECT_EQ(said(result),
+              (std::vector<std::string>{
+                  "x.toml:9:16: error: virtual_server.real_server entries must be tables (fix: write each one as "
+                  "a [[virtual_server.real_server]] table, or as an inline table { ... } in the array)",
+                  "x.toml:7:11: error: virtual_server 192.0.2.100:80 has no real servers (fix: add at least "
+                  "one real server, or remove the virtual server (keepalived skips it))",
+              }));
+}
+
 TEST(VirtualServerConfig, TomlFlowTableSizeIsChecked) {
     EXPECT_EQ(rendered(toml("[global]\nlb_flow_table_entries = 1000\n").diagnostics),
               (std::vector<std::string>{
