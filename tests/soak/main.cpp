@@ -1,12 +1,9 @@
 // xvip-soak: the chaos soak (see soak.hpp and docs/guarantees.md). Needs root, like the lab.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <random>
 #include <sstream>
 #include <string>
@@ -59,7 +56,8 @@ int main(int argc, char** argv) {
         "fast_failover = true in every instance (1 ms x 3); silence is bounded by its detection time (+ two "
         "intervals) where the designated successor takes over")(
         "nice", po::value(&o.nice)->default_value(o.nice),
-        "the niceness of the soak and the daemons it starts, -20 to 19 (the packaged unit runs xvipd at -10)")(
+        "the niceness of the daemons it starts, -20 to 19 (the packaged unit runs xvipd at -10); the soak itself "
+        "runs at the niceness it was started with")(
         "rss-slack", po::value(&o.rss_slack_kib)->default_value(o.rss_slack_kib),
         "KiB of resident memory a daemon may gain (1024 when a fault of the operations soak runs)")(
         "family", po::value(&family)->default_value(family),
@@ -134,9 +132,5 @@ int main(int argc, char** argv) {
     if (!vm.count("seed")) o.seed = std::random_device{}();
     if (geteuid() != 0) return usage_error("needs root (network namespaces, BPF)");
     if (o.nice < -20 || o.nice > 19) return usage_error("--nice takes -20 to 19");
-    if (setpriority(PRIO_PROCESS, 0, o.nice) != 0) {
-        std::fprintf(stderr, "xvip-soak: setpriority(%d): %s\n", o.nice, std::strerror(errno));
-        return xvip::soak::kSoakError;
-    }
     return xvip::soak::run_soak(o, stdout);
 }

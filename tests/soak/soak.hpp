@@ -30,8 +30,11 @@ struct SoakOptions {
     std::vector<FaultKind> faults;          // empty: every kind
     SoakFamily family = SoakFamily::ipv4;
     long rss_slack_kib = 256;  // resident memory a daemon may gain over its life
-    // The soak's scheduling niceness, which the daemons it starts inherit: the packaged unit runs
-    // xvipd at Nice=-10, so other work on the host does not delay its timers (the report says it).
+    // The daemons' scheduling niceness: the packaged unit runs xvipd at Nice=-10, so other work on
+    // the host does not delay its timers (the report says it). The soak itself (its probes,
+    // watchers, delay line and xvipctl) runs at the niceness it was started with: at -10 it would
+    // starve ksoftirqd (nice 0), and with it every node's receive path, which no host running
+    // only xvipd at -10 does.
     int nice = -10;
     // Every instance with fast_failover = true (1 ms x 3): the designated successor's data plane
     // takes over in milliseconds, and the silence bound is that detection time, not VRRP's.
