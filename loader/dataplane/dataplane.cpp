@@ -201,7 +201,7 @@ std::optional<std::uint32_t> xdp_link_ifindex(int link) {
 
 }  // namespace
 
-const std::array<Dataplane::Maps::Entry, 12> Dataplane::Maps::table{{
+const std::array<Dataplane::Maps::Entry, 17> Dataplane::Maps::table{{
     {XVIP_MAP_STATE, &Maps::state},
     {XVIP_MAP_VIP4_BUCKETS, &Maps::vip4_buckets},
     {XVIP_MAP_VIP4, &Maps::vip4},
@@ -214,6 +214,11 @@ const std::array<Dataplane::Maps::Entry, 12> Dataplane::Maps::table{{
     {XVIP_MAP_GATEWAYS, &Maps::gateways},
     {XVIP_MAP_FAST, &Maps::fast},
     {XVIP_MAP_FAST_TIMERS, &Maps::fast_timers},
+    {XVIP_MAP_LB_SERVICES, &Maps::lb_services},
+    {XVIP_MAP_LB_GENS, &Maps::lb_gens},
+    {XVIP_MAP_LB_RINGS, &Maps::lb_rings},
+    {XVIP_MAP_LB_BACKENDS, &Maps::lb_backends},
+    {XVIP_MAP_LB_FLOWS, &Maps::lb_flows},
 }};
 
 void Dataplane::remove_pins(const fs::path& pin_dir) {
@@ -224,7 +229,7 @@ void Dataplane::remove_pins(const fs::path& pin_dir) {
     fs::remove(pin_dir.parent_path(), ec);  // the namespace's directory, once it is empty
 }
 
-Dataplane::Loaded Dataplane::load_program() {
+Dataplane::Loaded Dataplane::load_program(std::uint32_t lb_flow_entries) {
     // Dated before anything is attached or pinned: a kernel that cannot run the lease clock's
     // program (before 5.14) refuses here, with nothing to undo. (The constructor, which runs after
     // the attach, would otherwise throw past a pinned link.)
@@ -232,8 +237,15 @@ Dataplane::Loaded Dataplane::load_program() {
     std::unique_ptr<xvip_bpf, SkeletonDeleter> skel;
     {
         const LibbpfMessages messages;
-        skel.reset(xvip_bpf__open_and_load());
-        if (!skel) throw bpf_load_error("loading the XDP program", errno, messages);
+        skel.reset(xvip_bpf__open());
+        if (!skel) throw bpf_load_error("opening the XDP program", errno, messages);
+        if (lb_flow_entries == 0) throw DataplaneError("the flow table needs at least one entry");
+        if (const int error = bpf_map__set_max_entries(skel->maps.xvip_lb_flows, lb_flow_entries); error != 0) {
+            throw bpf_load_error("sizing the flow table", -error, messages);
+        }
+        if (const int error = xvip_bpf__load(skel.get()); error != 0) {
+            throw bpf_load_error("loading the XDP program", -error, messages);
+        }
     }
     // The skeleton is destroyed on return; the copies keep maps and program alive.
     Loaded loaded;
@@ -296,7 +308,7 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
     require_no_xdp_program(ifname, ifindex);
     const MacAddress mac = interface_mac(ifname);
 
-    Loaded loaded = load_program();
+    Loaded loaded = load_program(options.lb_flow_entries);
 
     // Every instance starts standby: the array is zero-filled, which is exactly that.
     xvip_iface iface{};
@@ -412,7 +424,7 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
 }
 
 Dataplane Dataplane::load(const LoadOptions& options) {
-    Loaded loaded = load_program();
+    Loaded loaded = load_program(options.lb_flow_entries);
     xvip_iface iface{};
     iface.abi_version = XVIP_ABI_VERSION;
     iface.ifindex = static_cast<std::uint32_t>(options.ifindex);

@@ -80,6 +80,8 @@ struct AttachOptions {
     std::filesystem::path pin_root;
     // Told about what works but not as asked (the generic fallback). Silent when empty.
     std::function<void(const std::string&)> warn;
+    // Size of the flow table of virtual services (global.lb_flow_table_entries).
+    std::uint32_t lb_flow_entries = XVIP_LB_DEFAULT_FLOWS;
 };
 
 // The interface a program is loaded for but not attached to (Dataplane::load): what it is told in
@@ -88,7 +90,8 @@ struct LoadOptions {
     std::string ifname;
     int ifindex = 0;
     MacAddress mac{};
-    std::vector<Subnet4> subnets;  // ARP senders answered; none: every sender
+    std::vector<Subnet4> subnets;                           // ARP senders answered; none: every sender
+    std::uint32_t lb_flow_entries = XVIP_LB_DEFAULT_FLOWS;  // as AttachOptions
 };
 
 // What the program judges a VRRP advert for an instance against (struct xvip_guard): the advert
@@ -248,21 +251,22 @@ public:
 private:
     struct Maps {
         UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter, guard, events, gateways, fast,
-            fast_timers;
+            fast_timers, lb_services, lb_gens, lb_rings, lb_backends, lb_flows;
         // Every map once: its name (the program's, and its pin's) and where its fd is kept. Load,
         // pin, adopt and pin removal all go through this table.
         struct Entry {
             const char* name;
             UniqueFd Maps::*fd;
         };
-        static const std::array<Entry, 12> table;
+        static const std::array<Entry, 17> table;
     };
     struct Loaded {
         Maps maps;
         UniqueFd program;
     };
     // Loads the skeleton and keeps a copy of each map's fd and the program's (the skeleton goes).
-    static Loaded load_program();
+    // The flow table gets `lb_flow_entries` entries.
+    static Loaded load_program(std::uint32_t lb_flow_entries);
     static void write_iface(const Maps& maps, const xvip_iface& iface);
     static void remove_pins(const std::filesystem::path& pin_dir);
     Dataplane(std::string ifname, std::filesystem::path pin_dir, Maps maps, UniqueFd link, UniqueFd program = {});
