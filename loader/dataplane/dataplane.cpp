@@ -7,6 +7,7 @@
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -456,6 +457,7 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
     vip4_buckets_ = MappedWords(maps_.vip4_buckets.get(), XVIP_VIP4_BUCKETS, "the IPv4 VIP buckets");
     gateways_ = MappedWords(maps_.gateways.get(), 2, "the gateway instances");
     fast_ = MappedWords(maps_.fast.get(), XVIP_STATE_ENTRIES * XVIP_FAST_WORDS, "the fast-failover array");
+    lb_gens_ = MappedWords(maps_.lb_gens.get(), XVIP_LB_MAX_SERVICES, "the virtual services' words");
 }
 
 Dataplane::Dataplane(Dataplane&& other) noexcept = default;
@@ -482,6 +484,7 @@ void Dataplane::detach() {
     vip4_buckets_.reset();
     gateways_.reset();
     fast_.reset();
+    lb_gens_.reset();
     link_.reset();
     program_.reset();
     maps_ = Maps{};
@@ -752,6 +755,127 @@ std::vector<InstanceKey> Dataplane::gateways() const {
         }
     }
     return out;
+}
+
+namespace {
+
+xvip_lb_service_key lb_key(const LbServiceKey& key) {
+    if (!key.vip.is_v4() || (key.protocol != IPPROTO_TCP && key.protocol != IPPROTO_UDP)) {
+        throw DataplaneError("a virtual service is an IPv4 VIP, TCP or UDP, and a port: not " + key.vip.to_string() +
+                             " protocol " + std::to_string(key.protocol));
+    }
+    xvip_lb_service_key out{};
+    std::memcpy(&out.vip, key.vip.bytes().data(), sizeof out.vip);
+    out.port = htons(key.port);
+    out.protocol = key.protocol;
+    return out;
+}
+
+std::uint64_t lb_word(std::uint8_t generation, const LbHashing& hashing) {
+    xvip_lb_service service{};
+    service.generation = generation & 1;
+    service.flags = hashing.persistent ? XVIP_LB_PERSISTENT : 0;
+    service.persist_prefix = hashing.persistent ? std::min<std::uint8_t>(hashing.persist_prefix, 32) : 0;
+    std::uint64_t word = 0;
+    static_assert(sizeof service == sizeof word);
+    std::memcpy(&word, &service, sizeof word);
+    return word;
+}
+
+// Writes `ring` as generation `generation` of service `id`, chunk by chunk.
+void write_ring(int rings_fd, std::uint32_t id, std::uint8_t generation, const LbRing& ring) {
+    if (ring.size() != XVIP_LB_RING_SIZE) {
+        throw DataplaneError("a ring has " + std::to_string(XVIP_LB_RING_SIZE) + " entries, not " +
+                             std::to_string(ring.size()));
+    }
+    for (const std::uint16_t entry : ring) {
+        if (entry != XVIP_LB_NO_BACKEND && entry >= XVIP_LB_MAX_BACKENDS) {
+            throw DataplaneError("a ring names backend " + std::to_string(entry) + ", beyond the table");
+        }
+    }
+    for (std::uint32_t chunk = 0; chunk < XVIP_LB_RING_CHUNKS; ++chunk) {
+        xvip_lb_ring_chunk value{};
+        for (std::uint32_t i = 0; i < XVIP_LB_RING_CHUNK; ++i) {
+            const std::uint32_t slot = chunk * XVIP_LB_RING_CHUNK + i;
+            value.backend[i] = slot < ring.size() ? ring[slot] : XVIP_LB_NO_BACKEND;
+        }
+        const std::uint32_t key = xvip_lb_ring_key(id, generation, chunk * XVIP_LB_RING_CHUNK);
+        if (bpf_map_update_elem(rings_fd, &key, &value, BPF_ANY) != 0) {
+            throw DataplaneError("writing the ring of virtual service " + std::to_string(id), errno);
+        }
+    }
+}
+
+}  // namespace
+
+void Dataplane::add_lb_service(const LbServiceKey& key, std::uint32_t id, const LbRing& ring,
+                               const LbHashing& hashing) {
+    if (!lb_gens_) throw DataplaneError("the data plane of " + ifname_ + " is detached");
+    if (id >= XVIP_LB_MAX_SERVICES) {
+        throw DataplaneError("virtual service id " + std::to_string(id) + " beyond the " +
+                             std::to_string(XVIP_LB_MAX_SERVICES) + " the data plane holds");
+    }
+    const xvip_lb_service_key map_key = lb_key(key);
+    xvip_lb_service_id existing{};
+    if (bpf_map_lookup_elem(maps_.lb_services.get(), &map_key, &existing) == 0) {
+        throw DataplaneError("virtual service " + key.vip.to_string() + ":" + std::to_string(key.port) +
+                             " already exists (id " + std::to_string(existing.id) + ")");
+    }
+    // Ring and word first: the key makes the service visible to the program.
+    write_ring(maps_.lb_rings.get(), id, 0, ring);
+    lb_gens_.store(id, lb_word(0, hashing));
+    const xvip_lb_service_id value{id};
+    if (bpf_map_update_elem(maps_.lb_services.get(), &map_key, &value, BPF_NOEXIST) != 0) {
+        throw DataplaneError("adding virtual service " + key.vip.to_string() + ":" + std::to_string(key.port), errno);
+    }
+}
+
+std::uint8_t Dataplane::replace_lb_ring(std::uint32_t id, const LbRing& ring, const LbHashing& hashing) {
+    if (!lb_gens_) throw DataplaneError("the data plane of " + ifname_ + " is detached");
+    if (id >= XVIP_LB_MAX_SERVICES) throw DataplaneError("no virtual service id " + std::to_string(id));
+    xvip_lb_service current{};
+    const std::uint64_t word = lb_gens_.load(id);
+    std::memcpy(&current, &word, sizeof current);
+    const std::uint8_t next = (current.generation + 1) & 1;
+    write_ring(maps_.lb_rings.get(), id, next, ring);
+    lb_gens_.store(id, lb_word(next, hashing));  // the switch: one store
+    return next;
+}
+
+void Dataplane::remove_lb_service(const LbServiceKey& key) {
+    const xvip_lb_service_key map_key = lb_key(key);
+    xvip_lb_service_id existing{};
+    if (bpf_map_lookup_elem(maps_.lb_services.get(), &map_key, &existing) != 0) {
+        throw DataplaneError("no virtual service " + key.vip.to_string() + ":" + std::to_string(key.port), errno);
+    }
+    if (bpf_map_delete_elem(maps_.lb_services.get(), &map_key) != 0) {
+        throw DataplaneError("removing virtual service " + key.vip.to_string() + ":" + std::to_string(key.port), errno);
+    }
+    if (existing.id < XVIP_LB_MAX_SERVICES) lb_gens_.store(existing.id, 0);
+}
+
+void Dataplane::write_lb_backend(std::uint16_t index, const LbBackend& backend) {
+    if (index >= XVIP_LB_MAX_BACKENDS || !backend.address.is_v4()) {
+        throw DataplaneError("backend " + std::to_string(index) + " (" + backend.address.to_string() +
+                             "): an IPv4 address at an index below " + std::to_string(XVIP_LB_MAX_BACKENDS));
+    }
+    xvip_lb_backend value{};
+    std::memcpy(&value.addr, backend.address.bytes().data(), sizeof value.addr);
+    if (backend.mac) {
+        std::memcpy(value.mac, backend.mac->data(), sizeof value.mac);
+        value.flags |= XVIP_LB_BACKEND_MAC;
+        if (backend.usable) value.flags |= XVIP_LB_BACKEND_USABLE;
+    }
+    const std::uint32_t key = index;
+    if (bpf_map_update_elem(maps_.lb_backends.get(), &key, &value, BPF_ANY) != 0) {
+        throw DataplaneError("writing backend " + std::to_string(index), errno);
+    }
+}
+
+std::optional<std::uint16_t> Dataplane::lb_flow_backend(const xvip_lb_flow_key& flow) const {
+    xvip_lb_flow value{};
+    if (bpf_map_lookup_elem(maps_.lb_flows.get(), &flow, &value) != 0) return std::nullopt;
+    return value.backend;
 }
 
 xvip_counters Dataplane::counters() const {

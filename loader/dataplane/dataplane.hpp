@@ -94,6 +94,30 @@ struct LoadOptions {
     std::uint32_t lb_flow_entries = XVIP_LB_DEFAULT_FLOWS;  // as AttachOptions
 };
 
+// A virtual service as the data plane matches it: an IPv4 VIP, TCP or UDP, a port.
+struct LbServiceKey {
+    IpAddress vip;
+    std::uint8_t protocol = 6;  // IPPROTO_TCP or IPPROTO_UDP
+    std::uint16_t port = 0;     // host order
+};
+
+// How a service's new flows are hashed onto its ring (see xvip_lb_flow_hash).
+struct LbHashing {
+    bool persistent = false;           // hash the client's address only ...
+    std::uint8_t persist_prefix = 32;  // ... masked to this many bits
+};
+
+// A backend, at an index of the backend table that rings name (struct xvip_lb_backend).
+struct LbBackend {
+    IpAddress address;
+    std::optional<MacAddress> mac;  // resolved: none, and nothing is forwarded to it
+    bool usable = false;            // takes new flows (healthy, with a weight); needs a MAC too
+};
+
+// A ring as the program indexes it: XVIP_LB_RING_SIZE backend indices (XVIP_LB_NO_BACKEND: none),
+// e.g. lb::build_maglev_table(backends, XVIP_LB_RING_SIZE) mapped onto backend-table indices.
+using LbRing = std::vector<std::uint16_t>;
+
 // What the program judges a VRRP advert for an instance against (struct xvip_guard): the advert
 // guard. priority 0 turns it off.
 struct AdvertGuard {
@@ -245,6 +269,20 @@ public:
     void set_gateways(std::span<const InstanceKey> gateways);
     std::vector<InstanceKey> gateways() const;
 
+    // Virtual services (forwarding on the active node; see xvip_abi.h). A service is its key and
+    // an id below XVIP_LB_MAX_SERVICES, which names its word and its two rings. add_lb_service
+    // writes the ring into generation 0 and the word before the key becomes visible; refuses an
+    // id or key in use. replace_lb_ring writes the generation not in use, then switches to it (and
+    // to `hashing`) with one atomic store of the service's word; it returns the generation now in
+    // use. remove_lb_service removes the key first, then clears the word.
+    void add_lb_service(const LbServiceKey& key, std::uint32_t id, const LbRing& ring, const LbHashing& hashing);
+    std::uint8_t replace_lb_ring(std::uint32_t id, const LbRing& ring, const LbHashing& hashing);
+    void remove_lb_service(const LbServiceKey& key);
+    // One bpf_map_update_elem of the backend's entry; below XVIP_LB_MAX_BACKENDS.
+    void write_lb_backend(std::uint16_t index, const LbBackend& backend);
+    // The backend the flow table holds for a flow (key as in the frame), if any.
+    std::optional<std::uint16_t> lb_flow_backend(const xvip_lb_flow_key& flow) const;
+
     // Verdict counters summed over every possible CPU.
     xvip_counters counters() const;
 
@@ -288,6 +326,7 @@ private:
     MappedWords vip4_buckets_;             // XVIP_VIP4_BUCKETS bucket words
     MappedWords gateways_;                 // one word of gateway VRIDs per family slot
     MappedWords fast_;                     // XVIP_FAST_WORDS words per instance (struct xvip_fast)
+    MappedWords lb_gens_;                  // one word per virtual service (struct xvip_lb_service)
     LeaseClock lease_clock_;
 };
 
