@@ -1423,8 +1423,20 @@ static __always_inline int lb_icmp_error4(struct eth_frame *eth, struct iphdr *i
 	return lb_forward(eth, backend, COUNTER(lb_icmp_forwarded));
 }
 
+/* Whether any virtual service exists: where none does, VIP traffic pays this inlined array read,
+ * not a hash lookup. */
+static __always_inline int lb_any_service(void)
+{
+	__u32 key = 0;
+	const __u64 *count = bpf_map_lookup_elem(&xvip_lb_count, &key);
+
+	return count && *(const volatile __u64 *)count != 0;
+}
+
 static __always_inline int handle_lb4(struct eth_frame *eth, struct iphdr *ip, void *end)
 {
+	if (!lb_any_service())
+		return -1;
 	if (ip->protocol == IPPROTO_TCP || ip->protocol == IPPROTO_UDP)
 		return lb_forward4(eth, ip, end);
 	if (ip->protocol == IPPROTO_ICMP)

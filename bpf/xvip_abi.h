@@ -26,6 +26,7 @@
 #define XVIP_MAP_FAST_TIMERS "xvip_fast_timers"
 #define XVIP_MAP_LB_SERVICES "xvip_lb_services"
 #define XVIP_MAP_LB_GENS "xvip_lb_gens"
+#define XVIP_MAP_LB_COUNT "xvip_lb_count"
 #define XVIP_MAP_LB_RINGS "xvip_lb_rings"
 #define XVIP_MAP_LB_BACKENDS "xvip_lb_backends"
 #define XVIP_MAP_LB_FLOWS "xvip_lb_flows"
@@ -499,6 +500,8 @@ struct xvip_event {
  * Maps:
  *   xvip_lb_services  hash, struct xvip_lb_service_key -> struct xvip_lb_service_id
  *   xvip_lb_gens      array (mmapable), XVIP_LB_MAX_SERVICES x struct xvip_lb_service: one word
+ *   xvip_lb_count     array (mmapable), one 64-bit word: how many services there are. While 0,
+ *                     VIP traffic costs no service lookup (a hash lookup: 15-25 ns under test-run)
  *   xvip_lb_rings     array of XVIP_LB_MAX_SERVICES x 2 generations x XVIP_LB_RING_CHUNKS chunks
  *   xvip_lb_backends  array, XVIP_LB_MAX_BACKENDS x struct xvip_lb_backend
  *   xvip_lb_flows     LRU hash, struct xvip_lb_flow_key -> struct xvip_lb_flow; its size is set at

@@ -127,6 +127,15 @@ struct {
 	__type(value, struct xvip_lb_service);
 } xvip_lb_gens SEC(".maps");
 
+/* ... how many there are (0: the program looks none up); mmapable, stored whole ... */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} xvip_lb_count SEC(".maps");
+
 /* ... their Maglev rings, two generations each, in chunks (4 MiB) ... */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -202,7 +202,7 @@ std::optional<std::uint32_t> xdp_link_ifindex(int link) {
 
 }  // namespace
 
-const std::array<Dataplane::Maps::Entry, 17> Dataplane::Maps::table{{
+const std::array<Dataplane::Maps::Entry, 18> Dataplane::Maps::table{{
     {XVIP_MAP_STATE, &Maps::state},
     {XVIP_MAP_VIP4_BUCKETS, &Maps::vip4_buckets},
     {XVIP_MAP_VIP4, &Maps::vip4},
@@ -217,6 +217,7 @@ const std::array<Dataplane::Maps::Entry, 17> Dataplane::Maps::table{{
     {XVIP_MAP_FAST_TIMERS, &Maps::fast_timers},
     {XVIP_MAP_LB_SERVICES, &Maps::lb_services},
     {XVIP_MAP_LB_GENS, &Maps::lb_gens},
+    {XVIP_MAP_LB_COUNT, &Maps::lb_count},
     {XVIP_MAP_LB_RINGS, &Maps::lb_rings},
     {XVIP_MAP_LB_BACKENDS, &Maps::lb_backends},
     {XVIP_MAP_LB_FLOWS, &Maps::lb_flows},
@@ -458,6 +459,7 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
     gateways_ = MappedWords(maps_.gateways.get(), 2, "the gateway instances");
     fast_ = MappedWords(maps_.fast.get(), XVIP_STATE_ENTRIES * XVIP_FAST_WORDS, "the fast-failover array");
     lb_gens_ = MappedWords(maps_.lb_gens.get(), XVIP_LB_MAX_SERVICES, "the virtual services' words");
+    lb_count_ = MappedWords(maps_.lb_count.get(), 1, "the count of virtual services");
 }
 
 Dataplane::Dataplane(Dataplane&& other) noexcept = default;
@@ -485,6 +487,7 @@ void Dataplane::detach() {
     gateways_.reset();
     fast_.reset();
     lb_gens_.reset();
+    lb_count_.reset();
     link_.reset();
     program_.reset();
     maps_ = Maps{};
@@ -828,6 +831,7 @@ void Dataplane::add_lb_service(const LbServiceKey& key, std::uint32_t id, const 
     if (bpf_map_update_elem(maps_.lb_services.get(), &map_key, &value, BPF_NOEXIST) != 0) {
         throw DataplaneError("adding virtual service " + key.vip.to_string() + ":" + std::to_string(key.port), errno);
     }
+    lb_count_.store(0, lb_count_.load(0) + 1);  // after the key: the program looks services up from now
 }
 
 std::uint8_t Dataplane::replace_lb_ring(std::uint32_t id, const LbRing& ring, const LbHashing& hashing) {
@@ -852,6 +856,7 @@ void Dataplane::remove_lb_service(const LbServiceKey& key) {
         throw DataplaneError("removing virtual service " + key.vip.to_string() + ":" + std::to_string(key.port), errno);
     }
     if (existing.id < XVIP_LB_MAX_SERVICES) lb_gens_.store(existing.id, 0);
+    if (const std::uint64_t count = lb_count_.load(0); count > 0) lb_count_.store(0, count - 1);
 }
 
 void Dataplane::write_lb_backend(std::uint16_t index, const LbBackend& backend) {

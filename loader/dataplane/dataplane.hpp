@@ -289,14 +289,14 @@ public:
 private:
     struct Maps {
         UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter, guard, events, gateways, fast,
-            fast_timers, lb_services, lb_gens, lb_rings, lb_backends, lb_flows;
+            fast_timers, lb_services, lb_gens, lb_count, lb_rings, lb_backends, lb_flows;
         // Every map once: its name (the program's, and its pin's) and where its fd is kept. Load,
         // pin, adopt and pin removal all go through this table.
         struct Entry {
             const char* name;
             UniqueFd Maps::*fd;
         };
-        static const std::array<Entry, 17> table;
+        static const std::array<Entry, 18> table;
     };
     struct Loaded {
         Maps maps;
@@ -327,6 +327,7 @@ private:
     MappedWords gateways_;                 // one word of gateway VRIDs per family slot
     MappedWords fast_;                     // XVIP_FAST_WORDS words per instance (struct xvip_fast)
     MappedWords lb_gens_;                  // one word per virtual service (struct xvip_lb_service)
+    MappedWords lb_count_;                 // one word: how many services there are
     LeaseClock lease_clock_;
 };
 

@@ -508,8 +508,10 @@ TEST(XdpLbFlows, ForwardingRewritesOnlyTheMacs) {
         << "EtherType, IP and TCP bytes untouched (checksums hold: direct routing changes no address)";
 }
 
+// The writers refuse what the program cannot hold, and a removed service is VIP traffic again.
 TEST(XdpLbWriters, RefuseWhatTheProgramCannotHold) {
     XdpHarness xdp;
+    set_up(xdp, Situation::active);
     Dataplane& dp = xdp.dataplane();
     const LbRing ring = ring_for({1, 1});
     EXPECT_ANY_THROW(dp.add_lb_service(http, XVIP_LB_MAX_SERVICES, ring, per_flow));
@@ -519,8 +521,11 @@ TEST(XdpLbWriters, RefuseWhatTheProgramCannotHold) {
     EXPECT_ANY_THROW(dp.add_lb_service(http, 0, LbRing(XVIP_LB_RING_SIZE, XVIP_LB_MAX_BACKENDS), per_flow));
     dp.add_lb_service(http, 0, ring, per_flow);
     EXPECT_ANY_THROW(dp.add_lb_service(http, 1, ring, per_flow)) << "the key is taken";
+    EXPECT_EQ(xdp.run(frame(Flow{})).verdict, XDP_PASS) << "the ring names backends without entries";
     dp.remove_lb_service(http);
     EXPECT_ANY_THROW(dp.remove_lb_service(http));
+    EXPECT_EQ(xdp.run(frame(Flow{})).verdict, XDP_PASS);
+    expect_counters(xdp, {{&xvip_counters::lb_no_backend, 1}, {&xvip_counters::vip_pass_active, 1}});
     EXPECT_ANY_THROW(dp.write_lb_backend(XVIP_LB_MAX_BACKENDS, {.address = ip("192.0.2.21")}));
 }
 
