@@ -508,6 +508,56 @@ TEST(XdpLbFlows, ForwardingRewritesOnlyTheMacs) {
         << "EtherType, IP and TCP bytes untouched (checksums hold: direct routing changes no address)";
 }
 
+// Mutated and truncated frames through a balancer, seeds fixed: whatever is forwarded differs from
+// what came in only in its MACs (a backend's, then ours) and was addressed to the VIP; whatever
+// else passes or is dropped leaves untouched. (BFD answers, the only other XDP_TX to a VIP, are
+// told apart by their destination MAC.)
+TEST(XdpLbHostile, MutatedFramesForwardOnlyAsDirectRouting) {
+    Balancer lb;
+    const Flow known{.sport = 777};
+    ASSERT_TRUE(lb.forwarded_to(frame(known)));
+    const std::vector<Bytes> seeds{
+        frame(Flow{}),
+        frame(Flow{.sport = 5353, .dport = 53, .protocol = udp_proto}),
+        frame(Flow{.options = {0x94, 0x04, 0x00, 0x00}}),
+        icmp_error(known, 3, 4),
+        icmp_error(known, 11, 0, 20),
+    };
+    std::mt19937 random(18);
+    std::map<std::uint32_t, int> verdicts;
+    for (const auto& seed : seeds) {
+        for (int round = 0; round < 400; ++round) {
+            Bytes f = seed;
+            for (int m = 1 + static_cast<int>(random() % 3); m > 0; --m) {
+                const std::size_t at = 12 + random() % std::min<std::size_t>(f.size() - 12, 70);
+                switch (random() % 3) {
+                    case 0: f[at] = static_cast<std::uint8_t>(random()); break;
+                    case 1: f[at] ^= static_cast<std::uint8_t>(1u << (random() % 8)); break;
+                    default: f.resize(f.size() - std::min<std::size_t>(f.size() - 14, random() % 24));
+                }
+            }
+            const RunResult r = lb.run(f);
+            ++verdicts[r.verdict];
+            std::optional<std::size_t> backend;
+            for (std::size_t b = 0; b < backend_count && r.output.size() >= 6; ++b) {
+                if (std::equal(backend_specs[b].mac.begin(), backend_specs[b].mac.end(), r.output.begin())) backend = b;
+            }
+            if (r.verdict == XDP_TX && backend) {
+                EXPECT_EQ(r.output, to_backend(f, *backend)) << "input:\n" << hex(f);
+                ASSERT_GE(f.size(), 34u);
+                EXPECT_EQ(IpAddress::from_bytes({f.data() + 30, 4}), vip4) << hex(f);
+            } else if (r.verdict != XDP_TX) {
+                EXPECT_EQ(r.output, f) << "not forwarded, but changed";
+            }
+        }
+    }
+    const xvip_counters c = lb.xdp.counters();
+    EXPECT_GT(verdicts[XDP_TX], 300);
+    EXPECT_GT(verdicts[XDP_PASS], 300);
+    EXPECT_GT(c.lb_icmp_forwarded, 20u);
+    EXPECT_GT(c.lb_flow_new + c.lb_flow_hit, 200u);
+}
+
 // The writers refuse what the program cannot hold, and a removed service is VIP traffic again.
 TEST(XdpLbWriters, RefuseWhatTheProgramCannotHold) {
     XdpHarness xdp;
