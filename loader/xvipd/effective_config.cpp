@@ -22,6 +22,80 @@ nlohmann::json hooks(const NotifyHooks& n) {
     return j;
 }
 
+nlohmann::json timing(const ResolvedCheckTiming& t) {
+    return {{"interval", ms(t.interval)},
+            {"connect_timeout", ms(t.connect_timeout)},
+            {"retry", t.retry},
+            {"delay_before_retry", ms(t.delay_before_retry)},
+            {"rise", t.rise}};
+}
+
+nlohmann::json check(const HealthCheck& c, const RealServer& rs, const VirtualServer& vs) {
+    nlohmann::json j = {{"type", to_string(c.type)},
+                        {"timing", timing(resolve_check_timing(c.timing, vs.check_defaults))}};
+    if (c.type == CheckType::script) {
+        j["command"] = c.command;
+        // keepalived's misc_timeout default: the check interval.
+        j["timeout"] = ms(c.timeout.value_or(resolve_check_timing(c.timing, vs.check_defaults).interval));
+        j["dynamic"] = c.dynamic;
+        if (!c.user.empty()) j["user"] = c.user;
+        return j;
+    }
+    j["connect"] = (c.connect_ip ? *c.connect_ip : rs.address).to_string() + ":" +
+                   std::to_string(c.connect_port.value_or(rs.port));
+    if (c.bind_to) j["bind_to"] = c.bind_to->to_string();
+    if (c.type == CheckType::http) {
+        nlohmann::json urls = nlohmann::json::array();
+        for (const HttpUrl& u : c.urls) {
+            nlohmann::json codes = nlohmann::json::array();
+            for (const StatusCodeRange& r : u.status_codes) {
+                codes.push_back(r.low == r.high ? std::to_string(r.low)
+                                                : std::to_string(r.low) + "-" + std::to_string(r.high));
+            }
+            if (codes.empty()) codes.push_back("200-299");
+            urls.push_back({{"path", u.path},
+                            {"status_codes", codes},
+                            {"digest", u.digest.empty() ? nlohmann::json() : nlohmann::json(u.digest)},
+                            {"virtualhost", !u.virtualhost.empty() ? u.virtualhost : c.virtualhost}});
+        }
+        j["urls"] = urls;
+    }
+    return j;
+}
+
+nlohmann::json virtual_server(const VirtualServer& vs) {
+    nlohmann::json real_servers = nlohmann::json::array();
+    for (const RealServer& rs : vs.real_servers) {
+        real_servers.push_back({
+            {"address", rs.address.to_string() + ":" + std::to_string(rs.port)},
+            {"weight", rs.weight},
+            {"inhibit_on_failure", rs.inhibit_on_failure.value_or(vs.inhibit_on_failure)},
+            {"check", rs.check ? check(*rs.check, rs, vs) : nlohmann::json("none: always up")},
+        });
+    }
+    nlohmann::json j = {
+        {"address", vs.endpoint()},
+        {"protocol", to_string(vs.protocol)},
+        {"forwarding", "direct routing"},
+        {"scheduler", "maglev"},
+        {"persistence", vs.persistence_timeout
+                            ? nlohmann::json{{"timeout", ms(*vs.persistence_timeout)},
+                                             {"granularity", vs.persistence_granularity.value_or(32)}}
+                            : nlohmann::json(false)},
+        {"check_defaults", timing(resolve_check_timing({}, vs.check_defaults))},
+        {"quorum", vs.quorum},
+        {"hysteresis", vs.hysteresis},
+        {"real_servers", real_servers},
+        // Until the data plane forwards, --check must not read as if it did.
+        {"served", false},
+    };
+    if (vs.keepalived_scheduler) j["keepalived_lb_algo"] = to_string(*vs.keepalived_scheduler);
+    if (vs.sorry_server) {
+        j["sorry_server"] = vs.sorry_server->address.to_string() + ":" + std::to_string(vs.sorry_server->port);
+    }
+    return j;
+}
+
 }  // namespace
 
 nlohmann::json effective_config(const Config& config) {
@@ -29,7 +103,8 @@ nlohmann::json effective_config(const Config& config) {
     j["global"] = {{"cloud", config.global.cloud},
                    {"log_level", to_string(config.global.log_level)},
                    {"pin_dir", config.global.pin_dir},
-                   {"notify_fifo", config.global.notify_fifo}};
+                   {"notify_fifo", config.global.notify_fifo},
+                   {"lb_flow_table_entries", config.global.lb_flow_table_entries}};
     j["instances"] = nlohmann::json::array();
     for (const auto& i : config.instances) {
         nlohmann::json vips = nlohmann::json::array(), peers = nlohmann::json::array();
@@ -77,6 +152,8 @@ nlohmann::json effective_config(const Config& config) {
             {"notify", hooks(i.notify)},
         });
     }
+    j["virtual_servers"] = nlohmann::json::array();
+    for (const VirtualServer& vs : config.virtual_servers) j["virtual_servers"].push_back(virtual_server(vs));
     return j;
 }
 

@@ -188,8 +188,10 @@ private:
             if (const toml::table* t = item.as_table()) {
                 each(*t);
             } else {
-                sink_.error(parent.at(item.source()), std::string(key) + " entries must be tables",
-                            "write each one as [[" + std::string(key) + "]]");
+                // Named by its whole path: `real_server` alone does not say where.
+                const std::string name = parent.key_name(key);
+                sink_.error(parent.at(item.source()), name + " entries must be tables",
+                            "write each one as a [[" + name + "]] table, or as an inline table { ... } in the array");
             }
         }
     }

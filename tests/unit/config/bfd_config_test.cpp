@@ -13,16 +13,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::ip;
+using test::keepalived;
 using test::rendered;
-
-ReadResult keepalived(const std::string& text) {
-    InMemoryIncludeResolver none;
-    return read_keepalived_conf(text, "k.conf", none);
-}
-
-ReadResult toml(const std::string& text) {
-    return read_toml_config(text, "x.toml");
-}
+using test::toml;
 
 const std::string instance_head =
     "vrrp_instance VI_1 {\n"

@@ -6,6 +6,9 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/include_resolver.hpp"
+#include "config/keepalived_conf.hpp"
+#include "config/toml_config.hpp"
 
 namespace xvip::test {
 
@@ -30,6 +33,15 @@ inline std::vector<std::string> rendered(const std::vector<Diagnostic>& diagnost
         lines.push_back(std::move(text));
     }
     return lines;
+}
+
+// A keepalived.conf given as text, as if read from k.conf (no includes), and a TOML file, x.toml.
+inline ReadResult keepalived(const std::string& text) {
+    InMemoryIncludeResolver none;
+    return read_keepalived_conf(text, "k.conf", none);
+}
+inline ReadResult toml(const std::string& text) {
+    return read_toml_config(text, "x.toml");
 }
 
 inline IpAddress ip(const char* text) {

@@ -15,16 +15,9 @@ namespace {
 using namespace std::chrono_literals;
 using test::data_path;
 using test::ip;
+using test::keepalived;
 using test::rendered;
-
-ReadResult keepalived(const std::string& text) {
-    InMemoryIncludeResolver none;
-    return read_keepalived_conf(text, "k.conf", none);
-}
-
-ReadResult toml(const std::string& text) {
-    return read_toml_config(text, "x.toml");
-}
+using test::toml;
 
 bool is_forward_notice(const Diagnostic& d) {
     return d.severity == Severity::warning && d.message.find("does not forward yet") != std::string::npos;
@@ -755,6 +748,19 @@ TEST(VirtualServerConfig, TomlServiceWithoutAPortGetsOneErrorOnly) {
                   "x.toml:6:1: error: virtual_server.port is missing (fix: add port = N (xvip matches a "
                   "service by VIP, protocol and port))",
                   "x.toml:7:11: error: virtual_server 192.0.2.100:0 has no real servers (fix: add at least "
+                  "one real server, or remove the virtual server (keepalived skips it))",
+              }));
+}
+
+TEST(VirtualServerConfig, TomlEntriesThatAreNotTablesAreNamedByTheirWholePath) {
+    const ReadResult result = toml(toml_instance +
+                                   "[[virtual_server]]\naddress = \"192.0.2.100\"\nport = 80\n"
+                                   "real_server = [\"192.0.2.21\"]\n");
+    EXPECT_EQ(said(result),
+              (std::vector<std::string>{
+                  "x.toml:9:16: error: virtual_server.real_server entries must be tables (fix: write each one as "
+                  "a [[virtual_server.real_server]] table, or as an inline table { ... } in the array)",
+                  "x.toml:7:11: error: virtual_server 192.0.2.100:80 has no real servers (fix: add at least "
                   "one real server, or remove the virtual server (keepalived skips it))",
               }));
 }

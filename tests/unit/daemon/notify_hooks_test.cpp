@@ -21,10 +21,11 @@ ScriptPolicy policy() {
     return {.enforce_security = true, .daemon_uid = ::geteuid()};
 }
 
-// A hook that appends its arguments, one per line, then a separator, to `out`.
+// A hook that appends its arguments, one per line, then a separator, to `out`, in one write: two
+// hooks run at once (a group's and an instance's) and a record written line by line interleaved
+// with the other's in CI.
 std::string recording_hook(const TempDir& dir, const std::string& name, const std::string& out) {
-    return test::write_script(dir / name,
-                              "for a in \"$@\"; do printf '%s\\n' \"$a\"; done >> " + out + "\necho -- >> " + out);
+    return test::write_script(dir / name, "record=$(printf '%s\\n' \"$@\" --)\nprintf '%s\\n' \"$record\" >> " + out);
 }
 
 Script prepared(const std::string& command) {
