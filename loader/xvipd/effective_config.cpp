@@ -31,12 +31,12 @@ nlohmann::json timing(const ResolvedCheckTiming& t) {
 }
 
 nlohmann::json check(const HealthCheck& c, const RealServer& rs, const VirtualServer& vs) {
-    nlohmann::json j = {{"type", to_string(c.type)},
-                        {"timing", timing(resolve_check_timing(c.timing, vs.check_defaults))}};
+    const ResolvedCheckTiming resolved = resolve_check_timing(c.timing, vs.check_defaults);
+    nlohmann::json j = {{"type", to_string(c.type)}, {"timing", timing(resolved)}};
     if (c.type == CheckType::script) {
         j["command"] = c.command;
         // keepalived's misc_timeout default: the check interval.
-        j["timeout"] = ms(c.timeout.value_or(resolve_check_timing(c.timing, vs.check_defaults).interval));
+        j["timeout"] = ms(c.timeout.value_or(resolved.interval));
         j["dynamic"] = c.dynamic;
         if (!c.user.empty()) j["user"] = c.user;
         return j;
@@ -48,11 +48,8 @@ nlohmann::json check(const HealthCheck& c, const RealServer& rs, const VirtualSe
         nlohmann::json urls = nlohmann::json::array();
         for (const HttpUrl& u : c.urls) {
             nlohmann::json codes = nlohmann::json::array();
-            for (const StatusCodeRange& r : u.status_codes) {
-                codes.push_back(r.low == r.high ? std::to_string(r.low)
-                                                : std::to_string(r.low) + "-" + std::to_string(r.high));
-            }
-            if (codes.empty()) codes.push_back("200-299");
+            for (const StatusCodeRange& r : u.status_codes) codes.push_back(to_string(r));
+            if (codes.empty()) codes.push_back(to_string(StatusCodeRange{}));  // keepalived's default
             urls.push_back({{"path", u.path},
                             {"status_codes", codes},
                             {"digest", u.digest.empty() ? nlohmann::json() : nlohmann::json(u.digest)},

@@ -87,6 +87,11 @@ std::string_view to_string(IpvsScheduler scheduler) {
     return "?";
 }
 
+std::string to_string(const StatusCodeRange& codes) {
+    const std::string low = std::to_string(codes.low);
+    return codes.low == codes.high ? low : low + "-" + std::to_string(codes.high);
+}
+
 std::string_view to_string(CheckType type) {
     switch (type) {
         case CheckType::tcp: return "tcp";

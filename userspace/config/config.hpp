@@ -531,5 +531,6 @@ std::string_view to_string(V3Ipv4Checksum form);
 std::string_view to_string(ServiceProtocol protocol);  // "tcp", "udp"
 std::string_view to_string(IpvsScheduler scheduler);   // "rr", "wrr", ...
 std::string_view to_string(CheckType type);            // "tcp", "http", "script"
+std::string to_string(const StatusCodeRange& codes);   // "200", "200-299", as keepalived writes them
 
 }  // namespace xvip

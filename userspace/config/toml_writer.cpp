@@ -98,7 +98,7 @@ void timing(std::ostringstream& out, const CheckTiming& t, std::string_view inte
 
 std::string status_codes(const std::vector<StatusCodeRange>& codes) {
     return list(codes, [](const StatusCodeRange& r) {
-        return r.low == r.high ? std::to_string(r.low) : quoted(std::to_string(r.low) + "-" + std::to_string(r.high));
+        return r.low == r.high ? to_string(r) : quoted(to_string(r));  // a range is a string in TOML
     });
 }
 

@@ -812,10 +812,8 @@ private:
         if (at.unreadable(Field::url_status_codes)) return;
         for (const StatusCodeRange& r : url.status_codes) {
             if (r.low < 100 || r.high > 599 || r.low > r.high) {
-                const std::string text =
-                    r.low == r.high ? std::to_string(r.low) : std::to_string(r.low) + "-" + std::to_string(r.high);
                 sink_.error(at.of(Field::url_status_codes),
-                            owner + ": status code " + text + " is not a code or rising range within 100-599",
+                            owner + ": status code " + to_string(r) + " is not a code or rising range within 100-599",
                             "write codes and ranges such as 200 or 200-299");
             }
         }
