@@ -231,7 +231,7 @@ void Dataplane::remove_pins(const fs::path& pin_dir) {
     fs::remove(pin_dir.parent_path(), ec);  // the namespace's directory, once it is empty
 }
 
-Dataplane::Loaded Dataplane::load_program(std::uint32_t lb_flow_entries) {
+Dataplane::Loaded Dataplane::load_program(const LbCapacity& lb) {
     // Dated before anything is attached or pinned: a kernel that cannot run the lease clock's
     // program (before 5.14) refuses here, with nothing to undo. (The constructor, which runs after
     // the attach, would otherwise throw past a pinned link.)
@@ -241,9 +241,17 @@ Dataplane::Loaded Dataplane::load_program(std::uint32_t lb_flow_entries) {
         const LibbpfMessages messages;
         skel.reset(xvip_bpf__open());
         if (!skel) throw bpf_load_error("opening the XDP program", errno, messages);
-        if (lb_flow_entries == 0) throw DataplaneError("the flow table needs at least one entry");
-        if (const int error = bpf_map__set_max_entries(skel->maps.xvip_lb_flows, lb_flow_entries); error != 0) {
-            throw bpf_load_error("sizing the flow table", -error, messages);
+        if (lb.services && lb.flows == 0) throw DataplaneError("the flow table needs at least one entry");
+        const std::pair<bpf_map*, std::uint32_t> sizes[] = {
+            {skel->maps.xvip_lb_services, lb.services ? XVIP_LB_MAX_SERVICES : 1},
+            {skel->maps.xvip_lb_rings, lb.services ? XVIP_LB_MAX_SERVICES * 2 * XVIP_LB_RING_CHUNKS : 1},
+            {skel->maps.xvip_lb_backends, lb.services ? XVIP_LB_MAX_BACKENDS : 1},
+            {skel->maps.xvip_lb_flows, lb.services ? lb.flows : 1},
+        };
+        for (const auto& [map, entries] : sizes) {
+            if (const int error = bpf_map__set_max_entries(map, entries); error != 0) {
+                throw bpf_load_error(std::string("sizing ") + bpf_map__name(map), -error, messages);
+            }
         }
         if (const int error = xvip_bpf__load(skel.get()); error != 0) {
             throw bpf_load_error("loading the XDP program", -error, messages);
@@ -310,7 +318,7 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
     require_no_xdp_program(ifname, ifindex);
     const MacAddress mac = interface_mac(ifname);
 
-    Loaded loaded = load_program(options.lb_flow_entries);
+    Loaded loaded = load_program(options.lb);
 
     // Every instance starts standby: the array is zero-filled, which is exactly that.
     xvip_iface iface{};
@@ -426,7 +434,7 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
 }
 
 Dataplane Dataplane::load(const LoadOptions& options) {
-    Loaded loaded = load_program(options.lb_flow_entries);
+    Loaded loaded = load_program(options.lb);
     xvip_iface iface{};
     iface.abi_version = XVIP_ABI_VERSION;
     iface.ifindex = static_cast<std::uint32_t>(options.ifindex);
@@ -460,6 +468,10 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
     fast_ = MappedWords(maps_.fast.get(), XVIP_STATE_ENTRIES * XVIP_FAST_WORDS, "the fast-failover array");
     lb_gens_ = MappedWords(maps_.lb_gens.get(), XVIP_LB_MAX_SERVICES, "the virtual services' words");
     lb_count_ = MappedWords(maps_.lb_count.get(), 1, "the count of virtual services");
+    bpf_map_info rings{};
+    std::uint32_t rings_length = sizeof rings;
+    lb_capacity_ = bpf_obj_get_info_by_fd(maps_.lb_rings.get(), &rings, &rings_length) == 0 &&
+                   rings.max_entries >= XVIP_LB_MAX_SERVICES * 2 * XVIP_LB_RING_CHUNKS;
 }
 
 Dataplane::Dataplane(Dataplane&& other) noexcept = default;
@@ -811,9 +823,19 @@ void write_ring(int rings_fd, std::uint32_t id, std::uint8_t generation, const L
 
 }  // namespace
 
+void Dataplane::require_lb_capacity() const {
+    if (!lb_gens_) throw DataplaneError("the data plane of " + ifname_ + " is detached");
+    if (!lb_capacity_) {
+        throw DataplaneError("the data plane of " + ifname_ +
+                             " was loaded without room for virtual services (none were configured when it was "
+                             "attached); detach it (xvipctl detach " +
+                             ifname_ + ") and start xvipd again to serve them");
+    }
+}
+
 void Dataplane::add_lb_service(const LbServiceKey& key, std::uint32_t id, const LbRing& ring,
                                const LbHashing& hashing) {
-    if (!lb_gens_) throw DataplaneError("the data plane of " + ifname_ + " is detached");
+    require_lb_capacity();
     if (id >= XVIP_LB_MAX_SERVICES) {
         throw DataplaneError("virtual service id " + std::to_string(id) + " beyond the " +
                              std::to_string(XVIP_LB_MAX_SERVICES) + " the data plane holds");
@@ -835,7 +857,7 @@ void Dataplane::add_lb_service(const LbServiceKey& key, std::uint32_t id, const 
 }
 
 std::uint8_t Dataplane::replace_lb_ring(std::uint32_t id, const LbRing& ring, const LbHashing& hashing) {
-    if (!lb_gens_) throw DataplaneError("the data plane of " + ifname_ + " is detached");
+    require_lb_capacity();
     if (id >= XVIP_LB_MAX_SERVICES) throw DataplaneError("no virtual service id " + std::to_string(id));
     xvip_lb_service current{};
     const std::uint64_t word = lb_gens_.load(id);
@@ -860,6 +882,7 @@ void Dataplane::remove_lb_service(const LbServiceKey& key) {
 }
 
 void Dataplane::write_lb_backend(std::uint16_t index, const LbBackend& backend) {
+    require_lb_capacity();
     if (index >= XVIP_LB_MAX_BACKENDS || !backend.address.is_v4()) {
         throw DataplaneError("backend " + std::to_string(index) + " (" + backend.address.to_string() +
                              "): an IPv4 address at an index below " + std::to_string(XVIP_LB_MAX_BACKENDS));

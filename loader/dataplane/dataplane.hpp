@@ -74,14 +74,22 @@ struct Subnet4 {
 // fit leave the table empty, which checks no sender: then false.
 bool fill_subnets4(xvip_iface& iface, std::span<const Subnet4> subnets);
 
+// What the forwarding maps of virtual services are sized for when the program is loaded (they
+// cannot grow afterwards, not even across an adopting restart). Without services (the default)
+// each holds one entry, so a node that balances nothing locks no memory for it; with them,
+// XVIP_LB_MAX_SERVICES services' rings (4 MiB), XVIP_LB_MAX_BACKENDS backends and `flows` flows.
+struct LbCapacity {
+    bool services = false;
+    std::uint32_t flows = XVIP_LB_DEFAULT_FLOWS;  // global.lb_flow_table_entries
+};
+
 struct AttachOptions {
     std::string ifname;
     XdpMode mode = XdpMode::auto_select;
     std::filesystem::path pin_root;
     // Told about what works but not as asked (the generic fallback). Silent when empty.
     std::function<void(const std::string&)> warn;
-    // Size of the flow table of virtual services (global.lb_flow_table_entries).
-    std::uint32_t lb_flow_entries = XVIP_LB_DEFAULT_FLOWS;
+    LbCapacity lb;
 };
 
 // The interface a program is loaded for but not attached to (Dataplane::load): what it is told in
@@ -90,8 +98,8 @@ struct LoadOptions {
     std::string ifname;
     int ifindex = 0;
     MacAddress mac{};
-    std::vector<Subnet4> subnets;                           // ARP senders answered; none: every sender
-    std::uint32_t lb_flow_entries = XVIP_LB_DEFAULT_FLOWS;  // as AttachOptions
+    std::vector<Subnet4> subnets;  // ARP senders answered; none: every sender
+    LbCapacity lb;
 };
 
 // A virtual service as the data plane matches it: an IPv4 VIP, TCP or UDP, a port.
@@ -269,6 +277,9 @@ public:
     void set_gateways(std::span<const InstanceKey> gateways);
     std::vector<InstanceKey> gateways() const;
 
+    // Whether the forwarding maps were loaded with room for virtual services (LbCapacity); the
+    // writers below refuse when not.
+    bool holds_lb_services() const { return lb_capacity_; }
     // Virtual services (forwarding on the active node; see xvip_abi.h). A service is its key and
     // an id below XVIP_LB_MAX_SERVICES, which names its word and its two rings. add_lb_service
     // writes the ring into generation 0 and the word before the key becomes visible; refuses an
@@ -303,8 +314,10 @@ private:
         UniqueFd program;
     };
     // Loads the skeleton and keeps a copy of each map's fd and the program's (the skeleton goes).
-    // The flow table gets `lb_flow_entries` entries.
-    static Loaded load_program(std::uint32_t lb_flow_entries);
+    // Throws unless attached with room for virtual services.
+    void require_lb_capacity() const;
+    // The forwarding maps sized as `lb` says.
+    static Loaded load_program(const LbCapacity& lb);
     static void write_iface(const Maps& maps, const xvip_iface& iface);
     static void remove_pins(const std::filesystem::path& pin_dir);
     Dataplane(std::string ifname, std::filesystem::path pin_dir, Maps maps, UniqueFd link, UniqueFd program = {});
@@ -328,6 +341,7 @@ private:
     MappedWords fast_;                     // XVIP_FAST_WORDS words per instance (struct xvip_fast)
     MappedWords lb_gens_;                  // one word per virtual service (struct xvip_lb_service)
     MappedWords lb_count_;                 // one word: how many services there are
+    bool lb_capacity_ = false;             // the forwarding maps were sized for services (LbCapacity)
     LeaseClock lease_clock_;
 };
 

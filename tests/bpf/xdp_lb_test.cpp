@@ -14,11 +14,15 @@
 #include <utility>
 
 #include "dataplane/counters.hpp"
+#include "dataplane/dataplane_error.hpp"
 #include "lb/maglev.hpp"
 #include "xdp_scenario.hpp"
 
 namespace xvip::test {
 namespace {
+
+// The forwarding maps sized for services, as xvipd loads them when virtual servers are configured.
+const LbCapacity with_services{.services = true, .flows = 4096};
 
 using namespace std::chrono_literals;
 using Counter = __u64 xvip_counters::*;
@@ -201,7 +205,7 @@ public:
         return std::nullopt;
     }
 
-    XdpHarness xdp;
+    XdpHarness xdp{with_services};
     LbRing ring = ring_for({1, 1, 1, 1});
 };
 
@@ -560,7 +564,7 @@ TEST(XdpLbHostile, MutatedFramesForwardOnlyAsDirectRouting) {
 
 // The writers refuse what the program cannot hold, and a removed service is VIP traffic again.
 TEST(XdpLbWriters, RefuseWhatTheProgramCannotHold) {
-    XdpHarness xdp;
+    XdpHarness xdp{with_services};
     set_up(xdp, Situation::active);
     Dataplane& dp = xdp.dataplane();
     const LbRing ring = ring_for({1, 1});
@@ -577,6 +581,31 @@ TEST(XdpLbWriters, RefuseWhatTheProgramCannotHold) {
     EXPECT_EQ(xdp.run(frame(Flow{})).verdict, XDP_PASS);
     expect_counters(xdp, {{&xvip_counters::lb_no_backend, 1}, {&xvip_counters::vip_pass_active, 1}});
     EXPECT_ANY_THROW(dp.write_lb_backend(XVIP_LB_MAX_BACKENDS, {.address = ip("192.0.2.21")}));
+}
+
+// Loaded for no virtual service (what every node that balances nothing runs), the forwarding maps
+// hold one entry each: the writers refuse, saying why and what to do, and the VIP's traffic is
+// what it always was.
+TEST(XdpLbWriters, ADataPlaneLoadedWithoutServicesRefusesThemAndSaysWhy) {
+    XdpHarness xdp;
+    set_up(xdp, Situation::active);
+    Dataplane& dp = xdp.dataplane();
+    EXPECT_FALSE(dp.holds_lb_services());
+    try {
+        dp.add_lb_service(http, 0, ring_for({1}), per_flow);
+        ADD_FAILURE() << "a service was added to maps without room for it";
+    } catch (const DataplaneError& e) {
+        EXPECT_NE(std::string(e.what()).find("without room for virtual services"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("xvipctl detach"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(dp.write_lb_backend(0, {.address = ip("192.0.2.21")}), DataplaneError);
+    EXPECT_THROW(dp.replace_lb_ring(0, ring_for({1}), per_flow), DataplaneError);
+    EXPECT_EQ(xdp.run(frame(Flow{})).verdict, XDP_PASS);
+    expect_counters(xdp, {{&xvip_counters::vip_pass_active, 1}});
+}
+
+TEST(XdpLbWriters, ServicesNeedAFlowTable) {
+    EXPECT_THROW(XdpHarness(LbCapacity{.services = true, .flows = 0}), std::runtime_error);
 }
 
 }  // namespace
