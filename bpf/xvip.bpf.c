@@ -1304,6 +1304,38 @@ static __always_inline int lb_bad_source(const struct eth_frame *eth, __be32 sad
 }
 
 /* The backend entry `slot` of the ring in use names, if it takes new flows. */
+/* Whether some service has this port (xvip_lb_ports): the one test all other VIP traffic pays. */
+static __always_inline int lb_port_served(__be16 port)
+{
+	__u32 number = bpf_ntohs(port);
+	__u32 key = number >> 6;
+	const __u64 *word = bpf_map_lookup_elem(&xvip_lb_ports, &key);
+
+	return word && (*(const volatile __u64 *)word >> (number & 63)) & 1;
+}
+
+/* The backend a known flow goes to, while the service it was entered for is the one live under
+ * its id and the backend has a MAC; NULL otherwise (the flow is looked at anew). */
+static __always_inline const struct xvip_lb_backend *lb_flow_backend(const struct xvip_lb_flow *flow)
+{
+	__u32 id = flow->service;
+	const __u64 *slot = bpf_map_lookup_elem(&xvip_lb_gens, &id);
+	const struct xvip_lb_backend *backend;
+	struct xvip_lb_service service;
+	__u64 word;
+
+	if (!slot)
+		return NULL;
+	word = *(const volatile __u64 *)slot;
+	__builtin_memcpy(&service, &word, sizeof(service));
+	if (!(service.flags & XVIP_LB_LIVE) || service.incarnation != flow->incarnation)
+		return NULL;
+	backend = lb_backend(flow->backend);
+	if (!backend || !(backend->flags & XVIP_LB_BACKEND_MAC))
+		return NULL;
+	return backend;
+}
+
 static __always_inline const struct xvip_lb_backend *
 lb_ring_backend(__u32 id, const struct xvip_lb_service *service, __u32 slot, __u16 *index)
 {
@@ -1341,26 +1373,29 @@ static __always_inline int lb_forward4(struct eth_frame *eth, struct iphdr *ip, 
 	if (ip->frag_off & bpf_htons(IP_FRAGMENT_OFFSET))
 		return -1;
 	ports = l4_ports_after(ip, end);
-	if (!ports || lb_service(ip->daddr, ip->protocol, ports->dest, &id, &service))
+	if (!ports || !lb_port_served(ports->dest))
 		return -1;
-	if (ip->frag_off & bpf_htons(IP_MORE_FRAGMENTS))
-		return verdict(XDP_PASS, COUNTER(lb_fragment_pass));
 	key.saddr = ip->saddr;
 	key.daddr = ip->daddr;
 	key.sport = ports->source;
 	key.dport = ports->dest;
 	key.protocol = ip->protocol;
 	now = bpf_jiffies64();
-	known = bpf_map_lookup_elem(&xvip_lb_flows, &key);
-	if (known) {
-		backend = lb_backend(known->backend);
-		if (backend && (backend->flags & XVIP_LB_BACKEND_MAC)) {
+	/* A known flow first, its service not looked up (lb_flow_backend checks it is still the
+	 * one); a first fragment is decided by its service below. */
+	if (!(ip->frag_off & bpf_htons(IP_MORE_FRAGMENTS))) {
+		known = bpf_map_lookup_elem(&xvip_lb_flows, &key);
+		if (known && (backend = lb_flow_backend(known))) {
 			if (known->last_seen_jiffies != now)
 				known->last_seen_jiffies = now;
 			return lb_forward(eth, backend, COUNTER(lb_flow_hit));
 		}
-		/* Its backend has no MAC any more: the flow is hashed again. */
+		/* Unknown; or its service is gone, or its backend has no MAC: hashed (again). */
 	}
+	if (lb_service(ip->daddr, ip->protocol, ports->dest, &id, &service))
+		return -1;
+	if (ip->frag_off & bpf_htons(IP_MORE_FRAGMENTS))
+		return verdict(XDP_PASS, COUNTER(lb_fragment_pass));
 	if (lb_bad_source(eth, ip->saddr))
 		return verdict(XDP_PASS, COUNTER(lb_bad_source));
 	hash = xvip_lb_flow_hash(&service, &key);
@@ -1369,6 +1404,8 @@ static __always_inline int lb_forward4(struct eth_frame *eth, struct iphdr *ip, 
 		return verdict(XDP_PASS, COUNTER(lb_no_backend));
 	flow.last_seen_jiffies = now;
 	flow.backend = index;
+	flow.incarnation = service.incarnation;
+	flow.service = id;
 	/* A full table drops its least recently used flow; a failed insert still forwards. */
 	bpf_map_update_elem(&xvip_lb_flows, &key, &flow, BPF_ANY);
 	return lb_forward(eth, backend, COUNTER(lb_flow_new));
@@ -1407,7 +1444,8 @@ static __always_inline int lb_icmp_error4(struct eth_frame *eth, struct iphdr *i
 	ports = (void *)inner + (__u32)inner->ihl * 4;
 	if ((void *)(ports + 1) > end)
 		return -1;
-	if (lb_service(inner->saddr, inner->protocol, ports->source, &id, &service))
+	if (!lb_port_served(ports->source) ||
+	    lb_service(inner->saddr, inner->protocol, ports->source, &id, &service))
 		return -1;
 	key.saddr = inner->daddr;
 	key.daddr = inner->saddr;
@@ -1415,28 +1453,15 @@ static __always_inline int lb_icmp_error4(struct eth_frame *eth, struct iphdr *i
 	key.dport = ports->source;
 	key.protocol = inner->protocol;
 	known = bpf_map_lookup_elem(&xvip_lb_flows, &key);
-	if (!known)
-		return verdict(XDP_PASS, COUNTER(lb_icmp_pass));
-	backend = lb_backend(known->backend);
-	if (!backend || !(backend->flags & XVIP_LB_BACKEND_MAC))
+	if (!known || known->service != id || !(backend = lb_flow_backend(known)))
 		return verdict(XDP_PASS, COUNTER(lb_icmp_pass));
 	return lb_forward(eth, backend, COUNTER(lb_icmp_forwarded));
 }
 
-/* Whether any virtual service exists: where none does, VIP traffic pays this inlined array read,
- * not a hash lookup. */
-static __always_inline int lb_any_service(void)
-{
-	__u32 key = 0;
-	const __u64 *count = bpf_map_lookup_elem(&xvip_lb_count, &key);
-
-	return count && *(const volatile __u64 *)count != 0;
-}
-
+/* A frame to an active (or draining) VIP: a service's, or -1 (VIP traffic as before). Each path
+ * tests the port bitmap before any hash lookup. */
 static __always_inline int handle_lb4(struct eth_frame *eth, struct iphdr *ip, void *end)
 {
-	if (!lb_any_service())
-		return -1;
 	if (ip->protocol == IPPROTO_TCP || ip->protocol == IPPROTO_UDP)
 		return lb_forward4(eth, ip, end);
 	if (ip->protocol == IPPROTO_ICMP)

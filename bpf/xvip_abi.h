@@ -26,7 +26,7 @@
 #define XVIP_MAP_FAST_TIMERS "xvip_fast_timers"
 #define XVIP_MAP_LB_SERVICES "xvip_lb_services"
 #define XVIP_MAP_LB_GENS "xvip_lb_gens"
-#define XVIP_MAP_LB_COUNT "xvip_lb_count"
+#define XVIP_MAP_LB_PORTS "xvip_lb_ports"
 #define XVIP_MAP_LB_RINGS "xvip_lb_rings"
 #define XVIP_MAP_LB_BACKENDS "xvip_lb_backends"
 #define XVIP_MAP_LB_FLOWS "xvip_lb_flows"
@@ -500,8 +500,10 @@ struct xvip_event {
  * Maps:
  *   xvip_lb_services  hash, struct xvip_lb_service_key -> struct xvip_lb_service_id
  *   xvip_lb_gens      array (mmapable), XVIP_LB_MAX_SERVICES x struct xvip_lb_service: one word
- *   xvip_lb_count     array (mmapable), one 64-bit word: how many services there are. While 0,
- *                     VIP traffic costs no service lookup (a hash lookup: 15-25 ns under test-run)
+ *   xvip_lb_ports     array (mmapable), XVIP_LB_PORT_WORDS 64-bit words: bit (port % 64) of word
+ *                     port / 64 is set while some service has that port (TCP or UDP, any VIP).
+ *                     VIP traffic to any other port looks up neither a flow nor a service (each a
+ *                     hash lookup, 15-30 ns under test-run), and while no service exists none does
  *   xvip_lb_rings     array of XVIP_LB_MAX_SERVICES x 2 generations x XVIP_LB_RING_CHUNKS chunks
  *   xvip_lb_backends  array, XVIP_LB_MAX_BACKENDS x struct xvip_lb_backend
  *   xvip_lb_flows     LRU hash, struct xvip_lb_flow_key -> struct xvip_lb_flow; its size is set at
@@ -510,6 +512,7 @@ struct xvip_event {
 #define XVIP_LB_MAX_SERVICES 64
 #define XVIP_LB_MAX_BACKENDS 4096
 #define XVIP_LB_DEFAULT_FLOWS 65536
+#define XVIP_LB_PORT_WORDS (65536 / 64)
 
 /*
  * The ring: a Maglev table (userspace/lb/maglev.hpp) of XVIP_LB_RING_SIZE entries, each a backend
@@ -555,6 +558,8 @@ struct xvip_lb_service_id {
 /* Persistence: new flows of one client (its address masked to persist_prefix bits) go to one
  * backend while the ring stays as it is (keepalived's persistence_timeout and granularity). */
 #define XVIP_LB_PERSISTENT 1
+/* The word belongs to a service whose key is in xvip_lb_services (cleared when it is removed). */
+#define XVIP_LB_LIVE 2
 
 /*
  * A service's word in xvip_lb_gens (an mmapable array, as the state words): which ring
@@ -566,9 +571,12 @@ struct xvip_lb_service_id {
  */
 struct xvip_lb_service {
 	__u8 generation;     /* 0 or 1: the ring in use */
-	__u8 flags;	     /* XVIP_LB_PERSISTENT */
+	__u8 flags;	     /* XVIP_LB_LIVE, XVIP_LB_PERSISTENT */
 	__u8 persist_prefix; /* with XVIP_LB_PERSISTENT: source prefix length hashed, 0..32 */
-	__u8 pad[5];
+	__u8 pad;
+	__u16 incarnation; /* one more each time the id is given to a service: a flow entered for
+			    * an earlier one (struct xvip_lb_flow) is not followed */
+	__u8 pad2[2];
 };
 
 /* Backend flags. A backend takes new flows only when usable (healthy, with a weight, its MAC
@@ -593,10 +601,15 @@ struct xvip_lb_flow_key {
 	__u8 pad[3];
 };
 
+/* A known flow is followed without looking its service up: only while the service's word (at
+ * `service`) is live and of the same incarnation, so a flow outlives neither its service's
+ * removal nor the id's reuse. */
 struct xvip_lb_flow {
 	__u64 last_seen_jiffies; /* bpf_jiffies64() of the latest frame, for timeouts later */
 	__u16 backend;
-	__u8 pad[6];
+	__u16 incarnation; /* the service's when the flow was entered */
+	__u8 service;	   /* its id */
+	__u8 pad[3];
 };
 
 /*

@@ -127,14 +127,15 @@ struct {
 	__type(value, struct xvip_lb_service);
 } xvip_lb_gens SEC(".maps");
 
-/* ... how many there are (0: the program looks none up); mmapable, stored whole ... */
+/* ... the ports they have, a bit each (none set: the program looks nothing up); mmapable,
+ * stored whole ... */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
+	__uint(max_entries, XVIP_LB_PORT_WORDS);
 	__type(key, __u32);
 	__type(value, __u64);
-} xvip_lb_count SEC(".maps");
+} xvip_lb_ports SEC(".maps");
 
 /* ... their Maglev rings, two generations each, in chunks (4 MiB) ... */
 struct {

@@ -217,7 +217,7 @@ const std::array<Dataplane::Maps::Entry, 18> Dataplane::Maps::table{{
     {XVIP_MAP_FAST_TIMERS, &Maps::fast_timers},
     {XVIP_MAP_LB_SERVICES, &Maps::lb_services},
     {XVIP_MAP_LB_GENS, &Maps::lb_gens},
-    {XVIP_MAP_LB_COUNT, &Maps::lb_count},
+    {XVIP_MAP_LB_PORTS, &Maps::lb_ports},
     {XVIP_MAP_LB_RINGS, &Maps::lb_rings},
     {XVIP_MAP_LB_BACKENDS, &Maps::lb_backends},
     {XVIP_MAP_LB_FLOWS, &Maps::lb_flows},
@@ -467,7 +467,7 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
     gateways_ = MappedWords(maps_.gateways.get(), 2, "the gateway instances");
     fast_ = MappedWords(maps_.fast.get(), XVIP_STATE_ENTRIES * XVIP_FAST_WORDS, "the fast-failover array");
     lb_gens_ = MappedWords(maps_.lb_gens.get(), XVIP_LB_MAX_SERVICES, "the virtual services' words");
-    lb_count_ = MappedWords(maps_.lb_count.get(), 1, "the count of virtual services");
+    lb_ports_ = MappedWords(maps_.lb_ports.get(), XVIP_LB_PORT_WORDS, "the virtual services' ports");
     bpf_map_info rings{};
     std::uint32_t rings_length = sizeof rings;
     lb_capacity_ = bpf_obj_get_info_by_fd(maps_.lb_rings.get(), &rings, &rings_length) == 0 &&
@@ -499,7 +499,7 @@ void Dataplane::detach() {
     gateways_.reset();
     fast_.reset();
     lb_gens_.reset();
-    lb_count_.reset();
+    lb_ports_.reset();
     link_.reset();
     program_.reset();
     maps_ = Maps{};
@@ -786,13 +786,30 @@ xvip_lb_service_key lb_key(const LbServiceKey& key) {
     return out;
 }
 
-std::uint64_t lb_word(std::uint8_t generation, const LbHashing& hashing) {
+xvip_lb_service lb_service_of(std::uint64_t word) {
+    xvip_lb_service service{};
+    static_assert(sizeof service == sizeof word);
+    std::memcpy(&service, &word, sizeof service);
+    return service;
+}
+
+// The word of an id no service has now: not live, `incarnation` kept for the next one.
+std::uint64_t lb_vacant_word(std::uint16_t incarnation) {
+    xvip_lb_service vacant{};
+    vacant.incarnation = incarnation;
+    std::uint64_t word = 0;
+    std::memcpy(&word, &vacant, sizeof word);
+    return word;
+}
+
+// A live service's word.
+std::uint64_t lb_word(std::uint8_t generation, const LbHashing& hashing, std::uint16_t incarnation) {
     xvip_lb_service service{};
     service.generation = generation & 1;
-    service.flags = hashing.persistent ? XVIP_LB_PERSISTENT : 0;
+    service.flags = XVIP_LB_LIVE | (hashing.persistent ? XVIP_LB_PERSISTENT : 0);
     service.persist_prefix = hashing.persistent ? std::min<std::uint8_t>(hashing.persist_prefix, 32) : 0;
+    service.incarnation = incarnation;
     std::uint64_t word = 0;
-    static_assert(sizeof service == sizeof word);
     std::memcpy(&word, &service, sizeof word);
     return word;
 }
@@ -846,25 +863,38 @@ void Dataplane::add_lb_service(const LbServiceKey& key, std::uint32_t id, const 
         throw DataplaneError("virtual service " + key.vip.to_string() + ":" + std::to_string(key.port) +
                              " already exists (id " + std::to_string(existing.id) + ")");
     }
-    // Ring and word first: the key makes the service visible to the program.
+    if (lb_service_of(lb_gens_.load(id)).flags & XVIP_LB_LIVE) {
+        throw DataplaneError("virtual service id " + std::to_string(id) + " is in use");
+    }
+    // Ring, word and port first: the key makes the service visible to the program. The id's next
+    // incarnation: no flow entered for an earlier service under it is followed.
     write_ring(maps_.lb_rings.get(), id, 0, ring);
-    lb_gens_.store(id, lb_word(0, hashing));
+    const auto incarnation = static_cast<std::uint16_t>(lb_service_of(lb_gens_.load(id)).incarnation + 1);
+    lb_gens_.store(id, lb_word(0, hashing, incarnation));
+    set_lb_port(key.port, true);
     const xvip_lb_service_id value{id};
     if (bpf_map_update_elem(maps_.lb_services.get(), &map_key, &value, BPF_NOEXIST) != 0) {
-        throw DataplaneError("adding virtual service " + key.vip.to_string() + ":" + std::to_string(key.port), errno);
+        const int error = errno;
+        lb_gens_.store(id, lb_vacant_word(incarnation));
+        throw DataplaneError("adding virtual service " + key.vip.to_string() + ":" + std::to_string(key.port), error);
     }
-    lb_count_.store(0, lb_count_.load(0) + 1);  // after the key: the program looks services up from now
+}
+
+void Dataplane::set_lb_port(std::uint16_t port, bool served) {
+    const std::size_t index = port / 64;
+    const std::uint64_t bit = std::uint64_t{1} << (port % 64);
+    const std::uint64_t word = lb_ports_.load(index);
+    lb_ports_.store(index, served ? word | bit : word & ~bit);
 }
 
 std::uint8_t Dataplane::replace_lb_ring(std::uint32_t id, const LbRing& ring, const LbHashing& hashing) {
     require_lb_capacity();
     if (id >= XVIP_LB_MAX_SERVICES) throw DataplaneError("no virtual service id " + std::to_string(id));
-    xvip_lb_service current{};
-    const std::uint64_t word = lb_gens_.load(id);
-    std::memcpy(&current, &word, sizeof current);
+    const xvip_lb_service current = lb_service_of(lb_gens_.load(id));
+    if (!(current.flags & XVIP_LB_LIVE)) throw DataplaneError("no virtual service id " + std::to_string(id));
     const std::uint8_t next = (current.generation + 1) & 1;
     write_ring(maps_.lb_rings.get(), id, next, ring);
-    lb_gens_.store(id, lb_word(next, hashing));  // the switch: one store
+    lb_gens_.store(id, lb_word(next, hashing, current.incarnation));  // the switch: one store
     return next;
 }
 
@@ -877,8 +907,20 @@ void Dataplane::remove_lb_service(const LbServiceKey& key) {
     if (bpf_map_delete_elem(maps_.lb_services.get(), &map_key) != 0) {
         throw DataplaneError("removing virtual service " + key.vip.to_string() + ":" + std::to_string(key.port), errno);
     }
-    if (existing.id < XVIP_LB_MAX_SERVICES) lb_gens_.store(existing.id, 0);
-    if (const std::uint64_t count = lb_count_.load(0); count > 0) lb_count_.store(0, count - 1);
+    // Not live, its incarnation kept (the next service under the id takes the one after).
+    if (existing.id < XVIP_LB_MAX_SERVICES) {
+        lb_gens_.store(existing.id, lb_vacant_word(lb_service_of(lb_gens_.load(existing.id)).incarnation));
+    }
+    // The port's bit goes once no other service (another VIP, the other protocol) has the port.
+    xvip_lb_service_key at{};
+    xvip_lb_service_key next{};
+    bool shared = false;
+    for (const void* from = nullptr; !shared && bpf_map_get_next_key(maps_.lb_services.get(), from, &next) == 0;
+         from = &at) {
+        shared = next.port == map_key.port;
+        at = next;
+    }
+    if (!shared) set_lb_port(key.port, false);
 }
 
 void Dataplane::write_lb_backend(std::uint16_t index, const LbBackend& backend) {

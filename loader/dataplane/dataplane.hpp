@@ -300,7 +300,7 @@ public:
 private:
     struct Maps {
         UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter, guard, events, gateways, fast,
-            fast_timers, lb_services, lb_gens, lb_count, lb_rings, lb_backends, lb_flows;
+            fast_timers, lb_services, lb_gens, lb_ports, lb_rings, lb_backends, lb_flows;
         // Every map once: its name (the program's, and its pin's) and where its fd is kept. Load,
         // pin, adopt and pin removal all go through this table.
         struct Entry {
@@ -316,6 +316,8 @@ private:
     // Loads the skeleton and keeps a copy of each map's fd and the program's (the skeleton goes).
     // Throws unless attached with room for virtual services.
     void require_lb_capacity() const;
+    // Sets or clears `port`'s bit in xvip_lb_ports (one store of its word).
+    void set_lb_port(std::uint16_t port, bool served);
     // The forwarding maps sized as `lb` says.
     static Loaded load_program(const LbCapacity& lb);
     static void write_iface(const Maps& maps, const xvip_iface& iface);
@@ -340,7 +342,7 @@ private:
     MappedWords gateways_;                 // one word of gateway VRIDs per family slot
     MappedWords fast_;                     // XVIP_FAST_WORDS words per instance (struct xvip_fast)
     MappedWords lb_gens_;                  // one word per virtual service (struct xvip_lb_service)
-    MappedWords lb_count_;                 // one word: how many services there are
+    MappedWords lb_ports_;                 // XVIP_LB_PORT_WORDS words: the services' ports, a bit each
     bool lb_capacity_ = false;             // the forwarding maps were sized for services (LbCapacity)
     LeaseClock lease_clock_;
 };

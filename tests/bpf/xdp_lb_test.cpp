@@ -562,6 +562,51 @@ TEST(XdpLbHostile, MutatedFramesForwardOnlyAsDirectRouting) {
     EXPECT_GT(c.lb_flow_new + c.lb_flow_hit, 200u);
 }
 
+// A known flow is followed without its service being looked up: only while that service is the
+// one live under the flow's id. Removed, its flows are VIP traffic again; the id given to a new
+// service, the old flows are hashed anew onto the new ring.
+TEST(XdpLbFlows, AFlowOutlivesNeitherItsServiceNorTheReuseOfItsId) {
+    Balancer lb;
+    Dataplane& dp = lb.xdp.dataplane();
+    const Flow f{};
+    const auto first = lb.forwarded_to(frame(f));
+    ASSERT_TRUE(first);
+    dp.remove_lb_service(http);
+    EXPECT_TRUE(dp.lb_flow_backend(key_of(f)).has_value()) << "the flow table keeps the flow";
+    EXPECT_EQ(lb.run(frame(f)).verdict, XDP_PASS) << "a removed service's flow was followed";
+    std::vector<std::uint32_t> weights(backend_count, 0);
+    const std::size_t other = (*first + 1) % backend_count;
+    weights[other] = 1;
+    dp.add_lb_service(http, 0, ring_for(weights), per_flow);
+    EXPECT_EQ(lb.forwarded_to(frame(f)), other) << "a flow of the id's earlier service was followed";
+    EXPECT_EQ(dp.lb_flow_backend(key_of(f)), other);
+    expect_counters(lb.xdp, {{&xvip_counters::lb_flow_new, 2}, {&xvip_counters::vip_pass_active, 1}});
+}
+
+// Ports are kept a bit each, whatever the VIP and protocol: a port two services have stays served
+// until both are gone.
+TEST(XdpLbFlows, APortSharedByTwoServicesIsServedUntilBothAreGone) {
+    Balancer lb;
+    Dataplane& dp = lb.xdp.dataplane();
+    const LbServiceKey quic{vip4, udp_proto, 80};
+    dp.add_lb_service(quic, 4, lb.ring, per_flow);
+    dp.remove_lb_service(http);
+    const Flow udp80{.sport = 4433, .dport = 80, .protocol = udp_proto};
+    EXPECT_TRUE(lb.forwarded_to(frame(udp80)).has_value()) << "UDP 80 lost its port with TCP 80's service";
+    EXPECT_EQ(lb.run(frame(Flow{})).verdict, XDP_PASS);
+    dp.remove_lb_service(quic);
+    EXPECT_EQ(lb.run(frame(Flow{.sport = 4434, .dport = 80, .protocol = udp_proto})).verdict, XDP_PASS);
+    expect_counters(lb.xdp, {{&xvip_counters::lb_flow_new, 1}, {&xvip_counters::vip_pass_active, 2}});
+}
+
+// An id in use is refused, and its service goes on as it was.
+TEST(XdpLbWriters, AnIdInUseIsRefused) {
+    Balancer lb;
+    EXPECT_THROW(lb.xdp.dataplane().add_lb_service({vip4, tcp_proto, 8080}, 0, lb.ring, per_flow), DataplaneError);
+    EXPECT_TRUE(lb.forwarded_to(frame(Flow{})).has_value());
+    EXPECT_EQ(lb.run(frame(Flow{.dport = 8080})).verdict, XDP_PASS);
+}
+
 // The writers refuse what the program cannot hold, and a removed service is VIP traffic again.
 TEST(XdpLbWriters, RefuseWhatTheProgramCannotHold) {
     XdpHarness xdp{with_services};
