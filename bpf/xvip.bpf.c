@@ -1316,7 +1316,8 @@ static __always_inline int lb_port_served(__be16 port)
 
 /* The backend a known flow goes to, while the service it was entered for is the one live under
  * its id and the backend has a MAC; NULL otherwise (the flow is looked at anew). */
-static __always_inline const struct xvip_lb_backend *lb_flow_backend(const struct xvip_lb_flow *flow)
+static __always_inline const struct xvip_lb_backend *
+lb_flow_backend(const struct xvip_lb_flow *flow)
 {
 	__u32 id = flow->service;
 	const __u64 *slot = bpf_map_lookup_elem(&xvip_lb_gens, &id);
