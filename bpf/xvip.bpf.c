@@ -20,6 +20,11 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Whether the data plane forwards for virtual services: set by the loader before the load
+ * (LbCapacity::services), read-only after. Without it the verifier drops the forwarding code as
+ * dead, so a node that balances nothing pays nothing for it. */
+const volatile __u8 xvip_lb_enabled = 0;
+
 #define COUNTER(field) (__builtin_offsetof(struct xvip_counters, field) / sizeof(__u64))
 
 static __always_inline int verdict(int action, __u32 counter)
@@ -1499,7 +1504,8 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct eth_frame *eth
 	if (!instance)
 		return verdict(XDP_PASS, COUNTER(pass_not_vip));
 	role = instance_role(instance);
-	if (role != XVIP_ROLE_STANDBY && (action = handle_lb4(eth, ip, c->end)) >= 0)
+	if (xvip_lb_enabled && role != XVIP_ROLE_STANDBY &&
+	    (action = handle_lb4(eth, ip, c->end)) >= 0)
 		return action;
 	return vip_role_verdict(role);
 }

@@ -242,6 +242,7 @@ Dataplane::Loaded Dataplane::load_program(const LbCapacity& lb) {
         skel.reset(xvip_bpf__open());
         if (!skel) throw bpf_load_error("opening the XDP program", errno, messages);
         if (lb.services && lb.flows == 0) throw DataplaneError("the flow table needs at least one entry");
+        skel->rodata->xvip_lb_enabled = lb.services ? 1 : 0;
         const std::pair<bpf_map*, std::uint32_t> sizes[] = {
             {skel->maps.xvip_lb_services, lb.services ? XVIP_LB_MAX_SERVICES : 1},
             {skel->maps.xvip_lb_rings, lb.services ? XVIP_LB_MAX_SERVICES * 2 * XVIP_LB_RING_CHUNKS : 1},
