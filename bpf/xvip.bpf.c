@@ -20,6 +20,11 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Whether the data plane forwards for virtual services: set by the loader before the load
+ * (LbCapacity::services), read-only after. Without it the verifier drops the forwarding code as
+ * dead, so a node that balances nothing pays nothing for it. */
+const volatile __u8 xvip_lb_enabled = 0;
+
 #define COUNTER(field) (__builtin_offsetof(struct xvip_counters, field) / sizeof(__u64))
 
 static __always_inline int verdict(int action, __u32 counter)
@@ -129,12 +134,10 @@ static __always_inline void report_conflict(__u32 instance)
 	report(XVIP_EVENT_CONFLICT, instance);
 }
 
-/* Traffic addressed to a VIP (instance 0: to none) that is not ARP/ND: only a standby stops it. */
-static __always_inline int vip_traffic(__u32 instance)
+/* Traffic addressed to a VIP of an instance in `role` that is not ARP/ND: only a standby stops it. */
+static __always_inline int vip_role_verdict(enum xvip_role role)
 {
-	if (!instance)
-		return verdict(XDP_PASS, COUNTER(pass_not_vip));
-	switch (instance_role(instance)) {
+	switch (role) {
 	case XVIP_ROLE_ACTIVE:
 		return verdict(XDP_PASS, COUNTER(vip_pass_active));
 	case XVIP_ROLE_DRAINING:
@@ -142,6 +145,14 @@ static __always_inline int vip_traffic(__u32 instance)
 	default:
 		return verdict(XDP_DROP, COUNTER(vip_drop_standby));
 	}
+}
+
+/* The same for the instance a VIP belongs to (0: no VIP). */
+static __always_inline int vip_traffic(__u32 instance)
+{
+	if (!instance)
+		return verdict(XDP_PASS, COUNTER(pass_not_vip));
+	return vip_role_verdict(instance_role(instance));
 }
 
 /*
@@ -1208,10 +1219,267 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 	return vip_traffic(instance);
 }
 
+/*
+ * Forwarding for virtual services (docs/architecture.md, "Forwarding for the load-balancer mode"):
+ * only for VIP traffic on a node active or draining for the VIP's instance. Each function returns
+ * a verdict, or -1 when the frame is no service's: then it is VIP traffic as before.
+ */
+#define IP_MORE_FRAGMENTS 0x2000
+#define IP_FRAGMENT_OFFSET 0x1fff
+#define ICMP_DEST_UNREACHABLE 3
+#define ICMP_TIME_EXCEEDED 11
+#define TCP_HEADER_LEN 20
+#define UDP_HEADER_LEN 8
+
+/* The ports at the start of a TCP or UDP header. */
+struct l4_ports {
+	__be16 source;
+	__be16 dest;
+};
+
+/* The 8 bytes of an ICMP error's header; the offending datagram's IP header follows. */
+struct icmp_error_hdr {
+	__u8 type;
+	__u8 code;
+	__be16 checksum;
+	__be32 rest; /* unused, or the next-hop MTU of fragmentation needed */
+};
+PARSE_HEADER(parse_icmp_error, struct icmp_error_hdr)
+
+/* The service (VIP, protocol, port) names: its id, and its word read in one load into *service.
+ * -1 when there is none. */
+static __always_inline int lb_service(__be32 vip, __u8 protocol, __be16 port, __u32 *id,
+				      struct xvip_lb_service *service)
+{
+	struct xvip_lb_service_key key = {.vip = vip, .port = port, .protocol = protocol};
+	const struct xvip_lb_service_id *found = bpf_map_lookup_elem(&xvip_lb_services, &key);
+	const __u64 *slot;
+	__u64 word;
+
+	if (!found)
+		return -1;
+	*id = found->id;
+	slot = bpf_map_lookup_elem(&xvip_lb_gens, id);
+	if (!slot)
+		return -1;
+	word = *(const volatile __u64 *)slot;
+	__builtin_memcpy(service, &word, sizeof(*service));
+	return 0;
+}
+
+/* The ports of the TCP or UDP header after an IPv4 header of ihl words, when the whole fixed
+ * transport header is in the frame; NULL otherwise. */
+static __always_inline struct l4_ports *l4_ports_after(struct iphdr *ip, void *end)
+{
+	void *l4 = (void *)ip + (__u32)ip->ihl * 4; /* ihl: 4 bits, at least 5 (checked) */
+
+	if (ip->protocol == IPPROTO_TCP) {
+		if (l4 + TCP_HEADER_LEN > end)
+			return NULL;
+	} else if (l4 + UDP_HEADER_LEN > end) {
+		return NULL;
+	}
+	return l4;
+}
+
+static __always_inline const struct xvip_lb_backend *lb_backend(__u32 index)
+{
+	return bpf_map_lookup_elem(&xvip_lb_backends, &index);
+}
+
+/* Out to a backend: its MAC, from ours; IP and above untouched (direct routing). */
+static __always_inline int lb_forward(struct eth_frame *eth, const struct xvip_lb_backend *backend,
+				      __u32 counter)
+{
+	const struct xvip_iface *iface = iface_config();
+
+	if (!iface)
+		return verdict(XDP_PASS, COUNTER(tx_aborted));
+	__builtin_memcpy(eth->dst, backend->mac, ETH_ALEN);
+	__builtin_memcpy(eth->src, iface->mac, ETH_ALEN);
+	return verdict(XDP_TX, counter);
+}
+
+/* A source no flow may come from: 0.0.0.0, a VIP of ours, the limited broadcast, multicast,
+ * class E, loopback; or a multicast source MAC. */
+static __always_inline int lb_bad_source(const struct eth_frame *eth, __be32 saddr)
+{
+	return is_multicast_mac(eth->src) || saddr == 0 || arp_sender_unreachable(saddr) ||
+	       vip4_instance(saddr) != 0;
+}
+
+/* The backend entry `slot` of the ring in use names, if it takes new flows. */
+/* Whether some service has this port (xvip_lb_ports): the one test all other VIP traffic pays. */
+static __always_inline int lb_port_served(__be16 port)
+{
+	__u32 number = bpf_ntohs(port);
+	__u32 key = number >> 6;
+	const __u64 *word = bpf_map_lookup_elem(&xvip_lb_ports, &key);
+
+	return word && (*(const volatile __u64 *)word >> (number & 63)) & 1;
+}
+
+/* The backend a known flow goes to, while the service it was entered for is the one live under
+ * its id and the backend has a MAC; NULL otherwise (the flow is looked at anew). */
+static __always_inline const struct xvip_lb_backend *
+lb_flow_backend(const struct xvip_lb_flow *flow)
+{
+	__u32 id = flow->service;
+	const __u64 *slot = bpf_map_lookup_elem(&xvip_lb_gens, &id);
+	const struct xvip_lb_backend *backend;
+	struct xvip_lb_service service;
+	__u64 word;
+
+	if (!slot)
+		return NULL;
+	word = *(const volatile __u64 *)slot;
+	__builtin_memcpy(&service, &word, sizeof(service));
+	if (!(service.flags & XVIP_LB_LIVE) || service.incarnation != flow->incarnation)
+		return NULL;
+	backend = lb_backend(flow->backend);
+	if (!backend || !(backend->flags & XVIP_LB_BACKEND_MAC))
+		return NULL;
+	return backend;
+}
+
+static __always_inline const struct xvip_lb_backend *
+lb_ring_backend(__u32 id, const struct xvip_lb_service *service, __u32 slot, __u16 *index)
+{
+	__u32 key = xvip_lb_ring_key(id, service->generation, slot);
+	const struct xvip_lb_ring_chunk *chunk = bpf_map_lookup_elem(&xvip_lb_rings, &key);
+	const struct xvip_lb_backend *backend;
+
+	if (!chunk)
+		return NULL;
+	*index = chunk->backend[slot & (XVIP_LB_RING_CHUNK - 1)];
+	if (*index == XVIP_LB_NO_BACKEND)
+		return NULL;
+	backend = lb_backend(*index);
+	if (!backend || (backend->flags & (XVIP_LB_BACKEND_MAC | XVIP_LB_BACKEND_USABLE)) !=
+				(XVIP_LB_BACKEND_MAC | XVIP_LB_BACKEND_USABLE))
+		return NULL;
+	return backend;
+}
+
+/* A TCP or UDP frame to a VIP: a service's goes to its flow's backend, or, for a flow unknown
+ * (new, or established through another balancer, SYN or not), to the one its hash picks. */
+static __always_inline int lb_forward4(struct eth_frame *eth, struct iphdr *ip, void *end)
+{
+	struct xvip_lb_flow_key key = {};
+	const struct xvip_lb_backend *backend;
+	struct xvip_lb_service service;
+	struct xvip_lb_flow flow = {};
+	struct xvip_lb_flow *known;
+	struct l4_ports *ports;
+	__u32 id, hash;
+	__u16 index;
+	__u64 now;
+
+	/* A later fragment carries no ports: no service can be told, VIP traffic as before. */
+	if (ip->frag_off & bpf_htons(IP_FRAGMENT_OFFSET))
+		return -1;
+	ports = l4_ports_after(ip, end);
+	if (!ports || !lb_port_served(ports->dest))
+		return -1;
+	key.saddr = ip->saddr;
+	key.daddr = ip->daddr;
+	key.sport = ports->source;
+	key.dport = ports->dest;
+	key.protocol = ip->protocol;
+	now = bpf_jiffies64();
+	/* A known flow first, its service not looked up (lb_flow_backend checks it is still the
+	 * one); a first fragment is decided by its service below. */
+	if (!(ip->frag_off & bpf_htons(IP_MORE_FRAGMENTS))) {
+		known = bpf_map_lookup_elem(&xvip_lb_flows, &key);
+		if (known && (backend = lb_flow_backend(known))) {
+			if (known->last_seen_jiffies != now)
+				known->last_seen_jiffies = now;
+			return lb_forward(eth, backend, COUNTER(lb_flow_hit));
+		}
+		/* Unknown; or its service is gone, or its backend has no MAC: hashed (again). */
+	}
+	if (lb_service(ip->daddr, ip->protocol, ports->dest, &id, &service))
+		return -1;
+	if (ip->frag_off & bpf_htons(IP_MORE_FRAGMENTS))
+		return verdict(XDP_PASS, COUNTER(lb_fragment_pass));
+	if (lb_bad_source(eth, ip->saddr))
+		return verdict(XDP_PASS, COUNTER(lb_bad_source));
+	hash = xvip_lb_flow_hash(&service, &key);
+	backend = lb_ring_backend(id, &service, hash % XVIP_LB_RING_SIZE, &index);
+	if (!backend)
+		return verdict(XDP_PASS, COUNTER(lb_no_backend));
+	flow.last_seen_jiffies = now;
+	flow.backend = index;
+	flow.incarnation = service.incarnation;
+	flow.service = id;
+	/* A full table drops its least recently used flow; a failed insert still forwards. */
+	bpf_map_update_elem(&xvip_lb_flows, &key, &flow, BPF_ANY);
+	return lb_forward(eth, backend, COUNTER(lb_flow_new));
+}
+
+/*
+ * An ICMP error (destination unreachable, time exceeded) to a VIP about a service's datagram, one
+ * a backend sent from VIP:port: it follows the flow, found by the inner header's 5-tuple reversed,
+ * or passes when the flow is unknown; it is never hashed onto some backend.
+ */
+static __always_inline int lb_icmp_error4(struct eth_frame *eth, struct iphdr *ip, void *end)
+{
+	struct xvip_lb_flow_key key = {};
+	const struct xvip_lb_backend *backend;
+	struct xvip_lb_service service;
+	struct icmp_error_hdr *icmp;
+	struct xvip_lb_flow *known;
+	struct l4_ports *ports;
+	struct iphdr *inner;
+	struct cursor c;
+	__u32 id;
+
+	if (ip->frag_off & bpf_htons(IP_FRAGMENT_BITS))
+		return -1;
+	c.pos = (void *)ip + (__u32)ip->ihl * 4;
+	c.end = end;
+	icmp = parse_icmp_error(&c);
+	if (!icmp || (icmp->type != ICMP_DEST_UNREACHABLE && icmp->type != ICMP_TIME_EXCEEDED))
+		return -1;
+	inner = parse_iphdr(&c);
+	if (!inner || inner->version != 4 || inner->ihl < 5 || inner->saddr != ip->daddr ||
+	    (inner->protocol != IPPROTO_TCP && inner->protocol != IPPROTO_UDP) ||
+	    (inner->frag_off & bpf_htons(IP_FRAGMENT_OFFSET)))
+		return -1;
+	/* RFC 792 quotes the first 8 bytes of the datagram: the ports are enough here. */
+	ports = (void *)inner + (__u32)inner->ihl * 4;
+	if ((void *)(ports + 1) > end)
+		return -1;
+	if (!lb_port_served(ports->source) ||
+	    lb_service(inner->saddr, inner->protocol, ports->source, &id, &service))
+		return -1;
+	key.saddr = inner->daddr;
+	key.daddr = inner->saddr;
+	key.sport = ports->dest;
+	key.dport = ports->source;
+	key.protocol = inner->protocol;
+	known = bpf_map_lookup_elem(&xvip_lb_flows, &key);
+	if (!known || known->service != id || !(backend = lb_flow_backend(known)))
+		return verdict(XDP_PASS, COUNTER(lb_icmp_pass));
+	return lb_forward(eth, backend, COUNTER(lb_icmp_forwarded));
+}
+
+/* A frame to an active (or draining) VIP: a service's, or -1 (VIP traffic as before). Each path
+ * tests the port bitmap before any hash lookup. */
+static __always_inline int handle_lb4(struct eth_frame *eth, struct iphdr *ip, void *end)
+{
+	if (ip->protocol == IPPROTO_TCP || ip->protocol == IPPROTO_UDP)
+		return lb_forward4(eth, ip, end);
+	if (ip->protocol == IPPROTO_ICMP)
+		return lb_icmp_error4(eth, ip, end);
+	return -1;
+}
+
 static __always_inline int handle_ipv4(struct xdp_md *ctx, struct eth_frame *eth, struct cursor *c)
 {
 	struct iphdr *ip = parse_iphdr(c);
 	__u32 instance, header_len;
+	enum xvip_role role;
 	int action;
 
 	/* Options and fragments need no special case: the destination is in the fixed header. A bad
@@ -1233,7 +1501,13 @@ static __always_inline int handle_ipv4(struct xdp_md *ctx, struct eth_frame *eth
 		return action;
 	if (!instance && standby_must_drop4(ctx, eth, ip))
 		return verdict(XDP_DROP, COUNTER(fwd4_drop_standby));
-	return vip_traffic(instance);
+	if (!instance)
+		return verdict(XDP_PASS, COUNTER(pass_not_vip));
+	role = instance_role(instance);
+	if (xvip_lb_enabled && role != XVIP_ROLE_STANDBY &&
+	    (action = handle_lb4(eth, ip, c->end)) >= 0)
+		return action;
+	return vip_role_verdict(role);
 }
 
 SEC("xdp")

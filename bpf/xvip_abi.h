@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 11
+#define XVIP_ABI_VERSION 12
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -24,6 +24,12 @@
 #define XVIP_MAP_GATEWAYS "xvip_gateways"
 #define XVIP_MAP_FAST "xvip_fast"
 #define XVIP_MAP_FAST_TIMERS "xvip_fast_timers"
+#define XVIP_MAP_LB_SERVICES "xvip_lb_services"
+#define XVIP_MAP_LB_GENS "xvip_lb_gens"
+#define XVIP_MAP_LB_PORTS "xvip_lb_ports"
+#define XVIP_MAP_LB_RINGS "xvip_lb_rings"
+#define XVIP_MAP_LB_BACKENDS "xvip_lb_backends"
+#define XVIP_MAP_LB_FLOWS "xvip_lb_flows"
 #define XVIP_PIN_LINK "xdp_link"
 
 #define XVIP_MAX_VIPS 1024
@@ -431,6 +437,19 @@ struct xvip_counters {
 	__u64 bfd_answer; /* the active's answer to our fast-failover request: recorded, dropped */
 	__u64 bfd_reply_held; /* the designated successor's request answered Init, not Up:
 			       * another successor may still be armed (fast failover), XDP_TX */
+	/* Forwarding for virtual services (active or draining only; docs/architecture.md). Frames
+	 * forwarded = lb_flow_hit + lb_flow_new + lb_icmp_forwarded. */
+	__u64 lb_flow_hit;   /* to a service, flow known: to its backend, XDP_TX */
+	__u64 lb_flow_new;   /* to a service, flow unknown: hashed onto the ring, entered, XDP_TX */
+	__u64 lb_no_backend; /* to a service, its ring names no backend that takes new flows:
+				  * passed to the kernel */
+	__u64 lb_fragment_pass;	 /* a first fragment to a service (no later fragment can be
+				  * matched: they count as VIP traffic): passed */
+	__u64 lb_icmp_forwarded; /* ICMP error about a known flow of a service: to its backend */
+	__u64 lb_icmp_pass;	 /* ICMP error about a service's traffic, flow unknown: passed */
+	__u64 lb_bad_source;	 /* to a service from a source no flow may come from (a VIP,
+				  * 0.0.0.0, broadcast, multicast, class E, loopback; a multicast
+				  * source MAC): passed, so the kernel's martian checks decide */
 };
 
 /*
@@ -469,5 +488,204 @@ struct xvip_event {
 	__u32 kind;	/* enum xvip_event_kind */
 	__u32 instance; /* state index */
 };
+
+/*
+ * Forwarding for virtual services (LVS direct routing; docs/architecture.md, "Forwarding for the
+ * load-balancer mode"). On a node active or draining for a VIP, an IPv4 TCP or UDP frame to a
+ * service (VIP, protocol, port) goes to one of the service's backends: its flow (5-tuple) is looked
+ * up in xvip_lb_flows, or, unknown, hashed (xvip_lb_flow_hash) onto the service's Maglev ring and
+ * entered there. The frame's destination MAC becomes the backend's, its source MAC ours, and it
+ * leaves by XDP_TX: the backend answers the client itself. IP and TCP/UDP bytes are untouched.
+ *
+ * Maps:
+ *   xvip_lb_services  hash, struct xvip_lb_service_key -> struct xvip_lb_service_id
+ *   xvip_lb_gens      array (mmapable), XVIP_LB_MAX_SERVICES x struct xvip_lb_service: one word
+ *   xvip_lb_ports     array (mmapable), XVIP_LB_PORT_WORDS 64-bit words: bit (port % 64) of word
+ *                     port / 64 is set while some service has that port (TCP or UDP, any VIP).
+ *                     VIP traffic to any other port looks up neither a flow nor a service (each a
+ *                     hash lookup, 15-30 ns under test-run), and while no service exists none does
+ *   xvip_lb_rings     array of XVIP_LB_MAX_SERVICES x 2 generations x XVIP_LB_RING_CHUNKS chunks
+ *   xvip_lb_backends  array, XVIP_LB_MAX_BACKENDS x struct xvip_lb_backend
+ *   xvip_lb_flows     LRU hash, struct xvip_lb_flow_key -> struct xvip_lb_flow; its size is set at
+ *                     load (global.lb_flow_table_entries; XVIP_LB_DEFAULT_FLOWS)
+ */
+#define XVIP_LB_MAX_SERVICES 64
+#define XVIP_LB_MAX_BACKENDS 4096
+#define XVIP_LB_DEFAULT_FLOWS 65536
+#define XVIP_LB_PORT_WORDS (65536 / 64)
+
+/*
+ * The ring: a Maglev table (userspace/lb/maglev.hpp) of XVIP_LB_RING_SIZE entries, each a backend
+ * index into xvip_lb_backends or XVIP_LB_NO_BACKEND. The size is prime, and part of the cross-host
+ * contract with the table builder: both balancers must index the same table. 16381 rather than
+ * the builder's default 65537 keeps the rings at 4 MiB per interface (64 services x 2 generations
+ * x 32 KiB) instead of 16.8 MiB; Maglev's balance wants the size well above 100 x the backends, so
+ * it suits services of up to about 160 backends.
+ * Stored in chunks of XVIP_LB_RING_CHUNK entries (an array map rounds each value up to 8 bytes,
+ * so single 2-byte entries would cost four times the memory): entry `slot` of generation `gen` of
+ * service `id` is entry slot % XVIP_LB_RING_CHUNK of chunk xvip_lb_ring_key(id, gen, slot).
+ */
+#define XVIP_LB_RING_SIZE 16381
+#define XVIP_LB_RING_CHUNK 64
+#define XVIP_LB_RING_CHUNK_SHIFT 6
+#define XVIP_LB_RING_CHUNKS ((XVIP_LB_RING_SIZE + XVIP_LB_RING_CHUNK - 1) / XVIP_LB_RING_CHUNK)
+#define XVIP_LB_NO_BACKEND 0xffff
+
+struct xvip_lb_ring_chunk {
+	__u16 backend[XVIP_LB_RING_CHUNK];
+};
+
+static inline __u32 xvip_lb_ring_key(__u32 id, __u32 generation, __u32 slot)
+{
+	return (id * 2 + (generation & 1)) * XVIP_LB_RING_CHUNKS +
+	       (slot >> XVIP_LB_RING_CHUNK_SHIFT);
+}
+
+/* Key of xvip_lb_services: all in network byte order, as in the frame. */
+struct xvip_lb_service_key {
+	__be32 vip;
+	__be16 port;
+	__u8 protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+/* Value of xvip_lb_services: the service's index into xvip_lb_gens and xvip_lb_rings. Written
+ * once when the service is made; it never changes while the key is in the map. */
+struct xvip_lb_service_id {
+	__u32 id; /* < XVIP_LB_MAX_SERVICES */
+};
+
+/* Persistence: new flows of one client (its address masked to persist_prefix bits) go to one
+ * backend while the ring stays as it is (keepalived's persistence_timeout and granularity). */
+#define XVIP_LB_PERSISTENT 1
+/* The word belongs to a service whose key is in xvip_lb_services (cleared when it is removed). */
+#define XVIP_LB_LIVE 2
+
+/*
+ * A service's word in xvip_lb_gens (an mmapable array, as the state words): which ring
+ * generation is in use, and how flows are hashed. User space writes a new ring into the
+ * generation not in use, then switches to it with one atomic 64-bit store of this word; the
+ * program reads it with one load, so it never sees half a switch. (A hash map's value would be
+ * replaced by a new element, and the old one may be reused at once for another update while a
+ * program still reads it.)
+ */
+struct xvip_lb_service {
+	__u8 generation;     /* 0 or 1: the ring in use */
+	__u8 flags;	     /* XVIP_LB_LIVE, XVIP_LB_PERSISTENT */
+	__u8 persist_prefix; /* with XVIP_LB_PERSISTENT: source prefix length hashed, 0..32 */
+	__u8 pad;
+	__u16 incarnation; /* one more each time the id is given to a service: a flow entered for
+			    * an earlier one (struct xvip_lb_flow) is not followed */
+	__u8 pad2[2];
+};
+
+/* Backend flags. A backend takes new flows only when usable (healthy, with a weight, its MAC
+ * resolved); a flow already entered keeps forwarding to it while it has a MAC. */
+#define XVIP_LB_BACKEND_MAC 1	 /* mac holds the backend's resolved MAC */
+#define XVIP_LB_BACKEND_USABLE 2 /* takes new flows */
+
+struct xvip_lb_backend {
+	__be32 addr; /* for operators and the ICMP path's checks; DR does not rewrite IP */
+	__u8 mac[6];
+	__u8 flags;
+	__u8 pad[5];
+};
+
+/* Key of xvip_lb_flows: the frame's 5-tuple in network byte order. */
+struct xvip_lb_flow_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	__u8 protocol;
+	__u8 pad[3];
+};
+
+/* A known flow is followed without looking its service up: only while the service's word (at
+ * `service`) is live and of the same incarnation, so a flow outlives neither its service's
+ * removal nor the id's reuse. */
+struct xvip_lb_flow {
+	__u64 last_seen_jiffies; /* bpf_jiffies64() of the latest frame, for timeouts later */
+	__u16 backend;
+	__u16 incarnation; /* the service's when the flow was entered */
+	__u8 service;	   /* its id */
+	__u8 pad[3];
+};
+
+/*
+ * The flow hash, part of the cross-host contract (pinned by tests/unit/lb/flow_hash_test.cpp):
+ * MurmurHash3_x86_32 with seed XVIP_LB_HASH_SEED of 16 bytes, the little-endian encodings of four
+ * 32-bit words: the source address, the destination address (both as numbers: 192.0.2.1 is
+ * 0xc0000201), source port << 16 | destination port, and the protocol. A persistent service hashes
+ * (source address & mask of persist_prefix bits), 0, 0, 0. The ring slot is hash % XVIP_LB_RING_SIZE.
+ * Host byte order in, so the result is the same on any host.
+ */
+#define XVIP_LB_HASH_SEED 0x78766970u /* "xvip" */
+
+static inline __u32 xvip_lb_rotl32(__u32 x, int r)
+{
+	return (x << r) | (x >> (32 - r));
+}
+
+static inline __u32 xvip_lb_hash_word(__u32 h, __u32 k)
+{
+	k *= 0xcc9e2d51u;
+	k = xvip_lb_rotl32(k, 15);
+	k *= 0x1b873593u;
+	h ^= k;
+	h = xvip_lb_rotl32(h, 13);
+	return h * 5 + 0xe6546b64u;
+}
+
+static inline __u32 xvip_lb_hash(__u32 saddr, __u32 daddr, __u32 ports, __u32 protocol)
+{
+	__u32 h = XVIP_LB_HASH_SEED;
+
+	h = xvip_lb_hash_word(h, saddr);
+	h = xvip_lb_hash_word(h, daddr);
+	h = xvip_lb_hash_word(h, ports);
+	h = xvip_lb_hash_word(h, protocol);
+	h ^= 16; /* the length in bytes */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+/* The mask of a prefix length in host byte order (0..32; more counts as 32). */
+static inline __u32 xvip_lb_prefix_mask(__u8 prefix)
+{
+	return prefix == 0 ? 0 : prefix >= 32 ? 0xffffffffu : 0xffffffffu << (32 - prefix);
+}
+
+/* A big-endian (network order) 32- or 16-bit field as a number, the same on any host. */
+static inline __u32 xvip_lb_be32(const void *field)
+{
+	const __u8 *b = (const __u8 *)field;
+
+	return (__u32)b[0] << 24 | (__u32)b[1] << 16 | (__u32)b[2] << 8 | b[3];
+}
+
+static inline __u32 xvip_lb_be16(const void *field)
+{
+	const __u8 *b = (const __u8 *)field;
+
+	return (__u32)b[0] << 8 | b[1];
+}
+
+/* The hash of a flow (its key as in the frame) for a service. */
+static inline __u32 xvip_lb_flow_hash(const struct xvip_lb_service *service,
+				      const struct xvip_lb_flow_key *flow)
+{
+	__u32 saddr = xvip_lb_be32(&flow->saddr);
+
+	if (service->flags & XVIP_LB_PERSISTENT)
+		return xvip_lb_hash(saddr & xvip_lb_prefix_mask(service->persist_prefix), 0, 0, 0);
+	return xvip_lb_hash(saddr, xvip_lb_be32(&flow->daddr),
+			    xvip_lb_be16(&flow->sport) << 16 | xvip_lb_be16(&flow->dport),
+			    flow->protocol);
+}
 
 #endif /* XVIP_ABI_H */

@@ -110,4 +110,56 @@ struct {
 	__type(value, struct xvip_fast_timer);
 } xvip_fast_timers SEC(".maps");
 
+/* Forwarding for virtual services (xvip_abi.h): the services by (VIP, protocol, port) ... */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XVIP_LB_MAX_SERVICES);
+	__type(key, struct xvip_lb_service_key);
+	__type(value, struct xvip_lb_service_id);
+} xvip_lb_services SEC(".maps");
+
+/* ... each one's word (generation in use, hashing); mmapable so that each is stored whole ... */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XVIP_LB_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct xvip_lb_service);
+} xvip_lb_gens SEC(".maps");
+
+/* ... the ports they have, a bit each (none set: the program looks nothing up); mmapable,
+ * stored whole ... */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XVIP_LB_PORT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} xvip_lb_ports SEC(".maps");
+
+/* ... their Maglev rings, two generations each, in chunks (4 MiB) ... */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XVIP_LB_MAX_SERVICES * 2 * XVIP_LB_RING_CHUNKS);
+	__type(key, __u32);
+	__type(value, struct xvip_lb_ring_chunk);
+} xvip_lb_rings SEC(".maps");
+
+/* ... the backends the rings name ... */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XVIP_LB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xvip_lb_backend);
+} xvip_lb_backends SEC(".maps");
+
+/* ... and the flows seen, least recently used out first. The loader sets max_entries before the
+ * load, from the configuration (global.lb_flow_table_entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XVIP_LB_DEFAULT_FLOWS);
+	__type(key, struct xvip_lb_flow_key);
+	__type(value, struct xvip_lb_flow);
+} xvip_lb_flows SEC(".maps");
+
 #endif /* XVIP_MAPS_BPF_H */

@@ -27,7 +27,7 @@ struct TestRunSettings {
 };
 
 struct ProgramCost {
-    Summary repeat_ns;  // unchanged paths: the kernel's mean per run, one sample per round
+    Summary repeat_ns;  // repeat-timed paths: the kernel's mean per run, one sample per round
     Summary single_ns;  // every path: the kernel's duration of each repeat = 1 run
     Summary call_ns;    // every path: wall time of each repeat = 1 syscall (copies included)
 };
@@ -35,14 +35,16 @@ struct ProgramCost {
 struct PathCost {
     std::string name;
     std::string verdict;  // what xvip returns on it ("XDP_PASS", "XDP_DROP", "XDP_TX")
-    bool frame_unchanged = true;
+    // Timed with repeat: the program leaves the frame unchanged, or changes it the same way every
+    // run (a forwarded frame's MACs), so that every run after the first takes the first's path.
+    bool repeat_timed = true;
     std::size_t frame_bytes = 0;
     ProgramCost trivial;
     ProgramCost xvip;
 
-    // The headline pair: repeat medians where the frame is unchanged, single-run medians otherwise.
-    const Summary& trivial_headline() const { return frame_unchanged ? trivial.repeat_ns : trivial.single_ns; }
-    const Summary& xvip_headline() const { return frame_unchanged ? xvip.repeat_ns : xvip.single_ns; }
+    // The headline pair: repeat medians where repeat-timed, single-run medians otherwise.
+    const Summary& trivial_headline() const { return repeat_timed ? trivial.repeat_ns : trivial.single_ns; }
+    const Summary& xvip_headline() const { return repeat_timed ? xvip.repeat_ns : xvip.single_ns; }
     double added_ns() const { return xvip_headline().median - trivial_headline().median; }
 };
 

@@ -23,6 +23,10 @@ constexpr std::array fields{
     XVIP_COUNTER(na_conflict),       XVIP_COUNTER(fwd4_drop_standby),
     XVIP_COUNTER(fwd6_drop_standby), XVIP_COUNTER(bfd_reply_not_designated),
     XVIP_COUNTER(bfd_answer),        XVIP_COUNTER(bfd_reply_held),
+    XVIP_COUNTER(lb_flow_hit),       XVIP_COUNTER(lb_flow_new),
+    XVIP_COUNTER(lb_no_backend),     XVIP_COUNTER(lb_fragment_pass),
+    XVIP_COUNTER(lb_icmp_forwarded), XVIP_COUNTER(lb_icmp_pass),
+    XVIP_COUNTER(lb_bad_source),
 };
 #undef XVIP_COUNTER
 

@@ -7,6 +7,7 @@
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -201,7 +202,7 @@ std::optional<std::uint32_t> xdp_link_ifindex(int link) {
 
 }  // namespace
 
-const std::array<Dataplane::Maps::Entry, 12> Dataplane::Maps::table{{
+const std::array<Dataplane::Maps::Entry, 18> Dataplane::Maps::table{{
     {XVIP_MAP_STATE, &Maps::state},
     {XVIP_MAP_VIP4_BUCKETS, &Maps::vip4_buckets},
     {XVIP_MAP_VIP4, &Maps::vip4},
@@ -214,6 +215,12 @@ const std::array<Dataplane::Maps::Entry, 12> Dataplane::Maps::table{{
     {XVIP_MAP_GATEWAYS, &Maps::gateways},
     {XVIP_MAP_FAST, &Maps::fast},
     {XVIP_MAP_FAST_TIMERS, &Maps::fast_timers},
+    {XVIP_MAP_LB_SERVICES, &Maps::lb_services},
+    {XVIP_MAP_LB_GENS, &Maps::lb_gens},
+    {XVIP_MAP_LB_PORTS, &Maps::lb_ports},
+    {XVIP_MAP_LB_RINGS, &Maps::lb_rings},
+    {XVIP_MAP_LB_BACKENDS, &Maps::lb_backends},
+    {XVIP_MAP_LB_FLOWS, &Maps::lb_flows},
 }};
 
 void Dataplane::remove_pins(const fs::path& pin_dir) {
@@ -224,7 +231,7 @@ void Dataplane::remove_pins(const fs::path& pin_dir) {
     fs::remove(pin_dir.parent_path(), ec);  // the namespace's directory, once it is empty
 }
 
-Dataplane::Loaded Dataplane::load_program() {
+Dataplane::Loaded Dataplane::load_program(const LbCapacity& lb) {
     // Dated before anything is attached or pinned: a kernel that cannot run the lease clock's
     // program (before 5.14) refuses here, with nothing to undo. (The constructor, which runs after
     // the attach, would otherwise throw past a pinned link.)
@@ -232,8 +239,24 @@ Dataplane::Loaded Dataplane::load_program() {
     std::unique_ptr<xvip_bpf, SkeletonDeleter> skel;
     {
         const LibbpfMessages messages;
-        skel.reset(xvip_bpf__open_and_load());
-        if (!skel) throw bpf_load_error("loading the XDP program", errno, messages);
+        skel.reset(xvip_bpf__open());
+        if (!skel) throw bpf_load_error("opening the XDP program", errno, messages);
+        if (lb.services && lb.flows == 0) throw DataplaneError("the flow table needs at least one entry");
+        skel->rodata->xvip_lb_enabled = lb.services ? 1 : 0;
+        const std::pair<bpf_map*, std::uint32_t> sizes[] = {
+            {skel->maps.xvip_lb_services, lb.services ? XVIP_LB_MAX_SERVICES : 1},
+            {skel->maps.xvip_lb_rings, lb.services ? XVIP_LB_MAX_SERVICES * 2 * XVIP_LB_RING_CHUNKS : 1},
+            {skel->maps.xvip_lb_backends, lb.services ? XVIP_LB_MAX_BACKENDS : 1},
+            {skel->maps.xvip_lb_flows, lb.services ? lb.flows : 1},
+        };
+        for (const auto& [map, entries] : sizes) {
+            if (const int error = bpf_map__set_max_entries(map, entries); error != 0) {
+                throw bpf_load_error(std::string("sizing ") + bpf_map__name(map), -error, messages);
+            }
+        }
+        if (const int error = xvip_bpf__load(skel.get()); error != 0) {
+            throw bpf_load_error("loading the XDP program", -error, messages);
+        }
     }
     // The skeleton is destroyed on return; the copies keep maps and program alive.
     Loaded loaded;
@@ -296,7 +319,7 @@ Dataplane Dataplane::attach(const AttachOptions& options) {
     require_no_xdp_program(ifname, ifindex);
     const MacAddress mac = interface_mac(ifname);
 
-    Loaded loaded = load_program();
+    Loaded loaded = load_program(options.lb);
 
     // Every instance starts standby: the array is zero-filled, which is exactly that.
     xvip_iface iface{};
@@ -412,7 +435,7 @@ Dataplane Dataplane::adopt(std::string_view ifname, const fs::path& pin_root) {
 }
 
 Dataplane Dataplane::load(const LoadOptions& options) {
-    Loaded loaded = load_program();
+    Loaded loaded = load_program(options.lb);
     xvip_iface iface{};
     iface.abi_version = XVIP_ABI_VERSION;
     iface.ifindex = static_cast<std::uint32_t>(options.ifindex);
@@ -444,6 +467,12 @@ Dataplane::Dataplane(std::string ifname, fs::path pin_dir, Maps maps, UniqueFd l
     vip4_buckets_ = MappedWords(maps_.vip4_buckets.get(), XVIP_VIP4_BUCKETS, "the IPv4 VIP buckets");
     gateways_ = MappedWords(maps_.gateways.get(), 2, "the gateway instances");
     fast_ = MappedWords(maps_.fast.get(), XVIP_STATE_ENTRIES * XVIP_FAST_WORDS, "the fast-failover array");
+    lb_gens_ = MappedWords(maps_.lb_gens.get(), XVIP_LB_MAX_SERVICES, "the virtual services' words");
+    lb_ports_ = MappedWords(maps_.lb_ports.get(), XVIP_LB_PORT_WORDS, "the virtual services' ports");
+    bpf_map_info rings{};
+    std::uint32_t rings_length = sizeof rings;
+    lb_capacity_ = bpf_obj_get_info_by_fd(maps_.lb_rings.get(), &rings, &rings_length) == 0 &&
+                   rings.max_entries >= XVIP_LB_MAX_SERVICES * 2 * XVIP_LB_RING_CHUNKS;
 }
 
 Dataplane::Dataplane(Dataplane&& other) noexcept = default;
@@ -470,6 +499,8 @@ void Dataplane::detach() {
     vip4_buckets_.reset();
     gateways_.reset();
     fast_.reset();
+    lb_gens_.reset();
+    lb_ports_.reset();
     link_.reset();
     program_.reset();
     maps_ = Maps{};
@@ -740,6 +771,182 @@ std::vector<InstanceKey> Dataplane::gateways() const {
         }
     }
     return out;
+}
+
+namespace {
+
+xvip_lb_service_key lb_key(const LbServiceKey& key) {
+    if (!key.vip.is_v4() || (key.protocol != IPPROTO_TCP && key.protocol != IPPROTO_UDP)) {
+        throw DataplaneError("a virtual service is an IPv4 VIP, TCP or UDP, and a port: not " + key.vip.to_string() +
+                             " protocol " + std::to_string(key.protocol));
+    }
+    xvip_lb_service_key out{};
+    std::memcpy(&out.vip, key.vip.bytes().data(), sizeof out.vip);
+    out.port = htons(key.port);
+    out.protocol = key.protocol;
+    return out;
+}
+
+xvip_lb_service lb_service_of(std::uint64_t word) {
+    xvip_lb_service service{};
+    static_assert(sizeof service == sizeof word);
+    std::memcpy(&service, &word, sizeof service);
+    return service;
+}
+
+// The word of an id no service has now: not live, `incarnation` kept for the next one.
+std::uint64_t lb_vacant_word(std::uint16_t incarnation) {
+    xvip_lb_service vacant{};
+    vacant.incarnation = incarnation;
+    std::uint64_t word = 0;
+    std::memcpy(&word, &vacant, sizeof word);
+    return word;
+}
+
+// A live service's word.
+std::uint64_t lb_word(std::uint8_t generation, const LbHashing& hashing, std::uint16_t incarnation) {
+    xvip_lb_service service{};
+    service.generation = generation & 1;
+    service.flags = XVIP_LB_LIVE | (hashing.persistent ? XVIP_LB_PERSISTENT : 0);
+    service.persist_prefix = hashing.persistent ? std::min<std::uint8_t>(hashing.persist_prefix, 32) : 0;
+    service.incarnation = incarnation;
+    std::uint64_t word = 0;
+    std::memcpy(&word, &service, sizeof word);
+    return word;
+}
+
+// Writes `ring` as generation `generation` of service `id`, chunk by chunk.
+void write_ring(int rings_fd, std::uint32_t id, std::uint8_t generation, const LbRing& ring) {
+    if (ring.size() != XVIP_LB_RING_SIZE) {
+        throw DataplaneError("a ring has " + std::to_string(XVIP_LB_RING_SIZE) + " entries, not " +
+                             std::to_string(ring.size()));
+    }
+    for (const std::uint16_t entry : ring) {
+        if (entry != XVIP_LB_NO_BACKEND && entry >= XVIP_LB_MAX_BACKENDS) {
+            throw DataplaneError("a ring names backend " + std::to_string(entry) + ", beyond the table");
+        }
+    }
+    for (std::uint32_t chunk = 0; chunk < XVIP_LB_RING_CHUNKS; ++chunk) {
+        xvip_lb_ring_chunk value{};
+        for (std::uint32_t i = 0; i < XVIP_LB_RING_CHUNK; ++i) {
+            const std::uint32_t slot = chunk * XVIP_LB_RING_CHUNK + i;
+            value.backend[i] = slot < ring.size() ? ring[slot] : XVIP_LB_NO_BACKEND;
+        }
+        const std::uint32_t key = xvip_lb_ring_key(id, generation, chunk * XVIP_LB_RING_CHUNK);
+        if (bpf_map_update_elem(rings_fd, &key, &value, BPF_ANY) != 0) {
+            throw DataplaneError("writing the ring of virtual service " + std::to_string(id), errno);
+        }
+    }
+}
+
+}  // namespace
+
+void Dataplane::require_lb_capacity() const {
+    if (!lb_gens_) throw DataplaneError("the data plane of " + ifname_ + " is detached");
+    if (!lb_capacity_) {
+        throw DataplaneError("the data plane of " + ifname_ +
+                             " was loaded without room for virtual services (none were configured when it was "
+                             "attached); detach it (xvipctl detach " +
+                             ifname_ + ") and start xvipd again to serve them");
+    }
+}
+
+void Dataplane::add_lb_service(const LbServiceKey& key, std::uint32_t id, const LbRing& ring,
+                               const LbHashing& hashing) {
+    require_lb_capacity();
+    if (id >= XVIP_LB_MAX_SERVICES) {
+        throw DataplaneError("virtual service id " + std::to_string(id) + " beyond the " +
+                             std::to_string(XVIP_LB_MAX_SERVICES) + " the data plane holds");
+    }
+    const xvip_lb_service_key map_key = lb_key(key);
+    xvip_lb_service_id existing{};
+    if (bpf_map_lookup_elem(maps_.lb_services.get(), &map_key, &existing) == 0) {
+        throw DataplaneError("virtual service " + key.vip.to_string() + ":" + std::to_string(key.port) +
+                             " already exists (id " + std::to_string(existing.id) + ")");
+    }
+    if (lb_service_of(lb_gens_.load(id)).flags & XVIP_LB_LIVE) {
+        throw DataplaneError("virtual service id " + std::to_string(id) + " is in use");
+    }
+    // Ring, word and port first: the key makes the service visible to the program. The id's next
+    // incarnation: no flow entered for an earlier service under it is followed.
+    write_ring(maps_.lb_rings.get(), id, 0, ring);
+    const auto incarnation = static_cast<std::uint16_t>(lb_service_of(lb_gens_.load(id)).incarnation + 1);
+    lb_gens_.store(id, lb_word(0, hashing, incarnation));
+    set_lb_port(key.port, true);
+    const xvip_lb_service_id value{id};
+    if (bpf_map_update_elem(maps_.lb_services.get(), &map_key, &value, BPF_NOEXIST) != 0) {
+        const int error = errno;
+        lb_gens_.store(id, lb_vacant_word(incarnation));
+        throw DataplaneError("adding virtual service " + key.vip.to_string() + ":" + std::to_string(key.port), error);
+    }
+}
+
+void Dataplane::set_lb_port(std::uint16_t port, bool served) {
+    const std::size_t index = port / 64;
+    const std::uint64_t bit = std::uint64_t{1} << (port % 64);
+    const std::uint64_t word = lb_ports_.load(index);
+    lb_ports_.store(index, served ? word | bit : word & ~bit);
+}
+
+std::uint8_t Dataplane::replace_lb_ring(std::uint32_t id, const LbRing& ring, const LbHashing& hashing) {
+    require_lb_capacity();
+    if (id >= XVIP_LB_MAX_SERVICES) throw DataplaneError("no virtual service id " + std::to_string(id));
+    const xvip_lb_service current = lb_service_of(lb_gens_.load(id));
+    if (!(current.flags & XVIP_LB_LIVE)) throw DataplaneError("no virtual service id " + std::to_string(id));
+    const std::uint8_t next = (current.generation + 1) & 1;
+    write_ring(maps_.lb_rings.get(), id, next, ring);
+    lb_gens_.store(id, lb_word(next, hashing, current.incarnation));  // the switch: one store
+    return next;
+}
+
+void Dataplane::remove_lb_service(const LbServiceKey& key) {
+    const xvip_lb_service_key map_key = lb_key(key);
+    xvip_lb_service_id existing{};
+    if (bpf_map_lookup_elem(maps_.lb_services.get(), &map_key, &existing) != 0) {
+        throw DataplaneError("no virtual service " + key.vip.to_string() + ":" + std::to_string(key.port), errno);
+    }
+    if (bpf_map_delete_elem(maps_.lb_services.get(), &map_key) != 0) {
+        throw DataplaneError("removing virtual service " + key.vip.to_string() + ":" + std::to_string(key.port), errno);
+    }
+    // Not live, its incarnation kept (the next service under the id takes the one after).
+    if (existing.id < XVIP_LB_MAX_SERVICES) {
+        lb_gens_.store(existing.id, lb_vacant_word(lb_service_of(lb_gens_.load(existing.id)).incarnation));
+    }
+    // The port's bit goes once no other service (another VIP, the other protocol) has the port.
+    xvip_lb_service_key at{};
+    xvip_lb_service_key next{};
+    bool shared = false;
+    for (const void* from = nullptr; !shared && bpf_map_get_next_key(maps_.lb_services.get(), from, &next) == 0;
+         from = &at) {
+        shared = next.port == map_key.port;
+        at = next;
+    }
+    if (!shared) set_lb_port(key.port, false);
+}
+
+void Dataplane::write_lb_backend(std::uint16_t index, const LbBackend& backend) {
+    require_lb_capacity();
+    if (index >= XVIP_LB_MAX_BACKENDS || !backend.address.is_v4()) {
+        throw DataplaneError("backend " + std::to_string(index) + " (" + backend.address.to_string() +
+                             "): an IPv4 address at an index below " + std::to_string(XVIP_LB_MAX_BACKENDS));
+    }
+    xvip_lb_backend value{};
+    std::memcpy(&value.addr, backend.address.bytes().data(), sizeof value.addr);
+    if (backend.mac) {
+        std::memcpy(value.mac, backend.mac->data(), sizeof value.mac);
+        value.flags |= XVIP_LB_BACKEND_MAC;
+        if (backend.usable) value.flags |= XVIP_LB_BACKEND_USABLE;
+    }
+    const std::uint32_t key = index;
+    if (bpf_map_update_elem(maps_.lb_backends.get(), &key, &value, BPF_ANY) != 0) {
+        throw DataplaneError("writing backend " + std::to_string(index), errno);
+    }
+}
+
+std::optional<std::uint16_t> Dataplane::lb_flow_backend(const xvip_lb_flow_key& flow) const {
+    xvip_lb_flow value{};
+    if (bpf_map_lookup_elem(maps_.lb_flows.get(), &flow, &value) != 0) return std::nullopt;
+    return value.backend;
 }
 
 xvip_counters Dataplane::counters() const {

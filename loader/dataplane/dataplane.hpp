@@ -74,12 +74,22 @@ struct Subnet4 {
 // fit leave the table empty, which checks no sender: then false.
 bool fill_subnets4(xvip_iface& iface, std::span<const Subnet4> subnets);
 
+// What the forwarding maps of virtual services are sized for when the program is loaded (they
+// cannot grow afterwards, not even across an adopting restart). Without services (the default)
+// each holds one entry, so a node that balances nothing locks no memory for it; with them,
+// XVIP_LB_MAX_SERVICES services' rings (4 MiB), XVIP_LB_MAX_BACKENDS backends and `flows` flows.
+struct LbCapacity {
+    bool services = false;
+    std::uint32_t flows = XVIP_LB_DEFAULT_FLOWS;  // global.lb_flow_table_entries
+};
+
 struct AttachOptions {
     std::string ifname;
     XdpMode mode = XdpMode::auto_select;
     std::filesystem::path pin_root;
     // Told about what works but not as asked (the generic fallback). Silent when empty.
     std::function<void(const std::string&)> warn;
+    LbCapacity lb;
 };
 
 // The interface a program is loaded for but not attached to (Dataplane::load): what it is told in
@@ -89,7 +99,32 @@ struct LoadOptions {
     int ifindex = 0;
     MacAddress mac{};
     std::vector<Subnet4> subnets;  // ARP senders answered; none: every sender
+    LbCapacity lb;
 };
+
+// A virtual service as the data plane matches it: an IPv4 VIP, TCP or UDP, a port.
+struct LbServiceKey {
+    IpAddress vip;
+    std::uint8_t protocol = 6;  // IPPROTO_TCP or IPPROTO_UDP
+    std::uint16_t port = 0;     // host order
+};
+
+// How a service's new flows are hashed onto its ring (see xvip_lb_flow_hash).
+struct LbHashing {
+    bool persistent = false;           // hash the client's address only ...
+    std::uint8_t persist_prefix = 32;  // ... masked to this many bits
+};
+
+// A backend, at an index of the backend table that rings name (struct xvip_lb_backend).
+struct LbBackend {
+    IpAddress address;
+    std::optional<MacAddress> mac;  // resolved: none, and nothing is forwarded to it
+    bool usable = false;            // takes new flows (healthy, with a weight); needs a MAC too
+};
+
+// A ring as the program indexes it: XVIP_LB_RING_SIZE backend indices (XVIP_LB_NO_BACKEND: none),
+// e.g. lb::build_maglev_table(backends, XVIP_LB_RING_SIZE) mapped onto backend-table indices.
+using LbRing = std::vector<std::uint16_t>;
 
 // What the program judges a VRRP advert for an instance against (struct xvip_guard): the advert
 // guard. priority 0 turns it off.
@@ -242,27 +277,49 @@ public:
     void set_gateways(std::span<const InstanceKey> gateways);
     std::vector<InstanceKey> gateways() const;
 
+    // Whether the forwarding maps were loaded with room for virtual services (LbCapacity); the
+    // writers below refuse when not.
+    bool holds_lb_services() const { return lb_capacity_; }
+    // Virtual services (forwarding on the active node; see xvip_abi.h). A service is its key and
+    // an id below XVIP_LB_MAX_SERVICES, which names its word and its two rings. add_lb_service
+    // writes the ring into generation 0 and the word before the key becomes visible; refuses an
+    // id or key in use. replace_lb_ring writes the generation not in use, then switches to it (and
+    // to `hashing`) with one atomic store of the service's word; it returns the generation now in
+    // use. remove_lb_service removes the key first, then clears the word.
+    void add_lb_service(const LbServiceKey& key, std::uint32_t id, const LbRing& ring, const LbHashing& hashing);
+    std::uint8_t replace_lb_ring(std::uint32_t id, const LbRing& ring, const LbHashing& hashing);
+    void remove_lb_service(const LbServiceKey& key);
+    // One bpf_map_update_elem of the backend's entry; below XVIP_LB_MAX_BACKENDS.
+    void write_lb_backend(std::uint16_t index, const LbBackend& backend);
+    // The backend the flow table holds for a flow (key as in the frame), if any.
+    std::optional<std::uint16_t> lb_flow_backend(const xvip_lb_flow_key& flow) const;
+
     // Verdict counters summed over every possible CPU.
     xvip_counters counters() const;
 
 private:
     struct Maps {
         UniqueFd state, vip4_buckets, vip4, vip6, iface, counters, vip_filter, guard, events, gateways, fast,
-            fast_timers;
+            fast_timers, lb_services, lb_gens, lb_ports, lb_rings, lb_backends, lb_flows;
         // Every map once: its name (the program's, and its pin's) and where its fd is kept. Load,
         // pin, adopt and pin removal all go through this table.
         struct Entry {
             const char* name;
             UniqueFd Maps::*fd;
         };
-        static const std::array<Entry, 12> table;
+        static const std::array<Entry, 18> table;
     };
     struct Loaded {
         Maps maps;
         UniqueFd program;
     };
     // Loads the skeleton and keeps a copy of each map's fd and the program's (the skeleton goes).
-    static Loaded load_program();
+    // Throws unless attached with room for virtual services.
+    void require_lb_capacity() const;
+    // Sets or clears `port`'s bit in xvip_lb_ports (one store of its word).
+    void set_lb_port(std::uint16_t port, bool served);
+    // The forwarding maps sized as `lb` says.
+    static Loaded load_program(const LbCapacity& lb);
     static void write_iface(const Maps& maps, const xvip_iface& iface);
     static void remove_pins(const std::filesystem::path& pin_dir);
     Dataplane(std::string ifname, std::filesystem::path pin_dir, Maps maps, UniqueFd link, UniqueFd program = {});
@@ -284,6 +341,9 @@ private:
     MappedWords vip4_buckets_;             // XVIP_VIP4_BUCKETS bucket words
     MappedWords gateways_;                 // one word of gateway VRIDs per family slot
     MappedWords fast_;                     // XVIP_FAST_WORDS words per instance (struct xvip_fast)
+    MappedWords lb_gens_;                  // one word per virtual service (struct xvip_lb_service)
+    MappedWords lb_ports_;                 // XVIP_LB_PORT_WORDS words: the services' ports, a bit each
+    bool lb_capacity_ = false;             // the forwarding maps were sized for services (LbCapacity)
     LeaseClock lease_clock_;
 };
 

@@ -130,6 +130,8 @@ const std::vector<FeatureProbe>& feature_probes() {
          [] { return probe_result(libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_adjust_tail, nullptr)); }},
         {{"bpf_fib_lookup() in XDP programs", "4.18"},
          [] { return probe_result(libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_fib_lookup, nullptr)); }},
+        {{"LRU hash maps (the flow table of virtual services)", "4.10"},
+         [] { return probe_result(libbpf_probe_bpf_map_type(BPF_MAP_TYPE_LRU_HASH, nullptr)); }},
         {{"memory-mapped BPF arrays (BPF_F_MMAPABLE)", "5.5"}, probe_mmapable_array},
         {{"bpf_jiffies64() in XDP programs", "5.5"},
          [] { return probe_result(libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_jiffies64, nullptr)); }},

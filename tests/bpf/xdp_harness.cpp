@@ -12,9 +12,10 @@ namespace xvip::test {
 
 namespace {
 
-Dataplane load_for_tests() {
+Dataplane load_for_tests(const LbCapacity& lb) {
     try {
-        return Dataplane::load({.ifname = "test-run", .ifindex = 1, .mac = node_mac, .subnets = node_subnets});
+        return Dataplane::load(
+            {.ifname = "test-run", .ifindex = 1, .mac = node_mac, .subnets = node_subnets, .lb = lb});
     } catch (const DataplaneError& e) {
         // The error already carries the kernel's words (the verifier's tail, what it lacks).
         throw std::runtime_error(std::string(e.what()) + "\n(these tests need root)");
@@ -23,8 +24,8 @@ Dataplane load_for_tests() {
 
 }  // namespace
 
-XdpHarness::XdpHarness()
-    : dataplane_(load_for_tests()),
+XdpHarness::XdpHarness(const LbCapacity& lb)
+    : dataplane_(load_for_tests(lb)),
       events_(dataplane_.open_events([this](const xvip_event& e) { received_.push_back(e); })) {}
 
 void XdpHarness::write_guard(std::uint32_t instance, const AdvertGuard& guard) {

@@ -35,9 +35,10 @@ struct RunResult {
 
 class XdpHarness {
 public:
-    // Loads the program for an interface with node_mac and node_subnets. Throws with the reason when the kernel
+    // Loads the program for an interface with node_mac and node_subnets, its forwarding maps sized
+    // as `lb` says (by default for no virtual service). Throws with the reason when the kernel
     // refuses (not root, no BPF).
-    XdpHarness();
+    explicit XdpHarness(const LbCapacity& lb = {});
 
     // `instance` is a state index (xvip_instance_index).
     void bind_vip(const IpAddress& vip, std::uint32_t instance);
