@@ -1,20 +1,10 @@
 #include "lb/plan.hpp"
 
-#include <linux/types.h>
-
 #include <algorithm>
 #include <set>
 #include <utility>
 
-#include "xvip_abi.h"
-
 namespace xvip::lb {
-
-// The planner's sizes are the data plane's: a plan that fits here fits in the maps.
-static_assert(kMaxServices == XVIP_LB_MAX_SERVICES);
-static_assert(kMaxBackends == XVIP_LB_MAX_BACKENDS);
-static_assert(kRingSize == XVIP_LB_RING_SIZE);
-static_assert(kNoBackend == XVIP_LB_NO_BACKEND);
 
 namespace {
 

@@ -70,7 +70,9 @@
 
 namespace xvip::lb {
 
-// The data plane's sizes (bpf/xvip_abi.h; plan.cpp checks that they agree).
+// The data plane's sizes (bpf/xvip_abi.h; tests/unit/lb/plan_test.cpp checks that they agree:
+// the library itself stays free of the ABI header, so that the fuzzing build, which has no bpf/,
+// builds it).
 inline constexpr std::size_t kMaxServices = 64;      // XVIP_LB_MAX_SERVICES
 inline constexpr std::size_t kMaxBackends = 4096;    // XVIP_LB_MAX_BACKENDS
 inline constexpr std::uint32_t kRingSize = 16381;    // XVIP_LB_RING_SIZE

@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <linux/types.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -15,6 +16,13 @@
 #include <vector>
 
 #include "lb/maglev.hpp"
+#include "xvip_abi.h"
+
+// The planner's sizes are the data plane's: a plan that fits the planner fits in the maps.
+static_assert(xvip::lb::kMaxServices == XVIP_LB_MAX_SERVICES);
+static_assert(xvip::lb::kMaxBackends == XVIP_LB_MAX_BACKENDS);
+static_assert(xvip::lb::kRingSize == XVIP_LB_RING_SIZE);
+static_assert(xvip::lb::kNoBackend == XVIP_LB_NO_BACKEND);
 
 namespace xvip::lb {
 namespace {
