@@ -1308,7 +1308,6 @@ static __always_inline int lb_bad_source(const struct eth_frame *eth, __be32 sad
 	       vip4_instance(saddr) != 0;
 }
 
-/* The backend entry `slot` of the ring in use names, if it takes new flows. */
 /* Whether some service has this port (xvip_lb_ports): the one test all other VIP traffic pays. */
 static __always_inline int lb_port_served(__be16 port)
 {
@@ -1342,6 +1341,7 @@ lb_flow_backend(const struct xvip_lb_flow *flow)
 	return backend;
 }
 
+/* The backend entry `slot` of the ring in use names, if it takes new flows. */
 static __always_inline const struct xvip_lb_backend *
 lb_ring_backend(__u32 id, const struct xvip_lb_service *service, __u32 slot, __u16 *index)
 {

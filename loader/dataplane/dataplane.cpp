@@ -787,20 +787,24 @@ xvip_lb_service_key lb_key(const LbServiceKey& key) {
     return out;
 }
 
+// A service's word (struct xvip_lb_service) as the 64 bits stored whole, and back.
+static_assert(sizeof(xvip_lb_service) == sizeof(std::uint64_t));
 xvip_lb_service lb_service_of(std::uint64_t word) {
     xvip_lb_service service{};
-    static_assert(sizeof service == sizeof word);
     std::memcpy(&service, &word, sizeof service);
     return service;
+}
+std::uint64_t lb_word_of(const xvip_lb_service& service) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, &service, sizeof word);
+    return word;
 }
 
 // The word of an id no service has now: not live, `incarnation` kept for the next one.
 std::uint64_t lb_vacant_word(std::uint16_t incarnation) {
     xvip_lb_service vacant{};
     vacant.incarnation = incarnation;
-    std::uint64_t word = 0;
-    std::memcpy(&word, &vacant, sizeof word);
-    return word;
+    return lb_word_of(vacant);
 }
 
 // A live service's word.
@@ -810,9 +814,7 @@ std::uint64_t lb_word(std::uint8_t generation, const LbHashing& hashing, std::ui
     service.flags = XVIP_LB_LIVE | (hashing.persistent ? XVIP_LB_PERSISTENT : 0);
     service.persist_prefix = hashing.persistent ? std::min<std::uint8_t>(hashing.persist_prefix, 32) : 0;
     service.incarnation = incarnation;
-    std::uint64_t word = 0;
-    std::memcpy(&word, &service, sizeof word);
-    return word;
+    return lb_word_of(service);
 }
 
 // Writes `ring` as generation `generation` of service `id`, chunk by chunk.
