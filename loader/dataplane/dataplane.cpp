@@ -951,6 +951,109 @@ std::optional<std::uint16_t> Dataplane::lb_flow_backend(const xvip_lb_flow_key& 
     return value.backend;
 }
 
+std::vector<Dataplane::LbServiceEntry> Dataplane::lb_services() const {
+    require_lb_capacity();
+    std::vector<LbServiceEntry> out;
+    xvip_lb_service_key at{};
+    xvip_lb_service_key next{};
+    for (const void* from = nullptr; bpf_map_get_next_key(maps_.lb_services.get(), from, &next) == 0; from = &at) {
+        at = next;
+        xvip_lb_service_id id{};
+        if (bpf_map_lookup_elem(maps_.lb_services.get(), &next, &id) != 0 || id.id >= XVIP_LB_MAX_SERVICES) continue;
+        std::array<std::uint8_t, 4> vip{};
+        std::memcpy(vip.data(), &next.vip, vip.size());
+        const xvip_lb_service word = lb_service_of(lb_gens_.load(id.id));
+        out.push_back({.key = {.vip = IpAddress::v4(vip), .protocol = next.protocol, .port = ntohs(next.port)},
+                       .id = id.id,
+                       .hashing = {.persistent = (word.flags & XVIP_LB_PERSISTENT) != 0,
+                                   .persist_prefix =
+                                       (word.flags & XVIP_LB_PERSISTENT) ? word.persist_prefix : std::uint8_t{32}}});
+    }
+    return out;
+}
+
+std::map<std::uint16_t, LbBackend> Dataplane::lb_backends() const {
+    require_lb_capacity();
+    std::map<std::uint16_t, LbBackend> out;
+    for (std::uint32_t index = 0; index < XVIP_LB_MAX_BACKENDS; ++index) {
+        xvip_lb_backend value{};
+        if (bpf_map_lookup_elem(maps_.lb_backends.get(), &index, &value) != 0) {
+            throw DataplaneError("reading backend " + std::to_string(index), errno);
+        }
+        if (value.addr == 0) continue;
+        std::array<std::uint8_t, 4> address{};
+        std::memcpy(address.data(), &value.addr, address.size());
+        LbBackend backend{.address = IpAddress::v4(address), .mac = std::nullopt, .usable = false};
+        if (value.flags & XVIP_LB_BACKEND_MAC) {
+            MacAddress mac{};
+            std::memcpy(mac.data(), value.mac, mac.size());
+            backend.mac = mac;
+            backend.usable = (value.flags & XVIP_LB_BACKEND_USABLE) != 0;
+        }
+        out.emplace(static_cast<std::uint16_t>(index), backend);
+    }
+    return out;
+}
+
+void Dataplane::clear_lb_backend(std::uint16_t index) {
+    require_lb_capacity();
+    if (index >= XVIP_LB_MAX_BACKENDS) throw DataplaneError("no backend " + std::to_string(index));
+    const xvip_lb_backend empty{};
+    const std::uint32_t key = index;
+    if (bpf_map_update_elem(maps_.lb_backends.get(), &key, &empty, BPF_ANY) != 0) {
+        throw DataplaneError("clearing backend " + std::to_string(index), errno);
+    }
+}
+
+namespace {
+
+// Calls visit(key, flow) for every entry of the flow table, a batch of lookups at a time. An entry
+// that the program adds or the LRU evicts meanwhile may or may not be seen.
+template <typename Visit>
+void for_each_lb_flow(int flows_fd, Visit visit) {
+    constexpr std::uint32_t batch = 1024;
+    std::vector<xvip_lb_flow_key> keys(batch);
+    std::vector<xvip_lb_flow> values(batch);
+    xvip_lb_flow_key out_batch{};
+    bool first = true;
+    for (;;) {
+        std::uint32_t count = batch;
+        const int rc = bpf_map_lookup_batch(flows_fd, first ? nullptr : &out_batch, &out_batch, keys.data(),
+                                            values.data(), &count, nullptr);
+        const int error = rc == 0 ? 0 : errno;
+        if (rc != 0 && error != ENOENT) throw DataplaneError("reading the flow table", error);
+        for (std::uint32_t i = 0; i < count; ++i) visit(keys[i], values[i]);
+        if (error == ENOENT) return;  // the last batch
+        first = false;
+    }
+}
+
+}  // namespace
+
+std::size_t Dataplane::forget_lb_flows_to(std::uint16_t index) {
+    require_lb_capacity();
+    std::vector<xvip_lb_flow_key> doomed;
+    for_each_lb_flow(maps_.lb_flows.get(), [&](const xvip_lb_flow_key& key, const xvip_lb_flow& flow) {
+        if (flow.backend == index) doomed.push_back(key);
+    });
+    std::size_t removed = 0;
+    for (const auto& key : doomed) {
+        if (bpf_map_delete_elem(maps_.lb_flows.get(), &key) == 0) ++removed;
+    }
+    return removed;
+}
+
+std::map<std::uint16_t, std::uint64_t> Dataplane::lb_flows_by_backend() const {
+    require_lb_capacity();
+    std::map<std::uint16_t, std::uint64_t> out;
+    for_each_lb_flow(maps_.lb_flows.get(), [&](const xvip_lb_flow_key&, const xvip_lb_flow& flow) {
+        if (flow.service >= XVIP_LB_MAX_SERVICES) return;
+        const xvip_lb_service service = lb_service_of(lb_gens_.load(flow.service));
+        if ((service.flags & XVIP_LB_LIVE) && service.incarnation == flow.incarnation) ++out[flow.backend];
+    });
+    return out;
+}
+
 xvip_counters Dataplane::counters() const {
     const int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) throw DataplaneError("counting possible CPUs", -cpus);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -293,6 +294,24 @@ public:
     void write_lb_backend(std::uint16_t index, const LbBackend& backend);
     // The backend the flow table holds for a flow (key as in the frame), if any.
     std::optional<std::uint16_t> lb_flow_backend(const xvip_lb_flow_key& flow) const;
+
+    // What the forwarding maps hold, for a restart or reload that adopts them: every service (its
+    // key, id and hashing) and every backend entry that names an address, by index.
+    struct LbServiceEntry {
+        LbServiceKey key;
+        std::uint32_t id = 0;
+        LbHashing hashing;
+    };
+    std::vector<LbServiceEntry> lb_services() const;
+    std::map<std::uint16_t, LbBackend> lb_backends() const;
+    // Empties backend entry `index` (no address, no MAC: a flow still entered for it is hashed again).
+    void clear_lb_backend(std::uint16_t index);
+    // Removes every flow the table holds for backend `index`: before the index names another server,
+    // so that no flow of the old one follows it there. Returns how many went.
+    std::size_t forget_lb_flows_to(std::uint16_t index);
+    // The flows the table holds, counted by backend index, of services still live under the
+    // incarnation they were entered with (what the program would follow).
+    std::map<std::uint16_t, std::uint64_t> lb_flows_by_backend() const;
 
     // Verdict counters summed over every possible CPU.
     xvip_counters counters() const;

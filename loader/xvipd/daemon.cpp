@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <utility>
 
 #include "xvipd/served_interface.hpp"
 
@@ -29,6 +30,27 @@ namespace {
 std::map<std::string, std::vector<Instance>> by_interface(const Config& config) {
     std::map<std::string, std::vector<Instance>> out;
     for (const auto& instance : config.instances) out[instance.interface].push_back(instance);
+    return out;
+}
+
+// Which interface holds each VIP (its instance's).
+std::map<IpAddress, std::string> interface_of_vip(const Config& config) {
+    std::map<IpAddress, std::string> out;
+    for (const auto& instance : config.instances) {
+        for (const auto& vip : instance.vips) out.emplace(vip.address, instance.interface);
+    }
+    return out;
+}
+
+// Room for virtual services on the interfaces that hold their VIPs.
+std::map<std::string, LbCapacity> lb_capacity(const Config& config) {
+    const auto where = interface_of_vip(config);
+    std::map<std::string, LbCapacity> out;
+    for (const auto& vs : config.virtual_servers) {
+        if (const auto it = where.find(vs.address); it != where.end()) {
+            out[it->second] = LbCapacity{.services = true, .flows = config.global.lb_flow_table_entries};
+        }
+    }
     return out;
 }
 
@@ -197,6 +219,7 @@ void Daemon::start_interfaces(const PreparedScripts& scripts, const CarriedScrip
                 exit_for_restart();
             },
         .histories = std::move(histories),
+        .lb_capacity = lb_capacity(config_),
     };
     std::vector<TrackedInstance> instances;
     try {
@@ -208,7 +231,13 @@ void Daemon::start_interfaces(const PreparedScripts& scripts, const CarriedScrip
         }
         tracking_.emplace(loop_, children_, config_, scripts, instances, carried,
                           bfd_ ? bfd_->states() : std::map<std::string, bool>{});
+        try {
+            load_balancer_.apply(config_.virtual_servers, load_balancer_targets());
+        } catch (const LoadBalancerError& e) {
+            throw StartupError(std::string("virtual servers: ") + e.what());
+        }
     } catch (...) {
+        load_balancer_.unbind();
         // The interfaces already up give back what they took, as if never started; past a reload's
         // point of no return, they are kept for the next xvipd instead, as on a restart.
         tracking_.reset();
@@ -223,6 +252,12 @@ void Daemon::start_interfaces(const PreparedScripts& scripts, const CarriedScrip
         throw;
     }
     tracking_->start();
+}
+
+LoadBalancer::Targets Daemon::load_balancer_targets() const {
+    LoadBalancer::Targets targets{.dataplanes = {}, .interface_of_vip = interface_of_vip(config_)};
+    for (const auto& served : interfaces_) targets.dataplanes.emplace(served->name(), served->dataplane());
+    return targets;
 }
 
 void Daemon::open_bfd(const Config& config) {
@@ -318,6 +353,7 @@ void Daemon::stop_gracefully() {
     stopping_ = true;
     spdlog::info("stopping: handing every active instance over before leaving");
     service_manager_.stopping("handing over");
+    load_balancer_.unbind();
     tracking_.reset();
     bfd_.reset();
     control_.reset();
@@ -356,6 +392,7 @@ void Daemon::finish_when_hooks_are_done(TimePoint deadline) {
 void Daemon::exit_for_restart() {
     if (stopping_) return;
     stopping_ = true;
+    load_balancer_.unbind();
     tracking_.reset();
     bfd_.reset();
     control_.reset();
@@ -392,6 +429,19 @@ void Daemon::reload() {
         refuse(e.what());
         return;
     }
+    // A data plane's maps cannot grow: virtual services on an interface whose running data plane was
+    // loaded without room for them are refused here, with the running configuration kept.
+    for (const auto& [ifname, capacity] : lb_capacity(read.config)) {
+        for (const auto& served : interfaces_) {
+            const Dataplane* dataplane = std::as_const(*served).dataplane();
+            if (served->name() != ifname || dataplane == nullptr || dataplane->holds_lb_services()) continue;
+            refuse("virtual servers on " + ifname +
+                   ", whose data plane was loaded without room for them; fix: stop "
+                   "xvipd, xvipctl detach " +
+                   ifname + ", start xvipd (the VIPs fail over meanwhile)");
+            return;
+        }
+    }
     // The point of no return. An unchanged instance keeps its role: the new set of interfaces
     // adopts the running data plane exactly as a restarted xvipd does; so do the track scripts
     // the new configuration still runs (same name, same command).
@@ -400,6 +450,7 @@ void Daemon::reload() {
     for (const auto& served : interfaces_) {
         for (const auto* instance : served->instances()) histories.emplace(instance->name(), instance->history());
     }
+    load_balancer_.unbind();
     auto old_interfaces = std::move(interfaces_);
     const auto wanted = by_interface(read.config);
     for (auto& served : old_interfaces) {
@@ -452,6 +503,7 @@ nlohmann::json Daemon::status() const {
     }
     j["track_scripts"] = tracking_ ? tracking_->status() : nlohmann::json::array();
     j["bfd_sessions"] = bfd_ ? bfd_->status() : nlohmann::json::array();
+    j["virtual_servers"] = load_balancer_.status();
     if (last_reload_) {
         j["reload"] = {
             {"result", last_reload_->refused ? "refused" : "done"},

@@ -18,6 +18,7 @@
 #include "daemon/notify_hooks.hpp"
 #include "system/bfd_socket.hpp"
 #include "xvipd/bfd_endpoint.hpp"
+#include "xvipd/load_balancer.hpp"
 #include "xvipd/options.hpp"
 #include "xvipd/service_manager.hpp"
 #include "xvipd/tracking.hpp"
@@ -77,6 +78,8 @@ private:
     // The BFD endpoint for the configuration's sessions: opened, kept (a reload keeps unchanged
     // sessions running) or closed when there are none. Throws StartupError when the port is taken.
     void open_bfd(const Config& config);
+    // The load balancer's data planes: the served interfaces', after start_interfaces().
+    LoadBalancer::Targets load_balancer_targets() const;
     void apply_bfd(const Config& config);
     void notify(const VrrpInstance& instance, State to);
     std::string one_line_status() const;
@@ -102,6 +105,8 @@ private:
     std::optional<BfdSocket> bfd_socket_;
     std::optional<BfdEndpoint> bfd_;
     std::optional<Tracking> tracking_;
+    // Virtual services, written into the data planes of the interfaces that hold their VIPs.
+    LoadBalancer load_balancer_;
     std::optional<ControlServer> control_;
     // --metrics: serves, on its own thread, the text publish_metrics() renders here in the loop.
     std::optional<MetricsServer> metrics_;

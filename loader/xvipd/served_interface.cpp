@@ -336,6 +336,11 @@ void ServedInterface::stop_watching_identity() {
     identity_.reset();
 }
 
+LbCapacity ServedInterface::lb_capacity() const {
+    const auto it = settings_.lb_capacity.find(ifname_);
+    return it == settings_.lb_capacity.end() ? LbCapacity{} : it->second;
+}
+
 void ServedInterface::attach_or_adopt() {
     const auto pin_dir = Dataplane::pin_dir_for(settings_.pin_root, ifname_);
     if (const auto removed = Dataplane::remove_orphaned_pins(ifname_, settings_.pin_root)) {
@@ -352,12 +357,19 @@ void ServedInterface::attach_or_adopt() {
         }
         spdlog::info("{}: adopted the data plane pinned at {} ({} mode)", ifname_, pin_dir.string(),
                      to_string(dataplane_->mode()));
+        if (!lb_capacity().services && dataplane_->holds_lb_services()) {
+            spdlog::info(
+                "{}: its data plane keeps the room for virtual services it was loaded with until it is "
+                "detached",
+                ifname_);
+        }
     } else {
         const auto warn = [](const std::string& w) { spdlog::warn("{}", w); };
         dataplane_.emplace(Dataplane::attach({.ifname = ifname_,
                                               .mode = xdp_mode_for(ifname_, settings_.xdp_mode, warn),
                                               .pin_root = settings_.pin_root,
-                                              .warn = warn}));
+                                              .warn = warn,
+                                              .lb = lb_capacity()}));
         spdlog::info("{}: XDP attached in {} mode, every instance standby; pinned at {}", ifname_,
                      to_string(dataplane_->mode()), dataplane_->pin_dir().string());
     }

@@ -37,6 +37,9 @@ struct ServeSettings {
     // A reload: the history of each running instance, by name; an instance of the same name and
     // key continues it (VrrpInstance::continue_history).
     std::map<std::string, VrrpInstance::History> histories;
+    // By interface: room for virtual services in the data plane it attaches (LbCapacity; an
+    // interface not named gets none).
+    std::map<std::string, LbCapacity> lb_capacity;
 };
 
 class ServedInterface {
@@ -73,6 +76,8 @@ public:
     bool adopted() const { return adopted_; }
     std::vector<VrrpInstance*> instances() const;
     const Dataplane* dataplane() const { return dataplane_ ? &*dataplane_ : nullptr; }  // for counters
+    // For the load balancer's writers (virtual services, backends); null when there is none.
+    Dataplane* dataplane() { return dataplane_ ? &*dataplane_ : nullptr; }
     nlohmann::json status(TimePoint now) const;
     // The interface's own metrics, typed: the adverts discarded before an instance claimed them.
     // The data plane's counters are read by the caller (dataplane()->counters() can throw).
@@ -89,6 +94,7 @@ private:
     void stop_watching_events();
     void on_event(const xvip_event& event);
     void attach_or_adopt();
+    LbCapacity lb_capacity() const;  // what settings_ asks for this interface
     void write_arp_subnets();
     void bind_vips();
     void open_sockets();

@@ -631,12 +631,6 @@ private:
                                 ") is defined twice (first at " + where_text(it->second->origins.block) + ")",
                             "merge the two into one, or remove one");
             }
-            // Until the data plane forwards (issue 18), nobody may take a read configuration for a
-            // served one.
-            sink_.warning(vs.origins.block,
-                          vs_label(vs) + " (" + where_text(vs.origins.block) +
-                              "): read and checked, but this version of xvipd does not forward yet: keep IPVS "
-                              "configured elsewhere");
         }
     }
 
