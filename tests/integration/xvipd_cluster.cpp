@@ -17,7 +17,7 @@ namespace plan = topo::address_plan;
 
 XvipdCluster::XvipdCluster(ClusterSpec spec, std::vector<NodeSettings> nodes)
     : spec_(std::move(spec)), settings_(std::move(nodes)) {
-    topo_ = std::make_unique<topo::Topology>(topo::TopologySpec{.nodes = spec_.nodes, .clients = 1});
+    topo_ = std::make_unique<topo::Topology>(topo::TopologySpec{.nodes = spec_.nodes, .clients = spec_.clients});
     daemons_.assign(spec_.nodes, nullptr);
     keepaliveds_.assign(spec_.nodes, nullptr);
     for (std::size_t i = 0; i < spec_.nodes; ++i) write_config(i, keepalived_conf(i));
@@ -61,7 +61,7 @@ std::string XvipdCluster::keepalived_conf(std::size_t i) const {
            "    priority " +
            std::to_string(settings_.at(i).priority) + "\n    advert_int " + spec_.advert_int + "\n" + peers +
            settings_.at(i).extra + "    virtual_ipaddress {\n        " + vip() + prefix + "\n" + extra_vips +
-           "    }\n}\n";
+           "    }\n}\n" + spec_.trailer;
 }
 
 std::filesystem::path XvipdCluster::config_path(std::size_t i) const {

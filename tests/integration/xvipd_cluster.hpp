@@ -34,6 +34,8 @@ struct ClusterSpec {
     bool ipv6 = false;                    // an IPv6 instance instead of IPv4
     std::vector<std::string> extra_vips;  // with their prefix length, after vip() in virtual_ipaddress
     int nice = 0;                         // the daemons' niceness (xvipd.service runs them at -10)
+    std::size_t clients = 1;              // hosts beside the nodes: client(0) probes, the rest are the test's
+    std::string trailer;                  // top-level blocks after the vrrp_instance (virtual_server ...)
 };
 
 class XvipdCluster {
@@ -44,6 +46,7 @@ public:
     topo::Topology& topology() { return *topo_; }
     const topo::Endpoint& node(std::size_t i) const { return topo_->node(i); }
     const topo::Endpoint& client() const { return topo_->client(0); }
+    const topo::Endpoint& client(std::size_t i) const { return topo_->client(i); }
     std::string vip() const;
 
     // The keepalived.conf node i runs (xvipd reads it directly).
