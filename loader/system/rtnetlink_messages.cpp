@@ -4,6 +4,7 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -160,6 +161,41 @@ std::optional<AddressMessage> parse_address_message(const nlmsghdr& message) {
     };
 }
 
+std::optional<NeighbourMessage> parse_neighbour_message(const nlmsghdr& message) {
+    if (message.nlmsg_type != RTM_NEWNEIGH && message.nlmsg_type != RTM_DELNEIGH) return std::nullopt;
+    if (!holds<ndmsg>(message)) return std::nullopt;
+    const auto* info = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(&message));
+    if (info->ndm_family != AF_INET && info->ndm_family != AF_INET6) return std::nullopt;
+    const std::size_t address_size = info->ndm_family == AF_INET ? 4 : 16;
+    std::optional<IpAddress> address;
+    std::optional<MacAddress> mac;
+    for_each_attribute(message, sizeof(ndmsg), [&](const nlattr& attribute) {
+        const auto bytes = payload_of(attribute);
+        switch (mnl_attr_get_type(&attribute)) {
+            case NDA_DST:
+                if (bytes.size() == address_size) address = IpAddress::from_bytes(bytes);
+                break;
+            case NDA_LLADDR:
+                if (bytes.size() == 6) {
+                    MacAddress lladdr{};
+                    std::copy(bytes.begin(), bytes.end(), lladdr.begin());
+                    mac = lladdr;
+                }
+                break;
+            default: break;
+        }
+    });
+    if (!address) return std::nullopt;
+    return NeighbourMessage{
+        .index = info->ndm_ifindex,
+        .deleted = message.nlmsg_type == RTM_DELNEIGH,
+        .proxy = (info->ndm_flags & NTF_PROXY) != 0,
+        .address = *address,
+        .state = info->ndm_state,
+        .mac = mac,
+    };
+}
+
 nlmsghdr& build_get_link_request(std::span<char> buffer, const std::string& ifname) {
     nlmsghdr& header = start_request(buffer, RTM_GETLINK, 0);
     auto* info = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ifinfomsg)));
@@ -188,6 +224,26 @@ nlmsghdr& build_address_dump_request(std::span<char> buffer, std::uint8_t family
     nlmsghdr& header = start_request(buffer, RTM_GETADDR, NLM_F_DUMP);
     auto* info = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ifaddrmsg)));
     info->ifa_family = family;
+    return header;
+}
+
+nlmsghdr& build_neighbour_dump_request(std::span<char> buffer, std::uint8_t family, int index) {
+    nlmsghdr& header = start_request(buffer, RTM_GETNEIGH, NLM_F_DUMP);
+    auto* info = static_cast<ndmsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ndmsg)));
+    info->ndm_family = family;
+    mnl_attr_put_u32(&header, NDA_IFINDEX, static_cast<std::uint32_t>(index));
+    return header;
+}
+
+nlmsghdr& build_neighbour_use_request(std::span<char> buffer, int index, const IpAddress& address) {
+    nlmsghdr& header = start_request(buffer, RTM_NEWNEIGH, static_cast<std::uint16_t>(NLM_F_ACK | NLM_F_CREATE));
+    auto* info = static_cast<ndmsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ndmsg)));
+    info->ndm_family = address.is_v4() ? AF_INET : AF_INET6;
+    info->ndm_ifindex = index;
+    info->ndm_state = NUD_NONE;
+    info->ndm_flags = NTF_USE;
+    const auto bytes = address.bytes();
+    mnl_attr_put(&header, NDA_DST, bytes.size(), bytes.data());
     return header;
 }
 
