@@ -9,7 +9,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cstring>
+#include <utility>
 
 namespace xvip {
 
@@ -60,6 +63,9 @@ nlmsghdr& start_request(std::span<char> buffer, std::uint16_t type, std::uint16_
     header->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
     return *header;
 }
+
+// The states in which the kernel holds a MAC it forwards to (the kernel's NUD_VALID).
+constexpr std::uint16_t states_with_mac = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP;
 
 }  // namespace
 
@@ -159,6 +165,37 @@ std::optional<AddressMessage> parse_address_message(const nlmsghdr& message) {
                    .tentative = (flags & IFA_F_TENTATIVE) != 0,
                    .deprecated = (flags & IFA_F_DEPRECATED) != 0},
     };
+}
+
+std::optional<MacAddress> usable_mac(std::uint16_t state, const std::optional<MacAddress>& mac) {
+    if ((state & states_with_mac) == 0) return std::nullopt;
+    return mac;
+}
+
+std::string neighbour_state_name(std::uint16_t state) {
+    static constexpr std::array<std::pair<std::uint16_t, const char*>, 8> names{{
+        {NUD_INCOMPLETE, "INCOMPLETE"},
+        {NUD_REACHABLE, "REACHABLE"},
+        {NUD_STALE, "STALE"},
+        {NUD_DELAY, "DELAY"},
+        {NUD_PROBE, "PROBE"},
+        {NUD_FAILED, "FAILED"},
+        {NUD_NOARP, "NOARP"},
+        {NUD_PERMANENT, "PERMANENT"},
+    }};
+    if (state == NUD_NONE) return "NONE";
+    std::string name;
+    for (const auto& [bit, text] : names) {
+        if ((state & bit) == 0) continue;
+        if (!name.empty()) name += ' ';
+        name += text;
+    }
+    if (name.empty()) {
+        std::array<char, 8> hex{};
+        std::snprintf(hex.data(), hex.size(), "0x%x", state);
+        name = hex.data();
+    }
+    return name;
 }
 
 std::optional<NeighbourMessage> parse_neighbour_message(const nlmsghdr& message) {

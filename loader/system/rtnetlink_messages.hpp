@@ -49,6 +49,15 @@ struct NeighbourMessage {
     std::optional<MacAddress> mac;  // NDA_LLADDR, when it is 6 bytes
 };
 
+// The MAC a neighbour entry in `state` (NUD_*) can be forwarded to: `mac` while the kernel holds
+// one it has not given up on (REACHABLE, STALE, DELAY, PROBE) or that was set for it (PERMANENT,
+// NOARP); none while it resolves (INCOMPLETE), after it failed (FAILED) or without an entry (NONE).
+std::optional<MacAddress> usable_mac(std::uint16_t state, const std::optional<MacAddress>& mac);
+
+// "REACHABLE", "STALE", ... as `ip neigh` prints them (several, space-separated); "NONE" for no
+// entry (NUD_NONE).
+std::string neighbour_state_name(std::uint16_t state);
+
 // nullopt for any other message type, a truncated message, or one without the required attributes.
 std::optional<LinkMessage> parse_link_message(const nlmsghdr& message);
 std::optional<AddressMessage> parse_address_message(const nlmsghdr& message);

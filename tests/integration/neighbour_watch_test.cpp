@@ -1,4 +1,4 @@
-// The neighbour watch (loader/system/neighbour_watch.hpp) against a real kernel: two namespaces of
+// The neighbour watch (loader/xvipd/neighbour_watch.hpp) against a real kernel: two namespaces of
 // the test's own, a balancer and a backend joined by a veth pair (lb0 ↔ be0), the watch running in
 // the balancer's on an event loop driven by the test thread. Checked: a backend that answers ARP
 // has its MAC reported; a new MAC on the backend, which then says nothing, is learnt within the
@@ -7,7 +7,8 @@
 // often; a PERMANENT entry is left alone; unwatched addresses are never reported; destruction
 // leaves no descriptors. Every wait is bounded; the namespaces go when the test ends, also on
 // failure, and nothing is created in the root namespace.
-#include "system/neighbour_watch.hpp"
+
+#include "xvipd/neighbour_watch.hpp"
 
 #include <gtest/gtest.h>
 #include <net/if.h>

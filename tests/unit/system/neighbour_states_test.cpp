@@ -1,9 +1,9 @@
-// The pure part of the neighbour watch: which kernel neighbour states give a MAC to forward to, and
-// their names as the status shows them.
+// Which kernel neighbour states give the neighbour watch a MAC to forward to, and their names as
+// its status shows them.
 #include <gtest/gtest.h>
 #include <linux/neighbour.h>
 
-#include "system/neighbour_watch.hpp"
+#include "system/rtnetlink_messages.hpp"
 
 namespace xvip {
 namespace {

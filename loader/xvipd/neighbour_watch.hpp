@@ -4,9 +4,10 @@
 // build_neighbour_use_request) and follows the table through RTMGRP_NEIGH notifications, plus a
 // dump of the interface's entries every refresh_interval in case a change came without one.
 //
-// Which states give a usable MAC: REACHABLE, STALE, DELAY, PROBE (the kernel holds a MAC and has
-// not given up on it), PERMANENT and NOARP (set by the administrator or the device). INCOMPLETE,
-// FAILED and no entry at all give none. A STALE entry keeps its MAC: frames sent with XDP_TX never
+// Which states give a usable MAC (usable_mac in rtnetlink_messages.hpp): REACHABLE, STALE, DELAY,
+// PROBE (the kernel holds a MAC and has not given up on it), PERMANENT and NOARP (set by the
+// administrator or the device). INCOMPLETE, FAILED and no entry at all give none. A STALE entry
+// keeps its MAC: frames sent with XDP_TX never
 // confirm an entry (only the kernel's own traffic does, the health checks' connections among it),
 // so STALE is what a working backend's entry normally is between verifications.
 //
@@ -47,7 +48,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
-#include <string>
 #include <vector>
 
 #include "common/ip_address.hpp"
@@ -57,12 +57,6 @@
 #include "system/netlink_socket.hpp"
 
 namespace xvip {
-
-// The MAC an entry in `state` (NUD_*) can be forwarded to: `mac` for the states listed above.
-std::optional<MacAddress> usable_mac(std::uint16_t state, const std::optional<MacAddress>& mac);
-
-// "REACHABLE", "STALE", ... as `ip neigh` prints them; "NONE" for no entry (NUD_NONE).
-std::string neighbour_state_name(std::uint16_t state);
 
 class NeighbourWatch {
 public:

@@ -1,11 +1,9 @@
-#include "system/neighbour_watch.hpp"
+#include "xvipd/neighbour_watch.hpp"
 
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <cstring>
 #include <set>
 #include <stdexcept>
@@ -17,9 +15,6 @@
 namespace xvip {
 
 namespace {
-
-// The states in which the kernel holds a MAC it forwards to (the kernel's NUD_VALID).
-constexpr std::uint16_t states_with_mac = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP;
 
 // No entry, or one the kernel gave up on: nothing resolves it unless asked.
 bool needs_resolution(std::uint16_t state) {
@@ -34,37 +29,6 @@ Duration retry_delay(int attempts_without_mac) {
 }
 
 }  // namespace
-
-std::optional<MacAddress> usable_mac(std::uint16_t state, const std::optional<MacAddress>& mac) {
-    if ((state & states_with_mac) == 0) return std::nullopt;
-    return mac;
-}
-
-std::string neighbour_state_name(std::uint16_t state) {
-    static constexpr std::array<std::pair<std::uint16_t, const char*>, 8> names{{
-        {NUD_INCOMPLETE, "INCOMPLETE"},
-        {NUD_REACHABLE, "REACHABLE"},
-        {NUD_STALE, "STALE"},
-        {NUD_DELAY, "DELAY"},
-        {NUD_PROBE, "PROBE"},
-        {NUD_FAILED, "FAILED"},
-        {NUD_NOARP, "NOARP"},
-        {NUD_PERMANENT, "PERMANENT"},
-    }};
-    if (state == NUD_NONE) return "NONE";
-    std::string name;
-    for (const auto& [bit, text] : names) {
-        if ((state & bit) == 0) continue;
-        if (!name.empty()) name += ' ';
-        name += text;
-    }
-    if (name.empty()) {
-        std::array<char, 8> hex{};
-        std::snprintf(hex.data(), hex.size(), "0x%x", state);
-        name = hex.data();
-    }
-    return name;
-}
 
 NeighbourWatch::NeighbourWatch(EventLoop& loop, int ifindex, OnChange on_change, LogSink log)
     : loop_(loop),
