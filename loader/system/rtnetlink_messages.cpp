@@ -4,11 +4,15 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cstring>
+#include <utility>
 
 namespace xvip {
 
@@ -59,6 +63,9 @@ nlmsghdr& start_request(std::span<char> buffer, std::uint16_t type, std::uint16_
     header->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
     return *header;
 }
+
+// The states in which the kernel holds a MAC it forwards to (the kernel's NUD_VALID).
+constexpr std::uint16_t states_with_mac = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP;
 
 }  // namespace
 
@@ -160,6 +167,72 @@ std::optional<AddressMessage> parse_address_message(const nlmsghdr& message) {
     };
 }
 
+std::optional<MacAddress> usable_mac(std::uint16_t state, const std::optional<MacAddress>& mac) {
+    if ((state & states_with_mac) == 0) return std::nullopt;
+    return mac;
+}
+
+std::string neighbour_state_name(std::uint16_t state) {
+    static constexpr std::array<std::pair<std::uint16_t, const char*>, 8> names{{
+        {NUD_INCOMPLETE, "INCOMPLETE"},
+        {NUD_REACHABLE, "REACHABLE"},
+        {NUD_STALE, "STALE"},
+        {NUD_DELAY, "DELAY"},
+        {NUD_PROBE, "PROBE"},
+        {NUD_FAILED, "FAILED"},
+        {NUD_NOARP, "NOARP"},
+        {NUD_PERMANENT, "PERMANENT"},
+    }};
+    if (state == NUD_NONE) return "NONE";
+    std::string name;
+    for (const auto& [bit, text] : names) {
+        if ((state & bit) == 0) continue;
+        if (!name.empty()) name += ' ';
+        name += text;
+    }
+    if (name.empty()) {
+        std::array<char, 8> hex{};
+        std::snprintf(hex.data(), hex.size(), "0x%x", state);
+        name = hex.data();
+    }
+    return name;
+}
+
+std::optional<NeighbourMessage> parse_neighbour_message(const nlmsghdr& message) {
+    if (message.nlmsg_type != RTM_NEWNEIGH && message.nlmsg_type != RTM_DELNEIGH) return std::nullopt;
+    if (!holds<ndmsg>(message)) return std::nullopt;
+    const auto* info = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(&message));
+    if (info->ndm_family != AF_INET && info->ndm_family != AF_INET6) return std::nullopt;
+    const std::size_t address_size = info->ndm_family == AF_INET ? 4 : 16;
+    std::optional<IpAddress> address;
+    std::optional<MacAddress> mac;
+    for_each_attribute(message, sizeof(ndmsg), [&](const nlattr& attribute) {
+        const auto bytes = payload_of(attribute);
+        switch (mnl_attr_get_type(&attribute)) {
+            case NDA_DST:
+                if (bytes.size() == address_size) address = IpAddress::from_bytes(bytes);
+                break;
+            case NDA_LLADDR:
+                if (bytes.size() == 6) {
+                    MacAddress lladdr{};
+                    std::copy(bytes.begin(), bytes.end(), lladdr.begin());
+                    mac = lladdr;
+                }
+                break;
+            default: break;
+        }
+    });
+    if (!address) return std::nullopt;
+    return NeighbourMessage{
+        .index = info->ndm_ifindex,
+        .deleted = message.nlmsg_type == RTM_DELNEIGH,
+        .proxy = (info->ndm_flags & NTF_PROXY) != 0,
+        .address = *address,
+        .state = info->ndm_state,
+        .mac = mac,
+    };
+}
+
 nlmsghdr& build_get_link_request(std::span<char> buffer, const std::string& ifname) {
     nlmsghdr& header = start_request(buffer, RTM_GETLINK, 0);
     auto* info = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ifinfomsg)));
@@ -188,6 +261,26 @@ nlmsghdr& build_address_dump_request(std::span<char> buffer, std::uint8_t family
     nlmsghdr& header = start_request(buffer, RTM_GETADDR, NLM_F_DUMP);
     auto* info = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ifaddrmsg)));
     info->ifa_family = family;
+    return header;
+}
+
+nlmsghdr& build_neighbour_dump_request(std::span<char> buffer, std::uint8_t family, int index) {
+    nlmsghdr& header = start_request(buffer, RTM_GETNEIGH, NLM_F_DUMP);
+    auto* info = static_cast<ndmsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ndmsg)));
+    info->ndm_family = family;
+    mnl_attr_put_u32(&header, NDA_IFINDEX, static_cast<std::uint32_t>(index));
+    return header;
+}
+
+nlmsghdr& build_neighbour_use_request(std::span<char> buffer, int index, const IpAddress& address) {
+    nlmsghdr& header = start_request(buffer, RTM_NEWNEIGH, static_cast<std::uint16_t>(NLM_F_ACK | NLM_F_CREATE));
+    auto* info = static_cast<ndmsg*>(mnl_nlmsg_put_extra_header(&header, sizeof(ndmsg)));
+    info->ndm_family = address.is_v4() ? AF_INET : AF_INET6;
+    info->ndm_ifindex = index;
+    info->ndm_state = NUD_NONE;
+    info->ndm_flags = NTF_USE;
+    const auto bytes = address.bytes();
+    mnl_attr_put(&header, NDA_DST, bytes.size(), bytes.data());
     return header;
 }
 

@@ -1,6 +1,6 @@
 // rtnetlink messages the daemon sends and reads, as plain functions over a byte buffer so that
-// they can be checked without a kernel: link and address messages parsed into values, and the
-// address add/delete requests built.
+// they can be checked without a kernel: link, address and neighbour messages parsed into values,
+// and the address add/delete and neighbour requests built.
 #pragma once
 
 #include <cstdint>
@@ -38,9 +38,30 @@ struct AddressMessage {
     InterfacePrefix prefix;
 };
 
+// An RTM_NEWNEIGH / RTM_DELNEIGH message for IPv4 or IPv6: one entry of the kernel's neighbour
+// (ARP, NDP) table.
+struct NeighbourMessage {
+    int index = 0;
+    bool deleted = false;           // RTM_DELNEIGH
+    bool proxy = false;             // NTF_PROXY: an entry of the proxy table, not a neighbour
+    IpAddress address;              // NDA_DST
+    std::uint16_t state = 0;        // NUD_* (ndm_state)
+    std::optional<MacAddress> mac;  // NDA_LLADDR, when it is 6 bytes
+};
+
+// The MAC a neighbour entry in `state` (NUD_*) can be forwarded to: `mac` while the kernel holds
+// one it has not given up on (REACHABLE, STALE, DELAY, PROBE) or that was set for it (PERMANENT,
+// NOARP); none while it resolves (INCOMPLETE), after it failed (FAILED) or without an entry (NONE).
+std::optional<MacAddress> usable_mac(std::uint16_t state, const std::optional<MacAddress>& mac);
+
+// "REACHABLE", "STALE", ... as `ip neigh` prints them (several, space-separated); "NONE" for no
+// entry (NUD_NONE).
+std::string neighbour_state_name(std::uint16_t state);
+
 // nullopt for any other message type, a truncated message, or one without the required attributes.
 std::optional<LinkMessage> parse_link_message(const nlmsghdr& message);
 std::optional<AddressMessage> parse_address_message(const nlmsghdr& message);
+std::optional<NeighbourMessage> parse_neighbour_message(const nlmsghdr& message);
 
 // Requests built into `buffer` (at least request_buffer_size bytes); the returned header points
 // into it. RTM_GETLINK for one interface by name; RTM_GETADDR dump of one family (0: all).
@@ -64,6 +85,19 @@ struct AddressFlags {
 enum class AddressChange : std::uint8_t { add, remove };
 nlmsghdr& build_address_request(std::span<char> buffer, AddressChange change, int index, const IpAddress& address,
                                 std::uint8_t prefix_length, AddressFlags flags = {});
+
+// RTM_GETNEIGH dump of one family's entries on interface `index` (NDA_IFINDEX: the kernel filters).
+nlmsghdr& build_neighbour_dump_request(std::span<char> buffer, std::uint8_t family, int index);
+
+// RTM_NEWNEIGH with NTF_USE for `address` on interface `index`, with NLM_F_ACK: what
+// `ip neigh replace ADDRESS dev IF use nud none` sends, minus NLM_F_REPLACE. The kernel creates an
+// absent entry (NLM_F_CREATE; no NLM_F_EXCL, so an existing one is no error) and calls
+// neigh_event_send() on it: an absent or FAILED entry is resolved (INCOMPLETE, broadcast requests),
+// a STALE one is re-verified (DELAY, then unicast probes), a REACHABLE, DELAY, PROBE or INCOMPLETE
+// one is left as it is. The state (NUD_NONE) is ignored for an existing entry and makes a created
+// one subject to garbage collection, as a learnt entry is. Never send it for a PERMANENT entry:
+// neigh_add() clears NUD_PERMANENT and the static MAC is lost to a resolution (seen on 6.18).
+nlmsghdr& build_neighbour_use_request(std::span<char> buffer, int index, const IpAddress& address);
 
 // RTM_NEWROUTE (create or replace) in the local table for one IPv4 VIP, with NLM_F_ACK: either the
 // kernel's own local route for an address on `lo` (locally originated traffic stays here), or a

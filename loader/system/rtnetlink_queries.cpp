@@ -61,6 +61,23 @@ int dump_links(NetlinkSocket& socket, std::vector<LinkMessage>& links) {
     });
 }
 
+int dump_ipv4_neighbours(NetlinkSocket& socket, int index, std::vector<NeighbourMessage>& neighbours) {
+    std::array<char, request_buffer_size> buffer{};
+    nlmsghdr& request = build_neighbour_dump_request(buffer, AF_INET, index);
+    neighbours.clear();
+    return socket.request(request, [&](const nlmsghdr& message) {
+        auto parsed = parse_neighbour_message(message);
+        if (parsed && parsed->index == index && parsed->address.is_v4() && !parsed->proxy) {
+            neighbours.push_back(std::move(*parsed));
+        }
+    });
+}
+
+int use_neighbour(NetlinkSocket& socket, int index, const IpAddress& address) {
+    std::array<char, request_buffer_size> buffer{};
+    return socket.request(build_neighbour_use_request(buffer, index, address));
+}
+
 int change_address(NetlinkSocket& socket, AddressChange change, int index, const IpAddress& address,
                    std::uint8_t prefix_length, AddressFlags flags) {
     std::array<char, request_buffer_size> buffer{};

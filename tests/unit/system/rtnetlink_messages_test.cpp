@@ -5,6 +5,7 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -271,6 +272,94 @@ TEST(BuildLinkRequests, NameTheInterfaceOrDumpAll) {
     nlmsghdr& addresses = build_address_dump_request(addr_buffer, AF_INET6);
     EXPECT_EQ(addresses.nlmsg_type, RTM_GETADDR);
     EXPECT_EQ(static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(&addresses))->ifa_family, AF_INET6);
+}
+
+Message neighbour_message(std::uint16_t type, std::uint8_t family, int index, std::uint16_t state,
+                          std::uint8_t flags = 0) {
+    Message m(type);
+    auto& info = m.fixed<ndmsg>();
+    info.ndm_family = family;
+    info.ndm_ifindex = index;
+    info.ndm_state = state;
+    info.ndm_flags = flags;
+    return m;
+}
+
+TEST(ParseNeighbourMessage, ReadsAddressStateAndMac) {
+    Message m = neighbour_message(RTM_NEWNEIGH, AF_INET, 4, NUD_STALE);
+    m.attribute(NDA_DST, ip("192.0.2.10"));
+    const std::array<std::uint8_t, 6> mac{0x02, 0x00, 0x00, 0x00, 0x00, 0x0a};
+    m.attribute(NDA_LLADDR, mac);
+    const auto neighbour = parse_neighbour_message(m.header());
+    ASSERT_TRUE(neighbour);
+    EXPECT_EQ(neighbour->index, 4);
+    EXPECT_FALSE(neighbour->deleted);
+    EXPECT_FALSE(neighbour->proxy);
+    EXPECT_EQ(neighbour->address, ip("192.0.2.10"));
+    EXPECT_EQ(neighbour->state, NUD_STALE);
+    ASSERT_TRUE(neighbour->mac);
+    EXPECT_EQ(*neighbour->mac, mac);
+}
+
+TEST(ParseNeighbourMessage, DeletedFailedProxyAndIpv6) {
+    Message deleted = neighbour_message(RTM_DELNEIGH, AF_INET, 4, NUD_FAILED);
+    deleted.attribute(NDA_DST, ip("192.0.2.10"));
+    const auto gone = parse_neighbour_message(deleted.header());
+    ASSERT_TRUE(gone);
+    EXPECT_TRUE(gone->deleted);
+    EXPECT_FALSE(gone->mac) << "a failed entry carries no MAC";
+
+    Message proxy = neighbour_message(RTM_NEWNEIGH, AF_INET, 4, NUD_NONE, NTF_PROXY);
+    proxy.attribute(NDA_DST, ip("192.0.2.11"));
+    const auto proxied = parse_neighbour_message(proxy.header());
+    ASSERT_TRUE(proxied);
+    EXPECT_TRUE(proxied->proxy);
+
+    Message v6 = neighbour_message(RTM_NEWNEIGH, AF_INET6, 4, NUD_REACHABLE);
+    v6.attribute(NDA_DST, ip("2001:db8::10"));
+    const auto six = parse_neighbour_message(v6.header());
+    ASSERT_TRUE(six);
+    EXPECT_EQ(six->address, ip("2001:db8::10"));
+}
+
+TEST(ParseNeighbourMessage, RefusesOtherTypesFamiliesAndMissingOrMisSizedAddresses) {
+    Message link = link_message(RTM_NEWLINK, 4, IFF_UP, "eth0");
+    EXPECT_FALSE(parse_neighbour_message(link.header()));
+    Message bridge = neighbour_message(RTM_NEWNEIGH, AF_BRIDGE, 4, NUD_PERMANENT);
+    EXPECT_FALSE(parse_neighbour_message(bridge.header())) << "a bridge's forwarding entry";
+    Message no_address = neighbour_message(RTM_NEWNEIGH, AF_INET, 4, NUD_REACHABLE);
+    EXPECT_FALSE(parse_neighbour_message(no_address.header()));
+    Message wrong_size = neighbour_message(RTM_NEWNEIGH, AF_INET, 4, NUD_REACHABLE);
+    wrong_size.attribute(NDA_DST, ip("2001:db8::10"));
+    EXPECT_FALSE(parse_neighbour_message(wrong_size.header())) << "an IPv6 address in an IPv4 message";
+    Message truncated(RTM_NEWNEIGH);
+    EXPECT_FALSE(parse_neighbour_message(truncated.header()));
+}
+
+TEST(BuildNeighbourRequests, UseCreatesWithoutReplacingAndAsksForResolution) {
+    alignas(nlmsghdr) std::array<char, request_buffer_size> buffer{};
+    nlmsghdr& request = build_neighbour_use_request(buffer, 4, ip("192.0.2.10"));
+    EXPECT_EQ(request.nlmsg_type, RTM_NEWNEIGH);
+    EXPECT_EQ(request.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE) << "no EXCL: an entry may exist";
+    const auto* info = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(&request));
+    EXPECT_EQ(info->ndm_flags, NTF_USE);
+    EXPECT_EQ(info->ndm_state, NUD_NONE) << "not PERMANENT: a created entry is garbage-collected as a learnt one";
+    // The request is itself a neighbour message: it names the address and the interface.
+    const auto parsed = parse_neighbour_message(request);
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->index, 4);
+    EXPECT_EQ(parsed->address, ip("192.0.2.10"));
+    EXPECT_FALSE(parsed->mac) << "no MAC of ours goes into the table";
+
+    alignas(nlmsghdr) std::array<char, request_buffer_size> dump_buffer{};
+    nlmsghdr& dump = build_neighbour_dump_request(dump_buffer, AF_INET, 4);
+    EXPECT_EQ(dump.nlmsg_type, RTM_GETNEIGH);
+    EXPECT_EQ(dump.nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+    EXPECT_EQ(static_cast<const ndmsg*>(mnl_nlmsg_get_payload(&dump))->ndm_family, AF_INET);
+    const auto* attribute = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(&dump, sizeof(ndmsg)));
+    ASSERT_TRUE(mnl_attr_ok(attribute, static_cast<int>(dump.nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(sizeof(ndmsg)))));
+    EXPECT_EQ(mnl_attr_get_type(attribute), NDA_IFINDEX);
+    EXPECT_EQ(mnl_attr_get_u32(attribute), 4u);
 }
 
 }  // namespace
