@@ -426,7 +426,8 @@ private:
             if (::getsockopt(socket_.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
             if (error != 0) return try_failed(where() + connect_error(error));
             connected_ = true;
-            if (spec_.type == CheckType::tcp) return try_passed();
+            // An HTTP check without a URL (which the validator refuses) is a TCP check.
+            if (spec_.type == CheckType::tcp || spec_.urls.empty()) return try_passed();
             const HttpUrl& url = spec_.urls[url_];
             request_ = "GET " + url.path + " HTTP/1.1\r\nHost: " + spec_.hosts[url_] +
                        "\r\nConnection: close\r\nUser-Agent: xvip-check\r\n\r\n";
@@ -466,7 +467,7 @@ private:
         }
     }
 
-    std::string url_text() const { return "GET " + spec_.urls[url_].path + ": "; }
+    std::string url_text() const { return url_ < spec_.urls.size() ? "GET " + spec_.urls[url_].path + ": " : ""; }
     // What a connection's failure is said of: the URL for HTTP_GET.
     std::string where() const { return spec_.type == CheckType::http ? url_text() : std::string(); }
 

@@ -58,9 +58,10 @@ struct RefusingPort {
     std::uint16_t port = bound_port(fd.get());
 };
 
-// A server on 127.0.0.1, run by the test's own loop. Each connection is answered (once its request
-// has arrived, for HTTP) with the next of `responses` (the last one repeated), then closed; or, with
-// `answer` off, held open in silence. Counts the connections it accepted.
+// A server on 127.0.0.1, run by the test's own loop. Each connection is answered, once its request
+// has arrived, with the next of `responses` (the last one repeated), then closed; without responses
+// (TCP) it waits for the client to close; with `answer` off it holds the connection in silence.
+// Counts the connections it accepted and how their clients closed them.
 class TestServer {
 public:
     explicit TestServer(EventLoop& loop, std::vector<std::string> responses = {})
@@ -79,6 +80,8 @@ public:
 
     std::uint16_t port() const { return port_; }
     int accepted() const { return accepted_; }
+    int closed_by_fin() const { return closed_by_fin_; }
+    int closed_by_reset() const { return closed_by_reset_; }
     bool answer = true;
     // Stops listening: from now on connects are refused.
     void close_listener() {
@@ -107,14 +110,16 @@ private:
         Connection* c = connection.get();
         connections_.push_back(std::move(connection));
         if (!answer) return;
-        if (responses_.empty()) return finish(*c);  // TCP: accept and close
         loop_.watch(c->fd.get(), [this, c] { read_request(*c); });
     }
 
     void read_request(Connection& c) {
         char buffer[4096];
         const auto n = ::recv(c.fd.get(), buffer, sizeof buffer, 0);
+        if (n == 0) ++closed_by_fin_;
+        if (n < 0 && errno == ECONNRESET) ++closed_by_reset_;
         if (n <= 0) return finish(c);
+        if (responses_.empty()) return;
         c.request.append(buffer, static_cast<std::size_t>(n));
         if (c.request.find("\r\n\r\n") == std::string::npos) return;
         loop_.unwatch(c.fd.get());
@@ -146,6 +151,8 @@ private:
     UniqueFd listener_ = loopback_socket();
     std::uint16_t port_ = bound_port(listener_.get());
     int accepted_ = 0;
+    int closed_by_fin_ = 0;
+    int closed_by_reset_ = 0;
     std::vector<std::unique_ptr<Connection>> connections_;
 };
 
@@ -279,6 +286,8 @@ TEST(RealServerChecks, ATcpCheckThatConnectsIsUp) {
     EXPECT_TRUE(h.last_of(key_of())->up);
     EXPECT_EQ(h.checks.health().at(key_of()).up, true);
     EXPECT_GE(server.accepted(), 1);
+    ASSERT_TRUE(test::run_until(h.loop, [&] { return server.closed_by_fin() >= 1; }));
+    EXPECT_EQ(server.closed_by_reset(), 0) << "a check's connection ends with a FIN, not a reset";
     EXPECT_TRUE(h.logged("real server 127.0.0.1:80 of tcp 127.0.0.1:80: up (TCP_CHECK)"));
     EXPECT_EQ(h.status_of()["state"], "up");
     EXPECT_EQ(h.status_of()["check"], "TCP_CHECK");
@@ -606,8 +615,10 @@ TEST(RealServerChecks, AReloadKeepsUnchangedChecksAndStopsRemovedOnes) {
         h.configure({});
         EXPECT_TRUE(h.checks.health().empty());
         EXPECT_TRUE(h.checks.status().empty());
-        EXPECT_EQ(open_descriptors(), baseline + 1)
-            << "every check's socket closed; the silent server holds its side of the connection";
+        // The TCP server closes its side once it has read the check's FIN.
+        EXPECT_TRUE(test::run_until(h.loop, [&] { return open_descriptors() == baseline + 1; }))
+            << open_descriptors() << " descriptors open, " << baseline
+            << " before the checks ran: only the silent server's side of its connection may remain";
     }
     EXPECT_EQ(open_descriptors(), descriptors_before);
     EXPECT_TRUE(test::no_children_left());
