@@ -23,9 +23,9 @@ long long whole_ms(Duration d) {
     throw std::system_error(errno, std::generic_category(), what);
 }
 
-void epoll_add(int epoll_fd, int fd) {
+void epoll_add(int epoll_fd, int fd, std::uint32_t events = EPOLLIN) {
     epoll_event ev{};
-    ev.events = EPOLLIN;
+    ev.events = events;
     ev.data.fd = fd;
     if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) fail("epoll_ctl(ADD)");
 }
@@ -56,6 +56,11 @@ Duration EventLoop::suspended() const {
 void EventLoop::watch(int fd, Callback on_readable) {
     epoll_add(epoll_.get(), fd);
     watches_[fd] = std::move(on_readable);
+}
+
+void EventLoop::watch_writable(int fd, Callback on_writable) {
+    epoll_add(epoll_.get(), fd, EPOLLOUT);
+    watches_[fd] = std::move(on_writable);
 }
 
 void EventLoop::unwatch(int fd) {

@@ -24,6 +24,10 @@ public:
 
     // Calls on_readable whenever fd has data (or an error) until unwatch(fd).
     void watch(int fd, Callback on_readable);
+    // Calls on_writable whenever fd has room to write (or an error) until unwatch(fd): how a
+    // non-blocking connect() is seen to finish, either way. A descriptor is watched for one of the
+    // two at a time; to switch, unwatch it first.
+    void watch_writable(int fd, Callback on_writable);
     void unwatch(int fd);
 
     // Timers: due timers run earliest first, each at or after its deadline.

@@ -1,9 +1,11 @@
 #include "daemon/event_loop.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
 #include <thread>
 #include <vector>
@@ -85,6 +87,34 @@ TEST(EventLoop, DeliversReadableFileDescriptors) {
     loop.schedule(Clock::now() + 2s, [&] { loop.stop(); });  // bound: never hang
     loop.run();
     EXPECT_EQ(got, "advert");
+}
+
+// A pipe that is full is not writable; once the other end reads, it is, and the loop says so.
+TEST(EventLoop, DeliversWritableFileDescriptorsWhenThereIsRoom) {
+    int fds[2];
+    ASSERT_EQ(pipe2(fds, O_NONBLOCK), 0);
+    UniqueFd read_end(fds[0]), write_end(fds[1]);
+    const std::string chunk(4096, 'x');
+    while (write(write_end.get(), chunk.data(), chunk.size()) > 0) {
+    }
+    ASSERT_EQ(errno, EAGAIN);
+    EventLoop loop;
+    bool drained = false;
+    bool writable_after_drain = false;
+    loop.watch_writable(write_end.get(), [&] {
+        writable_after_drain = drained;
+        loop.unwatch(write_end.get());
+        loop.stop();
+    });
+    loop.schedule(Clock::now() + 20ms, [&] {
+        char buf[4096];
+        while (read(read_end.get(), buf, sizeof buf) > 0) {
+        }
+        drained = true;
+    });
+    loop.schedule(Clock::now() + 2s, [&] { loop.stop(); });  // bound: never hang
+    loop.run();
+    EXPECT_TRUE(writable_after_drain) << "called before there was room, or never";
 }
 
 TEST(EventLoop, DeliversSignalsAsEvents) {
