@@ -69,7 +69,7 @@ void Daemon::start() {
     open_fifo(config_);
     open_bfd(config_);
     apply_bfd(config_);
-    start_interfaces(prepared.scripts, {}, false);
+    start_interfaces(prepared, {}, false);
     if (bfd_) bfd_->start();
     control_.emplace(loop_, ControlServerSettings{.path = (options_.state_dir / "xvipd.sock").string()},
                      [this](const nlohmann::json& request) { return handle_request(request); });
@@ -163,6 +163,9 @@ Daemon::Prepared Daemon::prepare(const Config& config) {
         out.hooks[instance.name] = std::move(scripts);
     }
     out.scripts = Tracking::prepare(config, policy);
+    auto check_scripts = RealServerChecks::prepare(config.virtual_servers, config.global.script_user, policy);
+    if (!check_scripts.has_value()) throw StartupError(check_scripts.error().message);
+    out.check_scripts = std::move(*check_scripts);
     const auto named_user = [](const std::optional<Script>& script) { return script && script->run_as; };
     out.changes_user = std::any_of(out.hooks.begin(), out.hooks.end(),
                                    [&](const auto& hooks) {
@@ -171,7 +174,9 @@ Daemon::Prepared Daemon::prepare(const Config& config) {
                                               named_user(s.fault) || named_user(s.stop);
                                    }) ||
                        std::any_of(out.scripts.begin(), out.scripts.end(),
-                                   [](const auto& named) { return named.second.run_as.has_value(); });
+                                   [](const auto& named) { return named.second.run_as.has_value(); }) ||
+                       std::any_of(out.check_scripts.begin(), out.check_scripts.end(),
+                                   [](const auto& checked) { return checked.second.run_as.has_value(); });
     if (out.changes_user && !can_change_user_) {
         throw StartupError("a script runs as a named user (script_user, a script's user, or " +
                            std::string(default_script_user) +
@@ -202,7 +207,7 @@ void Daemon::notify(const VrrpInstance& instance, State to) {
     }
 }
 
-void Daemon::start_interfaces(const PreparedScripts& scripts, const CarriedScripts& carried, bool keep_adopted,
+void Daemon::start_interfaces(const Prepared& prepared, const CarriedScripts& carried, bool keep_adopted,
                               std::map<std::string, VrrpInstance::History> histories) {
     const ServeSettings settings{
         .xdp_mode = options_.xdp_mode,
@@ -229,13 +234,9 @@ void Daemon::start_interfaces(const PreparedScripts& scripts, const CarriedScrip
             interfaces_.push_back(std::move(served));
             for (auto* i : interfaces_.back()->instances()) instances.push_back({i, interfaces_.back()->adopted()});
         }
-        tracking_.emplace(loop_, children_, config_, scripts, instances, carried,
+        tracking_.emplace(loop_, children_, config_, prepared.scripts, instances, carried,
                           bfd_ ? bfd_->states() : std::map<std::string, bool>{});
-        try {
-            load_balancer_.apply(config_.virtual_servers, load_balancer_targets());
-        } catch (const LoadBalancerError& e) {
-            throw StartupError(std::string("virtual servers: ") + e.what());
-        }
+        apply_load_balancer(prepared.check_scripts);
     } catch (...) {
         load_balancer_.unbind();
         // The interfaces already up give back what they took, as if never started; past a reload's
@@ -258,6 +259,58 @@ LoadBalancer::Targets Daemon::load_balancer_targets() const {
     LoadBalancer::Targets targets{.dataplanes = {}, .interface_of_vip = interface_of_vip(config_)};
     for (const auto& served : interfaces_) targets.dataplanes.emplace(served->name(), served->dataplane());
     return targets;
+}
+
+void Daemon::apply_load_balancer(const PreparedCheckScripts& check_scripts) {
+    const LoadBalancer::Targets targets = load_balancer_targets();
+    try {
+        load_balancer_.apply(config_.virtual_servers, targets);
+    } catch (const LoadBalancerError& e) {
+        throw StartupError(std::string("virtual servers: ") + e.what());
+    }
+    std::map<std::string, Neighbours> kept;
+    for (const std::string& ifname : load_balancer_.interfaces()) {
+        const int ifindex = targets.dataplanes.at(ifname)->ifindex();
+        auto it = neighbours_.find(ifname);
+        if (it != neighbours_.end() && it->second.ifindex == ifindex) {
+            kept.emplace(ifname, std::move(it->second));
+        } else {
+            try {
+                kept.emplace(
+                    ifname,
+                    Neighbours{
+                        .ifindex = ifindex,
+                        .watch = std::make_unique<NeighbourWatch>(
+                            loop_, ifindex,
+                            [this, ifname](const IpAddress& backend, const std::optional<MacAddress>& mac) {
+                                load_balancer_.mac_changed(ifname, backend, mac);
+                            },
+                            [ifname](std::string_view line) { spdlog::warn("{}: neighbours: {}", ifname, line); })});
+            } catch (const std::system_error& e) {
+                throw StartupError(ifname + ": watching the backends' MACs: " + e.what());
+            }
+        }
+    }
+    neighbours_ = std::move(kept);
+    for (auto& [ifname, neighbours] : neighbours_) {
+        const std::vector<IpAddress> backends = load_balancer_.backends_on(ifname);
+        neighbours.watch->watch(backends);
+    }
+    if (!checks_) {
+        checks_.emplace(
+            loop_, children_,
+            [this](const lb::RealServerKey& server, const lb::RealServerHealth& health) {
+                load_balancer_.health_changed(server, health);
+                publish_metrics();
+            },
+            [](std::string_view line) { spdlog::info("{}", line); });
+    }
+    checks_->configure(config_.virtual_servers, check_scripts);
+    // A restart: real servers the data plane was not sending new flows to start down, so that none
+    // is back in a ring before its check says it is up.
+    for (const auto& [server, health] : load_balancer_.health()) {
+        if (!health.up) checks_->seed(server, false);
+    }
 }
 
 void Daemon::open_bfd(const Config& config) {
@@ -354,6 +407,8 @@ void Daemon::stop_gracefully() {
     spdlog::info("stopping: handing every active instance over before leaving");
     service_manager_.stopping("handing over");
     load_balancer_.unbind();
+    checks_.reset();
+    neighbours_.clear();
     tracking_.reset();
     bfd_.reset();
     control_.reset();
@@ -393,6 +448,8 @@ void Daemon::exit_for_restart() {
     if (stopping_) return;
     stopping_ = true;
     load_balancer_.unbind();
+    checks_.reset();
+    neighbours_.clear();
     tracking_.reset();
     bfd_.reset();
     control_.reset();
@@ -462,7 +519,7 @@ void Daemon::reload() {
     scripts_change_user_ = prepared.changes_user;
     apply_bfd(config_);
     try {
-        start_interfaces(prepared.scripts, carried, true, std::move(histories));
+        start_interfaces(prepared, carried, true, std::move(histories));
         if (bfd_) bfd_->start();
     } catch (const std::exception& e) {
         // What failed cannot be undone: leave as a restart does, and say so with the exit code, so
@@ -504,6 +561,7 @@ nlohmann::json Daemon::status() const {
     j["track_scripts"] = tracking_ ? tracking_->status() : nlohmann::json::array();
     j["bfd_sessions"] = bfd_ ? bfd_->status() : nlohmann::json::array();
     j["virtual_servers"] = load_balancer_.status();
+    j["health_checks"] = checks_ ? checks_->status() : nlohmann::json::array();
     if (last_reload_) {
         j["reload"] = {
             {"result", last_reload_->refused ? "refused" : "done"},

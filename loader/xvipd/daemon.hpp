@@ -16,9 +16,11 @@
 #include "daemon/event_loop.hpp"
 #include "daemon/notify_fifo.hpp"
 #include "daemon/notify_hooks.hpp"
+#include "daemon/real_server_checks.hpp"
 #include "system/bfd_socket.hpp"
 #include "xvipd/bfd_endpoint.hpp"
 #include "xvipd/load_balancer.hpp"
+#include "xvipd/neighbour_watch.hpp"
 #include "xvipd/options.hpp"
 #include "xvipd/service_manager.hpp"
 #include "xvipd/tracking.hpp"
@@ -68,18 +70,22 @@ private:
     struct Prepared {
         std::map<std::string, NotifyScripts> hooks;  // by instance name
         PreparedScripts scripts;
-        bool changes_user = false;  // some script runs as a named user
+        PreparedCheckScripts check_scripts;  // the real servers' MISC_CHECKs
+        bool changes_user = false;           // some script runs as a named user
     };
     Prepared prepare(const Config& config);
     void open_fifo(const Config& config);
     // histories: a reload's, each running instance's record of transitions, by name.
-    void start_interfaces(const PreparedScripts& scripts, const CarriedScripts& carried, bool keep_adopted,
+    void start_interfaces(const Prepared& prepared, const CarriedScripts& carried, bool keep_adopted,
                           std::map<std::string, VrrpInstance::History> histories = {});
     // The BFD endpoint for the configuration's sessions: opened, kept (a reload keeps unchanged
     // sessions running) or closed when there are none. Throws StartupError when the port is taken.
     void open_bfd(const Config& config);
     // The load balancer's data planes: the served interfaces', after start_interfaces().
     LoadBalancer::Targets load_balancer_targets() const;
+    // Writes the configuration's virtual services, watches their backends' MACs and runs their
+    // real servers' health checks.
+    void apply_load_balancer(const PreparedCheckScripts& check_scripts);
     void apply_bfd(const Config& config);
     void notify(const VrrpInstance& instance, State to);
     std::string one_line_status() const;
@@ -107,6 +113,13 @@ private:
     std::optional<Tracking> tracking_;
     // Virtual services, written into the data planes of the interfaces that hold their VIPs.
     LoadBalancer load_balancer_;
+    // The backends' MACs, per interface that serves virtual services.
+    struct Neighbours {
+        int ifindex = 0;
+        std::unique_ptr<NeighbourWatch> watch;
+    };
+    std::map<std::string, Neighbours> neighbours_;
+    std::optional<RealServerChecks> checks_;
     std::optional<ControlServer> control_;
     // --metrics: serves, on its own thread, the text publish_metrics() renders here in the loop.
     std::optional<MetricsServer> metrics_;

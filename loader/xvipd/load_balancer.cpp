@@ -65,6 +65,16 @@ void LoadBalancer::apply(std::span<const VirtualServer> servers, const Targets& 
     adopted_without_new_flows_.clear();
     for (auto& [ifname, served] : served_) {
         bind(ifname, served);
+        // Checked real servers the data plane was not sending new flows to, of which nothing is
+        // known yet (a restart): down until their checks say otherwise.
+        for (const VirtualServer& vs : served.servers) {
+            const lb::ServiceKey key{vs.address, vs.protocol, static_cast<std::uint16_t>(vs.port)};
+            for (const RealServer& rs : vs.real_servers) {
+                if (rs.check && adopted_without_new_flows_.contains(rs.address)) {
+                    health_.try_emplace({key, rs.address}, lb::RealServerHealth{.up = false, .dynamic_weight = {}});
+                }
+            }
+        }
         try {
             write(ifname, served);
         } catch (const lb::PlanError& e) {

@@ -66,9 +66,9 @@ public:
     std::vector<IpAddress> backends_on(const std::string& ifname) const;
     // The interfaces that serve virtual services.
     std::vector<std::string> interfaces() const;
-    // Backends that were written as not taking new flows in a data plane found on bind: a restart
-    // starts the health checks of their real servers down, so that none returns to a ring before a
-    // check says it is up.
+    // Backends that were written as not taking new flows in a data plane found on bind. Their checked
+    // real servers that have no health yet (a restart) start down (health()), so that none returns
+    // to a ring before its check says it is up; the daemon seeds the checks the same way.
     const std::set<IpAddress>& adopted_without_new_flows() const { return adopted_without_new_flows_; }
 
     // Per service: its key, interface, id, hashing, what its ring holds; per real server: weight,

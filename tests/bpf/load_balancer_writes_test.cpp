@@ -2,8 +2,6 @@
 // plane, checked by what the program then does with frames (BPF_PROG_TEST_RUN): forwarding to the
 // MACs the neighbour table gave, health changes that keep established flows, a restart or reload
 // that reads the data plane back, and two balancers that agree on every flow.
-#include "xvipd/load_balancer.hpp"
-
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "xdp_scenario.hpp"
+#include "xvipd/load_balancer.hpp"
 
 namespace xvip::test {
 namespace {

@@ -126,6 +126,11 @@ protected:
     }
 
     void SetUp() override {
+        // A veth leaves the TCP checksum for "hardware" to fill in (CHECKSUM_PARTIAL) and the
+        // receiving veth trusts it; a frame that XDP sends on with XDP_TX is raw bytes again, and
+        // the backend would drop it as corrupt. On a wire every frame carries its checksum: so
+        // does the client's here.
+        cluster_.topology().run_checked(cluster_.client().netns, {"ethtool", "-K", "eth0", "tx", "off"});
         for (std::size_t b = 0; b < backend_count; ++b) set_up_backend(b);
         servers_.start();
         cluster_.start(0);
@@ -144,6 +149,7 @@ protected:
     void set_up_backend(std::size_t b) {
         auto& topo = cluster_.topology();
         const std::string& ns = backend(b).netns;
+        topo.run_checked(ns, {"ip", "link", "set", "dev", "lo", "up"});
         topo.run_checked(ns, {"ip", "addr", "add", cluster_.vip() + "/32", "dev", "lo"});
         for (const char* setting : {"net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
                                     "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2"}) {
@@ -153,7 +159,8 @@ protected:
             UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
             const int one = 1;
             setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-            sockaddr_in any{.sin_family = AF_INET, .sin_port = htons(service_port), .sin_addr = {INADDR_ANY}, .sin_zero = {}};
+            sockaddr_in any{
+                .sin_family = AF_INET, .sin_port = htons(service_port), .sin_addr = {INADDR_ANY}, .sin_zero = {}};
             if (bind(fd.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0 || listen(fd.get(), 128) != 0) {
                 throw std::system_error(errno, std::generic_category(), "backend listener");
             }
@@ -236,7 +243,8 @@ protected:
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         std::set<int> echoed;
         while (echoed.size() + out.size() < connections.size() && std::chrono::steady_clock::now() < deadline) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             if (poll(waiting.data(), waiting.size(), static_cast<int>(std::max<long>(left.count(), 1))) <= 0) continue;
             for (auto& p : waiting) {
                 if (!p.revents || echoed.contains(p.fd)) continue;
@@ -265,9 +273,8 @@ protected:
 
     void expect_none_broken(std::vector<Connection>& connections, const std::string& after, char token) {
         const auto failed = broken(connections, 8s, token);
-        EXPECT_TRUE(failed.empty()) << failed.size() << " of " << connections.size()
-                                    << " connections broken after " << after << ": "
-                                    << ::testing::PrintToString(failed) << "\n"
+        EXPECT_TRUE(failed.empty()) << failed.size() << " of " << connections.size() << " connections broken after "
+                                    << after << ": " << ::testing::PrintToString(failed) << "\n"
                                     << cluster_.log(0) << cluster_.log(1);
     }
 
