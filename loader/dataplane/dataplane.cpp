@@ -937,8 +937,10 @@ void Dataplane::write_lb_backend(std::uint16_t index, const LbBackend& backend) 
     if (backend.mac) {
         std::memcpy(value.mac, backend.mac->data(), sizeof value.mac);
         value.flags |= XVIP_LB_BACKEND_MAC;
-        if (backend.usable) value.flags |= XVIP_LB_BACKEND_USABLE;
     }
+    // Kept without a MAC too (the program needs both to send a new flow there), so that what a
+    // restart reads back is what was meant.
+    if (backend.usable) value.flags |= XVIP_LB_BACKEND_USABLE;
     const std::uint32_t key = index;
     if (bpf_map_update_elem(maps_.lb_backends.get(), &key, &value, BPF_ANY) != 0) {
         throw DataplaneError("writing backend " + std::to_string(index), errno);
@@ -983,12 +985,13 @@ std::map<std::uint16_t, LbBackend> Dataplane::lb_backends() const {
         if (value.addr == 0) continue;
         std::array<std::uint8_t, 4> address{};
         std::memcpy(address.data(), &value.addr, address.size());
-        LbBackend backend{.address = IpAddress::v4(address), .mac = std::nullopt, .usable = false};
+        LbBackend backend{.address = IpAddress::v4(address),
+                          .mac = std::nullopt,
+                          .usable = (value.flags & XVIP_LB_BACKEND_USABLE) != 0};
         if (value.flags & XVIP_LB_BACKEND_MAC) {
             MacAddress mac{};
             std::memcpy(mac.data(), value.mac, mac.size());
             backend.mac = mac;
-            backend.usable = (value.flags & XVIP_LB_BACKEND_USABLE) != 0;
         }
         out.emplace(static_cast<std::uint16_t>(index), backend);
     }

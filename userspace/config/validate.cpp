@@ -694,7 +694,6 @@ private:
                         "add at least one real server, or remove the virtual server (keepalived skips it)");
         }
         std::map<std::pair<IpAddress, int>, const RealServer*> servers;
-        long long weights = 0;
         std::size_t count = 0;
         for (const RealServer& rs : vs.real_servers) {
             if (++count == max_real_servers_per_service + 1) {
@@ -710,14 +709,19 @@ private:
                                 " is listed twice (first at " + where_text(it->second->origins.block) + ")",
                             "remove the second entry");
             }
-            if (rs.weight > 0) weights += rs.weight;
         }
-        if (!vs.real_servers.empty() && vs.quorum > weights) {
-            sink_.warning(at.of(Field::vs_quorum),
-                          who + ": quorum " + std::to_string(vs.quorum) +
-                              " is more than the weights of all its real servers (" + std::to_string(weights) +
-                              "): it can never be met, so the service is always down",
-                          "lower quorum to at most " + std::to_string(weights) + ", or raise the weights");
+        // Read and kept for when xvipd acts on them; until then a file that sets them must not read as
+        // if it were obeyed.
+        if (vs.quorum != 1 && !at.unreadable(Field::vs_quorum)) {
+            not_acted_on(at.of(Field::vs_quorum), who, Field::vs_quorum,
+                         "the service is served whatever the weights of its live real servers add up to");
+        }
+        if (vs.hysteresis != 0 && !at.unreadable(Field::vs_hysteresis)) {
+            not_acted_on(at.of(Field::vs_hysteresis), who, Field::vs_hysteresis, "it shapes the quorum, which is not acted on either");
+        }
+        if (!vs.quorum_up.empty()) not_acted_on(at.of(Field::vs_quorum_up), who, Field::vs_quorum_up, "it never runs");
+        if (!vs.quorum_down.empty()) {
+            not_acted_on(at.of(Field::vs_quorum_down), who, Field::vs_quorum_down, "it never runs");
         }
     }
 
@@ -739,10 +743,23 @@ private:
         }
     }
 
+    void not_acted_on(const SourceLocation& where, const std::string& who, Field field, const std::string& effect) {
+        sink_.warning(where,
+                      who + ": `" + std::string(name(field)) + "` is read and checked, but this version of xvipd does "
+                                                               "not act on it: " + effect,
+                      "remove it to silence this warning");
+    }
+
     void check_real_server(const VirtualServer& vs, const RealServer& rs) {
         const FieldOrigins& at = rs.origins;
         check_server_address(vs, rs.address, rs.port, at.block, "real server");
         const std::string who = vs_label(vs) + ": real server " + rs.address.to_string();
+        if (!rs.notify_up.empty()) {
+            not_acted_on(at.of(Field::rs_notify_up), who, Field::rs_notify_up, "it never runs");
+        }
+        if (!rs.notify_down.empty()) {
+            not_acted_on(at.of(Field::rs_notify_down), who, Field::rs_notify_down, "it never runs");
+        }
         if (!at.unreadable(Field::rs_weight) && (rs.weight < 0 || rs.weight > max_real_server_weight)) {
             sink_.error(at.of(Field::rs_weight), who + ": weight " + std::to_string(rs.weight) + " out of range",
                         "use a weight from 0 to 65535 (relative shares of a 65537-entry table; keepalived allows "
