@@ -83,9 +83,19 @@ nlohmann::json virtual_server(const VirtualServer& vs) {
         {"quorum", vs.quorum},
         {"hysteresis", vs.hysteresis},
         {"real_servers", real_servers},
-        // Until the data plane forwards, --check must not read as if it did.
-        {"served", false},
     };
+    // What the file sets that this xvipd reads but does not act on (the validator warns at each).
+    nlohmann::json not_acted_on = nlohmann::json::array();
+    if (vs.quorum != 1) not_acted_on.push_back("quorum");
+    if (vs.hysteresis != 0) not_acted_on.push_back("hysteresis");
+    if (!vs.quorum_up.empty()) not_acted_on.push_back("quorum_up");
+    if (!vs.quorum_down.empty()) not_acted_on.push_back("quorum_down");
+    for (const RealServer& rs : vs.real_servers) {
+        const std::string who = "real server " + rs.address.to_string() + ": ";
+        if (!rs.notify_up.empty()) not_acted_on.push_back(who + "notify_up");
+        if (!rs.notify_down.empty()) not_acted_on.push_back(who + "notify_down");
+    }
+    j["not_acted_on"] = std::move(not_acted_on);
     if (vs.keepalived_scheduler) j["keepalived_lb_algo"] = to_string(*vs.keepalived_scheduler);
     if (vs.sorry_server) {
         j["sorry_server"] = vs.sorry_server->address.to_string() + ":" + std::to_string(vs.sorry_server->port);

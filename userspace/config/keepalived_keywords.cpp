@@ -89,8 +89,8 @@ constexpr auto table = std::to_array<KeywordRule>({
     list(top_level, "static_rules", ignored,
          "xvip manages only VIPs: configure routing rules in the system's network configuration"),
     block(top_level, "virtual_server", supported, virtual_server,
-          "[[virtual_server]]: `ADDRESS PORT` only (`fwmark` and `group` are errors); read and checked, "
-          "not forwarded yet (a warning says so)"),
+          "[[virtual_server]]: `ADDRESS PORT` only (`fwmark` and `group` are errors); forwarded in XDP "
+          "by direct routing"),
     list(top_level, "virtual_server_group", ignored,
          "xvip has no virtual server groups; a virtual_server that uses one is an error"),
     block(top_level, "SSL", ignored, ssl, "only SSL_GET uses it, which xvip refuses"),

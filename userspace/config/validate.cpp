@@ -717,7 +717,8 @@ private:
                          "the service is served whatever the weights of its live real servers add up to");
         }
         if (vs.hysteresis != 0 && !at.unreadable(Field::vs_hysteresis)) {
-            not_acted_on(at.of(Field::vs_hysteresis), who, Field::vs_hysteresis, "it shapes the quorum, which is not acted on either");
+            not_acted_on(at.of(Field::vs_hysteresis), who, Field::vs_hysteresis,
+                         "it shapes the quorum, which is not acted on either");
         }
         if (!vs.quorum_up.empty()) not_acted_on(at.of(Field::vs_quorum_up), who, Field::vs_quorum_up, "it never runs");
         if (!vs.quorum_down.empty()) {
@@ -745,8 +746,10 @@ private:
 
     void not_acted_on(const SourceLocation& where, const std::string& who, Field field, const std::string& effect) {
         sink_.warning(where,
-                      who + ": `" + std::string(name(field)) + "` is read and checked, but this version of xvipd does "
-                                                               "not act on it: " + effect,
+                      who + ": `" + std::string(name(field)) +
+                          "` is read and checked, but this version of xvipd does "
+                          "not act on it: " +
+                          effect,
                       "remove it to silence this warning");
     }
 

@@ -1,5 +1,5 @@
-// `xvipd --check` prints effective_config(): every default filled in, nothing that reads as served
-// when it is not.
+// `xvipd --check` prints effective_config(): every default filled in, and what is read but not acted
+// on said as such.
 #include "xvipd/effective_config.hpp"
 
 #include <gtest/gtest.h>
@@ -43,7 +43,7 @@ nlohmann::json checked(const std::string& text) {
     return effective_config(read.config);
 }
 
-TEST(EffectiveConfig, VirtualServersWithEveryDefaultFilledInAndNotServed) {
+TEST(EffectiveConfig, VirtualServersWithEveryDefaultFilledIn) {
     const nlohmann::json j = checked(kInstance + kServices);
     EXPECT_EQ(j["global"]["lb_flow_table_entries"], 65536);
     ASSERT_EQ(j["virtual_servers"].size(), 1u);
@@ -51,7 +51,7 @@ TEST(EffectiveConfig, VirtualServersWithEveryDefaultFilledInAndNotServed) {
     EXPECT_EQ(vs["address"], "192.0.2.100:80");
     EXPECT_EQ(vs["protocol"], "tcp");
     EXPECT_EQ(vs["scheduler"], "maglev");
-    EXPECT_EQ(vs["served"], false);
+    EXPECT_EQ(vs["not_acted_on"], nlohmann::json::array()) << "nothing set that xvipd ignores";
     EXPECT_EQ(vs["persistence"]["timeout"], "50s");
     EXPECT_EQ(vs["persistence"]["granularity"], 32);
     // The service's own connect_timeout over xvip's defaults for the rest.
@@ -76,6 +76,15 @@ TEST(EffectiveConfig, NoVirtualServersIsAnEmptyList) {
     const nlohmann::json j = checked(kInstance);
     ASSERT_TRUE(j.contains("virtual_servers"));
     EXPECT_TRUE(j["virtual_servers"].empty());
+}
+
+TEST(EffectiveConfig, SettingsReadButNotActedOnAreListed) {
+    std::string services = kServices;
+    services.insert(services.find("\n[[virtual_server.real_server]]"), "quorum = 2\nquorum_down = \"/bin/true\"\n");
+    services += "notify_up = \"/bin/true\"\n";
+    const nlohmann::json j = checked(kInstance + services);
+    EXPECT_EQ(j["virtual_servers"][0]["not_acted_on"],
+              (nlohmann::json{"quorum", "quorum_down", "real server 192.0.2.22: notify_up"}));
 }
 
 }  // namespace
