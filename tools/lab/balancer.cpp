@@ -86,7 +86,7 @@ public:
             result.failure = e.what();
         }
         if (watcher_) watcher_->stop();
-        std::fprintf(out_, "summary:\n");
+        if (!summary_.empty()) std::fprintf(out_, "summary:\n");
         for (const auto& line : summary_) std::fprintf(out_, "  %s\n", line.c_str());
         if (!result.completed) {
             for (std::size_t i = 0; i < kNodes; ++i) {
