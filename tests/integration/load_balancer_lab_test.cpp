@@ -7,119 +7,32 @@
 // active balancer crashes, stops for a handover, comes back and is restarted; a dead backend gets
 // no new flow once its check fails (the time it took is printed against the 1 s goal); a drained
 // backend keeps its connections and gets no new one.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <signal.h>
 
-#include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <map>
-#include <mutex>
-#include <set>
 #include <thread>
 
-#include "common/unique_fd.hpp"
+#include "backends/backend_servers.hpp"
+#include "backends/service_client.hpp"
 #include "xvipd_cluster.hpp"
 
 namespace xvip::test {
 namespace {
 
+using backends::Connection;
+
 constexpr std::size_t backend_count = 3;  // clients 1..3 of the topology
-constexpr int service_port = 80;
-
-// The backends' servers: one thread, one epoll. A new connection is told the backend's name and a
-// newline; whatever it sends afterwards comes back.
-class BackendServers {
-public:
-    BackendServers() : epoll_(epoll_create1(EPOLL_CLOEXEC)) {
-        if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
-    }
-    ~BackendServers() {
-        stop_ = true;
-        if (thread_.joinable()) thread_.join();
-    }
-    // A listener made in the backend's namespace (by the caller), served from now on.
-    void add(std::string name, UniqueFd listener) {
-        const int fd = listener.get();
-        std::lock_guard lock(mutex_);
-        listeners_.emplace(fd, Listener{std::move(name), std::move(listener)});
-        epoll_event ev{.events = EPOLLIN, .data = {.fd = fd}};
-        epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
-    }
-    void start() {
-        thread_ = std::thread([this] { serve(); });
-    }
-
-private:
-    struct Listener {
-        std::string name;
-        UniqueFd fd;
-    };
-    void serve() {
-        epoll_event events[32];
-        while (!stop_) {
-            const int n = epoll_wait(epoll_.get(), events, 32, 50);
-            std::lock_guard lock(mutex_);
-            for (int i = 0; i < n; ++i) {
-                const int fd = events[i].data.fd;
-                if (const auto l = listeners_.find(fd); l != listeners_.end()) {
-                    UniqueFd c(accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
-                    if (!c) continue;
-                    const std::string hello = l->second.name + "\n";
-                    (void)!send(c.get(), hello.data(), hello.size(), MSG_NOSIGNAL);
-                    epoll_event ev{.events = EPOLLIN, .data = {.fd = c.get()}};
-                    epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c.get(), &ev);
-                    connections_.emplace(c.get(), std::move(c));
-                    continue;
-                }
-                char buffer[512];
-                const ssize_t got = recv(fd, buffer, sizeof buffer, 0);
-                if (got > 0) {
-                    (void)!send(fd, buffer, static_cast<std::size_t>(got), MSG_NOSIGNAL);
-                } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
-                    epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-                    connections_.erase(fd);
-                }
-            }
-        }
-    }
-
-    UniqueFd epoll_;
-    std::mutex mutex_;
-    std::map<int, Listener> listeners_;
-    std::map<int, UniqueFd> connections_;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
-};
-
-// A client's TCP connection to the VIP's service, and the backend that answered it.
-struct Connection {
-    UniqueFd fd;
-    std::string backend;
-};
+constexpr std::uint16_t service_port = 80;
 
 class LoadBalancerLab : public ::testing::Test {
 protected:
     LoadBalancerLab() : cluster_(spec(), {{.priority = 150}, {.priority = 100}}) {}
 
-    static std::string real_servers(const std::vector<int>& weights) {
-        std::string out;
-        for (std::size_t b = 0; b < backend_count; ++b) {
-            out += "    real_server " + topo::address_plan::client_ipv4(b + 1) + " " + std::to_string(service_port) +
-                   " {\n        weight " + std::to_string(weights.at(b)) + "\n        TCP_CHECK {\n        }\n    }\n";
-        }
-        return out;
-    }
     static std::string virtual_server(const std::vector<int>& weights) {
-        return "virtual_server " + topo::address_plan::vip_ipv4(0) + " " + std::to_string(service_port) +
-               " {\n    lb_algo mh\n    lb_kind DR\n    protocol TCP\n" + real_servers(weights) + "}\n";
+        std::vector<std::string> addresses;
+        for (std::size_t b = 0; b < backend_count; ++b) addresses.push_back(topo::address_plan::client_ipv4(b + 1));
+        return backends::virtual_server_conf(topo::address_plan::vip_ipv4(0), service_port, addresses, weights);
     }
     static ClusterSpec spec() {
         return {.nodes = 2, .advert_int = "0.1", .clients = 1 + backend_count, .trailer = virtual_server({1, 1, 1})};
@@ -147,38 +60,13 @@ protected:
 
     // The VIP on lo, ARP for it left to the balancers, and the server listening.
     void set_up_backend(std::size_t b) {
-        auto& topo = cluster_.topology();
-        const std::string& ns = backend(b).netns;
-        topo.run_checked(ns, {"ip", "link", "set", "dev", "lo", "up"});
-        topo.run_checked(ns, {"ip", "addr", "add", cluster_.vip() + "/32", "dev", "lo"});
-        for (const char* setting : {"net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
-                                    "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2"}) {
-            topo.run_checked(ns, {"sysctl", "-qw", setting});
-        }
-        UniqueFd listener = topo.run_in(ns, [] {
-            UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-            const int one = 1;
-            setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-            sockaddr_in any{
-                .sin_family = AF_INET, .sin_port = htons(service_port), .sin_addr = {INADDR_ANY}, .sin_zero = {}};
-            if (bind(fd.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0 || listen(fd.get(), 128) != 0) {
-                throw std::system_error(errno, std::generic_category(), "backend listener");
-            }
-            return fd;
-        });
-        servers_.add(backend_name(b), std::move(listener));
+        servers_.add(backend_name(b),
+                     backends::set_up_backend(cluster_.topology(), backend(b), cluster_.vip(), service_port));
     }
 
     // Every real server up, with its MAC, taking new flows, in node's status.
     bool wait_all_backends_take_new_flows(std::size_t node, std::chrono::milliseconds timeout) {
-        return wait_until(timeout, [&] {
-            const auto s = cluster_.status(node);
-            if (!s.contains("virtual_servers") || s["virtual_servers"].size() != 1) return false;
-            for (const auto& rs : s["virtual_servers"][0]["real_servers"]) {
-                if (rs.value("health", "") != "up" || !rs.value("takes_new_flows", false)) return false;
-            }
-            return true;
-        });
+        return wait_until(timeout, [&] { return backends::count_real_servers(cluster_.status(node)).all_ready(); });
     }
     template <typename Done>
     static bool wait_until(std::chrono::milliseconds timeout, Done done) {
@@ -193,26 +81,8 @@ protected:
     // A new connection from the client to VIP:80, within 3 s, and the backend's name; none when it
     // failed (the reason in `why`).
     std::optional<Connection> connect_to_service(std::string* why = nullptr) {
-        const auto fail = [&](const std::string& reason) -> std::optional<Connection> {
-            if (why) *why = reason + ": " + std::strerror(errno);
-            return std::nullopt;
-        };
-        UniqueFd fd = cluster_.topology().run_in(
-            cluster_.client().netns, [] { return UniqueFd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)); });
-        const timeval three_seconds{.tv_sec = 3, .tv_usec = 0};
-        setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &three_seconds, sizeof three_seconds);
-        setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &three_seconds, sizeof three_seconds);
-        sockaddr_in vip{.sin_family = AF_INET, .sin_port = htons(service_port), .sin_addr = {}, .sin_zero = {}};
-        inet_pton(AF_INET, cluster_.vip().c_str(), &vip.sin_addr);
-        if (connect(fd.get(), reinterpret_cast<sockaddr*>(&vip), sizeof vip) != 0) return fail("connect");
-        std::string name;
-        char c = 0;
-        while (name.size() < 32) {
-            if (recv(fd.get(), &c, 1, 0) != 1) return fail("reading the backend's name");
-            if (c == '\n') break;
-            name += c;
-        }
-        return Connection{std::move(fd), name};
+        return backends::connect_to_service(cluster_.topology(), cluster_.client().netns, cluster_.vip(), service_port,
+                                            why);
     }
 
     // Opens `count` connections; asserts they all succeed.
@@ -227,59 +97,19 @@ protected:
         return out;
     }
 
-    // Sends a byte on every connection and waits (up to `timeout`, TCP retransmitting meanwhile)
-    // for each to come back. Returns the connections that did not echo, with what happened.
-    static std::vector<std::string> broken(std::vector<Connection>& connections, std::chrono::milliseconds timeout,
-                                           char token) {
-        std::vector<std::string> out;
-        std::vector<pollfd> waiting;
-        for (auto& c : connections) {
-            if (send(c.fd.get(), &token, 1, MSG_NOSIGNAL) != 1) {
-                out.push_back(c.backend + ": send: " + std::strerror(errno));
-                continue;
-            }
-            waiting.push_back({.fd = c.fd.get(), .events = POLLIN, .revents = 0});
-        }
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        std::set<int> echoed;
-        while (echoed.size() + out.size() < connections.size() && std::chrono::steady_clock::now() < deadline) {
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            if (poll(waiting.data(), waiting.size(), static_cast<int>(std::max<long>(left.count(), 1))) <= 0) continue;
-            for (auto& p : waiting) {
-                if (!p.revents || echoed.contains(p.fd)) continue;
-                char got = 0;
-                const ssize_t n = recv(p.fd, &got, 1, MSG_DONTWAIT);
-                if (n == 1 && got == token) {
-                    echoed.insert(p.fd);
-                } else if (n == 0 || (n < 0 && errno != EAGAIN)) {
-                    out.push_back("fd " + std::to_string(p.fd) + ": " + (n == 0 ? "closed" : std::strerror(errno)));
-                    echoed.insert(p.fd);  // counted once, as broken
-                }
-                p.events = echoed.contains(p.fd) ? 0 : POLLIN;
-            }
-        }
-        for (const auto& p : waiting) {
-            if (!echoed.contains(p.fd)) out.push_back("fd " + std::to_string(p.fd) + ": no echo within the time");
-        }
-        return out;
-    }
-
     static std::map<std::string, std::size_t> spread(const std::vector<Connection>& connections) {
-        std::map<std::string, std::size_t> out;
-        for (const auto& c : connections) ++out[c.backend];
-        return out;
+        return backends::spread(connections);
     }
 
     void expect_none_broken(std::vector<Connection>& connections, const std::string& after, char token) {
-        const auto failed = broken(connections, 8s, token);
+        const auto failed = backends::broken(connections, 8s, token);
         EXPECT_TRUE(failed.empty()) << failed.size() << " of " << connections.size() << " connections broken after "
                                     << after << ": " << ::testing::PrintToString(failed) << "\n"
                                     << cluster_.log(0) << cluster_.log(1);
     }
 
     XvipdCluster cluster_;
-    BackendServers servers_;
+    backends::BackendServers servers_;
 };
 
 TEST_F(LoadBalancerLab, EstablishedConnectionsSurviveTheActiveBalancersCrash) {

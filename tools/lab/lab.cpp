@@ -33,6 +33,8 @@ const std::vector<ScenarioInfo>& scenarios() {
         {"preemption", "the higher-priority node starts while a lower one is active, and takes over"},
         {"crash", "the active xvipd is killed (SIGKILL), its link stays up: the lease silences it"},
         {"restart", "the active xvipd restarts (SIGUSR2, then started again): it adopts the data plane"},
+        {"balancer", "load balancer: TCP connections kept across the active balancer's crash and a backend's death",
+         false},
     };
     return all;
 }
@@ -51,7 +53,10 @@ class Failure : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-std::string keepalived_conf(const topo::Topology& topo, const LabOptions& o, std::size_t i) {
+}  // namespace
+
+std::string keepalived_conf(const topo::Topology& topo, const LabOptions& o, std::size_t i,
+                            const std::string& trailer) {
     std::ostringstream c;
     c << "# xvip-lab: " << topo.node(i).name << "\n"
       << "global_defs {\n    router_id " << topo.node(i).name << "\n    vrrp_version " << o.vrrp_version << "\n}\n"
@@ -64,9 +69,12 @@ std::string keepalived_conf(const topo::Topology& topo, const LabOptions& o, std
         }
         c << "    }\n";
     }
-    c << "    virtual_ipaddress {\n        " << plan::vip_ipv4(0) << "/" << plan::kIpv4PrefixLength << "\n    }\n}\n";
+    c << "    virtual_ipaddress {\n        " << plan::vip_ipv4(0) << "/" << plan::kIpv4PrefixLength << "\n    }\n}\n"
+      << trailer;
     return c.str();
 }
+
+namespace {
 
 // With fast failover, which keepalived.conf has no keyword for: the same instance in TOML.
 std::string toml_conf(const topo::Topology& topo, const LabOptions& o, std::size_t i) {
@@ -430,6 +438,7 @@ private:
 }  // namespace
 
 ScenarioResult run_scenario(const std::string& name, const LabOptions& options, std::FILE* out) {
+    if (name == "balancer") return run_balancer(options, out);
     const auto mode = std::string(options.unicast ? "unicast" : "multicast");
     std::fprintf(out, "== %s: %zu nodes + client, VRRP v%d %s, adverts every %s%s, probe %s\n", name.c_str(),
                  options.nodes, options.vrrp_version, mode.c_str(), format_duration(options.advert_interval).c_str(),

@@ -1,6 +1,8 @@
 // xvip-lab's scenarios: a throwaway topology (2 or 3 xvipd nodes and a client), xvipd started on
 // the nodes from a generated keepalived.conf, a fault injected while the client probes the VIP
-// every millisecond, and a timeline of what each node, the segment and the client saw.
+// every millisecond, and a timeline of what each node, the segment and the client saw. The
+// `balancer` scenario (balancer.cpp) shows the load-balancer mode instead: TCP connections through
+// two balancers to three direct-routing backends, across a balancer's crash and a backend's death.
 #pragma once
 
 #include <chrono>
@@ -11,6 +13,10 @@
 #include <vector>
 
 #include "probe/echo_probe.hpp"
+
+namespace xvip::topo {
+class Topology;
+}
 
 namespace xvip::lab {
 
@@ -30,14 +36,17 @@ struct LabOptions {
 struct ScenarioInfo {
     std::string name;
     std::string summary;
+    // Run by `--scenario all`, which ctest's lab_all runs: the balancer scenario is not, it takes
+    // about 20 s more and has its own test (tests/integration/load_balancer_lab_test).
+    bool in_all = true;
 };
 const std::vector<ScenarioInfo>& scenarios();
 
 struct ScenarioResult {
     std::string name;
     bool completed = false;
-    std::string failure;  // what went wrong when not completed
-    std::optional<probe::EchoProbeResult> probe;
+    std::string failure;                          // what went wrong when not completed
+    std::optional<probe::EchoProbeResult> probe;  // the ICMP probe's; none for `balancer`
     std::chrono::milliseconds elapsed{0};
 };
 
@@ -48,5 +57,13 @@ std::chrono::milliseconds probe_duration(const LabOptions& options);
 // Runs one scenario in a topology of its own, printing its timeline to `out`. Never throws: a
 // failure is reported in the result (and everything the scenario made is removed either way).
 ScenarioResult run_scenario(const std::string& name, const LabOptions& options, std::FILE* out);
+
+// The `balancer` scenario (run_scenario runs it by that name).
+ScenarioResult run_balancer(const LabOptions& options, std::FILE* out);
+
+// Node i's keepalived.conf: the lab's vrrp_instance for these options, then `trailer` (top-level
+// blocks such as virtual_server).
+std::string keepalived_conf(const topo::Topology& topo, const LabOptions& options, std::size_t i,
+                            const std::string& trailer = "");
 
 }  // namespace xvip::lab

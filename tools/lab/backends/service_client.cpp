@@ -1,0 +1,94 @@
+#include "backends/service_client.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+namespace xvip::backends {
+
+std::optional<Connection> connect_to_service(const topo::Topology& topo, const std::string& client_netns,
+                                             const std::string& vip, std::uint16_t port, std::string* why) {
+    const auto fail = [&](const std::string& reason) -> std::optional<Connection> {
+        if (why) *why = reason + ": " + std::strerror(errno);
+        return std::nullopt;
+    };
+    // The socket belongs to the namespace it was made in; connect and read from here.
+    UniqueFd fd = topo.run_in(client_netns, [] { return UniqueFd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)); });
+    const timeval three_seconds{.tv_sec = 3, .tv_usec = 0};
+    setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &three_seconds, sizeof three_seconds);
+    setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &three_seconds, sizeof three_seconds);
+    sockaddr_in address{.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = {}, .sin_zero = {}};
+    inet_pton(AF_INET, vip.c_str(), &address.sin_addr);
+    if (connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return fail("connect");
+    std::string name;
+    char c = 0;
+    while (name.size() < 32) {
+        if (recv(fd.get(), &c, 1, 0) != 1) return fail("reading the backend's name");
+        if (c == '\n') break;
+        name += c;
+    }
+    return Connection{std::move(fd), name};
+}
+
+std::vector<std::string> broken(std::vector<Connection>& connections, std::chrono::milliseconds timeout, char token) {
+    std::vector<std::string> out;
+    std::vector<pollfd> waiting;
+    for (auto& c : connections) {
+        if (send(c.fd.get(), &token, 1, MSG_NOSIGNAL) != 1) {
+            out.push_back(c.backend + ": send: " + std::strerror(errno));
+            continue;
+        }
+        waiting.push_back({.fd = c.fd.get(), .events = POLLIN, .revents = 0});
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::set<int> echoed;
+    while (echoed.size() + out.size() < connections.size() && std::chrono::steady_clock::now() < deadline) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (poll(waiting.data(), waiting.size(), static_cast<int>(std::max<long>(left.count(), 1))) <= 0) continue;
+        for (auto& p : waiting) {
+            if (!p.revents || echoed.contains(p.fd)) continue;
+            char got = 0;
+            const ssize_t n = recv(p.fd, &got, 1, MSG_DONTWAIT);
+            if (n == 1 && got == token) {
+                echoed.insert(p.fd);
+            } else if (n == 0 || (n < 0 && errno != EAGAIN)) {
+                out.push_back("fd " + std::to_string(p.fd) + ": " + (n == 0 ? "closed" : std::strerror(errno)));
+                echoed.insert(p.fd);  // counted once, as broken
+            }
+            p.events = echoed.contains(p.fd) ? 0 : POLLIN;
+        }
+    }
+    for (const auto& p : waiting) {
+        if (!echoed.contains(p.fd)) out.push_back("fd " + std::to_string(p.fd) + ": no echo within the time");
+    }
+    return out;
+}
+
+std::map<std::string, std::size_t> spread(const std::vector<Connection>& connections) {
+    std::map<std::string, std::size_t> out;
+    for (const auto& c : connections) ++out[c.backend];
+    return out;
+}
+
+RealServerCounts count_real_servers(const nlohmann::json& status) {
+    RealServerCounts counts;
+    if (!status.is_object() || !status.contains("virtual_servers") || status["virtual_servers"].size() != 1) {
+        return counts;
+    }
+    counts.found = true;
+    for (const auto& rs : status["virtual_servers"][0].value("real_servers", nlohmann::json::array())) {
+        ++counts.total;
+        if (rs.value("health", "") == "up" && rs.value("takes_new_flows", false)) ++counts.ready;
+        if (rs.contains("mac") && rs["mac"].is_string() && !rs["mac"].get<std::string>().empty()) ++counts.with_mac;
+    }
+    return counts;
+}
+
+}  // namespace xvip::backends
