@@ -153,6 +153,7 @@ struct MetricsSnapshot {
     std::vector<InterfaceMetrics> interfaces;
     std::vector<BfdSessionMetrics> bfd_sessions;
     std::array<std::uint64_t, bfd_drop_count> bfd_drops{};  // by BfdDrop
+    std::vector<VirtualServiceMetrics> virtual_services;    // the load balancer's, by interface
 };
 
 }  // namespace xvip
