@@ -100,6 +100,7 @@ MetricsSnapshot Daemon::metrics_snapshot() const {
         .interfaces = {},
         .bfd_sessions = bfd_ ? bfd_->metrics() : std::vector<BfdSessionMetrics>{},
         .bfd_drops = bfd_ ? bfd_->drops() : std::array<std::uint64_t, bfd_drop_count>{},
+        .virtual_services = load_balancer_.metrics(now),
     };
     for (const auto& served : interfaces_) {
         auto interface = served->metrics();

@@ -62,6 +62,7 @@ void LoadBalancer::apply(std::span<const VirtualServer> servers, const Targets& 
     }
     health_ = std::move(kept);
     served_ = std::move(next);
+    flows_counted_at_.reset();  // other data planes, other indices: counted again
     adopted_without_new_flows_.clear();
     for (auto& [ifname, served] : served_) {
         bind(ifname, served);
@@ -306,18 +307,72 @@ nlohmann::json LoadBalancer::status() const {
             for (const RealServer& rs : vs.real_servers) {
                 nlohmann::json r = backend_json(rs.address);
                 r["weight"] = rs.weight;
+                r["health"] = to_string(health_of(key, rs));
                 const auto health = health_.find({key, rs.address});
-                if (!rs.check) {
-                    r["health"] = "unchecked";
-                } else if (health == health_.end()) {
-                    r["health"] = "unknown";
-                } else {
-                    r["health"] = health->second.up ? "up" : "down";
-                    if (health->second.dynamic_weight) r["dynamic_weight"] = *health->second.dynamic_weight;
+                if (rs.check && health != health_.end() && health->second.dynamic_weight) {
+                    r["dynamic_weight"] = *health->second.dynamic_weight;
                 }
                 s["real_servers"].push_back(std::move(r));
             }
             if (vs.sorry_server) s["sorry_server"] = backend_json(vs.sorry_server->address);
+            out.push_back(std::move(s));
+        }
+    }
+    return out;
+}
+
+LbHealth LoadBalancer::health_of(const lb::ServiceKey& service, const RealServer& rs) const {
+    if (!rs.check) return LbHealth::unchecked;
+    const auto health = health_.find({service, rs.address});
+    if (health == health_.end()) return LbHealth::unknown;
+    return health->second.up ? LbHealth::up : LbHealth::down;
+}
+
+std::vector<VirtualServiceMetrics> LoadBalancer::metrics(TimePoint now) const {
+    if (!flows_counted_at_ || now - *flows_counted_at_ >= std::chrono::seconds(1)) {
+        for (const auto& [ifname, served] : served_) {
+            if (served.dataplane == nullptr) continue;
+            try {
+                flow_counts_[ifname] = served.dataplane->lb_flows_by_backend();
+            } catch (const std::exception& e) {  // the last counts stay
+                spdlog::debug("{}: flows not counted: {}", ifname, e.what());
+            }
+        }
+        std::erase_if(flow_counts_, [&](const auto& entry) { return !served_.contains(entry.first); });
+        flows_counted_at_ = now;
+    }
+    std::vector<VirtualServiceMetrics> out;
+    for (const auto& [ifname, served] : served_) {
+        const auto counted = flow_counts_.find(ifname);
+        const auto backend = [&](const IpAddress& address) {
+            LbBackendMetrics b{.address = address.to_string(), .takes_new_flows = false, .flows = 0};
+            const auto index = served.assignment.backend_indices.find(address);
+            if (index == served.assignment.backend_indices.end()) return b;
+            if (const auto held = served.backends.find(index->second); held != served.backends.end()) {
+                b.takes_new_flows = held->second.usable && held->second.mac.has_value();
+            }
+            if (counted != flow_counts_.end()) {
+                if (const auto flows = counted->second.find(index->second); flows != counted->second.end()) {
+                    b.flows = flows->second;
+                }
+            }
+            return b;
+        };
+        for (const VirtualServer& vs : served.servers) {
+            const lb::ServiceKey key{vs.address, vs.protocol, static_cast<std::uint16_t>(vs.port)};
+            VirtualServiceMetrics s{.service = lb::to_string(key),
+                                    .interface = ifname,
+                                    .ring = std::nullopt,
+                                    .real_servers = {},
+                                    .sorry_server = std::nullopt};
+            if (const auto held = served.services.find(key); held != served.services.end()) {
+                s.ring = held->second.holds;
+            }
+            for (const RealServer& rs : vs.real_servers) {
+                s.real_servers.push_back(
+                    {.backend = backend(rs.address), .weight = rs.weight, .health = health_of(key, rs)});
+            }
+            if (vs.sorry_server) s.sorry_server = backend(vs.sorry_server->address);
             out.push_back(std::move(s));
         }
     }

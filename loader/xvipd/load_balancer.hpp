@@ -28,9 +28,11 @@
 
 #include "common/ip_address.hpp"
 #include "common/mac_address.hpp"
+#include "common/monotonic_clock.hpp"
 #include "config/config.hpp"
 #include "dataplane/dataplane.hpp"
 #include "lb/plan.hpp"
+#include "xvipd/metrics_snapshot.hpp"
 
 namespace xvip {
 
@@ -74,6 +76,10 @@ public:
     // Per service: its key, interface, id, hashing, what its ring holds; per real server: weight,
     // health, MAC, whether it takes new flows, and the flows the table holds for it.
     nlohmann::json status() const;
+    // The same, typed, for the metrics snapshot (taken every 250 ms), less ids, indices and MACs.
+    // Counting the flows reads the whole flow table: they are counted again only when a second has
+    // passed since the last count (or after apply()), so they may be up to a second old.
+    std::vector<VirtualServiceMetrics> metrics(TimePoint now) const;
     const lb::HealthMap& health() const { return health_; }
 
 private:
@@ -92,10 +98,15 @@ private:
     // Plans `served` as things are now and writes the difference (the order above).
     void write(const std::string& ifname, Served& served);
     void write_logged(const std::string& ifname, Served& served);
+    LbHealth health_of(const lb::ServiceKey& service, const RealServer& rs) const;
 
     std::map<std::string, Served> served_;  // by interface name
     lb::HealthMap health_;
     std::set<IpAddress> adopted_without_new_flows_;
+    // metrics()'s flow counts, by interface and backend index, and when they were counted: a cache
+    // of a read of the data planes, which metrics() const refreshes.
+    mutable std::map<std::string, std::map<std::uint16_t, std::uint64_t>> flow_counts_;
+    mutable std::optional<TimePoint> flows_counted_at_;
 };
 
 }  // namespace xvip

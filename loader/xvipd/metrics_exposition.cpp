@@ -1,5 +1,6 @@
 #include "xvipd/metrics_exposition.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstddef>
@@ -146,6 +147,70 @@ void render_fast_failover(Exposition& e, const std::vector<InstanceMetrics>& ins
     }
 }
 
+// The load balancer's virtual services and their real servers; the families appear with the first
+// service (the sorry-server ones with the first sorry server). A real server whose check has not
+// decided yet has no xvip_lb_real_server_up series.
+void render_load_balancer(Exposition& e, const std::vector<VirtualServiceMetrics>& services) {
+    if (services.empty()) return;
+    const auto service_labels = [](const VirtualServiceMetrics& s) -> Labels { return {{"service", s.service}}; };
+    const auto server_labels = [](const VirtualServiceMetrics& s, const LbBackendMetrics& b) -> Labels {
+        return {{"service", s.service}, {"address", b.address}};
+    };
+    static constexpr std::pair<lb::RingHolds, const char*> rings[] = {{lb::RingHolds::real_servers, "real_servers"},
+                                                                      {lb::RingHolds::sorry_server, "sorry_server"},
+                                                                      {lb::RingHolds::nothing, "nothing"}};
+    e.family("xvip_lb_service_served", "gauge",
+             "1 while the virtual service is in the data plane, 0 when it could not be (see xvipctl status).");
+    for (const auto& s : services) e.sample(service_labels(s), s.ring ? 1 : 0);
+    e.family("xvip_lb_service_ring", "gauge",
+             "What the served virtual service's ring sends new flows to: 1 for real_servers, sorry_server or "
+             "nothing, 0 for the others.");
+    for (const auto& s : services) {
+        if (!s.ring) continue;
+        for (const auto& [holds, label] : rings) e.sample(with(service_labels(s), "holds", label), *s.ring == holds);
+    }
+    e.family("xvip_lb_real_server_up", "gauge",
+             "1 while the real server's check says up (or it has no check), 0 while down; absent until the first "
+             "verdict.");
+    for (const auto& s : services) {
+        for (const auto& r : s.real_servers) {
+            if (r.health == LbHealth::unknown) continue;
+            e.sample(server_labels(s, r.backend), r.health == LbHealth::down ? 0 : 1);
+        }
+    }
+    e.family("xvip_lb_real_server_weight", "gauge", "The real server's weight as configured.");
+    for (const auto& s : services) {
+        for (const auto& r : s.real_servers) e.sample(server_labels(s, r.backend), r.weight);
+    }
+    e.family("xvip_lb_real_server_takes_new_flows", "gauge",
+             "1 while the data plane sends the real server's address new flows (a ring names it, its MAC is known), 0 "
+             "otherwise.");
+    for (const auto& s : services) {
+        for (const auto& r : s.real_servers) e.sample(server_labels(s, r.backend), r.backend.takes_new_flows);
+    }
+    e.family("xvip_lb_real_server_flows", "gauge",
+             "Flows the data plane's flow table holds for the real server's address, of every service on its interface "
+             "(counted at most once a second).");
+    for (const auto& s : services) {
+        for (const auto& r : s.real_servers) {
+            e.sample(server_labels(s, r.backend), static_cast<double>(r.backend.flows));
+        }
+    }
+    if (std::none_of(services.begin(), services.end(), [](const auto& s) { return s.sorry_server.has_value(); })) {
+        return;
+    }
+    e.family("xvip_lb_sorry_server_takes_new_flows", "gauge",
+             "1 while the data plane sends the sorry server new flows (no real server takes them), 0 otherwise.");
+    for (const auto& s : services) {
+        if (s.sorry_server) e.sample(server_labels(s, *s.sorry_server), s.sorry_server->takes_new_flows);
+    }
+    e.family("xvip_lb_sorry_server_flows", "gauge",
+             "Flows the data plane's flow table holds for the sorry server's address (counted at most once a second).");
+    for (const auto& s : services) {
+        if (s.sorry_server) e.sample(server_labels(s, *s.sorry_server), static_cast<double>(s.sorry_server->flows));
+    }
+}
+
 }  // namespace
 
 std::string render_metrics(const MetricsSnapshot& snapshot) {
@@ -223,6 +288,8 @@ std::string render_metrics(const MetricsSnapshot& snapshot) {
                      static_cast<double>(counters.*field.member));
         }
     }
+
+    render_load_balancer(e, snapshot.virtual_services);
 
     // BFD sessions (bfd_instance / [[bfd]]): the families appear with the first session.
     const auto& bfd = snapshot.bfd_sessions;

@@ -17,6 +17,7 @@
 #include "common/monotonic_clock.hpp"
 #include "dataplane/state_word.hpp"
 #include "election/state.hpp"
+#include "lb/plan.hpp"
 #include "xvip_abi.h"
 
 namespace xvip {
@@ -107,6 +108,44 @@ struct BfdSessionMetrics {
     std::uint64_t downs = 0;  // transitions from Up to Down
 };
 
+// A real server's health as the load balancer plans with it.
+enum class LbHealth : std::uint8_t {
+    up,
+    down,
+    unknown,    // checked, but its check has not decided yet
+    unchecked,  // no check: always up
+};
+inline std::string_view to_string(LbHealth health) {
+    switch (health) {
+        case LbHealth::up: return "up";
+        case LbHealth::down: return "down";
+        case LbHealth::unknown: return "unknown";
+        case LbHealth::unchecked: return "unchecked";
+    }
+    return "unknown";
+}
+
+// A backend of a virtual service (a real server or its sorry server) as its data plane holds it.
+struct LbBackendMetrics {
+    std::string address;
+    bool takes_new_flows = false;  // written as usable, with its MAC known
+    std::uint64_t flows = 0;       // entries of the flow table for it (counted at most once a second)
+};
+
+struct RealServerMetrics {
+    LbBackendMetrics backend;
+    int weight = 0;  // as configured
+    LbHealth health = LbHealth::unchecked;
+};
+
+struct VirtualServiceMetrics {
+    std::string service;  // "tcp 192.0.2.100:80" (lb::to_string)
+    std::string interface;
+    std::optional<lb::RingHolds> ring;  // what its ring holds; none when it is not in the data plane
+    std::vector<RealServerMetrics> real_servers;
+    std::optional<LbBackendMetrics> sorry_server;
+};
+
 struct MetricsSnapshot {
     std::string version;
     std::chrono::milliseconds uptime{0};
@@ -114,6 +153,7 @@ struct MetricsSnapshot {
     std::vector<InterfaceMetrics> interfaces;
     std::vector<BfdSessionMetrics> bfd_sessions;
     std::array<std::uint64_t, bfd_drop_count> bfd_drops{};  // by BfdDrop
+    std::vector<VirtualServiceMetrics> virtual_services;    // the load balancer's, by interface
 };
 
 }  // namespace xvip

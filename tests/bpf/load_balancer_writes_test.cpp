@@ -236,5 +236,49 @@ TEST(LoadBalancer, AServiceLeftOutOfTheConfigurationIsRemoved) {
     EXPECT_TRUE(b.forwarded_to(syn_from(9000)));
 }
 
+// The typed metrics: per real server its health, weight and whether it takes new flows, as written;
+// its flows as the flow table holds them, counted again only once a second has passed.
+TEST(LoadBalancer, MetricsCountTheFlowsOfEachRealServerAtMostOnceASecond) {
+    using namespace std::chrono_literals;
+    Balancer b;
+    b.apply({web({0, 1, 2})});
+    b.learn_macs();
+    std::map<std::string, std::uint64_t> sent;  // by address
+    const auto send = [&](std::uint16_t port) {
+        const auto to = b.forwarded_to(syn_from(port));
+        ASSERT_TRUE(to) << "port " << port;
+        ++sent[servers[*to].address];
+    };
+    for (std::uint16_t port = 10000; port < 10060; ++port) send(port);
+    b.set_health(1, false);
+    const TimePoint t0{std::chrono::hours(1)};
+    auto metrics = b.lb.metrics(t0);
+    ASSERT_EQ(metrics.size(), 1u);
+    EXPECT_EQ(metrics[0].service, "tcp " + vip4.to_string() + ":80");
+    EXPECT_EQ(metrics[0].interface, "eth0");
+    EXPECT_EQ(metrics[0].ring, lb::RingHolds::real_servers);
+    ASSERT_EQ(metrics[0].real_servers.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i) {
+        const RealServerMetrics& r = metrics[0].real_servers[i];
+        EXPECT_EQ(r.backend.address, servers[i].address);
+        EXPECT_EQ(r.backend.flows, sent[servers[i].address]) << r.backend.address;
+        EXPECT_EQ(r.weight, 1);
+        EXPECT_EQ(r.health, i == 1 ? LbHealth::down : LbHealth::unknown) << r.backend.address;
+        EXPECT_EQ(r.backend.takes_new_flows, i != 1) << r.backend.address;
+    }
+    for (std::uint16_t port = 11000; port < 11030; ++port) send(port);
+    std::uint64_t counted = 0;
+    metrics = b.lb.metrics(t0 + 999ms);
+    for (const auto& r : metrics[0].real_servers) counted += r.backend.flows;
+    EXPECT_EQ(counted, 60u) << "within the second: the flows counted at t0";
+    counted = 0;
+    metrics = b.lb.metrics(t0 + 1s);
+    for (const auto& r : metrics[0].real_servers) {
+        EXPECT_EQ(r.backend.flows, sent[r.backend.address]) << r.backend.address;
+        counted += r.backend.flows;
+    }
+    EXPECT_EQ(counted, 90u) << "a second later: counted again";
+}
+
 }  // namespace
 }  // namespace xvip::test

@@ -368,6 +368,47 @@ struct OpenSockets {
 // systemd's default soft limit of 1024 descriptors: xvipd's descriptors stay bounded, its control
 // socket answers, and a track script of weight 0 (a failure would be FAULT, a failover) keeps
 // running and passing, so nothing moves.
+// The load balancer's series agree with `xvipctl status --json`: a service in the data plane, a real
+// server whose TCP_CHECK is refused (nothing listens on it: down, no new flows, its configured
+// weight) and one without a check (up).
+TEST(XvipdMetrics, EachVirtualServiceAndRealServerAgreesWithStatus) {
+    require_root();
+    const std::string checked = topo::address_plan::client_ipv4(1);
+    const std::string unchecked = topo::address_plan::client_ipv4(2);
+    const std::string trailer = "virtual_server " + topo::address_plan::vip_ipv4(0) +
+                                " 80 {\n    lb_algo mh\n    lb_kind DR\n    protocol TCP\n    real_server " + checked +
+                                " 80 {\n        weight 2\n        TCP_CHECK {\n            delay_loop 1\n"
+                                "            connect_timeout 1\n        }\n    }\n    real_server " +
+                                unchecked + " 80 {\n        weight 3\n    }\n}\n";
+    XvipdCluster c({.nodes = 1, .clients = 3, .trailer = trailer}, {{.priority = 150}});
+    c.start(0, {"--metrics", std::to_string(metrics_port)});
+    ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0);
+    const std::string service = "tcp " + topo::address_plan::vip_ipv4(0) + ":80";
+    const auto at = [&](const std::string& address) {
+        return std::map<std::string, std::string>{{"service", service}, {"address", address}};
+    };
+    const auto e = scrape_until(
+        c, 0, "127.0.0.1", [&](const Exposition& x) { return x.value("xvip_lb_real_server_up", at(checked)) == 0.0; },
+        10s);
+    const auto status = c.status(0);
+    ASSERT_EQ(status["virtual_servers"].size(), 1u) << status.dump(2);
+    const auto& vs = status["virtual_servers"][0];
+    EXPECT_EQ(vs["service"], service);
+    EXPECT_EQ(e.value("xvip_lb_service_served", {{"service", service}}), 1.0);
+    EXPECT_EQ(e.value("xvip_lb_service_ring", {{"service", service}, {"holds", "real_servers"}}),
+              vs["ring"] == "real servers" ? 1.0 : 0.0);
+    for (const auto& rs : vs["real_servers"]) {
+        const std::string address = rs["address"];
+        EXPECT_EQ(e.value("xvip_lb_real_server_up", at(address)), rs["health"] == "down" ? 0.0 : 1.0) << address;
+        EXPECT_EQ(e.value("xvip_lb_real_server_weight", at(address)), rs["weight"].get<double>()) << address;
+        EXPECT_EQ(e.value("xvip_lb_real_server_flows", at(address)), 0.0) << "no client connected: " << address;
+    }
+    EXPECT_EQ(vs["real_servers"][0]["health"], "down");
+    EXPECT_EQ(vs["real_servers"][1]["health"], "unchecked");
+    EXPECT_EQ(e.value("xvip_lb_real_server_takes_new_flows", at(checked)), 0.0) << "down: no new flows";
+    EXPECT_EQ(e.value("xvip_lb_real_server_weight", at(unchecked)), 3.0);
+}
+
 TEST(XvipdMetrics, AFloodOfIdleConnectionsNeitherExhaustsDescriptorsNorMovesTheVip) {
     require_root();
     XvipdCluster c({.nodes = 2},

@@ -14,6 +14,7 @@
 #include "daemon/control_client.hpp"
 #include "xvipctl/command_line.hpp"
 #include "xvipctl/commands.hpp"
+#include "xvipctl/virtual_services_text.hpp"
 
 namespace xvip::ctl {
 
@@ -92,6 +93,9 @@ int cmd_status(const std::vector<std::string>& args) {
                         (std::to_string(b.value("detection_time_ms", 0.0)).substr(0, 6) + "ms").c_str(),
                         (std::to_string(b.value("largest_gap_ms", 0.0)).substr(0, 6) + "ms").c_str());
         }
+    }
+    if (const std::string services = virtual_services_text(status); !services.empty()) {
+        std::printf("\n%s", services.c_str());
     }
     if (status.contains("reload") && status["reload"].value("result", "") == "refused") {
         std::printf("last reload refused %s ago, still running the previous configuration: %s\n",

@@ -195,5 +195,78 @@ TEST(MetricsExposition, EachBfdSessionIsASeries) {
     }
 }
 
+// The load balancer's virtual services (served or not) and their real servers: health (none while
+// a check has not decided; a server without a check is up), configured weight, new flows and flows
+// per real server and sorry server; no load-balancer family at all without a virtual service, and
+// no sorry-server family without a sorry server.
+TEST(MetricsExposition, EachVirtualServiceAndRealServerIsASeries) {
+    MetricsSnapshot snapshot = example();
+    EXPECT_EQ(lines_starting(render_metrics(snapshot), "xvip_lb_"), 0u);
+    const auto server = [](const char* address, int weight, LbHealth health, bool takes, std::uint64_t flows) {
+        return RealServerMetrics{.backend = {.address = address, .takes_new_flows = takes, .flows = flows},
+                                 .weight = weight,
+                                 .health = health};
+    };
+    snapshot.virtual_services.push_back(VirtualServiceMetrics{
+        .service = "tcp 192.0.2.100:80",
+        .interface = "eth0",
+        .ring = lb::RingHolds::real_servers,
+        .real_servers = {server("192.0.2.51", 2, LbHealth::up, true, 12),
+                         server("192.0.2.52", 1, LbHealth::down, false, 3),
+                         server("192.0.2.53", 1, LbHealth::unknown, false, 0),
+                         server("192.0.2.54", 0, LbHealth::unchecked, false, 5)},
+        .sorry_server = std::nullopt,
+    });
+    snapshot.virtual_services.push_back(VirtualServiceMetrics{
+        .service = "udp 192.0.2.100:53",
+        .interface = "eth0",
+        .ring = std::nullopt,
+        .real_servers = {server("192.0.2.51", 1, LbHealth::up, true, 0)},
+        .sorry_server = std::nullopt,
+    });
+    std::string text = render_metrics(snapshot);
+    const std::string web = R"(service="tcp 192.0.2.100:80")";
+    const std::string dns = R"(service="udp 192.0.2.100:53")";
+    const auto at = [&](const std::string& service, const char* address) {
+        return service + ",address=\"" + address + "\"";
+    };
+    for (const std::string& line : std::vector<std::string>{
+             "xvip_lb_service_served{" + web + "} 1",
+             "xvip_lb_service_served{" + dns + "} 0",
+             "xvip_lb_service_ring{" + web + ",holds=\"real_servers\"} 1",
+             "xvip_lb_service_ring{" + web + ",holds=\"sorry_server\"} 0",
+             "xvip_lb_service_ring{" + web + ",holds=\"nothing\"} 0",
+             "xvip_lb_real_server_up{" + at(web, "192.0.2.51") + "} 1",
+             "xvip_lb_real_server_up{" + at(web, "192.0.2.52") + "} 0",
+             "xvip_lb_real_server_up{" + at(web, "192.0.2.54") + "} 1",
+             "xvip_lb_real_server_up{" + at(dns, "192.0.2.51") + "} 1",
+             "xvip_lb_real_server_weight{" + at(web, "192.0.2.51") + "} 2",
+             "xvip_lb_real_server_weight{" + at(web, "192.0.2.54") + "} 0",
+             "xvip_lb_real_server_takes_new_flows{" + at(web, "192.0.2.51") + "} 1",
+             "xvip_lb_real_server_takes_new_flows{" + at(web, "192.0.2.52") + "} 0",
+             "xvip_lb_real_server_flows{" + at(web, "192.0.2.51") + "} 12",
+             "xvip_lb_real_server_flows{" + at(web, "192.0.2.52") + "} 3",
+             "xvip_lb_real_server_flows{" + at(web, "192.0.2.53") + "} 0",
+         }) {
+        EXPECT_TRUE(has_line(text, line)) << "missing: " << line << "\n" << text;
+    }
+    EXPECT_EQ(lines_starting(text, "xvip_lb_real_server_up{" + at(web, "192.0.2.53")), 0u)
+        << "no verdict yet: no series";
+    EXPECT_EQ(lines_starting(text, "xvip_lb_service_ring{" + dns), 0u) << "not served: no ring";
+    EXPECT_EQ(lines_starting(text, "xvip_lb_real_server_weight{"), 5u);
+    EXPECT_EQ(lines_starting(text, "xvip_lb_sorry_server_"), 0u) << "no sorry server, no family";
+    EXPECT_EQ(lines_starting(text, "# HELP xvip_lb_"), 6u);
+
+    snapshot.virtual_services[0].ring = lb::RingHolds::sorry_server;
+    snapshot.virtual_services[0].sorry_server =
+        LbBackendMetrics{.address = "192.0.2.60", .takes_new_flows = true, .flows = 104};
+    text = render_metrics(snapshot);
+    EXPECT_TRUE(has_line(text, "xvip_lb_service_ring{" + web + ",holds=\"sorry_server\"} 1")) << text;
+    EXPECT_TRUE(has_line(text, "xvip_lb_sorry_server_takes_new_flows{" + at(web, "192.0.2.60") + "} 1")) << text;
+    EXPECT_TRUE(has_line(text, "xvip_lb_sorry_server_flows{" + at(web, "192.0.2.60") + "} 104")) << text;
+    EXPECT_EQ(lines_starting(text, "xvip_lb_sorry_server_flows{"), 1u);
+    EXPECT_EQ(lines_starting(text, "# HELP xvip_lb_"), 8u);
+}
+
 }  // namespace
 }  // namespace xvip
