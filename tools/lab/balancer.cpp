@@ -67,12 +67,7 @@ public:
         // The client's connections first, then the daemons, gracefully, so that each gives back
         // what it took; the topology then kills whatever is left and removes the namespaces.
         connections_.clear();
-        for (auto* d : daemons_) {
-            if (d && d->running()) d->send_signal(SIGTERM);
-        }
-        for (auto* d : daemons_) {
-            if (d) d->wait_for(5s);
-        }
+        stop_daemons(daemons_);
         if (watcher_) watcher_->stop();
     }
 

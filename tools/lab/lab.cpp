@@ -104,14 +104,8 @@ public:
     }
 
     ~Run() {
-        // Daemons first, all at once and gracefully, so that each gives back what it took; the
-        // topology then kills whatever is left and removes namespaces, bpffs and run directory.
-        for (auto* d : daemons_) {
-            if (d && d->running()) d->send_signal(SIGTERM);
-        }
-        for (auto* d : daemons_) {
-            if (d) d->wait_for(5s);
-        }
+        // Daemons first; the topology then removes namespaces, bpffs and run directory.
+        stop_daemons(daemons_);
         if (watcher_) watcher_->stop();
     }
 
@@ -459,6 +453,15 @@ ScenarioResult run_scenario(const std::string& name, const LabOptions& options, 
     if (!result.completed) std::fprintf(out, "FAILED: %s: %s\n", name.c_str(), result.failure.c_str());
     std::fflush(out);
     return result;
+}
+
+void stop_daemons(const std::vector<topo::Process*>& daemons) {
+    for (auto* d : daemons) {
+        if (d && d->running()) d->send_signal(SIGTERM);
+    }
+    for (auto* d : daemons) {
+        if (d) d->wait_for(5s);
+    }
 }
 
 }  // namespace xvip::lab

@@ -16,7 +16,8 @@
 
 namespace xvip::topo {
 class Topology;
-}
+class Process;
+}  // namespace xvip::topo
 
 namespace xvip::lab {
 
@@ -65,5 +66,9 @@ ScenarioResult run_balancer(const LabOptions& options, std::FILE* out);
 // blocks such as virtual_server).
 std::string keepalived_conf(const topo::Topology& topo, const LabOptions& options, std::size_t i,
                             const std::string& trailer = "");
+
+// Ends the scenario's daemons at its end: all at once and gracefully (SIGTERM), so that each gives
+// back what it took, each waited for up to 5 s; the topology kills whatever is left.
+void stop_daemons(const std::vector<topo::Process*>& daemons);
 
 }  // namespace xvip::lab
