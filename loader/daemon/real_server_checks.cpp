@@ -603,10 +603,6 @@ private:
 
 namespace {
 
-lb::ServiceKey service_key(const VirtualServer& vs) {
-    return {vs.address, vs.protocol, static_cast<std::uint16_t>(vs.port)};
-}
-
 bool plannable_port(int port) {
     return port >= 1 && port <= 65535;
 }
@@ -633,7 +629,7 @@ ValueOrError<PreparedCheckScripts, ScriptError> RealServerChecks::prepare(std::s
                 return ScriptError{place(check.origins.of(Field::check_command)) + ": " + name +
                                    script.error().message};
             }
-            out.emplace(lb::RealServerKey{service_key(vs), rs.address}, script.value());
+            out.emplace(lb::RealServerKey{lb::key_of(vs), rs.address}, script.value());
         }
     }
     return out;
@@ -657,7 +653,7 @@ void RealServerChecks::configure(std::span<const VirtualServer> servers, const P
         for (const auto& rs : vs.real_servers) {
             if (!rs.check) continue;
             const HealthCheck& check = *rs.check;
-            const lb::RealServerKey key{service_key(vs), rs.address};
+            const lb::RealServerKey key{lb::key_of(vs), rs.address};
             if (wanted.count(key)) continue;  // the validator refuses it; the first one counts
             CheckSpec spec;
             spec.type = check.type;

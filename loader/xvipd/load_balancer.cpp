@@ -54,7 +54,7 @@ void LoadBalancer::apply(std::span<const VirtualServer> servers, const Targets& 
     lb::HealthMap kept;
     for (const auto& [ifname, served] : next) {
         for (const VirtualServer& vs : served.servers) {
-            const lb::ServiceKey key{vs.address, vs.protocol, static_cast<std::uint16_t>(vs.port)};
+            const lb::ServiceKey key = lb::key_of(vs);
             for (const RealServer& rs : vs.real_servers) {
                 if (const auto it = health_.find({key, rs.address}); it != health_.end()) kept.insert(*it);
             }
@@ -69,7 +69,7 @@ void LoadBalancer::apply(std::span<const VirtualServer> servers, const Targets& 
         // Checked real servers the data plane was not sending new flows to, of which nothing is
         // known yet (a restart): down until their checks say otherwise.
         for (const VirtualServer& vs : served.servers) {
-            const lb::ServiceKey key{vs.address, vs.protocol, static_cast<std::uint16_t>(vs.port)};
+            const lb::ServiceKey key = lb::key_of(vs);
             for (const RealServer& rs : vs.real_servers) {
                 if (rs.check && adopted_without_new_flows_.contains(rs.address)) {
                     health_.try_emplace({key, rs.address}, lb::RealServerHealth{.up = false, .dynamic_weight = {}});
@@ -222,10 +222,8 @@ void LoadBalancer::health_changed(const lb::RealServerKey& server, const lb::Rea
     }
     health_[server] = health;
     for (auto& [ifname, served] : served_) {
-        const bool serves = std::any_of(served.servers.begin(), served.servers.end(), [&](const VirtualServer& vs) {
-            return vs.address == server.service.vip && vs.protocol == server.service.protocol &&
-                   vs.port == server.service.port;
-        });
+        const bool serves = std::any_of(served.servers.begin(), served.servers.end(),
+                                        [&](const VirtualServer& vs) { return lb::key_of(vs) == server.service; });
         if (serves) write_logged(ifname, served);
     }
 }
@@ -269,7 +267,7 @@ std::vector<std::string> LoadBalancer::interfaces() const {
 nlohmann::json LoadBalancer::status() const {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& [ifname, served] : served_) {
-        std::map<std::uint16_t, std::uint64_t> flows;
+        FlowCounts flows;
         if (served.dataplane != nullptr) {
             try {
                 flows = served.dataplane->lb_flows_by_backend();
@@ -279,19 +277,16 @@ nlohmann::json LoadBalancer::status() const {
         }
         const auto backend_json = [&](const IpAddress& address) {
             nlohmann::json j{{"address", address.to_string()}};
-            const auto index = served.assignment.backend_indices.find(address);
-            if (index == served.assignment.backend_indices.end()) return j;
-            j["index"] = index->second;
-            if (const auto held = served.backends.find(index->second); held != served.backends.end()) {
-                j["mac"] = held->second.mac ? nlohmann::json(format_mac(*held->second.mac)) : nlohmann::json();
-                j["takes_new_flows"] = held->second.usable && held->second.mac.has_value();
-            }
-            const auto counted = flows.find(index->second);
-            j["flows"] = counted == flows.end() ? 0 : counted->second;
+            const BackendView view = backend_view(served, flows, address);
+            if (!view.index) return j;
+            j["index"] = *view.index;
+            j["mac"] = view.mac ? nlohmann::json(format_mac(*view.mac)) : nlohmann::json();
+            j["takes_new_flows"] = view.takes_new_flows;
+            j["flows"] = view.flows;
             return j;
         };
         for (const VirtualServer& vs : served.servers) {
-            const lb::ServiceKey key{vs.address, vs.protocol, static_cast<std::uint16_t>(vs.port)};
+            const lb::ServiceKey key = lb::key_of(vs);
             nlohmann::json s{{"service", lb::to_string(key)}, {"interface", ifname}};
             if (const auto held = served.services.find(key); held != served.services.end()) {
                 s["id"] = held->second.id;
@@ -321,6 +316,20 @@ nlohmann::json LoadBalancer::status() const {
     return out;
 }
 
+LoadBalancer::BackendView LoadBalancer::backend_view(const Served& served, const FlowCounts& counts,
+                                                     const IpAddress& address) {
+    BackendView view;
+    const auto index = served.assignment.backend_indices.find(address);
+    if (index == served.assignment.backend_indices.end()) return view;
+    view.index = index->second;
+    if (const auto held = served.backends.find(index->second); held != served.backends.end()) {
+        view.mac = held->second.mac;
+        view.takes_new_flows = held->second.usable && held->second.mac.has_value();
+    }
+    if (const auto flows = counts.find(index->second); flows != counts.end()) view.flows = flows->second;
+    return view;
+}
+
 LbHealth LoadBalancer::health_of(const lb::ServiceKey& service, const RealServer& rs) const {
     if (!rs.check) return LbHealth::unchecked;
     const auto health = health_.find({service, rs.address});
@@ -344,22 +353,15 @@ std::vector<VirtualServiceMetrics> LoadBalancer::metrics(TimePoint now) const {
     std::vector<VirtualServiceMetrics> out;
     for (const auto& [ifname, served] : served_) {
         const auto counted = flow_counts_.find(ifname);
+        const FlowCounts none;
         const auto backend = [&](const IpAddress& address) {
-            LbBackendMetrics b{.address = address.to_string(), .takes_new_flows = false, .flows = 0};
-            const auto index = served.assignment.backend_indices.find(address);
-            if (index == served.assignment.backend_indices.end()) return b;
-            if (const auto held = served.backends.find(index->second); held != served.backends.end()) {
-                b.takes_new_flows = held->second.usable && held->second.mac.has_value();
-            }
-            if (counted != flow_counts_.end()) {
-                if (const auto flows = counted->second.find(index->second); flows != counted->second.end()) {
-                    b.flows = flows->second;
-                }
-            }
-            return b;
+            const BackendView view =
+                backend_view(served, counted == flow_counts_.end() ? none : counted->second, address);
+            return LbBackendMetrics{
+                .address = address.to_string(), .takes_new_flows = view.takes_new_flows, .flows = view.flows};
         };
         for (const VirtualServer& vs : served.servers) {
-            const lb::ServiceKey key{vs.address, vs.protocol, static_cast<std::uint16_t>(vs.port)};
+            const lb::ServiceKey key = lb::key_of(vs);
             VirtualServiceMetrics s{.service = lb::to_string(key),
                                     .interface = ifname,
                                     .ring = std::nullopt,

@@ -99,13 +99,23 @@ private:
     void write(const std::string& ifname, Served& served);
     void write_logged(const std::string& ifname, Served& served);
     LbHealth health_of(const lb::ServiceKey& service, const RealServer& rs) const;
+    // A backend as status() and metrics() show it: its index (none when the plan gave it none), MAC,
+    // whether it takes new flows, and the flows `counts` (by index) hold for it.
+    using FlowCounts = std::map<std::uint16_t, std::uint64_t>;
+    struct BackendView {
+        std::optional<std::uint16_t> index;
+        std::optional<MacAddress> mac;
+        bool takes_new_flows = false;
+        std::uint64_t flows = 0;
+    };
+    static BackendView backend_view(const Served& served, const FlowCounts& counts, const IpAddress& address);
 
     std::map<std::string, Served> served_;  // by interface name
     lb::HealthMap health_;
     std::set<IpAddress> adopted_without_new_flows_;
     // metrics()'s flow counts, by interface and backend index, and when they were counted: a cache
     // of a read of the data planes, which metrics() const refreshes.
-    mutable std::map<std::string, std::map<std::uint16_t, std::uint64_t>> flow_counts_;
+    mutable std::map<std::string, FlowCounts> flow_counts_;
     mutable std::optional<TimePoint> flows_counted_at_;
 };
 

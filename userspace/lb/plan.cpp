@@ -12,10 +12,6 @@ std::string service_name(const VirtualServer& vs) {
     return std::string(to_string(vs.protocol)) + " " + vs.endpoint();
 }
 
-ServiceKey key_of(const VirtualServer& vs) {
-    return {vs.address, vs.protocol, static_cast<std::uint16_t>(vs.port)};
-}
-
 // Why the real servers of `vs` cannot be planned; nothing when they can.
 std::optional<std::string> unplannable_real_servers(const VirtualServer& vs) {
     if (vs.real_servers.size() > max_real_servers_per_service) {
@@ -160,6 +156,10 @@ Ring build_ring(const VirtualServer& vs, const ServiceKey& key, const HealthMap&
 }
 
 }  // namespace
+
+ServiceKey key_of(const VirtualServer& vs) {
+    return {vs.address, vs.protocol, static_cast<std::uint16_t>(vs.port)};
+}
 
 std::string to_string(const ServiceKey& key) {
     return std::string(to_string(key.protocol)) + " " + key.vip.to_string() + ":" + std::to_string(key.port);

@@ -92,6 +92,9 @@ struct ServiceKey {
 // "tcp 192.0.2.100:80"
 std::string to_string(const ServiceKey& key);
 
+// The key a virtual server is matched by (its port must be in 1-65535: the validator's rule).
+ServiceKey key_of(const VirtualServer& vs);
+
 // A real server of a service: what its health is reported under (addresses are unique in a service).
 struct RealServerKey {
     ServiceKey service;
