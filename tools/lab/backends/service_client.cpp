@@ -12,14 +12,16 @@
 
 namespace xvip::backends {
 
-std::optional<Connection> connect_to_service(const topo::Topology& topo, const std::string& client_netns,
-                                             const std::string& vip, std::uint16_t port, std::string* why) {
+namespace {
+
+// Connects `fd` (a TCP socket of whichever namespace) to vip:port within 3 s and reads the
+// backend's name.
+std::optional<Connection> connect_socket(UniqueFd fd, const std::string& vip, std::uint16_t port, std::string* why) {
     const auto fail = [&](const std::string& reason) -> std::optional<Connection> {
         if (why) *why = reason + ": " + std::strerror(errno);
         return std::nullopt;
     };
-    // The socket belongs to the namespace it was made in; connect and read from here.
-    UniqueFd fd = topo.run_in(client_netns, [] { return UniqueFd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)); });
+    if (!fd) return fail("socket");
     const timeval three_seconds{.tv_sec = 3, .tv_usec = 0};
     setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &three_seconds, sizeof three_seconds);
     setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &three_seconds, sizeof three_seconds);
@@ -34,6 +36,19 @@ std::optional<Connection> connect_to_service(const topo::Topology& topo, const s
         name += c;
     }
     return Connection{std::move(fd), name};
+}
+
+}  // namespace
+
+std::optional<Connection> connect_to_service(const topo::Topology& topo, const std::string& client_netns,
+                                             const std::string& vip, std::uint16_t port, std::string* why) {
+    // The socket belongs to the namespace it was made in; connect and read from here.
+    UniqueFd fd = topo.run_in(client_netns, [] { return UniqueFd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)); });
+    return connect_socket(std::move(fd), vip, port, why);
+}
+
+std::optional<Connection> connect_to_service(const std::string& vip, std::uint16_t port, std::string* why) {
+    return connect_socket(UniqueFd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)), vip, port, why);
 }
 
 std::vector<std::string> broken(std::vector<Connection>& connections, std::chrono::milliseconds timeout, char token) {

@@ -27,6 +27,8 @@ struct Connection {
 // it failed (the reason in `why`).
 std::optional<Connection> connect_to_service(const topo::Topology& topo, const std::string& client_netns,
                                              const std::string& vip, std::uint16_t port, std::string* why = nullptr);
+// The same from the calling thread's namespace.
+std::optional<Connection> connect_to_service(const std::string& vip, std::uint16_t port, std::string* why = nullptr);
 
 // Sends `token` on every connection and waits (up to `timeout`, TCP retransmitting meanwhile) for
 // each to come back. Returns the connections that did not echo, with what happened.
