@@ -186,24 +186,40 @@ void VrrpInstance::data_plane_demoted() {
 void VrrpInstance::data_plane_conflict() {
     const auto now = wiring_.timers.now();
     ++counters_.conflicts;
-    if (state() != State::master || handover_ != Handover::none || !answering(now)) return;
+    if (!answers_claims(now)) return;
     if (now - last_conflict_log_ >= std::chrono::seconds(1)) {
         spdlog::warn("{}: another MAC claims one of its VIPs; announcing them again (logged once a second)", name());
         last_conflict_log_ = now;
     }
     // One round at once, not a new burst with its refresh: the kernel reports a conflict once a
     // millisecond at most, and a claimant that keeps claiming gets a round for each claim.
-    ++counters_.announcements;
-    send_burst(1);
+    answer_claim();
     // And one more once that millisecond has passed: a claim the kernel did not report, because it
     // came within the millisecond (the last GARP of a node that the election demoted meanwhile,
     // as after a partition heals), must not be the last a client hears.
-    if (conflict_timer_) wiring_.timers.cancel(*conflict_timer_);
-    conflict_timer_ = wiring_.timers.schedule(now + 2 * Duration(XVIP_CONFLICT_INTERVAL_NS), [this] {
-        conflict_timer_.reset();
-        if (state() != State::master || handover_ != Handover::none || !answering(wiring_.timers.now())) return;
-        ++counters_.announcements;
-        send_burst(1);
+    answer_claim_later(conflict_timer_, now + 2 * Duration(XVIP_CONFLICT_INTERVAL_NS));
+    // Under loss both rounds may miss a client that the claimant's last GARP reached: a successor
+    // that took over and was reverted many times (fast failover under loss) has then left it on
+    // its MAC, where it stays until the entry's locktime or probes run out (a second or more).
+    // One round an advert interval after the latest claim, when the claims have stopped, is the
+    // last word. Claims in between move it; they do not add rounds.
+    answer_claim_later(settle_timer_, now + advert_interval_);
+}
+
+bool VrrpInstance::answers_claims(TimePoint now) const {
+    return state() == State::master && handover_ == Handover::none && answering(now);
+}
+
+void VrrpInstance::answer_claim() {
+    ++counters_.announcements;
+    send_burst(1);
+}
+
+void VrrpInstance::answer_claim_later(std::optional<Timers::TimerId>& timer, TimePoint when) {
+    if (timer) wiring_.timers.cancel(*timer);
+    timer = wiring_.timers.schedule(when, [this, &timer] {
+        timer.reset();
+        if (answers_claims(wiring_.timers.now())) answer_claim();
     });
 }
 
@@ -483,6 +499,7 @@ void VrrpInstance::abandon() {
     handover_timer_.reset();
     demotion_timer_.reset();
     cancel_announcements();
+    cancel_settle_round();
 }
 
 void VrrpInstance::speak_before_leaving() {
@@ -660,6 +677,7 @@ void VrrpInstance::set_role(Role role, TimePoint now) {
         return;
     }
     cancel_announcements();
+    cancel_settle_round();
     (void)store_word(StateWord::standby());
 }
 
@@ -734,6 +752,11 @@ void VrrpInstance::cancel_announcements() {
     refresh_timer_.reset();
     if (conflict_timer_) wiring_.timers.cancel(*conflict_timer_);
     conflict_timer_.reset();
+}
+
+void VrrpInstance::cancel_settle_round() {
+    if (settle_timer_) wiring_.timers.cancel(*settle_timer_);
+    settle_timer_.reset();
 }
 
 void VrrpInstance::state_changed(State from, State to, TimePoint now) {

@@ -164,6 +164,14 @@ private:
     void send_burst(int repeat);
     void schedule_refresh(TimePoint now);
     void announce_at(TimePoint when, Timers::Callback callback);
+    // Claims (another MAC for a VIP) are answered by a master that answers and hands over nothing,
+    // with one round of GARPs / unsolicited NAs, now or when `timer` (rescheduled) fires.
+    bool answers_claims(TimePoint now) const;
+    void answer_claim();
+    void answer_claim_later(std::optional<Timers::TimerId>& timer, TimePoint when);
+    // The settle round outlives a new announcement (a lower-priority advert's burst may come before
+    // the claimant's last GARP); it ends with the active role.
+    void cancel_settle_round();
     void cancel_announcements();
     void finish_handover();
     Duration lease_length() const { return 3 * advert_interval_; }
@@ -198,6 +206,9 @@ private:
     std::optional<Timers::TimerId> refresh_timer_;
     // After a reported conflict: one more round once the kernel's rate limit has passed.
     std::optional<Timers::TimerId> conflict_timer_;
+    // And one an advert interval after the latest conflict, once claims have stopped: the last
+    // word a client hears after a stretch of claims (a successor flapping under loss) is ours.
+    std::optional<Timers::TimerId> settle_timer_;
     std::optional<Timers::TimerId> handover_timer_;
     std::optional<Timers::TimerId> demotion_timer_;
     std::optional<Timers::TimerId> fast_timer_;

@@ -513,7 +513,8 @@ TEST_F(VrrpInstanceTest, AConflictSendsOneAnnouncementRoundAtOnce) {
     instance.data_plane_conflict();
     ASSERT_EQ(node.frames.size(), frames + 1) << "one GARP per VIP, at once";
     EXPECT_EQ(node.frames.back(), at);
-    EXPECT_EQ(timers.pending(), pending + 1) << "one more round pending, no burst rounds or refresh chain";
+    EXPECT_EQ(timers.pending(), pending + 2)
+        << "two more rounds pending (2 ms and an advert interval on), no burst rounds or refresh chain";
     EXPECT_EQ(instance.status(timers.now())["counters"]["conflicts_heard"], 1);
 }
 
@@ -542,8 +543,47 @@ TEST_F(VrrpInstanceTest, NoTrailingConflictRoundAfterTheInstanceLeftMaster) {
     const auto frames = node.frames.size();
     node.hear(250);  // an outranking advert: backup
     ASSERT_EQ(instance.state(), State::backup);
-    timers.run_for(10ms);
+    timers.run_for(1500ms);  // past both the 2 ms round and the settle round (1 s adverts)
     EXPECT_EQ(node.frames.size(), frames) << "a node that left master announces nothing more";
+}
+
+// A successor that takes over and is reverted again and again (fast failover under loss) claims
+// the VIP each time; under loss a client may hear its last claim and neither of our answers, and
+// would then stay on its MAC for the entry's locktime or longer. One more round, an advert
+// interval after the latest claim, is the last word once the claims stop.
+TEST_F(VrrpInstanceTest, AStretchOfClaimsEndsWithOneRoundAnAdvertIntervalAfterTheLatest) {
+    auto& instance = start_master(instance_config(200));  // adverts every second
+    const auto frames = node.frames.size();
+    const auto at = timers.now();
+    for (int i = 0; i < 3; ++i) {
+        instance.data_plane_conflict();
+        timers.run_for(20ms);
+    }
+    EXPECT_EQ(node.frames.size(), frames + 6) << "each claim: a round at once and one 2 ms later";
+    timers.run_for(1000ms - 20ms - 1ms);  // to 1 ms before the latest claim (at +40 ms) + 1 s
+    ASSERT_EQ(node.frames.size(), frames + 6) << "earlier claims moved the settle round, they added none";
+    timers.run_for(1ms);
+    ASSERT_EQ(node.frames.size(), frames + 7);
+    EXPECT_EQ(node.frames.back(), at + 40ms + 1000ms);
+    timers.run_for(900ms);
+    EXPECT_EQ(node.frames.size(), frames + 7) << "one settle round, not a chain";
+}
+
+// A lower-priority advert (the claimant as master) brings a full announcement, which must not
+// cancel the settle round: the claimant's GARPs may come after its advert.
+TEST_F(VrrpInstanceTest, TheSettleRoundOutlivesAnAnnouncementForALowerPriorityAdvert) {
+    auto& instance = start_master(instance_config(200));
+    const auto at = timers.now();
+    instance.data_plane_conflict();
+    timers.run_for(10ms);
+    const auto frames = node.frames.size();
+    node.hear(100);  // the claimant's advert: an announcement at once
+    ASSERT_EQ(instance.state(), State::master);
+    ASSERT_GT(node.frames.size(), frames);
+    const auto after_announcement = node.frames.size();
+    timers.run_for(1000ms - 10ms);
+    ASSERT_EQ(node.frames.size(), after_announcement + 1) << "the settle round, still due";
+    EXPECT_EQ(node.frames.back(), at + 1000ms);
 }
 
 TEST_F(VrrpInstanceTest, AConflictHeardWhileBackupSendsNothing) {
