@@ -104,7 +104,7 @@ protected:
     void expect_none_broken(std::vector<Connection>& connections, const std::string& after, char token) {
         const auto failed = backends::broken(connections, 8s, token);
         EXPECT_TRUE(failed.empty()) << failed.size() << " of " << connections.size() << " connections broken after "
-                                    << after << ": " << ::testing::PrintToString(failed) << "\n"
+                                    << after << ": " << backends::describe(failed) << "\n"
                                     << cluster_.log(0) << cluster_.log(1);
     }
 

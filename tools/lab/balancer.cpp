@@ -233,7 +233,7 @@ private:
                           ")");
         }
         const auto at_start = backends::broken(connections_, kEchoWithin, 'a');
-        if (!at_start.empty()) throw Failure("connections broken before any fault: " + at_start.front());
+        if (!at_start.empty()) throw Failure("connections broken before any fault: " + backends::describe(at_start));
         summary_.push_back(std::to_string(kLongLived) + " connections over " + spread_text(connections_));
 
         // Fault 1: the active balancer crashes.
@@ -254,8 +254,8 @@ private:
                                 std::to_string(fresh_opened) + " of " + std::to_string(kNewAfterCrash) + " new";
         progress(crash_line);
         summary_.push_back(crash_line + " (node1 active after " + format_duration(takeover) + ")");
-        check(lost.empty(), std::to_string(lost.size()) + " connections broken by the crash (" +
-                                (lost.empty() ? "" : lost.front()) + ")");
+        check(lost.empty(),
+              std::to_string(lost.size()) + " connections broken by the crash (" + backends::describe(lost) + ")");
         check(fresh_opened == kNewAfterCrash, "new connections after the crash failed: " + why);
         fresh.clear();
 
@@ -303,7 +303,7 @@ private:
         progress(live_line);
         summary_.push_back(live_line);
         check(live_broken.empty(), std::to_string(live_broken.size()) + " connections to live backends broken (" +
-                                       (live_broken.empty() ? "" : live_broken.front()) + ")");
+                                       backends::describe(live_broken) + ")");
         check_daemons();
     }
 

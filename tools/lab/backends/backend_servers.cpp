@@ -68,16 +68,20 @@ UniqueFd set_up_backend(const topo::Topology& topo, const topo::Endpoint& backen
                                 "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2"}) {
         topo.run_checked(ns, {"sysctl", "-qw", setting});
     }
-    return topo.run_in(ns, [port] {
-        UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-        const int one = 1;
-        setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        sockaddr_in any{.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = {INADDR_ANY}, .sin_zero = {}};
-        if (bind(fd.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0 || listen(fd.get(), 128) != 0) {
-            throw std::system_error(errno, std::generic_category(), "backend listener");
-        }
-        return fd;
-    });
+    return topo.run_in(ns, [port] { return bound_socket(SOCK_STREAM, port); });
+}
+
+UniqueFd bound_socket(int type, std::uint16_t port) {
+    UniqueFd fd(socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd) throw std::system_error(errno, std::generic_category(), "socket");
+    const int one = 1;
+    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in any{.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = {INADDR_ANY}, .sin_zero = {}};
+    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0 ||
+        (type == SOCK_STREAM && listen(fd.get(), 128) != 0)) {
+        throw std::system_error(errno, std::generic_category(), "bind to port " + std::to_string(port));
+    }
+    return fd;
 }
 
 std::string virtual_server_conf(const std::string& vip, std::uint16_t port, const std::vector<std::string>& addresses,

@@ -43,6 +43,10 @@ private:
     std::thread thread_;
 };
 
+// A socket of `type` (SOCK_STREAM, listening; or SOCK_DGRAM) bound to `port` on every address of
+// the calling thread's network namespace, non-blocking. Throws std::system_error.
+UniqueFd bound_socket(int type, std::uint16_t port);
+
 // Makes `backend` a direct-routing real server for `vip`: lo up with the VIP on it, arp_ignore=1
 // and arp_announce=2 (all and eth0) so that only the balancers answer ARP for the VIP; returns a
 // listener on `port` made in its namespace, for BackendServers::add.

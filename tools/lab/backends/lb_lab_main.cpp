@@ -38,7 +38,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -78,19 +77,6 @@ std::string spread_text(const std::map<std::string, std::size_t>& spread) {
 
 // ---- serve ----------------------------------------------------------------------------------------
 
-UniqueFd bound_socket(int type, std::uint16_t port) {
-    UniqueFd fd(socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!fd) throw std::system_error(errno, std::generic_category(), "socket");
-    const int one = 1;
-    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in any{.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = {INADDR_ANY}, .sin_zero = {}};
-    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0 ||
-        (type == SOCK_STREAM && listen(fd.get(), 128) != 0)) {
-        throw std::system_error(errno, std::generic_category(), "bind to port " + std::to_string(port));
-    }
-    return fd;
-}
-
 int serve(const po::variables_map& vm) {
     const auto port = vm["port"].as<std::uint16_t>();
     const auto udp_port = vm["udp-port"].as<std::uint16_t>();
@@ -113,9 +99,10 @@ int serve(const po::variables_map& vm) {
             throw UsageError("backend '" + spec + "': expected NETNS=NAME");
         }
         const std::string netns = spec.substr(0, eq), name = spec.substr(eq + 1);
-        servers.add(name, topo::run_in_netns(netns, 5s, [port] { return bound_socket(SOCK_STREAM, port); }));
+        servers.add(name, topo::run_in_netns(netns, 5s, [port] { return backends::bound_socket(SOCK_STREAM, port); }));
         if (udp_port != 0) {
-            sinks.push_back(topo::run_in_netns(netns, 5s, [udp_port] { return bound_socket(SOCK_DGRAM, udp_port); }));
+            sinks.push_back(
+                topo::run_in_netns(netns, 5s, [udp_port] { return backends::bound_socket(SOCK_DGRAM, udp_port); }));
         }
         names += (names.empty() ? "" : " ") + name;
     }
@@ -226,46 +213,30 @@ public:
         held_.push_back({std::move(c), false});
     }
 
-    // Every connection sends `token` and must get it back within `timeout`; those that do not,
-    // or broke since the last check, are dropped. Returns how many were dropped.
+    // Every connection sends `token` and must get it back within `timeout` (backends::broken);
+    // those that do not, or broke since the last check, are dropped. Returns how many were dropped.
     std::size_t check(milliseconds timeout, char token) {
         std::lock_guard lock(mutex_);
-        const auto deadline = steady_clock::now() + timeout;
-        std::vector<pollfd> fds;
+        std::vector<backends::Connection> live;
+        std::size_t dropped = 0;
         for (auto& h : held_) {
             if (!h.broken) drain(h);
-            if (!h.broken && send(h.c.fd.get(), &token, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) h.broken = true;
-            fds.push_back({.fd = h.broken ? -1 : h.c.fd.get(), .events = POLLIN, .revents = 0});
-        }
-        std::vector<bool> echoed(held_.size(), false);
-        const auto waiting = [&] {
-            for (std::size_t i = 0; i < held_.size(); ++i) {
-                if (!held_[i].broken && !echoed[i]) return true;
-            }
-            return false;
-        };
-        while (waiting() && steady_clock::now() < deadline) {
-            const auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
-            if (poll(fds.data(), fds.size(), static_cast<int>(std::max<long>(left, 1))) <= 0) continue;
-            for (std::size_t i = 0; i < held_.size(); ++i) {
-                if (!fds[i].revents) continue;
-                char buffer[64];
-                const ssize_t n = recv(fds[i].fd, buffer, sizeof buffer, MSG_DONTWAIT);
-                if (n > 0 && std::memchr(buffer, token, static_cast<std::size_t>(n))) echoed[i] = true;
-                if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) held_[i].broken = true;
-                if (echoed[i] || held_[i].broken) fds[i].fd = -1;
-            }
-        }
-        std::size_t dropped = 0;
-        std::vector<Held> kept;
-        for (std::size_t i = 0; i < held_.size(); ++i) {
-            if (held_[i].broken || !echoed[i]) {
+            if (h.broken) {
                 ++dropped;
             } else {
-                kept.push_back(std::move(held_[i]));
+                live.push_back(std::move(h.c));
             }
         }
-        held_ = std::move(kept);
+        std::vector<bool> failed(live.size(), false);
+        for (const auto& b : backends::broken(live, timeout, token)) failed[b.index] = true;
+        held_.clear();
+        for (std::size_t i = 0; i < live.size(); ++i) {
+            if (failed[i]) {
+                ++dropped;
+            } else {
+                held_.push_back({std::move(live[i]), false});
+            }
+        }
         return dropped;
     }
 

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <set>
+#include <optional>
 
 namespace xvip::backends {
 
@@ -51,38 +51,51 @@ std::optional<Connection> connect_to_service(const std::string& vip, std::uint16
     return connect_socket(UniqueFd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)), vip, port, why);
 }
 
-std::vector<std::string> broken(std::vector<Connection>& connections, std::chrono::milliseconds timeout, char token) {
-    std::vector<std::string> out;
-    std::vector<pollfd> waiting;
-    for (auto& c : connections) {
-        if (send(c.fd.get(), &token, 1, MSG_NOSIGNAL) != 1) {
-            out.push_back(c.backend + ": send: " + std::strerror(errno));
-            continue;
+std::vector<BrokenConnection> broken(std::vector<Connection>& connections, std::chrono::milliseconds timeout,
+                                     char token) {
+    std::vector<std::optional<std::string>> failed(connections.size());
+    std::vector<pollfd> waiting(connections.size());
+    for (std::size_t i = 0; i < connections.size(); ++i) {
+        waiting[i] = {.fd = connections[i].fd.get(), .events = POLLIN, .revents = 0};
+        if (send(connections[i].fd.get(), &token, 1, MSG_NOSIGNAL) != 1) {
+            failed[i] = std::string("send: ") + std::strerror(errno);
+            waiting[i].fd = -1;  // poll skips it
         }
-        waiting.push_back({.fd = c.fd.get(), .events = POLLIN, .revents = 0});
     }
+    std::vector<bool> echoed(connections.size(), false);
+    const auto pending = [&] {
+        return std::any_of(waiting.begin(), waiting.end(), [](const pollfd& p) { return p.fd >= 0; });
+    };
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::set<int> echoed;
-    while (echoed.size() + out.size() < connections.size() && std::chrono::steady_clock::now() < deadline) {
+    while (pending() && std::chrono::steady_clock::now() < deadline) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (poll(waiting.data(), waiting.size(), static_cast<int>(std::max<long>(left.count(), 1))) <= 0) continue;
-        for (auto& p : waiting) {
-            if (!p.revents || echoed.contains(p.fd)) continue;
+        for (std::size_t i = 0; i < waiting.size(); ++i) {
+            if (waiting[i].fd < 0 || !waiting[i].revents) continue;
             char got = 0;
-            const ssize_t n = recv(p.fd, &got, 1, MSG_DONTWAIT);
+            const ssize_t n = recv(waiting[i].fd, &got, 1, MSG_DONTWAIT);
             if (n == 1 && got == token) {
-                echoed.insert(p.fd);
+                echoed[i] = true;
             } else if (n == 0 || (n < 0 && errno != EAGAIN)) {
-                out.push_back("fd " + std::to_string(p.fd) + ": " + (n == 0 ? "closed" : std::strerror(errno)));
-                echoed.insert(p.fd);  // counted once, as broken
+                failed[i] = n == 0 ? "closed" : std::strerror(errno);
+            } else {
+                continue;
             }
-            p.events = echoed.contains(p.fd) ? 0 : POLLIN;
+            waiting[i].fd = -1;
         }
     }
-    for (const auto& p : waiting) {
-        if (!echoed.contains(p.fd)) out.push_back("fd " + std::to_string(p.fd) + ": no echo within the time");
+    std::vector<BrokenConnection> out;
+    for (std::size_t i = 0; i < connections.size(); ++i) {
+        if (echoed[i]) continue;
+        out.push_back({i, connections[i].backend + ": " + failed[i].value_or("no echo within the time")});
     }
+    return out;
+}
+
+std::string describe(const std::vector<BrokenConnection>& broken) {
+    std::string out;
+    for (const auto& b : broken) out += (out.empty() ? "" : "; ") + b.why;
     return out;
 }
 

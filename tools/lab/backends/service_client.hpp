@@ -30,9 +30,20 @@ std::optional<Connection> connect_to_service(const topo::Topology& topo, const s
 // The same from the calling thread's namespace.
 std::optional<Connection> connect_to_service(const std::string& vip, std::uint16_t port, std::string* why = nullptr);
 
+// A connection that did not echo: its place in the vector given to broken(), and what happened
+// ("b1: closed", "b2: no echo within the time").
+struct BrokenConnection {
+    std::size_t index;
+    std::string why;
+};
+
 // Sends `token` on every connection and waits (up to `timeout`, TCP retransmitting meanwhile) for
-// each to come back. Returns the connections that did not echo, with what happened.
-std::vector<std::string> broken(std::vector<Connection>& connections, std::chrono::milliseconds timeout, char token);
+// each to come back; bytes other than `token` that come first are skipped. Returns the connections
+// that did not echo, in order.
+std::vector<BrokenConnection> broken(std::vector<Connection>& connections, std::chrono::milliseconds timeout,
+                                     char token);
+// Their reasons, for a message: "b1: closed; b2: no echo within the time".
+std::string describe(const std::vector<BrokenConnection>& broken);
 
 // How many connections each backend holds.
 std::map<std::string, std::size_t> spread(const std::vector<Connection>& connections);
