@@ -11,7 +11,14 @@
 
 namespace xvip {
 
-Daemon::Daemon(DaemonOptions options, Config config) : options_(std::move(options)), config_(std::move(config)) {}
+Daemon::Daemon(DaemonOptions options, Config config)
+    : options_(std::move(options)),
+      config_(std::move(config)),
+      load_balancer_(LoadBalancer::Events{
+          .quorum_changed = [this](const lb::ServiceKey& service,
+                                   const lb::Quorum& quorum) { run_quorum_script(service, quorum.up); },
+          .real_server_changed = [this](const lb::RealServerKey& server,
+                                        bool up) { run_real_server_script(server, up); }}) {}
 
 Daemon::~Daemon() = default;
 
@@ -65,6 +72,7 @@ void Daemon::start() {
     }
     Prepared prepared = prepare(config_);
     hooks_ = std::move(prepared.hooks);
+    lb_scripts_ = std::move(prepared.lb_scripts);
     scripts_change_user_ = prepared.changes_user;
     open_fifo(config_);
     open_bfd(config_);
@@ -167,6 +175,10 @@ Daemon::Prepared Daemon::prepare(const Config& config) {
     auto check_scripts = RealServerChecks::prepare(config.virtual_servers, config.global.script_user, policy);
     if (!check_scripts.has_value()) throw StartupError(check_scripts.error().message);
     out.check_scripts = std::move(*check_scripts);
+    auto lb_scripts = prepare_lb_notify_scripts(config.virtual_servers, config.global.script_user, policy);
+    if (!lb_scripts.has_value()) throw StartupError(lb_scripts.error().message);
+    out.lb_scripts = std::move(*lb_scripts);
+    if (!out.lb_scripts.services.empty() || !out.lb_scripts.real_servers.empty()) warn_if_running_as_root(run_as);
     const auto named_user = [](const std::optional<Script>& script) { return script && script->run_as; };
     out.changes_user = std::any_of(out.hooks.begin(), out.hooks.end(),
                                    [&](const auto& hooks) {
@@ -177,7 +189,8 @@ Daemon::Prepared Daemon::prepare(const Config& config) {
                        std::any_of(out.scripts.begin(), out.scripts.end(),
                                    [](const auto& named) { return named.second.run_as.has_value(); }) ||
                        std::any_of(out.check_scripts.begin(), out.check_scripts.end(),
-                                   [](const auto& checked) { return checked.second.run_as.has_value(); });
+                                   [](const auto& checked) { return checked.second.run_as.has_value(); }) ||
+                       out.lb_scripts.changes_user();
     if (out.changes_user && !can_change_user_) {
         throw StartupError("a script runs as a named user (script_user, a script's user, or " +
                            std::string(default_script_user) +
@@ -254,6 +267,23 @@ void Daemon::start_interfaces(const Prepared& prepared, const CarriedScripts& ca
         throw;
     }
     tracking_->start();
+}
+
+void Daemon::run_quorum_script(const lb::ServiceKey& service, bool up) {
+    const auto scripts = lb_scripts_.services.find(service);
+    if (scripts == lb_scripts_.services.end() || !notifier_) return;
+    const std::optional<Script>& script = up ? scripts->second.up : scripts->second.down;
+    if (script) notifier_->run_script(*script, (up ? "quorum_up of " : "quorum_down of ") + lb::to_string(service));
+}
+
+void Daemon::run_real_server_script(const lb::RealServerKey& server, bool up) {
+    const auto scripts = lb_scripts_.real_servers.find(server);
+    if (scripts == lb_scripts_.real_servers.end() || !notifier_) return;
+    const std::optional<Script>& script = up ? scripts->second.up : scripts->second.down;
+    if (script) {
+        notifier_->run_script(*script, (up ? "notify_up of real server " : "notify_down of real server ") +
+                                           server.address.to_string() + " of " + lb::to_string(server.service));
+    }
 }
 
 LoadBalancer::Targets Daemon::load_balancer_targets() const {
@@ -517,6 +547,7 @@ void Daemon::reload() {
     tracking_.reset();
     config_ = std::move(read.config);
     hooks_ = std::move(prepared.hooks);
+    lb_scripts_ = std::move(prepared.lb_scripts);
     scripts_change_user_ = prepared.changes_user;
     apply_bfd(config_);
     try {

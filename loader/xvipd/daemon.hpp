@@ -71,6 +71,7 @@ private:
         std::map<std::string, NotifyScripts> hooks;  // by instance name
         PreparedScripts scripts;
         PreparedCheckScripts check_scripts;  // the real servers' MISC_CHECKs
+        LbNotifyScripts lb_scripts;          // quorum_up / quorum_down, notify_up / notify_down
         bool changes_user = false;           // some script runs as a named user
     };
     Prepared prepare(const Config& config);
@@ -87,6 +88,10 @@ private:
     // real servers' health checks.
     void apply_load_balancer(const PreparedCheckScripts& check_scripts);
     void apply_bfd(const Config& config);
+    // The load balancer's events: the service's quorum_up / quorum_down, the real server's
+    // notify_up / notify_down, when configured.
+    void run_quorum_script(const lb::ServiceKey& service, bool up);
+    void run_real_server_script(const lb::RealServerKey& server, bool up);
     void notify(const VrrpInstance& instance, State to);
     std::string one_line_status() const;
     nlohmann::json handle_request(const nlohmann::json& request);
@@ -105,6 +110,7 @@ private:
     std::optional<NotifyFifo> fifo_;
     std::optional<TransitionNotifier> notifier_;
     std::map<std::string, NotifyScripts> hooks_;  // by instance name
+    LbNotifyScripts lb_scripts_;
     std::vector<std::unique_ptr<ServedInterface>> interfaces_;
     std::vector<std::unique_ptr<ServedInterface>> retired_;  // dropped by a reload, handing over
     ServiceManager service_manager_{loop_};

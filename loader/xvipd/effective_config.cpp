@@ -1,6 +1,7 @@
 #include "xvipd/effective_config.hpp"
 
 #include "common/duration.hpp"
+#include "lb/plan.hpp"
 
 namespace xvip {
 
@@ -69,6 +70,8 @@ nlohmann::json virtual_server(const VirtualServer& vs) {
             {"inhibit_on_failure", rs.inhibit_on_failure.value_or(vs.inhibit_on_failure)},
             {"check", rs.check ? check(*rs.check, rs, vs) : nlohmann::json("none: always up")},
         });
+        if (!rs.notify_up.empty()) real_servers.back()["notify_up"] = rs.notify_up;
+        if (!rs.notify_down.empty()) real_servers.back()["notify_down"] = rs.notify_down;
     }
     nlohmann::json j = {
         {"address", vs.endpoint()},
@@ -80,22 +83,14 @@ nlohmann::json virtual_server(const VirtualServer& vs) {
                                              {"granularity", vs.persistence_granularity.value_or(32)}}
                             : nlohmann::json(false)},
         {"check_defaults", timing(resolve_check_timing({}, vs.check_defaults))},
-        {"quorum", vs.quorum},
-        {"hysteresis", vs.hysteresis},
         {"real_servers", real_servers},
     };
-    // What the file sets that this xvipd reads but does not act on (the validator warns at each).
-    nlohmann::json not_acted_on = nlohmann::json::array();
-    if (vs.quorum != 1) not_acted_on.push_back("quorum");
-    if (vs.hysteresis != 0) not_acted_on.push_back("hysteresis");
-    if (!vs.quorum_up.empty()) not_acted_on.push_back("quorum_up");
-    if (!vs.quorum_down.empty()) not_acted_on.push_back("quorum_down");
-    for (const RealServer& rs : vs.real_servers) {
-        const std::string who = "real server " + rs.address.to_string() + ": ";
-        if (!rs.notify_up.empty()) not_acted_on.push_back(who + "notify_up");
-        if (!rs.notify_down.empty()) not_acted_on.push_back(who + "notify_down");
-    }
-    j["not_acted_on"] = std::move(not_acted_on);
+    // As planned (keepalived's adjustments made), and the scripts its changes run.
+    const lb::QuorumRule rule = lb::quorum_rule(vs);
+    nlohmann::json quorum{{"quorum", rule.quorum}, {"hysteresis", rule.hysteresis}};
+    if (!vs.quorum_up.empty()) quorum["quorum_up"] = vs.quorum_up;
+    if (!vs.quorum_down.empty()) quorum["quorum_down"] = vs.quorum_down;
+    j["quorum"] = std::move(quorum);
     if (vs.keepalived_scheduler) j["keepalived_lb_algo"] = to_string(*vs.keepalived_scheduler);
     if (vs.sorry_server) {
         j["sorry_server"] = vs.sorry_server->address.to_string() + ":" + std::to_string(vs.sorry_server->port);

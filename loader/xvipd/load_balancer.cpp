@@ -61,11 +61,20 @@ void LoadBalancer::apply(std::span<const VirtualServer> servers, const Targets& 
         }
     }
     health_ = std::move(kept);
+    // Quorum states, by service (a VIP is served on one interface): a reload keeps them.
+    std::map<lb::ServiceKey, bool> had_quorum;
+    for (const auto& [ifname, served] : served_)
+        had_quorum.insert(served.assignment.quorum_up.begin(), served.assignment.quorum_up.end());
     served_ = std::move(next);
     flows_counted_at_.reset();  // other data planes, other indices: counted again
     adopted_without_new_flows_.clear();
     for (auto& [ifname, served] : served_) {
         bind(ifname, served);
+        for (const VirtualServer& vs : served.servers) {
+            if (const auto had = had_quorum.find(lb::key_of(vs)); had != had_quorum.end()) {
+                served.assignment.quorum_up.insert(*had);
+            }
+        }
         // Checked real servers the data plane was not sending new flows to, of which nothing is
         // known yet (a restart): down until their checks say otherwise.
         for (const VirtualServer& vs : served.servers) {
@@ -108,6 +117,7 @@ void LoadBalancer::bind(const std::string& ifname, Served& served) {
                 key, lb::PlannedService{.key = key,
                                         .id = static_cast<std::uint8_t>(entry.id),
                                         .hashing = {entry.hashing.persistent, entry.hashing.persist_prefix},
+                                        .quorum = {},
                                         .holds = lb::RingHolds::nothing,
                                         .ring = {}});
         }
@@ -203,7 +213,32 @@ void LoadBalancer::write(const std::string& ifname, Served& served) {
         dataplane.write_lb_backend(index, want);
         served.backends[index] = want;
     }
-    served.assignment = plan.assignment();
+    const lb::Assignment before = std::exchange(served.assignment, plan.assignment());
+    for (const lb::PlannedService& s : plan.services) quorum_event(ifname, s, before);
+}
+
+void LoadBalancer::quorum_event(const std::string& ifname, const lb::PlannedService& s,
+                                const lb::Assignment& before) const {
+    const lb::Quorum& q = s.quorum;
+    const auto had = before.quorum_up.find(s.key);
+    if (had == before.quorum_up.end()) {
+        if (!q.up) {
+            spdlog::warn("{}: virtual service {} starts without quorum: its live real servers weigh {}, below {}+{}{}",
+                         ifname, lb::to_string(s.key), q.live_weight, q.quorum, q.hysteresis,
+                         s.holds == lb::RingHolds::sorry_server ? "; the sorry server takes its new flows" : "");
+        }
+        return;
+    }
+    if (had->second == q.up) return;
+    if (q.up) {
+        spdlog::info("{}: virtual service {} gained quorum: its live real servers weigh {}, at least {}+{}", ifname,
+                     lb::to_string(s.key), q.live_weight, q.quorum, q.hysteresis);
+    } else {
+        spdlog::warn("{}: virtual service {} lost quorum: its live real servers weigh {}, below {}-{} (or none){}",
+                     ifname, lb::to_string(s.key), q.live_weight, q.quorum, q.hysteresis,
+                     s.holds == lb::RingHolds::sorry_server ? "; the sorry server takes its new flows" : "");
+    }
+    if (events_.quorum_changed) events_.quorum_changed(s.key, q);
 }
 
 void LoadBalancer::write_logged(const std::string& ifname, Served& served) {
@@ -220,7 +255,10 @@ void LoadBalancer::health_changed(const lb::RealServerKey& server, const lb::Rea
     if (it != health_.end() && it->second.up == health.up && it->second.dynamic_weight == health.dynamic_weight) {
         return;
     }
+    const bool was_up = it == health_.end() || it->second.up;  // no verdict yet: up (plan.hpp)
     health_[server] = health;
+    // keepalived's order: the real server's scripts, then the quorum's (from the write below).
+    if (was_up != health.up && events_.real_server_changed) events_.real_server_changed(server, health.up);
     for (auto& [ifname, served] : served_) {
         const bool serves = std::any_of(served.servers.begin(), served.servers.end(),
                                         [&](const VirtualServer& vs) { return lb::key_of(vs) == server.service; });
@@ -292,6 +330,9 @@ nlohmann::json LoadBalancer::status() const {
                 s["id"] = held->second.id;
                 s["hashing"] = hashing_text(held->second.hashing);
                 s["ring"] = lb::to_string(held->second.holds);
+                const lb::Quorum& q = held->second.quorum;
+                s["quorum"] = {
+                    {"up", q.up}, {"live_weight", q.live_weight}, {"quorum", q.quorum}, {"hysteresis", q.hysteresis}};
             } else {
                 s["ring"] = "not served";
                 for (const auto& skipped : served.skipped) {
@@ -365,10 +406,12 @@ std::vector<VirtualServiceMetrics> LoadBalancer::metrics(TimePoint now) const {
             VirtualServiceMetrics s{.service = lb::to_string(key),
                                     .interface = ifname,
                                     .ring = std::nullopt,
+                                    .quorum = std::nullopt,
                                     .real_servers = {},
                                     .sorry_server = std::nullopt};
             if (const auto held = served.services.find(key); held != served.services.end()) {
                 s.ring = held->second.holds;
+                s.quorum = held->second.quorum;
             }
             for (const RealServer& rs : vs.real_servers) {
                 s.real_servers.push_back(

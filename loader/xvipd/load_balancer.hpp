@@ -16,8 +16,14 @@
 //     they still take them.
 // A drained (weight 0) or failed server leaves the rings but keeps its entry and MAC: the flows
 // already entered for it keep going there. A backend whose MAC is unknown forwards nothing.
+//
+// Each service's quorum (lb/plan.hpp) is carried from plan to plan, across a reload too; a restart
+// starts it afresh. Events tell the daemon, which runs the scripts: a service that gains or loses
+// its quorum (not its first state), and a real server whose check passes again or fails (one
+// without a verdict counts as up, so a first verdict of up is no event).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -44,6 +50,12 @@ public:
 
 class LoadBalancer {
 public:
+    struct Events {
+        std::function<void(const lb::ServiceKey&, const lb::Quorum&)> quorum_changed;
+        std::function<void(const lb::RealServerKey&, bool up)> real_server_changed;
+    };
+    explicit LoadBalancer(Events events = {}) : events_(std::move(events)) {}
+
     // The interfaces' data planes, by interface name, and which interface serves each VIP.
     struct Targets {
         std::map<std::string, Dataplane*> dataplanes;
@@ -73,7 +85,7 @@ public:
     // to a ring before its check says it is up; the daemon seeds the checks the same way.
     const std::set<IpAddress>& adopted_without_new_flows() const { return adopted_without_new_flows_; }
 
-    // Per service: its key, interface, id, hashing, what its ring holds; per real server: weight,
+    // Per service: its key, interface, id, hashing, quorum, what its ring holds; per real server: weight,
     // health, MAC, whether it takes new flows, and the flows the table holds for it.
     nlohmann::json status() const;
     // The same, typed, for the metrics snapshot (taken every 250 ms), less ids, indices and MACs.
@@ -98,6 +110,8 @@ private:
     // Plans `served` as things are now and writes the difference (the order above).
     void write(const std::string& ifname, Served& served);
     void write_logged(const std::string& ifname, Served& served);
+    // Logs a service's quorum as planned and, when it changed from `before`, tells events_.
+    void quorum_event(const std::string& ifname, const lb::PlannedService& s, const lb::Assignment& before) const;
     LbHealth health_of(const lb::ServiceKey& service, const RealServer& rs) const;
     // A backend as status() and metrics() show it: its index (none when the plan gave it none), MAC,
     // whether it takes new flows, and the flows `counts` (by index) hold for it.
@@ -110,6 +124,7 @@ private:
     };
     static BackendView backend_view(const Served& served, const FlowCounts& counts, const IpAddress& address);
 
+    Events events_;
     std::map<std::string, Served> served_;  // by interface name
     lb::HealthMap health_;
     std::set<IpAddress> adopted_without_new_flows_;

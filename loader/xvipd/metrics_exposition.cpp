@@ -169,6 +169,18 @@ void render_load_balancer(Exposition& e, const std::vector<VirtualServiceMetrics
         if (!s.ring) continue;
         for (const auto& [holds, label] : rings) e.sample(with(service_labels(s), "holds", label), *s.ring == holds);
     }
+    e.family("xvip_lb_service_quorum_up", "gauge",
+             "1 while the served virtual service has its quorum (its live real servers' weights add up to it), 0 "
+             "while not.");
+    for (const auto& s : services) {
+        if (s.quorum) e.sample(service_labels(s), s.quorum->up ? 1 : 0);
+    }
+    e.family("xvip_lb_service_live_weight", "gauge",
+             "The weights of the served virtual service's real servers that are up, added: what its quorum is "
+             "measured by.");
+    for (const auto& s : services) {
+        if (s.quorum) e.sample(service_labels(s), static_cast<double>(s.quorum->live_weight));
+    }
     e.family("xvip_lb_real_server_up", "gauge",
              "1 while the real server's check says up (or it has no check), 0 while down; absent until the first "
              "verdict.");

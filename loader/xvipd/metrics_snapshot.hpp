@@ -142,6 +142,7 @@ struct VirtualServiceMetrics {
     std::string service;  // "tcp 192.0.2.100:80" (lb::to_string)
     std::string interface;
     std::optional<lb::RingHolds> ring;  // what its ring holds; none when it is not in the data plane
+    std::optional<lb::Quorum> quorum;   // as planned; none when it is not in the data plane
     std::vector<RealServerMetrics> real_servers;
     std::optional<LbBackendMetrics> sorry_server;
 };

@@ -107,7 +107,15 @@ struct Balancer {
     }
 
     XdpHarness xdp;
-    LoadBalancer lb;
+    // What the load balancer told: "quorum up", "quorum down", "192.0.2.21 down", ...
+    std::vector<std::string> events;
+    LoadBalancer lb{LoadBalancer::Events{
+        .quorum_changed = [this](const lb::ServiceKey&,
+                                 const lb::Quorum& q) { events.push_back(q.up ? "quorum up" : "quorum down"); },
+        .real_server_changed = [this](
+                                   const lb::RealServerKey& server,
+                                   bool up) { events.push_back(server.address.to_string() + (up ? " up" : " down")); },
+    }};
 };
 
 TEST(LoadBalancer, ForwardsOnlyOnceTheNeighbourTableGaveTheMacs) {
@@ -167,6 +175,56 @@ TEST(LoadBalancer, AFailedServerTakesNoNewFlowsAndKeepsItsEstablishedOnes) {
     std::set<std::size_t> reached;
     for (std::uint16_t port = 6000; port < 6060; ++port) reached.insert(*b.forwarded_to(syn_from(port)));
     EXPECT_TRUE(reached.contains(0)) << "back up: it takes new flows again";
+}
+
+TEST(LoadBalancer, ALostQuorumSendsNewFlowsToTheSorryServerAndKeepsEstablishedOnes) {
+    VirtualServer vs = web({0, 1, 2});
+    vs.quorum = 2;
+    vs.sorry_server = SorryServer{ip(servers[3].address), 80, {}};
+    Balancer b;
+    b.apply({vs});
+    b.learn_macs();
+    // A flow established on the server that stays up.
+    std::optional<std::uint16_t> on_2;
+    for (std::uint16_t port = 7000; port < 7100 && !on_2; ++port) {
+        if (b.forwarded_to(syn_from(port)) == 2u) on_2 = port;
+    }
+    ASSERT_TRUE(on_2);
+    b.set_health(0, false);  // 2 live: quorum kept
+    EXPECT_EQ(b.events, (std::vector<std::string>{"192.0.2.21 down"}));
+    b.set_health(1, false);  // 1 live: lost
+    EXPECT_EQ(b.events, (std::vector<std::string>{"192.0.2.21 down", "192.0.2.22 down", "quorum down"}));
+    EXPECT_EQ(b.lb.status().at(0).at("ring"), "sorry server");
+    EXPECT_EQ(b.lb.status().at(0).at("quorum"),
+              (nlohmann::json{{"up", false}, {"live_weight", 1}, {"quorum", 2}, {"hysteresis", 0}}));
+    for (std::uint16_t port = 8000; port < 8040; ++port) {
+        EXPECT_EQ(b.forwarded_to(syn_from(port)), 3u) << "a new flow without quorum: the sorry server";
+    }
+    EXPECT_EQ(b.forwarded_to(syn_from(*on_2, 0x10)), 2u) << "the established flow stays where it was";
+    b.set_health(0, true);  // 2 live: regained
+    EXPECT_EQ(b.events.size(), 5u);
+    EXPECT_EQ(std::vector(b.events.begin() + 3, b.events.end()),
+              (std::vector<std::string>{"192.0.2.21 up", "quorum up"}));
+    std::set<std::size_t> reached;
+    for (std::uint16_t port = 9000; port < 9060; ++port) reached.insert(*b.forwarded_to(syn_from(port)));
+    EXPECT_EQ(reached, (std::set<std::size_t>{0, 2}));
+}
+
+TEST(LoadBalancer, AReloadKeepsTheQuorumItsHysteresisDependsOn) {
+    VirtualServer vs = web({0, 1, 2, 3});
+    vs.quorum = 3;
+    vs.hysteresis = 1;  // gained at 4 live, lost below 2
+    Balancer b;
+    b.apply({vs});
+    b.learn_macs();
+    b.set_health(0, false);  // 3 live: kept (a first plan would not have it: 3 < 4)
+    ASSERT_EQ(b.lb.status().at(0).at("quorum").at("up"), true);
+    b.apply({vs});
+    EXPECT_EQ(b.lb.status().at(0).at("quorum").at("up"), true) << "carried across the reload";
+    EXPECT_EQ(b.events, (std::vector<std::string>{"192.0.2.21 down"})) << "no quorum event";
+    // A first verdict of up is no event: a server without one counts as up.
+    b.set_health(1, true);
+    EXPECT_EQ(b.events.size(), 1u);
 }
 
 TEST(LoadBalancer, ARestartReadsTheDataPlaneBackAndKeepsEveryFlowWhereItWas) {

@@ -10,7 +10,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "backends/backend_servers.hpp"
@@ -204,6 +207,73 @@ TEST_F(LoadBalancerLab, ADrainBreaksNoConnectionAndAWeightChangeNone) {
         })) << cluster_.status(node).dump(2);
     }
     expect_none_broken(connections, "a weight change", 'b');
+}
+
+// keepalived's quorum and notify scripts, run by both balancers (each runs its own checks):
+// quorum 3 of three backends of weight 1, so one backend's death loses it and its return regains
+// it; the dying backend's notify_down / notify_up. A reload into this configuration runs nothing.
+TEST_F(LoadBalancerLab, QuorumAndRealServerScriptsRunAsABackendDiesAndReturns) {
+    const auto dir = cluster_.topology().run_dir() / "scripts";
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+    const auto record = dir / "record.sh";
+    const auto out = dir / "events";
+    std::ofstream(record) << "#!/bin/sh\necho \"$*\" >> " << out.string() << "\n";
+    std::filesystem::permissions(record, std::filesystem::perms::owner_all);
+    const std::size_t dying = 2;
+    const std::string dying_address = topo::address_plan::client_ipv4(dying + 1);
+    for (std::size_t node = 0; node < 2; ++node) {
+        const std::string n = "node" + std::to_string(node);
+        std::string vs = virtual_server({1, 1, 1});
+        vs.insert(vs.find("    protocol TCP\n") + std::string("    protocol TCP\n").size(),
+                  "    quorum 3\n    quorum_up \"" + record.string() + " " + n + " quorum_up\"\n    quorum_down \"" +
+                      record.string() + " " + n + " quorum_down\"\n");
+        const std::string rs = "real_server " + dying_address + " 80 {\n";
+        vs.insert(vs.find(rs) + rs.size(), "        notify_up \"" + record.string() + " " + n +
+                                               " notify_up\"\n        notify_down \"" + record.string() + " " + n +
+                                               " notify_down\"\n");
+        std::string conf = cluster_.keepalived_conf(node);
+        conf = conf.substr(0, conf.find("virtual_server")) + vs;
+        cluster_.write_config(node, conf);
+        cluster_.daemon(node)->send_signal(SIGHUP);
+    }
+    for (std::size_t node = 0; node < 2; ++node) {
+        ASSERT_TRUE(wait_until(5s,
+                               [&] {
+                                   const auto s = cluster_.status(node)["virtual_servers"][0];
+                                   return s.contains("quorum") && s["quorum"].value("quorum", 0) == 3;
+                               }))
+            << cluster_.status(node).dump(2) << cluster_.log(node);
+    }
+    // The events file as a set of lines, once they number `count` (or after 10 s).
+    const auto events = [&](std::size_t count) {
+        std::set<std::string> lines;
+        wait_until(10s, [&] {
+            lines.clear();
+            std::ifstream in(out);
+            for (std::string l; std::getline(in, l);) lines.insert(l);
+            return lines.size() >= count;
+        });
+        return lines;
+    };
+    std::this_thread::sleep_for(1s);  // a few checks' worth: all pass, nothing changes
+    EXPECT_TRUE(events(0).empty()) << "the reload ran a script: " << ::testing::PrintToString(events(0));
+
+    cluster_.topology().run_checked(backend(dying).netns, {"ip", "link", "set", "dev", "eth0", "down"});
+    EXPECT_EQ(events(4), (std::set<std::string>{"node0 notify_down", "node0 quorum_down", "node1 notify_down",
+                                                "node1 quorum_down"}))
+        << cluster_.log(0);
+    EXPECT_EQ(cluster_.status(0)["virtual_servers"][0]["quorum"]["up"], false) << cluster_.status(0).dump(2);
+    std::string why;
+    EXPECT_TRUE(connect_to_service(&why))
+        << "without quorum and without a sorry server the live backends serve: " << why;
+
+    cluster_.topology().run_checked(backend(dying).netns, {"ip", "link", "set", "dev", "eth0", "up"});
+    EXPECT_EQ(events(8).size(), 8u) << ::testing::PrintToString(events(8)) << cluster_.log(0);
+    for (const char* line : {"node0 notify_up", "node0 quorum_up", "node1 notify_up", "node1 quorum_up"}) {
+        EXPECT_TRUE(events(8).contains(line)) << line;
+    }
+    EXPECT_EQ(cluster_.status(0)["virtual_servers"][0]["quorum"]["up"], true) << cluster_.status(0).dump(2);
 }
 
 }  // namespace

@@ -397,6 +397,9 @@ TEST(XvipdMetrics, EachVirtualServiceAndRealServerAgreesWithStatus) {
     EXPECT_EQ(e.value("xvip_lb_service_served", {{"service", service}}), 1.0);
     EXPECT_EQ(e.value("xvip_lb_service_ring", {{"service", service}, {"holds", "real_servers"}}),
               vs["ring"] == "real servers" ? 1.0 : 0.0);
+    EXPECT_EQ(e.value("xvip_lb_service_quorum_up", {{"service", service}}), vs["quorum"]["up"] == true ? 1.0 : 0.0);
+    EXPECT_EQ(e.value("xvip_lb_service_live_weight", {{"service", service}}),
+              vs["quorum"]["live_weight"].get<double>());
     for (const auto& rs : vs["real_servers"]) {
         const std::string address = rs["address"];
         EXPECT_EQ(e.value("xvip_lb_real_server_up", at(address)), rs["health"] == "down" ? 0.0 : 1.0) << address;

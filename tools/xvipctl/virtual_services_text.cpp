@@ -76,7 +76,17 @@ std::string service_line(const nlohmann::json& s) {
         if (s.contains("not_served_because")) line += ": " + field(s, "not_served_because");
         return line;
     }
-    return line + " (id " + field(s, "id") + ", " + field(s, "hashing") + "): ring of " + ring;
+    line += " (id " + field(s, "id") + ", " + field(s, "hashing") + "): ring of " + ring;
+    // The quorum, when set: with the defaults (1, no hysteresis) the ring already says it all.
+    if (s.contains("quorum") && s["quorum"].is_object()) {
+        const nlohmann::json& q = s["quorum"];
+        const std::string hysteresis = field(q, "hysteresis");
+        if (field(q, "quorum") != "1" || hysteresis != "0") {
+            line += "; quorum " + field(q, "quorum") + (hysteresis == "0" ? "" : "±" + hysteresis) + ": " +
+                    (q.value("up", false) ? "up" : "down") + ", live weight " + field(q, "live_weight");
+        }
+    }
+    return line;
 }
 
 }  // namespace

@@ -481,7 +481,8 @@ constexpr auto table = std::to_array<KeywordRule>({
     value(virtual_server, "weight", supported, "the weight of real servers that set none"),
     value(virtual_server, "sorry_server", supported, "virtual_server.sorry_server"),
     value(virtual_server, "sorry_server_inhibit", ignored,
-          "xvip will keep the sorry server out of the table while any real server is up"),
+          "xvip always keeps the sorry server in its backend table, out of the ring while the service has "
+          "quorum: the effect this asks for"),
     value(virtual_server, "sorry_server_lvs_method", supported, only_dr),
     block(virtual_server, "real_server", supported, real_server, "[[virtual_server.real_server]]"),
 

@@ -710,20 +710,7 @@ private:
                             "remove the second entry");
             }
         }
-        // Read and kept for when xvipd acts on them; until then a file that sets them must not read as
-        // if it were obeyed.
-        if (vs.quorum != 1 && !at.unreadable(Field::vs_quorum)) {
-            not_acted_on(at.of(Field::vs_quorum), who, Field::vs_quorum,
-                         "the service is served whatever the weights of its live real servers add up to");
-        }
-        if (vs.hysteresis != 0 && !at.unreadable(Field::vs_hysteresis)) {
-            not_acted_on(at.of(Field::vs_hysteresis), who, Field::vs_hysteresis,
-                         "it shapes the quorum, which is not acted on either");
-        }
-        if (!vs.quorum_up.empty()) not_acted_on(at.of(Field::vs_quorum_up), who, Field::vs_quorum_up, "it never runs");
-        if (!vs.quorum_down.empty()) {
-            not_acted_on(at.of(Field::vs_quorum_down), who, Field::vs_quorum_down, "it never runs");
-        }
+        check_quorum(vs, who);
     }
 
     // Direct routing hands the packet on unchanged but for the destination MAC: the server must be
@@ -744,25 +731,50 @@ private:
         }
     }
 
-    void not_acted_on(const SourceLocation& where, const std::string& who, Field field, const std::string& effect) {
-        sink_.warning(where,
-                      who + ": `" + std::string(name(field)) +
-                          "` is read and checked, but this version of xvipd does "
-                          "not act on it: " +
-                          effect,
-                      "remove it to silence this warning");
+    // keepalived's adjustments (check_data.c), which xvip makes too (lb/plan.hpp): said, not refused,
+    // so that a file keepalived runs runs unchanged.
+    void check_quorum(const VirtualServer& vs, const std::string& who) {
+        const FieldOrigins& at = vs.origins;
+        if (at.unreadable(Field::vs_quorum) || at.unreadable(Field::vs_hysteresis) || vs.quorum < 1 ||
+            vs.hysteresis < 0) {
+            return;  // reported above
+        }
+        long long configured = 0;
+        for (const RealServer& rs : vs.real_servers) configured += std::clamp(rs.weight, 0, max_real_server_weight);
+        int quorum = vs.quorum;
+        if (configured >= 1 && quorum > configured) {
+            quorum = static_cast<int>(configured);
+            sink_.warning(at.of(Field::vs_quorum),
+                          who + ": quorum " + std::to_string(vs.quorum) +
+                              " is more than the weights of its real "
+                              "servers add up to (" +
+                              std::to_string(configured) + "): the service could never have it, so it is lowered to " +
+                              std::to_string(quorum) + ", as keepalived does",
+                          "set quorum to at most " + std::to_string(configured));
+        }
+        if (vs.hysteresis >= quorum) {
+            sink_.warning(at.of(Field::vs_hysteresis),
+                          who + ": hysteresis " + std::to_string(vs.hysteresis) + " is not below the quorum " +
+                              std::to_string(quorum) + ": it is lowered to " + std::to_string(quorum - 1) +
+                              ", as keepalived does",
+                          "set hysteresis below quorum");
+        }
+        const long long hysteresis = std::clamp(vs.hysteresis, 0, quorum - 1);
+        if (configured >= 1 && quorum + hysteresis > configured) {
+            sink_.warning(at.of(vs.hysteresis != 0 ? Field::vs_hysteresis : Field::vs_quorum),
+                          who + ": the service can never gain its quorum: that takes live real servers weighing " +
+                              std::to_string(quorum + hysteresis) + " (quorum " + std::to_string(quorum) +
+                              " + hysteresis " + std::to_string(hysteresis) + "), and its real servers weigh " +
+                              std::to_string(configured) + " in all; it starts without quorum and stays so, " +
+                              (vs.sorry_server ? "its sorry server taking every new flow" : "as under keepalived"),
+                          "lower the quorum or the hysteresis, or raise the weights");
+        }
     }
 
     void check_real_server(const VirtualServer& vs, const RealServer& rs) {
         const FieldOrigins& at = rs.origins;
         check_server_address(vs, rs.address, rs.port, at.block, "real server");
         const std::string who = vs_label(vs) + ": real server " + rs.address.to_string();
-        if (!rs.notify_up.empty()) {
-            not_acted_on(at.of(Field::rs_notify_up), who, Field::rs_notify_up, "it never runs");
-        }
-        if (!rs.notify_down.empty()) {
-            not_acted_on(at.of(Field::rs_notify_down), who, Field::rs_notify_down, "it never runs");
-        }
         if (!at.unreadable(Field::rs_weight) && (rs.weight < 0 || rs.weight > max_real_server_weight)) {
             sink_.error(at.of(Field::rs_weight), who + ": weight " + std::to_string(rs.weight) + " out of range",
                         "use a weight from 0 to 65535 (relative shares of a 65537-entry table; keepalived allows "

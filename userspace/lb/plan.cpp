@@ -126,36 +126,64 @@ std::uint32_t effective_weight(const RealServer& rs, const ServiceKey& service, 
     return static_cast<std::uint32_t>(std::clamp(weight, 0, max_real_server_weight));
 }
 
+// The quorum of `vs` given its live weight and whether it had quorum before (nothing: a first plan).
+Quorum quorum_of(const VirtualServer& vs, std::int64_t live_weight, std::optional<bool> was_up) {
+    const QuorumRule rule = quorum_rule(vs);
+    Quorum q{.up = false, .live_weight = live_weight, .quorum = rule.quorum, .hysteresis = rule.hysteresis};
+    const std::int64_t gain_at = std::int64_t{q.quorum} + q.hysteresis;
+    const std::int64_t lose_below = std::int64_t{q.quorum} - q.hysteresis;
+    if (was_up.value_or(false)) {
+        q.up = live_weight > 0 && live_weight >= lose_below;
+    } else {
+        q.up = live_weight >= gain_at;
+    }
+    return q;
+}
+
 // The ring of one service, and the backend indices it names.
 struct Ring {
+    Quorum quorum;
     RingHolds holds = RingHolds::nothing;
     std::vector<std::uint16_t> entries;
 };
 
 Ring build_ring(const VirtualServer& vs, const ServiceKey& key, const HealthMap& health,
-                const std::map<IpAddress, std::uint16_t>& backend_index) {
+                const std::map<IpAddress, std::uint16_t>& backend_index, std::optional<bool> had_quorum) {
     std::vector<MaglevBackend> members;
     std::vector<std::uint16_t> index_of_member;
+    std::int64_t live_weight = 0;
     for (const RealServer& rs : vs.real_servers) {
         const std::uint32_t weight = effective_weight(rs, key, health);
         if (weight == 0) continue;
+        live_weight += weight;
         // The service's port, not the real server's as written: it is where the flows go, and the
         // key must not depend on how the file spelled it.
         members.push_back({rs.address.to_string() + ":" + std::to_string(key.port), weight});
         index_of_member.push_back(backend_index.at(rs.address));
     }
+    const Quorum quorum = quorum_of(vs, live_weight, had_quorum);
+    // With one backend, Maglev gives it every entry: no need to hash the sorry server's key.
+    if (!quorum.up && vs.sorry_server) {
+        return {quorum, RingHolds::sorry_server, std::vector(kRingSize, backend_index.at(vs.sorry_server->address))};
+    }
     if (!members.empty()) {
         std::vector<std::uint16_t> entries = build_maglev_table(members, kRingSize);
         for (std::uint16_t& e : entries) e = index_of_member.at(e);
-        return {RingHolds::real_servers, std::move(entries)};
+        return {quorum, RingHolds::real_servers, std::move(entries)};
     }
-    // With one backend, Maglev gives it every entry: no need to hash the sorry server's key.
-    if (vs.sorry_server)
-        return {RingHolds::sorry_server, std::vector(kRingSize, backend_index.at(vs.sorry_server->address))};
-    return {RingHolds::nothing, std::vector<std::uint16_t>(kRingSize, kNoBackend)};
+    return {quorum, RingHolds::nothing, std::vector<std::uint16_t>(kRingSize, kNoBackend)};
 }
 
 }  // namespace
+
+QuorumRule quorum_rule(const VirtualServer& vs) {
+    std::int64_t configured = 0;
+    for (const RealServer& rs : vs.real_servers) configured += std::clamp(rs.weight, 0, max_real_server_weight);
+    QuorumRule rule{.quorum = std::max(vs.quorum, 1), .hysteresis = 0};
+    if (configured >= 1 && rule.quorum > configured) rule.quorum = static_cast<int>(configured);
+    rule.hysteresis = std::clamp(vs.hysteresis, 0, rule.quorum - 1);
+    return rule;
+}
 
 ServiceKey key_of(const VirtualServer& vs) {
     return {vs.address, vs.protocol, static_cast<std::uint16_t>(vs.port)};
@@ -176,7 +204,10 @@ std::string_view to_string(RingHolds holds) {
 
 Assignment Plan::assignment() const {
     Assignment out;
-    for (const PlannedService& s : services) out.service_ids.emplace(s.key, s.id);
+    for (const PlannedService& s : services) {
+        out.service_ids.emplace(s.key, s.id);
+        out.quorum_up.emplace(s.key, s.quorum.up);
+    }
     for (const PlannedBackend& b : backends) out.backend_indices.emplace(b.address, b.index);
     return out;
 }
@@ -190,11 +221,13 @@ Plan plan_services(std::span<const VirtualServer> configured, const HealthMap& h
     std::vector<bool> in_a_ring(kMaxBackends, false);
     for (const VirtualServer* vs : services) {
         const ServiceKey key = key_of(*vs);
-        Ring ring = build_ring(*vs, key, health, backend_index);
+        const auto had = previous.quorum_up.find(key);
+        Ring ring = build_ring(*vs, key, health, backend_index,
+                               had == previous.quorum_up.end() ? std::nullopt : std::optional(had->second));
         for (std::uint16_t e : ring.entries) {
             if (e != kNoBackend) in_a_ring[e] = true;
         }
-        plan.services.push_back({key, ids.at(key), hashing_of(*vs), ring.holds, std::move(ring.entries)});
+        plan.services.push_back({key, ids.at(key), hashing_of(*vs), ring.quorum, ring.holds, std::move(ring.entries)});
     }
 
     for (const auto& [address, index] : backend_index) {

@@ -31,15 +31,25 @@
 // change the plan: a failed server leaves the ring either way, and the data plane keeps following
 // the flows already entered for it (what xvipd does about them is later work).
 //
-// Rings. Each service's ring is the weighted Maglev table (maglev.hpp) of kRingSize entries of the
-// real servers that take new flows, mapped onto backend-table indices. A real server's Maglev key
-// is "ADDRESS:PORT" with the service's port (direct routing does not translate ports), e.g.
-// "192.0.2.21:80": it depends on the configuration alone, so both balancers, given the same
-// configuration and health, build the same ring, whatever the order of the real servers in the
-// file and whatever backend indices each host gave out. When no real server takes new flows the
-// ring names the sorry server in every entry (the table Maglev builds for one backend); otherwise
-// the sorry server is in no entry. Neither: every entry is kNoBackend, and the data plane passes
-// the service's new flows to the kernel.
+// Quorum (keepalived's rule). A service's live weight is the weights (as above) of its real servers
+// that are up, added. A service with quorum goes down when its live weight is 0 or below quorum -
+// hysteresis; without, it comes up at quorum + hysteresis or more. The state is carried from one
+// plan to the next (Assignment::quorum_up): a service the previous assignment does not know starts
+// with quorum when its live weight reaches quorum + hysteresis. As keepalived does, a quorum above
+// the configured weights added is lowered to that sum (when it is at least 1), and a hysteresis of
+// quorum or more to quorum - 1 (the validator warns of both); PlannedService::quorum holds the
+// values used.
+//
+// Rings. With quorum, or without quorum and without a sorry server, each service's ring is the
+// weighted Maglev table (maglev.hpp) of kRingSize entries of the real servers that take new flows,
+// mapped onto backend-table indices. Without quorum, a sorry server takes every new flow instead. A real server's
+// Maglev key is "ADDRESS:PORT" with the service's port (direct routing does not translate ports), e.g. "192.0.2.21:80":
+// it depends on the configuration alone, so both balancers, given the same configuration and health, build the same
+// ring, whatever the order of the real servers in the file and whatever backend indices each host gave out. The sorry
+// server's ring names it in every entry (the table Maglev builds for one backend); with quorum it is in no entry. When
+// the ring would name no real server and there is no sorry server, every entry is kNoBackend, and the data plane passes
+// the service's new flows to the kernel. (With the defaults, quorum 1 and hysteresis 0, a service has quorum exactly
+// while some real server takes new flows.)
 //
 // Backends. The backend table has one entry per distinct address among the planned services' real
 // servers and sorry servers (a server in two services is one backend; the data plane forwards by
@@ -115,9 +125,11 @@ struct RealServerHealth {
 using HealthMap = std::map<RealServerKey, RealServerHealth>;
 
 // Which service has which id and which address which backend index: what the next plan keeps.
+// And which service had quorum: the state the hysteresis needs.
 struct Assignment {
     std::map<ServiceKey, std::uint8_t> service_ids;
     std::map<IpAddress, std::uint16_t> backend_indices;
+    std::map<ServiceKey, bool> quorum_up;
 };
 
 // How a service's new flows are hashed onto its ring (the data plane's xvip_lb_flow_hash).
@@ -137,10 +149,28 @@ enum class RingHolds {
 
 std::string_view to_string(RingHolds holds);  // "real servers", "sorry server", "nothing"
 
+// A service's quorum as planned.
+struct Quorum {
+    bool up = false;
+    std::int64_t live_weight = 0;  // the weights of its real servers that are up, added
+    int quorum = 1;                // as used (keepalived's adjustments made)
+    int hysteresis = 0;            // as used
+
+    friend bool operator==(const Quorum&, const Quorum&) = default;
+};
+
+// The quorum and hysteresis a virtual server is planned with: keepalived's adjustments made.
+struct QuorumRule {
+    int quorum = 1;
+    int hysteresis = 0;
+};
+QuorumRule quorum_rule(const VirtualServer& vs);
+
 struct PlannedService {
     ServiceKey key;
     std::uint8_t id = 0;  // < kMaxServices
     Hashing hashing;
+    Quorum quorum;
     RingHolds holds = RingHolds::nothing;
     std::vector<std::uint16_t> ring;  // kRingSize backend-table indices or kNoBackend
 };

@@ -51,7 +51,7 @@ TEST(EffectiveConfig, VirtualServersWithEveryDefaultFilledIn) {
     EXPECT_EQ(vs["address"], "192.0.2.100:80");
     EXPECT_EQ(vs["protocol"], "tcp");
     EXPECT_EQ(vs["scheduler"], "maglev");
-    EXPECT_EQ(vs["not_acted_on"], nlohmann::json::array()) << "nothing set that xvipd ignores";
+    EXPECT_EQ(vs["quorum"], (nlohmann::json{{"quorum", 1}, {"hysteresis", 0}}));
     EXPECT_EQ(vs["persistence"]["timeout"], "50s");
     EXPECT_EQ(vs["persistence"]["granularity"], 32);
     // The service's own connect_timeout over xvip's defaults for the rest.
@@ -78,13 +78,18 @@ TEST(EffectiveConfig, NoVirtualServersIsAnEmptyList) {
     EXPECT_TRUE(j["virtual_servers"].empty());
 }
 
-TEST(EffectiveConfig, SettingsReadButNotActedOnAreListed) {
+TEST(EffectiveConfig, TheQuorumAsPlannedAndTheScriptsAreListed) {
     std::string services = kServices;
-    services.insert(services.find("\n[[virtual_server.real_server]]"), "quorum = 2\nquorum_down = \"/bin/true\"\n");
-    services += "notify_up = \"/bin/true\"\n";
+    // The weights add up to 3: a quorum of 5 is lowered to 3, a hysteresis of 4 to 2 (keepalived's rules).
+    services.insert(services.find("\n[[virtual_server.real_server]]"),
+                    "quorum = 5\nhysteresis = 4\nquorum_down = \"/bin/true down\"\n");
+    services += "notify_up = \"/bin/true up\"\n";
     const nlohmann::json j = checked(kInstance + services);
-    EXPECT_EQ(j["virtual_servers"][0]["not_acted_on"],
-              (nlohmann::json{"quorum", "quorum_down", "real server 192.0.2.22: notify_up"}));
+    const nlohmann::json& vs = j["virtual_servers"][0];
+    EXPECT_EQ(vs["quorum"], (nlohmann::json{{"quorum", 3}, {"hysteresis", 2}, {"quorum_down", "/bin/true down"}}));
+    EXPECT_EQ(vs["real_servers"][1]["notify_up"], "/bin/true up");
+    EXPECT_FALSE(vs["real_servers"][0].contains("notify_up"));
+    EXPECT_FALSE(vs.contains("not_acted_on"));
 }
 
 }  // namespace

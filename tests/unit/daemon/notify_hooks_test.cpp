@@ -80,6 +80,71 @@ TEST(NotifyHooks, StopStateAndFailingHookAreReported) {
     EXPECT_NE(log[0].find("notify_stop of VI_1 exited with status 4"), std::string::npos) << log[0];
 }
 
+// A virtual server on 192.0.2.100:80 with one real server, 192.0.2.21, its settings placed in lb.conf.
+VirtualServer lb_service(const std::string& quorum_down, const std::string& notify_up) {
+    VirtualServer vs;
+    vs.address = IpAddress::parse("192.0.2.100").value();
+    vs.port = 80;
+    vs.quorum_down = quorum_down;
+    vs.origins.set(Field::vs_quorum_down, {.file = "lb.conf", .line = 12, .column = 3});
+    RealServer rs;
+    rs.address = IpAddress::parse("192.0.2.21").value();
+    rs.port = 80;
+    rs.notify_up = notify_up;
+    rs.origins.set(Field::rs_notify_up, {.file = "lb.conf", .line = 15, .column = 5});
+    vs.real_servers.push_back(rs);
+    return vs;
+}
+
+TEST(LbNotifyScripts, ArePreparedPerServiceAndRealServerAndRunWithTheirOwnWords) {
+    TempDir dir;
+    const auto out = dir / "lb.out";
+    const auto hook = recording_hook(dir, "lb.sh", out);
+    const std::vector<VirtualServer> servers{lb_service(hook + " quorum down", hook + " 'rs up'")};
+    const auto scripts = prepare_lb_notify_scripts(servers, "", policy());
+    ASSERT_TRUE(scripts) << scripts.error().message;
+    const lb::ServiceKey service = lb::key_of(servers[0]);
+    ASSERT_TRUE(scripts->services.contains(service));
+    EXPECT_FALSE(scripts->services.at(service).up);
+    ASSERT_TRUE(scripts->services.at(service).down);
+    const lb::RealServerKey real{service, servers[0].real_servers[0].address};
+    ASSERT_TRUE(scripts->real_servers.contains(real));
+    EXPECT_FALSE(scripts->real_servers.at(real).down);
+    EXPECT_FALSE(scripts->changes_user());
+
+    EventLoop loop;
+    ChildProcesses children(loop, 50ms);
+    TransitionNotifier notifier(children, nullptr, {.hook_timeout = 2s});
+    notifier.run_script(*scripts->services.at(service).down, "quorum_down of tcp 192.0.2.100:80");
+    ASSERT_TRUE(test::run_until(loop, [&] { return children.running() == 0; }));
+    notifier.run_script(*scripts->real_servers.at(real).up, "notify_up of real server 192.0.2.21");
+    ASSERT_TRUE(test::run_until(loop, [&] { return children.running() == 0; }));
+    EXPECT_EQ(test::read_file(out), "quorum\ndown\n--\nrs up\n--\n") << "keepalived appends nothing";
+    EXPECT_EQ(notifier.hooks_started(), 2u);
+    EXPECT_EQ(notifier.hooks_failed(), 0u);
+}
+
+TEST(LbNotifyScripts, AScriptThatCannotRunIsRefusedAtItsPlaceInTheFile) {
+    TempDir dir;
+    const auto hook = recording_hook(dir, "lb.sh", dir / "lb.out");
+    const auto missing =
+        prepare_lb_notify_scripts(std::vector<VirtualServer>{lb_service(dir / "nope.sh", "")}, "", policy());
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().message.rfind("lb.conf:12:3: virtual server tcp 192.0.2.100:80: quorum_down: ", 0), 0u)
+        << missing.error().message;
+    const auto relative =
+        prepare_lb_notify_scripts(std::vector<VirtualServer>{lb_service(hook, "./up.sh")}, "", policy());
+    ASSERT_FALSE(relative);
+    EXPECT_EQ(
+        relative.error().message.rfind("lb.conf:15:5: real server 192.0.2.21 of tcp 192.0.2.100:80: notify_up: ", 0),
+        0u)
+        << relative.error().message;
+    const auto no_user =
+        prepare_lb_notify_scripts(std::vector<VirtualServer>{lb_service(hook, "")}, "no-such-user-xvip", policy());
+    ASSERT_FALSE(no_user);
+    EXPECT_EQ(no_user.error().message.rfind("script_user: ", 0), 0u) << no_user.error().message;
+}
+
 TEST(NotifyHooks, MapsElectionStatesToKeepalivedWords) {
     EXPECT_EQ(notify_state_of(State::master), NotifyState::master);
     EXPECT_EQ(notify_state_of(State::backup), NotifyState::backup);

@@ -215,11 +215,14 @@ TEST(LbPlan, TheSorryServerAloneWhenNoRealServerTakesFlows) {
 
     const Plan up = plan({vs});
     EXPECT_EQ(up.services.at(0).holds, RingHolds::real_servers);
+    // The default quorum, 1: had while some real server takes new flows.
+    EXPECT_TRUE(up.services.at(0).quorum.up);
     EXPECT_EQ(shares(up, up.services.at(0)), (std::map<std::string, std::size_t>{{"192.0.2.21", kRingSize}}));
     EXPECT_FALSE(backend_of(up, "192.0.2.99").takes_new_flows);  // in the table, ready
 
     const Plan down = plan({vs}, {{{k, ip("192.0.2.21")}, {.up = false}}});
     EXPECT_EQ(down.services.at(0).holds, RingHolds::sorry_server);
+    EXPECT_FALSE(down.services.at(0).quorum.up);
     EXPECT_EQ(shares(down, down.services.at(0)), (std::map<std::string, std::size_t>{{"192.0.2.99", kRingSize}}));
     EXPECT_TRUE(backend_of(down, "192.0.2.99").takes_new_flows);
     EXPECT_FALSE(backend_of(down, "192.0.2.21").takes_new_flows);
@@ -239,6 +242,92 @@ TEST(LbPlan, NoServerAndNoSorryServerIsARingOfNoBackend) {
         EXPECT_EQ(s.ring, std::vector<std::uint16_t>(kRingSize, kNoBackend)) << to_string(s.key);
     }
     for (const PlannedBackend& b : p.backends) EXPECT_FALSE(b.takes_new_flows) << b.address.to_string();
+}
+
+// Health for `k` with the first `down` of `addresses` down and the others up.
+HealthMap first_down(const ServiceKey& k, const std::vector<std::string>& addresses, std::size_t down) {
+    HealthMap health;
+    for (std::size_t i = 0; i < addresses.size(); ++i) health[{k, ip(addresses[i])}] = {.up = i >= down};
+    return health;
+}
+
+TEST(LbPlan, QuorumIsLostBelowQuorumLessHysteresisAndGainedAtQuorumPlusHysteresis) {
+    const std::vector<std::string> servers{"192.0.2.21", "192.0.2.22", "192.0.2.23", "192.0.2.24"};
+    VirtualServer vs = service("192.0.2.100", 80, {});
+    for (const auto& a : servers) vs.real_servers.push_back(real(a));
+    vs.sorry_server = SorryServer{ip("192.0.2.99"), 80, {}};
+    vs.quorum = 3;
+    vs.hysteresis = 1;
+    const ServiceKey k = key("192.0.2.100", 80);
+
+    // Servers down, one step after another, then back: lost at 1 live (< 3-1), regained at 4 (>= 3+1).
+    const std::vector<std::pair<std::size_t, bool>> steps{{0, true},  {1, true},  {2, true}, {3, false},
+                                                          {2, false}, {1, false}, {0, true}};
+    Assignment previous;
+    for (const auto& [down, quorum_up] : steps) {
+        const Plan p = plan({vs}, first_down(k, servers, down), previous);
+        const PlannedService& s = p.services.at(0);
+        EXPECT_EQ(s.quorum.up, quorum_up) << down << " down";
+        EXPECT_EQ(s.quorum.live_weight, static_cast<std::int64_t>(servers.size() - down)) << down << " down";
+        EXPECT_EQ(s.holds, quorum_up ? RingHolds::real_servers : RingHolds::sorry_server) << down << " down";
+        EXPECT_EQ(backend_of(p, "192.0.2.99").takes_new_flows, !quorum_up) << down << " down";
+        // Without quorum the sorry server alone: a live real server takes no new flow.
+        EXPECT_EQ(backend_of(p, "192.0.2.24").takes_new_flows, quorum_up) << down << " down";
+        EXPECT_EQ(p.assignment().quorum_up, (std::map<ServiceKey, bool>{{k, quorum_up}}));
+        previous = p.assignment();
+    }
+}
+
+TEST(LbPlan, AFirstPlanHasQuorumOnlyAtQuorumPlusHysteresis) {
+    const std::vector<std::string> servers{"192.0.2.21", "192.0.2.22", "192.0.2.23", "192.0.2.24"};
+    VirtualServer vs = service("192.0.2.100", 80, {});
+    for (const auto& a : servers) vs.real_servers.push_back(real(a));
+    vs.quorum = 3;
+    vs.hysteresis = 1;
+    const ServiceKey k = key("192.0.2.100", 80);
+    EXPECT_FALSE(plan({vs}, first_down(k, servers, 1)).services.at(0).quorum.up) << "3 live, 4 needed";
+    EXPECT_TRUE(plan({vs}, first_down(k, servers, 0)).services.at(0).quorum.up);
+    // The same 3 live, with quorum before: kept.
+    EXPECT_TRUE(plan({vs}, first_down(k, servers, 1), {.quorum_up = {{k, true}}}).services.at(0).quorum.up);
+}
+
+TEST(LbPlan, WithoutASorryServerALostQuorumKeepsTheLiveRealServersInTheRing) {
+    VirtualServer vs = service("192.0.2.100", 80, {real("192.0.2.21"), real("192.0.2.22"), real("192.0.2.23")});
+    vs.quorum = 3;
+    const ServiceKey k = key("192.0.2.100", 80);
+    const Plan p = plan({vs}, {{{k, ip("192.0.2.21")}, {.up = false}}});
+    const PlannedService& s = p.services.at(0);
+    EXPECT_FALSE(s.quorum.up);
+    EXPECT_EQ(s.holds, RingHolds::real_servers);
+    EXPECT_EQ(shares(p, s).size(), 2u);
+    EXPECT_TRUE(backend_of(p, "192.0.2.22").takes_new_flows);
+}
+
+TEST(LbPlan, TheLiveWeightCountsDynamicWeightsAndNotDrainedServers) {
+    VirtualServer vs =
+        service("192.0.2.100", 80, {real("192.0.2.21", 2), real("192.0.2.22", 3), real("192.0.2.23", 0)});
+    vs.quorum = 4;
+    const ServiceKey k = key("192.0.2.100", 80);
+    EXPECT_EQ(plan({vs}).services.at(0).quorum.live_weight, 5);
+    const Plan p = plan({vs}, {{{k, ip("192.0.2.22")}, {.up = true, .dynamic_weight = 1}}});
+    EXPECT_EQ(p.services.at(0).quorum.live_weight, 3);
+    EXPECT_FALSE(p.services.at(0).quorum.up) << "3 < 4";
+}
+
+TEST(LbPlan, AQuorumAboveTheWeightsAndAHysteresisNotBelowItAreLoweredAsKeepalivedDoes) {
+    VirtualServer vs = service("192.0.2.100", 80, {real("192.0.2.21", 2), real("192.0.2.22", 2)});
+    vs.quorum = 10;
+    vs.hysteresis = 7;
+    EXPECT_EQ(quorum_rule(vs).quorum, 4);
+    EXPECT_EQ(quorum_rule(vs).hysteresis, 3);
+    const Plan p = plan({vs});
+    // keepalived's rule to the letter: gained at 4+3, which these weights never reach.
+    EXPECT_EQ(p.services.at(0).quorum, (Quorum{.up = false, .live_weight = 4, .quorum = 4, .hysteresis = 3}));
+    // Weights that add up to nothing leave the quorum as written: the service never has it.
+    VirtualServer drained = service("192.0.2.100", 81, {real("192.0.2.21", 0)});
+    drained.quorum = 2;
+    EXPECT_EQ(quorum_rule(drained).quorum, 2);
+    EXPECT_FALSE(plan({drained}).services.at(0).quorum.up);
 }
 
 TEST(LbPlan, PersistenceMapsOntoTheHashing) {

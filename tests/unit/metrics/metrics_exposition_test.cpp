@@ -211,6 +211,7 @@ TEST(MetricsExposition, EachVirtualServiceAndRealServerIsASeries) {
         .service = "tcp 192.0.2.100:80",
         .interface = "eth0",
         .ring = lb::RingHolds::real_servers,
+        .quorum = lb::Quorum{.up = true, .live_weight = 2, .quorum = 2, .hysteresis = 0},
         .real_servers = {server("192.0.2.51", 2, LbHealth::up, true, 12),
                          server("192.0.2.52", 1, LbHealth::down, false, 3),
                          server("192.0.2.53", 1, LbHealth::unknown, false, 0),
@@ -221,6 +222,7 @@ TEST(MetricsExposition, EachVirtualServiceAndRealServerIsASeries) {
         .service = "udp 192.0.2.100:53",
         .interface = "eth0",
         .ring = std::nullopt,
+        .quorum = std::nullopt,
         .real_servers = {server("192.0.2.51", 1, LbHealth::up, true, 0)},
         .sorry_server = std::nullopt,
     });
@@ -236,6 +238,8 @@ TEST(MetricsExposition, EachVirtualServiceAndRealServerIsASeries) {
              "xvip_lb_service_ring{" + web + ",holds=\"real_servers\"} 1",
              "xvip_lb_service_ring{" + web + ",holds=\"sorry_server\"} 0",
              "xvip_lb_service_ring{" + web + ",holds=\"nothing\"} 0",
+             "xvip_lb_service_quorum_up{" + web + "} 1",
+             "xvip_lb_service_live_weight{" + web + "} 2",
              "xvip_lb_real_server_up{" + at(web, "192.0.2.51") + "} 1",
              "xvip_lb_real_server_up{" + at(web, "192.0.2.52") + "} 0",
              "xvip_lb_real_server_up{" + at(web, "192.0.2.54") + "} 1",
@@ -253,11 +257,13 @@ TEST(MetricsExposition, EachVirtualServiceAndRealServerIsASeries) {
     EXPECT_EQ(lines_starting(text, "xvip_lb_real_server_up{" + at(web, "192.0.2.53")), 0u)
         << "no verdict yet: no series";
     EXPECT_EQ(lines_starting(text, "xvip_lb_service_ring{" + dns), 0u) << "not served: no ring";
+    EXPECT_EQ(lines_starting(text, "xvip_lb_service_quorum_up{" + dns), 0u) << "not served: no quorum";
     EXPECT_EQ(lines_starting(text, "xvip_lb_real_server_weight{"), 5u);
     EXPECT_EQ(lines_starting(text, "xvip_lb_sorry_server_"), 0u) << "no sorry server, no family";
-    EXPECT_EQ(lines_starting(text, "# HELP xvip_lb_"), 6u);
+    EXPECT_EQ(lines_starting(text, "# HELP xvip_lb_"), 8u);
 
     snapshot.virtual_services[0].ring = lb::RingHolds::sorry_server;
+    snapshot.virtual_services[0].quorum = lb::Quorum{.up = false, .live_weight = 1, .quorum = 2, .hysteresis = 0};
     snapshot.virtual_services[0].sorry_server =
         LbBackendMetrics{.address = "192.0.2.60", .takes_new_flows = true, .flows = 104};
     text = render_metrics(snapshot);
@@ -265,7 +271,8 @@ TEST(MetricsExposition, EachVirtualServiceAndRealServerIsASeries) {
     EXPECT_TRUE(has_line(text, "xvip_lb_sorry_server_takes_new_flows{" + at(web, "192.0.2.60") + "} 1")) << text;
     EXPECT_TRUE(has_line(text, "xvip_lb_sorry_server_flows{" + at(web, "192.0.2.60") + "} 104")) << text;
     EXPECT_EQ(lines_starting(text, "xvip_lb_sorry_server_flows{"), 1u);
-    EXPECT_EQ(lines_starting(text, "# HELP xvip_lb_"), 8u);
+    EXPECT_TRUE(has_line(text, "xvip_lb_service_quorum_up{" + web + "} 0")) << text;
+    EXPECT_EQ(lines_starting(text, "# HELP xvip_lb_"), 10u);
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ nlohmann::json status() {
     return nlohmann::json::parse(R"({
       "virtual_servers": [
         {"service": "tcp 192.0.2.100:80", "interface": "eth0", "id": 0, "hashing": "per flow",
-         "ring": "real servers",
+         "ring": "real servers", "quorum": {"up": true, "live_weight": 1, "quorum": 1, "hysteresis": 0},
          "real_servers": [
            {"address": "192.0.2.51", "index": 0, "mac": "02:78:76:02:00:01", "takes_new_flows": true,
             "flows": 12, "weight": 1, "health": "up"},
@@ -33,7 +33,7 @@ nlohmann::json status() {
             "flows": 0, "weight": 2, "health": "unchecked"}
          ]},
         {"service": "udp 192.0.2.100:53", "interface": "eth0", "id": 1, "hashing": "per client /24",
-         "ring": "sorry server",
+         "ring": "sorry server", "quorum": {"up": false, "live_weight": 0, "quorum": 2, "hysteresis": 1},
          "real_servers": [
            {"address": "192.0.2.51", "index": 0, "mac": "02:78:76:02:00:01", "takes_new_flows": true,
             "flows": 0, "weight": 1, "health": "down"}
@@ -63,7 +63,7 @@ TEST(VirtualServicesText, EveryServiceAndServerAlignedWithWhyADownServerFailed) 
         "    192.0.2.52   down          weight 1  02:78:76:02:00:02  no new flows    3 flows  (TCP_CHECK: connection "
         "refused; 2 of 40 attempts failed)",
         "    192.0.2.153  unchecked     weight 2  no MAC             no new flows    0 flows",
-        "  udp 192.0.2.100:53 on eth0 (id 1, per client /24): ring of sorry server",
+        "  udp 192.0.2.100:53 on eth0 (id 1, per client /24): ring of sorry server; quorum 2±1: down, live weight 0",
         "    192.0.2.51   down          weight 1  02:78:76:02:00:01  new flows       0 flows  (MISC_CHECK: exit status "
         "1; "
         "5 of 5 attempts failed)",
@@ -72,6 +72,15 @@ TEST(VirtualServicesText, EveryServiceAndServerAlignedWithWhyADownServerFailed) 
         "    192.0.2.51   unknown       weight 1  -                  -" + std::string(21, ' ') + "-",
     };
     EXPECT_EQ(lines_of(virtual_services_text(status())), expected) << virtual_services_text(status());
+}
+
+TEST(VirtualServicesText, AQuorumIsShownWhenItIsNotTheDefault) {
+    nlohmann::json s = status();
+    s["virtual_servers"][0]["quorum"] = {{"up", true}, {"live_weight", 5}, {"quorum", 3}, {"hysteresis", 0}};
+    const auto lines = lines_of(virtual_services_text(s));
+    ASSERT_GT(lines.size(), 1u);
+    EXPECT_EQ(lines[1],
+              "  tcp 192.0.2.100:80 on eth0 (id 0, per flow): ring of real servers; quorum 3: up, live weight 5");
 }
 
 TEST(VirtualServicesText, TheErrorOfAServerThatIsUpIsNotShown) {
