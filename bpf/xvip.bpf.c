@@ -1229,6 +1229,8 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 #define ICMP_DEST_UNREACHABLE 3
 #define ICMP_TIME_EXCEEDED 11
 #define TCP_HEADER_LEN 20
+#define TCP_FLAGS_OFFSET 13 /* the byte of CWR ECE URG ACK PSH RST SYN FIN */
+#define TCP_FLAG_SYN 0x02
 #define UDP_HEADER_LEN 8
 
 /* The ports at the start of a TCP or UDP header. */
@@ -1361,6 +1363,18 @@ lb_ring_backend(__u32 id, const struct xvip_lb_service *service, __u32 slot, __u
 	return backend;
 }
 
+/* Whether a frame with these ports is a TCP segment other than a SYN: a segment of a connection
+ * that some backend holds. */
+static __always_inline int lb_tcp_not_syn(const struct iphdr *ip, const struct l4_ports *ports,
+					  void *end)
+{
+	const __u8 *flags = (const __u8 *)ports + TCP_FLAGS_OFFSET;
+
+	if (ip->protocol != IPPROTO_TCP || (void *)(flags + 1) > end)
+		return 0;
+	return !(*flags & TCP_FLAG_SYN);
+}
+
 /* A TCP or UDP frame to a VIP: a service's goes to its flow's backend, or, for a flow unknown
  * (new, or established through another balancer, SYN or not), to the one its hash picks. */
 static __always_inline int lb_forward4(struct eth_frame *eth, struct iphdr *ip, void *end)
@@ -1406,8 +1420,15 @@ static __always_inline int lb_forward4(struct eth_frame *eth, struct iphdr *ip, 
 		return verdict(XDP_PASS, COUNTER(lb_bad_source));
 	hash = xvip_lb_flow_hash(&service, &key);
 	backend = lb_ring_backend(id, &service, hash % XVIP_LB_RING_SIZE, &index);
-	if (!backend)
+	/* No backend takes the flow (the ring holds none, or the one it names has no MAC). The kernel,
+	 * which holds the VIP, would answer a segment of an established connection with a reset: it
+	 * is dropped, and the client's retransmission finds a backend once one takes new flows again.
+	 * A SYN, or a datagram, the kernel refuses (a reset, port unreachable). */
+	if (!backend) {
+		if (lb_tcp_not_syn(ip, ports, end))
+			return verdict(XDP_DROP, COUNTER(lb_no_backend_drop));
 		return verdict(XDP_PASS, COUNTER(lb_no_backend));
+	}
 	flow.last_seen_jiffies = now;
 	flow.backend = index;
 	flow.incarnation = service.incarnation;

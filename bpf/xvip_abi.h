@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XVIP_ABI_VERSION 12
+#define XVIP_ABI_VERSION 13
 
 /* Map names, as pinned under the interface's pin directory (and as bpftool shows them). */
 #define XVIP_MAP_STATE "xvip_state"
@@ -441,15 +441,17 @@ struct xvip_counters {
 	 * forwarded = lb_flow_hit + lb_flow_new + lb_icmp_forwarded. */
 	__u64 lb_flow_hit;   /* to a service, flow known: to its backend, XDP_TX */
 	__u64 lb_flow_new;   /* to a service, flow unknown: hashed onto the ring, entered, XDP_TX */
-	__u64 lb_no_backend; /* to a service, its ring names no backend that takes new flows:
-				  * passed to the kernel */
-	__u64 lb_fragment_pass;	 /* a first fragment to a service (no later fragment can be
+	__u64 lb_no_backend; /* to a service, its ring names no backend that takes new flows: a
+			      * SYN or a datagram, passed to the kernel */
+	__u64 lb_fragment_pass;	  /* a first fragment to a service (no later fragment can be
 				  * matched: they count as VIP traffic): passed */
-	__u64 lb_icmp_forwarded; /* ICMP error about a known flow of a service: to its backend */
-	__u64 lb_icmp_pass;	 /* ICMP error about a service's traffic, flow unknown: passed */
-	__u64 lb_bad_source;	 /* to a service from a source no flow may come from (a VIP,
+	__u64 lb_icmp_forwarded;  /* ICMP error about a known flow of a service: to its backend */
+	__u64 lb_icmp_pass;	  /* ICMP error about a service's traffic, flow unknown: passed */
+	__u64 lb_bad_source;	  /* to a service from a source no flow may come from (a VIP,
 				  * 0.0.0.0, broadcast, multicast, class E, loopback; a multicast
 				  * source MAC): passed, so the kernel's martian checks decide */
+	__u64 lb_no_backend_drop; /* the same, a TCP segment other than a SYN: dropped, not
+				   * reset by the kernel (its connection lives on a backend) */
 };
 
 /*

@@ -26,7 +26,7 @@ constexpr std::array fields{
     XVIP_COUNTER(lb_flow_hit),       XVIP_COUNTER(lb_flow_new),
     XVIP_COUNTER(lb_no_backend),     XVIP_COUNTER(lb_fragment_pass),
     XVIP_COUNTER(lb_icmp_forwarded), XVIP_COUNTER(lb_icmp_pass),
-    XVIP_COUNTER(lb_bad_source),
+    XVIP_COUNTER(lb_bad_source),     XVIP_COUNTER(lb_no_backend_drop),
 };
 #undef XVIP_COUNTER
 

@@ -44,11 +44,12 @@ const BackendSpec backend_specs[] = {
 constexpr std::size_t backend_count = std::size(backend_specs);
 
 // The services: vip4 TCP 80 (id 0), UDP 53 (id 1), TCP 443 persistent per /24 (id 2), UDP 54
-// with no backend at all (id 3). vip4_b (same instance) has none.
+// and TCP 55 with no backend at all (ids 3 and 5). vip4_b (same instance) has none.
 const LbServiceKey http{vip4, tcp_proto, 80};
 const LbServiceKey dns{vip4, udp_proto, 53};
 const LbServiceKey sticky{vip4, tcp_proto, 443};
 const LbServiceKey empty{vip4, udp_proto, 54};
+const LbServiceKey empty_tcp{vip4, tcp_proto, 55};
 const LbHashing per_flow{};
 const LbHashing per_client{.persistent = true, .persist_prefix = 24};
 
@@ -183,6 +184,7 @@ public:
         xdp.dataplane().add_lb_service(dns, 1, ring, per_flow);
         xdp.dataplane().add_lb_service(sticky, 2, ring, per_client);
         xdp.dataplane().add_lb_service(empty, 3, ring_for({0, 0, 0, 0}), per_flow);
+        xdp.dataplane().add_lb_service(empty_tcp, 5, ring_for({0, 0, 0, 0}), per_flow);
     }
     void set_backend(std::size_t i, bool usable, bool resolved = true) {
         LbBackend b{.address = ip(backend_specs[i].address), .mac = std::nullopt, .usable = usable};
@@ -266,8 +268,15 @@ std::vector<LbCase> cases() {
         {"no_service_port_standby", S::standby, frame(Flow{.dport = 81}), XDP_DROP, standby},
         {"no_service_draining", S::draining, frame(Flow{.dport = 81}), XDP_PASS, &xvip_counters::vip_pass_draining},
         {"not_a_vip", S::active, frame(Flow{.dst = ip("192.0.2.77")}), XDP_PASS, &xvip_counters::pass_not_vip},
-        // A service with no backend: the kernel decides.
+        // A service with no backend: a datagram or a SYN, the kernel refuses; a segment of a
+        // connection some backend holds is dropped, never reset by the kernel.
         {"no_backend", S::active, frame(Flow{.dport = 54, .protocol = udp_proto}), XDP_PASS, &xvip_counters::lb_no_backend},
+        {"no_backend_tcp_syn", S::active, frame(Flow{.dport = 55}), XDP_PASS, &xvip_counters::lb_no_backend},
+        {"no_backend_tcp_syn_ack", S::active, frame(Flow{.dport = 55, .flags = syn | ack}), XDP_PASS, &xvip_counters::lb_no_backend},
+        {"no_backend_tcp_ack_dropped", S::active, frame(Flow{.dport = 55, .flags = ack}), XDP_DROP, &xvip_counters::lb_no_backend_drop},
+        {"no_backend_tcp_fin_dropped", S::active, frame(Flow{.dport = 55, .flags = 0x11}), XDP_DROP, &xvip_counters::lb_no_backend_drop},
+        {"no_backend_tcp_rst_dropped", S::active, frame(Flow{.dport = 55, .flags = 0x04}), XDP_DROP, &xvip_counters::lb_no_backend_drop},
+        {"no_backend_tcp_ack_standby", S::standby, frame(Flow{.dport = 55, .flags = ack}), XDP_DROP, standby},
         // Fragments: the first to a service counts as the service's; later ones carry no ports.
         {"first_fragment", S::active, frame(Flow{.frag = 0x2000}), XDP_PASS, &xvip_counters::lb_fragment_pass},
         {"later_fragment", S::active, frame(Flow{.frag = 0x00b9}), XDP_PASS, vip_active},
@@ -432,7 +441,9 @@ TEST(XdpLbFlows, FailedBackendTakesNoNewFlows) {
     }
 }
 
-// A backend whose MAC is no longer known takes nothing, not even its flows: they are hashed again.
+// A backend whose MAC is no longer known takes nothing, not even its flows: they are hashed again,
+// and the ring still names it. Its connections' segments are dropped (the kernel would reset them),
+// a new connection's SYN goes to the kernel.
 TEST(XdpLbFlows, BackendWithoutMacForwardsNothing) {
     Balancer lb;
     const Flow f{};
@@ -440,8 +451,13 @@ TEST(XdpLbFlows, BackendWithoutMacForwardsNothing) {
     ASSERT_TRUE(b);
     lb.set_backend(*b, true, false);
     const RunResult r = lb.run(frame(Flow{.flags = ack}));
-    EXPECT_EQ(r.verdict, XDP_PASS) << "the ring still names it: no backend";
-    expect_counters(lb.xdp, {{&xvip_counters::lb_flow_new, 1}, {&xvip_counters::lb_no_backend, 1}});
+    EXPECT_EQ(r.verdict, XDP_DROP) << "the established flow's segment";
+    EXPECT_EQ(lb.run(frame(f)).verdict, XDP_PASS) << "a SYN of the same 5-tuple";
+    expect_counters(lb.xdp, {{&xvip_counters::lb_flow_new, 1},
+                             {&xvip_counters::lb_no_backend_drop, 1},
+                             {&xvip_counters::lb_no_backend, 1}});
+    lb.set_backend(*b, true, true);
+    EXPECT_EQ(lb.forwarded_to(frame(Flow{.flags = ack})), b) << "its MAC known again: the retransmission goes on";
 }
 
 // An established flow through a node that goes standby, or whose lease runs out: nothing forwarded.

@@ -9,6 +9,7 @@
 // backend keeps its connections and gets no new one.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <filesystem>
 #include <fstream>
@@ -207,6 +208,33 @@ TEST_F(LoadBalancerLab, ADrainBreaksNoConnectionAndAWeightChangeNone) {
         })) << cluster_.status(node).dump(2);
     }
     expect_none_broken(connections, "a weight change", 'b');
+}
+
+// A balancer that takes the VIP while its ring holds nothing (here: every weight 0; in the field,
+// every check failing, as after a cut-off) meets connections it never saw, made through the other
+// balancer. Their segments are dropped, not handed to its kernel, which would reset them; once its
+// ring holds the real servers again, the retransmissions reach the backends the connections are on.
+TEST_F(LoadBalancerLab, ConnectionsABalancerNeverSawOutliveItsEmptyRing) {
+    cluster_.stop(0, SIGTERM);
+    ASSERT_TRUE(cluster_.wait_for_sole_active(1, 5s)) << cluster_.log(1);
+    auto connections = open_connections(20);
+    const auto write_weights = [&](const std::vector<int>& weights) {
+        std::string conf = cluster_.keepalived_conf(0);
+        cluster_.write_config(0, conf.substr(0, conf.find("virtual_server")) + virtual_server(weights));
+    };
+    write_weights({0, 0, 0});
+    cluster_.start(0);
+    ASSERT_TRUE(cluster_.wait_for_sole_active(0, 10s)) << cluster_.log(0);
+    ASSERT_EQ(cluster_.status(0)["virtual_servers"][0]["ring"], "nothing") << cluster_.status(0).dump(2);
+    const char early = 'e';
+    for (auto& c : connections) ASSERT_EQ(send(c.fd.get(), &early, 1, MSG_NOSIGNAL), 1);
+    EXPECT_TRUE(wait_until(3s, [&] { return cluster_.counters(0).value("lb_no_backend_drop", 0) > 0; }))
+        << cluster_.counters(0).dump(2);
+    write_weights({1, 1, 1});
+    cluster_.daemon(0)->send_signal(SIGHUP);
+    ASSERT_TRUE(wait_all_backends_take_new_flows(0, 10s)) << cluster_.status(0).dump(2);
+    expect_none_broken(connections, "a balancer that never saw them taking over with an empty ring", 'a');
+    EXPECT_EQ(cluster_.active_nodes(), std::vector<std::size_t>{0});
 }
 
 // keepalived's quorum and notify scripts, run by both balancers (each runs its own checks):

@@ -143,6 +143,14 @@ nlohmann::json XvipdCluster::status(std::size_t i) {
     return nlohmann::json::parse(r.out);
 }
 
+nlohmann::json XvipdCluster::counters(std::size_t i) {
+    const auto r = topo_->run(node(i).netns,
+                              {XVIPCTL, "counters", "--dev", "eth0", "--pin-root", node(i).pin_dir.string(), "--json",
+                               "--socket", (topo_->run_dir() / (node(i).name + "-state") / "xvipd.sock").string()});
+    if (!r.success()) return nlohmann::json::object();
+    return nlohmann::json::parse(r.out).value("dataplane", nlohmann::json::object());
+}
+
 probe::EchoProbeResult XvipdCluster::probe_while(std::chrono::milliseconds duration,
                                                  const std::function<void()>& during) {
     const auto target = *IpAddress::parse(vip());

@@ -71,6 +71,9 @@ public:
     // Waits until exactly `index` is the one active node; false on timeout.
     bool wait_for_sole_active(std::size_t index, std::chrono::milliseconds timeout);
     nlohmann::json status(std::size_t i);  // `xvipctl status --json` against node i's daemon
+    // Node i's data-plane counters by name (`xvipctl counters --json`'s "dataplane"); empty when
+    // nothing is pinned.
+    nlohmann::json counters(std::size_t i);
 
     // Runs the client probe in the background while `during` runs in this thread.
     probe::EchoProbeResult probe_while(std::chrono::milliseconds duration, const std::function<void()>& during);
