@@ -82,7 +82,7 @@ std::string service_line(const nlohmann::json& s) {
         const nlohmann::json& q = s["quorum"];
         const std::string hysteresis = field(q, "hysteresis");
         if (field(q, "quorum") != "1" || hysteresis != "0") {
-            line += "; quorum " + field(q, "quorum") + (hysteresis == "0" ? "" : "±" + hysteresis) + ": " +
+            line += "; quorum " + field(q, "quorum") + (hysteresis == "0" ? "" : " hysteresis " + hysteresis) + ": " +
                     (q.value("up", false) ? "up" : "down") + ", live weight " + field(q, "live_weight");
         }
     }

@@ -63,7 +63,8 @@ TEST(VirtualServicesText, EveryServiceAndServerAlignedWithWhyADownServerFailed) 
         "    192.0.2.52   down          weight 1  02:78:76:02:00:02  no new flows    3 flows  (TCP_CHECK: connection "
         "refused; 2 of 40 attempts failed)",
         "    192.0.2.153  unchecked     weight 2  no MAC             no new flows    0 flows",
-        "  udp 192.0.2.100:53 on eth0 (id 1, per client /24): ring of sorry server; quorum 2±1: down, live weight 0",
+        "  udp 192.0.2.100:53 on eth0 (id 1, per client /24): ring of sorry server; quorum 2 hysteresis 1: down, live "
+        "weight 0",
         "    192.0.2.51   down          weight 1  02:78:76:02:00:01  new flows       0 flows  (MISC_CHECK: exit status "
         "1; "
         "5 of 5 attempts failed)",
