@@ -31,6 +31,16 @@ long field(const std::string& line, const std::string& key) {
     return std::regex_search(line, m, std::regex("(^| )" + key + "=(-?[0-9]+)")) ? std::stol(m[2]) : -1;
 }
 
+// The failed attempts a `new` answer lists (failures=MS:PORT:WHY,...; "-" for none).
+std::vector<std::string> failures_of(const std::string& line) {
+    std::smatch m;
+    if (!std::regex_search(line, m, std::regex(" failures=([^ ]+)")) || m[1] == "-") return {};
+    std::vector<std::string> out;
+    std::istringstream in(m[1].str());
+    for (std::string one; std::getline(in, one, ',');) out.push_back(one);
+    return out;
+}
+
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
@@ -88,6 +98,7 @@ TEST_F(LbLabTool, HeldConnectionsBreakWhenTheirBackendGoesAndNewOnesAreTimed) {
     EXPECT_EQ(field(answers[2], "attempts"), 10) << answers[2];
     EXPECT_EQ(field(answers[2], "served"), 10) << answers[2];
     EXPECT_EQ(field(answers[2], "last_failed_ms"), -1) << answers[2];
+    EXPECT_TRUE(failures_of(answers[2]).empty()) << answers[2];
     // The backend is gone: every held connection is broken and dropped, every new one fails.
     EXPECT_EQ(field(answers[3], "kept"), 0) << answers[3];
     EXPECT_EQ(field(answers[3], "broken"), 4) << answers[3];
@@ -95,6 +106,12 @@ TEST_F(LbLabTool, HeldConnectionsBreakWhenTheirBackendGoesAndNewOnesAreTimed) {
     EXPECT_EQ(field(answers[4], "failed"), 10) << answers[4];
     EXPECT_EQ(field(answers[4], "first_failed_ms"), 0) << answers[4];
     EXPECT_GE(field(answers[4], "last_failed_ms"), 800) << answers[4];
+    // Each failed attempt: when it started, its local port, why (refused here: nothing listens).
+    const auto failures = failures_of(answers[4]);
+    ASSERT_EQ(failures.size(), 10u) << answers[4];
+    for (const std::string& f : failures) {
+        EXPECT_TRUE(std::regex_match(f, std::regex("[0-9]+:[1-9][0-9]*:[A-Za-z]+"))) << f;
+    }
     EXPECT_TRUE(answers[5].starts_with("error: unknown command 'bogus'")) << answers[5];
 }
 

@@ -17,7 +17,9 @@
 //                       kept=K broken=B spread=...  (broken ones are dropped from the set)
 //         new S RATE    for S seconds, RATE new connections a second, each given 1 s to name its
 //                       backend, then closed:  attempts=A served=S failed=F first_failed_ms=..
-//                       last_failed_ms=.. spread=...  (ms since the command began; -1: none)
+//                       last_failed_ms=.. spread=... failures=MS:PORT:WHY,...  (ms since the
+//                       command began, -1: none; each failed attempt's start, local port and
+//                       reason: timeout, reset, closed or an errno's name)
 //         quit
 //   xvip-lb-lab flood --vip IP --port U [--flows 256] [--rate PPS] --duration D --max-packets N
 //       UDP datagrams to IP:U from FLOWS source ports in turn, at RATE a second (0: as fast as
@@ -131,15 +133,22 @@ std::string new_connections(const std::string& vip, std::uint16_t port, double s
     std::vector<Attempt> open;
     std::map<std::string, std::size_t> spread;
     long attempts = 0, served = 0, failed = 0, first_failed = -1, last_failed = -1;
+    std::string failures;  // MS:PORT:WHY,...
     auto next = begin;
     const auto ms_since_begin = [&](steady_clock::time_point t) {
         return static_cast<long>(duration_cast<milliseconds>(t - begin).count());
     };
-    const auto fail = [&](const Attempt& a) {
+    const auto fail = [&](const Attempt& a, const std::string& why) {
         ++failed;
         const long at = ms_since_begin(a.started);
         if (first_failed < 0) first_failed = at;
         last_failed = std::max(last_failed, at);
+        sockaddr_in local{};
+        socklen_t length = sizeof local;
+        const int local_port = a.fd && getsockname(a.fd.get(), reinterpret_cast<sockaddr*>(&local), &length) == 0
+                                   ? ntohs(local.sin_port)
+                                   : 0;
+        failures += (failures.empty() ? "" : ",") + std::to_string(at) + ":" + std::to_string(local_port) + ":" + why;
     };
     while (steady_clock::now() < end || !open.empty()) {
         const auto now = steady_clock::now();
@@ -149,7 +158,7 @@ std::string new_connections(const std::string& vip, std::uint16_t port, double s
             Attempt a{UniqueFd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)), now, {}};
             if (!a.fd ||
                 (connect(a.fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)) {
-                fail(a);
+                fail(a, strerrorname_np(errno) ? strerrorname_np(errno) : "connect");
             } else {
                 open.push_back(std::move(a));
             }
@@ -174,12 +183,14 @@ std::string new_connections(const std::string& vip, std::uint16_t port, double s
                         done = true;
                     }
                 } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-                    fail(a);
+                    fail(a, n == 0                ? "closed"
+                            : errno == ECONNRESET ? "reset"
+                                                  : (strerrorname_np(errno) ? strerrorname_np(errno) : "recv"));
                     done = true;
                 }
             }
             if (!done && steady_clock::now() - a.started >= kGiven) {
-                fail(a);
+                fail(a, "timeout");
                 done = true;
             }
             if (!done) still.push_back(std::move(a));
@@ -188,8 +199,8 @@ std::string new_connections(const std::string& vip, std::uint16_t port, double s
     }
     std::ostringstream out;
     out << "attempts=" << attempts << " served=" << served << " failed=" << failed
-        << " first_failed_ms=" << first_failed << " last_failed_ms=" << last_failed
-        << " spread=" << spread_text(spread);
+        << " first_failed_ms=" << first_failed << " last_failed_ms=" << last_failed << " spread=" << spread_text(spread)
+        << " failures=" << (failures.empty() ? "-" : failures);
     return out.str();
 }
 
