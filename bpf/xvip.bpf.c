@@ -1231,6 +1231,7 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct eth_frame *eth
 #define TCP_HEADER_LEN 20
 #define TCP_FLAGS_OFFSET 13 /* the byte of CWR ECE URG ACK PSH RST SYN FIN */
 #define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_ACK 0x10
 #define UDP_HEADER_LEN 8
 
 /* The ports at the start of a TCP or UDP header. */
@@ -1363,16 +1364,33 @@ lb_ring_backend(__u32 id, const struct xvip_lb_service *service, __u32 slot, __u
 	return backend;
 }
 
-/* Whether a frame with these ports is a TCP segment other than a SYN: a segment of a connection
- * that some backend holds. */
-static __always_inline int lb_tcp_not_syn(const struct iphdr *ip, const struct l4_ports *ports,
-					  void *end)
+/* The TCP flags of a segment with these ports; -1 for a datagram (or a header cut short). */
+static __always_inline int lb_tcp_flags(const struct iphdr *ip, const struct l4_ports *ports,
+					void *end)
 {
 	const __u8 *flags = (const __u8 *)ports + TCP_FLAGS_OFFSET;
 
 	if (ip->protocol != IPPROTO_TCP || (void *)(flags + 1) > end)
-		return 0;
-	return !(*flags & TCP_FLAG_SYN);
+		return -1;
+	return *flags;
+}
+
+/* Whether the segment is a new connection's SYN (SYN without ACK). */
+static __always_inline int lb_tcp_connects(const struct iphdr *ip, const struct l4_ports *ports,
+					   void *end)
+{
+	int flags = lb_tcp_flags(ip, ports, end);
+
+	return flags >= 0 && (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+}
+
+/* Whether the segment is TCP other than a SYN: of a connection some backend holds. */
+static __always_inline int lb_tcp_established(const struct iphdr *ip, const struct l4_ports *ports,
+					      void *end)
+{
+	int flags = lb_tcp_flags(ip, ports, end);
+
+	return flags >= 0 && !(flags & TCP_FLAG_SYN);
 }
 
 /* A TCP or UDP frame to a VIP: a service's goes to its flow's backend, or, for a flow unknown
@@ -1402,15 +1420,21 @@ static __always_inline int lb_forward4(struct eth_frame *eth, struct iphdr *ip, 
 	key.protocol = ip->protocol;
 	now = bpf_jiffies64();
 	/* A known flow first, its service not looked up (lb_flow_backend checks it is still the
-	 * one); a first fragment is decided by its service below. */
+	 * one); a first fragment is decided by its service below. A SYN (without ACK) is a new
+	 * connection that reuses the 5-tuple (a client gave up on a connect and its port came round
+	 * again): when the flow's backend takes no new flows (failed, drained) it is hashed like any
+	 * new flow, never sent to that backend. */
 	if (!(ip->frag_off & bpf_htons(IP_MORE_FRAGMENTS))) {
 		known = bpf_map_lookup_elem(&xvip_lb_flows, &key);
-		if (known && (backend = lb_flow_backend(known))) {
+		if (known && (backend = lb_flow_backend(known)) &&
+		    ((backend->flags & XVIP_LB_BACKEND_USABLE) ||
+		     !lb_tcp_connects(ip, ports, end))) {
 			if (known->last_seen_jiffies != now)
 				known->last_seen_jiffies = now;
 			return lb_forward(eth, backend, COUNTER(lb_flow_hit));
 		}
-		/* Unknown; or its service is gone, or its backend has no MAC: hashed (again). */
+		/* Unknown; or its service is gone, or its backend has no MAC, or a new connection's
+		 * SYN meets a backend that takes no new flows: hashed (again). */
 	}
 	if (lb_service(ip->daddr, ip->protocol, ports->dest, &id, &service))
 		return -1;
@@ -1425,7 +1449,7 @@ static __always_inline int lb_forward4(struct eth_frame *eth, struct iphdr *ip, 
 	 * is dropped, and the client's retransmission finds a backend once one takes new flows again.
 	 * A SYN, or a datagram, the kernel refuses (a reset, port unreachable). */
 	if (!backend) {
-		if (lb_tcp_not_syn(ip, ports, end))
+		if (lb_tcp_established(ip, ports, end))
 			return verdict(XDP_DROP, COUNTER(lb_no_backend_drop));
 		return verdict(XDP_PASS, COUNTER(lb_no_backend));
 	}

@@ -441,6 +441,35 @@ TEST(XdpLbFlows, FailedBackendTakesNoNewFlows) {
     }
 }
 
+// A SYN on the 5-tuple of a flow entered for a backend that takes no new flows is a new connection
+// (a client gave up on a connect and its port came round again): hashed onto the ring, which no
+// longer names that backend, and the flow entered anew. The flow's other segments still go to it.
+TEST(XdpLbFlows, ASynReusingAFlowOfABackendThatTakesNoNewFlowsIsHashedElsewhere) {
+    Balancer lb;
+    const Flow f{};
+    const auto b = lb.forwarded_to(frame(f));
+    ASSERT_TRUE(b);
+    lb.set_backend(*b, false);
+    EXPECT_EQ(lb.forwarded_to(frame(Flow{.flags = ack})), b) << "an established segment keeps its backend";
+    EXPECT_EQ(lb.forwarded_to(frame(Flow{.flags = syn | ack})), b) << "not a new connection's SYN";
+    std::vector<std::uint32_t> weights(backend_count, 1);
+    weights[*b] = 0;
+    lb.ring = ring_for(weights);
+    lb.xdp.dataplane().replace_lb_ring(0, lb.ring, per_flow);
+    const auto again = lb.forwarded_to(frame(f));
+    ASSERT_TRUE(again) << "the SYN is forwarded";
+    EXPECT_NE(*again, *b);
+    EXPECT_EQ(*again, hashed_backend(f, lb.ring));
+    EXPECT_EQ(lb.xdp.dataplane().lb_flow_backend(key_of(f)), static_cast<std::uint16_t>(*again)) << "entered anew";
+    EXPECT_EQ(lb.forwarded_to(frame(Flow{.flags = ack})), again) << "the new connection's segments follow it";
+    expect_counters(lb.xdp, {{&xvip_counters::lb_flow_new, 2}, {&xvip_counters::lb_flow_hit, 3}});
+    // A usable backend keeps a SYN on its flow (a retransmitted SYN stays with its connection).
+    const Flow other{.sport = 40001};
+    const auto kept = lb.forwarded_to(frame(other));
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(lb.forwarded_to(frame(other)), kept);
+}
+
 // A backend whose MAC is no longer known takes nothing, not even its flows: they are hashed again,
 // and the ring still names it. Its connections' segments are dropped (the kernel would reset them),
 // a new connection's SYN goes to the kernel.
