@@ -36,9 +36,6 @@ bool LbNotifyScripts::changes_user() const {
 ValueOrError<LbNotifyScripts, ScriptError> prepare_lb_notify_scripts(std::span<const VirtualServer> servers,
                                                                      std::string_view script_user,
                                                                      const ScriptPolicy& policy) {
-    const auto place = [](const SourceLocation& at) {
-        return at.file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
-    };
     auto run_as = script_run_as({}, script_user);
     if (!run_as) return ScriptError{"script_user: " + run_as.error().message};
     LbNotifyScripts out;
@@ -48,7 +45,8 @@ ValueOrError<LbNotifyScripts, ScriptError> prepare_lb_notify_scripts(std::span<c
         if (command.empty()) return std::nullopt;
         auto script = prepare_script(command, *run_as, policy);
         if (!script)
-            return ScriptError{place(at) + ": " + who + ": " + std::string(setting) + ": " + script.error().message};
+            return ScriptError{to_string(at) + ": " + who + ": " + std::string(setting) + ": " +
+                               script.error().message};
         slot = std::move(*script);
         return std::nullopt;
     };

@@ -46,10 +46,6 @@ std::string host_port(const IpAddress& address, int port) {
     return host + ":" + std::to_string(port);
 }
 
-std::string place(const SourceLocation& where) {
-    return where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
-}
-
 // The socket address of `address`, port `port` (0: any), and its length.
 std::pair<sockaddr_storage, socklen_t> socket_address(const IpAddress& address, int port) {
     sockaddr_storage storage{};
@@ -622,11 +618,12 @@ ValueOrError<PreparedCheckScripts, ScriptError> RealServerChecks::prepare(std::s
                                      std::string(to_string(vs.protocol)) + " " + vs.endpoint() + ": MISC_CHECK: ";
             auto run_as = script_run_as(check.user, script_user);
             if (!run_as) {
-                return ScriptError{place(check.origins.of(Field::check_user)) + ": " + name + run_as.error().message};
+                return ScriptError{to_string(check.origins.of(Field::check_user)) + ": " + name +
+                                   run_as.error().message};
             }
             auto script = prepare_script(check.command, run_as.value(), policy);
             if (!script) {
-                return ScriptError{place(check.origins.of(Field::check_command)) + ": " + name +
+                return ScriptError{to_string(check.origins.of(Field::check_command)) + ": " + name +
                                    script.error().message};
             }
             out.emplace(lb::RealServerKey{lb::key_of(vs), rs.address}, script.value());

@@ -1,7 +1,6 @@
 #include "xvipd/effective_config.hpp"
 
 #include "common/duration.hpp"
-#include "lb/plan.hpp"
 
 namespace xvip {
 
@@ -86,7 +85,7 @@ nlohmann::json virtual_server(const VirtualServer& vs) {
         {"real_servers", real_servers},
     };
     // As planned (keepalived's adjustments made), and the scripts its changes run.
-    const lb::QuorumRule rule = lb::quorum_rule(vs);
+    const QuorumRule rule = quorum_rule(vs);
     nlohmann::json quorum{{"quorum", rule.quorum}, {"hysteresis", rule.hysteresis}};
     if (!vs.quorum_up.empty()) quorum["quorum_up"] = vs.quorum_up;
     if (!vs.quorum_down.empty()) quorum["quorum_down"] = vs.quorum_down;

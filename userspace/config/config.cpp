@@ -47,6 +47,14 @@ ResolvedCheckTiming resolve_check_timing(const CheckTiming& own, const CheckTimi
     return resolved;
 }
 
+QuorumRule quorum_rule(const VirtualServer& vs) {
+    QuorumRule rule{.quorum = std::max(vs.quorum, 1), .hysteresis = 0, .weights = 0};
+    for (const RealServer& rs : vs.real_servers) rule.weights += std::clamp(rs.weight, 0, max_real_server_weight);
+    if (rule.weights >= 1 && rule.quorum > rule.weights) rule.quorum = static_cast<int>(rule.weights);
+    rule.hysteresis = std::clamp(vs.hysteresis, 0, rule.quorum - 1);
+    return rule;
+}
+
 std::string VirtualServer::endpoint() const {
     const std::string host = address.is_v4() ? address.to_string() : "[" + address.to_string() + "]";
     return host + ":" + std::to_string(port);

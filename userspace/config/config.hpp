@@ -435,6 +435,17 @@ inline constexpr int max_real_server_weight = 65535;
 inline constexpr std::uint32_t min_lb_flow_table_entries = 1024;
 inline constexpr std::uint32_t max_lb_flow_table_entries = 16'777'216;
 
+// The quorum and hysteresis a virtual server runs with, keepalived's adjustments made (check_data.c):
+// a quorum above its real servers' weights added (when they add up to 1 or more) is lowered to that
+// sum, and a hysteresis of quorum or more to quorum - 1. The validator warns of each; the planner
+// (lb/plan.hpp) and `xvipd --check` use the result.
+struct QuorumRule {
+    int quorum = 1;
+    int hysteresis = 0;
+    std::int64_t weights = 0;  // the real servers' weights (each clamped to 0..max), added
+};
+QuorumRule quorum_rule(const VirtualServer& vs);
+
 struct SimplePasswordAuth {
     std::string password;  // up to 8 bytes on the wire
 };

@@ -4,12 +4,17 @@
 
 namespace xvip {
 
-std::string to_string(const Diagnostic& diagnostic) {
-    std::string text = diagnostic.file;
-    if (diagnostic.line != 0) {
-        text += ':' + std::to_string(diagnostic.line);
-        if (diagnostic.column != 0) text += ':' + std::to_string(diagnostic.column);
+std::string to_string(const SourceLocation& where) {
+    std::string text = where.file;
+    if (where.line != 0) {
+        text += ':' + std::to_string(where.line);
+        if (where.column != 0) text += ':' + std::to_string(where.column);
     }
+    return text;
+}
+
+std::string to_string(const Diagnostic& diagnostic) {
+    std::string text = to_string(SourceLocation{diagnostic.file, diagnostic.line, diagnostic.column});
     text += diagnostic.severity == Severity::error ? ": error: " : ": warning: ";
     text += diagnostic.message;
     if (!diagnostic.fix.empty()) text += " (fix: " + diagnostic.fix + ")";

@@ -33,6 +33,8 @@ struct Diagnostic {
 
 // "file:line:column: error: message (fix: ...)", the form compilers use so that editors jump to it.
 std::string to_string(const Diagnostic& diagnostic);
+// "file:line:column" (what is unknown left out), for messages about a setting outside the reader.
+std::string to_string(const SourceLocation& where);
 
 bool has_errors(std::span<const Diagnostic> diagnostics);
 

@@ -739,11 +739,10 @@ private:
             vs.hysteresis < 0) {
             return;  // reported above
         }
-        long long configured = 0;
-        for (const RealServer& rs : vs.real_servers) configured += std::clamp(rs.weight, 0, max_real_server_weight);
-        int quorum = vs.quorum;
-        if (configured >= 1 && quorum > configured) {
-            quorum = static_cast<int>(configured);
+        const QuorumRule used = quorum_rule(vs);
+        const std::int64_t configured = used.weights;
+        const int quorum = used.quorum;
+        if (quorum != vs.quorum) {
             sink_.warning(at.of(Field::vs_quorum),
                           who + ": quorum " + std::to_string(vs.quorum) +
                               " is more than the weights of its real "
@@ -759,7 +758,7 @@ private:
                               ", as keepalived does",
                           "set hysteresis below quorum");
         }
-        const long long hysteresis = std::clamp(vs.hysteresis, 0, quorum - 1);
+        const std::int64_t hysteresis = used.hysteresis;
         if (configured >= 1 && quorum + hysteresis > configured) {
             sink_.warning(at.of(vs.hysteresis != 0 ? Field::vs_hysteresis : Field::vs_quorum),
                           who + ": the service can never gain its quorum: that takes live real servers weighing " +

@@ -176,15 +176,6 @@ Ring build_ring(const VirtualServer& vs, const ServiceKey& key, const HealthMap&
 
 }  // namespace
 
-QuorumRule quorum_rule(const VirtualServer& vs) {
-    std::int64_t configured = 0;
-    for (const RealServer& rs : vs.real_servers) configured += std::clamp(rs.weight, 0, max_real_server_weight);
-    QuorumRule rule{.quorum = std::max(vs.quorum, 1), .hysteresis = 0};
-    if (configured >= 1 && rule.quorum > configured) rule.quorum = static_cast<int>(configured);
-    rule.hysteresis = std::clamp(vs.hysteresis, 0, rule.quorum - 1);
-    return rule;
-}
-
 ServiceKey key_of(const VirtualServer& vs) {
     return {vs.address, vs.protocol, static_cast<std::uint16_t>(vs.port)};
 }

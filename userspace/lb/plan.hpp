@@ -159,13 +159,6 @@ struct Quorum {
     friend bool operator==(const Quorum&, const Quorum&) = default;
 };
 
-// The quorum and hysteresis a virtual server is planned with: keepalived's adjustments made.
-struct QuorumRule {
-    int quorum = 1;
-    int hysteresis = 0;
-};
-QuorumRule quorum_rule(const VirtualServer& vs);
-
 struct PlannedService {
     ServiceKey key;
     std::uint8_t id = 0;  // < kMaxServices
