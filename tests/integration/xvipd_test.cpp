@@ -65,16 +65,19 @@ TEST(Xvipd, PlannedStopLosesNoProbe) {
         c.start(0);
         c.start(1);
         ASSERT_TRUE(c.wait_for_sole_active(0, 5s)) << c.log(0);
+        TimePoint stopped_at{};
         const auto result = c.probe_while(3000ms, [&] {
             std::this_thread::sleep_for(500ms);
             if (empty_neighbour_cache) {
                 c.topology().run_checked(c.client().netns, {"ip", "neigh", "flush", "dev", "eth0"});
             }
+            stopped_at = monotonic_now();
             c.daemon(0)->send_signal(SIGTERM);
             std::this_thread::sleep_for(2400ms);
         });
-        std::printf("planned stop: %s\n", result.summary().c_str());
-        EXPECT_EQ(result.lost(), 0u) << result.summary();
+        const auto summary = result.summary() + ", SIGTERM at " + format_duration(stopped_at - result.started_at);
+        std::printf("planned stop: %s\n", summary.c_str());
+        EXPECT_EQ(result.lost(), 0u) << summary << "\n" << c.log(0) << c.log(1);
         const auto exit = c.daemon(0)->wait(10s);
         EXPECT_EQ(exit.code, 0) << c.log(0);
         EXPECT_TRUE(c.wait_for_sole_active(1, 2s));

@@ -73,6 +73,34 @@ EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
     TimePoint next_send = start;
     std::array<std::uint8_t, 1500> buffer{};
 
+    // Everything queued on the socket. A reply counts by the kernel's arrival stamp, so a probe
+    // thread that was not scheduled for a while still counts what arrived meanwhile.
+    const auto read_replies = [&] {
+        while (true) {
+            const auto received = receive_stamped(fd.get(), buffer);
+            const ssize_t n = received.length;
+            if (n <= 0) break;
+            const nanoseconds at = received.at - start;
+            if (received.at > end) continue;  // after the probe stopped listening
+            std::size_t offset = 0;
+            if (v4) offset = static_cast<std::size_t>(buffer[0] & 0x0f) * 4;  // raw IPv4 includes the header
+            if (static_cast<std::size_t>(n) < offset + 8) continue;
+            const std::uint8_t* icmp = buffer.data() + offset;
+            if (icmp[0] != (v4 ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY)) continue;
+            if ((icmp[4] << 8 | icmp[5]) != identifier) continue;
+            const std::uint16_t seq16 = static_cast<std::uint16_t>(icmp[6] << 8 | icmp[7]);
+            // Map the 16-bit sequence back onto the request it answers (the latest one with it).
+            for (auto it = in_flight.rbegin(); it != in_flight.rend(); ++it) {
+                if (static_cast<std::uint16_t>(it->first) != seq16) continue;
+                if (at - it->second <= options.reply_timeout) {
+                    result.replies.push_back({it->first, it->second, at});
+                }
+                in_flight.erase(std::next(it).base());
+                break;
+            }
+        }
+    };
+
     while (true) {
         const TimePoint now = monotonic_now();
         if (now >= end || (options.stop && options.stop->load())) break;
@@ -92,6 +120,7 @@ EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
             // A full socket buffer or an unresolved neighbour is a lost request, as for a client.
             (void)sendto(fd.get(), request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&to), to_len);
             in_flight[result.sent] = now - start;
+            result.sent_at.push_back(now - start);
             ++result.sent;
             next_send += options.interval;
             continue;
@@ -102,29 +131,10 @@ EchoProbeResult run_echo_probe(const EchoProbeOptions& options) {
         const timespec timeout{static_cast<time_t>(wait.count() / 1'000'000'000),
                                static_cast<long>(wait.count() % 1'000'000'000)};
         ppoll(&p, 1, &timeout, nullptr);
-        while (true) {
-            const auto received = receive_stamped(fd.get(), buffer);
-            const ssize_t n = received.length;
-            if (n <= 0) break;
-            const nanoseconds at = received.at - start;
-            std::size_t offset = 0;
-            if (v4) offset = static_cast<std::size_t>(buffer[0] & 0x0f) * 4;  // raw IPv4 includes the header
-            if (static_cast<std::size_t>(n) < offset + 8) continue;
-            const std::uint8_t* icmp = buffer.data() + offset;
-            if (icmp[0] != (v4 ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY)) continue;
-            if ((icmp[4] << 8 | icmp[5]) != identifier) continue;
-            const std::uint16_t seq16 = static_cast<std::uint16_t>(icmp[6] << 8 | icmp[7]);
-            // Map the 16-bit sequence back onto the request it answers (the latest one with it).
-            for (auto it = in_flight.rbegin(); it != in_flight.rend(); ++it) {
-                if (static_cast<std::uint16_t>(it->first) != seq16) continue;
-                if (at - it->second <= options.reply_timeout) {
-                    result.replies.push_back({it->first, it->second, at});
-                }
-                in_flight.erase(std::next(it).base());
-                break;
-            }
-        }
+        read_replies();
     }
+    // What arrived before the end while this thread was not running (a loaded host) still counts.
+    read_replies();
     result.duration = std::min(monotonic_now(), send_end) - start;
     return result;
 }
@@ -166,8 +176,17 @@ std::vector<std::uint32_t> EchoProbeResult::lost_sequences() const {
 }
 
 std::string EchoProbeResult::summary() const {
-    return "sent " + std::to_string(sent) + ", lost " + std::to_string(lost()) + ", longest gap " +
-           format_duration(longest_gap());
+    std::string text = "sent " + std::to_string(sent) + ", lost " + std::to_string(lost()) + ", longest gap " +
+                       format_duration(longest_gap());
+    constexpr std::size_t named = 5;
+    const auto lost_ones = lost_sequences();
+    for (std::size_t i = 0; i < std::min(named, lost_ones.size()); ++i) {
+        text += (i == 0 ? " (lost #" : ", #") + std::to_string(lost_ones[i]) + " sent at " +
+                format_duration(sent_at.at(lost_ones[i]));
+    }
+    if (lost_ones.size() > named) text += ", ...";
+    if (!lost_ones.empty()) text += ")";
+    return text;
 }
 
 }  // namespace xvip::probe

@@ -45,8 +45,11 @@ struct EchoProbeResult {
     std::chrono::nanoseconds gap_around(TimePoint moment) const;
     // Requests sent whose replies never came (or came after the timeout).
     std::vector<std::uint32_t> lost_sequences() const;
-    std::chrono::nanoseconds duration{0};  // from the first request to the last
-    std::string summary() const;           // "sent 5000, lost 3, longest gap 3.412ms"
+    std::vector<std::chrono::nanoseconds> sent_at;  // each request's departure, since the start
+    std::chrono::nanoseconds duration{0};           // from the first request to the last
+    // "sent 5000, lost 3, longest gap 3.412ms", and when the first lost requests left:
+    // "(lost #812 sent at 812.034ms, ...)", so that a loss can be placed against the fault.
+    std::string summary() const;
 };
 
 // Sends and receives until duration has passed. Throws std::system_error if the socket cannot
