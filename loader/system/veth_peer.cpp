@@ -28,23 +28,26 @@ XdpMode xdp_mode_for(const std::string& ifname, XdpMode asked, const std::functi
     if (!peer || peer->xdp_attached) return asked;
     const std::string peer_name =
         "its peer " + peer->name + (peer->in_other_namespace ? " (in another network namespace)" : "");
-    const std::string fixes = "attach an XDP program to " + peer->name +
-                              " (any, e.g. one returning XDP_PASS) or turn GRO on there (`ethtool -K " + peer->name +
-                              " gro on`)";
+    // GRO on the peer gives it NAPI, but the kernel wakes that NAPI for bounced frames only when
+    // the peer runs an XDP program (veth_xdp_flush): otherwise they wait for other traffic to wake
+    // it (seen on 6.1 and 6.18), and are dropped once its ring is full. So an XDP program there is
+    // the one fix.
+    const std::string fix =
+        "attach an XDP program to " + peer->name + " (any, e.g. one returning XDP_PASS; GRO on there is not enough)";
     if (asked == XdpMode::auto_select) {
         if (warn) {
             warn(ifname + " is a veth and " + peer_name +
-                 " runs no XDP program, so it would drop the ARP and NA replies native XDP sends: attached in generic "
-                 "mode instead. For native mode, " +
-                 fixes + ", then attach again");
+                 " runs no XDP program, so it would not take the ARP and NA replies native XDP sends: attached in "
+                 "generic mode instead. For native mode, " +
+                 fix + ", then attach again");
         }
         return XdpMode::generic;
     }
     if (warn) {
         warn(ifname + " is a veth and " + peer_name +
-             " runs no XDP program: in native mode the ARP and NA replies are dropped on their way to it unless GRO is "
-             "on there. " +
-             "To fix: " + fixes + ", or attach in generic mode");
+             " runs no XDP program: in native mode the ARP and NA replies do not reach it (dropped, or held until "
+             "other traffic wakes it). To fix: " +
+             fix + ", or attach in generic mode");
     }
     return asked;
 }

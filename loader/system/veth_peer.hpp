@@ -1,6 +1,7 @@
 // A veth sends the frames its native XDP program bounces (XDP_TX) to its peer, which takes them
-// only when it runs an XDP program too (or has GRO on, which gives it the NAPI context they need);
-// otherwise they are dropped and counted nowhere the user looks: ARP replies that never arrive.
+// only when it runs an XDP program too; otherwise they are dropped, or with GRO on there queued
+// until other traffic wakes the peer (the kernel wakes it for them only when it runs a program),
+// and counted nowhere the user looks: ARP replies that never arrive, or arrive a second late.
 // Generic XDP has no such condition. This finds the case before an attach.
 #pragma once
 

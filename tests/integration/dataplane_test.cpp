@@ -282,7 +282,7 @@ TEST_F(DataplaneOnInterface, OnAVethWhosePeerRunsNoXdpAutoAttachesGenericallyAnd
     ASSERT_TRUE(attached.success()) << attached.err;
     EXPECT_EQ(nlohmann::json::parse(attached.out).at("xdp_mode"), "generic") << attached.out;
     EXPECT_NE(attached.err.find("runs no XDP program"), std::string::npos) << attached.err;
-    EXPECT_NE(attached.err.find("gro on"), std::string::npos) << "names a fix: " << attached.err;
+    EXPECT_NE(attached.err.find("XDP_PASS"), std::string::npos) << "names the fix: " << attached.err;
 
     xvipctl_ok({"vip", "add", "--dev", "eth0", "--vrid", "51", vip4, vip6});
     set_both({"active", "--lease", "60s"});
@@ -294,7 +294,30 @@ TEST_F(DataplaneOnInterface, OnAVethWhosePeerRunsNoXdpAutoAttachesGenericallyAnd
     const auto native = xvipctl({"attach", "--dev", "eth0", "--xdp-mode", "native", "--json"});
     ASSERT_TRUE(native.success()) << native.err;
     EXPECT_EQ(nlohmann::json::parse(native.out).at("xdp_mode"), "native") << native.out;
-    EXPECT_NE(native.err.find("are dropped on their way"), std::string::npos) << native.err;
+    EXPECT_NE(native.err.find("do not reach it"), std::string::npos) << native.err;
+}
+
+// Why the advice names an XDP program on the peer and not GRO there: GRO gives the peer NAPI, but
+// the kernel wakes it for frames bounced to it only when it runs an XDP program, so the replies
+// wait for other traffic (none here) and the client never sees them. Should a kernel change that,
+// this fails, and the advice can name GRO again.
+TEST_F(DataplaneOnInterface, OnAVethWhosePeerHasGroButNoXdpNativeRepliesDoNotArrive) {
+    xvipctl_ok({"detach", "--dev", "eth0"});
+    topo->run_checked(topo->bridge_netns(), {"ip", "link", "set", "dev", node().bridge_port, "xdp", "off"});
+    topo->run_checked(topo->bridge_netns(), {"ethtool", "-K", node().bridge_port, "gro", "on"});
+    const auto features = topo->run_checked(topo->bridge_netns(), {"ethtool", "-k", node().bridge_port});
+    ASSERT_NE(features.out.find("generic-receive-offload: on"), std::string::npos) << features.out;
+
+    // Nothing else may wake the peer meanwhile: the node's kernel sends no IPv6 (router
+    // solicitations, MLD) on eth0, and XDP answers the ARP requests without it.
+    on_node({"sysctl", "-qw", "net.ipv6.conf.eth0.disable_ipv6=1"});
+    xvipctl_ok({"attach", "--dev", "eth0", "--xdp-mode", "native"});
+    xvipctl_ok({"vip", "add", "--dev", "eth0", "--vrid", "51", vip4});
+    set_role("ipv4", {"active", "--lease", "60s"});
+    const auto before = counter(counters(), "arp_reply");
+    const auto arp = arping(2);
+    EXPECT_GT(counter(counters(), "arp_reply"), before) << "the program answered";
+    EXPECT_EQ(arp.out.find(node().mac), std::string::npos) << "yet no reply reached the client:\n" << arp.out;
 }
 
 }  // namespace

@@ -23,8 +23,9 @@ void create_veth_link(const VethLink& link);
 void bring_up(const VethLink& link);
 
 // veth drops frames an XDP program sends with XDP_TX unless the receiving peer has NAPI enabled
-// (xdp-project/xdp-tutorial issue 167). GRO on the peer is said to be enough, but on Linux 6.18 the
-// frames still vanish; an XDP program on the peer always works. Attaches the trivial XDP_PASS
+// (xdp-project/xdp-tutorial issue 167). GRO on the peer gives it NAPI, but the kernel wakes it for
+// such frames only when it runs an XDP program, so they wait for other traffic (6.1 and 6.18); an
+// XDP program on the peer always works. Attaches the trivial XDP_PASS
 // program (bpf/pass.bpf.c) to the bridge end in native mode and reads it back; throws if absent.
 // `bpffs`: the run's own bpffs, iproute2's work directory (see iproute2_obj_loader).
 void attach_pass_program_to_bridge_port(const VethLink& link, const std::string& bpffs);
