@@ -12,10 +12,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
@@ -27,12 +23,15 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "codec/inet_checksum.hpp"
 #include "common/ip_address.hpp"
 #include "common/mac_address.hpp"
-#include "common/unique_fd.hpp"
+#include "system/netlink_socket.hpp"
+#include "system/rtnetlink_messages.hpp"
+#include "system/rtnetlink_queries.hpp"
 #include "xvip_udp_generator.skel.h"
 
 namespace {
@@ -59,16 +58,18 @@ std::string errno_text(const std::string& what) {
     return what + ": " + std::strerror(errno);
 }
 
-xvip::MacAddress interface_mac(const std::string& dev) {
-    xvip::UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!fd) throw std::runtime_error(errno_text("socket"));
-    ifreq request{};
-    if (dev.size() >= sizeof request.ifr_name) throw std::runtime_error("interface name too long: " + dev);
-    std::memcpy(request.ifr_name, dev.c_str(), dev.size());
-    if (ioctl(fd.get(), SIOCGIFHWADDR, &request) != 0) throw std::runtime_error(errno_text("the MAC of " + dev));
-    xvip::MacAddress mac{};
-    std::memcpy(mac.data(), request.ifr_hwaddr.sa_data, mac.size());
-    return mac;
+// The interface's index and MAC, as xvipd reads them (rtnetlink).
+xvip::LinkMessage find_interface(const std::string& dev) {
+    xvip::LinkMessage link;
+    try {
+        xvip::NetlinkSocket socket;
+        link = xvip::query_link(socket, dev);
+    } catch (const std::system_error& e) {
+        if (e.code().value() == ENODEV) throw std::runtime_error("no interface " + dev + " here");
+        throw;
+    }
+    if (!link.mac) throw std::runtime_error(dev + " has no Ethernet address");
+    return link;
 }
 
 // Ethernet, IPv4 (no options, DF, its checksum) and UDP from first_port (no checksum, which IPv4
@@ -147,21 +148,20 @@ Options parse(int argc, char** argv) {
 }
 
 int blast(const Options& o) {
-    const unsigned ifindex = if_nametoindex(o.dev.c_str());
-    if (ifindex == 0) throw std::runtime_error("no interface " + o.dev + " here");
+    const xvip::LinkMessage link = find_interface(o.dev);
     std::unique_ptr<xvip_udp_generator, void (*)(xvip_udp_generator*)> skel(xvip_udp_generator__open(),
                                                                             xvip_udp_generator__destroy);
     if (!skel) throw std::runtime_error(errno_text("opening the generator"));
-    write_datagram(skel->bss->frame, o, interface_mac(o.dev));
-    skel->data->flows = o.flows;
-    skel->bss->first_port = o.first_port;
+    write_datagram(skel->bss->frame, o, *link.mac);
+    skel->rodata->flows = o.flows;
+    skel->rodata->first_port = o.first_port;
     if (xvip_udp_generator__load(skel.get()) != 0) throw std::runtime_error(errno_text("loading the generator"));
     const int prog = bpf_program__fd(skel->progs.send_udp);
 
     std::uint8_t data[sizeof skel->bss->frame];
     std::memcpy(data, skel->bss->frame, sizeof data);
     xdp_md ctx{};
-    ctx.ingress_ifindex = ifindex;  // XDP_TX sends out of this interface
+    ctx.ingress_ifindex = static_cast<std::uint32_t>(link.index);  // XDP_TX sends out of this interface
     ctx.data_end = sizeof data;
     // Chunks of about 10 ms of the rate, each sent when the schedule says, so the rate holds on
     // average without a timer per frame.
